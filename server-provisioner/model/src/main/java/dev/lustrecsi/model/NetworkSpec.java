@@ -1,0 +1,33 @@
+package dev.lustrecsi.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How servers reach clients. Without an {@code attachment} the servers use the pod network over TCP and
+ * their NIDs follow the VM's pod address. With a Multus {@code attachment} (required for {@code o2ib}) each
+ * server takes a static address from {@code addresses} on a second interface, recorded in the status, so
+ * it keeps its NID across restarts and re-creation.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NetworkSpec {
+    private NetworkType type = NetworkType.TCP;
+    private String attachment;
+    private List<String> addresses = new ArrayList<>();
+
+    public NetworkType getType() { return type; }
+    public void setType(NetworkType type) { this.type = type; }
+
+    /** Multus NetworkAttachmentDefinition, {@code name} or {@code namespace/name}. */
+    public String getAttachment() { return attachment; }
+    public void setAttachment(String attachment) { this.attachment = attachment; }
+
+    /** Static IPv4 addresses with prefix length ({@code 192.168.50.10/24}), one per server, handed out in order. */
+    public List<String> getAddresses() { return addresses; }
+    public void setAddresses(List<String> addresses) { this.addresses = addresses; }
+
+    public boolean usesAttachment() {
+        return attachment != null && !attachment.isBlank();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.lustrecsi.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/** One server VM as the operator knows it. The address is kept here so a re-created VM gets the same one. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ServerStatus {
+    private String name;
+    private ServerRole role;
+    private Boolean mgs;
+    private String address;
+    private String nid;
+    private String lustreVersion;
+    private Boolean ready;
+
+    public ServerStatus() {
+    }
+
+    public ServerStatus(String name, ServerRole role) {
+        this.name = name;
+        this.role = role;
+    }
+
+    /** Name of the VirtualMachine. */
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+
+    public ServerRole getRole() { return role; }
+    public void setRole(ServerRole role) { this.role = role; }
+
+    /** True when this server runs the MGS (its own VM, or the MDS with MDT0 when co-located). */
+    public Boolean getMgs() { return mgs; }
+    public void setMgs(Boolean mgs) { this.mgs = mgs; }
+
+    /** Static address from the network pool (attachment mode), or the last observed pod address. */
+    public String getAddress() { return address; }
+    public void setAddress(String address) { this.address = address; }
+
+    public String getNid() { return nid; }
+    public void setNid(String nid) { this.nid = nid; }
+
+    /** Lustre version of the VM definition currently applied to this server. */
+    public String getLustreVersion() { return lustreVersion; }
+    public void setLustreVersion(String lustreVersion) { this.lustreVersion = lustreVersion; }
+
+    public Boolean getReady() { return ready; }
+    public void setReady(Boolean ready) { this.ready = ready; }
+
+    public boolean readyNow() {
+        return Boolean.TRUE.equals(ready);
+    }
+
+    public boolean runsMgs() {
+        return Boolean.TRUE.equals(mgs);
+    }
+}
