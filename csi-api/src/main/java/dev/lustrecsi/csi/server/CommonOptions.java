@@ -18,6 +18,14 @@ public final class CommonOptions {
             description = "seconds in-flight calls may take to finish after SIGTERM (default: ${DEFAULT-VALUE})")
     int gracePeriodSeconds;
 
+    @Option(names = "--metrics-port", defaultValue = "0",
+            description = "serve Prometheus metrics on this TCP port at /metrics; 0 turns it off (default: ${DEFAULT-VALUE})")
+    int metricsPort;
+
+    public int metricsPort() {
+        return metricsPort;
+    }
+
     public Endpoint endpoint() {
         return Endpoint.parse(endpoint);
     }

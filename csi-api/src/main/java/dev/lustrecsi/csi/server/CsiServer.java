@@ -7,6 +7,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.netty.channel.EventLoopGroup;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -45,7 +46,8 @@ public final class CsiServer implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private CsiServer(Endpoint endpoint, List<BindableService> services, int workerThreads) {
+    private CsiServer(Endpoint endpoint, List<BindableService> services, int workerThreads,
+                      PrometheusRegistry registry) {
         this.endpoint = endpoint;
         this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
@@ -63,10 +65,11 @@ public final class CsiServer implements AutoCloseable {
                 .executor(executor)
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance());
+        CallMetricsInterceptor metrics = new CallMetricsInterceptor(registry);
         for (BindableService service : services) {
-            // Interceptors run last-added first: logging sees the status the exception mapper produced.
+            // Interceptors run last-added first: logging and metrics see the status the exception mapper produced.
             builder.addService(ServerInterceptors.intercept(service, new UncaughtExceptionInterceptor(),
-                    new CallLoggingInterceptor()));
+                    new CallLoggingInterceptor(), metrics));
         }
         this.server = builder.build();
     }
@@ -76,6 +79,11 @@ public final class CsiServer implements AutoCloseable {
      * starts serving.
      */
     public static CsiServer start(Endpoint endpoint, List<BindableService> services) {
+        return start(endpoint, services, new PrometheusRegistry());
+    }
+
+    /** As {@link #start(Endpoint, List)}, recording call metrics in the given registry. */
+    public static CsiServer start(Endpoint endpoint, List<BindableService> services, PrometheusRegistry registry) {
         Path socket = endpoint.socketPath();
         try {
             Files.createDirectories(socket.getParent());
@@ -88,7 +96,8 @@ public final class CsiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + socket, e);
         }
-        CsiServer csi = new CsiServer(endpoint, services, Math.max(2, Runtime.getRuntime().availableProcessors()));
+        CsiServer csi = new CsiServer(endpoint, services, Math.max(2, Runtime.getRuntime().availableProcessors()),
+                registry);
         try {
             csi.server.start();
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));

@@ -1,6 +1,9 @@
 package dev.lustrecsi.csi.server;
 
 import io.grpc.BindableService;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -18,15 +21,22 @@ public final class PluginRunner {
     /** Starts Identity plus the given services and blocks until the process is told to stop. */
     public static void serveUntilStopped(CommonOptions options, boolean controllerService,
                                          List<ReadinessCheck> readiness, List<BindableService> services)
-            throws InterruptedException {
+            throws InterruptedException, IOException {
         List<BindableService> all = new ArrayList<>();
         all.add(new IdentityService(controllerService, readiness));
         all.addAll(services);
-        CsiServer server = CsiServer.start(options.endpoint(), all);
+        PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
+        HTTPServer metrics = options.metricsPort() > 0
+                ? HTTPServer.builder().port(options.metricsPort()).registry(registry).buildAndStart()
+                : null;
+        CsiServer server = CsiServer.start(options.endpoint(), all, registry);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LoggerFactory.getLogger(PluginRunner.class).info("signal received: stopping gracefully");
             server.stop(options.gracePeriod());
+            if (metrics != null) {
+                metrics.stop();
+            }
             stopped.countDown();
         }, "csi-shutdown"));
         server.awaitTermination();

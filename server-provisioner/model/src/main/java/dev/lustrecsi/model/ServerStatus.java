@@ -12,6 +12,7 @@ public class ServerStatus {
     private String nid;
     private String lustreVersion;
     private Boolean ready;
+    private Boolean everReady;
 
     public ServerStatus() {
     }
@@ -45,6 +46,14 @@ public class ServerStatus {
 
     public Boolean getReady() { return ready; }
     public void setReady(Boolean ready) { this.ready = ready; }
+
+    /** True once this server has been ready; a server that was ready and is not any more is lost or failed. */
+    public Boolean getEverReady() { return everReady; }
+    public void setEverReady(Boolean everReady) { this.everReady = everReady; }
+
+    public boolean wasEverReady() {
+        return Boolean.TRUE.equals(everReady);
+    }
 
     public boolean readyNow() {
         return Boolean.TRUE.equals(ready);
