@@ -172,6 +172,15 @@ public final class SpecValidator {
         if (spec.getMdtCount() != null && mdts != spec.getMdtCount()) {
             errors.add("spec.mdtCount cannot change once the filesystem exists (has " + mdts + ")");
         }
+        long osts = status.getTargets().stream().filter(t -> t.getKind() == TargetKind.OST).count();
+        boolean perOssChanged = status.getServers() != null && status.getServers().stream()
+                .filter(sv -> sv.getRole() == ServerRole.OSS)
+                .anyMatch(sv -> status.getTargets().stream()
+                        .filter(t -> t.getKind() == TargetKind.OST && sv.getName().equals(t.getServer())).count()
+                        != (spec.getOstsPerOss() == null ? 1 : spec.getOstsPerOss()));
+        if (osts > 0 && perOssChanged) {
+            errors.add("spec.ostsPerOss cannot change once OSS servers exist");
+        }
         boolean hasSeparateMgt = status.getTargets().stream().anyMatch(t -> t.getKind() == TargetKind.MGT);
         if (spec.getMgs() != null && spec.getMgs().colocated() == hasSeparateMgt) {
             errors.add("spec.mgs.colocated cannot change once the filesystem exists");

@@ -1,0 +1,44 @@
+package dev.lustrecsi.lustre;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class MkfsLustreCommandsTest {
+    private final MkfsLustreCommands mkfs = new MkfsLustreCommands(ToolPaths.standard());
+    private final FsName fs = new FsName("lfs1");
+
+    @Test
+    void combinedMgsAndMdt0NeedsNoMgsnode() {
+        assertThat(mkfs.formatMgtAndMdt0(fs, "/dev/vdc"))
+                .containsExactly("mkfs.lustre", "--fsname=lfs1", "--mgs", "--mdt", "--index=0", "/dev/vdc");
+        assertThat(mkfs.formatMgt("/dev/vdc")).containsExactly("mkfs.lustre", "--mgs", "/dev/vdc");
+    }
+
+    @Test
+    void targetsNameEachMgsNodeWithItsNids() {
+        MgsNids mgs = MgsNids.parse("10.0.0.5@tcp,192.168.1.5@o2ib:10.0.0.6@tcp");
+        assertThat(mkfs.formatOst(fs, 10, mgs, "/dev/disk/by-id/virtio-lfs1-OST000a"))
+                .containsExactly("mkfs.lustre", "--fsname=lfs1", "--ost", "--index=10",
+                        "--mgsnode=10.0.0.5@tcp,192.168.1.5@o2ib", "--mgsnode=10.0.0.6@tcp",
+                        "/dev/disk/by-id/virtio-lfs1-OST000a");
+        assertThat(mkfs.formatMdt(fs, 1, MgsNids.parse("10.0.0.5@tcp"), "/dev/vdc"))
+                .containsExactly("mkfs.lustre", "--fsname=lfs1", "--mdt", "--index=1", "--mgsnode=10.0.0.5@tcp", "/dev/vdc");
+    }
+
+    @Test
+    void neverReformatsAndRefusesOddDevices() {
+        assertThat(mkfs.formatOst(fs, 0, MgsNids.parse("10.0.0.5@tcp"), "/dev/vdc")).doesNotContain("--reformat");
+        assertThatThrownBy(() -> mkfs.formatMgt("vdc")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> mkfs.formatMgt("/dev/../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> mkfs.formatOst(fs, 70000, MgsNids.parse("10.0.0.5@tcp"), "/dev/vdc"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void targetNamesUseFourHexDigits() {
+        assertThat(MkfsLustreCommands.targetName(fs, "OST", 26)).isEqualTo("lfs1-OST001a");
+        assertThat(MkfsLustreCommands.targetName(fs, "MDT", 0)).isEqualTo("lfs1-MDT0000");
+    }
+}

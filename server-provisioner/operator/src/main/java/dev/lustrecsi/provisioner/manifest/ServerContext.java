@@ -1,0 +1,16 @@
+package dev.lustrecsi.provisioner.manifest;
+
+import dev.lustrecsi.lustre.MgsNids;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.provisioner.topology.ServerPlan;
+
+/**
+ * Everything one server VM is built from.
+ *
+ * @param staticAddress IPv4/prefix from the network pool (attachment mode) or null (pod network, DHCP)
+ * @param mgsNids the MGS the server's targets register with; null for the server that runs the MGS itself
+ * @param sshAuthorizedKey public key the operator's command executor logs in with; null for none
+ */
+public record ServerContext(LustreFileSystem filesystem, ServerPlan server, String staticAddress, MgsNids mgsNids,
+                            String sshAuthorizedKey) {
+}

@@ -1,0 +1,181 @@
+package dev.lustrecsi.provisioner.topology;
+
+import dev.lustrecsi.lustre.FsName;
+import dev.lustrecsi.lustre.MkfsLustreCommands;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.LustreFileSystemSpec;
+import dev.lustrecsi.model.LustreFileSystemStatus;
+import dev.lustrecsi.model.Quantities;
+import dev.lustrecsi.model.ServerRole;
+import dev.lustrecsi.model.TargetKind;
+import dev.lustrecsi.model.TargetState;
+import dev.lustrecsi.model.TargetStatus;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which servers and targets a LustreFileSystem needs right now, computed only from its spec, its status and
+ * the names of the VMs that exist — so a restarted operator computes the same answer.
+ *
+ * <p>OSS number n holds OST indexes n*k .. n*k+k-1 (k = ostsPerOss). Scaling out adds OSS numbers after the
+ * highest ever used; scaling in drains the highest active OSS numbers. Retired OST indexes are never reused
+ * (Lustre keeps them in its configuration log).
+ */
+public final class Topology {
+
+    private final String resourceName;
+    private final FsName fsName;
+    private final List<ServerPlan> metadata = new ArrayList<>();
+    private final List<ServerPlan> oss = new ArrayList<>();
+    private final Set<Integer> drainingOrdinals = new TreeSet<>();
+
+    private Topology(String resourceName, FsName fsName) {
+        this.resourceName = resourceName;
+        this.fsName = fsName;
+    }
+
+    public static String mgsName(String resource) {
+        return resource + "-mgs";
+    }
+
+    public static String mdsName(String resource, int index) {
+        return resource + "-mds" + index;
+    }
+
+    public static String ossName(String resource, int ordinal) {
+        return resource + "-oss" + ordinal;
+    }
+
+    public static Topology plan(LustreFileSystem fs, Collection<String> existingVmNames) {
+        String name = fs.getMetadata().getName();
+        LustreFileSystemSpec spec = fs.getSpec();
+        LustreFileSystemStatus status = fs.getStatus() == null ? new LustreFileSystemStatus() : fs.getStatus();
+        Topology t = new Topology(name, new FsName(spec.getFsName()));
+        boolean colocated = spec.getMgs() == null || spec.getMgs().colocated();
+        long mdtSize = spec.getMdtSizeBytes();
+
+        if (!colocated) {
+            String server = mgsName(name);
+            t.metadata.add(new ServerPlan(server, ServerRole.MGS, true, 0, 0, List.of(
+                    new TargetPlan(spec.getFsName() + "-MGT", TargetKind.MGT, 0, "mgt", name + "-mgt",
+                            Quantities.bytes(spec.getMgs().getSize()), false))));
+        }
+        for (int i = 0; i < spec.getMdtCount(); i++) {
+            boolean withMgs = colocated && i == 0;
+            int stage = withMgs ? 0 : 1;
+            t.metadata.add(new ServerPlan(mdsName(name, i), ServerRole.MDS, withMgs, i, stage, List.of(
+                    new TargetPlan(MkfsLustreCommands.targetName(t.fsName, "MDT", i), TargetKind.MDT, i, "mdt" + i,
+                            name + "-mdt" + i, mdtSize, withMgs))));
+        }
+
+        int perOss = spec.getOstsPerOss() == null ? 1 : spec.getOstsPerOss();
+        Set<Integer> known = new TreeSet<>();
+        Pattern ossVm = Pattern.compile(Pattern.quote(name) + "-oss(\\d+)");
+        for (String vm : existingVmNames) {
+            Matcher m = ossVm.matcher(vm);
+            if (m.matches()) {
+                known.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        Set<Integer> draining = new TreeSet<>();
+        for (TargetStatus ts : status.getTargets()) {
+            if (ts.getKind() == TargetKind.OST) {
+                int ordinal = ts.getIndex() / perOss;
+                known.add(ordinal);
+                if (ts.getState() == TargetState.Draining || ts.getState() == TargetState.Drained) {
+                    draining.add(ordinal);
+                }
+            }
+        }
+        Set<Integer> retired = new TreeSet<>();
+        for (Integer idx : status.getRetiredOstIndexes()) {
+            retired.add(idx / perOss);
+        }
+        known.removeAll(retired);
+        int highestEver = -1;
+        for (int o : known) {
+            highestEver = Math.max(highestEver, o);
+        }
+        for (int o : retired) {
+            highestEver = Math.max(highestEver, o);
+        }
+
+        List<Integer> active = new ArrayList<>(known);
+        active.removeAll(draining);
+        int desired = spec.getOstCount() / perOss;
+        // Scale in: drain the highest-numbered active OSSs beyond the desired count.
+        while (active.size() > desired) {
+            draining.add(active.remove(active.size() - 1));
+        }
+        Set<Integer> ordinals = new TreeSet<>(known);
+        // Scale out: new OSS numbers after every number ever used.
+        for (int missing = desired - active.size(), next = highestEver + 1; missing > 0; missing--, next++) {
+            ordinals.add(next);
+        }
+        long ostSize = spec.getOstSizeBytes();
+        for (int o : ordinals) {
+            List<TargetPlan> targets = new ArrayList<>();
+            for (int idx = o * perOss; idx < (o + 1) * perOss; idx++) {
+                targets.add(new TargetPlan(MkfsLustreCommands.targetName(t.fsName, "OST", idx), TargetKind.OST, idx,
+                        "ost" + idx, name + "-ost" + idx, ostSize, false));
+            }
+            t.oss.add(new ServerPlan(ossName(name, o), ServerRole.OSS, false, o, 2, targets));
+        }
+        t.drainingOrdinals.addAll(draining);
+        return t;
+    }
+
+    public String resourceName() {
+        return resourceName;
+    }
+
+    public FsName fsName() {
+        return fsName;
+    }
+
+    public List<ServerPlan> metadataServers() {
+        return List.copyOf(metadata);
+    }
+
+    /** Every OSS that exists or should: active ones, new ones, and those being drained. */
+    public List<ServerPlan> ossServers() {
+        return List.copyOf(oss);
+    }
+
+    public List<ServerPlan> all() {
+        List<ServerPlan> all = new ArrayList<>(metadata);
+        all.addAll(oss);
+        return all;
+    }
+
+    public boolean isDraining(ServerPlan server) {
+        return server.role() == ServerRole.OSS && drainingOrdinals.contains(server.ordinal());
+    }
+
+    public List<ServerPlan> drainingServers() {
+        return oss.stream().filter(this::isDraining).toList();
+    }
+
+    public ServerPlan mgsServer() {
+        return metadata.stream().filter(ServerPlan::runsMgs).findFirst().orElseThrow();
+    }
+
+    /** MDS0: holds MDT0 and the client mount used for migrating objects. */
+    public ServerPlan firstMds() {
+        return metadata.stream().filter(s -> s.role() == ServerRole.MDS && s.ordinal() == 0).findFirst().orElseThrow();
+    }
+
+    public List<ServerPlan> mdsServers() {
+        return metadata.stream().filter(s -> s.role() == ServerRole.MDS).toList();
+    }
+
+    public Optional<ServerPlan> server(String name) {
+        return all().stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+}
