@@ -63,7 +63,8 @@ public final class OstDrainCommands {
     }
 
     static String ospDevice(FsName fs, int ostIndex, int mdtIndex) {
-        return "osp." + ostName(fs, ostIndex) + "-osc-" + MkfsLustreCommands.targetName(fs, "MDT", mdtIndex);
+        // The MDT part carries no fsname: osp.<fsname>-OST0003-osc-MDT0000
+        return "osp." + ostName(fs, ostIndex) + "-osc-MDT" + String.format("%04x", mdtIndex);
     }
 
     private static String requireDir(String path) {

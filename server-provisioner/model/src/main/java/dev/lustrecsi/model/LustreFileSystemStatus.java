@@ -21,6 +21,7 @@ public class LustreFileSystemStatus {
     /** Comma-joined {@link #mgsNids}, for the printer column. */
     private String mgsNidsText;
     private Long capacityBytes;
+    private String capacity;
     private Integer readyOsts;
     private Integer activeOsts;
     private String lustreVersion;
@@ -48,6 +49,10 @@ public class LustreFileSystemStatus {
     /** Total size of the OSTs that are ready and accept new objects (draining OSTs excluded). */
     public Long getCapacityBytes() { return capacityBytes; }
     public void setCapacityBytes(Long capacityBytes) { this.capacityBytes = capacityBytes; }
+
+    /** {@link #getCapacityBytes()} for people ({@code 400Gi}), shown by {@code kubectl get lustrefs}. */
+    public String getCapacity() { return capacity; }
+    public void setCapacity(String capacity) { this.capacity = capacity; }
 
     public Integer getReadyOsts() { return readyOsts; }
     public void setReadyOsts(Integer readyOsts) { this.readyOsts = readyOsts; }

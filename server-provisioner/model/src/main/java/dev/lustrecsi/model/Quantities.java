@@ -17,4 +17,16 @@ public final class Quantities {
             return 0;
         }
     }
+
+    /** Bytes as the largest exact binary unit ({@code 400Gi}), as a person would write it. */
+    public static Quantity format(long bytes) {
+        String[] units = {"Ei", "Pi", "Ti", "Gi", "Mi", "Ki"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (10 * (units.length - i));
+            if (bytes >= unit && bytes % unit == 0) {
+                return new Quantity(bytes / unit + units[i]);
+            }
+        }
+        return new Quantity(String.valueOf(bytes));
+    }
 }

@@ -51,7 +51,7 @@ class LustreFileSystemCrdTest {
     void printerColumnsShowPhaseOstsCapacityNidsAndAge() throws IOException {
         CustomResourceDefinitionVersion v = crd().getSpec().getVersions().get(0);
         assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
-                .containsExactly("Phase=.status.phase", "OSTs=.status.activeOsts", "Capacity=.status.capacityBytes",
+                .containsExactly("Phase=.status.phase", "OSTs=.status.activeOsts", "Capacity=.status.capacity",
                         "MGS NIDs=.status.mgsNidsText", "Age=.metadata.creationTimestamp");
     }
 

@@ -13,6 +13,8 @@ public final class Labels {
     public static final String ROLE = PREFIX + "role";
     public static final String SERVER = PREFIX + "server";
     public static final String TARGET = PREFIX + "target";
+    /** "true" on the server running the MGS. */
+    public static final String MGS = PREFIX + "mgs";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY_VALUE = "server-provisioner";
     public static final String NAME = "app.kubernetes.io/name";

@@ -88,35 +88,27 @@ public final class ServerCloudInit {
                 + ", written by server-provisioner. Runs at every boot.");
         lines.add("set -euo pipefail");
         lines.add("");
-        lines.add("# Formats only a blank disk: blkid -p exits 2 when it finds no signature at all.");
-        lines.add("format_if_blank() {");
-        lines.add("  local device=$1; shift");
-        lines.add("  local rc=0");
-        lines.add("  blkid -p -s TYPE -o value \"$device\" >/dev/null || rc=$?");
-        lines.add("  if [ \"$rc\" -eq 2 ]; then");
-        lines.add("    \"$@\"");
-        lines.add("  elif [ \"$rc\" -ne 0 ]; then");
-        lines.add("    echo \"cannot probe $device (blkid exit $rc); not formatting\" >&2");
-        lines.add("    return 1");
-        lines.add("  fi");
-        lines.add("}");
-        lines.add("");
-        lines.add("mount_target() {");
-        lines.add("  local device=$1 dir=$2");
-        lines.add("  mkdir -p \"$dir\"");
-        lines.add("  " + ShellQuote.command(boot.isMounted("/x")).replace("/x", "\"$dir\"") + " || "
-                + ShellQuote.command(boot.mountTarget("/dev/x", "/x")).replace("/dev/x", "\"$device\"").replace(" /x", " \"$dir\""));
-        lines.add("}");
-        lines.add("");
         lines.add(ShellQuote.command(boot.loadLustreModules()));
         lines.add(ShellQuote.command(boot.lnetConfigure()));
-        lines.add(ShellQuote.command(boot.lnetAddNet(net, lnetInterface(spec))));
+        // A retry by systemd in the same boot finds the network already there.
+        lines.add(ShellQuote.command(boot.lnetShowNet(net)) + " >/dev/null 2>&1 || "
+                + ShellQuote.command(boot.lnetAddNet(net, lnetInterface(spec))));
         lines.add("udevadm settle");
         for (TargetPlan t : ctx.server().targets()) {
             lines.add("");
             lines.add("# " + t.name() + " on disk " + t.diskName() + " (PVC " + t.pvcName() + ")");
-            lines.add("format_if_blank " + ShellQuote.word(t.devicePath()) + " " + ShellQuote.command(format(ctx, fs, t)));
-            lines.add("mount_target " + ShellQuote.word(t.devicePath()) + " " + ShellQuote.word(t.mountPoint()));
+            String dev = ShellQuote.word(t.devicePath());
+            // Format only a blank disk: blkid -p exits 2 when it finds no signature at all.
+            lines.add("rc=0; " + ShellQuote.command(boot.probeSignature(t.devicePath())) + " >/dev/null || rc=$?");
+            lines.add("if [ \"$rc\" -eq 2 ]; then");
+            lines.add("  " + ShellQuote.command(format(ctx, fs, t)));
+            lines.add("elif [ \"$rc\" -ne 0 ]; then");
+            lines.add("  echo \"cannot probe " + dev + " (blkid exit $rc): not formatting\" >&2");
+            lines.add("  exit 1");
+            lines.add("fi");
+            lines.add("mkdir -p " + ShellQuote.word(t.mountPoint()));
+            lines.add(ShellQuote.command(boot.isMounted(t.mountPoint())) + " || "
+                    + ShellQuote.command(boot.mountTarget(t.devicePath(), t.mountPoint())));
         }
         return String.join("\n", lines) + "\n";
     }

@@ -84,12 +84,16 @@ public final class Topology {
             }
         }
         Set<Integer> draining = new TreeSet<>();
+        Set<Integer> deactivated = new TreeSet<>();
         for (TargetStatus ts : status.getTargets()) {
             if (ts.getKind() == TargetKind.OST) {
                 int ordinal = ts.getIndex() / perOss;
                 known.add(ordinal);
                 if (ts.getState() == TargetState.Draining || ts.getState() == TargetState.Drained) {
                     draining.add(ordinal);
+                }
+                if (ts.getState() == TargetState.Drained) {
+                    deactivated.add(ordinal);
                 }
             }
         }
@@ -109,6 +113,15 @@ public final class Topology {
         List<Integer> active = new ArrayList<>(known);
         active.removeAll(draining);
         int desired = spec.getOstCount() / perOss;
+        // Growing again while a drain runs: take back OSSs whose OSTs still hold their objects (none is
+        // deactivated yet) before adding new ones.
+        for (int o : new ArrayList<>(draining)) {
+            if (active.size() < desired && !deactivated.contains(o)) {
+                draining.remove(o);
+                active.add(o);
+            }
+        }
+        active.sort(null);
         // Scale in: drain the highest-numbered active OSSs beyond the desired count.
         while (active.size() > desired) {
             draining.add(active.remove(active.size() - 1));

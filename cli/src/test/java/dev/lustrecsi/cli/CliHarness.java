@@ -1,0 +1,95 @@
+package dev.lustrecsi.cli;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.LustreFileSystemStatus;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * Runs {@code kubectl lustre} in-process against the fabric8 mock API server (CRUD mode), with the real
+ * CRD installed, and plays the operator's part by writing status the way the operator does.
+ */
+final class CliHarness {
+    static final Path CRD = Path.of(System.getProperty("repo.root", "..")).resolve("deploy/crds/lustre.lustrecsi.dev_lustrefilesystems.yaml");
+
+    record Result(int exitCode, String out, String err) {
+    }
+
+    private final KubernetesClient client;
+
+    CliHarness(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** Installs the project's CRD so the mock knows the kind's scope and status subresource. */
+    void installCrd() throws IOException {
+        try (InputStream in = Files.newInputStream(CRD)) {
+            CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(r -> r.update());
+        }
+    }
+
+    /** The mock server lives for the whole test class: start each test from an empty cluster. */
+    void reset() {
+        client.resources(LustreFileSystem.class).inAnyNamespace().delete();
+        client.persistentVolumes().delete();
+    }
+
+    Result run(String... args) {
+        return run(new SyncWriter(), args);
+    }
+
+    /** Runs with a caller-provided stderr buffer, so a test can watch progress while the command waits. */
+    Result run(SyncWriter errBuffer, String... args) {
+        StringWriter out = new StringWriter();
+        KubectlLustre root = new KubectlLustre((ctx, timeout) -> client);
+        int code = KubectlLustre.commandLine(root, new PrintWriter(out, true), new PrintWriter(errBuffer, true)).execute(args);
+        return new Result(code, out.toString(), errBuffer.toString());
+    }
+
+    LustreFileSystem get(String namespace, String name) {
+        return client.resources(LustreFileSystem.class).inNamespace(namespace).withName(name).get();
+    }
+
+    /** What the operator does after each reconcile: write status through the status subresource. */
+    void setStatus(String namespace, String name, Consumer<LustreFileSystemStatus> change) {
+        LustreFileSystem fs = get(namespace, name);
+        LustreFileSystemStatus status = fs.getStatus() == null ? new LustreFileSystemStatus() : fs.getStatus();
+        change.accept(status);
+        if (fs.getMetadata().getGeneration() != null) {
+            status.setObservedGeneration(fs.getMetadata().getGeneration());
+        }
+        fs.setStatus(status);
+        client.resources(LustreFileSystem.class).inNamespace(namespace).resource(fs).updateStatus();
+    }
+
+    /** A StringWriter safe to read while the command writes from another thread. */
+    static final class SyncWriter extends StringWriter {
+        @Override
+        public synchronized void write(String str, int off, int len) {
+            super.write(str, off, len);
+        }
+
+        @Override
+        public synchronized void write(int c) {
+            super.write(c);
+        }
+
+        @Override
+        public synchronized void write(char[] cbuf, int off, int len) {
+            super.write(cbuf, off, len);
+        }
+
+        @Override
+        public synchronized String toString() {
+            return super.toString();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.lustrecsi.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.model.Conditions;
+import dev.lustrecsi.model.Phase;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class DeleteWaitTest {
+    static KubernetesClient client;
+    CliHarness cli;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cli = new CliHarness(client);
+        cli.installCrd();
+        cli.reset();
+        assertThat(cli.run("create", "lfs", "--osts", "1").exitCode()).isZero();
+    }
+
+    @Test
+    void deleteIsRefusedWhileVolumesLiveOnIt() {
+        client.persistentVolumes().resource(Fixtures.volume("pvc-1", "v1:test:lfs:lfs:pvc-1", "research", "home-bob", "10Gi")).create();
+        CliHarness.Result r = cli.run("delete", "lfs");
+        assertThat(r.exitCode()).isEqualTo(ExitCode.REFUSED);
+        assertThat(r.err()).isEqualTo("error: lustrefilesystem \"lfs\" is used by 1 volume: research/home-bob;"
+                + " delete those PVCs first, or use --force\n");
+        assertThat(cli.get("test", "lfs")).isNotNull();
+
+        CliHarness.Result forced = cli.run("delete", "lfs", "--force");
+        assertThat(forced.exitCode()).as(forced.err()).isZero();
+        assertThat(forced.err()).contains("warning: deleting lfs while 1 volume(s) still use it");
+        assertThat(cli.get("test", "lfs")).isNull();
+    }
+
+    @Test
+    void deleteAnUnusedFilesystemAndWaitForItToGo() {
+        CliHarness.Result r = cli.run("delete", "lfs", "--wait", "--timeout", "2m");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("lustrefilesystem/lfs deleted (target disks are retained: diskDeletionPolicy Retain)")
+                .contains("lfs: deleted");
+        assertThat(cli.get("test", "lfs")).isNull();
+        assertThat(cli.run("delete", "lfs").exitCode()).isEqualTo(ExitCode.NOT_FOUND);
+    }
+
+    @Test
+    void waitTimesOutWithExitFiveAndSaysWhereItStopped() {
+        cli.setStatus("test", "lfs", s -> Fixtures.provisioning(s, "lfs", 1, 0));
+        CliHarness.Result r = cli.run("wait", "lfs", "--timeout", "2s");
+        assertThat(r.exitCode()).isEqualTo(ExitCode.TIMEOUT);
+        assertThat(r.err()).contains("error: timed out after 2s waiting for lfs to be Ready; last seen: lfs: Provisioning (targets ready 1/2");
+    }
+
+    @Test
+    void waitStopsWithExitOneWhenTheOperatorRejectsTheSpec() {
+        Condition rejected = new ConditionBuilder().withType(Conditions.SPEC_VALID).withStatus("False")
+                .withReason(Conditions.REASON_INVALID_SPEC).withMessage("spec.network.addresses has 0 addresses but up to 3 servers need one each")
+                .withLastTransitionTime("2026-01-01T00:00:00Z").build();
+        cli.setStatus("test", "lfs", s -> {
+            s.setPhase(Phase.Pending);
+            s.setConditions(List.of(rejected));
+        });
+        CliHarness.Result r = cli.run("wait", "lfs", "--timeout", "5m");
+        assertThat(r.exitCode()).isEqualTo(ExitCode.FAILED);
+        assertThat(r.err()).contains("error: the operator rejected lfs: spec.network.addresses has 0 addresses");
+    }
+
+    @Test
+    void waitForAPhaseEndsWithExitThreeIfTheFilesystemIsDeleted() throws Exception {
+        CliHarness.SyncWriter err = new CliHarness.SyncWriter();
+        CompletableFuture<CliHarness.Result> running = CompletableFuture.supplyAsync(() -> cli.run(err, "wait", "lfs"));
+        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("lfs: Pending"));
+        client.resources(dev.lustrecsi.model.LustreFileSystem.class).inNamespace("test").withName("lfs").delete();
+        CliHarness.Result r = running.get(60, TimeUnit.SECONDS);
+        assertThat(r.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
+        assertThat(r.err()).contains("was deleted while waiting for Ready");
+    }
+
+    @Test
+    void waitUsageErrorsAndMissingResources() {
+        CliHarness.Result bogus = cli.run("wait", "lfs", "--for", "Happy");
+        assertThat(bogus.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(bogus.err()).contains("--for must be a phase (Pending, Provisioning, Ready");
+        CliHarness.Result badTimeout = cli.run("wait", "lfs", "--timeout", "soon");
+        assertThat(badTimeout.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(badTimeout.err()).contains("'soon' is not a duration");
+        assertThat(cli.run("wait", "missing").exitCode()).isEqualTo(ExitCode.NOT_FOUND);
+        // Waiting for something already gone succeeds at once.
+        assertThat(cli.run("wait", "missing", "--for", "delete").exitCode()).isZero();
+    }
+
+    @Test
+    void helpListsEveryCommandAndTheExitCodes() {
+        CliHarness.Result r = cli.run("--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("create", "get", "describe", "scale", "upgrade", "delete", "wait")
+                .contains("5  timed out waiting");
+        CliHarness.Result unknown = cli.run("frobnicate");
+        assertThat(unknown.exitCode()).isEqualTo(ExitCode.USAGE);
+    }
+}

@@ -1,0 +1,131 @@
+package dev.lustrecsi.controller;
+
+import dev.lustrecsi.csi.server.CommonOptions;
+import dev.lustrecsi.csi.server.PluginRunner;
+import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.lustre.LfsCommands;
+import dev.lustrecsi.lustre.MountCommands;
+import dev.lustrecsi.lustre.ProcessCommandRunner;
+import dev.lustrecsi.lustre.ToolPaths;
+import dev.lustrecsi.lustre.mount.LinuxMounter;
+import dev.lustrecsi.lustre.mount.MountBounds;
+import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.model.LustreFileSystem;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The controller plugin process: Identity + Controller services on the CSI socket, talking to the Kubernetes API
+ * (in-cluster config, or {@code KUBECONFIG} / {@code ~/.kube/config} as fabric8 finds them) and holding pool
+ * mounts under {@code --pool-mount-root}.
+ */
+@Command(name = "lustre-csi-controller", mixinStandardHelpOptions = true,
+        description = "CSI controller plugin for Lustre: provisions shared-pool and dedicated volumes and expands them")
+public final class ControllerMain implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--pool-mount-root", defaultValue = "/var/lib/lustre-csi/pools",
+            description = "where pools are mounted to create volume directories (default: ${DEFAULT-VALUE})")
+    Path poolMountRoot;
+
+    @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
+            description = "namespace of pools and dedicated filesystems unless a StorageClass names one (default: ${DEFAULT-VALUE})")
+    String namespace;
+
+    @Option(names = "--server-image", description = "Lustre server VM image for filesystems the driver creates")
+    String serverImage;
+
+    @Option(names = "--lustre-version", description = "Lustre version of --server-image, e.g. 2.15.5")
+    String lustreVersion;
+
+    @Option(names = "--ready-wait", defaultValue = "PT50S",
+            description = "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE (ISO-8601, default: ${DEFAULT-VALUE})")
+    Duration readyWait;
+
+    @Option(names = "--shrink-band-percent", defaultValue = "25",
+            description = "hysteresis: extra headroom a pool keeps when it shrinks (default: ${DEFAULT-VALUE})")
+    int shrinkBandPercent;
+
+    @Option(names = "--reconcile-interval", defaultValue = "PT1M",
+            description = "how often every pool's OST count is re-planned from its ledger (default: ${DEFAULT-VALUE})")
+    Duration reconcileInterval;
+
+    @Option(names = "--orphan-grace", defaultValue = "PT15M",
+            description = "age after which an unfinished volume whose PVC is gone is removed (default: ${DEFAULT-VALUE})")
+    Duration orphanGrace;
+
+    @Option(names = "--lfs", defaultValue = "lfs", description = "the lfs tool (default: ${DEFAULT-VALUE})")
+    String lfsPath;
+
+    /** The configuration the flags describe. */
+    ControllerConfig config() {
+        return new ControllerConfig(namespace, Optional.ofNullable(serverImage), Optional.ofNullable(lustreVersion),
+                readyWait, Duration.ofSeconds(2), shrinkBandPercent, ProjectIdAllocator.defaults(), poolMountRoot,
+                Duration.ofSeconds(60));
+    }
+
+    /** The Controller service wired for production: real mount(8), real lfs, the given API client. */
+    ControllerService createService(KubernetesClient client, ControllerConfig config) {
+        ToolPaths standard = ToolPaths.standard();
+        ToolPaths tools = new ToolPaths(standard.mount(), standard.umount(), lfsPath, standard.lctl(),
+                standard.lnetctl(), standard.modprobe(), standard.mkfsLustre());
+        ProcessCommandRunner runner = new ProcessCommandRunner();
+        return new ControllerService(config, new LustreFileSystems(client), new PoolLedger(client),
+                new PoolMounts(new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
+                        config.poolMountRoot()),
+                new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
+                new CapacityPlanner(config.shrinkBandPercent()));
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ControllerMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        common.applyLogLevel();
+        ControllerConfig config = config();
+        try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+            ControllerService service = createService(client, config);
+            ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "pool-reconciler");
+                t.setDaemon(true);
+                return t;
+            });
+            OrphanCollector orphans = new OrphanCollector(client, new PoolLedger(client), new LustreFileSystems(client),
+                    service, orphanGrace);
+            reconciler.scheduleWithFixedDelay(() -> {
+                service.reconcileAllPools();
+                try {
+                    orphans.collect();
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(OrphanCollector.class).warn("orphan collection failed: {}", e.getMessage());
+                }
+            }, 0, reconcileInterval.toMillis(), TimeUnit.MILLISECONDS);
+            ReadinessCheck apiReachable = () -> {
+                client.resources(LustreFileSystem.class).inNamespace(namespace).list();
+                return ReadinessCheck.Result.ready("Kubernetes API reachable");
+            };
+            LoggerFactory.getLogger(ControllerMain.class).info("controller starting: namespace {}, pool mounts under {}",
+                    namespace, poolMountRoot);
+            PluginRunner.serveUntilStopped(common, true, List.of(apiReachable), List.of(service));
+            reconciler.shutdownNow();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.lustrecsi.controller;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.Phase;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/** Reads and writes LustreFileSystem resources for the controller, with conflict-safe updates. */
+public final class LustreFileSystems {
+    /** Labels and annotations the controller puts on the filesystems it creates. */
+    public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String LABEL_ROLE = "lustre.csi.lustrecsi.dev/role";
+    public static final String ROLE_POOL = "pool";
+    public static final String ROLE_DEDICATED = "dedicated";
+    public static final String ANNOTATION_VOLUME = "lustre.csi.lustrecsi.dev/volume-name";
+    public static final String ANNOTATION_PARAMETERS = "lustre.csi.lustrecsi.dev/parameters";
+    public static final String ANNOTATION_CAPACITY = "lustre.csi.lustrecsi.dev/capacity-bytes";
+    public static final String ANNOTATION_MOUNT_OPTIONS = "lustre.csi.lustrecsi.dev/mount-options";
+    /** {@code namespace/name} of the claim a dedicated filesystem was created for. */
+    public static final String ANNOTATION_PVC = "lustre.csi.lustrecsi.dev/pvc";
+    /** Set once CreateVolume answered with the filesystem: it belongs to a PV from then on. */
+    public static final String ANNOTATION_PROVISIONED = "lustre.csi.lustrecsi.dev/provisioned";
+
+    /** Phases in which clients can mount and use the filesystem. */
+    public static final Set<Phase> USABLE = EnumSet.of(Phase.Ready, Phase.Scaling, Phase.Upgrading);
+
+    private static final int MAX_ATTEMPTS = 50;
+    private final KubernetesClient client;
+
+    public LustreFileSystems(KubernetesClient client) {
+        this.client = client;
+    }
+
+    private MixedOperation<LustreFileSystem, KubernetesResourceList<LustreFileSystem>, Resource<LustreFileSystem>> crs() {
+        return client.resources(LustreFileSystem.class);
+    }
+
+    public Optional<LustreFileSystem> get(String namespace, String name) {
+        return Optional.ofNullable(crs().inNamespace(namespace).withName(name).get());
+    }
+
+    /** Creates it, or returns the one that already exists under that name (created by a concurrent call). */
+    public LustreFileSystem createOrGet(LustreFileSystem desired) {
+        String ns = desired.getMetadata().getNamespace();
+        try {
+            return crs().inNamespace(ns).resource(desired).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            return get(ns, desired.getMetadata().getName()).orElseThrow(() -> e);
+        }
+    }
+
+    /** Dedicated-volume filesystems the driver created, in every namespace it can see. */
+    public List<LustreFileSystem> listDedicated() {
+        return crs().inAnyNamespace().withLabel(LABEL_ROLE, ROLE_DEDICATED).list().getItems();
+    }
+
+    /**
+     * Read-modify-write with the resourceVersion read, retried on conflicts (the operator writes the same
+     * object). {@code change} returns the object to write, or null to leave it as it is.
+     */
+    public LustreFileSystem update(String namespace, String name, UnaryOperator<LustreFileSystem> change) {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            LustreFileSystem current = get(namespace, name).orElseThrow(
+                    () -> new IllegalStateException("LustreFileSystem " + namespace + "/" + name + " disappeared"));
+            LustreFileSystem changed = change.apply(current);
+            if (changed == null) {
+                return current;
+            }
+            try {
+                return crs().inNamespace(namespace).resource(changed).update();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        throw new IllegalStateException("LustreFileSystem " + namespace + "/" + name + " kept changing; gave up");
+    }
+
+    public void delete(LustreFileSystem fs) {
+        crs().inNamespace(fs.getMetadata().getNamespace()).withName(fs.getMetadata().getName()).delete();
+    }
+
+    /**
+     * Waits, up to {@code wait}, until the filesystem is in a usable phase with MGS NIDs. Returns its latest
+     * state either way; callers check {@link #usable}.
+     */
+    public Optional<LustreFileSystem> awaitUsable(String namespace, String name, Duration wait, Duration poll) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            Optional<LustreFileSystem> fs = get(namespace, name);
+            if (fs.isEmpty() || usable(fs.get()) || System.nanoTime() >= deadline) {
+                return fs;
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(poll.toMillis(), (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return get(namespace, name);
+            }
+        }
+    }
+
+    public static boolean usable(LustreFileSystem fs) {
+        return fs.getStatus() != null && fs.getStatus().getPhase() != null && USABLE.contains(fs.getStatus().getPhase())
+                && fs.getStatus().getMgsNids() != null && !fs.getStatus().getMgsNids().isEmpty();
+    }
+
+    public static String describe(LustreFileSystem fs) {
+        String phase = fs.getStatus() == null || fs.getStatus().getPhase() == null ? "Pending"
+                : fs.getStatus().getPhase().name();
+        return "LustreFileSystem " + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName()
+                + " is " + phase;
+    }
+}

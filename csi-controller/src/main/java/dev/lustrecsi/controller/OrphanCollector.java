@@ -1,0 +1,112 @@
+package dev.lustrecsi.controller;
+
+import dev.lustrecsi.csi.DriverNames;
+import dev.lustrecsi.csi.VolumeId;
+import dev.lustrecsi.model.LustreFileSystem;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes volumes whose CreateVolume never completed and whose claim is gone: a reservation on a pool still
+ * {@code Creating}, or a dedicated filesystem never handed over, older than a grace period, with no PV naming
+ * it and its PVC deleted. That is what is left when a user deletes a Pending PVC while the external-provisioner
+ * (which would otherwise finish and then delete it) restarts. Volumes that were handed over are never touched:
+ * after that only DeleteVolume removes them, so a Retain PV's data is safe. Volumes created without the claim's
+ * name ({@code --extra-create-metadata} off) are never collected.
+ */
+public final class OrphanCollector {
+    private static final Logger LOG = LoggerFactory.getLogger(OrphanCollector.class);
+
+    private final KubernetesClient client;
+    private final PoolLedger ledger;
+    private final LustreFileSystems fileSystems;
+    private final ControllerService service;
+    private final Duration grace;
+
+    public OrphanCollector(KubernetesClient client, PoolLedger ledger, LustreFileSystems fileSystems,
+                           ControllerService service, Duration grace) {
+        this.client = client;
+        this.ledger = ledger;
+        this.fileSystems = fileSystems;
+        this.service = service;
+        this.grace = grace;
+    }
+
+    /** One pass; returns the ids of the volumes it removed. */
+    public List<String> collect() {
+        Instant cutoff = Instant.now().minus(grace);
+        Set<String> handles = new HashSet<>();
+        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
+            if (pv.getSpec() != null && pv.getSpec().getCsi() != null
+                    && DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
+                handles.add(pv.getSpec().getCsi().getVolumeHandle());
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (PoolLedger.Snapshot snapshot : ledger.readAll()) {
+            Optional<LustreFileSystem> pool = fileSystems.get(snapshot.namespace(), snapshot.pool());
+            if (pool.isEmpty()) {
+                continue;
+            }
+            for (Map.Entry<String, VolumeRecord> e : snapshot.volumes().entrySet()) {
+                VolumeRecord r = e.getValue();
+                if (!VolumeRecord.CREATING.equals(r.state()) || !olderThan(r.createdAt(), cutoff)) {
+                    continue;
+                }
+                VolumeId id = new VolumeId(snapshot.namespace(), snapshot.pool(), pool.get().getSpec().getFsName(), e.getKey());
+                reclaimIfAbandoned(id, r.pvc(), handles, removed);
+            }
+        }
+        for (LustreFileSystem fs : fileSystems.listDedicated()) {
+            Map<String, String> ann = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
+            if ("true".equals(ann.get(LustreFileSystems.ANNOTATION_PROVISIONED))
+                    || !olderThan(fs.getMetadata().getCreationTimestamp(), cutoff)) {
+                continue;
+            }
+            VolumeId id = new VolumeId(fs.getMetadata().getNamespace(), fs.getMetadata().getName(), fs.getSpec().getFsName(), "");
+            reclaimIfAbandoned(id, ann.get(LustreFileSystems.ANNOTATION_PVC), handles, removed);
+        }
+        return removed;
+    }
+
+    private void reclaimIfAbandoned(VolumeId id, String pvc, Set<String> handles, List<String> removed) {
+        if (pvc == null || handles.contains(id.encode()) || claimExists(pvc)) {
+            return;
+        }
+        try {
+            service.reclaim(id);
+            removed.add(id.encode());
+            LOG.info("removed orphaned volume {}: its claim {} is gone and no PV names it", id, pvc);
+        } catch (RuntimeException e) {
+            LOG.warn("orphaned volume {} not removed yet: {}", id, e.getMessage());
+        }
+    }
+
+    private boolean claimExists(String pvc) {
+        int slash = pvc.indexOf('/');
+        return client.persistentVolumeClaims().inNamespace(pvc.substring(0, slash)).withName(pvc.substring(slash + 1))
+                .get() != null;
+    }
+
+    private static boolean olderThan(String timestamp, Instant cutoff) {
+        if (timestamp == null) {
+            return false;
+        }
+        try {
+            return Instant.parse(timestamp).isBefore(cutoff);
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.lustrecsi.controller;
+
+import dev.lustrecsi.lustre.CommandRunner;
+import dev.lustrecsi.lustre.LfsCommands;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The directory of a shared-pool volume on the controller's pool mount: created with its project id, quota and
+ * default stripe layout, resized, and removed or archived. Every step is idempotent so a retried or resumed
+ * call simply runs them all again.
+ */
+public final class VolumeDirectories {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeDirectories.class);
+    /** Archived volumes are moved here, inside the pool, out of the way of volume names (which never start with '.'). */
+    public static final String ARCHIVE_DIR = ".csi-archive";
+
+    private final CommandRunner runner;
+    private final LfsCommands lfs;
+    private final Duration timeout;
+
+    public VolumeDirectories(CommandRunner runner, LfsCommands lfs, Duration timeout) {
+        this.runner = runner;
+        this.lfs = lfs;
+        this.timeout = timeout;
+    }
+
+    /** mkdir, mode, {@code lfs project -p -s}, {@code lfs setquota -p -B}, {@code lfs setstripe}. */
+    public Path create(Path poolRoot, String name, VolumeRecord record) {
+        Path dir = volumeDir(poolRoot, name);
+        try {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(dir);
+            }
+            Files.setPosixFilePermissions(dir, permissions(record.directoryMode()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create volume directory " + dir, e);
+        }
+        runner.runChecked(lfs.setProject(record.projectId(), dir.toString()), timeout);
+        setQuota(poolRoot, record.projectId(), record.capacityBytes());
+        if (record.stripeCount() != 0 || record.stripeSize() != 0) {
+            runner.runChecked(lfs.setDefaultStripe(record.stripeCount(), record.stripeSize(), dir.toString()), timeout);
+        }
+        return dir;
+    }
+
+    public void setQuota(Path poolRoot, long projectId, long bytes) {
+        runner.runChecked(lfs.setProjectBlockLimit(projectId, bytes, poolRoot.toString()), timeout);
+    }
+
+    public boolean exists(Path poolRoot, String name) {
+        return Files.isDirectory(volumeDir(poolRoot, name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Project ids carried by the pool's top-level directories (volumes and anything an admin made). */
+    public Set<Long> projectIdsOnDisk(Path poolRoot) {
+        String out = runner.runChecked(lfs.listProjects(poolRoot.toString()), timeout).stdout();
+        Set<Long> ids = new HashSet<>();
+        for (LfsCommands.ProjectEntry e : LfsCommands.parseProjects(out)) {
+            if (e.projectId() != 0) {
+                ids.add(e.projectId());
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Reclaims the volume: removes the tree, or (archive) clears its project id so the id can be reused and moves
+     * it under {@value #ARCHIVE_DIR}; then drops the project's quota. Returns where an archive went, if any.
+     */
+    public Path reclaim(Path poolRoot, String name, VolumeRecord record) {
+        Path dir = volumeDir(poolRoot, name);
+        Path archived = null;
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (record.archiveOnDelete()) {
+                // Clear first, then move: a restart in between finds the directory still in place and repeats both.
+                runner.runChecked(lfs.clearProjectRecursively(dir.toString()), timeout);
+                archived = archiveTarget(poolRoot, name, record.projectId());
+                try {
+                    Files.createDirectories(archived.getParent());
+                    Files.move(dir, archived);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot archive " + dir + " to " + archived, e);
+                }
+                LOG.info("archived volume {} to {}", name, archived);
+            } else {
+                deleteTree(dir);
+                LOG.info("deleted volume directory {}", dir);
+            }
+        }
+        runner.runChecked(lfs.clearProjectQuota(record.projectId(), poolRoot.toString()), timeout);
+        return archived;
+    }
+
+    private static Path archiveTarget(Path poolRoot, String name, long projectId) {
+        Path base = poolRoot.resolve(ARCHIVE_DIR).resolve(name + "-" + projectId);
+        Path candidate = base;
+        for (int n = 1; Files.exists(candidate, LinkOption.NOFOLLOW_LINKS); n++) {
+            candidate = base.resolveSibling(base.getFileName() + "." + n);
+        }
+        return candidate;
+    }
+
+    static Path volumeDir(Path poolRoot, String name) {
+        Path dir = poolRoot.resolve(name).normalize();
+        if (!dir.getParent().equals(poolRoot.normalize()) || name.startsWith(".")) {
+            throw new IllegalArgumentException("volume name '" + name + "' is not a plain directory name");
+        }
+        return dir;
+    }
+
+    /** Removes a tree without following symbolic links (a user's link must never make us delete outside it). */
+    private static void deleteTree(Path dir) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException failure) throws IOException {
+                    if (failure != null && !(failure instanceof NoSuchFileException)) {
+                        throw failure;
+                    }
+                    try {
+                        Files.deleteIfExists(d);
+                    } catch (DirectoryNotEmptyException e) {
+                        throw new IOException("cannot delete " + d + ": something wrote into it while it was deleted", e);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException gone) {
+            // Deleted by an earlier attempt.
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete volume directory " + dir, e);
+        }
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                perms.add(order[bit]);
+            }
+        }
+        return perms;
+    }
+}

@@ -1,0 +1,239 @@
+package dev.lustrecsi.controller;
+
+import dev.lustrecsi.csi.v1.ControllerGrpc;
+import dev.lustrecsi.csi.v1.CreateVolumeRequest;
+import dev.lustrecsi.csi.v1.VolumeCapability;
+import dev.lustrecsi.lustre.CommandRunner;
+import dev.lustrecsi.lustre.LfsCommands;
+import dev.lustrecsi.lustre.MountCommands;
+import dev.lustrecsi.lustre.ProcessCommandRunner;
+import dev.lustrecsi.lustre.ToolPaths;
+import dev.lustrecsi.lustre.mount.LinuxMounter;
+import dev.lustrecsi.lustre.mount.MountBounds;
+import dev.lustrecsi.lustre.mount.MountInfo;
+import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.lustre.testing.LustreStandIns;
+import dev.lustrecsi.lustre.testing.MountNamespace;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.Phase;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A controller as it runs in production (ControllerService over gRPC, fabric8 client, LinuxMounter, lfs through
+ * ProcessCommandRunner) against the outermost stand-ins: the mock API server in CRUD mode, and, in a private
+ * mount namespace, the stand-in mount.lustre (via the real mount(8)) and lfs. The operator's part - marking a
+ * LustreFileSystem Ready with MGS NIDs - is done by test code, as the operator would.
+ */
+final class ControllerFixture implements AutoCloseable {
+    static final String NAMESPACE = "lustre-csi";
+    static final String IMAGE = "registry.example.org/lustre/server:2.15.5";
+    static final long GI = 1L << 30;
+    private static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(20), Duration.ofSeconds(5),
+            Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+    final KubernetesClient client;
+    final Path mountRoot;
+    final Duration readyWait;
+    final LustreStandIns standIns;
+    final ToolPaths tools;
+    final CommandRunner runner = new ProcessCommandRunner();
+    private final String serverName = InProcessServerBuilder.generateName();
+    private Server server;
+    private ManagedChannel channel;
+    ControllerService service;
+    ControllerGrpc.ControllerBlockingStub stub;
+
+    /** @param mounts whether the test needs pool mounts (then it is skipped outside a private mount namespace) */
+    ControllerFixture(KubernetesClient client, Path mountRoot, Duration readyWait, boolean mounts) {
+        this.client = client;
+        this.mountRoot = mountRoot;
+        this.readyWait = readyWait;
+        if (mounts) {
+            standIns = LustreStandIns.install();
+            installLfs(standIns);
+            tools = standIns.toolPaths();
+        } else {
+            standIns = MountNamespace.isPrivate() ? LustreStandIns.install() : null;
+            if (standIns != null) {
+                installLfs(standIns);
+            }
+            tools = standIns != null ? standIns.toolPaths() : ToolPaths.standard();
+        }
+        start();
+    }
+
+    /** The lfs stand-in is ours (lustre-tools test resources), installed next to the harness's tools. */
+    private static synchronized void installLfs(LustreStandIns standIns) {
+        Path lfs = standIns.binDirectory().resolve("lfs");
+        if (Files.exists(lfs)) {
+            return;
+        }
+        try (InputStream in = ControllerFixture.class.getClassLoader().getResourceAsStream("standins/bin/lfs")) {
+            String script = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace("@STATE_DIR@", standIns.stateDirectory().toString());
+            Files.writeString(lfs, script);
+            Files.setPosixFilePermissions(lfs, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void start() {
+        ControllerConfig config = new ControllerConfig(NAMESPACE, Optional.empty(), Optional.empty(), readyWait,
+                Duration.ofMillis(20), 25, new ProjectIdAllocator(1000, 100_000), mountRoot, Duration.ofSeconds(30));
+        LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
+        service = new ControllerService(config, new LustreFileSystems(client), new PoolLedger(client),
+                new PoolMounts(mounter, mountRoot), new VolumeDirectories(runner, new LfsCommands(tools),
+                config.commandTimeout()), new CapacityPlanner(config.shrinkBandPercent()));
+        try {
+            server = InProcessServerBuilder.forName(serverName).addService(service).build().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        channel = InProcessChannelBuilder.forName(serverName).build();
+        stub = ControllerGrpc.newBlockingStub(channel);
+    }
+
+    /** A controller restart: every in-memory object is new; the API server and the mount table remain. */
+    void restart() {
+        stopServer();
+        start();
+    }
+
+    private void stopServer() {
+        channel.shutdownNow();
+        server.shutdownNow();
+        try {
+            server.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static VolumeCapability mountCapability(VolumeCapability.AccessMode.Mode mode) {
+        return VolumeCapability.newBuilder()
+                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("lustre"))
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
+                .build();
+    }
+
+    static CreateVolumeRequest.Builder create(String name, long bytes, Map<String, String> parameters) {
+        return CreateVolumeRequest.newBuilder()
+                .setName(name)
+                .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(bytes))
+                .addVolumeCapabilities(mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+                .putAllParameters(parameters);
+    }
+
+    Optional<LustreFileSystem> fileSystem(String name) {
+        return Optional.ofNullable(client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(name).get());
+    }
+
+    List<LustreFileSystem> fileSystems() {
+        return client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).list().getItems();
+    }
+
+    /** What the operator does when the servers are up: phase Ready, MGS NIDs, capacity of the active OSTs. */
+    LustreFileSystem markReady(String name, String mgsNid) {
+        return setPhase(name, Phase.Ready, mgsNid);
+    }
+
+    LustreFileSystem setPhase(String name, Phase phase, String mgsNid) {
+        for (int attempt = 0; ; attempt++) {
+            LustreFileSystem fs = fileSystem(name).orElseThrow();
+            fs.getStatus().setPhase(phase);
+            fs.getStatus().setMgsNids(new ArrayList<>(List.of(mgsNid)));
+            int osts = fs.getSpec().getOstCount();
+            fs.getStatus().setActiveOsts(osts);
+            fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
+            try {
+                return client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).resource(fs).updateStatus();
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt > 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** CreateVolume of a new dedicated filesystem: UNAVAILABLE while it provisions, then Ready, then the volume. */
+    dev.lustrecsi.csi.v1.Volume markReadyAfterCreate(String resource, String mgsNid, CreateVolumeRequest request) {
+        try {
+            stub.createVolume(request);
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) {
+                throw e;
+            }
+        }
+        markReady(resource, mgsNid);
+        return stub.createVolume(request).getVolume();
+    }
+
+    PoolLedger.Snapshot ledger(String pool) {
+        return new PoolLedger(client).read(NAMESPACE, pool);
+    }
+
+    /** The stand-in server's view of a filesystem: what every client mount of it shows. */
+    Path serverRoot(String mgsNid, String fsName) {
+        return standIns.serverRoot(mgsNid, fsName);
+    }
+
+    Path poolMount(String pool) {
+        return mountRoot.resolve(NAMESPACE).resolve(pool);
+    }
+
+    /** The project id and inherit flag lfs reports for a directory. */
+    LfsCommands.ProjectEntry projectOf(Path dir) {
+        String out = runner.runChecked(new LfsCommands(tools).showProject(dir.toString()), Duration.ofSeconds(10)).stdout();
+        return LfsCommands.parseProjects(out).get(0);
+    }
+
+    LfsCommands.ProjectQuota quotaOf(long projectId, Path mount) {
+        String out = runner.runChecked(new LfsCommands(tools).projectQuota(projectId, mount.toString()),
+                Duration.ofSeconds(10)).stdout();
+        return LfsCommands.parseProjectQuota(out, mount.toString()).orElseThrow();
+    }
+
+    String stripeOf(Path dir) {
+        return runner.runChecked(List.of(tools.lfs(), "getstripe", "-d", dir.toString()), Duration.ofSeconds(10)).stdout();
+    }
+
+    List<String> lustreMountCalls() {
+        return standIns == null ? List.of() : standIns.lustreMounts().stream()
+                .filter(l -> l.contains("target=" + mountRoot)).toList();
+    }
+
+    @Override
+    public void close() {
+        stopServer();
+        if (standIns == null) {
+            return;
+        }
+        // Unmount the pool mounts this test made (deepest first) so the temporary directory can go.
+        List<MountInfo> ours = new ArrayList<>(new MountTable().read().stream()
+                .filter(m -> m.mountPoint().startsWith(mountRoot)).toList());
+        ours.sort(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount()).reversed());
+        LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
+        for (MountInfo m : ours) {
+            mounter.unmount(m.mountPoint());
+        }
+    }
+}

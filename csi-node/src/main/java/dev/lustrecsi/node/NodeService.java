@@ -1,0 +1,449 @@
+package dev.lustrecsi.node;
+
+import dev.lustrecsi.csi.DriverNames;
+import dev.lustrecsi.csi.VolumeContextKeys;
+import dev.lustrecsi.csi.VolumeId;
+import dev.lustrecsi.csi.v1.NodeExpandVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeExpandVolumeResponse;
+import dev.lustrecsi.csi.v1.NodeGetCapabilitiesRequest;
+import dev.lustrecsi.csi.v1.NodeGetCapabilitiesResponse;
+import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
+import dev.lustrecsi.csi.v1.NodeGetInfoResponse;
+import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
+import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
+import dev.lustrecsi.csi.v1.NodeGrpc;
+import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodePublishVolumeResponse;
+import dev.lustrecsi.csi.v1.NodeServiceCapability;
+import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeStageVolumeResponse;
+import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnpublishVolumeResponse;
+import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnstageVolumeResponse;
+import dev.lustrecsi.csi.v1.Topology;
+import dev.lustrecsi.csi.v1.VolumeCapability;
+import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.lustrecsi.csi.v1.VolumeCondition;
+import dev.lustrecsi.csi.v1.VolumeUsage;
+import dev.lustrecsi.lustre.FsName;
+import dev.lustrecsi.lustre.MgsNids;
+import dev.lustrecsi.lustre.mount.LustreSource;
+import dev.lustrecsi.lustre.mount.MountException;
+import dev.lustrecsi.lustre.mount.MountInfo;
+import dev.lustrecsi.lustre.mount.MountTimeoutException;
+import dev.lustrecsi.lustre.mount.Mounter;
+import dev.lustrecsi.lustre.mount.UnmountOutcome;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CSI Node service. Stage mounts the Lustre client once per volume per node at the staging path;
+ * publish bind-mounts that into each pod. What is mounted is always read from the mount table, so
+ * repeated calls, concurrent duplicates and calls after a plugin restart find the mounts already made
+ * and succeed without mounting twice. Bad input is refused before anything is touched.
+ */
+public final class NodeService extends NodeGrpc.NodeImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
+    private static final Set<Mode> SUPPORTED_MODES = Set.of(Mode.SINGLE_NODE_WRITER, Mode.SINGLE_NODE_READER_ONLY,
+            Mode.MULTI_NODE_READER_ONLY, Mode.MULTI_NODE_SINGLE_WRITER, Mode.MULTI_NODE_MULTI_WRITER,
+            Mode.SINGLE_NODE_SINGLE_WRITER, Mode.SINGLE_NODE_MULTI_WRITER);
+    private static final Set<Mode> READ_ONLY_MODES = Set.of(Mode.SINGLE_NODE_READER_ONLY, Mode.MULTI_NODE_READER_ONLY);
+
+    private final NodeConfig config;
+    private final Mounter mounter;
+    private final LnetConfigurator lnet;
+    private final VolumeStatsReader stats;
+    private final MountOptionPolicy options = new MountOptionPolicy();
+    private final VolumeLocks locks;
+
+    public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet) {
+        this.config = config;
+        this.mounter = mounter;
+        this.lnet = lnet;
+        this.stats = new VolumeStatsReader(mounter);
+        this.locks = new VolumeLocks(config.lockWait());
+    }
+
+    // ----------------------------------------------------------------- stage / unstage
+
+    @Override
+    public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
+        answer(response, () -> {
+            VolumeId id = volumeId(request.getVolumeId());
+            Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
+            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
+            LustreSource source = source(id, request.getVolumeContextMap());
+            List<String> mountOptions = mountOptions(request.getVolumeContextMap(), capability,
+                    READ_ONLY_MODES.contains(capability.getAccessMode().getMode()));
+            requireReachableNetwork(source.mgsNids());
+
+            try (VolumeLocks.Held held = locks.lock(id.encode())) {
+                Optional<MountInfo> existing = mounter.mountAt(staging);
+                if (existing.isPresent()) {
+                    if (source.isMountedAs(existing.get())) {
+                        LOG.info("volume {} already staged at {}", id, staging);
+                        return NodeStageVolumeResponse.getDefaultInstance();
+                    }
+                    throw Status.ALREADY_EXISTS.withDescription(staging + " already has "
+                            + describe(existing.get()) + " mounted, not " + source).asRuntimeException();
+                }
+                if (config.maxVolumes() > 0 && stagedVolumes() >= config.maxVolumes()) {
+                    throw Status.RESOURCE_EXHAUSTED.withDescription("this node already has "
+                            + config.maxVolumes() + " Lustre volumes staged (--max-volumes)").asRuntimeException();
+                }
+                createDirectories(staging);
+                mountOp(() -> mounter.mountLustre(source, staging, mountOptions));
+                return NodeStageVolumeResponse.getDefaultInstance();
+            }
+        });
+    }
+
+    @Override
+    public void nodeUnstageVolume(NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
+        answer(response, () -> {
+            VolumeId id = volumeId(request.getVolumeId());
+            Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
+            try (VolumeLocks.Held held = locks.lock(id.encode())) {
+                unmountOwn(id, staging);
+                return NodeUnstageVolumeResponse.getDefaultInstance();
+            }
+        });
+    }
+
+    // ----------------------------------------------------------------- publish / unpublish
+
+    @Override
+    public void nodePublishVolume(NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
+        answer(response, () -> {
+            VolumeId id = volumeId(request.getVolumeId());
+            Path target = path(() -> config.paths().target(request.getTargetPath()));
+            Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
+            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
+            boolean readOnly = request.getReadonly() || READ_ONLY_MODES.contains(capability.getAccessMode().getMode());
+            requireContextMatches(id, request.getVolumeContextMap());
+            // The bind mount cannot change Lustre options, but a forbidden one is still an error.
+            mountOptions(request.getVolumeContextMap(), capability, readOnly);
+
+            try (VolumeLocks.Held held = locks.lock(id.encode())) {
+                Optional<MountInfo> staged = mounter.mountAt(staging);
+                if (staged.isEmpty() || !filesetOf(id).equals(staged.get().lustreFileset().orElse(""))) {
+                    throw Status.FAILED_PRECONDITION.withDescription("volume " + id + " is not staged at " + staging
+                            + (staged.isPresent() ? " (it has " + describe(staged.get()) + ")" : "")).asRuntimeException();
+                }
+                Optional<MountInfo> existing = mounter.mountAt(target);
+                if (existing.isPresent()) {
+                    if (!filesetOf(id).equals(existing.get().lustreFileset().orElse(""))) {
+                        throw Status.ALREADY_EXISTS.withDescription(target + " already has " + describe(existing.get())
+                                + " mounted").asRuntimeException();
+                    }
+                    if (existing.get().readOnly() != readOnly) {
+                        throw Status.ALREADY_EXISTS.withDescription("volume " + id + " is already published at " + target
+                                + (existing.get().readOnly() ? " read-only" : " read-write")).asRuntimeException();
+                    }
+                    LOG.info("volume {} already published at {}", id, target);
+                    return NodePublishVolumeResponse.getDefaultInstance();
+                }
+                boolean created = !Files.exists(target);
+                createDirectories(target);
+                try {
+                    mountOp(() -> mounter.bindMount(staging, target, readOnly));
+                } catch (StatusRuntimeException e) {
+                    if (created) {
+                        removeDirectory(target);
+                    }
+                    throw e;
+                }
+                return NodePublishVolumeResponse.getDefaultInstance();
+            }
+        });
+    }
+
+    @Override
+    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
+        answer(response, () -> {
+            VolumeId id = volumeId(request.getVolumeId());
+            Path target = path(() -> config.paths().target(request.getTargetPath()));
+            try (VolumeLocks.Held held = locks.lock(id.encode())) {
+                unmountOwn(id, target);
+                // The plugin made the target directory at publish (CSI: the SP creates target_path).
+                removeDirectory(target);
+                return NodeUnpublishVolumeResponse.getDefaultInstance();
+            }
+        });
+    }
+
+    // ----------------------------------------------------------------- stats, expansion, info
+
+    @Override
+    public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> response) {
+        answer(response, () -> {
+            VolumeId id = volumeId(request.getVolumeId());
+            Path volumePath = path(() -> config.paths().volumePath(request.getVolumePath(), "volume_path"));
+            if (mounter.mountAt(volumePath).isEmpty() && !Files.exists(volumePath)) {
+                throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + volumePath).asRuntimeException();
+            }
+            VolumeHealth health = stats.read(volumePath, filesetOf(id));
+            NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
+                    .setVolumeCondition(VolumeCondition.newBuilder().setAbnormal(health.abnormal()).setMessage(health.message()));
+            health.usage().ifPresent(u -> out
+                    .addUsage(usage(VolumeUsage.Unit.BYTES, u.totalBytes(), u.usedBytes(), u.availableBytes()))
+                    .addUsage(usage(VolumeUsage.Unit.INODES, u.totalInodes(), u.usedInodes(), u.freeInodes())));
+            if (health.abnormal()) {
+                LOG.warn("volume {} at {} is abnormal: {}", id, volumePath, health.message());
+            }
+            return out.build();
+        });
+    }
+
+    /**
+     * A volume grows on the servers (its project quota or the pool) while it stays mounted; the node
+     * has nothing to resize, so EXPAND_VOLUME is not advertised. Should a CO call anyway, it gets the
+     * size the client sees now.
+     */
+    @Override
+    public void nodeExpandVolume(NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> response) {
+        answer(response, () -> {
+            VolumeId id = volumeId(request.getVolumeId());
+            Path volumePath = path(() -> config.paths().volumePath(request.getVolumePath(), "volume_path"));
+            if (request.hasVolumeCapability() && request.getVolumeCapability().hasBlock()) {
+                throw invalid("block access is not supported: Lustre volumes are filesystems");
+            }
+            VolumeHealth health = stats.read(volumePath, filesetOf(id));
+            if (health.usage().isEmpty()) {
+                throw Status.FAILED_PRECONDITION.withDescription(health.message()).asRuntimeException();
+            }
+            return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(health.usage().get().totalBytes()).build();
+        });
+    }
+
+    @Override
+    public void nodeGetCapabilities(NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
+        answer(response, () -> {
+            NodeGetCapabilitiesResponse.Builder caps = NodeGetCapabilitiesResponse.newBuilder();
+            for (NodeServiceCapability.RPC.Type type : List.of(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+                    NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+                    NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER)) {
+                caps.addCapabilities(NodeServiceCapability.newBuilder()
+                        .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)));
+            }
+            return caps.build();
+        });
+    }
+
+    @Override
+    public void nodeGetInfo(NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> response) {
+        answer(response, () -> {
+            LnetState state = lnet.ensureConfigured();
+            return NodeGetInfoResponse.newBuilder()
+                    .setNodeId(config.nodeId())
+                    .setMaxVolumesPerNode(config.maxVolumes())
+                    .setAccessibleTopology(Topology.newBuilder()
+                            .putSegments(DriverNames.TOPOLOGY_LNET_TCP, Boolean.toString(state.hasTcp()))
+                            .putSegments(DriverNames.TOPOLOGY_LNET_O2IB, Boolean.toString(state.hasO2ib())))
+                    .build();
+        });
+    }
+
+    // ----------------------------------------------------------------- helpers
+
+    /** Unmounts what this volume has at {@code path}; leaves anything else there alone. */
+    private void unmountOwn(VolumeId id, Path path) {
+        Optional<MountInfo> mounted = mounter.mountAt(path);
+        if (mounted.isEmpty()) {
+            LOG.info("volume {} is not mounted at {}: nothing to do", id, path);
+            return;
+        }
+        if (!filesetOf(id).equals(mounted.get().lustreFileset().orElse(""))) {
+            throw Status.FAILED_PRECONDITION.withDescription(path + " has " + describe(mounted.get())
+                    + " mounted, not volume " + id + "; leaving it alone").asRuntimeException();
+        }
+        UnmountOutcome outcome = mountCall(() -> mounter.unmount(path));
+        if (outcome == UnmountOutcome.DETACHED || outcome == UnmountOutcome.FORCED) {
+            LOG.warn("volume {}: {} needed {} because its Lustre servers did not let go", id, path, outcome);
+        }
+    }
+
+    private long stagedVolumes() {
+        Path plugins = config.paths().kubeletDir().resolve("plugins");
+        return mounter.mounts().stream()
+                .filter(m -> m.mountPoint().startsWith(plugins) && m.lustreFileset().isPresent())
+                .count();
+    }
+
+    private static <T> void answer(StreamObserver<T> response, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("unexpected failure", e);
+            response.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+            return;
+        }
+        response.onNext(result);
+        response.onCompleted();
+    }
+
+    private static VolumeId volumeId(String raw) {
+        if (raw.isEmpty()) {
+            throw invalid("volume_id is required");
+        }
+        try {
+            return VolumeId.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+    }
+
+    private static Path path(Supplier<Path> check) {
+        try {
+            return check.get();
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+    }
+
+    private static VolumeCapability capability(boolean present, VolumeCapability capability) {
+        if (!present) {
+            throw invalid("volume_capability is required");
+        }
+        if (capability.hasBlock()) {
+            throw invalid("block access is not supported: Lustre volumes are filesystems");
+        }
+        if (!capability.hasMount()) {
+            throw invalid("volume_capability needs mount access");
+        }
+        String fsType = capability.getMount().getFsType();
+        if (!fsType.isEmpty() && !fsType.equals("lustre")) {
+            throw invalid("fs_type '" + fsType + "' is not supported: only lustre");
+        }
+        if (!SUPPORTED_MODES.contains(capability.getAccessMode().getMode())) {
+            throw invalid("access mode " + capability.getAccessMode().getMode() + " is not supported");
+        }
+        return capability;
+    }
+
+    /** The mount source: fsname and subdir from the id, MGS NIDs from the volume context. */
+    private static LustreSource source(VolumeId id, Map<String, String> context) {
+        requireContextMatches(id, context);
+        String nids = context.get(VolumeContextKeys.MGS_NIDS);
+        if (nids == null || nids.isBlank()) {
+            throw invalid("volume context lacks " + VolumeContextKeys.MGS_NIDS);
+        }
+        try {
+            return new LustreSource(MgsNids.parse(nids), new FsName(id.fsName()), id.subdir());
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+    }
+
+    private static void requireContextMatches(VolumeId id, Map<String, String> context) {
+        String fsName = context.get(VolumeContextKeys.FS_NAME);
+        if (fsName != null && !fsName.equals(id.fsName())) {
+            throw invalid("volume context fsName '" + fsName + "' contradicts the volume id's '" + id.fsName() + "'");
+        }
+        String subdir = context.get(VolumeContextKeys.SUBDIR);
+        if (subdir != null && !subdir.replaceAll("^/+|/+$", "").equals(id.subdir())) {
+            throw invalid("volume context subdir '" + subdir + "' contradicts the volume id's '" + id.subdir() + "'");
+        }
+    }
+
+    private List<String> mountOptions(Map<String, String> context, VolumeCapability capability, boolean readOnly) {
+        List<String> requested = new ArrayList<>();
+        String fromContext = context.get(VolumeContextKeys.MOUNT_OPTIONS);
+        if (fromContext != null) {
+            requested.add(fromContext);
+        }
+        requested.addAll(capability.getMount().getMountFlagsList());
+        if (readOnly) {
+            requested.add("ro");
+        }
+        try {
+            return options.check(requested);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+    }
+
+    /** Refuses clearly when no MGS NID is on an LNet network this node has. */
+    private void requireReachableNetwork(MgsNids nids) {
+        LnetState state = lnet.ensureConfigured();
+        if (!state.ready()) {
+            throw Status.FAILED_PRECONDITION.withDescription("the Lustre client on this node is not ready: "
+                    + state.detail()).asRuntimeException();
+        }
+        List<String> wanted = nids.networkTypes();
+        if (wanted.stream().noneMatch(state.networkTypes()::contains)) {
+            throw Status.FAILED_PRECONDITION.withDescription("the MGS is reachable over LNet " + wanted
+                    + " but this node has only " + state.networkTypes()).asRuntimeException();
+        }
+    }
+
+    private static String filesetOf(VolumeId id) {
+        return "/" + id.fsName() + (id.subdir().isEmpty() ? "" : "/" + id.subdir());
+    }
+
+    private static String describe(MountInfo m) {
+        return m.lustreFileset().map(f -> "Lustre fileset " + f).orElse(m.fsType() + " " + m.source());
+    }
+
+    /** Runs a mount operation; a bound that ran out is DEADLINE_EXCEEDED (kubelet retries), a failure INTERNAL. */
+    private static <T> T mountCall(Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (MountTimeoutException e) {
+            throw Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException();
+        } catch (MountException e) {
+            throw Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException();
+        }
+    }
+
+    private static void mountOp(Runnable op) {
+        mountCall(() -> {
+            op.run();
+            return null;
+        });
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw Status.INTERNAL.withDescription("cannot create " + dir + ": " + e.getMessage()).asRuntimeException();
+        }
+    }
+
+    private static void removeDirectory(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (DirectoryNotEmptyException e) {
+            LOG.warn("{} is not empty after unmount; leaving it", dir);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", dir, e.getMessage());
+        }
+    }
+
+    private static StatusRuntimeException invalid(String message) {
+        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+
+    private static VolumeUsage usage(VolumeUsage.Unit unit, long total, long used, long available) {
+        return VolumeUsage.newBuilder().setUnit(unit).setTotal(total).setUsed(used).setAvailable(available).build();
+    }
+}

@@ -1,0 +1,24 @@
+package dev.lustrecsi.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.csi.v1.NodeGetCapabilitiesRequest;
+import dev.lustrecsi.csi.v1.NodeServiceCapability.RPC.Type;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeCapabilitiesTest {
+
+    @Test
+    void advertisesStagingStatsConditionsAndMultiWriter(@TempDir Path dir) {
+        try (NodePlugin plugin = new NodePlugin(dir)) {
+            assertThat(plugin.node().nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList())
+                    .extracting(c -> c.getRpc().getType())
+                    .containsExactlyInAnyOrder(Type.STAGE_UNSTAGE_VOLUME, Type.GET_VOLUME_STATS, Type.VOLUME_CONDITION,
+                            Type.SINGLE_NODE_MULTI_WRITER)
+                    .doesNotContain(Type.EXPAND_VOLUME);
+        }
+    }
+
+}

@@ -1,0 +1,34 @@
+package dev.lustrecsi.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class NodeMainTest {
+
+    @Test
+    void parsesTheDaemonSetsFlags() {
+        NodeMain main = new NodeMain();
+        new CommandLine(main).parseArgs("--endpoint", "unix:///csi/csi.sock", "--node-id", "worker-3",
+                "--kubelet-dir", "/data/kubelet", "--sysfs-root", "/host/sys", "--lnet-interface", "bond0",
+                "--max-volumes", "64", "--v", "5");
+        assertThat(main.nodeId).isEqualTo("worker-3");
+        assertThat(main.kubeletDir).isEqualTo(Path.of("/data/kubelet"));
+        assertThat(main.sysfsRoot).isEqualTo(Path.of("/host/sys"));
+        assertThat(main.lnetInterface).isEqualTo("bond0");
+        assertThat(main.maxVolumes).isEqualTo(64);
+        assertThat(main.common.endpoint().uri()).isEqualTo("unix:///csi/csi.sock");
+    }
+
+    @Test
+    void defaultsMatchAStandardNode() {
+        NodeMain main = new NodeMain();
+        new CommandLine(main).parseArgs("--node-id", "worker-3");
+        assertThat(main.kubeletDir).isEqualTo(Path.of("/var/lib/kubelet"));
+        assertThat(main.sysfsRoot).isEqualTo(Path.of("/sys"));
+        assertThat(main.lnetInterface).isNull();
+        assertThat(main.maxVolumes).isZero();
+    }
+}

@@ -1,0 +1,188 @@
+package dev.lustrecsi.node;
+
+import dev.lustrecsi.csi.server.CsiServer;
+import dev.lustrecsi.csi.server.Endpoint;
+import dev.lustrecsi.csi.server.IdentityService;
+import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.csi.v1.IdentityGrpc;
+import dev.lustrecsi.csi.v1.NodeGrpc;
+import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
+import dev.lustrecsi.csi.v1.VolumeCapability;
+import dev.lustrecsi.lustre.ProcessCommandRunner;
+import dev.lustrecsi.lustre.MountCommands;
+import dev.lustrecsi.lustre.testing.LustreStandIns;
+import dev.lustrecsi.lustre.testing.SysfsFixture;
+import dev.lustrecsi.lustre.mount.LinuxMounter;
+import dev.lustrecsi.lustre.mount.MountBounds;
+import dev.lustrecsi.lustre.mount.MountTable;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The node plugin as kubelet sees it in tests: the real Identity and Node services in the real CSI
+ * server on a Unix socket, a real gRPC client, the real mounter, and the stand-in Lustre tools in
+ * this JVM's private mount namespace. {@link #restart()} replaces the whole plugin but keeps the
+ * node (its mount table), like a DaemonSet pod restart.
+ */
+final class NodePlugin implements AutoCloseable {
+    static final String MGS = "10.7.0.1@tcp";
+    static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(4), Duration.ofSeconds(2),
+            Duration.ofSeconds(2), Duration.ofSeconds(1));
+
+    final LustreStandIns standIns;
+    final Path root;
+    final Path kubelet;
+    final SysfsFixture sysfs;
+    final Path route;
+    private CsiServer server;
+    private ManagedChannel channel;
+    LnetConfigurator lnet;
+
+    private final long maxVolumes;
+
+    NodePlugin(Path root) {
+        this(root, 0);
+    }
+
+    NodePlugin(Path root, long maxVolumes) {
+        this.maxVolumes = maxVolumes;
+        this.standIns = LustreStandIns.install();
+        standIns.reset();
+        this.root = root;
+        this.kubelet = root.resolve("kubelet");
+        this.sysfs = new SysfsFixture(root.resolve("sys")).netInterface("eth7");
+        this.route = root.resolve("route");
+        try {
+            Files.createDirectories(kubelet.resolve("pods"));
+            Files.createDirectories(kubelet.resolve("plugins"));
+            Files.writeString(route, """
+                    Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
+                    eth7\t00000000\t0107000A\t0003\t0\t0\t0\t00000000\t0\t0\t0
+                    eth7\t0007000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
+                    """);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        standIns.interfaceAddress("eth7", "10.7.0.50");
+        start();
+    }
+
+    private void start() {
+        ProcessCommandRunner runner = new ProcessCommandRunner();
+        lnet = new LnetConfigurator(runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(), Duration.ofSeconds(5));
+        LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
+        NodeService node = new NodeService(new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
+                mounter, lnet);
+        ReadinessCheck lnetReady = () -> {
+            LnetState s = lnet.ensureConfigured();
+            return new ReadinessCheck.Result(s.ready(), s.detail());
+        };
+        server = CsiServer.start(Endpoint.parse("unix://" + root.resolve("csi/csi.sock")),
+                List.of(new IdentityService(false, List.of(lnetReady)), node));
+        channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+    }
+
+    /** The plugin process dies and a new one starts: nothing survives but the node's mounts. */
+    void restart() {
+        stop();
+        start();
+    }
+
+    NodeGrpc.NodeBlockingStub node() {
+        return NodeGrpc.newBlockingStub(channel);
+    }
+
+    IdentityGrpc.IdentityBlockingStub identity() {
+        return IdentityGrpc.newBlockingStub(channel);
+    }
+
+    Path staging(String volume) {
+        return kubelet.resolve("plugins/kubernetes.io/csi/lustre.csi.lustrecsi.dev/" + volume + "/globalmount");
+    }
+
+    Path target(String pod, String volume) {
+        return kubelet.resolve("pods/" + pod + "/volumes/kubernetes.io~csi/" + volume + "/mount");
+    }
+
+    static VolumeCapability mountCapability(VolumeCapability.AccessMode.Mode mode, String... flags) {
+        return VolumeCapability.newBuilder()
+                .setMount(VolumeCapability.MountVolume.newBuilder().addAllMountFlags(List.of(flags)))
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
+                .build();
+    }
+
+    static VolumeCapability rwMany() {
+        return mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER);
+    }
+
+    /** A stage request as kubelet makes it for a shared-pool volume {@code <fsName>/<subdir>}. */
+    NodeStageVolumeRequest.Builder stage(String fsName, String subdir) {
+        String id = "v1:default:pool-a:" + fsName + ":" + subdir;
+        return NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setStagingTargetPath(staging(fsName + "-" + subdir).toString())
+                .setVolumeCapability(rwMany())
+                .putAllVolumeContext(Map.of("mgsNids", MGS, "fsName", fsName, "subdir", subdir));
+    }
+
+    NodePublishVolumeRequest.Builder publish(NodeStageVolumeRequest staged, String pod) {
+        String volume = staged.getVolumeId().replaceAll(".*:(.*):(.*)$", "$1-$2");
+        return NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(staged.getVolumeId())
+                .setStagingTargetPath(staged.getStagingTargetPath())
+                .setTargetPath(target(pod, volume).toString())
+                .setVolumeCapability(staged.getVolumeCapability())
+                .putAllVolumeContext(staged.getVolumeContextMap());
+    }
+
+    /** The stand-in server's directory of a volume (created), as the controller would have made it. */
+    Path volumeOnServer(String fsName, String subdir) {
+        try {
+            return Files.createDirectories(standIns.serverRoot(MGS, fsName).resolve(subdir));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    int mountsAt(Path p) {
+        return new MountTable().countAt(p);
+    }
+
+    /** Every mount this test left below its directory. */
+    List<Path> mountsBelowRoot() {
+        return new MountTable().read().stream().map(m -> m.mountPoint()).filter(p -> p.startsWith(root)).toList();
+    }
+
+    private void stop() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        standIns.releaseHungServers();
+        // Leave no mount behind for the next test, deepest first, detaching what no longer answers.
+        List<Path> left = mountsBelowRoot().stream()
+                .sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList();
+        LinuxMounter cleaner = new LinuxMounter(new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()),
+                new MountTable(), BOUNDS);
+        for (Path p : left) {
+            cleaner.unmount(p);
+        }
+    }
+}

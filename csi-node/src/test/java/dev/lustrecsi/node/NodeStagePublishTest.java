@@ -1,0 +1,270 @@
+package dev.lustrecsi.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
+import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.lustrecsi.lustre.mount.MountTable;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stage, publish, unpublish, unstage through the CSI socket, mounting for real in a private namespace. */
+class NodeStagePublishTest {
+    @TempDir
+    Path dir;
+    private NodePlugin plugin;
+
+    @BeforeEach
+    void start() {
+        plugin = new NodePlugin(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        plugin.close();
+    }
+
+    private static NodeUnpublishVolumeRequest unpublish(NodePublishVolumeRequest p) {
+        return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(p.getVolumeId()).setTargetPath(p.getTargetPath()).build();
+    }
+
+    private static NodeUnstageVolumeRequest unstage(NodeStageVolumeRequest s) {
+        return NodeUnstageVolumeRequest.newBuilder().setVolumeId(s.getVolumeId())
+                .setStagingTargetPath(s.getStagingTargetPath()).build();
+    }
+
+    @Test
+    void fullLifecycleTwiceOverWithEveryCallRepeated() throws Exception {
+        Path onServer = plugin.volumeOnServer("fsa", "pvc-1");
+        NodeStageVolumeRequest stage = plugin.stage("fsa", "pvc-1").build();
+        NodePublishVolumeRequest publish = plugin.publish(stage, "pod-1").build();
+        Path staging = Path.of(stage.getStagingTargetPath());
+        Path target = Path.of(publish.getTargetPath());
+
+        for (int round = 1; round <= 2; round++) {
+            plugin.node().nodeStageVolume(stage);
+            plugin.node().nodeStageVolume(stage);
+            assertThat(plugin.mountsAt(staging)).isEqualTo(1);
+
+            plugin.node().nodePublishVolume(publish);
+            plugin.node().nodePublishVolume(publish);
+            assertThat(plugin.mountsAt(target)).isEqualTo(1);
+
+            Files.writeString(target.resolve("round-" + round), "data of round " + round);
+            assertThat(onServer.resolve("round-" + round)).hasContent("data of round " + round);
+
+            plugin.node().nodeUnpublishVolume(unpublish(publish));
+            plugin.node().nodeUnpublishVolume(unpublish(publish));
+            assertThat(plugin.mountsAt(target)).isZero();
+            assertThat(target).doesNotExist();
+
+            plugin.node().nodeUnstageVolume(unstage(stage));
+            plugin.node().nodeUnstageVolume(unstage(stage));
+            assertThat(plugin.mountsAt(staging)).isZero();
+        }
+        // One Lustre client mount per round: repeats found the mount in the mount table.
+        assertThat(plugin.standIns.lustreMounts()).hasSize(2)
+                .allSatisfy(l -> assertThat(l).startsWith("source=10.7.0.1@tcp:/fsa/pvc-1 target=" + staging));
+        assertThat(onServer.resolve("round-1")).exists();
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void aRestartedPluginFindsTheStagedVolumeAndPublishesIt() throws Exception {
+        plugin.volumeOnServer("fsb", "pvc-2");
+        NodeStageVolumeRequest stage = plugin.stage("fsb", "pvc-2").build();
+        plugin.node().nodeStageVolume(stage);
+
+        plugin.restart();
+
+        plugin.node().nodeStageVolume(stage); // kubelet retries stage after the restart
+        NodePublishVolumeRequest publish = plugin.publish(stage, "pod-2").build();
+        plugin.node().nodePublishVolume(publish);
+        Files.writeString(Path.of(publish.getTargetPath(), "after-restart"), "ok");
+
+        assertThat(plugin.standIns.lustreMounts()).hasSize(1);
+        assertThat(plugin.mountsAt(Path.of(stage.getStagingTargetPath()))).isEqualTo(1);
+        assertThat(Path.of(stage.getStagingTargetPath(), "after-restart")).hasContent("ok");
+
+        plugin.restart();
+        plugin.node().nodeUnpublishVolume(unpublish(publish));
+        plugin.node().nodeUnstageVolume(unstage(stage));
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void readOnlyPublishRefusesWrites() throws Exception {
+        plugin.volumeOnServer("fsc", "pvc-3");
+        NodeStageVolumeRequest stage = plugin.stage("fsc", "pvc-3").build();
+        plugin.node().nodeStageVolume(stage);
+        Files.writeString(Path.of(stage.getStagingTargetPath(), "existing"), "readable");
+
+        NodePublishVolumeRequest ro = plugin.publish(stage, "reader").setReadonly(true).build();
+        plugin.node().nodePublishVolume(ro);
+        NodePublishVolumeRequest rw = plugin.publish(stage, "writer").build();
+        plugin.node().nodePublishVolume(rw);
+
+        Path roTarget = Path.of(ro.getTargetPath());
+        assertThat(roTarget.resolve("existing")).hasContent("readable");
+        assertThatThrownBy(() -> Files.writeString(roTarget.resolve("new"), "x"))
+                .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+        Files.writeString(Path.of(rw.getTargetPath(), "new"), "the writer still writes");
+        assertThat(roTarget.resolve("new")).hasContent("the writer still writes");
+
+        // Asking for the same target read-write now contradicts the existing read-only publish.
+        assertThatThrownBy(() -> plugin.node().nodePublishVolume(ro.toBuilder().setReadonly(false).build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+    }
+
+    @Test
+    void aReaderOnlyAccessModeStagesAndPublishesReadOnly() throws Exception {
+        plugin.volumeOnServer("fsd", "pvc-4");
+        NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-4")
+                .setVolumeCapability(NodePlugin.mountCapability(Mode.MULTI_NODE_READER_ONLY)).build();
+        plugin.node().nodeStageVolume(stage);
+        NodePublishVolumeRequest publish = plugin.publish(stage, "pod-ro").build();
+        plugin.node().nodePublishVolume(publish);
+
+        assertThat(plugin.standIns.lustreMounts()).singleElement().satisfies(l -> assertThat(l).endsWith("options=ro"));
+        assertThatThrownBy(() -> Files.writeString(Path.of(publish.getTargetPath(), "x"), "x"))
+                .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+    }
+
+    @Test
+    void concurrentPublishesOfOneVolumeToSeveralTargets() throws Exception {
+        plugin.volumeOnServer("fse", "pvc-5");
+        NodeStageVolumeRequest stage = plugin.stage("fse", "pvc-5").build();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Callable<Object>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(() -> plugin.node().nodeStageVolume(stage)); // duplicates racing the first stage
+            }
+            for (Future<Object> f : pool.invokeAll(calls)) {
+                f.get();
+            }
+            List<NodePublishVolumeRequest> publishes = new ArrayList<>();
+            calls.clear();
+            for (int pod = 0; pod < 6; pod++) {
+                NodePublishVolumeRequest p = plugin.publish(stage, "pod-" + pod).build();
+                publishes.add(p);
+                calls.add(() -> plugin.node().nodePublishVolume(p));
+                calls.add(() -> plugin.node().nodePublishVolume(p)); // and a duplicate of each
+            }
+            for (Future<Object> f : pool.invokeAll(calls)) {
+                f.get();
+            }
+
+            assertThat(plugin.standIns.lustreMounts()).hasSize(1);
+            for (NodePublishVolumeRequest p : publishes) {
+                assertThat(plugin.mountsAt(Path.of(p.getTargetPath()))).isEqualTo(1);
+            }
+            Files.writeString(Path.of(publishes.get(0).getTargetPath(), "shared"), "seen by all pods");
+            for (NodePublishVolumeRequest p : publishes) {
+                assertThat(Path.of(p.getTargetPath(), "shared")).hasContent("seen by all pods");
+            }
+
+            calls.clear();
+            for (NodePublishVolumeRequest p : publishes) {
+                calls.add(() -> plugin.node().nodeUnpublishVolume(unpublish(p)));
+                calls.add(() -> plugin.node().nodeUnpublishVolume(unpublish(p)));
+            }
+            for (Future<Object> f : pool.invokeAll(calls)) {
+                f.get();
+            }
+            plugin.node().nodeUnstageVolume(unstage(stage));
+            assertThat(plugin.mountsBelowRoot()).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void publishBeforeStageFailsWithoutMounting() {
+        NodeStageVolumeRequest stage = plugin.stage("fsf", "pvc-6").build();
+        NodePublishVolumeRequest publish = plugin.publish(stage, "pod-6").build();
+        assertThatThrownBy(() -> plugin.node().nodePublishVolume(publish))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void aStagingPathHoldingAnotherVolumeIsNotReused() {
+        plugin.volumeOnServer("fsg", "pvc-7");
+        plugin.volumeOnServer("fsg", "pvc-8");
+        NodeStageVolumeRequest first = plugin.stage("fsg", "pvc-7").build();
+        plugin.node().nodeStageVolume(first);
+        NodeStageVolumeRequest other = plugin.stage("fsg", "pvc-8").setStagingTargetPath(first.getStagingTargetPath()).build();
+
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(other))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+        // Nor does unstaging the other volume take the first one's mount away.
+        assertThatThrownBy(() -> plugin.node().nodeUnstageVolume(unstage(other)))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+        assertThat(plugin.mountsAt(Path.of(first.getStagingTargetPath()))).isEqualTo(1);
+    }
+
+    @Test
+    void aMissingVolumeDirectoryOnTheServerFailsAndLeavesNothingMounted() {
+        plugin.standIns.serverRoot(NodePlugin.MGS, "fsh");
+        NodeStageVolumeRequest stage = plugin.stage("fsh", "never-created").build();
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
+                .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("No such file or directory");
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void wholeFilesystemStaticVolumeWithSeveralFailoverMgsNids() throws Exception {
+        Path fsRoot = plugin.standIns.serverRoot(NodePlugin.MGS, "fsi");
+        NodeStageVolumeRequest stage = NodeStageVolumeRequest.newBuilder()
+                .setVolumeId("v1:::fsi:")
+                .setStagingTargetPath(plugin.staging("static-fsi").toString())
+                .setVolumeCapability(NodePlugin.rwMany())
+                .putVolumeContext("mgsNids", NodePlugin.MGS + ",192.168.7.1@o2ib:10.7.0.2@tcp")
+                .putVolumeContext("fsName", "fsi")
+                .putVolumeContext("mountOptions", "flock,lazystatfs")
+                .build();
+        plugin.node().nodeStageVolume(stage);
+        Files.writeString(Path.of(stage.getStagingTargetPath(), "top"), "whole filesystem");
+
+        assertThat(fsRoot.resolve("top")).hasContent("whole filesystem");
+        assertThat(plugin.standIns.lustreMounts()).singleElement().satisfies(l -> assertThat(l)
+                .isEqualTo("source=10.7.0.1@tcp,192.168.7.1@o2ib:10.7.0.2@tcp:/fsi target="
+                        + stage.getStagingTargetPath() + " options=rw,flock,lazystatfs"));
+        assertThat(new MountTable().mountAt(Path.of(stage.getStagingTargetPath()))).isPresent();
+    }
+
+    @Test
+    void theVolumeLimitRefusesANewVolumeButNotARetry(@TempDir Path other) {
+        plugin.close();
+        plugin = new NodePlugin(other, 1);
+        plugin.volumeOnServer("fsj", "pvc-1");
+        plugin.volumeOnServer("fsj", "pvc-2");
+        NodeStageVolumeRequest first = plugin.stage("fsj", "pvc-1").build();
+        plugin.node().nodeStageVolume(first);
+
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(plugin.stage("fsj", "pvc-2").build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+        plugin.node().nodeStageVolume(first);
+        assertThat(plugin.standIns.lustreMounts()).hasSize(1);
+        assertThat(plugin.node().nodeGetInfo(dev.lustrecsi.csi.v1.NodeGetInfoRequest.getDefaultInstance())
+                .getMaxVolumesPerNode()).isEqualTo(1);
+    }
+}

@@ -1,0 +1,149 @@
+package dev.lustrecsi.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
+import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
+import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
+import dev.lustrecsi.csi.v1.VolumeUsage;
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Volume stats and conditions, and what happens when the Lustre servers stop answering. */
+class NodeVolumeHealthTest {
+    @TempDir
+    Path dir;
+    private NodePlugin plugin;
+
+    @BeforeEach
+    void start() {
+        plugin = new NodePlugin(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        plugin.close();
+    }
+
+    private NodeGetVolumeStatsResponse stats(NodeStageVolumeRequest stage, String path) {
+        return plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(stage.getVolumeId()).setVolumePath(path).build());
+    }
+
+    private static VolumeUsage usage(NodeGetVolumeStatsResponse r, VolumeUsage.Unit unit) {
+        return r.getUsageList().stream().filter(u -> u.getUnit() == unit).findFirst().orElseThrow();
+    }
+
+    @Test
+    void statsReportBytesAndInodesOfAHealthyVolume() throws Exception {
+        plugin.volumeOnServer("fss", "pvc-1");
+        NodeStageVolumeRequest stage = plugin.stage("fss", "pvc-1").build();
+        plugin.node().nodeStageVolume(stage);
+        NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
+        plugin.node().nodePublishVolume(publish);
+        Files.write(Path.of(publish.getTargetPath(), "blob"), new byte[3 << 20]);
+        Files.createDirectories(Path.of(publish.getTargetPath(), "a/b/c"));
+
+        NodeGetVolumeStatsResponse r = stats(stage, publish.getTargetPath());
+
+        assertThat(r.getVolumeCondition().getAbnormal()).isFalse();
+        VolumeUsage bytes = usage(r, VolumeUsage.Unit.BYTES);
+        assertThat(bytes.getTotal()).isPositive();
+        assertThat(bytes.getUsed()).isGreaterThanOrEqualTo(3 << 20);
+        assertThat(bytes.getAvailable()).isPositive().isLessThanOrEqualTo(bytes.getTotal() - bytes.getUsed());
+        VolumeUsage inodes = usage(r, VolumeUsage.Unit.INODES);
+        assertThat(inodes.getUsed()).isGreaterThanOrEqualTo(4);
+        assertThat(inodes.getTotal()).isEqualTo(inodes.getUsed() + inodes.getAvailable());
+        // The staging path answers too (kubelet may ask for either).
+        assertThat(stats(stage, stage.getStagingTargetPath()).getVolumeCondition().getAbnormal()).isFalse();
+    }
+
+    @Test
+    void aVolumeWhoseMountVanishedIsAbnormal() throws Exception {
+        plugin.volumeOnServer("fst", "pvc-2");
+        NodeStageVolumeRequest stage = plugin.stage("fst", "pvc-2").build();
+        plugin.node().nodeStageVolume(stage);
+        NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
+        plugin.node().nodePublishVolume(publish);
+
+        // Someone unmounts the pod's view behind the plugin's back.
+        Process p = new ProcessBuilder("umount", publish.getTargetPath()).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
+
+        NodeGetVolumeStatsResponse r = stats(stage, publish.getTargetPath());
+        assertThat(r.getVolumeCondition().getAbnormal()).isTrue();
+        assertThat(r.getVolumeCondition().getMessage()).contains("not mounted");
+        assertThat(r.getUsageList()).isEmpty();
+    }
+
+    @Test
+    void statsOfAPathThatDoesNotExistIsNotFound() {
+        NodeStageVolumeRequest stage = plugin.stage("fsu", "pvc-3").build();
+        assertThatThrownBy(() -> stats(stage, plugin.target("nopod", "v").toString()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    @Test
+    void aHungServerIsReportedAbnormalAndTheVolumeStillUnmounts() throws Exception {
+        plugin.standIns.hangServer("fsh", true);
+        NodeStageVolumeRequest stage = plugin.stage("fsh", "pvc-4").build();
+        plugin.node().nodeStageVolume(stage);
+        NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
+        plugin.node().nodePublishVolume(publish);
+
+        NodeGetVolumeStatsResponse r = stats(stage, publish.getTargetPath());
+        assertThat(r.getVolumeCondition().getAbnormal()).isTrue();
+        assertThat(r.getVolumeCondition().getMessage()).contains("not answering");
+        assertThat(r.getUsageList()).isEmpty();
+        // Asked again while the first statfs is still stuck in the kernel: answered again.
+        assertThat(stats(stage, publish.getTargetPath()).getVolumeCondition().getAbnormal()).isTrue();
+
+        // The connection to the server is torn down: the mount is stale, statfs fails at once.
+        plugin.standIns.releaseHungServers();
+        NodeGetVolumeStatsResponse stale = stats(stage, publish.getTargetPath());
+        assertThat(stale.getVolumeCondition().getAbnormal()).isTrue();
+        assertThat(stale.getVolumeCondition().getMessage()).contains("stale").contains("not connected");
+
+        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(publish.getVolumeId()).setTargetPath(publish.getTargetPath()).build());
+        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(stage.getVolumeId()).setStagingTargetPath(stage.getStagingTargetPath()).build());
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void aMountThatHangsIsBoundedAndLeavesNothingMounted() {
+        plugin.volumeOnServer("fsw", "pvc-5");
+        plugin.standIns.hangMounts(true);
+        NodeStageVolumeRequest stage = plugin.stage("fsw", "pvc-5").build();
+
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+
+        plugin.standIns.hangMounts(false);
+        plugin.node().nodeStageVolume(stage); // kubelet's retry succeeds once the MGS answers
+        assertThat(plugin.mountsAt(Path.of(stage.getStagingTargetPath()))).isEqualTo(1);
+    }
+
+    @Test
+    void unreachableServersFailTheStageWithLustresError() {
+        plugin.volumeOnServer("fsx", "pvc-6");
+        plugin.standIns.serverDown("fsx", true);
+        NodeStageVolumeRequest stage = plugin.stage("fsx", "pvc-6").build();
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL))
+                .hasMessageContaining("Input/output error");
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+}

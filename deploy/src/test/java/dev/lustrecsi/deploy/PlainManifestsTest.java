@@ -1,0 +1,42 @@
+package dev.lustrecsi.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.Test;
+
+/** The plain manifests are the chart rendered with defaults; the chart carries the operator's CRD unchanged. */
+class PlainManifestsTest {
+
+    @Test
+    void committedManifestsEqualAFreshRenderOfTheChart() {
+        String expected = RepoFiles.read(RepoFiles.ROOT.resolve("deploy/manifests/namespace.yaml"))
+                + Helm.template();
+        assertThat(RepoFiles.read(RepoFiles.MANIFESTS))
+                .as("deploy/manifests/lustre-csi.yaml is stale: run deploy/render-manifests")
+                .isEqualTo(expected);
+    }
+
+    @Test
+    void chartInstallsTheCrdExactlyAsTheOperatorDefinesIt() throws Exception {
+        // deploy/crds/ is owned by the operator; the chart's crds/ is a link to it, so they cannot drift.
+        assertThat(RepoFiles.CHART.resolve("crds").toRealPath()).isEqualTo(RepoFiles.CRD.getParent().toRealPath());
+        CustomResourceDefinition expected = Serialization.unmarshal(RepoFiles.read(RepoFiles.CRD), CustomResourceDefinition.class);
+        Rendered withCrds = Rendered.parse(Helm.template("--include-crds"));
+        assertThat(withCrds.all(CustomResourceDefinition.class)).singleElement().isEqualTo(expected);
+    }
+
+    @Test
+    void manifestsCreateTheNamespaceFirstAndLeaveTheCrdToDeployCrds() {
+        Rendered r = Rendered.parse(RepoFiles.read(RepoFiles.MANIFESTS));
+        HasMetadata first = r.objects.get(0);
+        assertThat(first).isInstanceOf(Namespace.class);
+        assertThat(first.getMetadata().getName()).isEqualTo(Helm.NAMESPACE);
+        assertThat(r.all(CustomResourceDefinition.class)).isEmpty();
+        assertThat(r.objects).filteredOn(o -> o.getMetadata().getNamespace() != null)
+                .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE));
+    }
+}

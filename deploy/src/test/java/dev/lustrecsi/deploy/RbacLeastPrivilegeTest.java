@@ -1,0 +1,143 @@
+package dev.lustrecsi.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleRef;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chart grants exactly the verbs the RBAC table in deploy/README-install.md lists: no more (least
+ * privilege), no less (the documented table is the truth an admin audits against).
+ */
+class RbacLeastPrivilegeTest {
+
+    /** One granted permission: "controller cluster core persistentvolumes get". */
+    record Grant(String account, String scope, String group, String resource, String verb) implements Comparable<Grant> {
+        @Override
+        public int compareTo(Grant o) {
+            return toString().compareTo(o.toString());
+        }
+
+        @Override
+        public String toString() {
+            return account + " " + scope + " " + group + " " + resource + " " + verb;
+        }
+    }
+
+    @Test
+    void chartGrantsExactlyTheDocumentedVerbs() {
+        Rendered r = Rendered.parse(Helm.template("--set", "metrics.serviceMonitor.enabled=true"));
+        assertThat(granted(r)).containsExactlyElementsOf(documented());
+    }
+
+    @Test
+    void plainManifestsGrantExactlyTheDocumentedVerbs() {
+        Rendered r = Rendered.parse(RepoFiles.read(RepoFiles.MANIFESTS));
+        assertThat(granted(r)).containsExactlyElementsOf(documented());
+    }
+
+    @Test
+    void noRuleUsesWildcardsOrResourceNamesOutsideTheTable() {
+        Rendered r = Rendered.parse(Helm.template());
+        Stream.concat(r.all(ClusterRole.class).stream().flatMap(c -> c.getRules().stream()),
+                r.all(Role.class).stream().flatMap(c -> c.getRules().stream())).forEach(rule -> {
+                    assertThat(rule.getVerbs()).doesNotContain("*");
+                    assertThat(rule.getResources()).doesNotContain("*");
+                    assertThat(rule.getApiGroups()).doesNotContain("*");
+                    assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+                });
+        // Roles nobody is bound to would be unaudited grants waiting for a binding.
+        Set<String> bound = new TreeSet<>();
+        r.all(ClusterRoleBinding.class).forEach(b -> bound.add("ClusterRole/" + b.getRoleRef().getName()));
+        r.all(RoleBinding.class).forEach(b -> bound.add(b.getRoleRef().getKind() + "/" + b.getRoleRef().getName()));
+        r.all(ClusterRole.class).forEach(c -> assertThat(bound).contains("ClusterRole/" + c.getMetadata().getName()));
+        r.all(Role.class).forEach(c -> assertThat(bound).contains("Role/" + c.getMetadata().getName()));
+    }
+
+    @Test
+    void nodePluginHasNoApiAccess() {
+        Rendered r = Rendered.parse(Helm.template());
+        String nodeAccount = Helm.RELEASE + "-node";
+        assertThat(granted(r)).noneMatch(g -> g.account().equals("node"));
+        assertThat(Stream.concat(r.all(ClusterRoleBinding.class).stream().flatMap(b -> b.getSubjects().stream()),
+                r.all(RoleBinding.class).stream().flatMap(b -> b.getSubjects().stream())))
+                .extracting(Subject::getName).doesNotContain(nodeAccount);
+        assertThat(r.node().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
+    }
+
+    /** Expands every binding → role → rule into single grants, naming accounts without the release prefix. */
+    static TreeSet<Grant> granted(Rendered r) {
+        TreeSet<Grant> grants = new TreeSet<>();
+        for (ClusterRoleBinding b : r.all(ClusterRoleBinding.class)) {
+            assertThat(b.getRoleRef().getKind()).isEqualTo("ClusterRole");
+            List<PolicyRule> rules = r.one(ClusterRole.class, b.getRoleRef().getName()).getRules();
+            for (Subject s : b.getSubjects()) {
+                expand(grants, account(s), "cluster", rules);
+            }
+        }
+        for (RoleBinding b : r.all(RoleBinding.class)) {
+            RoleRef ref = b.getRoleRef();
+            // A RoleBinding to a ClusterRole would grant that ClusterRole in the namespace; we use none.
+            assertThat(ref.getKind()).isEqualTo("Role");
+            Role role = r.one(Role.class, ref.getName());
+            assertThat(role.getMetadata().getNamespace()).isEqualTo(b.getMetadata().getNamespace());
+            for (Subject s : b.getSubjects()) {
+                expand(grants, account(s), "namespace", role.getRules());
+            }
+        }
+        return grants;
+    }
+
+    private static String account(Subject s) {
+        assertThat(s.getKind()).isEqualTo("ServiceAccount");
+        assertThat(s.getNamespace()).isEqualTo(Helm.NAMESPACE);
+        assertThat(s.getName()).startsWith(Helm.RELEASE + "-");
+        return s.getName().substring(Helm.RELEASE.length() + 1);
+    }
+
+    private static void expand(Set<Grant> into, String account, String scope, List<PolicyRule> rules) {
+        for (PolicyRule rule : rules) {
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    for (String verb : rule.getVerbs()) {
+                        into.add(new Grant(account, scope, group.isEmpty() ? "core" : group, resource, verb));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Parses the table between the rbac-table markers of deploy/README-install.md. */
+    static TreeSet<Grant> documented() {
+        String doc = RepoFiles.read(RepoFiles.INSTALL_DOC);
+        int start = doc.indexOf("<!-- rbac-table:start -->");
+        int end = doc.indexOf("<!-- rbac-table:end -->");
+        assertThat(start).as("rbac-table markers in " + RepoFiles.INSTALL_DOC).isPositive();
+        TreeSet<Grant> grants = new TreeSet<>();
+        for (String line : doc.substring(start, end).lines().toList()) {
+            if (!line.startsWith("|") || line.startsWith("|---") || line.startsWith("| service account")) {
+                continue;
+            }
+            String[] cells = Arrays.stream(line.substring(1, line.lastIndexOf('|')).split("\\|")).map(String::trim)
+                    .toArray(String[]::new);
+            assertThat(cells).as(line).hasSize(6);
+            for (String verb : cells[4].split(",")) {
+                grants.add(new Grant(cells[0], cells[1], cells[2], cells[3], verb.trim()));
+            }
+        }
+        assertThat(grants).isNotEmpty();
+        return grants;
+    }
+
+}

@@ -1,0 +1,45 @@
+package dev.lustrecsi.lustre.mount;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Mounts and unmounts on this node, with the mount table as the only state. Every operation has a
+ * time bound, so a Lustre server that stopped answering cannot hang the caller. Implementations are
+ * safe for concurrent use; callers serialize operations on one path themselves when they need
+ * check-then-act atomicity.
+ */
+public interface Mounter {
+
+    /** The mount table of this process's mount namespace, freshly read. */
+    List<MountInfo> mounts();
+
+    /** The topmost mount at exactly this path, if any. */
+    Optional<MountInfo> mountAt(Path mountPoint);
+
+    /**
+     * {@code mount -t lustre -o <options> <source> <target>} through mount(8) and Lustre's helper.
+     * The target directory must exist.
+     *
+     * @throws MountTimeoutException when the mount did not finish in time (it is then killed)
+     * @throws MountException        when the mount failed, with the tool's message
+     */
+    void mountLustre(LustreSource source, Path target, List<String> options);
+
+    /** Bind-mounts {@code source} onto {@code target}, then makes the bind read-only when asked. */
+    void bindMount(Path source, Path target, boolean readOnly);
+
+    /**
+     * Unmounts whatever is mounted at {@code target} (all of it, should mounts be stacked there):
+     * a normal unmount first; if it fails or does not return in time, a forced one; then a lazy
+     * detach. Logs which it took.
+     */
+    UnmountOutcome unmount(Path target);
+
+    /**
+     * statfs(2) of a path, bounded: a server that does not answer gives {@link MountTimeoutException}
+     * rather than a blocked caller.
+     */
+    FsUsage statfs(Path path);
+}

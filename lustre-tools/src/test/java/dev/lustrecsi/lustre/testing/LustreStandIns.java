@@ -1,0 +1,302 @@
+package dev.lustrecsi.lustre.testing;
+
+import dev.lustrecsi.lustre.ToolPaths;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Stand-ins for the Lustre client tools with their real names and argument syntax, for tests in a
+ * private mount namespace ({@link MountNamespace}). One set per JVM:
+ * <ul>
+ *   <li>{@code mount.lustre} is overlaid into /sbin (mount(8) looks for its helpers there), so product
+ *       code runs the real {@code mount -t lustre ...}; the overlay exists only in this JVM's
+ *       namespace, the host's /sbin is untouched;</li>
+ *   <li>{@code lnetctl}, {@code lctl}, {@code modprobe} live in a bin directory that
+ *       {@link #toolPaths()} points at;</li>
+ *   <li>"servers" are tmpfs mounts under the state directory, one per MGS NID and fsname, so every
+ *       client mount of one filesystem (a controller's pool mount, a node's fileset mount) shares data;</li>
+ *   <li>marker files make them fail or hang the way Lustre does when servers are gone.</li>
+ * </ul>
+ * Each tool appends its argv to {@code state/log/<tool>.log}.
+ */
+public final class LustreStandIns {
+    private static final String[] BIN = {"lnetctl", "lctl", "modprobe"};
+    private static final String[] SBIN = {"mount.lustre"};
+    private static LustreStandIns instance;
+
+    private final Path home;
+    private final Path bin;
+    private final Path state;
+
+    private LustreStandIns(Path home) {
+        this.home = home;
+        this.bin = home.resolve("bin");
+        this.state = home.resolve("state");
+    }
+
+    /**
+     * The JVM's stand-ins, installed on first use. Skips the calling test (JUnit assumption) unless the
+     * JVM runs as root in a private mount namespace.
+     */
+    public static synchronized LustreStandIns install() {
+        MountNamespace.assumePrivate();
+        if (instance == null) {
+            try {
+                LustreStandIns s = new LustreStandIns(Files.createTempDirectory("lustre-standins-"));
+                s.setUp();
+                Runtime.getRuntime().addShutdownHook(new Thread(s::tearDown, "lustre-standins-cleanup"));
+                instance = s;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return instance;
+    }
+
+    private void setUp() throws IOException {
+        for (String d : List.of("log", "hang", "down", "servers", "modules", "lnet/ifaddr", "holders")) {
+            Files.createDirectories(state.resolve(d));
+        }
+        Path sbin = home.resolve("sbin");
+        extract(BIN, "standins/bin/", bin);
+        extract(SBIN, "standins/sbin/", sbin);
+        // mount(8) runs /sbin/mount.<type>; /sbin is /usr/sbin on merged-/usr systems, so overlay the real dir.
+        Path sbinDir = Path.of("/sbin").toRealPath();
+        run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + sbin + ":" + sbinDir, sbinDir.toString());
+        if (!Files.isExecutable(sbinDir.resolve("mount.lustre"))) {
+            throw new IllegalStateException("stand-in mount.lustre not visible in " + sbinDir + " after the overlay");
+        }
+    }
+
+    private void extract(String[] names, String resourceDir, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (String name : names) {
+            try (InputStream in = LustreStandIns.class.getClassLoader().getResourceAsStream(resourceDir + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("stand-in " + resourceDir + name + " missing from the classpath");
+                }
+                String script = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("@STATE_DIR@", state.toString());
+                Path file = dir.resolve(name);
+                Files.writeString(file, script);
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+    }
+
+    /** Real mount/umount from PATH; the Lustre tools from the stand-in bin directory. */
+    public ToolPaths toolPaths() {
+        return new ToolPaths("mount", "umount", bin.resolve("lfs").toString(), bin.resolve("lctl").toString(),
+                bin.resolve("lnetctl").toString(), bin.resolve("modprobe").toString(),
+                bin.resolve("mkfs.lustre").toString());
+    }
+
+    public Path binDirectory() {
+        return bin;
+    }
+
+    public Path stateDirectory() {
+        return state;
+    }
+
+    /**
+     * The root of the stand-in filesystem {@code fsName} served at {@code mgsNid} (started if it is not
+     * yet): tests put a volume's subdirectory or files there, as a controller would through a pool mount.
+     */
+    public Path serverRoot(String mgsNid, String fsName) {
+        Path root = state.resolve("servers").resolve(mgsNid).resolve(fsName);
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!isMountPoint(root)) {
+            run("mount", "-t", "tmpfs", "-o", "mode=0755", mgsNid + ":/" + fsName, root.toString());
+        }
+        return root;
+    }
+
+    /** The argv lines a tool was called with, oldest first ("mount.lustre", "lnetctl", "lctl", "modprobe"). */
+    public List<String> calls(String tool) {
+        Path log = state.resolve("log").resolve(tool + ".log");
+        try {
+            return Files.exists(log) ? Files.readAllLines(log) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Each Lustre client mount the helper was asked for, as {@code source=... target=... options=...}. */
+    public List<String> lustreMounts() {
+        return calls("mount.lustre").stream().filter(l -> l.startsWith("source=")).toList();
+    }
+
+    /** Every {@code mount -t lustre} from now on blocks (an MGS that does not answer). */
+    public void hangMounts(boolean on) {
+        marker(state.resolve("hang/mount"), on);
+    }
+
+    /**
+     * Mounts of {@code fsName} succeed, but the server never answers afterwards: statfs and stat block.
+     * The mount is a FUSE mount whose server never reads its requests; tests skip without /dev/fuse.
+     */
+    public void hangServer(String fsName, boolean on) {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")),
+                "skipped: simulating a hung Lustre server needs /dev/fuse, which this machine lacks");
+        marker(state.resolve("hang").resolve(fsName), on);
+    }
+
+    /** Mounts of {@code fsName} fail with EIO, as with unreachable servers. */
+    public void serverDown(String fsName, boolean on) {
+        marker(state.resolve("down").resolve(fsName), on);
+    }
+
+    /** {@code lnetctl ping <nid>} fails with a timeout. */
+    public void peerDown(String nid, boolean on) {
+        marker(state.resolve("down").resolve(nid), on);
+    }
+
+    /** The given tool ("lnetctl", "lctl") blocks on every call. */
+    public void hangTool(String tool, boolean on) {
+        marker(state.resolve("hang").resolve(tool), on);
+    }
+
+    /** modprobe fails as on a kernel the Lustre client modules were not built for. */
+    public void missingModules(boolean on) {
+        marker(state.resolve("missing-modules"), on);
+    }
+
+    /** The IPv4 address the stand-in lnetctl gives a NID on {@code iface} (default: the address `ip` reports). */
+    public void interfaceAddress(String iface, String address) {
+        try {
+            Files.writeString(state.resolve("lnet/ifaddr").resolve(iface), address + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Hung servers answer again (their connections are aborted): blocked statfs calls return with an error. */
+    public void releaseHungServers() {
+        try (Stream<Path> holders = Files.list(state.resolve("holders"))) {
+            for (Path h : holders.toList()) {
+                long pid = Long.parseLong(h.getFileName().toString().replaceAll(".*\\.", ""));
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                Files.deleteIfExists(h);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Back to healthy, unconfigured tools: markers, logs, loaded modules and LNet state cleared; hung
+     * servers released. Servers' data stays (tests use their own fsnames).
+     */
+    public void reset() {
+        releaseHungServers();
+        for (String d : List.of("hang", "down", "log", "modules", "lnet")) {
+            deleteTree(state.resolve(d));
+        }
+        marker(state.resolve("missing-modules"), false);
+        for (String d : List.of("log", "hang", "down", "modules", "lnet/ifaddr")) {
+            try {
+                Files.createDirectories(state.resolve(d));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void tearDown() {
+        try {
+            detachAllAndDelete();
+        } catch (RuntimeException e) {
+            System.err.println("lustre stand-ins: cleanup of " + home + " incomplete: " + e.getMessage());
+        }
+    }
+
+    private void detachAllAndDelete() {
+        releaseHungServers();
+        // Detach whatever is still mounted below our directory, deepest first, then delete the files.
+        List<Path> mounted = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                Path mp = Path.of(line.split(" ")[4].replace("\\040", " "));
+                if (mp.startsWith(home)) {
+                    mounted.add(mp);
+                }
+            }
+        } catch (IOException e) {
+            return;
+        }
+        mounted.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path mp : mounted) {
+            try {
+                run("umount", "-l", mp.toString());
+            } catch (RuntimeException e) {
+                System.err.println("lustre stand-ins: " + e.getMessage());
+            }
+        }
+        deleteTree(home);
+    }
+
+    private static boolean isMountPoint(Path p) {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .anyMatch(l -> l.split(" ")[4].equals(p.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void marker(Path p, boolean on) {
+        try {
+            if (on) {
+                Files.createDirectories(p.getParent());
+                Files.writeString(p, "");
+            } else {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void run(String... argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/**
+ * server-provisioner: the operator that runs a {@code LustreFileSystem}'s servers as KubeVirt VMs.
+ *
+ * <p>Layout (Strimzi-like): {@code dev.lustrecsi.model} (lustre-model) is the resource and its validation;
+ * {@code topology} computes which servers and targets are needed from spec + status + existing VM names;
+ * {@code manifest} is the one place that builds VirtualMachines, PVCs and cloud-init (typed KubeVirt
+ * classes generated at build time from the trimmed KubeVirt CRD schema in {@code src/main/kubevirt-crds});
+ * {@code reconcile} takes the next safe steps each pass; {@link dev.lustrecsi.provisioner.LustreOperator}
+ * is the informer-driven loop and {@link dev.lustrecsi.provisioner.OperatorMain} the command line.
+ *
+ * <p>What runs where in production: the operator only talks to the Kubernetes API. Inside each VM, the
+ * cloud-init boot script (a systemd unit, every boot) configures LNet and formats blank target disks and
+ * mounts them. For draining OSTs the operator must run {@code lctl}/{@code lfs} inside the MDS/MGS VMs:
+ * {@link dev.lustrecsi.provisioner.exec.VirtctlSshExecutor} does that with {@code virtctl ssh} and a key the
+ * VMs trust through cloud-init. That path has not run against a real cluster here (no KubeVirt or Lustre on
+ * the build machine); the tests drive the same reconciler with a KubeVirt simulator and a simulated Lustre
+ * that answer the real command lines.
+ *
+ * <p>Known limits: on the pod network (no {@code spec.network.attachment}) a re-created MGS gets a new pod
+ * address, so targets formatted against the old NID need {@code tunefs.lustre}; the operator warns
+ * ({@code MgsNidChanged}). Use a Multus attachment with static addresses for stable NIDs. A drain in progress
+ * is not cancelled when {@code ostCount} is raised again: new OSSs are added and the drain completes.
+ * MDT count and OSTs per OSS are fixed after creation. Retired OST indexes are never reused.
+ */
+package dev.lustrecsi.provisioner;

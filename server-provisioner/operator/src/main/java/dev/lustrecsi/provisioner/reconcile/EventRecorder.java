@@ -1,0 +1,74 @@
+package dev.lustrecsi.provisioner.reconcile;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Kubernetes Events on a LustreFileSystem ({@code kubectl describe lustrefs} shows them), one per operator step. */
+public final class EventRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+    public static final String NORMAL = "Normal";
+    public static final String WARNING = "Warning";
+    public static final String COMPONENT = "server-provisioner";
+
+    private final KubernetesClient client;
+    private final AtomicLong sequence = new AtomicLong();
+    /** Last warning message per resource and reason: a retry that fails the same way is not news. */
+    private final java.util.Map<String, String> lastWarning = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public EventRecorder(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public void normal(LustreFileSystem fs, String reason, String message) {
+        record(fs, NORMAL, reason, message);
+    }
+
+    public void warning(LustreFileSystem fs, String reason, String message) {
+        String key = fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName() + "/" + reason;
+        if (message.equals(lastWarning.put(key, message))) {
+            return;
+        }
+        record(fs, WARNING, reason, message);
+    }
+
+    private void record(LustreFileSystem fs, String type, String reason, String message) {
+        LOG.info("{}/{}: {} {}: {}", fs.getMetadata().getNamespace(), fs.getMetadata().getName(), type, reason, message);
+        String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now());
+        Event event = new EventBuilder()
+                .withNewMetadata()
+                // Unique and, within one operator process, in order (as `kubectl get events` sorts by name).
+                .withName(fs.getMetadata().getName() + "." + String.format("%016x%04x", System.nanoTime(),
+                        sequence.incrementAndGet() & 0xffff))
+                .withNamespace(fs.getMetadata().getNamespace())
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withApiVersion(LustreFileSystem.API_VERSION)
+                .withKind("LustreFileSystem")
+                .withName(fs.getMetadata().getName())
+                .withNamespace(fs.getMetadata().getNamespace())
+                .withUid(fs.getMetadata().getUid())
+                .endInvolvedObject()
+                .withType(type)
+                .withReason(reason)
+                .withMessage(message)
+                .withCount(1)
+                .withFirstTimestamp(now)
+                .withLastTimestamp(now)
+                .withNewSource().withComponent(COMPONENT).endSource()
+                .build();
+        try {
+            client.v1().events().inNamespace(fs.getMetadata().getNamespace()).resource(event).create();
+        } catch (KubernetesClientException e) {
+            // An event is information, never a reason to fail a reconcile step.
+            LOG.warn("could not record event {}: {}", reason, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,625 @@
+package dev.lustrecsi.provisioner.reconcile;
+
+import dev.lustrecsi.lustre.MgsNids;
+import dev.lustrecsi.lustre.Nid;
+import dev.lustrecsi.model.Conditions;
+import dev.lustrecsi.model.DiskDeletionPolicy;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.LustreFileSystemSpec;
+import dev.lustrecsi.model.LustreFileSystemStatus;
+import dev.lustrecsi.model.Phase;
+import dev.lustrecsi.model.Quantities;
+import dev.lustrecsi.model.ServerRole;
+import dev.lustrecsi.model.ServerStatus;
+import dev.lustrecsi.model.SpecValidator;
+import dev.lustrecsi.model.TargetKind;
+import dev.lustrecsi.model.TargetState;
+import dev.lustrecsi.model.TargetStatus;
+import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
+import dev.lustrecsi.provisioner.manifest.ServerContext;
+import dev.lustrecsi.provisioner.manifest.ServerManifests;
+import dev.lustrecsi.provisioner.topology.ServerPlan;
+import dev.lustrecsi.provisioner.topology.TargetPlan;
+import dev.lustrecsi.provisioner.topology.Topology;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubevirt.v1.VirtualMachine;
+import io.kubevirt.v1.VirtualMachineInstance;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives one LustreFileSystem one pass at a time towards its spec. A pass reads the resource and its VMs,
+ * VMIs and PVCs, takes the next safe steps and writes the status. It keeps nothing between passes: every
+ * decision is derived from the status and the cluster objects, so a restarted operator continues where the
+ * last one stopped, and re-running a pass never duplicates a VM (names are deterministic; creation is
+ * create-if-absent).
+ *
+ * <p>Order of work in a pass: validate → assign static addresses (persisted before any VM uses them) →
+ * create missing VMs stage by stage (MGS → MDTs → OSTs; a lost server is re-created at once with the same
+ * name, address and disks) → drain OSTs being scaled in, then remove their servers → roll one outdated
+ * server (OSS, then MDS, then MGS) → phase and conditions.
+ */
+public final class LustreFileSystemReconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(LustreFileSystemReconciler.class);
+
+    private final KubernetesClient client;
+    private final EventRecorder events;
+    private final OstDrainer drainer;
+    private final ServerManifests manifests = new ServerManifests();
+    private final String sshAuthorizedKey;
+
+    public LustreFileSystemReconciler(KubernetesClient client, ServerCommandExecutor executor, EventRecorder events,
+                                      String sshAuthorizedKey) {
+        this.client = client;
+        this.events = events;
+        this.drainer = new OstDrainer(executor, events);
+        this.sshAuthorizedKey = sshAuthorizedKey;
+    }
+
+    private MixedOperation<LustreFileSystem, ?, Resource<LustreFileSystem>> filesystems() {
+        return client.resources(LustreFileSystem.class);
+    }
+
+    /** One pass over one resource. Safe to call at any time, any number of times. */
+    public void reconcile(String namespace, String name) {
+        LustreFileSystem fs = filesystems().inNamespace(namespace).withName(name).get();
+        if (fs == null) {
+            return;
+        }
+        if (fs.getMetadata().getDeletionTimestamp() != null) {
+            new Deletion(fs).run();
+            return;
+        }
+        if (!fs.getMetadata().getFinalizers().contains(Labels.FINALIZER)) {
+            fs = filesystems().inNamespace(namespace).withName(name).edit(r -> {
+                r.getMetadata().getFinalizers().add(Labels.FINALIZER);
+                return r;
+            });
+        }
+        if (fs.getStatus() == null) {
+            fs.setStatus(new LustreFileSystemStatus());
+        }
+        new Pass(fs).run();
+    }
+
+    /** Writes the whole status; false when the resource changed meanwhile (the next pass starts over). */
+    private boolean writeStatus(LustreFileSystem fs) {
+        try {
+            LustreFileSystem written = filesystems().inNamespace(fs.getMetadata().getNamespace()).resource(fs).updateStatus();
+            fs.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                LOG.debug("status of {} changed meanwhile; next pass retries", fs.getMetadata().getName());
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private final class Pass {
+        private final LustreFileSystem fs;
+        private final LustreFileSystemSpec spec;
+        private final LustreFileSystemStatus status;
+        private final String ns;
+        private final String before;
+        private ObservedCluster observed;
+        private Topology topology;
+
+        Pass(LustreFileSystem fs) {
+            this.fs = fs;
+            this.spec = fs.getSpec();
+            this.status = fs.getStatus();
+            this.ns = fs.getMetadata().getNamespace();
+            this.before = Serialization.asJson(status);
+        }
+
+        void run() {
+            List<String> errors = new ArrayList<>(SpecValidator.validate(fs.getMetadata().getName(), spec));
+            if (errors.isEmpty()) {
+                errors.addAll(SpecValidator.validateUpdate(spec, status));
+            }
+            if (!errors.isEmpty()) {
+                rejectSpec(errors);
+                return;
+            }
+            StatusConditions.set(status, Conditions.SPEC_VALID, true, Conditions.REASON_VALID, "spec accepted",
+                    fs.getMetadata().getGeneration());
+            observed = ObservedCluster.read(client, fs);
+            topology = Topology.plan(fs, observed.vmNames());
+            syncEntries();
+            if (!assignAddresses()) {
+                return;
+            }
+            observeServers();
+            ensureServers();
+            updateTargetStates();
+            if (status.bootstrappedOnce()) {
+                cancelDrains();
+                if (!drain() && retireDrainedServers()) {
+                    // Retired OSSs leave the plan.
+                    topology = Topology.plan(fs, observed.vmNames());
+                }
+                upgradeNext();
+            }
+            summarize();
+            if (!Serialization.asJson(status).equals(before)) {
+                writeStatus(fs);
+            }
+        }
+
+        private void rejectSpec(List<String> errors) {
+            String message = String.join("; ", errors);
+            boolean changed = StatusConditions.set(status, Conditions.SPEC_VALID, false, Conditions.REASON_INVALID_SPEC,
+                    message, fs.getMetadata().getGeneration());
+            if (!status.bootstrappedOnce()) {
+                status.setPhase(Phase.Pending);
+            }
+            status.setObservedGeneration(fs.getMetadata().getGeneration());
+            if (changed) {
+                events.warning(fs, "InvalidSpec", message);
+            }
+            if (!Serialization.asJson(status).equals(before)) {
+                writeStatus(fs);
+            }
+        }
+
+        /** Status entries for every planned server and target (new ones Pending). */
+        private void syncEntries() {
+            for (ServerPlan s : topology.all()) {
+                ServerStatus st = status.server(s.name()).orElseGet(() -> {
+                    ServerStatus n = new ServerStatus(s.name(), s.role());
+                    status.getServers().add(n);
+                    return n;
+                });
+                st.setMgs(s.runsMgs());
+                for (TargetPlan t : s.targets()) {
+                    if (status.target(t.name()).isEmpty()) {
+                        status.getTargets().add(new TargetStatus(t.name(), t.kind(), t.index(), s.name(), t.pvcName(), t.sizeBytes()));
+                    }
+                }
+            }
+        }
+
+        /** Static addresses (attachment mode), persisted before any VM is built with them. */
+        private boolean assignAddresses() {
+            if (!spec.getNetwork().usesAttachment()) {
+                return true;
+            }
+            Set<String> used = new HashSet<>();
+            status.getServers().stream().map(ServerStatus::getAddress).filter(Objects::nonNull).forEach(a -> used.add(ip(a)));
+            boolean assigned = false;
+            for (ServerPlan s : stageOrder()) {
+                ServerStatus st = status.server(s.name()).orElseThrow();
+                if (st.getAddress() != null) {
+                    continue;
+                }
+                Optional<String> adopted = observed.annotatedAddress(s.name());
+                Optional<String> free = adopted.isPresent() ? adopted
+                        : spec.getNetwork().getAddresses().stream().filter(a -> !used.contains(ip(a))).findFirst();
+                if (free.isEmpty()) {
+                    events.warning(fs, "AddressPoolExhausted", "no free address in spec.network.addresses for " + s.name());
+                    continue;
+                }
+                st.setAddress(free.get());
+                st.setNid(ip(free.get()) + "@" + spec.getNetwork().getType().lnetName());
+                used.add(ip(free.get()));
+                assigned = true;
+            }
+            return !assigned || writeStatus(fs);
+        }
+
+        private void observeServers() {
+            for (ServerPlan s : topology.all()) {
+                ServerStatus st = status.server(s.name()).orElseThrow();
+                boolean ready = observed.ready(s.name());
+                st.setReady(ready);
+                if (ready) {
+                    if (!st.wasEverReady()) {
+                        events.normal(fs, "ServerReady", s.name() + " is ready (" + describeTargets(s) + ")");
+                    }
+                    st.setEverReady(true);
+                    st.setLustreVersion(observed.runningVersion(s.name()).orElse(null));
+                }
+                if (!spec.getNetwork().usesAttachment()) {
+                    observed.podAddress(s.name()).ifPresent(ip -> {
+                        st.setAddress(ip);
+                        st.setNid(ip + "@" + spec.getNetwork().getType().lnetName());
+                    });
+                }
+            }
+            String mgsNid = status.server(topology.mgsServer().name()).map(ServerStatus::getNid).orElse(null);
+            String previous = status.getMgsNids().isEmpty() ? null : status.getMgsNids().get(0);
+            if (previous != null && mgsNid != null && !previous.equals(mgsNid)) {
+                // Only on the pod network: targets were formatted with --mgsnode=<previous> and keep asking there.
+                events.warning(fs, "MgsNidChanged", "the MGS moved from " + previous + " to " + mgsNid
+                        + "; targets formatted against the old NID need tunefs.lustre --mgsnode. Use spec.network.attachment"
+                        + " with static addresses for NIDs that survive restarts");
+            }
+            status.setMgsNids(mgsNid == null ? new ArrayList<>() : new ArrayList<>(List.of(mgsNid)));
+            status.setMgsNidsText(mgsNid);
+        }
+
+        private Optional<MgsNids> mgsNids() {
+            if (status.getMgsNids().isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(MgsNids.ofFailoverNodes(status.getMgsNids().stream().map(Nid::parse).toList()));
+        }
+
+        private List<ServerPlan> stageOrder() {
+            return topology.all().stream().sorted(Comparator.comparingInt(ServerPlan::stage)).toList();
+        }
+
+        private boolean earlierStagesReady(int stage) {
+            return topology.all().stream().filter(s -> s.stage() < stage && !topology.isDraining(s))
+                    .allMatch(s -> status.server(s.name()).map(ServerStatus::readyNow).orElse(false));
+        }
+
+        private boolean allDrained(ServerPlan s) {
+            return s.targets().stream().allMatch(t -> status.target(t.name())
+                    .map(ts -> ts.getState() == TargetState.Drained).orElse(false));
+        }
+
+        private Optional<ServerContext> context(ServerPlan s) {
+            ServerStatus st = status.server(s.name()).orElseThrow();
+            if (spec.getNetwork().usesAttachment() && st.getAddress() == null) {
+                return Optional.empty();
+            }
+            MgsNids mgs = null;
+            if (!s.runsMgs()) {
+                Optional<MgsNids> nids = mgsNids();
+                if (nids.isEmpty()) {
+                    return Optional.empty();
+                }
+                mgs = nids.get();
+            }
+            String address = spec.getNetwork().usesAttachment() ? st.getAddress() : null;
+            return Optional.of(new ServerContext(fs, s, address, mgs, sshAuthorizedKey));
+        }
+
+        private void ensureServers() {
+            for (ServerPlan s : stageOrder()) {
+                if (observed.vm(s.name()).isPresent() || allDrained(s)) {
+                    continue;
+                }
+                ServerStatus st = status.server(s.name()).orElseThrow();
+                boolean lost = st.wasEverReady();
+                if (!lost && (topology.isDraining(s) || !earlierStagesReady(s.stage()))) {
+                    continue;
+                }
+                Optional<ServerContext> ctx = context(s);
+                if (ctx.isEmpty()) {
+                    continue;
+                }
+                for (TargetPlan t : s.targets()) {
+                    if (!observed.hasPvc(t.pvcName())) {
+                        createIfAbsent(manifests.persistentVolumeClaim(fs, s, t));
+                        events.normal(fs, "DiskCreated", "PVC " + t.pvcName() + " for " + t.name());
+                    }
+                }
+                createIfAbsent(manifests.virtualMachine(ctx.get()));
+                if (lost) {
+                    events.warning(fs, "ServerRecreated", s.name() + " was lost; re-created with the same name, "
+                            + (st.getNid() == null ? "" : "NID " + st.getNid() + ", ") + "and disks");
+                } else {
+                    events.normal(fs, "ServerCreated", s.name() + " (" + describeTargets(s) + ")");
+                }
+            }
+        }
+
+        private void createIfAbsent(Object resource) {
+            try {
+                if (resource instanceof VirtualMachine vm) {
+                    client.resources(VirtualMachine.class).inNamespace(ns).resource(vm).create();
+                } else if (resource instanceof PersistentVolumeClaim pvc) {
+                    client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
+                }
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+
+        private void updateTargetStates() {
+            for (TargetStatus ts : status.getTargets()) {
+                if (ts.getState() == TargetState.Draining || ts.getState() == TargetState.Drained) {
+                    continue;
+                }
+                ServerStatus st = status.server(ts.getServer()).orElse(null);
+                if (st == null) {
+                    continue;
+                }
+                ts.setState(st.readyNow() ? TargetState.Ready : st.wasEverReady() ? TargetState.Unavailable : TargetState.Pending);
+            }
+            if (!status.bootstrappedOnce()) {
+                boolean allReady = topology.all().stream().allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
+                if (allReady) {
+                    status.setBootstrapped(true);
+                    events.normal(fs, "Bootstrapped", "MGS, " + topology.mdsServers().size() + " MDT(s) and "
+                            + topology.ossServers().stream().mapToInt(s -> s.targets().size()).sum() + " OST(s) are ready");
+                }
+            }
+        }
+
+        private boolean othersReady() {
+            return topology.all().stream().filter(s -> !topology.isDraining(s))
+                    .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
+        }
+
+        /** OSTs left Draining on an OSS the plan keeps (ostCount went up again): back into service. */
+        private void cancelDrains() {
+            for (ServerPlan s : topology.ossServers()) {
+                if (topology.isDraining(s) || !status.server(s.name()).orElseThrow().readyNow()) {
+                    continue;
+                }
+                for (TargetPlan t : s.targets()) {
+                    TargetStatus ts = status.target(t.name()).orElseThrow();
+                    if (ts.getState() == TargetState.Draining) {
+                        drainer.cancel(fs, topology, ts);
+                    }
+                }
+            }
+        }
+
+        /** One drain step on the first OSS being drained; true if a step ran or is pending. */
+        private boolean drain() {
+            List<ServerPlan> draining = topology.drainingServers();
+            if (draining.isEmpty() || !othersReady()) {
+                return false;
+            }
+            Optional<MgsNids> mgs = mgsNids();
+            for (ServerPlan s : draining) {
+                if (allDrained(s)) {
+                    continue;
+                }
+                if (!status.server(s.name()).orElseThrow().readyNow() || mgs.isEmpty()) {
+                    return true;
+                }
+                for (TargetPlan t : s.targets()) {
+                    TargetStatus ts = status.target(t.name()).orElseThrow();
+                    if (ts.getState() != TargetState.Drained) {
+                        drainer.step(fs, topology, mgs.get(), ts);
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** Removes OSS VMs whose OSTs are all drained, then their now-empty disks; retires the indexes. */
+        private boolean retireDrainedServers() {
+            boolean retired = false;
+            for (ServerPlan s : topology.drainingServers()) {
+                if (!allDrained(s)) {
+                    continue;
+                }
+                // Status first: once the indexes are retired, no later pass would re-create this server.
+                for (TargetPlan t : s.targets()) {
+                    if (!status.getRetiredOstIndexes().contains(t.index())) {
+                        status.getRetiredOstIndexes().add(t.index());
+                    }
+                }
+                if (!writeStatus(fs)) {
+                    return retired;
+                }
+                client.resources(VirtualMachine.class).inNamespace(ns).withName(s.name()).delete();
+                for (TargetPlan t : s.targets()) {
+                    client.persistentVolumeClaims().inNamespace(ns).withName(t.pvcName()).delete();
+                }
+                status.getServers().removeIf(x -> x.getName().equals(s.name()));
+                s.targets().forEach(t -> status.getTargets().removeIf(x -> x.getName().equals(t.name())));
+                events.normal(fs, "ServerRemoved", s.name() + " removed after draining " + describeTargets(s));
+                retired = true;
+            }
+            return retired;
+        }
+
+        private boolean upToDate(ServerPlan s) {
+            ServerStatus st = status.server(s.name()).orElseThrow();
+            return spec.getLustreVersion().equals(observed.templateVersion(s.name()).orElse(null))
+                    && spec.getImage().equals(observed.templateImage(s.name()).orElse(null))
+                    && spec.getLustreVersion().equals(st.getLustreVersion()) && st.readyNow();
+        }
+
+        /** Rolling upgrade order: OSSs, then MDSs without the MGS, then the server running the MGS. */
+        private List<ServerPlan> upgradeOrder() {
+            List<ServerPlan> order = new ArrayList<>(topology.ossServers());
+            List<ServerPlan> mds = new ArrayList<>(topology.mdsServers().stream().filter(s -> !s.runsMgs()).toList());
+            mds.sort(Comparator.comparingInt(ServerPlan::ordinal).reversed());
+            order.addAll(mds);
+            order.add(topology.mgsServer());
+            return order;
+        }
+
+        private void upgradeNext() {
+            if (!topology.drainingServers().isEmpty()) {
+                return;
+            }
+            for (ServerPlan s : upgradeOrder()) {
+                if (upToDate(s)) {
+                    continue;
+                }
+                if (!othersReady() || !observed.vm(s.name()).isPresent()) {
+                    return; // one server at a time: wait until the one in flight is back
+                }
+                boolean templateCurrent = spec.getLustreVersion().equals(observed.templateVersion(s.name()).orElse(null))
+                        && spec.getImage().equals(observed.templateImage(s.name()).orElse(null));
+                if (!templateCurrent) {
+                    Optional<ServerContext> ctx = context(s);
+                    if (ctx.isEmpty()) {
+                        return;
+                    }
+                    VirtualMachine desired = manifests.virtualMachine(ctx.get());
+                    client.resources(VirtualMachine.class).inNamespace(ns).withName(s.name()).edit(vm -> {
+                        vm.setSpec(desired.getSpec());
+                        return vm;
+                    });
+                }
+                // KubeVirt starts a new VMI from the updated template when the running one goes (runStrategy Always).
+                client.resources(VirtualMachineInstance.class).inNamespace(ns).withName(s.name()).delete();
+                events.normal(fs, "UpgradingServer", s.name() + " restarting with Lustre " + spec.getLustreVersion()
+                        + " (" + spec.getImage() + ")");
+                return;
+            }
+        }
+
+        private void summarize() {
+            Long generation = fs.getMetadata().getGeneration();
+            status.setObservedGeneration(generation);
+            List<String> lost = new ArrayList<>();
+            boolean scaling = !topology.drainingServers().isEmpty();
+            boolean upgrading = false;
+            for (ServerPlan s : topology.all()) {
+                ServerStatus st = status.server(s.name()).orElseThrow();
+                boolean inUpgrade = spec.getLustreVersion().equals(observed.templateVersion(s.name()).orElse(null))
+                        && !spec.getLustreVersion().equals(st.getLustreVersion()) && st.wasEverReady();
+                if (!spec.getLustreVersion().equals(st.getLustreVersion()) && st.wasEverReady()) {
+                    upgrading = true;
+                }
+                if (st.readyNow()) {
+                    continue;
+                }
+                if (st.wasEverReady() && !inUpgrade) {
+                    lost.add(s.name());
+                } else if (!st.wasEverReady()) {
+                    scaling = true;
+                }
+            }
+            Phase phase;
+            if (!status.bootstrappedOnce()) {
+                phase = observed.vmNames().isEmpty() ? Phase.Pending : Phase.Provisioning;
+            } else if (!lost.isEmpty()) {
+                phase = Phase.Degraded;
+            } else if (scaling) {
+                phase = Phase.Scaling;
+            } else if (upgrading) {
+                phase = Phase.Upgrading;
+            } else {
+                phase = Phase.Ready;
+            }
+            if (phase != status.getPhase()) {
+                events.normal(fs, "Phase" + phase, "phase " + status.getPhase() + " -> " + phase
+                        + (lost.isEmpty() ? "" : " (not ready: " + String.join(", ", lost) + ")"));
+                status.setPhase(phase);
+            }
+            StatusConditions.set(status, Conditions.DEGRADED, !lost.isEmpty(),
+                    lost.isEmpty() ? Conditions.REASON_ALL_SERVERS_READY : Conditions.REASON_SERVER_LOST,
+                    lost.isEmpty() ? "every server that was ready is ready" : "not ready: " + String.join(", ", lost),
+                    generation);
+            boolean allTargetsReady = status.getTargets().stream()
+                    .allMatch(t -> t.getState() == TargetState.Ready || t.getState() == TargetState.Drained
+                            || t.getState() == TargetState.Draining);
+            StatusConditions.set(status, Conditions.READY, phase == Phase.Ready,
+                    allTargetsReady ? Conditions.REASON_ALL_TARGETS_READY : Conditions.REASON_TARGETS_NOT_READY,
+                    "phase " + phase, generation);
+
+            long capacity = 0;
+            int ready = 0;
+            int active = 0;
+            for (TargetStatus t : status.getTargets()) {
+                if (t.getKind() != TargetKind.OST) {
+                    continue;
+                }
+                if (t.getState() != TargetState.Draining && t.getState() != TargetState.Drained) {
+                    active++;
+                }
+                if (t.getState() == TargetState.Ready) {
+                    ready++;
+                    capacity += t.getSizeBytes() == null ? 0 : t.getSizeBytes();
+                }
+            }
+            status.setCapacityBytes(capacity);
+            status.setCapacity(Quantities.format(capacity).toString());
+            status.setReadyOsts(ready);
+            status.setActiveOsts(active);
+            Set<String> versions = new HashSet<>();
+            status.getServers().forEach(s -> versions.add(String.valueOf(s.getLustreVersion())));
+            status.setLustreVersion(versions.size() == 1 && !versions.contains("null") ? versions.iterator().next() : null);
+            status.getTargets().sort(Comparator.comparing((TargetStatus t) -> t.getKind()).thenComparing(TargetStatus::getIndex));
+            status.getServers().sort(Comparator.comparing((ServerStatus s) -> s.getRole()).thenComparing(ServerStatus::getName));
+        }
+    }
+
+    private static String describeTargets(ServerPlan s) {
+        List<String> names = new ArrayList<>();
+        if (s.runsMgs() && s.role() != ServerRole.MGS) {
+            names.add("MGS");
+        }
+        s.targets().forEach(t -> names.add(t.name()));
+        return String.join(", ", names);
+    }
+
+    private static String ip(String cidr) {
+        int slash = cidr.indexOf('/');
+        return slash < 0 ? cidr : cidr.substring(0, slash);
+    }
+
+    /** Removes the servers (and, with diskDeletionPolicy Delete, the disks), then lets the resource go. */
+    private final class Deletion {
+        private final LustreFileSystem fs;
+
+        Deletion(LustreFileSystem fs) {
+            this.fs = fs;
+        }
+
+        void run() {
+            String ns = fs.getMetadata().getNamespace();
+            String name = fs.getMetadata().getName();
+            if (fs.getStatus() == null) {
+                fs.setStatus(new LustreFileSystemStatus());
+            }
+            if (fs.getStatus().getPhase() != Phase.Deleting) {
+                fs.getStatus().setPhase(Phase.Deleting);
+                events.normal(fs, "Deleting", "removing servers; disks: " + policy());
+                writeStatus(fs);
+            }
+            List<VirtualMachine> vms = client.resources(VirtualMachine.class).inNamespace(ns)
+                    .withLabel(Labels.FILESYSTEM, name).list().getItems();
+            for (VirtualMachine vm : vms) {
+                if (vm.getMetadata().getDeletionTimestamp() == null) {
+                    client.resources(VirtualMachine.class).inNamespace(ns).withName(vm.getMetadata().getName()).delete();
+                    events.normal(fs, "ServerDeleted", vm.getMetadata().getName());
+                }
+            }
+            if (!client.resources(VirtualMachine.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list()
+                    .getItems().isEmpty()) {
+                return; // wait for KubeVirt to stop them before letting go of the disks
+            }
+            List<PersistentVolumeClaim> pvcs = client.persistentVolumeClaims().inNamespace(ns)
+                    .withLabel(Labels.FILESYSTEM, name).list().getItems();
+            if (policy() == DiskDeletionPolicy.Delete) {
+                for (PersistentVolumeClaim pvc : pvcs) {
+                    client.persistentVolumeClaims().inNamespace(ns).withName(pvc.getMetadata().getName()).delete();
+                }
+                events.normal(fs, "DisksDeleted", pvcs.size() + " target PVC(s) deleted");
+            } else if (!pvcs.isEmpty()) {
+                events.normal(fs, "DisksRetained", pvcs.size() + " target PVC(s) kept: "
+                        + String.join(", ", pvcs.stream().map(p -> p.getMetadata().getName()).toList()));
+            }
+            filesystems().inNamespace(ns).withName(name).edit(r -> {
+                r.getMetadata().getFinalizers().remove(Labels.FINALIZER);
+                return r;
+            });
+        }
+
+        private DiskDeletionPolicy policy() {
+            DiskDeletionPolicy p = fs.getSpec() == null ? null : fs.getSpec().getDiskDeletionPolicy();
+            return p == null ? DiskDeletionPolicy.Retain : p;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.lustrecsi.provisioner.reconcile;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.manifest.ServerManifests;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubevirt.v1.VirtualMachine;
+import io.kubevirt.v1.VirtualMachineInstance;
+import io.kubevirt.v1.virtualmachineinstancestatus.Conditions;
+import io.kubevirt.v1.virtualmachineinstancestatus.Interfaces;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The cluster objects of one filesystem, read fresh from the API server at the start of a reconcile pass
+ * (not from a cache: a pass must never act on a view older than its own last write).
+ */
+public final class ObservedCluster {
+    private final Map<String, VirtualMachine> vms = new TreeMap<>();
+    private final Map<String, VirtualMachineInstance> vmis = new TreeMap<>();
+    private final Map<String, PersistentVolumeClaim> pvcs = new TreeMap<>();
+
+    public static ObservedCluster read(KubernetesClient client, LustreFileSystem fs) {
+        String ns = fs.getMetadata().getNamespace();
+        String name = fs.getMetadata().getName();
+        ObservedCluster o = new ObservedCluster();
+        client.resources(VirtualMachine.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
+                .forEach(vm -> o.vms.put(vm.getMetadata().getName(), vm));
+        client.resources(VirtualMachineInstance.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
+                .forEach(vmi -> o.vmis.put(vmi.getMetadata().getName(), vmi));
+        client.persistentVolumeClaims().inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
+                .forEach(pvc -> o.pvcs.put(pvc.getMetadata().getName(), pvc));
+        return o;
+    }
+
+    public Set<String> vmNames() {
+        return vms.keySet();
+    }
+
+    public Optional<VirtualMachine> vm(String name) {
+        return Optional.ofNullable(vms.get(name));
+    }
+
+    public Optional<VirtualMachineInstance> vmi(String name) {
+        return Optional.ofNullable(vmis.get(name));
+    }
+
+    public boolean hasPvc(String name) {
+        return pvcs.containsKey(name);
+    }
+
+    public Set<String> pvcNames() {
+        return pvcs.keySet();
+    }
+
+    /** The VMI runs and its readiness probe (LNet port) passes. */
+    public boolean ready(String server) {
+        VirtualMachineInstance vmi = vmis.get(server);
+        if (vmi == null || vmi.getStatus() == null || vmi.getMetadata().getDeletionTimestamp() != null
+                || !"Running".equals(vmi.getStatus().getPhase()) || vmi.getStatus().getConditions() == null) {
+            return false;
+        }
+        for (Conditions c : vmi.getStatus().getConditions()) {
+            if ("Ready".equals(c.getType()) && "True".equals(c.getStatus())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The address KubeVirt reports for the VMI's pod-network interface. */
+    public Optional<String> podAddress(String server) {
+        VirtualMachineInstance vmi = vmis.get(server);
+        if (vmi == null || vmi.getStatus() == null || vmi.getStatus().getInterfaces() == null) {
+            return Optional.empty();
+        }
+        return vmi.getStatus().getInterfaces().stream()
+                .filter(i -> ServerManifests.POD_NETWORK.equals(i.getName()))
+                .map(Interfaces::getIpAddress)
+                .filter(a -> a != null && !a.isBlank())
+                .findFirst();
+    }
+
+    /** Lustre version the VM's template boots (what a new VMI will run). */
+    public Optional<String> templateVersion(String server) {
+        VirtualMachine vm = vms.get(server);
+        if (vm == null || vm.getSpec() == null || vm.getSpec().getTemplate() == null
+                || vm.getSpec().getTemplate().getMetadata() == null
+                || vm.getSpec().getTemplate().getMetadata().getAnnotations() == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(vm.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.LUSTRE_VERSION));
+    }
+
+    /** Lustre version the running VMI booted. */
+    public Optional<String> runningVersion(String server) {
+        VirtualMachineInstance vmi = vmis.get(server);
+        if (vmi == null || vmi.getMetadata().getAnnotations() == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(vmi.getMetadata().getAnnotations().get(Labels.LUSTRE_VERSION));
+    }
+
+    public Optional<String> templateImage(String server) {
+        VirtualMachine vm = vms.get(server);
+        if (vm == null) {
+            return Optional.empty();
+        }
+        return vm.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getContainerDisk() != null)
+                .map(v -> v.getContainerDisk().getImage())
+                .findFirst();
+    }
+
+    /** The static address recorded on an existing VM (lets a restarted operator adopt it). */
+    public Optional<String> annotatedAddress(String server) {
+        VirtualMachine vm = vms.get(server);
+        if (vm == null || vm.getMetadata().getAnnotations() == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(vm.getMetadata().getAnnotations().get(Labels.ADDRESS));
+    }
+}

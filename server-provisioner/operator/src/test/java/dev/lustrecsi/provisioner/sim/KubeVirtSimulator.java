@@ -1,0 +1,299 @@
+package dev.lustrecsi.provisioner.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubevirt.v1.VirtualMachine;
+import io.kubevirt.v1.VirtualMachineInstance;
+import io.kubevirt.v1.VirtualMachineInstanceSpec;
+import io.kubevirt.v1.VirtualMachineInstanceStatus;
+import io.kubevirt.v1.VirtualMachineStatus;
+import io.kubevirt.v1.virtualmachineinstancestatus.Conditions;
+import io.kubevirt.v1.virtualmachineinstancestatus.Interfaces;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Plays KubeVirt's virt-controller and virt-handler against the mock API server: for every VirtualMachine
+ * whose runStrategy asks it to run it keeps a VirtualMachineInstance, moves it through
+ * Pending → Scheduling → Scheduled → Running, reports interface addresses (a fresh pod-network address per
+ * boot, as a new virt-launcher pod gets; on Multus interfaces the static address the guest configured from
+ * its cloud-init network data), and sets the Ready condition when the readiness probe would pass. It
+ * honours runStrategy (Always restarts a failed or deleted VMI; Halted stops it) and can fail a VMI, fail
+ * the next boots or keep a guest from ever becoming ready.
+ *
+ * <p>Deterministic: each {@link #tick()} advances every VMI one step. {@link #start(long)} ticks in the
+ * background for tests that run the operator's own threads.
+ */
+public final class KubeVirtSimulator implements AutoCloseable {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Map<String, Integer> failNextBoots = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> neverReady = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> boots = new ConcurrentHashMap<>();
+    private final AtomicInteger podIps = new AtomicInteger(10);
+    private ScheduledExecutorService background;
+
+    public KubeVirtSimulator(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    /** Ticks in the background every {@code periodMillis}. */
+    public synchronized KubeVirtSimulator start(long periodMillis) {
+        background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kubevirt-simulator");
+            t.setDaemon(true);
+            return t;
+        });
+        background.scheduleWithFixedDelay(() -> {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                // A conflicting write from the operator: the next tick reads again.
+            }
+        }, 0, periodMillis, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (background != null) {
+            background.shutdownNow();
+        }
+    }
+
+    /** The guest crashes: the VMI goes Failed (KubeVirt restarts it under runStrategy Always). */
+    public synchronized void failVmi(String name) {
+        VirtualMachineInstance vmi = vmis().withName(name).get();
+        if (vmi != null) {
+            vmis().withName(name).edit(v -> {
+                v.getStatus().setPhase("Failed");
+                v.getStatus().setReason("GuestCrashed");
+                v.getStatus().setConditions(List.of(condition("Ready", "False")));
+                return v;
+            });
+        }
+    }
+
+    /** The next {@code n} boots of the VM fail after scheduling (e.g. a node that cannot start it). */
+    public void failNextBoots(String vm, int n) {
+        failNextBoots.put(vm, n);
+    }
+
+    /** The guest never answers its readiness probe (e.g. LNet does not come up). */
+    public void neverReady(String vm, boolean value) {
+        neverReady.put(vm, value);
+    }
+
+    public int boots(String vm) {
+        AtomicInteger n = boots.get(vm);
+        return n == null ? 0 : n.get();
+    }
+
+    public synchronized void tick() {
+        Map<String, VirtualMachine> vms = new HashMap<>();
+        client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()
+                .forEach(vm -> vms.put(vm.getMetadata().getName(), vm));
+        for (VirtualMachineInstance vmi : vmis().list().getItems()) {
+            if (!vms.containsKey(vmi.getMetadata().getName())) {
+                // Owner gone: garbage collection of the VMI.
+                vmis().withName(vmi.getMetadata().getName()).delete();
+            }
+        }
+        for (VirtualMachine vm : vms.values()) {
+            step(vm);
+        }
+    }
+
+    private void step(VirtualMachine vm) {
+        String name = vm.getMetadata().getName();
+        String strategy = vm.getSpec().getRunStrategy() == null
+                ? (Boolean.TRUE.equals(vm.getSpec().getRunning()) ? "Always" : "Halted") : vm.getSpec().getRunStrategy();
+        VirtualMachineInstance vmi = vmis().withName(name).get();
+        if ("Halted".equals(strategy)) {
+            if (vmi != null) {
+                vmis().withName(name).delete();
+            }
+            vmStatus(vm, "Stopped", false);
+            return;
+        }
+        if (vmi == null) {
+            if ("Always".equals(strategy) || "RerunOnFailure".equals(strategy)) {
+                create(vm);
+                vmStatus(vm, "Starting", false);
+            }
+            return;
+        }
+        String phase = vmi.getStatus() == null ? "Pending" : vmi.getStatus().getPhase();
+        switch (phase) {
+            case "Failed" -> {
+                if ("Always".equals(strategy) || "RerunOnFailure".equals(strategy)) {
+                    vmis().withName(name).delete();
+                }
+                vmStatus(vm, "CrashLoopBackOff", false);
+            }
+            case "Pending" -> setPhase(name, "Scheduling");
+            case "Scheduling" -> setPhase(name, "Scheduled");
+            case "Scheduled" -> {
+                Integer fail = failNextBoots.getOrDefault(name, 0);
+                if (fail > 0) {
+                    failNextBoots.put(name, fail - 1);
+                    setPhase(name, "Failed");
+                } else {
+                    run(vm);
+                }
+            }
+            case "Running" -> {
+                boolean ready = !neverReady.getOrDefault(name, false);
+                String wanted = ready ? "True" : "False";
+                boolean same = vmi.getStatus().getConditions() != null && vmi.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && wanted.equals(c.getStatus()));
+                if (!same) {
+                    vmis().withName(name).edit(v -> {
+                        v.getStatus().setConditions(List.of(condition("Ready", wanted)));
+                        return v;
+                    });
+                }
+                vmStatus(vm, "Running", ready);
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void create(VirtualMachine vm) {
+        String name = vm.getMetadata().getName();
+        VirtualMachineInstance vmi = new VirtualMachineInstance();
+        var template = vm.getSpec().getTemplate();
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (template.getMetadata() != null && template.getMetadata().getLabels() != null) {
+            labels.putAll(template.getMetadata().getLabels());
+        }
+        labels.put("kubevirt.io/domain", name);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (template.getMetadata() != null && template.getMetadata().getAnnotations() != null) {
+            annotations.putAll(template.getMetadata().getAnnotations());
+        }
+        vmi.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace)
+                .withLabels(labels).withAnnotations(annotations)
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1").withKind("VirtualMachine")
+                        .withName(name).withUid(vm.getMetadata().getUid()).withController(true).build())
+                .build());
+        vmi.setSpec(Serialization.jsonMapper().convertValue(template.getSpec(), VirtualMachineInstanceSpec.class));
+        VirtualMachineInstanceStatus status = new VirtualMachineInstanceStatus();
+        status.setPhase("Pending");
+        vmi.setStatus(status);
+        try {
+            vmis().resource(vmi).create();
+            boots.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    private void run(VirtualMachine vm) {
+        String name = vm.getMetadata().getName();
+        List<Interfaces> interfaces = new ArrayList<>();
+        var devices = vm.getSpec().getTemplate().getSpec().getDomain().getDevices();
+        var networks = vm.getSpec().getTemplate().getSpec().getNetworks();
+        for (var iface : devices.getInterfaces()) {
+            var network = networks.stream().filter(n -> n.getName().equals(iface.getName())).findFirst().orElseThrow();
+            Interfaces reported = new Interfaces();
+            reported.setName(iface.getName());
+            reported.setMac(iface.getMacAddress());
+            if (network.getPod() != null) {
+                int n = podIps.getAndIncrement();
+                reported.setIpAddress("10.244." + (n / 250) + "." + (n % 250 + 2));
+            } else {
+                reported.setIpAddress(staticAddressFromCloudInit(vm, iface.getMacAddress()));
+                reported.setInfoSource("guest-agent");
+            }
+            interfaces.add(reported);
+        }
+        vmis().withName(name).edit(v -> {
+            v.getStatus().setPhase("Running");
+            v.getStatus().setNodeName("node-" + (Math.abs(name.hashCode()) % 3));
+            v.getStatus().setInterfaces(interfaces);
+            // The readiness probe has not run yet.
+            v.getStatus().setConditions(List.of(condition("Ready", "False")));
+            return v;
+        });
+    }
+
+    /** What the guest configures from cloud-init network data v2 for the interface with this MAC. */
+    private static String staticAddressFromCloudInit(VirtualMachine vm, String mac) {
+        for (var volume : vm.getSpec().getTemplate().getSpec().getVolumes()) {
+            if (volume.getCloudInitNoCloud() == null || volume.getCloudInitNoCloud().getNetworkData() == null) {
+                continue;
+            }
+            try {
+                JsonNode ethernets = YAML.readTree(volume.getCloudInitNoCloud().getNetworkData()).path("ethernets");
+                for (JsonNode eth : (Iterable<JsonNode>) ethernets::elements) {
+                    if (mac != null && mac.equalsIgnoreCase(eth.path("match").path("macaddress").asText())
+                            && eth.path("addresses").size() > 0) {
+                        String cidr = eth.path("addresses").get(0).asText();
+                        return cidr.substring(0, cidr.indexOf('/'));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("unparseable cloud-init network data", e);
+            }
+        }
+        return null;
+    }
+
+    private void setPhase(String name, String phase) {
+        vmis().withName(name).edit(v -> {
+            v.getStatus().setPhase(phase);
+            return v;
+        });
+    }
+
+    private void vmStatus(VirtualMachine vm, String printable, boolean ready) {
+        VirtualMachineStatus current = vm.getStatus();
+        if (current != null && printable.equals(current.getPrintableStatus()) && Boolean.valueOf(ready).equals(current.getReady())) {
+            return;
+        }
+        VirtualMachineStatus status = new VirtualMachineStatus();
+        status.setPrintableStatus(printable);
+        status.setReady(ready);
+        status.setCreated(!"Stopped".equals(printable));
+        vm.setStatus(status);
+        try {
+            client.resources(VirtualMachine.class).inNamespace(namespace).resource(vm).updateStatus();
+        } catch (KubernetesClientException e) {
+            // The operator changed the VM meanwhile; the next tick reports again.
+        }
+    }
+
+    private static Conditions condition(String type, String status) {
+        Conditions c = new Conditions();
+        c.setType(type);
+        c.setStatus(status);
+        return c;
+    }
+
+    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<VirtualMachineInstance,
+            io.fabric8.kubernetes.api.model.KubernetesResourceList<VirtualMachineInstance>,
+            io.fabric8.kubernetes.client.dsl.Resource<VirtualMachineInstance>> vmis() {
+        return client.resources(VirtualMachineInstance.class).inNamespace(namespace);
+    }
+}
