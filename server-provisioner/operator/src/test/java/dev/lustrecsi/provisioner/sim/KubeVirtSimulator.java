@@ -111,14 +111,22 @@ public final class KubeVirtSimulator implements AutoCloseable {
         client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()
                 .forEach(vm -> vms.put(vm.getMetadata().getName(), vm));
         for (VirtualMachineInstance vmi : vmis().list().getItems()) {
-            if (!vms.containsKey(vmi.getMetadata().getName())) {
-                // Owner gone: garbage collection of the VMI.
+            VirtualMachine owner = vms.get(vmi.getMetadata().getName());
+            if (owner == null || !ownedBy(vmi, owner)) {
+                // Owner gone, or deleted and recreated under the same name (a new UID): Kubernetes' garbage
+                // collector removes the VMI, because its ownerReference names the old VM's UID.
                 vmis().withName(vmi.getMetadata().getName()).delete();
             }
         }
         for (VirtualMachine vm : vms.values()) {
             step(vm);
         }
+    }
+
+    private static boolean ownedBy(VirtualMachineInstance vmi, VirtualMachine vm) {
+        String uid = vm.getMetadata().getUid();
+        return uid == null || vmi.getMetadata().getOwnerReferences() == null
+                || vmi.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()));
     }
 
     private void step(VirtualMachine vm) {

@@ -110,6 +110,23 @@ class KubeVirtSimulatorTest {
     }
 
     @Test
+    void aVmDeletedAndRecreatedUnderTheSameNameBootsAFreshVmi() {
+        createVm("Always");
+        for (int i = 0; i < 8 && !ready(); i++) {
+            sim.tick();
+        }
+        String oldOwner = vmi().getMetadata().getOwnerReferences().get(0).getUid();
+        // The operator recreates a deleted server VM before the garbage collector has run.
+        cluster.client().resources(VirtualMachine.class).inNamespace("hpc").withName("scr-oss0").delete();
+        VirtualMachine recreated = createVm("Always");
+        assertThat(recreated.getMetadata().getUid()).isNotEqualTo(oldOwner);
+        sim.tick();
+        assertThat(phase()).isEqualTo("Pending");
+        assertThat(vmi().getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo(recreated.getMetadata().getUid());
+        assertThat(sim.boots("scr-oss0")).isEqualTo(2);
+    }
+
+    @Test
     void aGuestThatNeverPassesItsProbeRunsButIsNotReady() {
         createVm("Always");
         sim.neverReady("scr-oss0", true);
