@@ -3,28 +3,14 @@ package dev.lustrecsi.cli;
 import dev.lustrecsi.model.DiskDeletionPolicy;
 import dev.lustrecsi.model.LustreFileSystem;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "delete", description = {"Delete a filesystem and its server VMs; refused while PVCs use it.",
         "Persistent volumes of the CSI driver that live on it block the deletion unless --force is given."})
-final class DeleteCommand implements Callable<Integer> {
-    @ParentCommand
-    KubectlLustre root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
+final class DeleteCommand extends FileSystemCommand {
     @Option(names = "--force", description = "delete even though PVCs use it (their pods lose the filesystem)")
     boolean force;
 
@@ -34,7 +20,7 @@ final class DeleteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
-        FileSystems fileSystems = new FileSystems(root.client(), root.namespace());
+        FileSystems fileSystems = fileSystems();
         LustreFileSystem fs = fileSystems.require(name);
         List<Claims.Claim> claims = Claims.using(root.client(), fileSystems.namespace(), name);
         if (!claims.isEmpty() && !force) {

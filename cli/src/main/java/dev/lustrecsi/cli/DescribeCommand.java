@@ -11,32 +11,18 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "describe", description = "Show a filesystem in detail: phase, conditions, servers, targets, NIDs, capacity and the PVCs using it.")
-final class DescribeCommand implements Callable<Integer> {
-    @ParentCommand
-    KubectlLustre root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
+final class DescribeCommand extends FileSystemCommand {
     @Mixin
     OutputOption output;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        FileSystems fileSystems = new FileSystems(root.client(), root.namespace());
+        FileSystems fileSystems = fileSystems();
         LustreFileSystem fs = fileSystems.require(name);
         List<Claims.Claim> claims = Claims.using(root.client(), fileSystems.namespace(), name);
         if (output.format != OutputFormat.text) {

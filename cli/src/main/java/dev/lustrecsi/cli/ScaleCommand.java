@@ -4,27 +4,13 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.SpecValidator;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "scale", description = {"Set the number of OSTs (growing adds OSS VMs, shrinking drains them first).",
         "Shrinking migrates the objects off the OSTs being removed before their servers go."})
-final class ScaleCommand implements Callable<Integer> {
-    @ParentCommand
-    KubectlLustre root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
+final class ScaleCommand extends FileSystemCommand {
     @Option(names = "--osts", required = true, paramLabel = "N", description = "desired number of OSTs")
     int osts;
 
@@ -37,7 +23,7 @@ final class ScaleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
-        FileSystems fileSystems = new FileSystems(root.client(), root.namespace());
+        FileSystems fileSystems = fileSystems();
         LustreFileSystem current = fileSystems.require(name);
         int before = current.getSpec().getOstCount() == null ? 0 : current.getSpec().getOstCount();
 

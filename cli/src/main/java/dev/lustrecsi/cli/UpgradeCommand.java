@@ -4,27 +4,13 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.SpecValidator;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "upgrade", description = {"Move the servers to another Lustre version, one server at a time.",
         "The operator restarts each server VM on the new image; clients stay mounted and recover each server in turn."})
-final class UpgradeCommand implements Callable<Integer> {
-    @ParentCommand
-    KubectlLustre root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
+final class UpgradeCommand extends FileSystemCommand {
     @Option(names = "--version", required = true, paramLabel = "V", description = "Lustre version, e.g. 2.15.6")
     String version;
 
@@ -40,7 +26,7 @@ final class UpgradeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
-        FileSystems fileSystems = new FileSystems(root.client(), root.namespace());
+        FileSystems fileSystems = fileSystems();
         LustreFileSystem current = fileSystems.require(name);
         String from = current.getSpec().getLustreVersion();
         String newImage = image != null ? image : retag(current.getSpec().getImage(), from, version);

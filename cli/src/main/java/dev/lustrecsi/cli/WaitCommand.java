@@ -3,27 +3,13 @@ package dev.lustrecsi.cli;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import java.util.Arrays;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "wait", description = {"Wait for a phase (default Ready) or deletion, printing progress to stderr.",
         "Exit code 5 on timeout, 3 if it is deleted while waiting for a phase, 1 if the operator rejects it."})
-final class WaitCommand implements Callable<Integer> {
-    @ParentCommand
-    KubectlLustre root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
+final class WaitCommand extends FileSystemCommand {
     @Option(names = "--for", defaultValue = "Ready", paramLabel = "STATE",
             description = "a phase (Pending, Provisioning, Ready, Degraded, Scaling, Upgrading, Deleting) or 'delete' (default: ${DEFAULT-VALUE})")
     String state;
@@ -38,7 +24,7 @@ final class WaitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Goal goal = goal(state);
-        FileSystems fileSystems = new FileSystems(root.client(), root.namespace());
+        FileSystems fileSystems = fileSystems();
         if (!goal.deletion()) {
             fileSystems.require(name);
         }
