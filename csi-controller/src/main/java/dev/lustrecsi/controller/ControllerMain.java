@@ -13,6 +13,7 @@ import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -81,15 +82,32 @@ public final class ControllerMain implements Callable<Integer> {
 
     /** The Controller service wired for production: real mount(8), real lfs, the given API client. */
     ControllerService createService(KubernetesClient client, ControllerConfig config) {
-        ToolPaths standard = ToolPaths.standard();
-        ToolPaths tools = new ToolPaths(standard.mount(), standard.umount(), lfsPath, standard.lctl(),
-                standard.lnetctl(), standard.modprobe(), standard.mkfsLustre());
+        ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
         return new ControllerService(config, new LustreFileSystems(client), new PoolLedger(client),
                 new PoolMounts(new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                         config.poolMountRoot()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
                 new CapacityPlanner(config.shrinkBandPercent()));
+    }
+
+    /** Archives pool volume directories nothing owns (see PoolDirectoryOrphans), after {@code --orphan-grace}. */
+    PoolDirectoryOrphans poolDirectoryOrphans(KubernetesClient client, ControllerConfig config) {
+        ToolPaths tools = toolPaths();
+        ProcessCommandRunner runner = new ProcessCommandRunner();
+        LfsCommands lfs = new LfsCommands(tools);
+        return new PoolDirectoryOrphans(client, new PoolLedger(client), new LustreFileSystems(client),
+                new PoolMounts(new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
+                        config.poolMountRoot()),
+                new VolumeDirectories(runner, lfs, config.commandTimeout()), runner, lfs, config.projectIds(),
+                orphanGrace, java.time.Clock.systemUTC(), PrometheusRegistry.defaultRegistry);
+    }
+
+    /** The standard tool paths with {@code --lfs}. */
+    ToolPaths toolPaths() {
+        ToolPaths standard = ToolPaths.standard();
+        return new ToolPaths(standard.mount(), standard.umount(), lfsPath, standard.lctl(),
+                standard.lnetctl(), standard.modprobe(), standard.mkfsLustre());
     }
 
     public static void main(String[] args) {
@@ -109,10 +127,12 @@ public final class ControllerMain implements Callable<Integer> {
             });
             OrphanCollector orphans = new OrphanCollector(client, new PoolLedger(client), new LustreFileSystems(client),
                     service, orphanGrace);
+            PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config);
             reconciler.scheduleWithFixedDelay(() -> {
                 service.reconcileAllPools();
                 try {
                     orphans.collect();
+                    orphanDirectories.collect();
                 } catch (RuntimeException e) {
                     LoggerFactory.getLogger(OrphanCollector.class).warn("orphan collection failed: {}", e.getMessage());
                 }
@@ -123,6 +143,9 @@ public final class ControllerMain implements Callable<Integer> {
             };
             LoggerFactory.getLogger(ControllerMain.class).info("controller starting: namespace {}, pool mounts under {}",
                     namespace, poolMountRoot);
+            // Pool space from `lfs df` on the pool mounts, next to the CSI call metrics PluginRunner serves.
+            new PoolUsageMetrics(poolMountRoot, new MountTable()::read, new ProcessCommandRunner(),
+                    new LfsCommands(toolPaths()), Duration.ofSeconds(5)).register(PrometheusRegistry.defaultRegistry);
             PluginRunner.serveUntilStopped(common, true, List.of(apiReachable), List.of(service));
             reconciler.shutdownNow();
         }

@@ -43,7 +43,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -163,9 +162,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         FsName fsName = new FsName(pool.getSpec().getFsName());
         VolumeId id = volumeId(namespace, params.pool(), fsName.value(), name);
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(pool);
-        // Ids on the pool's directories, read only when a new id is needed (and then once, across CAS retries).
-        Supplier<Set<Long>> onDisk = memoize(() -> mounts.mounted(namespace, params.pool())
-                .map(directories::projectIdsOnDisk).orElse(Set.of()));
+        // Whether an id is in use on the pool, asked only for candidates the ledger leaves free (and each once, across
+        // CAS retries): one quota lookup per create, not a listing of every volume directory.
+        Supplier<Optional<Path>> poolRoot = memoize(() -> mounts.mounted(namespace, params.pool()));
+        Map<Long, Boolean> checkedOnDisk = new ConcurrentHashMap<>();
+        java.util.function.LongPredicate usedOnDisk = candidate -> poolRoot.get()
+                .map(root -> checkedOnDisk.computeIfAbsent(candidate, c -> directories.projectInUse(root, c)))
+                .orElse(false);
 
         VolumeRecord record = ledger.update(pool, volumes -> {
             VolumeRecord existing = volumes.get(name);
@@ -187,7 +190,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                         + " cannot take a volume of " + capacity + " bytes: " + e.getMessage()).asRuntimeException();
             }
             List<Long> taken = volumes.values().stream().map(VolumeRecord::projectId).toList();
-            long projectId = config.projectIds().allocate(taken, onDisk.get());
+            long projectId = config.projectIds().allocate(taken, usedOnDisk);
             VolumeRecord fresh = new VolumeRecord(projectId, capacity, fingerprint, VolumeRecord.CREATING,
                     params.onDelete() == StorageClassParameters.Reclaim.ARCHIVE ? "archive" : "delete",
                     params.stripeCount(), params.stripeSizeBytes(), params.directoryMode(),

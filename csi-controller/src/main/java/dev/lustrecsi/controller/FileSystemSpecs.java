@@ -68,6 +68,10 @@ final class FileSystemSpecs {
         spec.setOstSize(quantity(p.ostSizeBytes()));
         spec.setOstsPerOss(p.ostsPerOss());
         spec.setScalePolicy(new ScalePolicy(p.minOsts(), p.maxOsts(), p.headroomPercent()));
+        if (p.standbyOssServers() > 0) {
+            // Spare OSSs booted and formatted: a raised ostCount (pool growth, volume expansion) is in service at once.
+            spec.setStandby(new dev.lustrecsi.model.StandbySpec(p.standbyOssServers()));
+        }
         NetworkSpec network = new NetworkSpec();
         network.setType(p.network());
         p.networkAttachment().ifPresent(network::setAttachment);

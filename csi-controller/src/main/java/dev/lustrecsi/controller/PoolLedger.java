@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -33,6 +34,12 @@ public final class PoolLedger {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
+    /**
+     * One writer per ledger in this process: concurrent calls wait here instead of racing each other into conflicts
+     * on the API server, where with many callers (the external-provisioner runs up to 100) a loser could retry until
+     * it gave up. Other replicas are still kept out by the resourceVersion check.
+     */
+    private final ConcurrentHashMap<String, Object> writers = new ConcurrentHashMap<>();
 
     public PoolLedger(KubernetesClient client) {
         this.client = client;
@@ -71,6 +78,12 @@ public final class PoolLedger {
     public <T> T update(LustreFileSystem pool, Function<Map<String, VolumeRecord>, T> change) {
         String namespace = pool.getMetadata().getNamespace();
         String name = configMapName(pool.getMetadata().getName());
+        synchronized (writers.computeIfAbsent(namespace + "/" + name, k -> new Object())) {
+            return updateNow(pool, namespace, name, change);
+        }
+    }
+
+    private <T> T updateNow(LustreFileSystem pool, String namespace, String name, Function<Map<String, VolumeRecord>, T> change) {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
             Map<String, VolumeRecord> before = decode(current);

@@ -3,6 +3,7 @@ package dev.lustrecsi.controller;
 import java.util.Collection;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongPredicate;
 
 /**
  * Picks a Lustre project id for a new volume on a pool: the lowest id in the configured range that no volume
@@ -55,6 +56,23 @@ public final class ProjectIdAllocator {
             throw new IllegalStateException("no free project id left in " + first + ".." + last);
         }
         return candidate;
+    }
+
+    /**
+     * As {@link #allocate(Collection, Collection)}, but asks about the disk one candidate at a time, lowest first,
+     * and only about ids the ledger leaves free: one cheap question per create ({@code lfs quota -p}) instead of
+     * listing every directory of the pool, which grows with the number of volumes.
+     *
+     * @param usedOnDisk whether anything on the pool carries the id
+     */
+    public long allocate(Collection<Long> inLedger, LongPredicate usedOnDisk) {
+        Set<Long> used = new TreeSet<>(inLedger);
+        for (long candidate = first; candidate <= last; candidate++) {
+            if (!used.contains(candidate) && !usedOnDisk.test(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no free project id left in " + first + ".." + last);
     }
 
     public boolean inRange(long id) {

@@ -43,7 +43,8 @@ public record StorageClassParameters(
         Reclaim onDelete,
         int directoryMode,
         Optional<String> serverImage,
-        Optional<String> lustreVersion) {
+        Optional<String> lustreVersion,
+        int standbyOssServers) {
 
     public enum Mode { SHARED, DEDICATED }
 
@@ -74,13 +75,15 @@ public record StorageClassParameters(
     public static final String DIRECTORY_MODE = "directoryMode";
     public static final String SERVER_IMAGE = "serverImage";
     public static final String LUSTRE_VERSION = "lustreVersion";
+    /** Warm standby OSS servers of a filesystem the driver creates (its {@code spec.standby.ossServers}). */
+    public static final String STANDBY_OSS_SERVERS = "standbyOssServers";
 
     /** Parameters the external-provisioner adds or passes through (PVC/PV names, secrets); not ours. */
     public static final String SIDECAR_PREFIX = "csi.storage.k8s.io/";
 
     public static final Set<String> KNOWN = Set.of(MODE, POOL, NAMESPACE, FS_NAME, OST_SIZE, OSTS_PER_OSS, MIN_OSTS,
             MAX_OSTS, HEADROOM_PERCENT, STRIPE_COUNT, STRIPE_SIZE, NETWORK, NETWORK_ATTACHMENT, NETWORK_ADDRESSES,
-            MOUNT_OPTIONS, ON_DELETE, DIRECTORY_MODE, SERVER_IMAGE, LUSTRE_VERSION);
+            MOUNT_OPTIONS, ON_DELETE, DIRECTORY_MODE, SERVER_IMAGE, LUSTRE_VERSION, STANDBY_OSS_SERVERS);
 
     public static final String DEFAULT_OST_SIZE = "100Gi";
     public static final int DEFAULT_MAX_OSTS = 16;
@@ -234,12 +237,14 @@ public record StorageClassParameters(
             }
         });
 
+        int standby = integer(p, STANDBY_OSS_SERVERS, 0, 0, dev.lustrecsi.model.StandbySpec.MAX_OSS_SERVERS, errors);
+
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid StorageClass parameters: " + String.join("; ", errors));
         }
         return new StorageClassParameters(mode, pool, namespace, fsName, ostSize, perOss, min, max, headroom,
                 stripeCount, stripeSize, network, attachment, addresses, mountOptions, reclaim, directoryMode, image,
-                version);
+                version, standby);
     }
 
     /**

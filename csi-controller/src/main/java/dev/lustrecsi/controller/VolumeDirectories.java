@@ -15,7 +15,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,16 +66,16 @@ public final class VolumeDirectories {
         return Files.isDirectory(volumeDir(poolRoot, name), LinkOption.NOFOLLOW_LINKS);
     }
 
-    /** Project ids carried by the pool's top-level directories (volumes and anything an admin made). */
-    public Set<Long> projectIdsOnDisk(Path poolRoot) {
-        String out = runner.runChecked(lfs.listProjects(poolRoot.toString()), timeout).stdout();
-        Set<Long> ids = new HashSet<>();
-        for (LfsCommands.ProjectEntry e : LfsCommands.parseProjects(out)) {
-            if (e.projectId() != 0) {
-                ids.add(e.projectId());
-            }
-        }
-        return ids;
+    /**
+     * Whether anything on the pool is accounted to the project ({@code lfs quota -p}: files or blocks in use), in one
+     * quota lookup whatever the number of volumes; a project with only a limit left over is free.
+     */
+    public boolean projectInUse(Path poolRoot, long projectId) {
+        String mount = poolRoot.toString();
+        String out = runner.runChecked(lfs.projectQuota(projectId, mount), timeout).stdout();
+        LfsCommands.ProjectQuota quota = LfsCommands.parseProjectQuota(out, mount).orElseThrow(() ->
+                new IllegalStateException("cannot read the quota of project " + projectId + " on " + mount + " from: " + out));
+        return quota.files() > 0 || quota.usedBytes() > 0;
     }
 
     /**

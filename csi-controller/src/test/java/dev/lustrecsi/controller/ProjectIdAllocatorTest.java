@@ -23,6 +23,18 @@ class ProjectIdAllocatorTest {
     }
 
     @Test
+    void asksTheDiskOnlyAboutIdsTheLedgerLeavesFreeLowestFirst() {
+        List<Long> asked = new java.util.ArrayList<>();
+        long id = allocator.allocate(List.of(100L, 102L), candidate -> {
+            asked.add(candidate);
+            return candidate == 101L;
+        });
+        assertThat(id).isEqualTo(103);
+        assertThat(asked).containsExactly(101L, 103L);
+        assertThatThrownBy(() -> allocator.allocate(List.of(100L, 101L), candidate -> true)).hasMessageContaining("100..105");
+    }
+
+    @Test
     void saysWhenTheRangeIsUsedUp() {
         assertThatThrownBy(() -> allocator.allocate(List.of(100L, 101L, 102L, 103L, 104L, 105L), Set.of()))
                 .hasMessageContaining("100..105");

@@ -115,6 +115,25 @@ class SharedPoolTest {
     }
 
     @Test
+    void aProjectIdInUseOnThePoolIsNotHandedOutEvenWhenTheLedgerDoesNotKnowIt() {
+        Map<String, String> params = pool("zeta");
+        firstVolume("zeta", "10.1.0.9@tcp", "pvc-1", 10 * GI, params);
+        long first = f.ledger("zeta").volumes().get("pvc-1").projectId();
+        // An admin's directory (or one left behind) carrying the next id, with a file in it.
+        Path foreign = f.poolMount("zeta").resolve("admin-scratch");
+        try {
+            Files.createDirectories(foreign);
+            Files.writeString(foreign.resolve("data"), "x");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        f.runner.runChecked(new LfsCommands(f.tools).setProject(first + 1, foreign.toString()), Duration.ofSeconds(10));
+
+        f.stub.createVolume(create("pvc-2", 10 * GI, params).build());
+        assertThat(f.ledger("zeta").volumes().get("pvc-2").projectId()).isEqualTo(first + 2);
+    }
+
+    @Test
     void volumesGetDistinctProjectIdsAndQuotasEqualToTheirRequests() {
         Map<String, String> params = pool("beta");
         firstVolume("beta", "10.1.0.2@tcp", "pvc-1", 10 * GI, params);

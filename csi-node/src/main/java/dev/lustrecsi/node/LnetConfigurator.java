@@ -130,29 +130,29 @@ public final class LnetConfigurator {
 
     /** Loads modules, configures LNet and adds missing networks; returns the resulting state. */
     public synchronized LnetState ensureConfigured() {
+        String kernel = kernelRelease();
         CommandResult loaded = runner.run(modprobe.load(ModprobeCommands.LUSTRE_CLIENT), bound);
         if (!loaded.succeeded()) {
-            return notReady("Lustre client kernel modules cannot be loaded (" + loaded.describe()
-                    + "); install a Lustre client built for kernel " + System.getProperty("os.version"));
+            return notReady(Optional.empty(), kernel, "Lustre client kernel modules cannot be loaded (" + loaded.describe()
+                    + "); install a Lustre client built for kernel " + kernel);
         }
-        CommandResult version = runner.run(lctl.clientVersion(), bound);
+        Optional<String> version = clientVersion();
         // Reported so an admin sees client/kernel mismatches in the log and Probe's detail at a glance.
-        String client = "Lustre client " + (version.succeeded() ? version.stdout().strip() : "of unknown version")
-                + " on kernel " + System.getProperty("os.version");
+        String client = "Lustre client " + version.orElse("of unknown version") + " on kernel " + kernel;
         Optional<LnetNetworks> current = show();
         if (current.isEmpty()) {
             CommandResult configured = runner.run(lnetctl.configure(), bound);
             if (!configured.succeeded()) {
-                return notReady("LNet cannot be configured: " + configured.describe());
+                return notReady(version, kernel, "LNet cannot be configured: " + configured.describe());
             }
             current = show();
             if (current.isEmpty()) {
-                return notReady("LNet configured but `lnetctl net show` fails");
+                return notReady(version, kernel, "LNet configured but `lnetctl net show` fails");
             }
         }
         List<PlannedNet> plan = plan();
         if (plan.isEmpty() && current.get().interfaces().isEmpty()) {
-            return notReady("no RDMA adapter under " + sysfsRoot.resolve("class/infiniband")
+            return notReady(version, kernel, "no RDMA adapter under " + sysfsRoot.resolve("class/infiniband")
                     + ", no --lnet-interface and no default route: no interface for LNet");
         }
         List<String> problems = new ArrayList<>();
@@ -169,15 +169,15 @@ public final class LnetConfigurator {
         }
         Optional<LnetNetworks> after = show();
         if (after.isEmpty()) {
-            return notReady("`lnetctl net show` fails after configuration");
+            return notReady(version, kernel, "`lnetctl net show` fails after configuration");
         }
         LnetState state;
         if (after.get().interfaces().stream().noneMatch(LnetNetworks.LocalNi::isUp)) {
             problems.add(0, "no LNet network is up");
-            state = new LnetState(false, after.get(), String.join("; ", problems));
+            state = new LnetState(false, after.get(), version, kernel, String.join("; ", problems));
         } else {
             String nids = String.join(", ", after.get().interfaces().stream().map(LnetNetworks.LocalNi::nid).toList());
-            state = new LnetState(true, after.get(), client + "; LNet up: " + nids
+            state = new LnetState(true, after.get(), version, kernel, client + "; LNet up: " + nids
                     + (problems.isEmpty() ? "" : "; " + String.join("; ", problems)));
         }
         LOG.info("{}", state.detail());
@@ -189,8 +189,41 @@ public final class LnetConfigurator {
         return shown.succeeded() ? Optional.of(LnetNetworks.parseNetShow(shown.stdout())) : Optional.empty();
     }
 
-    private static LnetState notReady(String detail) {
+    private static LnetState notReady(Optional<String> version, String kernel, String detail) {
         LOG.warn("Lustre client not ready: {}", detail);
-        return LnetState.notReady(detail);
+        return LnetState.notReady(version, kernel, detail);
+    }
+
+    /**
+     * The loaded client's version: {@code lctl get_param -n version} ("2.15.6"; clients before 2.12 print
+     * "lustre: 2.10.8" among other lines), else {@code <sysfs>/fs/lustre/version}.
+     */
+    Optional<String> clientVersion() {
+        CommandResult version = runner.run(lctl.clientVersion(), bound);
+        Optional<String> parsed = version.succeeded() ? parseVersion(version.stdout()) : Optional.empty();
+        if (parsed.isPresent()) {
+            return parsed;
+        }
+        try {
+            Path file = sysfsRoot.resolve("fs/lustre/version");
+            return Files.isRegularFile(file) ? parseVersion(Files.readString(file)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    static Optional<String> parseVersion(String text) {
+        List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        for (String line : lines) {
+            if (line.startsWith("lustre:")) {
+                return Optional.of(line.substring("lustre:".length()).strip()).filter(v -> !v.isEmpty());
+            }
+        }
+        return lines.isEmpty() || lines.get(0).contains(":") ? Optional.empty() : Optional.of(lines.get(0));
+    }
+
+    /** The running kernel's release (uname -r); the container shares the host's kernel. */
+    static String kernelRelease() {
+        return System.getProperty("os.version", "unknown");
     }
 }

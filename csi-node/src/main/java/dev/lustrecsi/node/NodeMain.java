@@ -1,9 +1,13 @@
 package dev.lustrecsi.node;
 
+import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.server.CommonOptions;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.lustre.CommandResult;
 import dev.lustrecsi.lustre.CommandRunner;
+import dev.lustrecsi.lustre.LnetNetworks;
+import dev.lustrecsi.lustre.LnetctlCommands;
 import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.lustre.ToolPaths;
@@ -15,6 +19,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,6 +62,31 @@ public final class NodeMain implements Callable<Integer> {
             + "when they are not on PATH")
     Path toolsDir;
 
+    @Option(names = "--kubernetes-api", defaultValue = "auto",
+            description = "auto: use the API server when running in a cluster (startup taint, events on pods); "
+                    + "off: never (default: ${DEFAULT-VALUE})")
+    ApiAccess kubernetesApi;
+
+    @Option(names = "--startup-taint", defaultValue = DriverNames.STARTUP_TAINT_KEY,
+            description = "taint key removed from this node once the Lustre client is ready; empty: none (default: ${DEFAULT-VALUE})")
+    String startupTaint;
+
+    @Option(names = "--health-check-interval", defaultValue = "30",
+            description = "seconds between checks of the staged Lustre mounts (import state, MGS ping); 0: off (default: ${DEFAULT-VALUE})")
+    long healthCheckSeconds;
+
+    @Option(names = "--jobid-var", defaultValue = JobIdSetup.DEFAULT_VAR,
+            description = "Lustre jobid_var set on this node: the environment variable pods carry their job id in; "
+                    + "empty: leave the node's setting alone (default: ${DEFAULT-VALUE})")
+    String jobIdVar;
+
+    @Option(names = "--jobid-name", defaultValue = JobIdSetup.DEFAULT_NAME,
+            description = "Lustre jobid_name: the job id of processes without the variable (default: ${DEFAULT-VALUE})")
+    String jobIdName;
+
+    /** Whether the plugin talks to the API server. */
+    enum ApiAccess { auto, off }
+
     @Override
     public Integer call() throws Exception {
         common.applyLogLevel();
@@ -64,8 +99,12 @@ public final class NodeMain implements Callable<Integer> {
                 Optional.ofNullable(lnetInterface), Duration.ofSeconds(30));
         MountBounds bounds = MountBounds.defaults();
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), bounds);
-        NodeService node = new NodeService(new NodeConfig(nodeId, maxVolumes, new NodePaths(kubeletDir),
-                bounds.lustreMount().plusSeconds(15)), mounter, lnet);
+        VolumeStatsReader stats = new VolumeStatsReader(mounter, new ServerHealth(runner, tools, Duration.ofSeconds(5)));
+        NodePaths paths = new NodePaths(kubeletDir);
+        NodeService node = new NodeService(new NodeConfig(nodeId, maxVolumes, paths,
+                bounds.lustreMount().plusSeconds(15)), mounter, lnet, stats);
+        JobIdSetup jobIds = new JobIdSetup(runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName,
+                Duration.ofSeconds(10));
 
         LnetState initial = lnet.ensureConfigured();
         LoggerFactory.getLogger(NodeMain.class).info("node {} starting: {}", nodeId, initial.detail());
@@ -73,8 +112,56 @@ public final class NodeMain implements Callable<Integer> {
             LnetState state = lnet.ensureConfigured();
             return state.ready() ? ReadinessCheck.Result.ready(state.detail()) : ReadinessCheck.Result.notReady(state.detail());
         };
-        PluginRunner.serveUntilStopped(common, false, List.of(lnetReady), List.of(node));
+        Optional<KubernetesClient> api = kubernetesClient();
+        ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "node-background");
+            t.setDaemon(true);
+            return t;
+        });
+        // Once the client is ready: node-wide job id settings, then the startup taint comes off.
+        Optional<StartupTaint> taint = api.filter(c -> !startupTaint.isBlank()).map(c -> new StartupTaint(c, nodeId, startupTaint));
+        boolean[] jobIdsDone = {false};
+        UntilDone.schedule(background, Duration.ofSeconds(5), Duration.ofMinutes(2), "readiness tasks", () -> {
+            if (!lnet.ensureConfigured().ready()) {
+                return false;
+            }
+            jobIdsDone[0] = jobIdsDone[0] || jobIds.apply();
+            return taint.map(t -> t.removeIfReady(true)).orElse(true) && jobIdsDone[0];
+        });
+        if (healthCheckSeconds > 0) {
+            MountWatcher watcher = new MountWatcher(mounter, stats, paths,
+                    api.<PodEvents>map(c -> new KubernetesPodEvents(c, nodeId)).orElse(PodEvents.NONE));
+            background.scheduleWithFixedDelay(() -> {
+                try {
+                    watcher.checkOnce();
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(NodeMain.class).warn("Lustre mount health check failed: {}", e.toString());
+                }
+            }, healthCheckSeconds, healthCheckSeconds, TimeUnit.SECONDS);
+        }
+        LnetctlCommands lnetctl = new LnetctlCommands(tools);
+        new NodeMetrics(nodeId, paths, mounter::mounts, () -> {
+            CommandResult shown = runner.run(lnetctl.showNets(), Duration.ofSeconds(5));
+            return shown.succeeded() ? Optional.of(LnetNetworks.parseNetShow(shown.stdout())) : Optional.empty();
+        }).register(PrometheusRegistry.defaultRegistry);
+        try {
+            PluginRunner.serveUntilStopped(common, false, List.of(lnetReady), List.of(node));
+        } finally {
+            background.shutdownNow();
+            api.ifPresent(KubernetesClient::close);
+        }
         return 0;
+    }
+
+    /** The API client when running in a cluster (in-cluster service account, or KUBECONFIG), else none. */
+    private Optional<KubernetesClient> kubernetesClient() {
+        boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null || System.getenv("KUBECONFIG") != null;
+        if (kubernetesApi == ApiAccess.off || !inCluster) {
+            LoggerFactory.getLogger(NodeMain.class).info("running without Kubernetes API access: no startup taint "
+                    + "removal, no events on pods");
+            return Optional.empty();
+        }
+        return Optional.of(new KubernetesClientBuilder().build());
     }
 
     public static void main(String[] args) {

@@ -1,11 +1,15 @@
 package dev.lustrecsi.node;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 
 /**
  * The kubelet directories the node plugin may mount in, and the checks every path from the CO
  * passes before it is used: absolute, no {@code .} or {@code ..} components, no NUL, sane length,
- * and under the right kubelet directory. So a bad request can never make the plugin mount over,
+ * under the right kubelet directory, and no symbolic link on the way down from it. So a bad request can never make the plugin mount over,
  * or unmount, anything else on the host.
  */
 public final class NodePaths {
@@ -39,8 +43,11 @@ public final class NodePaths {
     /** A path a volume is published or staged at (NodeGetVolumeStats, NodeExpandVolume). */
     public Path volumePath(String path, String field) {
         Path p = checkShape(path, field);
-        if (isStrictlyUnder(p, podsDir) || isStrictlyUnder(p, pluginsDir)) {
-            return p;
+        if (isStrictlyUnder(p, podsDir)) {
+            return requireNoSymlinkBelow(p, podsDir, field);
+        }
+        if (isStrictlyUnder(p, pluginsDir)) {
+            return requireNoSymlinkBelow(p, pluginsDir, field);
         }
         throw new IllegalArgumentException(field + " '" + path + "' is not under " + podsDir + " or " + pluginsDir);
     }
@@ -48,6 +55,31 @@ public final class NodePaths {
     private static Path under(Path p, Path dir, String field) {
         if (!isStrictlyUnder(p, dir)) {
             throw new IllegalArgumentException(field + " '" + p + "' is not under " + dir);
+        }
+        return requireNoSymlinkBelow(p, dir, field);
+    }
+
+    /**
+     * mount(2), mkdir and rmdir follow symbolic links: a link planted below the kubelet directory (the subPath
+     * attacks, CVE-2017-1002101) would lead a mount, or an unmount, anywhere on the host. kubelet itself never
+     * puts links there, so any existing component below {@code dir} that is a link is refused. Each component is
+     * probed with readlink(2), never stat: the last one is often the mount point of a Lustre server that no longer
+     * answers, where stat blocks but readlink does not (it only reads the cached inode type).
+     */
+    private static Path requireNoSymlinkBelow(Path p, Path dir, String field) {
+        Path current = dir;
+        for (Path component : dir.relativize(p)) {
+            current = current.resolve(component);
+            try {
+                Files.readSymbolicLink(current);
+                throw new IllegalArgumentException(field + " '" + p + "' passes through the symbolic link " + current);
+            } catch (NotLinkException e) {
+                // A directory (or a mount point): go on down.
+            } catch (NoSuchFileException e) {
+                break;
+            } catch (IOException e) {
+                throw new IllegalArgumentException(field + " '" + p + "': cannot inspect " + current + ": " + e.getMessage());
+            }
         }
         return p;
     }

@@ -1,6 +1,5 @@
 package dev.lustrecsi.node;
 
-import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeContextKeys;
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.csi.v1.NodeExpandVolumeRequest;
@@ -70,11 +69,15 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     private final MountOptionPolicy options = new MountOptionPolicy();
     private final VolumeLocks locks;
 
-    public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet) {
+    /**
+     * @param stats reads a volume's usage and condition (mount table, bounded statfs, the client's import
+     *              state); the mount watcher uses the same reader, so both report alike
+     */
+    public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats) {
         this.config = config;
         this.mounter = mounter;
         this.lnet = lnet;
-        this.stats = new VolumeStatsReader(mounter);
+        this.stats = stats;
         this.locks = new VolumeLocks(config.lockWait());
     }
 
@@ -251,9 +254,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             return NodeGetInfoResponse.newBuilder()
                     .setNodeId(config.nodeId())
                     .setMaxVolumesPerNode(config.maxVolumes())
-                    .setAccessibleTopology(Topology.newBuilder()
-                            .putSegments(DriverNames.TOPOLOGY_LNET_TCP, Boolean.toString(state.hasTcp()))
-                            .putSegments(DriverNames.TOPOLOGY_LNET_O2IB, Boolean.toString(state.hasO2ib())))
+                    .setAccessibleTopology(Topology.newBuilder().putAllSegments(NodeTopology.segments(state)))
                     .build();
         });
     }

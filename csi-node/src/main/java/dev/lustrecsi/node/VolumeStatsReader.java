@@ -10,13 +10,17 @@ import java.util.Optional;
 
 /**
  * Usage and condition of a mounted volume: the mount table says whether the volume is still mounted
- * where it should be; a statfs with a time bound says whether its servers answer and how full it is.
+ * where it should be; a statfs with a time bound says whether its servers answer and how full it is;
+ * the client's import state ({@link ServerHealth}) says whether it lost some of its servers even when
+ * statfs still answers (e.g. an OST gone while the MDT is up).
  */
 public final class VolumeStatsReader {
     private final Mounter mounter;
+    private final ServerHealth servers;
 
-    public VolumeStatsReader(Mounter mounter) {
+    public VolumeStatsReader(Mounter mounter, ServerHealth servers) {
         this.mounter = mounter;
+        this.servers = servers;
     }
 
     /**
@@ -33,13 +37,19 @@ public final class VolumeStatsReader {
             return VolumeHealth.abnormal(volumePath + " has " + shown.orElse(mount.get().fsType() + " " + mount.get().source())
                     + " mounted, not Lustre fileset " + fileset);
         }
+        FsUsage usage;
         try {
-            FsUsage usage = mounter.statfs(volumePath);
-            return new VolumeHealth(Optional.of(usage), false, "mounted; Lustre servers answering");
+            usage = mounter.statfs(volumePath);
         } catch (MountTimeoutException e) {
-            return VolumeHealth.abnormal("Lustre servers not answering: " + e.getMessage());
+            return VolumeHealth.abnormal("Lustre servers not answering: " + e.getMessage()
+                    + servers.problem(mount.get()).map(p -> "; " + p).orElse(""));
         } catch (MountException e) {
             return VolumeHealth.abnormal("the mount is stale or broken: " + e.getMessage());
         }
+        Optional<String> problem = servers.problem(mount.get());
+        if (problem.isPresent()) {
+            return new VolumeHealth(Optional.of(usage), true, "the Lustre client " + problem.get());
+        }
+        return new VolumeHealth(Optional.of(usage), false, "mounted; Lustre servers answering");
     }
 }

@@ -30,5 +30,22 @@ class NodeMainTest {
         assertThat(main.sysfsRoot).isEqualTo(Path.of("/sys"));
         assertThat(main.lnetInterface).isNull();
         assertThat(main.maxVolumes).isZero();
+        assertThat(main.kubernetesApi).isEqualTo(NodeMain.ApiAccess.auto);
+        assertThat(main.startupTaint).isEqualTo("lustre.csi.lustrecsi.dev/agent-not-ready");
+        assertThat(main.healthCheckSeconds).isEqualTo(30);
+        assertThat(main.jobIdVar).isEqualTo("LUSTRE_JOBID");
+        assertThat(main.jobIdName).isEqualTo("%e.%u");
+    }
+
+    @Test
+    void selfHealingTopologyAndJobIdFlags() {
+        NodeMain main = new NodeMain();
+        new CommandLine(main).parseArgs("--node-id", "worker-3", "--kubernetes-api", "off", "--startup-taint", "",
+                "--health-check-interval", "0", "--jobid-var", "SLURM_JOB_ID", "--jobid-name", "%e.%u.%H");
+        assertThat(main.kubernetesApi).isEqualTo(NodeMain.ApiAccess.off);
+        assertThat(main.startupTaint).isEmpty();
+        assertThat(main.healthCheckSeconds).isZero();
+        assertThat(main.jobIdVar).isEqualTo("SLURM_JOB_ID");
+        assertThat(main.jobIdName).isEqualTo("%e.%u.%H");
     }
 }

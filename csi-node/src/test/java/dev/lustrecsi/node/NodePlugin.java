@@ -13,6 +13,7 @@ import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.lustre.testing.SysfsFixture;
+import dev.lustrecsi.lustre.mount.LibC;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
@@ -47,6 +48,10 @@ final class NodePlugin implements AutoCloseable {
     private CsiServer server;
     private ManagedChannel channel;
     LnetConfigurator lnet;
+    LinuxMounter mounter;
+    VolumeStatsReader stats;
+    /** The C library the plugin's mounter calls: the real one, or a test's wrapper that blocks like a dead server. */
+    LibC libc = LibC.load();
 
     private final long maxVolumes;
 
@@ -80,9 +85,10 @@ final class NodePlugin implements AutoCloseable {
     private void start() {
         ProcessCommandRunner runner = new ProcessCommandRunner();
         lnet = new LnetConfigurator(runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(), Duration.ofSeconds(5));
-        LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
+        mounter = new LinuxMounter(libc, runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
+        stats = new VolumeStatsReader(mounter, new ServerHealth(runner, standIns.toolPaths(), Duration.ofSeconds(5)));
         NodeService node = new NodeService(new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
-                mounter, lnet);
+                mounter, lnet, stats);
         ReadinessCheck lnetReady = () -> {
             LnetState s = lnet.ensureConfigured();
             return new ReadinessCheck.Result(s.ready(), s.detail());

@@ -131,7 +131,8 @@ class ChartRenderTest {
                 .containsExactly("lustre-csi-node", "node-driver-registrar", "liveness-probe");
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
-        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        // Its token: startup taint, pods on its node, Events (RbacLeastPrivilegeTest checks what it may do).
+        assertThat(pod.getAutomountServiceAccountToken()).isTrue();
 
         Container plugin = container(pod, "lustre-csi-node");
         assertThat(plugin.getSecurityContext().getPrivileged()).isTrue();
@@ -251,7 +252,9 @@ class ChartRenderTest {
         assertThat(endpoints).singleElement().satisfies(e -> assertThat(e).containsEntry("port", "metrics"));
 
         List<Service> services = r.all(Service.class);
-        assertThat(services).hasSize(2);
+        // Controller, node plugin and operator each serve /metrics.
+        assertThat(services).extracting(svc -> svc.getMetadata().getName()).containsExactlyInAnyOrder(
+                "lustre-csi-controller-metrics", "lustre-csi-node-metrics", "lustre-csi-operator-metrics");
         for (Service svc : services) {
             Map<String, String> selector = svc.getSpec().getSelector();
             List<PodSpec> pods = Stream.concat(

@@ -1,6 +1,9 @@
 package dev.lustrecsi.csi.server;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -9,8 +12,13 @@ import io.grpc.Status;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
-/** Counts CSI calls by method and gRPC code and records their latency, for Prometheus. */
+/**
+ * Counts CSI calls by method and gRPC code and records their latency, for Prometheus. Each call is counted once:
+ * when it is answered, or when its caller gives up first (code DEADLINE_EXCEEDED or CANCELLED).
+ */
 public final class CallMetricsInterceptor implements ServerInterceptor {
     private final Counter calls;
     private final Histogram latency;
@@ -33,13 +41,38 @@ public final class CallMetricsInterceptor implements ServerInterceptor {
                                                         ServerCallHandler<Q, R> next) {
         long start = System.nanoTime();
         String method = call.getMethodDescriptor().getBareMethodName();
-        return next.startCall(new SimpleForwardingServerCall<>(call) {
+        AtomicBoolean recorded = new AtomicBoolean();
+        Consumer<Status.Code> record = code -> {
+            if (recorded.compareAndSet(false, true)) {
+                // A handler that finishes after its caller gave up "closes" with the code the caller never saw.
+                if (code == Status.Code.OK && call.isCancelled()) {
+                    code = callerGaveUp();
+                }
+                calls.labelValues(method, code.name()).inc();
+                latency.labelValues(method).observe((System.nanoTime() - start) / 1e9);
+            }
+        };
+        ServerCall.Listener<Q> listener = next.startCall(new SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                calls.labelValues(method, status.getCode().name()).inc();
-                latency.labelValues(method).observe((System.nanoTime() - start) / 1e9);
+                record.accept(status.getCode());
                 super.close(status, trailers);
             }
         }, headers);
+        return new SimpleForwardingServerCallListener<>(listener) {
+            @Override
+            public void onCancel() {
+                // The caller gave up (kubelet's or a sidecar's timeout) and will retry with a new call. Counted now,
+                // with the code the caller saw: the handler may finish later and "close" with OK, which the caller
+                // never received, or never close at all.
+                record.accept(callerGaveUp());
+                super.onCancel();
+            }
+        };
+    }
+
+    private static Status.Code callerGaveUp() {
+        Deadline deadline = Context.current().getDeadline();
+        return deadline != null && deadline.isExpired() ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED;
     }
 }

@@ -166,6 +166,24 @@ public final class LustreStandIns {
         marker(state.resolve("down").resolve(nid), on);
     }
 
+    /**
+     * The state {@code lctl get_param mdc.<fs>-*.import osc.<fs>-*.import} reports for the client imports of
+     * {@code fsName} (e.g. DISCONN, EVICTED, as when its servers are gone); null: back to FULL.
+     */
+    public void importState(String fsName, String importState) {
+        Path p = state.resolve("imports").resolve(fsName);
+        try {
+            if (importState == null) {
+                Files.deleteIfExists(p);
+            } else {
+                Files.createDirectories(p.getParent());
+                Files.writeString(p, importState + "\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The given tool ("lnetctl", "lctl") blocks on every call. */
     public void hangTool(String tool, boolean on) {
         marker(state.resolve("hang").resolve(tool), on);
@@ -204,7 +222,7 @@ public final class LustreStandIns {
      */
     public void reset() {
         releaseHungServers();
-        for (String d : List.of("hang", "down", "log", "modules", "lnet")) {
+        for (String d : List.of("hang", "down", "log", "modules", "lnet", "imports", "jobid")) {
             deleteTree(state.resolve(d));
         }
         marker(state.resolve("missing-modules"), false);

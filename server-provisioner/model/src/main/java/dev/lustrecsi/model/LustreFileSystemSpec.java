@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"fsName", "image", "lustreVersion", "mgs", "mdtCount", "mdtSize", "ostCount", "ostSize",
-        "ostsPerOss", "storageClassName", "diskDeletionPolicy", "vm", "network", "scalePolicy"})
+        "ostsPerOss", "storageClassName", "diskDeletionPolicy", "vm", "network", "scalePolicy", "standby"})
 public class LustreFileSystemSpec {
 
     private String fsName;
@@ -29,6 +29,7 @@ public class LustreFileSystemSpec {
     private VmSpec vm = new VmSpec();
     private NetworkSpec network = new NetworkSpec();
     private ScalePolicy scalePolicy;
+    private StandbySpec standby;
 
     /** Lustre filesystem name: 1-8 characters (letters, digits, '_', '-'), see the Lustre manual on mkfs.lustre. */
     public String getFsName() { return fsName; }
@@ -78,6 +79,10 @@ public class LustreFileSystemSpec {
 
     public ScalePolicy getScalePolicy() { return scalePolicy; }
     public void setScalePolicy(ScalePolicy scalePolicy) { this.scalePolicy = scalePolicy; }
+
+    /** Warm standby OSS servers ({@link StandbySpec}); none when unset. */
+    public StandbySpec getStandby() { return standby; }
+    public void setStandby(StandbySpec standby) { this.standby = standby; }
 
     /** Size of one OST in bytes, or 0 when unset or unparseable (the validator reports that). */
     @JsonIgnore

@@ -24,6 +24,8 @@ public class LustreFileSystemStatus {
     private String capacity;
     private Integer readyOsts;
     private Integer activeOsts;
+    private Integer standbyOsts;
+    private Integer standbyServers;
     private String lustreVersion;
     private Boolean bootstrapped;
     private List<ServerStatus> servers = new ArrayList<>();
@@ -60,6 +62,14 @@ public class LustreFileSystemStatus {
     /** OSTs that exist and are not draining or drained. */
     public Integer getActiveOsts() { return activeOsts; }
     public void setActiveOsts(Integer activeOsts) { this.activeOsts = activeOsts; }
+
+    /** OSTs on standby servers that are ready to be put into service (no objects, not in the capacity). */
+    public Integer getStandbyOsts() { return standbyOsts; }
+    public void setStandbyOsts(Integer standbyOsts) { this.standbyOsts = standbyOsts; }
+
+    /** Standby OSS servers that are ready, out of {@code spec.standby.ossServers}. */
+    public Integer getStandbyServers() { return standbyServers; }
+    public void setStandbyServers(Integer standbyServers) { this.standbyServers = standbyServers; }
 
     /** The Lustre version every server runs, when they all run the same one. */
     public String getLustreVersion() { return lustreVersion; }

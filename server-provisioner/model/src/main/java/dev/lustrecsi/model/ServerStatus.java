@@ -13,6 +13,7 @@ public class ServerStatus {
     private String lustreVersion;
     private Boolean ready;
     private Boolean everReady;
+    private Boolean standby;
 
     public ServerStatus() {
     }
@@ -50,6 +51,17 @@ public class ServerStatus {
     /** True once this server has been ready; a server that was ready and is not any more is lost or failed. */
     public Boolean getEverReady() { return everReady; }
     public void setEverReady(Boolean everReady) { this.everReady = everReady; }
+
+    /**
+     * True while this OSS is a warm standby: its OSTs are formatted and mounted but take no new objects. The
+     * operator clears it when it puts the server into service; a server never returns to standby.
+     */
+    public Boolean getStandby() { return standby; }
+    public void setStandby(Boolean standby) { this.standby = standby; }
+
+    public boolean onStandby() {
+        return Boolean.TRUE.equals(standby);
+    }
 
     public boolean wasEverReady() {
         return Boolean.TRUE.equals(everReady);

@@ -75,6 +75,10 @@ public final class SpecValidator {
         if (spec.getOstSizeBytes() <= 0) {
             errors.add("spec.ostSize must be a positive quantity such as 100Gi");
         }
+        if (spec.getStandby() != null && spec.getStandby().getOssServers() != null
+                && (spec.getStandby().getOssServers() < 0 || spec.getStandby().getOssServers() > StandbySpec.MAX_OSS_SERVERS)) {
+            errors.add("spec.standby.ossServers must be between 0 and " + StandbySpec.MAX_OSS_SERVERS);
+        }
         VmSpec vm = spec.getVm();
         if (vm == null || vm.getCpu() == null || vm.getCpu() < 1) {
             errors.add("spec.vm.cpu must be at least 1");

@@ -8,6 +8,8 @@ public enum TargetState {
     Ready,
     /** Its server was ready before and is not now. */
     Unavailable,
+    /** An OST of a warm standby server: formatted, mounted, taking no new objects until put into service. */
+    Standby,
     /** An OST being emptied before removal: no new objects, existing ones migrating away. */
     Draining,
     /** An OST that holds no objects and is deactivated; its server may be removed. */

@@ -48,10 +48,11 @@ class LustreFileSystemCrdTest {
     }
 
     @Test
-    void printerColumnsShowPhaseOstsCapacityNidsAndAge() throws IOException {
+    void printerColumnsShowPhaseOstsStandbyCapacityNidsAndAge() throws IOException {
         CustomResourceDefinitionVersion v = crd().getSpec().getVersions().get(0);
         assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
-                .containsExactly("Phase=.status.phase", "OSTs=.status.activeOsts", "Capacity=.status.capacity",
+                .containsExactly("Phase=.status.phase", "OSTs=.status.activeOsts", "Standby=.status.standbyOsts",
+                        "Capacity=.status.capacity",
                         "MGS NIDs=.status.mgsNidsText", "Age=.metadata.creationTimestamp");
     }
 

@@ -26,6 +26,11 @@ public final class Labels {
     /** Annotation: comma-separated Lustre targets on the server. */
     public static final String TARGETS = PREFIX + "targets";
 
+    /** Annotation on a target PVC: the diskDeletionPolicy it was created under (Retain disks are never collected). */
+    public static final String DISK_DELETION_POLICY = PREFIX + "disk-deletion-policy";
+    /** Annotation: when the orphan collector first found the object owned by nothing (RFC 3339). */
+    public static final String ORPHANED_SINCE = PREFIX + "orphaned-since";
+
     public static final String FINALIZER = PREFIX + "finalizer";
 
     public static Map<String, String> forFilesystem(String resourceName) {

@@ -1,6 +1,15 @@
 package dev.lustrecsi.provisioner;
 
 import dev.lustrecsi.lustre.ProcessCommandRunner;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.provisioner.metrics.OperatorMetrics;
+import dev.lustrecsi.provisioner.web.ClusterView;
+import dev.lustrecsi.provisioner.web.OperatorHttpServer;
+import dev.lustrecsi.provisioner.web.StatusPage;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import dev.lustrecsi.provisioner.exec.VirtctlSshExecutor;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
@@ -43,21 +52,61 @@ public final class OperatorMain implements Callable<Integer> {
             + "(default: <ssh-identity>.pub if it exists).")
     Path sshPublicKey;
 
+    @Option(names = "--metrics-port", defaultValue = "0",
+            description = "Serve the status page (/), Prometheus /metrics, /healthz and /readyz on this TCP port; "
+                    + "0 turns it off (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--orphan-interval", defaultValue = "PT5M",
+            description = "Look for server VMs and target disks no LustreFileSystem owns this often; PT0S: never.")
+    Duration orphanInterval;
+
+    @Option(names = "--orphan-grace", defaultValue = "PT30M",
+            description = "Remove an orphaned VM or disk only after it has been one this long (default: ${DEFAULT-VALUE}).")
+    Duration orphanGrace;
+
+    @Option(names = "--io-stats-interval", defaultValue = "PT30S",
+            description = "Read Lustre jobstats on the servers this often for per-PVC/per-pod I/O metrics; PT0S: never.")
+    Duration ioStatsInterval;
+
     @Override
     public Integer call() throws Exception {
         Path pub = sshPublicKey != null ? sshPublicKey : Path.of(sshIdentity + ".pub");
         String authorizedKey = Files.isReadable(pub) ? Files.readString(pub).strip() : null;
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
             var executor = new VirtctlSshExecutor(new ProcessCommandRunner(), virtctl, sshIdentity, knownHosts);
-            var reconciler = new LustreFileSystemReconciler(client, executor, new EventRecorder(client), authorizedKey);
+            var events = new EventRecorder(client);
+            PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
+            events.addListener(new OperatorMetrics(registry, () -> listFileSystems(client)));
+            var reconciler = new LustreFileSystemReconciler(client, executor, events, authorizedKey);
             CountDownLatch stop = new CountDownLatch(1);
-            try (LustreOperator operator = new LustreOperator(client, reconciler, namespace, resync)) {
+            AtomicBoolean started = new AtomicBoolean();
+            try (LustreOperator operator = new LustreOperator(client, reconciler, namespace, resync);
+                 Housekeeping housekeeping = new Housekeeping(client, executor, registry, namespace,
+                         () -> listFileSystems(client), orphanInterval, orphanGrace, ioStatsInterval);
+                 OperatorHttpServer http = metricsPort > 0 ? OperatorHttpServer.start(new InetSocketAddress(metricsPort),
+                         registry, new StatusPage(() -> ClusterView.read(client, namespace)),
+                         () -> started.get() && apiAnswers(client)) : null) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
                 operator.start();
+                started.set(true);
                 stop.await();
             }
         }
         return 0;
+    }
+
+    /** One small list call: the API server answers and the operator may read what it watches. */
+    private boolean apiAnswers(KubernetesClient client) {
+        var op = client.resources(LustreFileSystem.class);
+        var limit = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build();
+        (namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace)).list(limit);
+        return true;
+    }
+
+    private List<LustreFileSystem> listFileSystems(KubernetesClient client) {
+        var op = client.resources(LustreFileSystem.class);
+        return (namespace == null ? op.inAnyNamespace().list() : op.inNamespace(namespace).list()).getItems();
     }
 
     public static void main(String[] args) {

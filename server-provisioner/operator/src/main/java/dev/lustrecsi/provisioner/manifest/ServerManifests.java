@@ -126,7 +126,10 @@ public final class ServerManifests {
         ObjectMetaBuilder meta = new ObjectMetaBuilder()
                 .withName(target.pvcName())
                 .withNamespace(fs.getMetadata().getNamespace())
-                .withLabels(labels);
+                .withLabels(labels)
+                // Survives `kubectl delete --cascade=orphan` (which strips owner references): the orphan
+                // collector only ever removes disks created under Delete.
+                .withAnnotations(Map.of(Labels.DISK_DELETION_POLICY, String.valueOf(spec.getDiskDeletionPolicy())));
         if (spec.getDiskDeletionPolicy() == DiskDeletionPolicy.Delete) {
             meta.withOwnerReferences(ownerReference(fs));
         }

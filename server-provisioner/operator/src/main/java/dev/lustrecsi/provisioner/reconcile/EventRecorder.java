@@ -23,20 +23,46 @@ public final class EventRecorder {
     /** Last warning message per resource and reason: a retry that fails the same way is not news. */
     private final java.util.Map<String, String> lastWarning = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Told of every step as the reconciler reports it (metrics count scale and recovery steps from these). */
+    @FunctionalInterface
+    public interface Listener {
+        void stepReported(LustreFileSystem fs, String type, String reason);
+    }
+
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public EventRecorder(KubernetesClient client) {
         this.client = client;
     }
 
+    public EventRecorder addListener(Listener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
     public void normal(LustreFileSystem fs, String reason, String message) {
+        notifyListeners(fs, NORMAL, reason);
         record(fs, NORMAL, reason, message);
     }
 
     public void warning(LustreFileSystem fs, String reason, String message) {
+        // Before the de-duplication: the same server lost twice is two recoveries, even with the same message.
+        notifyListeners(fs, WARNING, reason);
         String key = fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName() + "/" + reason;
         if (message.equals(lastWarning.put(key, message))) {
             return;
         }
         record(fs, WARNING, reason, message);
+    }
+
+    private void notifyListeners(LustreFileSystem fs, String type, String reason) {
+        for (Listener l : listeners) {
+            try {
+                l.stepReported(fs, type, reason);
+            } catch (RuntimeException e) {
+                LOG.warn("event listener failed on {}: {}", reason, e.toString());
+            }
+        }
     }
 
     private void record(LustreFileSystem fs, String type, String reason, String message) {

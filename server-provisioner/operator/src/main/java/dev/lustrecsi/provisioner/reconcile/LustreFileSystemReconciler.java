@@ -58,6 +58,7 @@ public final class LustreFileSystemReconciler {
     private final KubernetesClient client;
     private final EventRecorder events;
     private final OstDrainer drainer;
+    private final StandbyServers standby;
     private final ServerManifests manifests = new ServerManifests();
     private final String sshAuthorizedKey;
 
@@ -66,6 +67,7 @@ public final class LustreFileSystemReconciler {
         this.client = client;
         this.events = events;
         this.drainer = new OstDrainer(executor, events);
+        this.standby = new StandbyServers(executor, events);
         this.sshAuthorizedKey = sshAuthorizedKey;
     }
 
@@ -118,6 +120,8 @@ public final class LustreFileSystemReconciler {
         private final String before;
         private ObservedCluster observed;
         private Topology topology;
+        /** Standby servers whose status entry was made in this pass (written before their VM is created). */
+        private final Set<String> newStandbyEntries = new HashSet<>();
 
         Pass(LustreFileSystem fs) {
             this.fs = fs;
@@ -146,6 +150,9 @@ public final class LustreFileSystemReconciler {
             }
             observeServers();
             ensureServers();
+            if (status.bootstrappedOnce()) {
+                putStandbyIntoService();
+            }
             updateTargetStates();
             if (status.bootstrappedOnce()) {
                 cancelDrains();
@@ -182,6 +189,10 @@ public final class LustreFileSystemReconciler {
             for (ServerPlan s : topology.all()) {
                 ServerStatus st = status.server(s.name()).orElseGet(() -> {
                     ServerStatus n = new ServerStatus(s.name(), s.role());
+                    if (topology.isStandby(s)) {
+                        n.setStandby(true);
+                        newStandbyEntries.add(s.name());
+                    }
                     status.getServers().add(n);
                     return n;
                 });
@@ -229,7 +240,8 @@ public final class LustreFileSystemReconciler {
                 st.setReady(ready);
                 if (ready) {
                     if (!st.wasEverReady()) {
-                        events.normal(fs, "ServerReady", s.name() + " is ready (" + describeTargets(s) + ")");
+                        events.normal(fs, "ServerReady", s.name() + " is ready (" + describeTargets(s) + ")"
+                                + (st.onStandby() ? " on standby: taking no new objects until spec.ostCount needs it" : ""));
                     }
                     st.setEverReady(true);
                     st.setLustreVersion(observed.runningVersion(s.name()).orElse(null));
@@ -305,6 +317,16 @@ public final class LustreFileSystemReconciler {
                 if (ctx.isEmpty()) {
                     continue;
                 }
+                if (st.onStandby()) {
+                    // Its status entry must be durable before the VM exists, or a restarted operator would take
+                    // the VM for an active OSS; and the MGS must hold object creation before the OSTs register.
+                    if (newStandbyEntries.remove(s.name()) && !writeStatus(fs)) {
+                        return;
+                    }
+                    if (!standby.holdObjectCreation(fs, topology, s)) {
+                        continue;
+                    }
+                }
                 for (TargetPlan t : s.targets()) {
                     if (!observed.hasPvc(t.pvcName())) {
                         createIfAbsent(manifests.persistentVolumeClaim(fs, s, t));
@@ -312,7 +334,9 @@ public final class LustreFileSystemReconciler {
                     }
                 }
                 createIfAbsent(manifests.virtualMachine(ctx.get()));
-                if (lost) {
+                if (st.onStandby() && !lost) {
+                    events.normal(fs, "StandbyServerCreated", s.name() + " (" + describeTargets(s) + ") on standby");
+                } else if (lost) {
                     events.warning(fs, "ServerRecreated", s.name() + " was lost; re-created with the same name, "
                             + (st.getNid() == null ? "" : "NID " + st.getNid() + ", ") + "and disks");
                 } else {
@@ -344,10 +368,13 @@ public final class LustreFileSystemReconciler {
                 if (st == null) {
                     continue;
                 }
-                ts.setState(st.readyNow() ? TargetState.Ready : st.wasEverReady() ? TargetState.Unavailable : TargetState.Pending);
+                ts.setState(st.readyNow() ? (st.onStandby() ? TargetState.Standby : TargetState.Ready)
+                        : st.wasEverReady() ? TargetState.Unavailable : TargetState.Pending);
             }
             if (!status.bootstrappedOnce()) {
-                boolean allReady = topology.all().stream().allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
+                // Standby servers are spares: the filesystem is up without them.
+                boolean allReady = topology.all().stream().filter(s -> !topology.isStandby(s))
+                        .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
                 if (allReady) {
                     status.setBootstrapped(true);
                     events.normal(fs, "Bootstrapped", "MGS, " + topology.mdsServers().size() + " MDT(s) and "
@@ -356,8 +383,24 @@ public final class LustreFileSystemReconciler {
             }
         }
 
+        /**
+         * Standby servers the plan now counts as active (spec.ostCount went up): object creation allowed on every
+         * MDT, then the standby mark cleared. A failed step leaves the mark, so the next pass repeats it.
+         */
+        private void putStandbyIntoService() {
+            for (ServerPlan s : topology.ossServers()) {
+                ServerStatus st = status.server(s.name()).orElseThrow();
+                if (!st.onStandby() || topology.isStandby(s) || topology.isDraining(s)) {
+                    continue;
+                }
+                if (standby.putIntoService(fs, topology, s, st.readyNow())) {
+                    st.setStandby(null);
+                }
+            }
+        }
+
         private boolean othersReady() {
-            return topology.all().stream().filter(s -> !topology.isDraining(s))
+            return topology.all().stream().filter(s -> !topology.isDraining(s) && !topology.isStandby(s))
                     .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
         }
 
@@ -454,6 +497,9 @@ public final class LustreFileSystemReconciler {
                 if (upToDate(s)) {
                     continue;
                 }
+                if (topology.isStandby(s) && !status.server(s.name()).orElseThrow().readyNow()) {
+                    continue; // a standby still booting boots the current template; others need not wait for it
+                }
                 if (!othersReady() || !observed.vm(s.name()).isPresent()) {
                     return; // one server at a time: wait until the one in flight is back
                 }
@@ -491,7 +537,8 @@ public final class LustreFileSystemReconciler {
                 if (!spec.getLustreVersion().equals(st.getLustreVersion()) && st.wasEverReady()) {
                     upgrading = true;
                 }
-                if (st.readyNow()) {
+                if (st.readyNow() || st.onStandby()) {
+                    // A standby server that is down is re-created; the filesystem does not depend on it.
                     continue;
                 }
                 if (st.wasEverReady() && !inUpgrade) {
@@ -521,9 +568,11 @@ public final class LustreFileSystemReconciler {
                     lost.isEmpty() ? Conditions.REASON_ALL_SERVERS_READY : Conditions.REASON_SERVER_LOST,
                     lost.isEmpty() ? "every server that was ready is ready" : "not ready: " + String.join(", ", lost),
                     generation);
+            Set<String> standbyServers = new HashSet<>();
+            status.getServers().stream().filter(ServerStatus::onStandby).forEach(s -> standbyServers.add(s.getName()));
             boolean allTargetsReady = status.getTargets().stream()
                     .allMatch(t -> t.getState() == TargetState.Ready || t.getState() == TargetState.Drained
-                            || t.getState() == TargetState.Draining);
+                            || t.getState() == TargetState.Draining || standbyServers.contains(t.getServer()));
             StatusConditions.set(status, Conditions.READY, phase == Phase.Ready,
                     allTargetsReady ? Conditions.REASON_ALL_TARGETS_READY : Conditions.REASON_TARGETS_NOT_READY,
                     "phase " + phase, generation);
@@ -531,11 +580,15 @@ public final class LustreFileSystemReconciler {
             long capacity = 0;
             int ready = 0;
             int active = 0;
+            int standbyOsts = 0;
             for (TargetStatus t : status.getTargets()) {
                 if (t.getKind() != TargetKind.OST) {
                     continue;
                 }
-                if (t.getState() != TargetState.Draining && t.getState() != TargetState.Drained) {
+                if (t.getState() == TargetState.Standby) {
+                    standbyOsts++;
+                } else if (t.getState() != TargetState.Draining && t.getState() != TargetState.Drained
+                        && !standbyServers.contains(t.getServer())) {
                     active++;
                 }
                 if (t.getState() == TargetState.Ready) {
@@ -547,6 +600,10 @@ public final class LustreFileSystemReconciler {
             status.setCapacity(Quantities.format(capacity).toString());
             status.setReadyOsts(ready);
             status.setActiveOsts(active);
+            boolean standbyConfigured = spec.getStandby() != null || !standbyServers.isEmpty();
+            status.setStandbyOsts(standbyConfigured ? standbyOsts : null);
+            status.setStandbyServers(standbyConfigured ? (int) status.getServers().stream()
+                    .filter(s -> s.onStandby() && s.readyNow()).count() : null);
             Set<String> versions = new HashSet<>();
             status.getServers().forEach(s -> versions.add(String.valueOf(s.getLustreVersion())));
             status.setLustreVersion(versions.size() == 1 && !versions.contains("null") ? versions.iterator().next() : null);

@@ -7,6 +7,8 @@ import dev.lustrecsi.model.LustreFileSystemSpec;
 import dev.lustrecsi.model.LustreFileSystemStatus;
 import dev.lustrecsi.model.Quantities;
 import dev.lustrecsi.model.ServerRole;
+import dev.lustrecsi.model.ServerStatus;
+import dev.lustrecsi.model.StandbySpec;
 import dev.lustrecsi.model.TargetKind;
 import dev.lustrecsi.model.TargetState;
 import dev.lustrecsi.model.TargetStatus;
@@ -26,6 +28,12 @@ import java.util.regex.Pattern;
  * <p>OSS number n holds OST indexes n*k .. n*k+k-1 (k = ostsPerOss). Scaling out adds OSS numbers after the
  * highest ever used; scaling in drains the highest active OSS numbers. Retired OST indexes are never reused
  * (Lustre keeps them in its configuration log).
+ *
+ * <p>Warm standby ({@code spec.standby.ossServers}): OSSs whose status says {@code standby} are neither active
+ * nor draining. When the active count falls short, OSSs being drained are taken back first (their objects are
+ * still there), then standby OSSs are put into service (lowest number first), and only then new OSS numbers
+ * are added. Standby OSSs beyond the wanted count are drained like any other (they hold no objects, so that is
+ * quick) and their indexes retired; missing ones get new OSS numbers after every number ever used.
  */
 public final class Topology {
 
@@ -34,6 +42,7 @@ public final class Topology {
     private final List<ServerPlan> metadata = new ArrayList<>();
     private final List<ServerPlan> oss = new ArrayList<>();
     private final Set<Integer> drainingOrdinals = new TreeSet<>();
+    private final Set<Integer> standbyOrdinals = new TreeSet<>();
 
     private Topology(String resourceName, FsName fsName) {
         this.resourceName = resourceName;
@@ -110,8 +119,20 @@ public final class Topology {
             highestEver = Math.max(highestEver, o);
         }
 
+        Set<Integer> standby = new TreeSet<>();
+        for (ServerStatus s : status.getServers()) {
+            Matcher m = ossVm.matcher(s.getName());
+            if (s.onStandby() && m.matches()) {
+                int o = Integer.parseInt(m.group(1));
+                if (known.contains(o) && !draining.contains(o)) {
+                    standby.add(o);
+                }
+            }
+        }
+
         List<Integer> active = new ArrayList<>(known);
         active.removeAll(draining);
+        active.removeAll(standby);
         int desired = spec.getOstCount() / perOss;
         // Growing again while a drain runs: take back OSSs whose OSTs still hold their objects (none is
         // deactivated yet) before adding new ones.
@@ -121,15 +142,33 @@ public final class Topology {
                 active.add(o);
             }
         }
+        // Then put standby OSSs into service: formatted and mounted already, they only need to take objects.
+        for (int o : new ArrayList<>(standby)) {
+            if (active.size() < desired) {
+                standby.remove(o);
+                active.add(o);
+            }
+        }
         active.sort(null);
         // Scale in: drain the highest-numbered active OSSs beyond the desired count.
         while (active.size() > desired) {
             draining.add(active.remove(active.size() - 1));
         }
+        int wantedStandby = StandbySpec.ossServers(spec.getStandby());
+        while (standby.size() > wantedStandby) {
+            int highest = ((TreeSet<Integer>) standby).last();
+            standby.remove(highest);
+            draining.add(highest);
+        }
         Set<Integer> ordinals = new TreeSet<>(known);
-        // Scale out: new OSS numbers after every number ever used.
-        for (int missing = desired - active.size(), next = highestEver + 1; missing > 0; missing--, next++) {
+        // Scale out: new OSS numbers after every number ever used; standby replacements after those.
+        int next = highestEver + 1;
+        for (int missing = desired - active.size(); missing > 0; missing--, next++) {
             ordinals.add(next);
+        }
+        for (int missing = wantedStandby - standby.size(); missing > 0; missing--, next++) {
+            ordinals.add(next);
+            standby.add(next);
         }
         long ostSize = spec.getOstSizeBytes();
         for (int o : ordinals) {
@@ -141,6 +180,7 @@ public final class Topology {
             t.oss.add(new ServerPlan(ossName(name, o), ServerRole.OSS, false, o, 2, targets));
         }
         t.drainingOrdinals.addAll(draining);
+        t.standbyOrdinals.addAll(standby);
         return t;
     }
 
@@ -169,6 +209,15 @@ public final class Topology {
 
     public boolean isDraining(ServerPlan server) {
         return server.role() == ServerRole.OSS && drainingOrdinals.contains(server.ordinal());
+    }
+
+    /** An OSS planned to stay (or be created) on standby: formatted and mounted, taking no new objects. */
+    public boolean isStandby(ServerPlan server) {
+        return server.role() == ServerRole.OSS && standbyOrdinals.contains(server.ordinal());
+    }
+
+    public List<ServerPlan> standbyServers() {
+        return oss.stream().filter(this::isStandby).toList();
     }
 
     public List<ServerPlan> drainingServers() {

@@ -47,6 +47,9 @@ public final class KubeVirtSimulator implements AutoCloseable {
     private final Map<String, Boolean> neverReady = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> boots = new ConcurrentHashMap<>();
     private final AtomicInteger podIps = new AtomicInteger(10);
+    /** When each VMI was created by this simulator (nanoTime), for {@link #bootDelay(java.time.Duration)}. */
+    private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+    private volatile long bootDelayNanos;
     private ScheduledExecutorService background;
 
     public KubeVirtSimulator(KubernetesClient client, String namespace) {
@@ -99,6 +102,15 @@ public final class KubeVirtSimulator implements AutoCloseable {
     /** The guest never answers its readiness probe (e.g. LNet does not come up). */
     public void neverReady(String vm, boolean value) {
         neverReady.put(vm, value);
+    }
+
+    /**
+     * Wall-clock time a guest needs from being scheduled to running (firmware, kernel, cloud-init, Lustre modules,
+     * first-boot mkfs.lustre): a scheduled VMI stays Scheduled until this much time has passed since its creation.
+     * Zero (the default) keeps the simulator purely step-driven. For benchmarks; tests should not depend on time.
+     */
+    public void bootDelay(java.time.Duration delay) {
+        bootDelayNanos = delay.toNanos();
     }
 
     public int boots(String vm) {
@@ -159,6 +171,10 @@ public final class KubeVirtSimulator implements AutoCloseable {
             case "Pending" -> setPhase(name, "Scheduling");
             case "Scheduling" -> setPhase(name, "Scheduled");
             case "Scheduled" -> {
+                Long created = createdAt.get(name);
+                if (bootDelayNanos > 0 && created != null && System.nanoTime() - created < bootDelayNanos) {
+                    return; // still booting
+                }
                 Integer fail = failNextBoots.getOrDefault(name, 0);
                 if (fail > 0) {
                     failNextBoots.put(name, fail - 1);
@@ -209,6 +225,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
         vmi.setStatus(status);
         try {
             vmis().resource(vmi).create();
+            createdAt.put(name, System.nanoTime());
             boots.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {

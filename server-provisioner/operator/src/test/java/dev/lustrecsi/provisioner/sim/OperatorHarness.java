@@ -27,6 +27,8 @@ public final class OperatorHarness implements AutoCloseable {
     private KubernetesClient operatorClient;
     private LustreFileSystemReconciler reconciler;
     private int passes;
+    private final java.util.List<EventRecorder.Listener> eventListeners = new java.util.ArrayList<>();
+    private EventRecorder recorder;
 
     public OperatorHarness(String fsName) {
         lustre = new SimulatedLustre(cluster.client(), NAMESPACE, fsName);
@@ -43,7 +45,15 @@ public final class OperatorHarness implements AutoCloseable {
 
     private void startOperator() {
         operatorClient = cluster.newClient();
-        reconciler = new LustreFileSystemReconciler(operatorClient, lustre, new EventRecorder(operatorClient), null);
+        recorder = new EventRecorder(operatorClient);
+        eventListeners.forEach(recorder::addListener);
+        reconciler = new LustreFileSystemReconciler(operatorClient, lustre, recorder, null);
+    }
+
+    /** Listens to the steps the reconciler reports, as OperatorMain wires its metrics (kept across restarts). */
+    public void addEventListener(EventRecorder.Listener listener) {
+        eventListeners.add(listener);
+        recorder.addListener(listener);
     }
 
     public KubernetesClient client() {

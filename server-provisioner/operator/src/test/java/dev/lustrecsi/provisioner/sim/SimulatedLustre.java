@@ -26,18 +26,31 @@ import java.util.regex.Pattern;
  * their objects. An OST exists while a ready VM carries it; a command sent to a VM that is not ready fails
  * like ssh would. {@link #lostFiles()} lists files with an object on an OST that is gone or deactivated – the
  * data loss the operator must never cause.
+ *
+ * <p>{@code max_create_count} is modelled per OST and MDT: a live {@code set_param} on the MDS wins; otherwise a
+ * persistent one recorded on the MGS ({@code set_param -P}, deleted with {@code -P -d}) applies; otherwise
+ * Lustre's default. Jobstats: {@link #recordIo} and {@link #recordMetadata} count requests per job id on a
+ * target, and {@code lctl get_param obdfilter.<fs>-OST*.job_stats} / {@code mdt.<fs>-MDT*.job_stats} on a
+ * server prints them in Lustre's format for the targets that server holds.
  */
 public final class SimulatedLustre implements ServerCommandExecutor {
     private static final Pattern OSP = Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT([0-9a-f]{4})\\.max_create_count=(\\d+)");
     private static final Pattern CONF_ACTIVE = Pattern.compile("(.+)-OST([0-9a-f]{4})\\.osc\\.active=0");
     private static final Pattern OST_UUID = Pattern.compile("(.+)-OST([0-9a-f]{4})_UUID");
+    private static final Pattern OSP_ALL_MDTS = Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT\\*\\.max_create_count(=(\\d+))?");
+    private static final Pattern JOB_STATS = Pattern.compile("(obdfilter|mdt)\\.(.+)-(OST|MDT)\\*\\.job_stats");
 
     private final KubernetesClient client;
     private final String namespace;
     private final String fsName;
     private final Map<String, Set<Integer>> files = new TreeMap<>();
     private final Set<String> busy = new HashSet<>();
-    private final Map<Integer, Set<Integer>> noCreateFromMdt = new HashMap<>();
+    /** Live max_create_count per OST and MDT, as set on the MDS. */
+    private final Map<Integer, Map<Integer, Integer>> liveMaxCreate = new HashMap<>();
+    /** Persistent max_create_count per OST (for every MDT), recorded on the MGS. */
+    private final Map<Integer, Integer> persistentMaxCreate = new HashMap<>();
+    /** Jobstats: target name → job id → counter name → {samples, sum}. */
+    private final Map<String, Map<String, Map<String, long[]>>> jobStats = new TreeMap<>();
     private final Set<Integer> deactivated = new TreeSet<>();
     private final Set<String> clientMounts = new HashSet<>();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
@@ -154,13 +167,32 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                 // The osp device for MDTyyyy only exists on the MDS serving it.
                 return fail(argv, 2, "error: set_param: param_path '" + argv.get(2) + "': No such file or directory");
             }
-            Set<Integer> mdts = noCreateFromMdt.computeIfAbsent(ost, k -> new HashSet<>());
-            if (Integer.parseInt(m.group(4)) == 0) {
-                mdts.add(mdt);
+            liveMaxCreate.computeIfAbsent(ost, k -> new HashMap<>()).put(mdt, Integer.parseInt(m.group(4)));
+            return ok(argv, "");
+        }
+        if (argv.size() >= 4 && argv.get(1).equals("set_param") && argv.get(2).equals("-P")) {
+            boolean delete = argv.size() == 5 && argv.get(3).equals("-d");
+            if (argv.size() != (delete ? 5 : 4)) {
+                return fail(argv, 22, "set_param: bad usage");
+            }
+            Matcher m = OSP_ALL_MDTS.matcher(argv.get(argv.size() - 1));
+            if (!m.matches() || !m.group(1).equals(fsName) || delete == (m.group(3) != null) || !isMgs(vm)) {
+                return fail(argv, 22, "error: set_param: setting persistent parameters needs the MGS: Invalid argument");
+            }
+            int ost = Integer.parseInt(m.group(2), 16);
+            if (delete) {
+                persistentMaxCreate.remove(ost);
             } else {
-                mdts.remove(mdt);
+                persistentMaxCreate.put(ost, Integer.parseInt(m.group(4)));
             }
             return ok(argv, "");
+        }
+        if (argv.size() == 3 && argv.get(1).equals("get_param")) {
+            Matcher m = JOB_STATS.matcher(argv.get(2));
+            if (!m.matches() || !m.group(2).equals(fsName) || m.group(1).equals("obdfilter") != m.group(3).equals("OST")) {
+                return fail(argv, 2, "error: get_param: param_path '" + argv.get(2) + "': No such file or directory");
+            }
+            return jobStatsOn(vm, m.group(3), argv);
         }
         if (argv.size() == 3 && argv.get(1).equals("conf_param")) {
             Matcher m = CONF_ACTIVE.matcher(argv.get(2));
@@ -240,12 +272,88 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     /** OSTs that take new objects: present, active, max_create_count not 0 on any MDT. */
     private List<Integer> acceptingOsts() {
         List<Integer> candidates = new ArrayList<>();
+        Set<Integer> mdts = mdtIndexes();
         for (int o : existingOsts(false)) {
-            if (!deactivated.contains(o) && noCreateFromMdt.getOrDefault(o, Set.of()).isEmpty()) {
+            if (!deactivated.contains(o) && mdts.stream().allMatch(m -> maxCreateCount(o, m) > 0)) {
                 candidates.add(o);
             }
         }
         return candidates;
+    }
+
+    private int maxCreateCount(int ost, int mdt) {
+        Integer live = liveMaxCreate.getOrDefault(ost, Map.of()).get(mdt);
+        return live != null ? live : persistentMaxCreate.getOrDefault(ost, 20000);
+    }
+
+    /** True when no MDT would place a new object on the OST. */
+    public synchronized boolean holdsNoNewObjects(int ost) {
+        return !acceptingOsts().contains(ost);
+    }
+
+    private Set<Integer> mdtIndexes() {
+        Set<Integer> out = new TreeSet<>();
+        Pattern mds = Pattern.compile(".*-mds(\\d+)");
+        for (VirtualMachine vm : client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()) {
+            Matcher m = mds.matcher(vm.getMetadata().getName());
+            if (m.matches()) {
+                out.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        return out;
+    }
+
+    /** A job (the id a client's jobid_name gave it) read and wrote on an OST. */
+    public synchronized void recordIo(String jobId, int ost, long readOps, long readBytes, long writeOps, long writeBytes) {
+        String target = fsName + "-OST" + String.format("%04x", ost);
+        Map<String, long[]> c = jobStats.computeIfAbsent(target, k -> new TreeMap<>()).computeIfAbsent(jobId, k -> new TreeMap<>());
+        add(c, "read_bytes", readOps, readBytes);
+        add(c, "write_bytes", writeOps, writeBytes);
+    }
+
+    /** A job ran metadata operations ({@code open}, {@code mkdir}, ...) on an MDT. */
+    public synchronized void recordMetadata(String jobId, int mdt, String op, long count) {
+        String target = fsName + "-MDT" + String.format("%04x", mdt);
+        add(jobStats.computeIfAbsent(target, k -> new TreeMap<>()).computeIfAbsent(jobId, k -> new TreeMap<>()), op, count, 0);
+    }
+
+    /** Lustre drops a job's entry after job_cleanup_interval without activity: its counters start again from 0. */
+    public synchronized void expireJob(String jobId) {
+        jobStats.values().forEach(jobs -> jobs.remove(jobId));
+    }
+
+    private static void add(Map<String, long[]> counters, String op, long samples, long sum) {
+        long[] c = counters.computeIfAbsent(op, k -> new long[2]);
+        c[0] += samples;
+        c[1] += sum;
+    }
+
+    private CommandResult jobStatsOn(String vm, String kind, List<String> argv) {
+        List<String> targets = new ArrayList<>();
+        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
+        String annotated = v == null || v.getMetadata().getAnnotations() == null ? null : v.getMetadata().getAnnotations().get(Labels.TARGETS);
+        if (annotated != null) {
+            for (String t : annotated.split(",")) {
+                if (t.startsWith(fsName + "-" + kind)) {
+                    targets.add(t);
+                }
+            }
+        }
+        if (targets.isEmpty()) {
+            return fail(argv, 2, "error: get_param: param_path '" + argv.get(2) + "': No such file or directory");
+        }
+        StringBuilder out = new StringBuilder();
+        for (String t : targets) {
+            out.append(kind.equals("OST") ? "obdfilter." : "mdt.").append(t).append(".job_stats=\njob_stats:\n");
+            jobStats.getOrDefault(t, Map.of()).forEach((job, counters) -> {
+                out.append("- job_id:          ").append(job).append('\n');
+                out.append("  snapshot_time:   1764108000.000000000 secs.nsecs\n");
+                counters.forEach((op, c) -> out.append(String.format(
+                        "  %-16s { samples: %11d, unit: %s, min: %8d, max: %8d, sum: %16d, sumsq: %18d }%n",
+                        op + ":", c[0], op.endsWith("_bytes") ? "bytes" : "usecs", 0, 0, c[1], 0)));
+            });
+        }
+        return ok(argv, out.toString());
     }
 
     private Set<Integer> pick(int count, List<Integer> candidates) {

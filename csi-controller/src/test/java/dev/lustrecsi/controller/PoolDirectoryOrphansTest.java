@@ -1,0 +1,153 @@
+package dev.lustrecsi.controller;
+
+import static dev.lustrecsi.controller.ControllerFixture.GI;
+import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
+import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.csi.DriverNames;
+import dev.lustrecsi.lustre.LfsCommands;
+import dev.lustrecsi.lustre.MountCommands;
+import dev.lustrecsi.lustre.mount.LinuxMounter;
+import dev.lustrecsi.lustre.mount.MountBounds;
+import dev.lustrecsi.lustre.mount.MountTable;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.grpc.StatusRuntimeException;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Volume directories no ledger entry and no PV own are archived after the grace period (project id cleared, quota
+ * dropped, data kept); live volumes, PV-named directories and an admin's directories are never touched.
+ */
+@EnableKubernetesMockClient(crud = true)
+class PoolDirectoryOrphansTest {
+    private static final Duration GRACE = Duration.ofMinutes(15);
+    KubernetesClient client;
+    @TempDir
+    Path tmp;
+    ControllerFixture f;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private PoolDirectoryOrphans orphans;
+    private Instant now = Instant.parse("2026-11-25T12:00:00Z");
+    private final Map<String, String> params = pool("omega");
+
+    @BeforeEach
+    void setUp() {
+        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(200), true);
+        try {
+            f.stub.createVolume(create("pvc-live", 10 * GI, params).build());
+        } catch (StatusRuntimeException pending) {
+            // the pool is being created
+        }
+        f.markReady("omega", "10.1.0.7@tcp");
+        f.stub.createVolume(create("pvc-live", 10 * GI, params).build());
+        f.stub.createVolume(create("pvc-lost", 10 * GI, params).build());
+        f.stub.createVolume(create("pvc-bound", 10 * GI, params).build());
+        LfsCommands lfs = new LfsCommands(f.tools);
+        PoolMounts mounts = new PoolMounts(new LinuxMounter(f.runner, new MountCommands(f.tools), new MountTable(),
+                MountBounds.defaults()), f.mountRoot);
+        orphans = new PoolDirectoryOrphans(client, new PoolLedger(client), new LustreFileSystems(client), mounts,
+                new VolumeDirectories(f.runner, lfs, Duration.ofSeconds(30)), f.runner, lfs,
+                new ProjectIdAllocator(1000, 100_000), GRACE, new Clock() {
+                    @Override
+                    public java.time.ZoneId getZone() {
+                        return ZoneOffset.UTC;
+                    }
+
+                    @Override
+                    public Clock withZone(java.time.ZoneId zone) {
+                        return this;
+                    }
+
+                    @Override
+                    public Instant instant() {
+                        return now;
+                    }
+                }, registry);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    private void forget(String name) {
+        new PoolLedger(client).update(f.fileSystem("omega").orElseThrow(), volumes -> volumes.remove(name));
+    }
+
+    private double archivedCount() {
+        return registry.scrape().stream().filter(s -> s instanceof CounterSnapshot)
+                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream()).mapToDouble(p -> p.getValue()).sum();
+    }
+
+    @Test
+    void aDirectoryNoRecordAndNoPvOwnsIsArchivedAfterTheGracePeriodWithItsProjectFreed() throws IOException {
+        Path root = f.poolMount("omega");
+        long lostId = f.ledger("omega").volumes().get("pvc-lost").projectId();
+        Files.writeString(root.resolve("pvc-lost").resolve("results.h5"), "data");
+        forget("pvc-lost");
+        // pvc-bound lost its record too, but a PV still names it.
+        forget("pvc-bound");
+        client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName("pvc-bound").endMetadata()
+                .withNewSpec().withNewCsi().withDriver(DriverNames.DRIVER_NAME)
+                .withVolumeHandle("v1:" + NAMESPACE + ":omega:omega:pvc-bound").endCsi().endSpec().build()).create();
+        // An admin's directory with a project id from the driver's range, and a hidden one: not volumes.
+        Files.createDirectories(root.resolve("admin-scratch"));
+        f.runner.runChecked(new LfsCommands(f.tools).setProject(lostId + 100, root.resolve("admin-scratch").toString()),
+                Duration.ofSeconds(10));
+
+        assertThat(orphans.collect()).isEmpty();
+        now = now.plus(GRACE.minusSeconds(1));
+        assertThat(orphans.collect()).isEmpty();
+        assertThat(root.resolve("pvc-lost")).isDirectory();
+
+        now = now.plusSeconds(1);
+        assertThat(orphans.collect()).containsExactly(NAMESPACE + "/omega/pvc-lost");
+        assertThat(root.resolve("pvc-lost")).doesNotExist();
+        Path archive = root.resolve(VolumeDirectories.ARCHIVE_DIR).resolve("pvc-lost-" + lostId);
+        assertThat(archive.resolve("results.h5")).hasContent("data");
+        assertThat(f.projectOf(archive).projectId()).isZero();
+        assertThat(f.quotaOf(lostId, root).hardLimitBytes()).isZero();
+        assertThat(archivedCount()).isEqualTo(1.0);
+        assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
+                .extracting(e -> e.getReason()).contains("OrphanDirectoryFound", "OrphanDirectoryArchived");
+
+        // Never touched, however long we wait.
+        now = now.plus(Duration.ofDays(30));
+        orphans.collect();
+        assertThat(root.resolve("pvc-live")).isDirectory();
+        assertThat(root.resolve("pvc-bound")).isDirectory();
+        assertThat(root.resolve("admin-scratch")).isDirectory();
+        assertThat(f.ledger("omega").volumes()).containsOnlyKeys("pvc-live");
+        assertThat(archivedCount()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aDirectoryClaimedAgainWithinTheGracePeriodIsKept() {
+        forget("pvc-lost");
+        assertThat(orphans.collect()).isEmpty();
+        // The same CreateVolume retried: the record is back.
+        f.stub.createVolume(create("pvc-lost", 10 * GI, params).build());
+        now = now.plus(GRACE.multipliedBy(2));
+        assertThat(orphans.collect()).isEmpty();
+        assertThat(f.poolMount("omega").resolve("pvc-lost")).isDirectory();
+        assertThat(List.copyOf(f.ledger("omega").volumes().keySet())).contains("pvc-lost");
+    }
+}

@@ -1,0 +1,90 @@
+package dev.lustrecsi.controller;
+
+import static dev.lustrecsi.controller.ControllerFixture.GI;
+import static dev.lustrecsi.controller.ControllerFixture.create;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lustrecsi.lustre.LfsCommands;
+import dev.lustrecsi.lustre.mount.MountTable;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pool space for the dashboard: `lfs df` through the controller's pool mounts, found in the mount table. */
+@EnableKubernetesMockClient(crud = true)
+class PoolUsageMetricsTest {
+    KubernetesClient client;
+    @TempDir
+    Path tmp;
+    ControllerFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(200), true);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    private PrometheusRegistry registry() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        new PoolUsageMetrics(f.mountRoot, new MountTable()::read, f.runner, new LfsCommands(f.tools),
+                Duration.ofSeconds(10)).register(registry);
+        return registry;
+    }
+
+    private static String scrape(PrometheusRegistry registry) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static double value(String text, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
+        assertThat(m.find()).as(series + " in\n" + text).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void reportsSizeAndUsageOfEachMountedPoolFromLfsDf() throws Exception {
+        PrometheusRegistry registry = registry();
+        assertThat(scrape(registry)).as("no pool mounted yet").doesNotContain("lustre_pool_df_success{");
+
+        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build()));
+        f.markReady("alpha", "10.1.0.1@tcp");
+        f.stub.createVolume(create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build());
+
+        String labels = "{filesystem=\"alpha\",namespace=\"" + ControllerFixture.NAMESPACE + "\"}";
+        String before = scrape(registry);
+        assertThat(value(before, "lustre_pool_df_success" + labels)).isEqualTo(1.0);
+        assertThat(value(before, "lustre_pool_osts" + labels)).isEqualTo(1.0);
+        double size = value(before, "lustre_pool_size_bytes" + labels);
+        double used = value(before, "lustre_pool_used_bytes" + labels);
+        assertThat(size).isPositive();
+        assertThat(value(before, "lustre_pool_available_bytes" + labels)).isPositive().isLessThanOrEqualTo(size);
+
+        // 8 MiB written into the volume shows in the pool's usage (the stand-in server is a tmpfs).
+        Files.write(f.poolMount("alpha").resolve("pvc-a").resolve("data"), new byte[8 << 20]);
+        assertThat(value(scrape(registry), "lustre_pool_used_bytes" + labels)).isGreaterThanOrEqualTo(used + (8 << 20));
+
+        f.restart();
+        assertThat(value(scrape(registry()), "lustre_pool_df_success" + labels))
+                .as("a restarted controller finds its pool mounts in the mount table").isEqualTo(1.0);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.lustrecsi.controller;
+
+import static dev.lustrecsi.controller.ControllerFixture.GI;
+import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.controller.DedicatedVolumeTest.dedicated;
+import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code standbyOssServers}: filesystems the driver creates keep that many warm standby OSS servers. */
+@EnableKubernetesMockClient(crud = true)
+class StandbyParameterTest {
+    KubernetesClient client;
+    @TempDir
+    Path tmp;
+    ControllerFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(50), false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    private void unavailable(dev.lustrecsi.csi.v1.CreateVolumeRequest req) {
+        assertThatThrownBy(() -> f.stub.createVolume(req))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+
+    @Test
+    void aDedicatedFilesystemAndAPoolAreCreatedWithTheirStandbyServers() {
+        unavailable(create("pvc-ded", 50 * GI, dedicated("standbyOssServers", "1")).build());
+        unavailable(create("pvc-pool", 50 * GI, pool("warm", "standbyOssServers", "2")).build());
+        assertThat(f.fileSystems()).extracting(fs -> fs.getMetadata().getName() + "="
+                        + fs.getSpec().getStandby().getOssServers())
+                .containsExactlyInAnyOrder("pvc-ded=1", "warm=2");
+    }
+
+    @Test
+    void withoutTheParameterThereIsNoStandbyAndABadValueTouchesNothing() {
+        unavailable(create("pvc-plain", 50 * GI, dedicated()).build());
+        LustreFileSystem plain = f.fileSystem("pvc-plain").orElseThrow();
+        assertThat(plain.getSpec().getStandby()).isNull();
+
+        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-bad", 50 * GI, dedicated("standbyOssServers", "17")).build()))
+                .satisfies(e -> {
+                    assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(Status.fromThrowable(e).getDescription()).contains("standbyOssServers");
+                });
+        assertThat(f.fileSystem("pvc-bad")).isEmpty();
+    }
+}

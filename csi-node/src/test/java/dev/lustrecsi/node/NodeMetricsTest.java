@@ -1,0 +1,112 @@
+package dev.lustrecsi.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
+import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
+import dev.lustrecsi.lustre.CommandResult;
+import dev.lustrecsi.lustre.LnetNetworks;
+import dev.lustrecsi.lustre.LnetctlCommands;
+import dev.lustrecsi.lustre.ProcessCommandRunner;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node plugin's gauges as Prometheus scrapes them: Lustre mounts counted in the real mount table (so a
+ * restarted plugin reports what is mounted, not what it remembers) and the LNet network type the node has.
+ */
+class NodeMetricsTest {
+    @TempDir
+    Path dir;
+    private NodePlugin plugin;
+
+    @BeforeEach
+    void start() {
+        plugin = new NodePlugin(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        plugin.close();
+    }
+
+    /** Registered as NodeMain registers it: the mount table and `lnetctl net show`, read at scrape time. */
+    private PrometheusRegistry metrics() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ProcessCommandRunner runner = new ProcessCommandRunner();
+        LnetctlCommands lnetctl = new LnetctlCommands(plugin.standIns.toolPaths());
+        new NodeMetrics("node-1", new NodePaths(plugin.kubelet), plugin.mounter::mounts, () -> {
+            CommandResult shown = runner.run(lnetctl.showNets(), Duration.ofSeconds(5));
+            return shown.succeeded() ? Optional.of(LnetNetworks.parseNetShow(shown.stdout())) : Optional.empty();
+        }).register(registry);
+        return registry;
+    }
+
+    private static String scrape(PrometheusRegistry registry) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void countsStagedAndPublishedLustreMountsFromTheMountTable() throws Exception {
+        PrometheusRegistry registry = metrics();
+        assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 0.0")
+                .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 0.0");
+
+        plugin.volumeOnServer("fsa", "pvc-1");
+        plugin.volumeOnServer("fsa", "pvc-2");
+        NodeStageVolumeRequest one = plugin.stage("fsa", "pvc-1").build();
+        NodeStageVolumeRequest two = plugin.stage("fsa", "pvc-2").build();
+        plugin.node().nodeStageVolume(one);
+        plugin.node().nodeStageVolume(two);
+        NodePublishVolumeRequest podA = plugin.publish(one, "pod-a").build();
+        plugin.node().nodePublishVolume(podA);
+        plugin.node().nodePublishVolume(plugin.publish(one, "pod-b").build());
+        plugin.node().nodePublishVolume(plugin.publish(two, "pod-c").build());
+        assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 2.0")
+                .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 3.0");
+
+        plugin.restart();
+        assertThat(scrape(metrics())).as("a restarted plugin reports the mounts that are there")
+                .contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 2.0")
+                .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 3.0");
+
+        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(podA.getVolumeId())
+                .setTargetPath(podA.getTargetPath()).build());
+        assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 2.0");
+    }
+
+    @Test
+    void reportsTcpWhenTheNodeHasNoRdmaAdapter() throws Exception {
+        PrometheusRegistry registry = metrics();
+        plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+        assertThat(scrape(registry)).contains("lustre_node_lnet_network{net=\"tcp\",node=\"node-1\"} 1.0")
+                .contains("lustre_node_lnet_network{net=\"o2ib\",node=\"node-1\"} 0.0")
+                .doesNotContain("net=\"lo\"");
+    }
+
+    @Test
+    void reportsO2ibOnANodeWithAnInfinibandAdapter() throws Exception {
+        plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
+        plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
+        PrometheusRegistry registry = metrics();
+        assertThat(scrape(registry)).as("before LNet is configured nothing is up")
+                .contains("lustre_node_lnet_network{net=\"o2ib\",node=\"node-1\"} 0.0");
+        plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+        assertThat(scrape(registry)).contains("lustre_node_lnet_network{net=\"o2ib\",node=\"node-1\"} 1.0")
+                .contains("lustre_node_lnet_network{net=\"tcp\",node=\"node-1\"} 0.0");
+    }
+}

@@ -1,0 +1,207 @@
+package dev.lustrecsi.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
+import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
+import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
+import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
+import dev.lustrecsi.csi.v1.VolumeUsage;
+import dev.lustrecsi.lustre.mount.LibC;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mounts whose servers go away: the condition kubelet reports says why, the pods using the volume get
+ * an Event, and unpublish/unstage still free the node when the kernel will not let go.
+ */
+class SelfHealingMountsTest {
+    @TempDir
+    Path dir;
+    private NodePlugin plugin;
+
+    @BeforeEach
+    void start() {
+        plugin = new NodePlugin(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        plugin.close();
+    }
+
+    private NodeGetVolumeStatsResponse stats(NodePublishVolumeRequest publish) {
+        return plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(publish.getVolumeId()).setVolumePath(publish.getTargetPath()).build());
+    }
+
+    private NodePublishVolumeRequest stageAndPublish(String fs, String volume, String podUid) {
+        plugin.volumeOnServer(fs, volume);
+        NodeStageVolumeRequest stage = plugin.stage(fs, volume).build();
+        plugin.node().nodeStageVolume(stage);
+        NodePublishVolumeRequest publish = plugin.publish(stage, podUid).build();
+        plugin.node().nodePublishVolume(publish);
+        return publish;
+    }
+
+    @Test
+    void aVolumeWhoseTargetsDisconnectedIsAbnormalAndSaysWhy() {
+        NodePublishVolumeRequest publish = stageAndPublish("fsd", "pvc-1", "pod-a");
+        assertThat(stats(publish).getVolumeCondition().getAbnormal()).isFalse();
+
+        plugin.standIns.importState("fsd", "DISCONN");
+        NodeGetVolumeStatsResponse lost = stats(publish);
+
+        assertThat(lost.getVolumeCondition().getAbnormal()).isTrue();
+        assertThat(lost.getVolumeCondition().getMessage()).contains("lost its servers")
+                .contains("fsd-MDT0000 DISCONN via 10.7.0.1@tcp").contains("fsd-OST0000 DISCONN")
+                .contains("MGS 10.7.0.1@tcp answers LNet ping");
+        // statfs still answered (from the client's cache): usage is still reported.
+        assertThat(lost.getUsageList()).extracting(VolumeUsage::getUnit).contains(VolumeUsage.Unit.BYTES);
+
+        plugin.standIns.peerDown("10.7.0.1@tcp", true);
+        assertThat(stats(publish).getVolumeCondition().getMessage())
+                .contains("no MGS NID answers LNet ping").contains("10.7.0.1@tcp").contains("Connection timed out");
+
+        plugin.standIns.importState("fsd", "FULL");
+        plugin.standIns.peerDown("10.7.0.1@tcp", false);
+        assertThat(stats(publish).getVolumeCondition().getAbnormal()).isFalse();
+        assertThat(plugin.standIns.calls("lctl")).contains("argv: get_param -n mdc.fsd-*.import osc.fsd-*.import");
+        assertThat(plugin.standIns.calls("lnetctl")).contains("argv: ping 10.7.0.1@tcp");
+    }
+
+    @Test
+    void anIdleOstImportIsNotAProblem() {
+        NodePublishVolumeRequest publish = stageAndPublish("fsi", "pvc-2", "pod-b");
+        plugin.standIns.importState("fsi", "IDLE");
+        assertThat(stats(publish).getVolumeCondition().getAbnormal()).isFalse();
+        plugin.standIns.importState("fsi", "EVICTED");
+        assertThat(stats(publish).getVolumeCondition().getMessage()).contains("EVICTED");
+    }
+
+    @Test
+    void unpublishAndUnstageFreeTheNodeWhenTheKernelNeverReturnsFromUnmount() throws Exception {
+        NodePublishVolumeRequest publish = stageAndPublish("fsk", "pvc-3", "pod-c");
+        NodeStageVolumeRequest stage = plugin.stage("fsk", "pvc-3").build();
+        // The kernel side of servers that are gone for good: normal and forced umount2 never return.
+        List<String> calls = new CopyOnWriteArrayList<>();
+        CountDownLatch never = new CountDownLatch(1);
+        LibC real = LibC.load();
+        plugin.libc = (LibC) Proxy.newProxyInstance(LibC.class.getClassLoader(), new Class<?>[] {LibC.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("umount2")) {
+                        int flags = (Integer) args[1];
+                        calls.add(flags == 0 ? "normal" : flags == LibC.MNT_FORCE ? "force" : flags == LibC.MNT_DETACH ? "lazy" : "?");
+                        if ((flags & LibC.MNT_DETACH) == 0) {
+                            never.await(1, TimeUnit.MINUTES);
+                            return -1;
+                        }
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        plugin.restart();
+
+        try {
+            plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                    .setVolumeId(publish.getVolumeId()).setTargetPath(publish.getTargetPath()).build());
+            plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                    .setVolumeId(stage.getVolumeId()).setStagingTargetPath(stage.getStagingTargetPath()).build());
+        } finally {
+            never.countDown();
+        }
+
+        assertThat(calls).containsExactly("normal", "force", "lazy", "normal", "force", "lazy");
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+        assertThat(Path.of(publish.getTargetPath())).doesNotExist();
+    }
+
+    @Test
+    void aVolumeWhoseServerHangsIsAbnormalAndStillUnpublishesAndUnstages() {
+        plugin.standIns.hangServer("fsh", true);
+        NodePublishVolumeRequest publish = stageAndPublish("fsh", "pvc-6", "pod-d");
+        NodeStageVolumeRequest stage = plugin.stage("fsh", "pvc-6").build();
+
+        NodeGetVolumeStatsResponse hung = stats(publish);
+        assertThat(hung.getVolumeCondition().getAbnormal()).isTrue();
+        assertThat(hung.getVolumeCondition().getMessage()).contains("not answering").contains("fsh-MDT0000 CONNECTING");
+
+        // The server never answers again (no release): unpublish and unstage still free the node.
+        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(publish.getVolumeId()).setTargetPath(publish.getTargetPath()).build());
+        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(stage.getVolumeId()).setStagingTargetPath(stage.getStagingTargetPath()).build());
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void podsUsingAVolumeThatLostItsServersGetAnEventAndAnotherWhenItRecovers() {
+        try (MockApi api = new MockApi()) {
+            Pod user = api.client.pods().inNamespace("science").resource(new PodBuilder()
+                    .withNewMetadata().withName("simulation-0").withNamespace("science").endMetadata()
+                    .withNewSpec().withNodeName("node-1").addNewContainer().withName("main").withImage("busybox").endContainer()
+                    .endSpec().build()).create();
+            Pod bystander = api.client.pods().inNamespace("science").resource(new PodBuilder()
+                    .withNewMetadata().withName("other-0").withNamespace("science").endMetadata()
+                    .withNewSpec().withNodeName("node-1").addNewContainer().withName("main").withImage("busybox").endContainer()
+                    .endSpec().build()).create();
+            // A pod of the same name space elsewhere must not get this node's events.
+            api.client.pods().inNamespace("science").resource(new PodBuilder()
+                    .withNewMetadata().withName("elsewhere-0").withNamespace("science").endMetadata()
+                    .withNewSpec().withNodeName("node-2").addNewContainer().withName("main").withImage("busybox").endContainer()
+                    .endSpec().build()).create();
+            String uid = user.getMetadata().getUid();
+            assertThat(uid).isNotBlank();
+            stageAndPublish("fsw", "pvc-4", uid);
+            stageAndPublish("fsv", "pvc-5", bystander.getMetadata().getUid());
+            MountWatcher watcher = new MountWatcher(plugin.mounter, plugin.stats, new NodePaths(plugin.kubelet),
+                    new KubernetesPodEvents(api.client, "node-1"));
+
+            assertThat(watcher.checkOnce()).hasSize(2).allSatisfy((path, health) -> assertThat(health.abnormal()).isFalse());
+            assertThat(api.client.v1().events().inNamespace("science").list().getItems()).isEmpty();
+
+            plugin.standIns.importState("fsw", "DISCONN");
+            watcher.checkOnce();
+            watcher.checkOnce(); // still broken: told once, not on every pass
+
+            List<Event> events = api.client.v1().events().inNamespace("science").list().getItems();
+            assertThat(events).singleElement().satisfies(e -> {
+                assertThat(e.getInvolvedObject().getUid()).isEqualTo(uid);
+                assertThat(e.getInvolvedObject().getName()).isEqualTo("simulation-0");
+                assertThat(e.getInvolvedObject().getKind()).isEqualTo("Pod");
+                assertThat(e.getType()).isEqualTo("Warning");
+                assertThat(e.getReason()).isEqualTo(MountWatcher.REASON_UNHEALTHY);
+                assertThat(e.getMessage()).contains("volume fsw-pvc-4").contains("fsw-OST0000 DISCONN");
+                assertThat(e.getSource().getComponent()).isEqualTo("lustre-csi-node");
+                assertThat(e.getSource().getHost()).isEqualTo("node-1");
+            });
+
+            plugin.standIns.importState("fsw", null);
+            watcher.checkOnce();
+
+            assertThat(api.client.v1().events().inNamespace("science").list().getItems())
+                    .extracting(Event::getReason, Event::getType)
+                    .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(MountWatcher.REASON_UNHEALTHY, "Warning"),
+                            org.assertj.core.groups.Tuple.tuple(MountWatcher.REASON_RECOVERED, "Normal"));
+            assertThat(api.client.v1().events().inNamespace("science").list().getItems())
+                    .allSatisfy(e -> assertThat(e.getInvolvedObject().getUid()).isEqualTo(uid));
+        }
+    }
+}

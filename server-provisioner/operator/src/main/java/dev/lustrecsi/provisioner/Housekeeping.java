@@ -1,0 +1,69 @@
+package dev.lustrecsi.provisioner;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
+import dev.lustrecsi.provisioner.iostats.VolumeIoMetrics;
+import dev.lustrecsi.provisioner.metrics.StandbyMetrics;
+import dev.lustrecsi.provisioner.orphans.OrphanMetrics;
+import dev.lustrecsi.provisioner.orphans.ServerOrphanCollector;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's periodic work beside reconciling: orphan collection ({@link ServerOrphanCollector}) and per-PVC
+ * I/O from jobstats ({@link VolumeIoMetrics}), each on its own schedule on one background thread, plus the warm
+ * standby gauges ({@link StandbyMetrics}, read at scrape time). A failed round is logged and the next one runs.
+ */
+public final class Housekeeping implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
+
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lustre-operator-housekeeping");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param orphanInterval how often to look for orphans (zero: never)
+     * @param orphanGrace how long an orphan is kept before it is removed
+     * @param ioInterval how often to read jobstats (zero: never)
+     */
+    public Housekeeping(KubernetesClient client, ServerCommandExecutor executor, PrometheusRegistry registry,
+                        String namespace, Supplier<List<LustreFileSystem>> filesystems,
+                        Duration orphanInterval, Duration orphanGrace, Duration ioInterval) {
+        StandbyMetrics.register(registry, filesystems);
+        if (!orphanInterval.isZero()) {
+            ServerOrphanCollector orphans = new ServerOrphanCollector(client, namespace, orphanGrace, Clock.systemUTC(),
+                    new OrphanMetrics(registry));
+            every(orphanInterval, "orphan collection", orphans::collect);
+        }
+        if (!ioInterval.isZero()) {
+            VolumeIoMetrics io = new VolumeIoMetrics(client, executor, registry);
+            every(ioInterval, "jobstats", () -> io.poll(filesystems.get()));
+        }
+    }
+
+    private void every(Duration period, String what, Runnable task) {
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("{} failed this round: {}", what, e.toString());
+            }
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.lustrecsi.provisioner.reconcile;
+
+import dev.lustrecsi.lustre.CommandResult;
+import dev.lustrecsi.lustre.OstDrainCommands;
+import dev.lustrecsi.lustre.StandbyOstCommands;
+import dev.lustrecsi.lustre.ToolPaths;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
+import dev.lustrecsi.provisioner.topology.ServerPlan;
+import dev.lustrecsi.provisioner.topology.TargetPlan;
+import dev.lustrecsi.provisioner.topology.Topology;
+import java.time.Duration;
+
+/**
+ * The Lustre side of warm standby OSSs. Before a standby OSS is created, the MGS records
+ * {@code max_create_count=0} for its OSTs on every MDT ({@code set_param -P}), so they never receive an object
+ * while on standby although they are formatted, mounted and registered. Putting one into service allows object
+ * creation on each MDS at once and deletes the persistent hold: from then on the OSTs are ordinary ones. Both
+ * steps are idempotent; the caller keeps the standby mark in the status until the second one succeeded.
+ */
+final class StandbyServers {
+    static final Duration TIMEOUT = Duration.ofMinutes(1);
+
+    private final ServerCommandExecutor executor;
+    private final EventRecorder events;
+    private final StandbyOstCommands standby = new StandbyOstCommands(ToolPaths.standard());
+    private final OstDrainCommands osp = new OstDrainCommands(ToolPaths.standard());
+
+    StandbyServers(ServerCommandExecutor executor, EventRecorder events) {
+        this.executor = executor;
+        this.events = events;
+    }
+
+    /** On the MGS, for every OST of {@code server}: hold object creation. False if the MGS refused or is unreachable. */
+    boolean holdObjectCreation(LustreFileSystem fs, Topology topology, ServerPlan server) {
+        String ns = fs.getMetadata().getNamespace();
+        for (TargetPlan t : server.targets()) {
+            CommandResult r = executor.exec(ns, topology.mgsServer().name(),
+                    standby.holdObjectCreation(topology.fsName(), t.index()), TIMEOUT);
+            if (!r.succeeded()) {
+                events.warning(fs, "StandbyHoldFailed", "not creating standby " + server.name()
+                        + ": the MGS did not record max_create_count=0 for " + t.name() + ": " + r.describe());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Object creation on every MDT for the server's OSTs (when the server is up: the MDTs' osp devices for its OSTs
+     * exist only then), then the persistent hold deleted on the MGS. True when both are done.
+     */
+    boolean putIntoService(LustreFileSystem fs, Topology topology, ServerPlan server, boolean serverReady) {
+        String ns = fs.getMetadata().getNamespace();
+        for (TargetPlan t : server.targets()) {
+            if (serverReady) {
+                for (ServerPlan mds : topology.mdsServers()) {
+                    CommandResult r = executor.exec(ns, mds.name(), osp.setMaxCreateCount(topology.fsName(), t.index(),
+                            mds.ordinal(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT), TIMEOUT);
+                    if (!r.succeeded()) {
+                        events.warning(fs, "StandbyPromotionFailed", "could not allow new objects on " + t.name()
+                                + " from " + mds.name() + ": " + r.describe());
+                        return false;
+                    }
+                }
+            }
+            CommandResult r = executor.exec(ns, topology.mgsServer().name(),
+                    standby.releaseObjectCreation(topology.fsName(), t.index()), TIMEOUT);
+            if (!r.succeeded()) {
+                events.warning(fs, "StandbyPromotionFailed", "could not delete the standby hold of " + t.name()
+                        + " on the MGS: " + r.describe());
+                return false;
+            }
+        }
+        events.normal(fs, "StandbyPromoted", server.name() + " put into service ("
+                + String.join(", ", server.targets().stream().map(TargetPlan::name).toList()) + ")"
+                + (serverReady ? ": its OSTs take new objects now" : "; it was still booting"));
+        return true;
+    }
+}

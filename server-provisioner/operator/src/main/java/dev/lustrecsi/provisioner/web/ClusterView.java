@@ -1,0 +1,115 @@
+package dev.lustrecsi.provisioner.web;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.ServerStatus;
+import dev.lustrecsi.provisioner.Labels;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubevirt.v1.VirtualMachine;
+import io.kubevirt.v1.VirtualMachineInstance;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the status page shows, read from the API server on every request (the operator keeps no state of its
+ * own): the LustreFileSystems, the KubeVirt status of each server, and the CSI volumes bound on each filesystem.
+ */
+public final class ClusterView {
+    /** The CSI driver's name (csi-api's DriverNames): PVs of other drivers are not ours to show. */
+    static final String CSI_DRIVER = "lustre.csi.lustrecsi.dev";
+
+    /** One server as its status and KubeVirt see it; {@code vmStatus}/{@code vmiPhase} are "-" when absent. */
+    public record Server(ServerStatus status, String vmStatus, String vmiPhase) {
+    }
+
+    /** A CSI volume on a filesystem: its PV, the claim bound to it, and its directory (empty: the whole fs). */
+    public record Volume(String pv, String claimNamespace, String claimName, String capacity, String pvPhase,
+                         String directory) {
+    }
+
+    public record FileSystem(LustreFileSystem resource, List<Server> servers, List<Volume> volumes) {
+    }
+
+    private ClusterView() {
+    }
+
+    /** @param namespace the namespace the operator watches, or null for all */
+    public static List<FileSystem> read(KubernetesClient client, String namespace) {
+        var op = client.resources(LustreFileSystem.class);
+        List<LustreFileSystem> all = new ArrayList<>(namespace == null ? op.inAnyNamespace().list().getItems()
+                : op.inNamespace(namespace).list().getItems());
+        all.sort(Comparator.comparing((LustreFileSystem f) -> f.getMetadata().getNamespace())
+                .thenComparing(f -> f.getMetadata().getName()));
+        Map<String, List<Volume>> volumes = volumesByFilesystem(client);
+        List<FileSystem> out = new ArrayList<>();
+        for (LustreFileSystem fs : all) {
+            String ns = fs.getMetadata().getNamespace();
+            String name = fs.getMetadata().getName();
+            Map<String, String> vmStatus = new HashMap<>();
+            client.resources(VirtualMachine.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
+                    .forEach(vm -> vmStatus.put(vm.getMetadata().getName(),
+                            vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null ? "Unknown"
+                                    : vm.getStatus().getPrintableStatus()));
+            Map<String, String> vmiPhase = new HashMap<>();
+            client.resources(VirtualMachineInstance.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list()
+                    .getItems().forEach(vmi -> vmiPhase.put(vmi.getMetadata().getName(),
+                            vmi.getStatus() == null || vmi.getStatus().getPhase() == null ? "Pending"
+                                    : vmi.getStatus().getPhase()));
+            List<Server> servers = new ArrayList<>();
+            if (fs.getStatus() != null) {
+                for (ServerStatus s : fs.getStatus().getServers()) {
+                    servers.add(new Server(s, vmStatus.getOrDefault(s.getName(), "-"),
+                            vmiPhase.getOrDefault(s.getName(), "-")));
+                }
+            }
+            out.add(new FileSystem(fs, servers, volumes.getOrDefault(ns + "/" + name, List.of())));
+        }
+        return out;
+    }
+
+    /** Our PVs keyed by the {@code namespace/name} of the LustreFileSystem their volume handle names. */
+    private static Map<String, List<Volume>> volumesByFilesystem(KubernetesClient client) {
+        Map<String, List<Volume>> byFs = new HashMap<>();
+        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
+            if (pv.getSpec() == null || pv.getSpec().getCsi() == null
+                    || !CSI_DRIVER.equals(pv.getSpec().getCsi().getDriver())) {
+                continue;
+            }
+            Optional<String[]> handle = parseHandle(pv.getSpec().getCsi().getVolumeHandle());
+            if (handle.isEmpty()) {
+                continue;
+            }
+            var claim = pv.getSpec().getClaimRef();
+            Quantity size = pv.getSpec().getCapacity() == null ? null : pv.getSpec().getCapacity().get("storage");
+            byFs.computeIfAbsent(handle.get()[0] + "/" + handle.get()[1], k -> new ArrayList<>()).add(new Volume(
+                    pv.getMetadata().getName(),
+                    claim == null ? "" : claim.getNamespace(), claim == null ? "" : claim.getName(),
+                    size == null ? "" : size.toString(),
+                    pv.getStatus() == null || pv.getStatus().getPhase() == null ? "" : pv.getStatus().getPhase(),
+                    handle.get()[2]));
+        }
+        byFs.values().forEach(l -> l.sort(Comparator.comparing(Volume::claimNamespace).thenComparing(Volume::claimName)
+                .thenComparing(Volume::pv)));
+        return byFs;
+    }
+
+    /**
+     * {@code v1:<namespace>:<filesystem>:<fsName>:<subdir>} (csi-api's VolumeId) → namespace, filesystem, subdir;
+     * empty for static volumes on filesystems the driver does not manage, or handles of another format.
+     */
+    static Optional<String[]> parseHandle(String handle) {
+        if (handle == null) {
+            return Optional.empty();
+        }
+        String[] p = handle.split(":", -1);
+        if (p.length != 5 || !"v1".equals(p[0]) || p[1].isEmpty() || p[2].isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new String[] {p[1], p[2], p[4]});
+    }
+}

@@ -1,0 +1,83 @@
+package dev.lustrecsi.provisioner.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.model.Conditions;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.LustreFileSystemStatus;
+import dev.lustrecsi.model.Phase;
+import dev.lustrecsi.provisioner.Fixtures;
+import dev.lustrecsi.provisioner.metrics.OperatorMetrics;
+import dev.lustrecsi.provisioner.sim.OperatorHarness;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator's HTTP port: status page, /metrics, liveness and readiness; read-only; markup in data stays text. */
+class OperatorHttpServerTest {
+    private final OperatorHarness h = new OperatorHarness("lfs1");
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void close() {
+        h.close();
+    }
+
+    private HttpResponse<String> request(int port, String method, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesPageMetricsAndProbesAndRefusesWrites() throws Exception {
+        h.create(Fixtures.tcp("demo", 1));
+        h.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        new OperatorMetrics(registry, () -> h.client().resources(LustreFileSystem.class).inAnyNamespace().list().getItems());
+        AtomicBoolean ready = new AtomicBoolean(false);
+        try (OperatorHttpServer server = OperatorHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                registry, new StatusPage(() -> ClusterView.read(h.client(), null)), ready::get)) {
+            int port = server.port();
+            HttpResponse<String> page = request(port, "GET", "/");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+            assertThat(page.body()).contains("id=\"fs-hpc-demo\"", "<td>lfs1-OST0000</td>");
+
+            HttpResponse<String> metrics = request(port, "GET", "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains(
+                    "lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0");
+
+            assertThat(request(port, "GET", "/healthz").statusCode()).isEqualTo(200);
+            assertThat(request(port, "GET", "/readyz").statusCode()).isEqualTo(503);
+            ready.set(true);
+            assertThat(request(port, "GET", "/readyz").statusCode()).isEqualTo(200);
+
+            assertThat(request(port, "POST", "/").statusCode()).isEqualTo(405);
+            assertThat(request(port, "DELETE", "/metrics").statusCode()).isEqualTo(405);
+            assertThat(request(port, "GET", "/admin").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void markupInResourceDataIsShownAsText() {
+        LustreFileSystem fs = Fixtures.tcp("demo", 1);
+        LustreFileSystemStatus st = new LustreFileSystemStatus();
+        st.setPhase(Phase.Pending);
+        st.getConditions().add(new ConditionBuilder().withType(Conditions.SPEC_VALID).withStatus("False")
+                .withReason("InvalidSpec").withMessage("image \"<script>alert('x')</script>\" & <b>more</b>").build());
+        fs.setStatus(st);
+        String html = new StatusPage(() -> List.of(new ClusterView.FileSystem(fs, List.of(), List.of()))).render();
+        assertThat(html).doesNotContain("<script>", "<b>more</b>")
+                .contains("image &quot;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot; &amp; &lt;b&gt;more&lt;/b&gt;");
+    }
+}

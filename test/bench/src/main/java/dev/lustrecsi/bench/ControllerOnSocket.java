@@ -1,0 +1,137 @@
+package dev.lustrecsi.bench;
+
+import dev.lustrecsi.controller.CapacityPlanner;
+import dev.lustrecsi.controller.ControllerConfig;
+import dev.lustrecsi.controller.ControllerService;
+import dev.lustrecsi.controller.LustreFileSystems;
+import dev.lustrecsi.controller.PoolLedger;
+import dev.lustrecsi.controller.PoolMounts;
+import dev.lustrecsi.controller.ProjectIdAllocator;
+import dev.lustrecsi.controller.VolumeDirectories;
+import dev.lustrecsi.csi.server.CsiServer;
+import dev.lustrecsi.csi.server.Endpoint;
+import dev.lustrecsi.csi.server.IdentityService;
+import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.csi.v1.CapacityRange;
+import dev.lustrecsi.csi.v1.ControllerGrpc;
+import dev.lustrecsi.csi.v1.CreateVolumeRequest;
+import dev.lustrecsi.csi.v1.VolumeCapability;
+import dev.lustrecsi.lustre.LfsCommands;
+import dev.lustrecsi.lustre.MountCommands;
+import dev.lustrecsi.lustre.ProcessCommandRunner;
+import dev.lustrecsi.lustre.mount.LinuxMounter;
+import dev.lustrecsi.lustre.mount.MountBounds;
+import dev.lustrecsi.lustre.mount.MountInfo;
+import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.lustre.testing.LustreStandIns;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The controller as it runs in production - Identity and Controller services in the real CSI server on a Unix
+ * socket, fabric8 client, LinuxMounter, lfs through ProcessCommandRunner - against the outermost stand-ins: the
+ * API server it is given (fabric8's mock in CRUD mode) and the stand-in Lustre client tools of this JVM's private
+ * mount namespace. Clients talk to it over the socket, as the external-provisioner does.
+ */
+final class ControllerOnSocket implements AutoCloseable {
+    static final long GI = 1L << 30;
+    private static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(20), Duration.ofSeconds(5),
+            Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+    final LustreStandIns standIns;
+    final Path mountRoot;
+    private final CsiServer server;
+    private final ManagedChannel channel;
+
+    /** @param readyWait how long CreateVolume waits for a pool that is not Ready yet */
+    ControllerOnSocket(KubernetesClient client, String namespace, Path workDir, Duration readyWait) {
+        this(client, namespace, workDir, readyWait, 25);
+    }
+
+    /** @param shrinkBandPercent the controller's {@code --shrink-band-percent} (its default is 25) */
+    ControllerOnSocket(KubernetesClient client, String namespace, Path workDir, Duration readyWait, int shrinkBandPercent) {
+        this.standIns = standIns();
+        this.mountRoot = workDir.resolve("pools");
+        ProcessCommandRunner runner = new ProcessCommandRunner();
+        ControllerConfig config = new ControllerConfig(namespace, Optional.empty(), Optional.empty(), readyWait,
+                Duration.ofMillis(20), shrinkBandPercent, ProjectIdAllocator.defaults(), mountRoot, Duration.ofSeconds(30));
+        LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
+        ControllerService service = new ControllerService(config, new LustreFileSystems(client), new PoolLedger(client),
+                new PoolMounts(mounter, mountRoot),
+                new VolumeDirectories(runner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
+                new CapacityPlanner(config.shrinkBandPercent()));
+        server = CsiServer.start(Endpoint.parse("unix://" + workDir.resolve("controller.sock")),
+                List.of(new IdentityService(true, List.<ReadinessCheck>of()), service));
+        channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+    }
+
+    /** The JVM's stand-in Lustre tools, with the stand-in lfs the controller needs installed beside them. */
+    static synchronized LustreStandIns standIns() {
+        LustreStandIns s = LustreStandIns.install();
+        Path lfs = s.binDirectory().resolve("lfs");
+        if (!Files.exists(lfs)) {
+            try (InputStream in = ControllerOnSocket.class.getClassLoader().getResourceAsStream("standins/bin/lfs")) {
+                if (in == null) {
+                    throw new IllegalStateException("stand-in lfs missing from the classpath (lustre-tools test-jar)");
+                }
+                String script = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                        .replace("@STATE_DIR@", s.stateDirectory().toString());
+                Files.writeString(lfs, script);
+                Files.setPosixFilePermissions(lfs, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return s;
+    }
+
+    ControllerGrpc.ControllerBlockingStub stub() {
+        return ControllerGrpc.newBlockingStub(channel);
+    }
+
+    static CreateVolumeRequest create(String name, long bytes, Map<String, String> parameters) {
+        return CreateVolumeRequest.newBuilder()
+                .setName(name)
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
+                .addVolumeCapabilities(VolumeCapability.newBuilder()
+                        .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("lustre"))
+                        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                                .setMode(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)))
+                .putAllParameters(parameters)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        server.stop(Duration.ofSeconds(5));
+        unmountBelow(mountRoot, standIns);
+    }
+
+    /** Unmounts everything mounted below {@code root} (a controller's pool mounts), deepest first. */
+    static void unmountBelow(Path root, LustreStandIns standIns) {
+        List<MountInfo> ours = new ArrayList<>(new MountTable().read().stream()
+                .filter(m -> m.mountPoint().startsWith(root.toAbsolutePath())).toList());
+        ours.sort(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount()).reversed());
+        LinuxMounter mounter = new LinuxMounter(new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()),
+                new MountTable(), BOUNDS);
+        for (MountInfo m : ours) {
+            mounter.unmount(m.mountPoint());
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.lustrecsi.bench;
+
+import dev.lustrecsi.csi.v1.ControllerGrpc;
+import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
+import dev.lustrecsi.provisioner.sim.MockCluster;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Shared-pool CreateVolume and DeleteVolume over the controller's Unix socket at several concurrencies: the real
+ * ControllerService (ledger ConfigMap, capacity planner, pool mount, directory, project id and quota through lfs)
+ * against fabric8's mock API server and the stand-in Lustre tools. Each round creates a batch of volumes with
+ * {@code c} concurrent callers, then deletes them the same way.
+ */
+final class CreateDeleteBench {
+    static final String NAME = "create-delete";
+    private static final String NAMESPACE = "bench";
+    private static final String POOL = "benchpool";
+    private static final double P99_TARGET_MS = 50;
+    private static final double RATE_TARGET = 200;
+
+    private final int[] concurrencies;
+    private final int volumesPerRound;
+    private final int rounds;
+
+    CreateDeleteBench(int[] concurrencies, int volumesPerRound, int rounds) {
+        this.concurrencies = concurrencies;
+        this.volumesPerRound = volumesPerRound;
+        this.rounds = rounds;
+    }
+
+    static Map<String, String> parameters() {
+        return Map.of("pool", POOL, "namespace", NAMESPACE, "serverImage", "registry.example.org/lustre/server:2.15.5",
+                "lustreVersion", "2.15.5", "ostSize", "1Ti", "maxOsts", "64");
+    }
+
+    void run(Path workDir, ResultTable table) throws Exception {
+        try (MockCluster cluster = MockCluster.start();
+             ControllerOnSocket controller = new ControllerOnSocket(cluster.client(), NAMESPACE, workDir,
+                     Duration.ofMillis(200))) {
+            ControllerGrpc.ControllerBlockingStub stub = controller.stub();
+            // The first volume creates the pool; it is UNAVAILABLE until the "operator" reports it Ready.
+            try {
+                stub.createVolume(ControllerOnSocket.create("warmup-0", ControllerOnSocket.GI, parameters()));
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+            }
+            PoolStatus.markReady(cluster.client(), NAMESPACE, POOL, "10.9.0.1@tcp");
+            // Warm-up (JIT, connections, the pool mount), not measured.
+            round(stub, "warmup", Math.min(4, concurrencies[concurrencies.length - 1]), Math.max(8, volumesPerRound / 2),
+                    new Samples(), new Samples(), new Samples());
+            for (int c : concurrencies) {
+                Samples create = new Samples();
+                Samples delete = new Samples();
+                Samples rate = new Samples();
+                for (int r = 0; r < rounds; r++) {
+                    round(stub, "c" + c + "-r" + r, c, volumesPerRound, create, delete, rate);
+                }
+                String label = "concurrency " + c;
+                table.add(Figure.of(NAME, "CreateVolume latency, ms (" + label + ")", create,
+                        "p99 <= 50 ms", create.p99() <= P99_TARGET_MS, ""));
+                table.add(Figure.of(NAME, "DeleteVolume latency, ms (" + label + ")", delete, "", null, ""));
+                table.add(Figure.of(NAME, "creates/s (" + label + ", " + volumesPerRound + " per round)", rate,
+                        ">= 200/s (median)", rate.median() >= RATE_TARGET, ""));
+            }
+            calibrate(cluster, controller, table);
+        }
+    }
+
+    /**
+     * What the outermost stand-ins cost per call on this machine, to read the figures above against: one shared
+     * volume create is 5 reads and 3 writes to the API server plus 3 lfs runs, a delete 5 reads, 3 writes, 1 lfs.
+     */
+    private void calibrate(MockCluster cluster, ControllerOnSocket controller, ResultTable table) {
+        io.fabric8.kubernetes.client.KubernetesClient client = cluster.client();
+        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps().inNamespace(NAMESPACE)
+                .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+                        .withName("calibration").endMetadata().addToData("k", "v").build()).create();
+        Samples get = new Samples();
+        Samples put = new Samples();
+        Samples lfs = new Samples();
+        dev.lustrecsi.lustre.ProcessCommandRunner runner = new dev.lustrecsi.lustre.ProcessCommandRunner();
+        List<String> setquota = new dev.lustrecsi.lustre.LfsCommands(controller.standIns.toolPaths())
+                .setProjectBlockLimit(99_999, ControllerOnSocket.GI, controller.mountRoot.resolve(NAMESPACE).resolve(POOL).toString());
+        int n = Math.max(10, volumesPerRound / 4);
+        for (int i = 0; i < n + 5; i++) {
+            long t0 = System.nanoTime();
+            cm = client.configMaps().inNamespace(NAMESPACE).withName("calibration").get();
+            long t1 = System.nanoTime();
+            cm.getData().put("k", Integer.toString(i));
+            cm = client.configMaps().inNamespace(NAMESPACE).resource(cm).update();
+            long t2 = System.nanoTime();
+            runner.runChecked(setquota, Duration.ofSeconds(30));
+            long t3 = System.nanoTime();
+            if (i >= 5) {
+                get.addNanosAsMillis(t1 - t0);
+                put.addNanosAsMillis(t2 - t1);
+                lfs.addNanosAsMillis(t3 - t2);
+            }
+        }
+        table.add(Figure.of(NAME, "calibration: mock API server GET of a small ConfigMap, ms", get, "", null,
+                "fabric8's mock API server runs in the benchmark JVM, sharing its cores"));
+        table.add(Figure.of(NAME, "calibration: mock API server PUT of a small ConfigMap, ms", put, "", null, ""));
+        table.add(Figure.of(NAME, "calibration: one stand-in lfs run (bash script), ms", lfs, "", null,
+                "lfs setquota through ProcessCommandRunner, as the controller runs it"));
+    }
+
+    private void round(ControllerGrpc.ControllerBlockingStub stub, String prefix, int concurrency, int volumes,
+                       Samples create, Samples delete, Samples rate) throws Exception {
+        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService callers = Executors.newFixedThreadPool(concurrency);
+        try {
+            long start = System.nanoTime();
+            runAll(callers, concurrency, volumes, i -> {
+                long t0 = System.nanoTime();
+                String id = stub.createVolume(ControllerOnSocket.create(prefix + "-" + i, ControllerOnSocket.GI,
+                        parameters())).getVolume().getVolumeId();
+                create.addNanosAsMillis(System.nanoTime() - t0);
+                ids.add(id);
+            });
+            rate.add(volumes / ((System.nanoTime() - start) / 1e9));
+            List<String> created = List.copyOf(ids);
+            runAll(callers, concurrency, created.size(), i -> {
+                long t0 = System.nanoTime();
+                stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(created.get(i)).build());
+                delete.addNanosAsMillis(System.nanoTime() - t0);
+            });
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    interface Op {
+        void run(int index) throws Exception;
+    }
+
+    /** Runs op(0..n-1) with {@code concurrency} callers, each taking the next index; rethrows the first failure. */
+    static void runAll(ExecutorService callers, int concurrency, int n, Op op) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < concurrency; w++) {
+            workers.add(callers.submit(() -> {
+                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                    op.run(i);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : workers) {
+            f.get();
+        }
+    }
+}

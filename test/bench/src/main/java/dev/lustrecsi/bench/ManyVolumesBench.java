@@ -1,0 +1,175 @@
+package dev.lustrecsi.bench;
+
+import dev.lustrecsi.controller.PoolLedger;
+import dev.lustrecsi.controller.VolumeRecord;
+import dev.lustrecsi.csi.v1.ControllerGrpc;
+import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
+import dev.lustrecsi.csi.v1.ListVolumesRequest;
+import dev.lustrecsi.csi.v1.ListVolumesResponse;
+import dev.lustrecsi.lustre.testing.LustreStandIns;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.provisioner.sim.MockCluster;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One shared pool holding many volumes (10,000 by default), served by the real csi-controller runnable jar as a
+ * child process on the mock API server: the controller's Java heap after a full GC once it has listed them all,
+ * the time from process start to Probe ready (a restart), and ListVolumes pages of 500 over the socket.
+ *
+ * <p>The first volume is made by CreateVolume (pool, mount, directory, quota); the others are written into the
+ * pool's ledger in one update through the product's PoolLedger, as Ready records shaped exactly like that first
+ * one (distinct names and project ids) - creating 10,000 through the stand-in lfs would take hours of shell
+ * forks and measure the stand-in. Their directories are therefore not on the stand-in server; nothing measured
+ * here reads them.
+ */
+final class ManyVolumesBench {
+    static final String NAME = "many-volumes";
+    private static final String NAMESPACE = "bench";
+    private static final String POOL = "bigpool";
+    private static final List<String> CONTROLLER_IMAGE_FLAGS = List.of("-XX:MaxRAMPercentage=75");
+
+    private final Path jar;
+    private final int volumes;
+    private final int restarts;
+
+    ManyVolumesBench(Path jar, int volumes, int restarts) {
+        this.jar = jar;
+        this.volumes = volumes;
+        this.restarts = restarts;
+    }
+
+    static Map<String, String> parameters() {
+        return Map.of("pool", POOL, "namespace", NAMESPACE, "serverImage", "registry.example.org/lustre/server:2.15.5",
+                "lustreVersion", "2.15.5", "ostSize", "1Ti", "maxOsts", "256");
+    }
+
+    void run(Path workDir, ResultTable table) throws Exception {
+        LustreStandIns standIns = ControllerOnSocket.standIns();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        String label = String.format("%,d volumes", volumes);
+        try {
+            measure(workDir, table, standIns, java, label);
+        } finally {
+            // The child controllers mounted the pool in this namespace; they are gone, the mount is not.
+            ControllerOnSocket.unmountBelow(workDir.resolve("pools"), standIns);
+        }
+    }
+
+    private void measure(Path workDir, ResultTable table, LustreStandIns standIns, Path java, String label)
+            throws Exception {
+        try (MockCluster cluster = MockCluster.start()) {
+            KubernetesClient client = cluster.client();
+            Path kubeconfig = NodeFootprintBench.writeKubeconfig(workDir.resolve("kubeconfig"),
+                    client.getMasterUrl().toString());
+            Map<String, String> env = new java.util.HashMap<>();
+            env.put("KUBECONFIG", kubeconfig.toString());
+            env.put("KUBERNETES_SERVICE_HOST", null);
+            Path socket = workDir.resolve("controller.sock");
+            List<String> args = List.of("--endpoint", "unix://" + socket, "--namespace", NAMESPACE,
+                    "--pool-mount-root", workDir.resolve("pools").toString(), "--lfs",
+                    standIns.binDirectory().resolve("lfs").toString(), "--ready-wait", "PT1S", "--v", "1");
+
+            // Seed: the pool and its first volume through CreateVolume, the rest into the ledger.
+            try (ChildPlugin controller = ChildPlugin.start(java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env,
+                    workDir.resolve("controller-seed.log"))) {
+                controller.awaitProbeReady(60_000);
+                ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
+                try {
+                    stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, parameters()));
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                        throw e;
+                    }
+                }
+                PoolStatus.markReady(client, NAMESPACE, POOL, "10.9.0.2@tcp");
+                stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, parameters()));
+                seedLedger(client);
+
+                // A create and delete on the full pool, for the cost per call at this size.
+                Samples createAtSize = new Samples();
+                Samples deleteAtSize = new Samples();
+                for (int i = 0; i < Math.min(3, restarts * 2); i++) {
+                    long t0 = System.nanoTime();
+                    String id = stub.createVolume(ControllerOnSocket.create("extra-" + i, ControllerOnSocket.GI,
+                            parameters())).getVolume().getVolumeId();
+                    long t1 = System.nanoTime();
+                    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+                    createAtSize.addNanosAsMillis(t1 - t0);
+                    deleteAtSize.addNanosAsMillis(System.nanoTime() - t1);
+                }
+                table.add(Figure.of(NAME, "CreateVolume on a pool of " + label + ", ms", createAtSize, "", null,
+                        "sequential; the ledger ConfigMap is read, decoded, re-encoded and written whole per change"));
+                table.add(Figure.of(NAME, "DeleteVolume on a pool of " + label + ", ms", deleteAtSize, "", null, ""));
+            }
+            ConfigMap ledger = client.configMaps().inNamespace(NAMESPACE).withName(PoolLedger.configMapName(POOL)).get();
+            double ledgerKiB = Serialization.asJson(ledger).getBytes(StandardCharsets.UTF_8).length / 1024.0;
+            table.add(Figure.single(NAME, "ledger ConfigMap size, KiB (" + label + ")", ledgerKiB,
+                    "<= 1024 KiB (API object limit)", ledgerKiB <= 1024,
+                    "a real API server (etcd) refuses a ConfigMap over 1 MiB; the mock server does not"));
+
+            Samples ready = new Samples();
+            Samples page = new Samples();
+            Samples heap = new Samples();
+            for (int r = 0; r < restarts; r++) {
+                try (ChildPlugin controller = ChildPlugin.start(java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env,
+                        workDir.resolve("controller-" + r + ".log"))) {
+                    ready.add(controller.awaitProbeReady(60_000));
+                    ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
+                    int seen = 0;
+                    for (int pass = 0; pass < 2; pass++) {
+                        String token = "";
+                        seen = 0;
+                        do {
+                            long t0 = System.nanoTime();
+                            ListVolumesResponse resp = stub.listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(500)
+                                    .setStartingToken(token).build());
+                            long elapsed = System.nanoTime() - t0;
+                            // The first pass warms the JIT after the restart; the second is measured.
+                            if (pass == 1) {
+                                page.addNanosAsMillis(elapsed);
+                            }
+                            seen += resp.getEntriesCount();
+                            token = resp.getNextToken();
+                        } while (!token.isEmpty());
+                    }
+                    if (seen != volumes) {
+                        throw new IllegalStateException("ListVolumes returned " + seen + " volumes, expected " + volumes);
+                    }
+                    heap.add(controller.heapAfterFullGcMiB(java));
+                }
+            }
+            table.add(Figure.of(NAME, "controller heap after full GC, MiB (" + label + ")", heap, "<= 256 MiB (max)",
+                    heap.max() <= 256, "after paging through every volume; jcmd GC.run, then GC.heap_info; "
+                            + "flags as the controller image: " + String.join(" ", CONTROLLER_IMAGE_FLAGS)));
+            table.add(Figure.of(NAME, "controller restart to Probe ready, ms (" + label + ")", ready,
+                    "<= 5000 ms (max)", ready.max() <= 5000, "process spawn to Probe ready=true"));
+            table.add(Figure.of(NAME, "ListVolumes page of 500, ms (" + label + ")", page, "<= 50 ms (p99)",
+                    page.p99() <= 50, "every page of a full listing, after one warm-up listing"));
+        }
+    }
+
+    /** Volumes 1..n-1 as Ready ledger records shaped like volume 0 (the one CreateVolume made). */
+    private void seedLedger(KubernetesClient client) {
+        LustreFileSystem pool = client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(POOL).get();
+        new PoolLedger(client).update(pool, records -> {
+            VolumeRecord first = records.get("vol-00000");
+            String now = Instant.now().toString();
+            for (int i = 1; i < volumes; i++) {
+                records.put(String.format("vol-%05d", i), new VolumeRecord(first.projectId() + i, first.capacityBytes(),
+                        first.parameters(), VolumeRecord.READY, first.onDelete(), first.stripeCount(), first.stripeSize(),
+                        first.directoryMode(), first.mountOptions(), "default/claim-" + i, now));
+            }
+            return null;
+        });
+    }
+}

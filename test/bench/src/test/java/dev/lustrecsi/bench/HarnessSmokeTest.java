@@ -1,0 +1,36 @@
+package dev.lustrecsi.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.lustre.testing.MountNamespace;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark harness works end to end at tiny sizes (bin/bench runs it for real): the controller on its
+ * socket creates and deletes shared-pool volumes through the stand-ins and every concurrency yields figures.
+ * Only that figures exist is checked, never how fast they are.
+ */
+class HarnessSmokeTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void createDeleteBenchmarkProducesFiguresForEachConcurrency() throws Exception {
+        MountNamespace.assumePrivate();
+        ResultTable table = new ResultTable();
+        new CreateDeleteBench(new int[] {1, 2}, 3, 1).run(tmp, table);
+
+        List<Figure> figures = table.figures();
+        assertThat(figures).extracting(Figure::quantity).containsSubsequence(
+                "CreateVolume latency, ms (concurrency 1)", "DeleteVolume latency, ms (concurrency 1)",
+                "creates/s (concurrency 1, 3 per round)",
+                "CreateVolume latency, ms (concurrency 2)", "DeleteVolume latency, ms (concurrency 2)",
+                "creates/s (concurrency 2, 3 per round)", "calibration: one stand-in lfs run (bash script), ms");
+        assertThat(figures.get(0).runs()).isEqualTo(3);
+        assertThat(figures).allSatisfy(f -> assertThat(f.median()).isPositive());
+        assertThat(table.render("smoke")).contains("| create-delete | CreateVolume latency, ms (concurrency 1) | 3 |");
+    }
+}

@@ -1,0 +1,410 @@
+package dev.lustrecsi.e2e;
+
+import dev.lustrecsi.csi.DriverNames;
+import dev.lustrecsi.csi.v1.ControllerGrpc;
+import dev.lustrecsi.csi.v1.NodeGrpc;
+import dev.lustrecsi.lustre.testing.LustreStandIns;
+import dev.lustrecsi.lustre.testing.SysfsFixture;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.provisioner.LustreOperator;
+import dev.lustrecsi.provisioner.reconcile.EventRecorder;
+import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
+import dev.lustrecsi.provisioner.sim.KubeVirtSimulator;
+import dev.lustrecsi.provisioner.sim.MockCluster;
+import dev.lustrecsi.provisioner.sim.SimulatedLustre;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole product on this machine, in one process tree: fabric8's mock API server in CRUD mode (behind a
+ * fault-injecting proxy for the controller), the KubeVirt simulator, the real operator (LustreOperator and its
+ * reconciler; the Lustre servers inside the VMs are {@link SimulatedLustre}), the real CSI controller and CSI
+ * node plugin started from their Main classes in child JVMs on Unix sockets, and stand-in Lustre client tools
+ * in this process's private mount namespace (which the children share). Only the outermost edges are
+ * simulated: every CSI call crosses a real Unix socket, every mount is a real mount(2), and the plugins run
+ * their production wiring.
+ *
+ * <p>Must run as root in a private mount namespace ({@code unshare -m}): the stand-ins overlay /sbin there.
+ */
+public final class LocalCluster implements AutoCloseable {
+    public static final String NAMESPACE = "lustre-csi";
+    public static final String POOL = "scratch";
+    /** The pool's Lustre fsname (the StorageClass names it). */
+    public static final String FS_NAME = "scratch";
+    public static final String STORAGE_CLASS = "lustre-scratch";
+    public static final String NODE = "node-1";
+    public static final String SERVER_IMAGE = "registry.example.org/lustre/server:2.15.5";
+    /** The node's LNet interface and address (the stand-in lnetctl reports a NID on it). */
+    private static final String NODE_INTERFACE = "eth7";
+
+    /**
+     * Timings of the simulated world and the plugins' flags.
+     *
+     * @param operatorResync  how often the operator re-examines every filesystem
+     * @param kubevirtTick    how often the KubeVirt simulator moves every VM one step
+     * @param readyWait       the controller's --ready-wait
+     * @param orphanGrace     the controller's --orphan-grace
+     * @param reconcileEvery  the controller's --reconcile-interval
+     * @param apiRequestTimeout the controller's API client request timeout
+     */
+    public record Settings(Duration operatorResync, Duration kubevirtTick, Duration readyWait, Duration orphanGrace,
+                           Duration reconcileEvery, Duration apiRequestTimeout) {
+        public static Settings defaults() {
+            return new Settings(Duration.ofMillis(250), Duration.ofMillis(40), Duration.ofSeconds(20),
+                    Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(4));
+        }
+    }
+
+    /** The mock web server logs every request through java.util.logging; held so the level setting sticks. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG = quiet("io.fabric8.mockwebserver");
+
+    private final Path home;
+    private final Settings settings;
+    private final MockCluster api;
+    private final ApiFaultProxy proxy;
+    private final ApiFaultProxy userFront;
+    private final KubeVirtSimulator kubevirt;
+    private final SimulatedLustre lustre;
+    private final LustreStandIns standIns;
+    private final PluginProcess controller;
+    private final PluginProcess node;
+    private final Path userKubeconfig;
+    private KubernetesClient operatorClient;
+    private LustreOperator operator;
+    private boolean closed;
+
+    private LocalCluster(Path home, Settings settings) {
+        this.home = home;
+        this.settings = settings;
+        try {
+            Files.createDirectories(home.resolve("logs"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        standIns = LustreStandIns.install();
+        installLfs(standIns);
+        api = MockCluster.start();
+        String apiUrl = api.client().getMasterUrl().toString();
+        proxy = new ApiFaultProxy(apiUrl);
+        userFront = new ApiFaultProxy(apiUrl, Discovery.documents());
+        userKubeconfig = Kubeconfig.write(home.resolve("kubeconfig"), userFront.url(), NAMESPACE);
+        Path controllerKubeconfig = Kubeconfig.write(home.resolve("controller.kubeconfig"), proxy.url(), NAMESPACE);
+        ensureNamespace(NAMESPACE);
+
+        kubevirt = new KubeVirtSimulator(api.client(), NAMESPACE).start(settings.kubevirtTick().toMillis());
+        lustre = new SimulatedLustre(api.client(), NAMESPACE, FS_NAME);
+        startOperator();
+
+        Map<String, String> controllerEnv = new HashMap<>();
+        controllerEnv.put("KUBECONFIG", controllerKubeconfig.toString());
+        controllerEnv.put("KUBERNETES_REQUEST_TIMEOUT", Long.toString(settings.apiRequestTimeout().toMillis()));
+        // fabric8 retries 5xx and I/O errors itself; a short retry budget keeps "API down" answers prompt.
+        controllerEnv.put("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT", "3");
+        controller = new PluginProcess("csi-controller", "dev.lustrecsi.controller.ControllerMain", List.of(
+                "--endpoint", "unix://" + home.resolve("controller/csi.sock"),
+                "--pool-mount-root", home.resolve("pools").toString(),
+                "--namespace", NAMESPACE,
+                "--ready-wait", settings.readyWait().toString(),
+                "--reconcile-interval", settings.reconcileEvery().toString(),
+                "--orphan-grace", settings.orphanGrace().toString(),
+                "--lfs", standIns.binDirectory().resolve("lfs").toString()),
+                controllerEnv, home.resolve("controller/csi.sock"), home.resolve("logs/csi-controller.log"));
+
+        new SysfsFixture(home.resolve("sys")).netInterface(NODE_INTERFACE);
+        standIns.interfaceAddress(NODE_INTERFACE, "10.7.0.50");
+        try {
+            Files.createDirectories(home.resolve("kubelet/pods"));
+            Files.createDirectories(home.resolve("kubelet/plugins"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        node = new PluginProcess("csi-node", "dev.lustrecsi.node.NodeMain", List.of(
+                "--endpoint", "unix://" + home.resolve("node/csi.sock"),
+                "--node-id", NODE,
+                "--kubelet-dir", kubeletDir().toString(),
+                "--sysfs-root", home.resolve("sys").toString(),
+                "--lnet-interface", NODE_INTERFACE,
+                "--lustre-tools-dir", standIns.binDirectory().toString()),
+                Map.of("KUBECONFIG", userKubeconfig.toString()), home.resolve("node/csi.sock"),
+                home.resolve("logs/csi-node.log"));
+    }
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.WARNING);
+        return logger;
+    }
+
+    /** Starts everything: API server, KubeVirt, operator, both plugins (serving when this returns). */
+    public static LocalCluster start(Path home, Settings settings) {
+        LocalCluster c = new LocalCluster(home, settings);
+        // Child JVMs outlive their parent unless stopped: a JVM that exits without close() still stops them.
+        Runtime.getRuntime().addShutdownHook(new Thread(c::close, "local-cluster-shutdown"));
+        try {
+            c.controller.start();
+            c.node.start();
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    public static LocalCluster start(Path home) {
+        return start(home, Settings.defaults());
+    }
+
+    // ------------------------------------------------------------------ the pieces
+
+    /** A client straight to the API server (what kubectl and the sidecars use). */
+    public KubernetesClient client() {
+        return api.client();
+    }
+
+    public ApiFaultProxy apiFaults() {
+        return proxy;
+    }
+
+    public KubeVirtSimulator kubevirt() {
+        return kubevirt;
+    }
+
+    public SimulatedLustre lustre() {
+        return lustre;
+    }
+
+    public LustreStandIns standIns() {
+        return standIns;
+    }
+
+    public PluginProcess controller() {
+        return controller;
+    }
+
+    public PluginProcess node() {
+        return node;
+    }
+
+    public ControllerGrpc.ControllerBlockingStub controllerStub() {
+        return ControllerGrpc.newBlockingStub(controller.channel()).withDeadlineAfter(120, TimeUnit.SECONDS);
+    }
+
+    public NodeGrpc.NodeBlockingStub nodeStub() {
+        return NodeGrpc.newBlockingStub(node.channel()).withDeadlineAfter(120, TimeUnit.SECONDS);
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public Path kubeletDir() {
+        return home.resolve("kubelet");
+    }
+
+    public Path poolMountRoot() {
+        return home.resolve("pools");
+    }
+
+    /** A kubeconfig for kubectl, pointing at the mock API server (through a front that answers discovery). */
+    public Path kubeconfig() {
+        return userKubeconfig;
+    }
+
+    public String apiUrl() {
+        return api.client().getMasterUrl().toString();
+    }
+
+    // ------------------------------------------------------------------ the operator
+
+    /** A fresh operator process: new client, new informers, nothing carried over but the API server's state. */
+    public synchronized void startOperator() {
+        if (operator != null) {
+            return;
+        }
+        operatorClient = api.newClient();
+        LustreFileSystemReconciler reconciler = new LustreFileSystemReconciler(operatorClient, lustre,
+                new EventRecorder(operatorClient), null);
+        operator = new LustreOperator(operatorClient, reconciler, NAMESPACE, settings.operatorResync());
+        operator.start();
+    }
+
+    /** The operator dies: its connection goes first, so a pass in flight cannot write anything more. */
+    public synchronized void killOperator() {
+        if (operator == null) {
+            return;
+        }
+        operatorClient.close();
+        operator.close();
+        operator = null;
+        operatorClient = null;
+    }
+
+    /** A graceful stop: the pass in flight finishes, then the connection closes. */
+    public synchronized void stopOperator() {
+        if (operator == null) {
+            return;
+        }
+        operator.close();
+        operatorClient.close();
+        operator = null;
+        operatorClient = null;
+    }
+
+    public synchronized boolean operatorRunning() {
+        return operator != null;
+    }
+
+    // ------------------------------------------------------------------ what an admin applies
+
+    /** The StorageClass of the shared pool, as examples/ has it (with the pool's sizing and server network). */
+    public StorageClass applyStorageClass(Map<String, String> extraParameters) {
+        Map<String, String> parameters = new HashMap<>(Map.of(
+                "pool", POOL,
+                "fsName", FS_NAME,
+                "namespace", NAMESPACE,
+                "serverImage", SERVER_IMAGE,
+                "lustreVersion", "2.15.5",
+                "ostSize", "100Gi",
+                "maxOsts", "16",
+                "headroomPercent", "20",
+                // Servers on a secondary network with static addresses: MGS NIDs survive VM restarts and upgrades.
+                "networkAttachment", NAMESPACE + "/lustre-net",
+                "networkAddresses", serverAddresses(17)));
+        parameters.putAll(extraParameters);
+        StorageClass sc = new StorageClassBuilder()
+                .withNewMetadata().withName(STORAGE_CLASS).endMetadata()
+                .withProvisioner(DriverNames.DRIVER_NAME)
+                .withParameters(parameters)
+                .withReclaimPolicy("Delete")
+                .withVolumeBindingMode("Immediate")
+                .withAllowVolumeExpansion(true)
+                .build();
+        return client().storage().v1().storageClasses().resource(sc).createOr(NonDeletingOperation::update);
+    }
+
+    /** Static server addresses on the node's LNet subnet, one per possible server (MGS/MDS + 16 OSS). */
+    private static String serverAddresses(int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add("10.7.0." + (10 + i) + "/24");
+        }
+        return String.join(",", out);
+    }
+
+    public void ensureNamespace(String name) {
+        try {
+            client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                    .create();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    public LustreFileSystem pool() {
+        return client().resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(POOL).get();
+    }
+
+    /** The pool's OSS VMs now, by name. */
+    public List<String> ossVms() {
+        return client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(NAMESPACE).list().getItems().stream()
+                .map(vm -> vm.getMetadata().getName()).filter(n -> n.startsWith(POOL + "-oss")).sorted().toList();
+    }
+
+    /** The stand-in server's view of the pool (every client mount of it shows this). */
+    public Path poolOnServer() {
+        LustreFileSystem fs = pool();
+        return standIns.serverRoot(fs.getStatus().getMgsNids().get(0).split("[,:]")[0], fs.getSpec().getFsName());
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (AutoCloseable c : new AutoCloseable[] {node, controller}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                System.err.println("stopping a plugin: " + e);
+            }
+        }
+        stopOperator();
+        kubevirt.close();
+        proxy.close();
+        userFront.close();
+        api.close();
+        unmountBelow(home);
+        // The stand-in servers are per JVM and keyed by MGS NID, which the next cluster's simulator hands out
+        // again: stop them (their data goes with their tmpfs) so the next cluster starts with empty servers.
+        unmountBelow(standIns.stateDirectory().resolve("servers"));
+    }
+
+    /** Detaches what the plugins left mounted below {@code dir}, deepest first (lazily: nothing may block). */
+    public static void unmountBelow(Path dir) {
+        List<Path> mounted = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                Path mp = Path.of(line.split(" ")[4].replace("\\040", " "));
+                if (mp.startsWith(dir) && !mp.equals(dir)) {
+                    mounted.add(mp);
+                }
+            }
+        } catch (IOException e) {
+            return;
+        }
+        mounted.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path mp : mounted) {
+            try {
+                new ProcessBuilder("umount", "-l", mp.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                System.err.println("umount " + mp + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** lfs is the controller's tool; its stand-in comes with lustre-tools' test resources, like the others. */
+    private static synchronized void installLfs(LustreStandIns standIns) {
+        Path lfs = standIns.binDirectory().resolve("lfs");
+        if (Files.exists(lfs)) {
+            return;
+        }
+        try (InputStream in = LocalCluster.class.getClassLoader().getResourceAsStream("standins/bin/lfs")) {
+            if (in == null) {
+                throw new IllegalStateException("stand-in lfs missing from the classpath (lustre-tools test-jar)");
+            }
+            String script = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace("@STATE_DIR@", standIns.stateDirectory().toString());
+            Files.writeString(lfs, script);
+            Files.setPosixFilePermissions(lfs, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.lustrecsi.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.Phase;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The README's "run" command: starts the whole product on this machine ({@link LocalCluster}) and plays what a
+ * user does, printing what {@code kubectl get pv,pvc,lustrefs,vm} would show after each step and how long the
+ * step took. {@code --keep} leaves it running with a kubeconfig for kubectl (claims applied meanwhile are
+ * provisioned); {@code --step} waits for Enter before each step.
+ */
+public final class LocalDemo {
+    private static final String APP_NAMESPACE = "research";
+    private static final Duration STEP_BOUND = Duration.ofMinutes(3);
+
+    private final LocalCluster cluster;
+    private final ExternalProvisioner provisioner;
+    private final Kubelet kubelet;
+    private final ClusterView view;
+    private final boolean stepByStep;
+    private final BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    private int step;
+
+    LocalDemo(LocalCluster cluster, boolean stepByStep) {
+        this.cluster = cluster;
+        this.provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+        this.kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
+        this.view = new ClusterView(cluster.client(), LocalCluster.NAMESPACE);
+        this.stepByStep = stepByStep;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean keep = List.of(args).contains("--keep");
+        boolean stepByStep = List.of(args).contains("--step");
+        if (List.of(args).contains("--help")) {
+            System.out.println("usage: bin/demo [--keep] [--step]\n  --keep  leave the cluster running afterwards,"
+                    + " with a kubeconfig for kubectl\n  --step  wait for Enter before each step");
+            return;
+        }
+        Path home = Files.createTempDirectory("lustre-csi-demo-");
+        long t0 = System.nanoTime();
+        System.out.println("Starting the product in " + home + " (logs in " + home.resolve("logs") + ")");
+        LocalCluster cluster = LocalCluster.start(home);
+        System.out.printf("  mock API server, KubeVirt simulator, operator, CSI controller (pid %d) and CSI node plugin"
+                + " (pid %d) up in %d ms%n%n", cluster.controller().pid(), cluster.node().pid(), millisSince(t0));
+        boolean ok = false;
+        try {
+            new LocalDemo(cluster, stepByStep).play();
+            ok = true;
+            if (keep) {
+                keepRunning(cluster);
+            }
+        } finally {
+            cluster.close();
+            if (ok) {
+                deleteTree(home);
+            }
+            System.out.println(ok ? "Stopped; everything unmounted and removed." : "Stopped after a failure; logs in " + home.resolve("logs"));
+        }
+    }
+
+    void play() throws IOException {
+        step("apply a StorageClass and two PVCs; the provisioner calls CreateVolume over the CSI socket", () -> {
+            cluster.applyStorageClass(Map.of());
+            createClaims("data-a", "data-b");
+            awaitBound("data-a", "data-b");
+        });
+
+        PersistentVolume pv = provisioner.volumeOf(APP_NAMESPACE, "data-a").orElseThrow();
+        step("stage data-a on the node and publish it into two pods; write in one, read in the other", () -> {
+            Path writer = kubelet.startPod(pv, "pod-writer");
+            Path reader = kubelet.startPod(pv, "pod-reader");
+            Path written = writer.resolve("results.txt");
+            Files.writeString(written, "written by pod-writer at " + java.time.Instant.now() + "\n");
+            String read = Files.readString(reader.resolve("results.txt"));
+            System.out.println("  pod-writer wrote " + written);
+            System.out.println("  pod-reader read  " + reader.resolve("results.txt") + ": " + read.strip());
+            System.out.println("  mounts: " + mountsBelow(cluster.kubeletDir()));
+        });
+
+        step("a burst of 6 more PVCs: the controller raises the pool's OST count, the operator scales out", () -> {
+            List<String> burst = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                burst.add("burst-" + i);
+            }
+            createClaims(burst.toArray(String[]::new));
+            awaitBound(burst.toArray(String[]::new));
+            int wanted = cluster.pool().getSpec().getOstCount();
+            System.out.println("  pool spec: " + wanted + " OSTs; waiting for the operator to bring them up");
+            awaitPool(fs -> settled(fs, wanted));
+        });
+
+        step("kill an OSS VM: KubeVirt restarts it, the operator reports Degraded and then Ready again", () -> {
+            List<String> oss = cluster.ossVms();
+            String victim = oss.get(oss.size() - 1);
+            int bootsBefore = cluster.kubevirt().boots(victim);
+            cluster.kubevirt().failVmi(victim);
+            System.out.println("  " + victim + " crashed");
+            await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(50))
+                    .until(() -> cluster.kubevirt().boots(victim) > bootsBefore);
+            int osts = cluster.pool().getSpec().getOstCount();
+            awaitPool(fs -> settled(fs, osts));
+            System.out.println("  " + victim + " booted again; data-a still reads: "
+                    + Files.readString(kubelet.targetPath(pv, "pod-reader").resolve("results.txt")).strip());
+        });
+
+        step("stop the pods and delete every PVC: DeleteVolume per PV, the pool drains OSTs and scales in", () -> {
+            kubelet.stopPod(pv, "pod-writer");
+            kubelet.stopPod(pv, "pod-reader");
+            kubelet.unstage(pv);
+            cluster.client().persistentVolumeClaims().inNamespace(APP_NAMESPACE).delete();
+            List<Phase> phases = new ArrayList<>();
+            await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(100)).until(() -> {
+                provisioner.sync();
+                Phase p = cluster.pool().getStatus().getPhase();
+                if (phases.isEmpty() || phases.get(phases.size() - 1) != p) {
+                    phases.add(p);
+                }
+                return cluster.client().persistentVolumes().list().getItems().isEmpty();
+            });
+            System.out.println("  every PV deleted; pool phases meanwhile: " + phases);
+            int osts = cluster.pool().getSpec().getOstCount();
+            System.out.println("  pool spec: " + osts + " OSTs; waiting for the operator to drain and remove the rest");
+            awaitPool(fs -> settled(fs, osts));
+            System.out.println("  mounts left under the kubelet dir: " + mountsBelow(cluster.kubeletDir()).size());
+        });
+        System.out.println("All steps done.");
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private void step(String title, Step body) throws IOException {
+        step++;
+        if (stepByStep) {
+            System.out.print("[Enter] for step " + step + ": " + title + " ");
+            System.out.flush();
+            stdin.readLine();
+        }
+        System.out.println("== step " + step + ": " + title);
+        long t0 = System.nanoTime();
+        body.run();
+        System.out.printf("-- step %d took %d ms%n", step, millisSince(t0));
+        System.out.print(view.render(provisioner.lastErrors()));
+    }
+
+    private void createClaims(String... names) {
+        cluster.ensureNamespace(APP_NAMESPACE);
+        for (String name : names) {
+            PersistentVolumeClaim pvc = ExternalProvisioner.claim(APP_NAMESPACE, name, "100Gi", LocalCluster.STORAGE_CLASS);
+            cluster.client().persistentVolumeClaims().inNamespace(APP_NAMESPACE).resource(pvc).create();
+        }
+    }
+
+    private void awaitBound(String... names) {
+        long t0 = System.nanoTime();
+        await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(100)).until(() -> {
+            provisioner.sync();
+            if (provisioner.errorCodes().contains(io.grpc.Status.Code.INVALID_ARGUMENT)) {
+                // A final answer: retrying cannot help, so say why instead of waiting.
+                throw new IllegalStateException("CreateVolume refused: " + provisioner.lastErrors());
+            }
+            for (String n : names) {
+                if (provisioner.volumeOf(APP_NAMESPACE, n).isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        System.out.printf("  %d PVC(s) bound in %d ms%n", names.length, millisSince(t0));
+    }
+
+    private void awaitPool(Predicate<LustreFileSystem> condition) {
+        long t0 = System.nanoTime();
+        List<Phase> seen = new ArrayList<>();
+        await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(50)).until(() -> {
+            LustreFileSystem fs = cluster.pool();
+            Phase p = fs.getStatus() == null ? null : fs.getStatus().getPhase();
+            if (p != null && (seen.isEmpty() || seen.get(seen.size() - 1) != p)) {
+                seen.add(p);
+            }
+            return condition.test(fs);
+        });
+        System.out.printf("  pool phases: %s; settled in %d ms%n", seen, millisSince(t0));
+    }
+
+    static boolean settled(LustreFileSystem fs, int osts) {
+        return fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
+                && Integer.valueOf(osts).equals(fs.getStatus().getActiveOsts())
+                && Integer.valueOf(osts).equals(fs.getStatus().getReadyOsts());
+    }
+
+    private static List<String> mountsBelow(Path dir) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (Path.of(f[4]).startsWith(dir)) {
+                out.add(dir.relativize(Path.of(f[4])).toString());
+            }
+        }
+        return out;
+    }
+
+    private static void keepRunning(LocalCluster cluster) throws InterruptedException {
+        ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+        ScheduledExecutorService sidecar = Executors.newSingleThreadScheduledExecutor();
+        sidecar.scheduleWithFixedDelay(() -> {
+            try {
+                provisioner.sync();
+            } catch (RuntimeException e) {
+                System.err.println("provisioner: " + e.getMessage());
+            }
+        }, 0, 500, TimeUnit.MILLISECONDS);
+        System.out.printf("""
+
+                Still running (--keep). In another shell:
+                  export KUBECONFIG=%s
+                  kubectl get pv,pvc -A
+                  kubectl get lustrefilesystems,virtualmachines -n %s -o yaml
+                  kubectl create namespace lab
+                  kubectl create --validate=false -n lab -f - <<'PVC'   # bound within a second
+                  {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"notebook"},
+                   "spec":{"accessModes":["ReadWriteMany"],"storageClassName":"%s","resources":{"requests":{"storage":"50Gi"}}}}
+                  PVC
+                  kubectl get pvc -n lab -o custom-columns=NAME:.metadata.name,STATUS:.status.phase,VOLUME:.spec.volumeName
+                (The local API server is fabric8's mock: kubectl shows NAME and AGE columns; -o yaml or
+                custom-columns show the rest. There is no OpenAPI document, hence --validate=false.)
+                The CSI sockets: unix://%s (controller), unix://%s (node). Logs: %s
+                Press Ctrl-C to stop and clean up.
+                """, cluster.kubeconfig(), LocalCluster.NAMESPACE, LocalCluster.STORAGE_CLASS, cluster.home().resolve("controller/csi.sock"),
+                cluster.home().resolve("node/csi.sock"), cluster.home().resolve("logs"));
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            sidecar.shutdownNow();
+            cluster.close();
+            try {
+                deleteTree(cluster.home());
+            } catch (IOException e) {
+                System.err.println("could not remove " + cluster.home() + ": " + e.getMessage());
+            }
+            System.out.println("Stopped; everything unmounted and removed.");
+            stop.countDown();
+        }));
+        stop.await();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}

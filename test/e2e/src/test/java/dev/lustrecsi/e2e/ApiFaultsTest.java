@@ -1,0 +1,136 @@
+package dev.lustrecsi.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lustrecsi.controller.VolumeRecord;
+import dev.lustrecsi.csi.v1.CapacityRange;
+import dev.lustrecsi.csi.v1.CreateVolumeRequest;
+import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
+import dev.lustrecsi.csi.v1.GetCapacityRequest;
+import dev.lustrecsi.csi.v1.ListVolumesRequest;
+import dev.lustrecsi.model.LustreFileSystem;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The API server misbehaves for a while in front of the controller (conflicts, server errors, lost answers, slow
+ * answers, no answers): calls retry and succeed, or fail with the code that makes the external-provisioner retry
+ * (UNAVAILABLE) - and nothing is done twice.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiFaultsTest {
+    private static final String LEDGER = "/configmaps/" + LocalCluster.POOL + "-csi-volumes$";
+    private static final String POOL = "/lustrefilesystems/" + LocalCluster.POOL + "$";
+    private LocalCluster cluster;
+    private Story s;
+
+    @BeforeAll
+    void start() {
+        cluster = Story.startCluster("api");
+        s = new Story(cluster, "api");
+        s.claimAndBind("100Gi", "warm-up");
+        s.awaitPoolSettled();
+    }
+
+    @AfterAll
+    void stop() {
+        Story.stopCluster(cluster);
+    }
+
+    @AfterEach
+    void healthyAgain() {
+        cluster.apiFaults().clear();
+    }
+
+    private void assertOneReadyVolumeFor(String claim, PersistentVolume pv) {
+        Map<String, VolumeRecord> ledger = s.ledger();
+        assertThat(ledger).containsKey(pv.getMetadata().getName());
+        assertThat(ledger.get(pv.getMetadata().getName()).state()).isEqualTo(VolumeRecord.READY);
+        assertThat(ledger.values()).extracting(VolumeRecord::projectId).doesNotHaveDuplicates();
+        assertThat(s.volumeDirsOnServer()).containsExactlyInAnyOrderElementsOf(ledger.keySet());
+        assertThat(cluster.client().persistentVolumes().list().getItems())
+                .filteredOn(p -> claim.equals(p.getSpec().getClaimRef().getName())).hasSize(1);
+    }
+
+    @Test
+    void conflictsOnTheLedgerAndThePoolAreRetriedOnFreshData() {
+        cluster.apiFaults().reject(3, "PUT", LEDGER, 409);
+        cluster.apiFaults().reject(2, "PUT", POOL, 409);
+        PersistentVolume pv = s.claimAndBind("100Gi", "conflicted");
+        assertThat(cluster.apiFaults().pending()).as("every injected conflict was met and retried").isZero();
+        assertOneReadyVolumeFor("conflicted", pv);
+    }
+
+    @Test
+    void serverErrorsForAWhileAreRetried() {
+        cluster.apiFaults().reject(2, "GET", LEDGER, 500);
+        cluster.apiFaults().reject(2, "PUT", LEDGER, 503);
+        cluster.apiFaults().reject(2, "GET", POOL, 500);
+        PersistentVolume pv = s.claimAndBind("100Gi", "errors");
+        assertThat(cluster.apiFaults().pending()).isZero();
+        assertOneReadyVolumeFor("errors", pv);
+    }
+
+    @Test
+    void aWriteWhoseAnswerIsLostIsNotDoneTwice() {
+        // The API server stores the write and the answer is lost: the client's retry meets its own write.
+        cluster.apiFaults().loseResponse(1, "PUT", LEDGER);
+        cluster.apiFaults().loseResponse(1, "PUT", POOL);
+        PersistentVolume pv = s.claimAndBind("100Gi", "lost-answer");
+        assertThat(cluster.apiFaults().pending()).as("both writes were carried out and their answers lost").isZero();
+        assertOneReadyVolumeFor("lost-answer", pv);
+    }
+
+    @Test
+    void answersSlowerThanTheClientTimeoutAreRetried() {
+        // Longer than the controller's 4 s request timeout, once for a read and once for a write.
+        cluster.apiFaults().delay(1, "GET", LEDGER, Duration.ofSeconds(6));
+        cluster.apiFaults().delay(1, "PUT", LEDGER, Duration.ofSeconds(6));
+        Story fresh = new Story(cluster, "api");
+        PersistentVolume pv = fresh.claimAndBind("100Gi", "slow");
+        assertThat(fresh.provisioner.errorCodes()).allMatch(c -> c == Status.Code.UNAVAILABLE || c == Status.Code.ABORTED);
+        assertOneReadyVolumeFor("slow", pv);
+    }
+
+    @Test
+    void anUnreachableApiServerAnswersUnavailableAndNothingIsDoneUntilItIsBack() {
+        LustreFileSystem before = cluster.pool();
+        Map<String, VolumeRecord> ledgerBefore = s.ledger();
+        PersistentVolume existing = s.provisioner.volumeOf("api", "warm-up").orElseThrow();
+        CreateVolumeRequest create = CreateVolumeRequest.newBuilder().setName("pvc-while-down")
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10L << 30))
+                .addVolumeCapabilities(ExternalProvisioner.capability("ReadWriteMany"))
+                .putAllParameters(cluster.client().storage().v1().storageClasses().withName(LocalCluster.STORAGE_CLASS)
+                        .get().getParameters())
+                .build();
+
+        cluster.apiFaults().down();
+        assertThatThrownBy(() -> cluster.controllerStub().createVolume(create))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> cluster.controllerStub().deleteVolume(DeleteVolumeRequest.newBuilder()
+                .setVolumeId(existing.getSpec().getCsi().getVolumeHandle()).build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> cluster.controllerStub().listVolumes(ListVolumesRequest.getDefaultInstance()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> cluster.controllerStub().getCapacity(GetCapacityRequest.newBuilder()
+                .putAllParameters(create.getParametersMap()).build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(s.ledger()).isEqualTo(ledgerBefore);
+        assertThat(cluster.pool().getSpec().getOstCount()).isEqualTo(before.getSpec().getOstCount());
+
+        cluster.apiFaults().clear();
+        String id = cluster.controllerStub().createVolume(create).getVolume().getVolumeId();
+        assertThat(s.ledger()).containsKey("pvc-while-down");
+        assertThat(s.volumeDirsOnServer()).contains("pvc-while-down", existing.getMetadata().getName());
+        cluster.controllerStub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        assertThat(s.ledger()).doesNotContainKey("pvc-while-down");
+    }
+}

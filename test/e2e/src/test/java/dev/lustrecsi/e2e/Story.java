@@ -1,0 +1,185 @@
+package dev.lustrecsi.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.lustrecsi.controller.PoolLedger;
+import dev.lustrecsi.controller.VolumeRecord;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.Phase;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * What a test does to the local cluster, in a user's words: claim, wait until bound, run pods, delete. Waits are
+ * Awaitility conditions with generous bounds (CI runs on two loaded cores); nothing asserts on time.
+ */
+final class Story {
+    static final Duration PATIENCE = Duration.ofMinutes(2);
+
+    final LocalCluster cluster;
+    final ExternalProvisioner provisioner;
+    final Kubelet kubelet;
+    final String namespace;
+
+    Story(LocalCluster cluster, String namespace) {
+        this.cluster = cluster;
+        this.namespace = namespace;
+        this.provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+        this.kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
+        cluster.ensureNamespace(namespace);
+    }
+
+    /** A cluster for one test class, in a fresh directory, with the shared-pool StorageClass applied. */
+    static LocalCluster startCluster(String name) {
+        try {
+            LocalCluster c = LocalCluster.start(Files.createTempDirectory("lustre-csi-e2e-" + name + "-"));
+            c.applyStorageClass(Map.of());
+            return c;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops everything and removes the cluster's directory (nothing is mounted there any more). */
+    static void stopCluster(LocalCluster c) {
+        if (c == null) {
+            return;
+        }
+        c.close();
+        try (Stream<Path> walk = Files.walk(c.home())) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("could not remove " + c.home() + ": " + e.getMessage());
+        }
+    }
+
+    void claim(String size, String... names) {
+        for (String n : names) {
+            cluster.client().persistentVolumeClaims().inNamespace(namespace)
+                    .resource(ExternalProvisioner.claim(namespace, n, size, LocalCluster.STORAGE_CLASS)).create();
+        }
+    }
+
+    /** Runs the provisioner until every claim is bound; returns their PVs in order. */
+    List<PersistentVolume> awaitBound(String... names) {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+            provisioner.sync();
+            if (provisioner.errorCodes().contains(io.grpc.Status.Code.INVALID_ARGUMENT)) {
+                // A final answer: no retry can bind the claim, so fail now and say why.
+                throw new AssertionError("CreateVolume refused: " + provisioner.lastErrors());
+            }
+            return Stream.of(names).allMatch(n -> provisioner.volumeOf(namespace, n).isPresent());
+        });
+        return Stream.of(names).map(n -> provisioner.volumeOf(namespace, n).orElseThrow()).toList();
+    }
+
+    PersistentVolume claimAndBind(String size, String name) {
+        claim(size, name);
+        return awaitBound(name).get(0);
+    }
+
+    void deleteClaims(String... names) {
+        for (String n : names) {
+            cluster.client().persistentVolumeClaims().inNamespace(namespace).withName(n).delete();
+        }
+    }
+
+    /** Runs the provisioner until no PV names any of these claims. */
+    void awaitReleased(String... names) {
+        Set<String> claims = Set.of(names);
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+            provisioner.sync();
+            return cluster.client().persistentVolumes().list().getItems().stream()
+                    .noneMatch(pv -> pv.getSpec().getClaimRef() != null && namespace.equals(pv.getSpec().getClaimRef().getNamespace())
+                            && claims.contains(pv.getSpec().getClaimRef().getName()));
+        });
+    }
+
+    /** Waits until the pool is Ready with every OST of its spec active and ready. */
+    LustreFileSystem awaitPoolSettled() {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> settled(cluster.pool()));
+        return cluster.pool();
+    }
+
+    static boolean settled(LustreFileSystem fs) {
+        return fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
+                && fs.getSpec().getOstCount().equals(fs.getStatus().getActiveOsts())
+                && fs.getSpec().getOstCount().equals(fs.getStatus().getReadyOsts());
+    }
+
+    Map<String, VolumeRecord> ledger() {
+        return new PoolLedger(cluster.client()).read(LocalCluster.NAMESPACE, LocalCluster.POOL).volumes();
+    }
+
+    /** Volume directories on the pool as the Lustre servers hold them. */
+    Set<String> volumeDirsOnServer() {
+        try (Stream<Path> s = Files.list(cluster.poolOnServer())) {
+            Set<String> out = new TreeSet<>();
+            s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).forEach(out::add);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** How many mounts sit exactly at {@code path}. */
+    static long mountsAt(Path path) {
+        return mountPoints().stream().filter(path::equals).count();
+    }
+
+    static List<Path> mountsBelow(Path dir) {
+        return mountPoints().stream().filter(p -> p.startsWith(dir) && !p.equals(dir)).toList();
+    }
+
+    static List<Path> mountPoints() {
+        try {
+            List<Path> out = new ArrayList<>();
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                out.add(Path.of(line.split(" ")[4].replace("\\040", " ")));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every file and directory below {@code dir}, sorted (to show nothing was created). */
+    static List<String> tree(Path dir) {
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.map(p -> dir.relativize(p).toString()).sorted(Comparator.naturalOrder()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A stand-in marker file: {@code down/lfs-setquota} makes that lfs command fail as with unreachable servers. */
+    void marker(String relative, boolean on) {
+        Path p = cluster.standIns().stateDirectory().resolve(relative);
+        try {
+            if (on) {
+                Files.createDirectories(p.getParent());
+                Files.writeString(p, "");
+            } else {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
