@@ -23,7 +23,10 @@ import dev.lustrecsi.model.ServerRole;
 import dev.lustrecsi.model.ServerStatus;
 import dev.lustrecsi.node.NodeMetrics;
 import dev.lustrecsi.node.NodePaths;
+import dev.lustrecsi.provisioner.iostats.VolumeIoMetrics;
 import dev.lustrecsi.provisioner.metrics.OperatorMetrics;
+import dev.lustrecsi.provisioner.metrics.StandbyMetrics;
+import dev.lustrecsi.provisioner.orphans.OrphanMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.grpc.Grpc;
@@ -31,6 +34,9 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -117,6 +123,11 @@ class DashboardMetricsTest {
         operator.stepReported(fs, "Normal", "ServerCreated");
         operator.stepReported(fs, "Normal", "ServerRemoved");
         operator.stepReported(fs, "Warning", "ServerRecreated");
+        // Issue 9's operator metrics: warm standby (read from the resources), orphans and per-PVC I/O. The I/O
+        // counters have series only once a pod did I/O; their registered families are what the scrape names.
+        StandbyMetrics.register(registry, () -> List.of(fs));
+        new OrphanMetrics(registry);
+        new VolumeIoMetrics(null, null, registry);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, registry.scrape());
@@ -127,6 +138,22 @@ class DashboardMetricsTest {
                 exported.add(m.group());
             }
         }
+        // Registered families with no series yet (the text format leaves them out) still count as exported.
+        for (MetricSnapshot family : registry.scrape()) {
+            exported.addAll(sampleNames(family));
+        }
+    }
+
+    /** The sample names of a registered family, as the text format writes them once it has data points. */
+    private static List<String> sampleNames(MetricSnapshot family) {
+        String name = family.getMetadata().getPrometheusName();
+        if (family instanceof CounterSnapshot) {
+            return List.of(name + "_total");
+        }
+        if (family instanceof HistogramSnapshot) {
+            return List.of(name + "_bucket", name + "_sum", name + "_count");
+        }
+        return List.of(name);
     }
 
     /** Every PromQL expression of the dashboard: panel targets (rows included) and variable queries. */
@@ -208,7 +235,10 @@ class DashboardMetricsTest {
         assertThat(queried).contains("csi_calls_total", "csi_call_duration_seconds_bucket", "lustre_node_mounts",
                 "lustre_node_lnet_network", "lustre_filesystem_phase", "lustre_filesystem_osts_ready",
                 "lustre_filesystem_capacity_bytes", "lustre_pool_used_bytes", "lustre_pool_size_bytes",
-                "lustre_operator_scale_events_total", "lustre_operator_recovery_events_total");
+                "lustre_operator_scale_events_total", "lustre_operator_recovery_events_total",
+                // Issue 9: per-PVC and per-pod I/O, warm standby, orphans.
+                "lustre_pvc_read_bytes_total", "lustre_pvc_write_bytes_total", "lustre_pvc_metadata_ops_total",
+                "lustre_pod_read_bytes_total", "lustre_filesystem_standby_servers_ready", "lustre_operator_orphans_removed_total");
     }
 
     @Test

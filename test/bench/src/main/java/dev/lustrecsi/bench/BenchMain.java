@@ -4,6 +4,7 @@ import dev.lustrecsi.lustre.testing.MountNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -23,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class BenchMain {
     static final List<String> ALL = List.of(CreateDeleteBench.NAME, PublishBench.NAME, NodeFootprintBench.NAME,
-            ManyVolumesBench.NAME, ElasticityBench.NAME);
+            ManyVolumesBench.NAME, ElasticityBench.NAME, StandbyBench.NAME);
 
     /** Held so the level sticks: java.util.logging keeps loggers only weakly. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -90,6 +91,7 @@ public final class BenchMain {
             case ManyVolumesBench.NAME -> new ManyVolumesBench(jar("bench.controllerJar"), quick ? 600 : 10_000,
                     quick ? 1 : 3).run(dir, table);
             case ElasticityBench.NAME -> new ElasticityBench(quick ? 20 : 500).run(dir, table);
+            case StandbyBench.NAME -> new StandbyBench(Duration.ofSeconds(quick ? 1 : 20), quick ? 1 : 2).run(dir, table);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name + "'; known: " + ALL);
         }
     }
