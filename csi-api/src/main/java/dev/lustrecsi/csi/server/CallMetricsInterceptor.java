@@ -44,8 +44,9 @@ public final class CallMetricsInterceptor implements ServerInterceptor {
         AtomicBoolean recorded = new AtomicBoolean();
         Consumer<Status.Code> record = code -> {
             if (recorded.compareAndSet(false, true)) {
-                // A handler that finishes after its caller gave up "closes" with the code the caller never saw.
-                if (code == Status.Code.OK && call.isCancelled()) {
+                // A handler that finishes after its caller gave up "closes" with the code the caller never saw. The
+                // transport may not have seen the caller's cancellation yet; the call's own deadline tells as well.
+                if (code == Status.Code.OK && (call.isCancelled() || deadlineExpired())) {
                     code = callerGaveUp();
                 }
                 calls.labelValues(method, code.name()).inc();
@@ -71,8 +72,12 @@ public final class CallMetricsInterceptor implements ServerInterceptor {
         };
     }
 
-    private static Status.Code callerGaveUp() {
+    private static boolean deadlineExpired() {
         Deadline deadline = Context.current().getDeadline();
-        return deadline != null && deadline.isExpired() ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED;
+        return deadline != null && deadline.isExpired();
+    }
+
+    private static Status.Code callerGaveUp() {
+        return deadlineExpired() ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED;
     }
 }
