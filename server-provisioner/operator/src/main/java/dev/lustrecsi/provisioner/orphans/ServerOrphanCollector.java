@@ -3,6 +3,7 @@ package dev.lustrecsi.provisioner.orphans;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.SpecValidator;
 import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
 import dev.lustrecsi.provisioner.topology.TargetPlan;
 import dev.lustrecsi.provisioner.topology.Topology;
@@ -55,7 +56,7 @@ public final class ServerOrphanCollector {
     private final String namespace;
     private final Duration grace;
     private final Clock clock;
-    private final OrphanEvents events;
+    private final EventRecorder events;
     private final Counter removed;
     private final Gauge pending;
 
@@ -66,7 +67,7 @@ public final class ServerOrphanCollector {
         this.namespace = namespace;
         this.grace = grace;
         this.clock = clock;
-        this.events = new OrphanEvents(client);
+        this.events = new EventRecorder(client);
         this.removed = metrics.removed;
         this.pending = metrics.pending;
     }
@@ -217,7 +218,7 @@ public final class ServerOrphanCollector {
                     return o;
                 });
                 found.add(kind + " " + ns + "/" + name);
-                events.record(obj, "Warning", "OrphanFound", "owned by nothing: " + why.get() + "; removed after "
+                events.onObject(obj, EventRecorder.WARNING, "OrphanFound", "owned by nothing: " + why.get() + "; removed after "
                         + grace + " unless something owns it again");
                 first = now;
             }
@@ -225,7 +226,7 @@ public final class ServerOrphanCollector {
                 client.resources(type).inNamespace(ns).withName(name).delete();
                 removed.labelValues(kind).inc();
                 gone.add(kind + " " + ns + "/" + name);
-                events.record(obj, "Normal", "OrphanRemoved", "removed: " + why.get() + " (orphaned since " + first + ")");
+                events.onObject(obj, EventRecorder.NORMAL, "OrphanRemoved", "removed: " + why.get() + " (orphaned since " + first + ")");
                 LOG.info("removed orphaned {} {}/{}: {}", kind, ns, name, why.get());
                 return false;
             }

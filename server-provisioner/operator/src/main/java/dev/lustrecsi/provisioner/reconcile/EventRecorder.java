@@ -3,6 +3,7 @@ package dev.lustrecsi.provisioner.reconcile;
 import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
@@ -67,20 +68,33 @@ public final class EventRecorder {
 
     private void record(LustreFileSystem fs, String type, String reason, String message) {
         LOG.info("{}/{}: {} {}: {}", fs.getMetadata().getNamespace(), fs.getMetadata().getName(), type, reason, message);
+        create(fs, LustreFileSystem.API_VERSION, "LustreFileSystem", type, reason, message);
+    }
+
+    /**
+     * An Event on any object the operator manages (e.g. an orphaned VM or disk: {@code kubectl get events
+     * --field-selector involvedObject.name=...}); not de-duplicated and not told to the listeners.
+     */
+    public void onObject(HasMetadata obj, String type, String reason, String message) {
+        create(obj, obj.getApiVersion(), obj.getKind(), type, reason, message);
+    }
+
+    private void create(HasMetadata obj, String apiVersion, String kind, String type, String reason, String message) {
+        String ns = obj.getMetadata().getNamespace();
         String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now());
         Event event = new EventBuilder()
                 .withNewMetadata()
                 // Unique and, within one operator process, in order (as `kubectl get events` sorts by name).
-                .withName(fs.getMetadata().getName() + "." + String.format("%016x%04x", System.nanoTime(),
+                .withName(obj.getMetadata().getName() + "." + String.format("%016x%04x", System.nanoTime(),
                         sequence.incrementAndGet() & 0xffff))
-                .withNamespace(fs.getMetadata().getNamespace())
+                .withNamespace(ns)
                 .endMetadata()
                 .withNewInvolvedObject()
-                .withApiVersion(LustreFileSystem.API_VERSION)
-                .withKind("LustreFileSystem")
-                .withName(fs.getMetadata().getName())
-                .withNamespace(fs.getMetadata().getNamespace())
-                .withUid(fs.getMetadata().getUid())
+                .withApiVersion(apiVersion)
+                .withKind(kind)
+                .withName(obj.getMetadata().getName())
+                .withNamespace(ns)
+                .withUid(obj.getMetadata().getUid())
                 .endInvolvedObject()
                 .withType(type)
                 .withReason(reason)
@@ -91,10 +105,10 @@ public final class EventRecorder {
                 .withNewSource().withComponent(COMPONENT).endSource()
                 .build();
         try {
-            client.v1().events().inNamespace(fs.getMetadata().getNamespace()).resource(event).create();
+            client.v1().events().inNamespace(ns).resource(event).create();
         } catch (KubernetesClientException e) {
             // An event is information, never a reason to fail a reconcile step.
-            LOG.warn("could not record event {}: {}", reason, e.getMessage());
+            LOG.warn("could not record event {} on {}: {}", reason, obj.getMetadata().getName(), e.getMessage());
         }
     }
 }
