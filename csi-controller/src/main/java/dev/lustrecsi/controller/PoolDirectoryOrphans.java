@@ -4,6 +4,7 @@ import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.lustre.CommandRunner;
 import dev.lustrecsi.lustre.LfsCommands;
+import dev.lustrecsi.model.ApiTime;
 import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -142,7 +143,7 @@ public final class PoolDirectoryOrphans {
     }
 
     private void event(LustreFileSystem pool, String type, String reason, String message) {
-        String now = Instant.now().toString();
+        String now = ApiTime.time(Instant.now());
         try {
             client.v1().events().inNamespace(pool.getMetadata().getNamespace()).resource(new EventBuilder()
                     .withNewMetadata().withName(pool.getMetadata().getName() + ".orphan." + Long.toHexString(System.nanoTime()))

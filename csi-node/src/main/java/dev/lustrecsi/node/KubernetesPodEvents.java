@@ -1,14 +1,12 @@
 package dev.lustrecsi.node;
 
+import dev.lustrecsi.model.ApiTime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -44,7 +42,8 @@ public final class KubernetesPodEvents implements PodEvents {
             return;
         }
         Pod p = pod.get();
-        String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        Instant at = Instant.now();
+        String now = ApiTime.time(at);
         Event event = new EventBuilder()
                 .withNewMetadata()
                     .withName(p.getMetadata().getName() + "." + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
@@ -63,7 +62,7 @@ public final class KubernetesPodEvents implements PodEvents {
                 .withReportingInstance(nodeName)
                 .withFirstTimestamp(now)
                 .withLastTimestamp(now)
-                .withEventTime(new MicroTime(DateTimeFormatter.ISO_INSTANT.format(Instant.now())))
+                .withEventTime(ApiTime.microTime(at))
                 .withCount(1)
                 .withAction("CheckMount")
                 .build();

@@ -1,5 +1,6 @@
 package dev.lustrecsi.provisioner.reconcile;
 
+import dev.lustrecsi.model.ApiTime;
 import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -7,7 +8,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +81,7 @@ public final class EventRecorder {
 
     private void create(HasMetadata obj, String apiVersion, String kind, String type, String reason, String message) {
         String ns = obj.getMetadata().getNamespace();
-        String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now());
+        String now = ApiTime.time(Instant.now());
         Event event = new EventBuilder()
                 .withNewMetadata()
                 // Unique and, within one operator process, in order (as `kubectl get events` sorts by name).

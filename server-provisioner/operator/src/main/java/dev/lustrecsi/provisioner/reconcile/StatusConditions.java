@@ -1,10 +1,10 @@
 package dev.lustrecsi.provisioner.reconcile;
 
+import dev.lustrecsi.model.ApiTime;
 import dev.lustrecsi.model.LustreFileSystemStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Objects;
 
@@ -27,7 +27,7 @@ final class StatusConditions {
             return false;
         }
         String transition = existing != null && s.equals(existing.getStatus())
-                ? existing.getLastTransitionTime() : DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                ? existing.getLastTransitionTime() : ApiTime.time(Instant.now());
         Condition c = new ConditionBuilder().withType(type).withStatus(s).withReason(reason).withMessage(message)
                 .withLastTransitionTime(transition).withObservedGeneration(generation).build();
         status.getConditions().removeIf(x -> type.equals(x.getType()));
