@@ -34,6 +34,9 @@ import java.util.function.Supplier;
  * the PV back and bind the claim; for each PV whose claim is gone and whose policy is Delete, DeleteVolume and
  * remove the PV. A failed call leaves the claim Pending and is retried on the next pass, exactly like the
  * sidecar's requeue.
+ *
+ * <p>On the real control plane the real sidecar and PV controller do all this; {@link #observing} gives an
+ * instance whose {@link #sync()} does nothing, so the same tests read the same results.
  */
 public final class ExternalProvisioner {
     private final KubernetesClient client;
@@ -42,10 +45,24 @@ public final class ExternalProvisioner {
     private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
     /** Every CSI error code the controller answered, oldest first. */
     private final List<Status.Code> errorCodes = new CopyOnWriteArrayList<>();
+    private final boolean emulating;
 
     public ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller) {
+        this(client, controller, true);
+    }
+
+    private ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller,
+                                boolean emulating) {
         this.client = client;
         this.controller = controller;
+        this.emulating = emulating;
+    }
+
+    /** Where the real external-provisioner runs: reads claims and volumes, provisions nothing itself. */
+    public static ExternalProvisioner observing(KubernetesClient client) {
+        return new ExternalProvisioner(client, () -> {
+            throw new IllegalStateException("the real external-provisioner drives the controller");
+        }, false);
     }
 
     /** A PVC as a user writes it. */
@@ -70,6 +87,9 @@ public final class ExternalProvisioner {
 
     /** One pass over every claim and volume of this driver; returns how many objects it changed. */
     public int sync() {
+        if (!emulating) {
+            return 0;
+        }
         int changed = 0;
         for (PersistentVolumeClaim pvc : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
             if (pvc.getSpec().getVolumeName() == null && pvc.getMetadata().getDeletionTimestamp() == null) {

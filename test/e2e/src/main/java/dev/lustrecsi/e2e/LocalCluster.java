@@ -12,6 +12,12 @@ import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
 import dev.lustrecsi.provisioner.sim.KubeVirtSimulator;
 import dev.lustrecsi.provisioner.sim.MockCluster;
 import dev.lustrecsi.provisioner.sim.SimulatedLustre;
+import dev.lustrecsi.testing.kube.ControlPlane;
+import dev.lustrecsi.testing.kube.Crds;
+import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
+import dev.lustrecsi.csi.v1.NodeGetInfoResponse;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.storage.CSINodeBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
@@ -42,6 +48,12 @@ import java.util.concurrent.TimeUnit;
  * their production wiring.
  *
  * <p>Must run as root in a private mount namespace ({@code unshare -m}): the stand-ins overlay /sbin there.
+ *
+ * <p>{@link #start(Path, Settings, ControlPlane)} runs the same world on a real control plane instead of the
+ * mock: the rendered chart applied (CRDs, RBAC, CSIDriver, ServiceAccounts), KubeVirt's real CRDs, each
+ * component under its chart ServiceAccount's token, and the real external-provisioner and external-resizer
+ * (with the chart's arguments) driving the controller's socket; the harness registers the Node and CSINode
+ * as kubelet would. There is no fault proxy in that mode.
  */
 public final class LocalCluster implements AutoCloseable {
     public static final String NAMESPACE = "lustre-csi";
@@ -80,6 +92,11 @@ public final class LocalCluster implements AutoCloseable {
     private final MockCluster api;
     private final ApiFaultProxy proxy;
     private final ApiFaultProxy userFront;
+    /** The real control plane (not owned: whoever started it stops it), or null on the mock. */
+    private final ControlPlane plane;
+    private final KubernetesClient admin;
+    private final Chart chart;
+    private final List<Sidecar> sidecars = new ArrayList<>();
     private final KubeVirtSimulator kubevirt;
     private final SimulatedLustre lustre;
     private final LustreStandIns standIns;
@@ -90,9 +107,10 @@ public final class LocalCluster implements AutoCloseable {
     private LustreOperator operator;
     private boolean closed;
 
-    private LocalCluster(Path home, Settings settings) {
+    private LocalCluster(Path home, Settings settings, ControlPlane plane) {
         this.home = home;
         this.settings = settings;
+        this.plane = plane;
         try {
             Files.createDirectories(home.resolve("logs"));
         } catch (IOException e) {
@@ -100,16 +118,36 @@ public final class LocalCluster implements AutoCloseable {
         }
         standIns = LustreStandIns.install();
         installLfs(standIns);
-        api = MockCluster.start();
-        String apiUrl = api.client().getMasterUrl().toString();
-        proxy = new ApiFaultProxy(apiUrl);
-        userFront = new ApiFaultProxy(apiUrl, Discovery.documents());
-        userKubeconfig = Kubeconfig.write(home.resolve("kubeconfig"), userFront.url(), NAMESPACE);
-        Path controllerKubeconfig = Kubeconfig.write(home.resolve("controller.kubeconfig"), proxy.url(), NAMESPACE);
-        ensureNamespace(NAMESPACE);
+        Path controllerKubeconfig;
+        Path nodeKubeconfig;
+        if (plane == null) {
+            api = MockCluster.start();
+            admin = api.client();
+            chart = null;
+            String apiUrl = api.client().getMasterUrl().toString();
+            proxy = new ApiFaultProxy(apiUrl);
+            userFront = new ApiFaultProxy(apiUrl, Discovery.documents());
+            userKubeconfig = Kubeconfig.write(home.resolve("kubeconfig"), userFront.url(), NAMESPACE);
+            controllerKubeconfig = Kubeconfig.write(home.resolve("controller.kubeconfig"), proxy.url(), NAMESPACE);
+            nodeKubeconfig = userKubeconfig;
+            ensureNamespace(NAMESPACE);
+        } else {
+            api = null;
+            proxy = null;
+            userFront = null;
+            admin = plane.adminClient();
+            chart = Chart.render(admin, NAMESPACE);
+            chart.apply(admin, NAMESPACE);
+            Crds.installKubeVirt(admin);
+            userKubeconfig = plane.kubeconfig();
+            // Each component is its chart ServiceAccount: a verb the chart does not grant fails.
+            controllerKubeconfig = plane.writeKubeconfig(home.resolve("controller.kubeconfig"), NAMESPACE, Chart.CONTROLLER_SA);
+            nodeKubeconfig = plane.writeKubeconfig(home.resolve("node.kubeconfig"), NAMESPACE, Chart.NODE_SA);
+        }
 
-        kubevirt = new KubeVirtSimulator(api.client(), NAMESPACE).start(settings.kubevirtTick().toMillis());
-        lustre = new SimulatedLustre(api.client(), NAMESPACE, FS_NAME);
+        // The simulator plays virt-controller and virt-handler, which have their own (wide) rights: admin.
+        kubevirt = new KubeVirtSimulator(admin, NAMESPACE).start(settings.kubevirtTick().toMillis());
+        lustre = new SimulatedLustre(admin, NAMESPACE, FS_NAME);
         startOperator();
 
         Map<String, String> controllerEnv = new HashMap<>();
@@ -142,7 +180,7 @@ public final class LocalCluster implements AutoCloseable {
                 "--sysfs-root", home.resolve("sys").toString(),
                 "--lnet-interface", NODE_INTERFACE,
                 "--lustre-tools-dir", standIns.binDirectory().toString()),
-                Map.of("KUBECONFIG", userKubeconfig.toString()), home.resolve("node/csi.sock"),
+                Map.of("KUBECONFIG", nodeKubeconfig.toString()), home.resolve("node/csi.sock"),
                 home.resolve("logs/csi-node.log"));
     }
 
@@ -154,12 +192,24 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts everything: API server, KubeVirt, operator, both plugins (serving when this returns). */
     public static LocalCluster start(Path home, Settings settings) {
-        LocalCluster c = new LocalCluster(home, settings);
+        return start(home, settings, null);
+    }
+
+    /**
+     * Starts everything on a real control plane (null: on the mock), with the real CSI sidecars; serving
+     * when this returns.
+     */
+    public static LocalCluster start(Path home, Settings settings, ControlPlane plane) {
+        LocalCluster c = new LocalCluster(home, settings, plane);
         // Child JVMs outlive their parent unless stopped: a JVM that exits without close() still stops them.
         Runtime.getRuntime().addShutdownHook(new Thread(c::close, "local-cluster-shutdown"));
         try {
             c.controller.start();
             c.node.start();
+            if (plane != null) {
+                c.registerNode();
+                c.startSidecars();
+            }
         } catch (RuntimeException e) {
             c.close();
             throw e;
@@ -171,14 +221,67 @@ public final class LocalCluster implements AutoCloseable {
         return start(home, Settings.defaults());
     }
 
+    /**
+     * What kubelet does when the node plugin registers: the Node (labelled with the plugin's topology
+     * segments, as kubelet's CSI plugin manager labels it) and its CSINode entry (node ID, topology keys),
+     * which external-provisioner reads for the topology of each volume.
+     */
+    private void registerNode() {
+        NodeGetInfoResponse info = nodeStub().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+        Map<String, String> segments = info.hasAccessibleTopology() ? info.getAccessibleTopology().getSegmentsMap() : Map.of();
+        Map<String, String> labels = new HashMap<>(segments);
+        labels.put("kubernetes.io/hostname", NODE);
+        admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).withLabels(labels).endMetadata().build())
+                .serverSideApply();
+        admin.storage().v1().csiNodes().resource(new CSINodeBuilder().withNewMetadata().withName(NODE).endMetadata()
+                .withNewSpec().addNewDriver().withName(DriverNames.DRIVER_NAME).withNodeID(info.getNodeId())
+                .withTopologyKeys(new ArrayList<>(segments.keySet())).endDriver().endSpec().build()).serverSideApply();
+    }
+
+    /** external-provisioner and external-resizer with the chart's arguments, as the controller ServiceAccount. */
+    private void startSidecars() {
+        Path kubeconfig = home.resolve("controller.kubeconfig");
+        Map<String, String> env = Map.of("POD_NAMESPACE", NAMESPACE);
+        for (String[] sidecar : new String[][] {{"csi-provisioner", "csi-provisioner"}, {"csi-resizer", "csi-resizer"}}) {
+            List<String> args = new ArrayList<>();
+            for (String a : chart.controllerContainerArgs(sidecar[0], env)) {
+                args.add(a.startsWith("--csi-address=") ? "--csi-address=" + home.resolve("controller/csi.sock") : a);
+            }
+            args.add("--kubeconfig=" + kubeconfig);
+            sidecars.add(Sidecar.start(ControlPlane.assets().resolve(sidecar[1]), args, home.resolve("logs/" + sidecar[0] + ".log")));
+        }
+    }
+
+    /** True on the real control plane: the real sidecars provision, bind and resize; there is no fault proxy. */
+    public boolean realControlPlane() {
+        return plane != null;
+    }
+
+    /** The real control plane, or null on the mock. */
+    public ControlPlane controlPlane() {
+        return plane;
+    }
+
+    /** The rendered chart applied to the real control plane, or null on the mock. */
+    public Chart chart() {
+        return chart;
+    }
+
+    public List<Sidecar> sidecars() {
+        return List.copyOf(sidecars);
+    }
+
     // ------------------------------------------------------------------ the pieces
 
-    /** A client straight to the API server (what kubectl and the sidecars use). */
+    /** A client straight to the API server, as cluster-admin (what a user's kubectl has). */
     public KubernetesClient client() {
-        return api.client();
+        return admin;
     }
 
     public ApiFaultProxy apiFaults() {
+        if (proxy == null) {
+            throw new IllegalStateException("no API fault proxy on the real control plane");
+        }
         return proxy;
     }
 
@@ -228,7 +331,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public String apiUrl() {
-        return api.client().getMasterUrl().toString();
+        return plane != null ? plane.serverUrl() : api.client().getMasterUrl().toString();
     }
 
     // ------------------------------------------------------------------ the operator
@@ -238,7 +341,7 @@ public final class LocalCluster implements AutoCloseable {
         if (operator != null) {
             return;
         }
-        operatorClient = api.newClient();
+        operatorClient = plane != null ? plane.clientFor(NAMESPACE, Chart.OPERATOR_SA) : api.newClient();
         LustreFileSystemReconciler reconciler = new LustreFileSystemReconciler(operatorClient, lustre,
                 new EventRecorder(operatorClient), null);
         operator = new LustreOperator(operatorClient, reconciler, NAMESPACE, settings.operatorResync());
@@ -343,6 +446,9 @@ public final class LocalCluster implements AutoCloseable {
             return;
         }
         closed = true;
+        for (Sidecar s : sidecars) {
+            s.close();
+        }
         for (AutoCloseable c : new AutoCloseable[] {node, controller}) {
             try {
                 if (c != null) {
@@ -354,9 +460,11 @@ public final class LocalCluster implements AutoCloseable {
         }
         stopOperator();
         kubevirt.close();
-        proxy.close();
-        userFront.close();
-        api.close();
+        if (api != null) {
+            proxy.close();
+            userFront.close();
+            api.close();
+        }
         unmountBelow(home);
         // The stand-in servers are per JVM and keyed by MGS NID, which the next cluster's simulator hands out
         // again: stop them (their data goes with their tmpfs) so the next cluster starts with empty servers.

@@ -35,7 +35,8 @@ final class Story {
     Story(LocalCluster cluster, String namespace) {
         this.cluster = cluster;
         this.namespace = namespace;
-        this.provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+        this.provisioner = cluster.realControlPlane() ? ExternalProvisioner.observing(cluster.client())
+                : new ExternalProvisioner(cluster.client(), cluster::controllerStub);
         this.kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
         cluster.ensureNamespace(namespace);
     }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * admission with {@code OwnerReferencesPermissionEnforcement} (so {@code blockOwnerDeletion} needs the
  * {@code finalizers} grant), {@code PodSecurity} and {@code NodeRestriction}; {@code --allow-privileged};
  * ServiceAccount tokens signed by the control plane's own key; an audit log of every request
- * ({@link #auditLog()}). The controller manager runs the PV binder and expander, the garbage collector,
+ * ({@link #auditLog()}). The controller manager runs the PV binder and expander, the PV and PVC protection controllers, the garbage collector,
  * the namespace controller and the ServiceAccount controllers, each under its own identity
  * ({@code --use-service-account-credentials}). Everything lives in one throwaway folder (a PKI made with
  * openssl, etcd's data, logs) that {@link #close()} removes after killing the process trees.
@@ -50,6 +50,8 @@ public final class ControlPlane implements AutoCloseable {
     /** The controllers the driver relies on, by their kube-controller-manager names. */
     static final List<String> CONTROLLERS = List.of(
             "persistentvolume-binder-controller", "persistentvolume-expander-controller",
+            // Admission (StorageObjectInUseProtection) puts these finalizers on; without them no claim goes.
+            "persistentvolumeclaim-protection-controller", "persistentvolume-protection-controller",
             "garbage-collector-controller", "namespace-controller",
             "serviceaccount-controller", "serviceaccount-token-controller");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
