@@ -97,8 +97,11 @@ class ChartRenderTest {
 
         Container provisioner = container(pod, "csi-provisioner");
         assertThat(provisioner.getImage()).isEqualTo("registry.k8s.io/sig-storage/csi-provisioner:v5.3.0");
-        assertThat(provisioner.getArgs()).contains("--csi-address=/csi/csi.sock", "--feature-gates=Topology=true",
+        assertThat(provisioner.getArgs()).contains("--csi-address=/csi/csi.sock",
                 "--leader-election", "--leader-election-namespace=$(POD_NAMESPACE)", "--extra-create-metadata");
+        // Topology is GA and on in external-provisioner v5 ("Setting GA feature gate Topology=true. It will be
+        // removed in a future release."): the gate would stop the sidecar once it is removed.
+        assertThat(provisioner.getArgs()).noneMatch(a -> a.startsWith("--feature-gates"));
         Container resizer = container(pod, "csi-resizer");
         assertThat(resizer.getImage()).isEqualTo("registry.k8s.io/sig-storage/csi-resizer:v1.14.0");
         assertThat(resizer.getArgs()).contains("--csi-address=/csi/csi.sock", "--leader-election",

@@ -39,11 +39,16 @@ public final class AuditLog {
     public static List<Request> read(Path log) {
         ObjectMapper json = new ObjectMapper();
         List<Request> out = new ArrayList<>();
+        // A watch is recorded when its response starts (ResponseStarted) and again when it ends, which may be
+        // never during a run: each request counts once, at its first record.
+        java.util.Set<String> seen = new java.util.HashSet<>();
         try (Stream<String> lines = Files.lines(log)) {
             lines.filter(l -> !l.isBlank()).forEach(line -> {
                 try {
                     JsonNode e = json.readTree(line);
-                    if (!"ResponseComplete".equals(e.path("stage").asText())) {
+                    String stage = e.path("stage").asText();
+                    if (!("ResponseComplete".equals(stage) || "ResponseStarted".equals(stage))
+                            || !seen.add(e.path("auditID").asText())) {
                         return;
                     }
                     JsonNode ref = e.path("objectRef");
