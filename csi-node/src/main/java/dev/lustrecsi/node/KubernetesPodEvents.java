@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Events on pods through the API server. The pod is looked up by UID among the pods bound to this node
- * (RBAC: pods get/list); the Event is created in the pod's namespace (RBAC: events create), named like
+ * (RBAC: pods list); the Event is created in the pod's namespace (RBAC: events create), named like
  * kubelet's ({@code <pod>.<unique suffix>}), from component {@code lustre-csi-node} on this host.
  */
 public final class KubernetesPodEvents implements PodEvents {

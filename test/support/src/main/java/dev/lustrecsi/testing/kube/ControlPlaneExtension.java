@@ -29,7 +29,13 @@ public final class ControlPlaneExtension implements BeforeEachCallback, Paramete
         Optional<String> reason = ControlPlane.unavailableReason();
         Assumptions.assumeTrue(reason.isEmpty(), reason::get);
         return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(ControlPlane.class, k -> ControlPlane.start(), ControlPlane.class);
+                .getOrComputeIfAbsent(ControlPlane.class, k -> {
+                    ControlPlane cp = ControlPlane.start();
+                    // Test logs say which API server the tests ran on, and what starting it cost.
+                    System.out.printf("real control plane (%s) ready at %s in %d ms%n", ControlPlane.assets(),
+                            cp.serverUrl(), cp.startupTime().toMillis());
+                    return cp;
+                }, ControlPlane.class);
     }
 
     @Override
