@@ -97,6 +97,8 @@ public final class LocalCluster implements AutoCloseable {
     private final KubernetesClient admin;
     private final Chart chart;
     private final List<Sidecar> sidecars = new ArrayList<>();
+    /** Set when this cluster started its control plane itself, and so stops it. */
+    private boolean ownsPlane;
     private final KubeVirtSimulator kubevirt;
     private final SimulatedLustre lustre;
     private final LustreStandIns standIns;
@@ -193,6 +195,26 @@ public final class LocalCluster implements AutoCloseable {
     /** Starts everything: API server, KubeVirt, operator, both plugins (serving when this returns). */
     public static LocalCluster start(Path home, Settings settings) {
         return start(home, settings, null);
+    }
+
+    /**
+     * Everything on a control plane of its own (started here, stopped by {@link #close()}): a clean API
+     * server per cluster, as the mock gives. Where the binaries are absent ({@link ControlPlane#unavailableReason()}),
+     * on the mock.
+     */
+    public static LocalCluster startOnRealControlPlaneIfAvailable(Path home, Settings settings) {
+        if (ControlPlane.unavailableReason().isPresent()) {
+            return start(home, settings, null);
+        }
+        ControlPlane cp = ControlPlane.start();
+        try {
+            LocalCluster c = start(home, settings, cp);
+            c.ownsPlane = true;
+            return c;
+        } catch (RuntimeException e) {
+            cp.close();
+            throw e;
+        }
     }
 
     /**
@@ -469,6 +491,9 @@ public final class LocalCluster implements AutoCloseable {
         // The stand-in servers are per JVM and keyed by MGS NID, which the next cluster's simulator hands out
         // again: stop them (their data goes with their tmpfs) so the next cluster starts with empty servers.
         unmountBelow(standIns.stateDirectory().resolve("servers"));
+        if (ownsPlane) {
+            plane.close();
+        }
     }
 
     /** Detaches what the plugins left mounted below {@code dir}, deepest first (lazily: nothing may block). */

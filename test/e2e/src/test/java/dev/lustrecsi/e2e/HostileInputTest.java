@@ -66,7 +66,7 @@ class HostileInputTest {
 
     @BeforeAll
     void start() throws Exception {
-        cluster = Story.startCluster("hostile");
+        cluster = Story.startClusterOnRealControlPlaneIfAvailable("hostile");
         story = new Story(cluster, "hostile");
         pv = story.claimAndBind("100Gi", "victim");
         story.awaitPoolSettled();

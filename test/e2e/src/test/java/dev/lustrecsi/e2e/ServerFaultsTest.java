@@ -35,7 +35,7 @@ class ServerFaultsTest {
 
     @BeforeAll
     void start() {
-        cluster = Story.startCluster("servers");
+        cluster = Story.startClusterOnRealControlPlaneIfAvailable("servers");
     }
 
     @AfterAll

@@ -52,6 +52,23 @@ final class Story {
         }
     }
 
+    /**
+     * A cluster for one test class on a real control plane of its own, with the real CSI sidecars, where the
+     * binaries are installed; on the mock otherwise (the test logs say which).
+     */
+    static LocalCluster startClusterOnRealControlPlaneIfAvailable(String name) {
+        try {
+            LocalCluster c = LocalCluster.startOnRealControlPlaneIfAvailable(
+                    Files.createTempDirectory("lustre-csi-e2e-" + name + "-"), LocalCluster.Settings.defaults());
+            System.out.println(name + ": " + (c.realControlPlane() ? "real control plane " + c.apiUrl()
+                    : "mock API server (" + dev.lustrecsi.testing.kube.ControlPlane.unavailableReason().orElse("") + ")"));
+            c.applyStorageClass(Map.of());
+            return c;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Stops everything and removes the cluster's directory (nothing is mounted there any more). */
     static void stopCluster(LocalCluster c) {
         if (c == null) {

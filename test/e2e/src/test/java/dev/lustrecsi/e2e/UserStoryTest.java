@@ -30,7 +30,7 @@ class UserStoryTest {
 
     @BeforeAll
     void start() {
-        cluster = Story.startCluster("story");
+        cluster = Story.startClusterOnRealControlPlaneIfAvailable("story");
     }
 
     @AfterAll
