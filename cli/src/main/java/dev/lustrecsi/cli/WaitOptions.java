@@ -26,12 +26,18 @@ final class WaitOptions {
             if (!m.matches()) {
                 throw new TypeConversionException("'" + value + "' is not a duration such as 90s, 20m or 2h");
             }
-            long n = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
+            Duration d;
+            try {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                // More digits than a long holds, or more hours than a Duration holds: say so, not a stack trace.
+                throw new TypeConversionException("'" + value + "' is too long a duration");
+            }
             if (d.isZero()) {
                 throw new TypeConversionException("timeout must be positive");
             }

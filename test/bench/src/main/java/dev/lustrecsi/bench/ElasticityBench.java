@@ -66,7 +66,7 @@ final class ElasticityBench {
              ControllerOnSocket controller = new ControllerOnSocket(h.client(), OperatorHarness.NAMESPACE, workDir,
                      Duration.ofSeconds(2), policy.shrinkBandPercent())) {
             Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
-            h.addEventListener((fs, type, reason) -> events.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet());
+            h.addEventListener((fs, type, reason) -> events.computeIfAbsent(reason.name(), r -> new AtomicInteger()).incrementAndGet());
             List<Integer> specHistory = Collections.synchronizedList(new ArrayList<>());
             Operator operator = new Operator(h, specHistory);
             operator.start();
