@@ -1,5 +1,7 @@
 package dev.lustrecsi.cli;
 
+import dev.lustrecsi.model.LustreFileSystem;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,6 +17,12 @@ final class WaitOptions {
     @Option(names = "--timeout", defaultValue = "30m", converter = DurationConverter.class,
             description = "how long --wait waits, e.g. 90s, 20m, 2h (default: ${DEFAULT-VALUE}); exit code 5 when exceeded")
     Duration timeout;
+
+    /** With {@code --wait}: the resource once {@code goal} is reached (progress on {@code progress}); else {@code current}. */
+    LustreFileSystem awaitIfAsked(FileSystems fileSystems, PrintWriter progress, String name, Goal goal,
+            LustreFileSystem current) {
+        return wait ? new Waiter(fileSystems, progress).await(name, goal, timeout) : current;
+    }
 
     /** kubectl's duration spelling: a number with s, m or h. */
     static final class DurationConverter implements ITypeConverter<Duration> {

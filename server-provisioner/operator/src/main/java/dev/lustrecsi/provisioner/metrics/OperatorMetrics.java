@@ -99,14 +99,7 @@ public final class OperatorMetrics implements EventRecorder.Listener {
 
         @Override
         public MetricSnapshots collect() {
-            List<LustreFileSystem> all;
-            try {
-                all = filesystems.get();
-            } catch (RuntimeException e) {
-                // An unreachable API server must not fail the whole scrape (the counters are still good).
-                LOG.warn("cannot list LustreFileSystems for metrics: {}", e.getMessage());
-                all = List.of();
-            }
+            List<LustreFileSystem> all = ScrapedFileSystems.listOrNone(filesystems, LOG, "metrics");
             GaugeSnapshot.Builder phase = gauge(PHASE, "1 for the filesystem's current phase, 0 for the others");
             GaugeSnapshot.Builder desired = gauge(OSTS_DESIRED, "OSTs the spec asks for (spec.ostCount)");
             GaugeSnapshot.Builder active = gauge(OSTS_ACTIVE, "OSTs that exist and are not draining or drained");
