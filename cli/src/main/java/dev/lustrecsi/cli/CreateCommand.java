@@ -109,7 +109,7 @@ public final class CreateCommand implements Callable<Integer> {
         LustreFileSystem fs = build();
         List<String> problems = SpecValidator.validate(name, fs.getSpec());
         if (!problems.isEmpty()) {
-            throw new CliException(ExitCode.USAGE, "invalid filesystem " + name + ":\n  - " + String.join("\n  - ", problems));
+            throw FileSystemCommand.invalid("invalid filesystem " + name, problems);
         }
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
@@ -131,12 +131,8 @@ public final class CreateCommand implements Callable<Integer> {
         err.println("lustrefilesystem/" + name + " created (" + fs.getSpec().getOstCount() + " OSTs of "
                 + fs.getSpec().getOstSize() + ", " + network + ")");
         err.flush();
-        if (waitOptions.wait) {
-            created = new Waiter(fileSystems, err).await(name, Goal.ready(), waitOptions.timeout);
-        }
-        if (output.format != OutputFormat.text) {
-            output.format.print(out, created);
-        }
+        created = waitOptions.awaitIfAsked(fileSystems, err, name, Goal.ready(), created);
+        output.printIfMachineReadable(out, created);
         return ExitCode.OK;
     }
 

@@ -37,9 +37,7 @@ final class DeleteCommand extends FileSystemCommand {
         err.println("lustrefilesystem/" + name + " deleted" + (keepsDisks
                 ? " (target disks are retained: diskDeletionPolicy Retain)" : " (with its target disks)"));
         err.flush();
-        if (waitOptions.wait) {
-            new Waiter(fileSystems, err).await(name, Goal.deleted(), waitOptions.timeout);
-        }
+        waitOptions.awaitIfAsked(fileSystems, err, name, Goal.deleted(), null);
         return ExitCode.OK;
     }
 }

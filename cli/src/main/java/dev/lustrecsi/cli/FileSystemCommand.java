@@ -1,5 +1,6 @@
 package dev.lustrecsi.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
@@ -19,5 +20,10 @@ abstract class FileSystemCommand implements Callable<Integer> {
 
     final FileSystems fileSystems() {
         return new FileSystems(root.client(), root.namespace());
+    }
+
+    /** A usage error listing every problem under a heading, e.g. "invalid filesystem x:\n  - ...". */
+    static CliException invalid(String heading, List<String> problems) {
+        return new CliException(ExitCode.USAGE, heading + ":\n  - " + String.join("\n  - ", problems));
     }
 }

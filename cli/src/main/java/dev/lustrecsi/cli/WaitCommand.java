@@ -29,9 +29,7 @@ final class WaitCommand extends FileSystemCommand {
             fileSystems.require(name);
         }
         LustreFileSystem result = new Waiter(fileSystems, spec.commandLine().getErr()).await(name, goal, timeout);
-        if (output.format != OutputFormat.text && result != null) {
-            output.format.print(spec.commandLine().getOut(), result);
-        }
+        output.printIfMachineReadable(spec.commandLine().getOut(), result);
         return ExitCode.OK;
     }
 

@@ -1,5 +1,7 @@
 package dev.lustrecsi.cli;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreFileSystemStatus;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -10,6 +12,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -52,6 +56,24 @@ final class CliHarness {
         KubectlLustre root = new KubectlLustre((ctx, timeout) -> client);
         int code = KubectlLustre.commandLine(root, new PrintWriter(out, true), new PrintWriter(errBuffer, true)).execute(args);
         return new Result(code, out.toString(), errBuffer.toString());
+    }
+
+    /** Starts a command that waits (e.g. {@code --wait}) in the background, so a test can watch and steer it. */
+    Running start(String... args) {
+        SyncWriter err = new SyncWriter();
+        return new Running(err, CompletableFuture.supplyAsync(() -> run(err, args)));
+    }
+
+    /** A command running in the background: its stderr so far, and its result once it ends. */
+    record Running(SyncWriter err, CompletableFuture<Result> result) {
+        /** Returns once the command has printed {@code text} to stderr (at most 30 s). */
+        void awaitProgress(String text) {
+            await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains(text));
+        }
+
+        Result finish() throws Exception {
+            return result.get(60, TimeUnit.SECONDS);
+        }
     }
 
     LustreFileSystem get(String namespace, String name) {

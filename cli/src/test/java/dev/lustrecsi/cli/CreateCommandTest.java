@@ -1,31 +1,14 @@
 package dev.lustrecsi.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.NetworkType;
 import dev.lustrecsi.model.Phase;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-@EnableKubernetesMockClient(crud = true)
-class CreateCommandTest {
-    static KubernetesClient client;
-    CliHarness cli;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cli = new CliHarness(client);
-        cli.installCrd();
-        cli.reset();
-    }
-
+class CreateCommandTest extends CliOnMockCluster {
     @Test
     void sizeIsTurnedIntoWholeOstsAndTheSpecIsComplete() {
         CliHarness.Result r = cli.run("create", "scratch-01", "-n", "hpc", "--size", "1Ti", "--ost-size", "256Gi");
@@ -105,17 +88,15 @@ class CreateCommandTest {
 
     @Test
     void waitShowsProgressUntilTheOperatorReportsReady() throws Exception {
-        CliHarness.SyncWriter err = new CliHarness.SyncWriter();
-        CompletableFuture<CliHarness.Result> running = CompletableFuture.supplyAsync(
-                () -> cli.run(err, "create", "lfs1", "--osts", "2", "--wait", "--timeout", "5m", "-o", "json"));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("lfs1: Pending"));
+        CliHarness.Running running = cli.start("create", "lfs1", "--osts", "2", "--wait", "--timeout", "5m", "-o", "json");
+        running.awaitProgress("lfs1: Pending");
 
         cli.setStatus("test", "lfs1", s -> Fixtures.provisioning(s, "lfs1", 2, 1));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("lfs1: Provisioning (targets ready 2/3, OSTs 1/2"));
-        assertThat(running).isNotDone();
+        running.awaitProgress("lfs1: Provisioning (targets ready 2/3, OSTs 1/2");
+        assertThat(running.result()).isNotDone();
 
         cli.setStatus("test", "lfs1", s -> Fixtures.ready(s, "lfs1", 2, 100 * Fixtures.GI, "2.15.5"));
-        CliHarness.Result r = running.get(60, TimeUnit.SECONDS);
+        CliHarness.Result r = running.finish();
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).contains("lfs1: Ready (targets ready 3/3, OSTs 2/2, capacity 200 GiB, Lustre 2.15.5)");
         // stdout carries only the final object, for scripts.

@@ -1,30 +1,19 @@
 package dev.lustrecsi.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import dev.lustrecsi.model.Conditions;
 import dev.lustrecsi.model.Phase;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-@EnableKubernetesMockClient(crud = true)
-class DeleteWaitTest {
-    static KubernetesClient client;
-    CliHarness cli;
+class DeleteWaitTest extends CliOnMockCluster {
 
     @BeforeEach
-    void setUp() throws Exception {
-        cli = new CliHarness(client);
-        cli.installCrd();
-        cli.reset();
+    void oneFilesystem() {
         assertThat(cli.run("create", "lfs", "--osts", "1").exitCode()).isZero();
     }
 
@@ -77,11 +66,10 @@ class DeleteWaitTest {
 
     @Test
     void waitForAPhaseEndsWithExitThreeIfTheFilesystemIsDeleted() throws Exception {
-        CliHarness.SyncWriter err = new CliHarness.SyncWriter();
-        CompletableFuture<CliHarness.Result> running = CompletableFuture.supplyAsync(() -> cli.run(err, "wait", "lfs"));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("lfs: Pending"));
+        CliHarness.Running running = cli.start("wait", "lfs");
+        running.awaitProgress("lfs: Pending");
         client.resources(dev.lustrecsi.model.LustreFileSystem.class).inNamespace("test").withName("lfs").delete();
-        CliHarness.Result r = running.get(60, TimeUnit.SECONDS);
+        CliHarness.Result r = running.finish();
         assertThat(r.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
         assertThat(r.err()).contains("was deleted while waiting for Ready");
     }

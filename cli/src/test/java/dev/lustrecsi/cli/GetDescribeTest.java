@@ -4,25 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.KubernetesList;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import dev.lustrecsi.model.LustreFileSystem;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-@EnableKubernetesMockClient(crud = true)
-class GetDescribeTest {
-    static KubernetesClient client;
-    CliHarness cli;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cli = new CliHarness(client);
-        cli.installCrd();
-        cli.reset();
-    }
-
+class GetDescribeTest extends CliOnMockCluster {
     @Test
     void getShowsPhaseOstsCapacityAndNids() {
         cli.run("create", "alpha", "--osts", "4");

@@ -1,15 +1,10 @@
 package dev.lustrecsi.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,31 +17,29 @@ import org.junit.jupiter.api.Test;
 class OperatorEndToEndTest {
     static final String NS = OperatorHarness.NAMESPACE;
     private final OperatorHarness h = new OperatorHarness("lfs1");
+    private final CliHarness cli = new CliHarness(h.client());
 
     @AfterEach
     void close() {
         h.close();
     }
 
-    private CliHarness.Result cli(CliHarness.SyncWriter err, String... args) {
-        StringWriter out = new StringWriter();
-        KubectlLustre root = new KubectlLustre((ctx, timeout) -> h.client());
+    /** {@code kubectl lustre -n <the harness's namespace> args...} */
+    private static String[] inNamespace(String... args) {
         String[] withNs = new String[args.length + 2];
         withNs[0] = "-n";
         withNs[1] = NS;
         System.arraycopy(args, 0, withNs, 2, args.length);
-        int code = KubectlLustre.commandLine(root, new PrintWriter(out, true), new PrintWriter(err, true)).execute(withNs);
-        return new CliHarness.Result(code, out.toString(), err.toString());
+        return withNs;
     }
 
     /** Starts a waiting command, lets it begin watching, drives the operator until the goal, returns its result. */
     private CliHarness.Result waitingCommand(Predicate<LustreFileSystem> operatorGoal, String expectedStart, String... args)
             throws Exception {
-        CliHarness.SyncWriter err = new CliHarness.SyncWriter();
-        CompletableFuture<CliHarness.Result> running = CompletableFuture.supplyAsync(() -> cli(err, args));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains(expectedStart));
+        CliHarness.Running running = cli.start(inNamespace(args));
+        running.awaitProgress(expectedStart);
         h.runUntil("demo", operatorGoal, 200);
-        return running.get(60, TimeUnit.SECONDS);
+        return running.finish();
     }
 
     private static boolean ready(LustreFileSystem fs) {
@@ -61,7 +54,7 @@ class OperatorEndToEndTest {
         assertThat(created.err()).contains("lustrefilesystem/demo created (2 OSTs of 100Gi, tcp)")
                 .containsPattern("demo: Ready \\(targets ready 3/3, OSTs 2/2, capacity 200 GiB");
 
-        CliHarness.Result described = cli(new CliHarness.SyncWriter(), "describe", "demo");
+        CliHarness.Result described = cli.run(inNamespace("describe", "demo"));
         assertThat(described.exitCode()).isZero();
         assertThat(described.out()).contains("Phase:           Ready")
                 .containsPattern("lfs1-MDT0000 +MDT +Ready +demo-mds0")

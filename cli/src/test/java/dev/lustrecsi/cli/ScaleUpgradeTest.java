@@ -1,27 +1,16 @@
 package dev.lustrecsi.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-@EnableKubernetesMockClient(crud = true)
-class ScaleUpgradeTest {
-    static KubernetesClient client;
-    CliHarness cli;
+class ScaleUpgradeTest extends CliOnMockCluster {
 
     @BeforeEach
-    void setUp() throws Exception {
-        cli = new CliHarness(client);
-        cli.installCrd();
-        cli.reset();
+    void aReadyFilesystemOfTwoOsts() {
         assertThat(cli.run("create", "lfs", "--osts", "2", "--osts-per-oss", "2", "--min-osts", "2", "--max-osts", "8").exitCode()).isZero();
         cli.setStatus("test", "lfs", s -> Fixtures.ready(s, "lfs", 2, 100 * Fixtures.GI, "2.15.5"));
     }
@@ -51,38 +40,34 @@ class ScaleUpgradeTest {
 
     @Test
     void scaleWaitReturnsOnceTheNewOstsAreActive() throws Exception {
-        CliHarness.SyncWriter err = new CliHarness.SyncWriter();
-        CompletableFuture<CliHarness.Result> running = CompletableFuture.supplyAsync(
-                () -> cli.run(err, "scale", "lfs", "--osts", "4", "--wait"));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("lfs: Ready (targets ready 3/3, OSTs 2/4"));
+        CliHarness.Running running = cli.start("scale", "lfs", "--osts", "4", "--wait");
+        running.awaitProgress("lfs: Ready (targets ready 3/3, OSTs 2/4");
         // Ready but with the old OST count is not done.
         cli.setStatus("test", "lfs", s -> {
             Fixtures.fill(s, "lfs", 4, 3, 100 * Fixtures.GI);
             s.setPhase(Phase.Scaling);
         });
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("lfs: Scaling (targets ready 4/5, OSTs 3/4"));
-        assertThat(running).isNotDone();
+        running.awaitProgress("lfs: Scaling (targets ready 4/5, OSTs 3/4");
+        assertThat(running.result()).isNotDone();
         cli.setStatus("test", "lfs", s -> Fixtures.ready(s, "lfs", 4, 100 * Fixtures.GI, "2.15.5"));
-        CliHarness.Result r = running.get(60, TimeUnit.SECONDS);
+        CliHarness.Result r = running.finish();
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).contains("lfs: Ready (targets ready 5/5, OSTs 4/4, capacity 400 GiB");
     }
 
     @Test
     void upgradeRetagsTheServerImageAndWaitsForTheNewVersion() throws Exception {
-        CliHarness.SyncWriter err = new CliHarness.SyncWriter();
-        CompletableFuture<CliHarness.Result> running = CompletableFuture.supplyAsync(
-                () -> cli.run(err, "upgrade", "lfs", "--version", "2.15.6", "--wait"));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("upgrading from Lustre 2.15.5 to 2.15.6"));
+        CliHarness.Running running = cli.start("upgrade", "lfs", "--version", "2.15.6", "--wait");
+        running.awaitProgress("upgrading from Lustre 2.15.5 to 2.15.6");
         LustreFileSystem fs = cli.get("test", "lfs");
         assertThat(fs.getSpec().getLustreVersion()).isEqualTo("2.15.6");
         assertThat(fs.getSpec().getImage()).isEqualTo("ghcr.io/lustrecsi/lustre-server-vm:2.15.6");
 
         cli.setStatus("test", "lfs", s -> s.setPhase(Phase.Upgrading));
-        await().atMost(30, TimeUnit.SECONDS).until(() -> err.toString().contains("lfs: Upgrading"));
-        assertThat(running).isNotDone();
+        running.awaitProgress("lfs: Upgrading");
+        assertThat(running.result()).isNotDone();
         cli.setStatus("test", "lfs", s -> Fixtures.ready(s, "lfs", 2, 100 * Fixtures.GI, "2.15.6"));
-        CliHarness.Result r = running.get(60, TimeUnit.SECONDS);
+        CliHarness.Result r = running.finish();
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).contains("Lustre 2.15.6)");
     }

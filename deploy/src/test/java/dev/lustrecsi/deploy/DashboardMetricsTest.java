@@ -27,6 +27,7 @@ import dev.lustrecsi.provisioner.iostats.VolumeIoMetrics;
 import dev.lustrecsi.provisioner.metrics.OperatorMetrics;
 import dev.lustrecsi.provisioner.metrics.StandbyMetrics;
 import dev.lustrecsi.provisioner.orphans.OrphanMetrics;
+import dev.lustrecsi.provisioner.reconcile.EventReason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.grpc.Grpc;
@@ -120,9 +121,9 @@ class DashboardMetricsTest {
         status.getServers().add(oss);
         fs.setStatus(status);
         OperatorMetrics operator = new OperatorMetrics(registry, () -> List.of(fs));
-        operator.stepReported(fs, "Normal", "ServerCreated");
-        operator.stepReported(fs, "Normal", "ServerRemoved");
-        operator.stepReported(fs, "Warning", "ServerRecreated");
+        operator.stepReported(fs, "Normal", EventReason.ServerCreated);
+        operator.stepReported(fs, "Normal", EventReason.ServerRemoved);
+        operator.stepReported(fs, "Warning", EventReason.ServerRecreated);
         // Issue 9's operator metrics: warm standby (read from the resources), orphans and per-PVC I/O. The I/O
         // counters have series only once a pod did I/O; their registered families are what the scrape names.
         StandbyMetrics.register(registry, () -> List.of(fs));

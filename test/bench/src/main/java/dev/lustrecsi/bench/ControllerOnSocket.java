@@ -104,6 +104,12 @@ final class ControllerOnSocket implements AutoCloseable {
         return ControllerGrpc.newBlockingStub(channel);
     }
 
+    /** StorageClass parameters of a benchmark's shared pool: 1 TiB OSTs of Lustre 2.15.5, at most {@code maxOsts}. */
+    static Map<String, String> poolParameters(String pool, String namespace, int maxOsts) {
+        return Map.of("pool", pool, "namespace", namespace, "serverImage", "registry.example.org/lustre/server:2.15.5",
+                "lustreVersion", "2.15.5", "ostSize", "1Ti", "maxOsts", Integer.toString(maxOsts));
+    }
+
     static CreateVolumeRequest create(String name, long bytes, Map<String, String> parameters) {
         return CreateVolumeRequest.newBuilder()
                 .setName(name)

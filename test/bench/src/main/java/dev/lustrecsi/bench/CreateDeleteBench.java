@@ -24,6 +24,7 @@ final class CreateDeleteBench {
     static final String NAME = "create-delete";
     private static final String NAMESPACE = "bench";
     private static final String POOL = "benchpool";
+    private static final Map<String, String> PARAMETERS = ControllerOnSocket.poolParameters(POOL, NAMESPACE, 64);
     private static final double P99_TARGET_MS = 50;
     private static final double RATE_TARGET = 200;
 
@@ -37,11 +38,6 @@ final class CreateDeleteBench {
         this.rounds = rounds;
     }
 
-    static Map<String, String> parameters() {
-        return Map.of("pool", POOL, "namespace", NAMESPACE, "serverImage", "registry.example.org/lustre/server:2.15.5",
-                "lustreVersion", "2.15.5", "ostSize", "1Ti", "maxOsts", "64");
-    }
-
     void run(Path workDir, ResultTable table) throws Exception {
         try (MockCluster cluster = MockCluster.start();
              ControllerOnSocket controller = new ControllerOnSocket(cluster.client(), NAMESPACE, workDir,
@@ -49,7 +45,7 @@ final class CreateDeleteBench {
             ControllerGrpc.ControllerBlockingStub stub = controller.stub();
             // The first volume creates the pool; it is UNAVAILABLE until the "operator" reports it Ready.
             try {
-                stub.createVolume(ControllerOnSocket.create("warmup-0", ControllerOnSocket.GI, parameters()));
+                stub.createVolume(ControllerOnSocket.create("warmup-0", ControllerOnSocket.GI, PARAMETERS));
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                     throw e;
@@ -124,7 +120,7 @@ final class CreateDeleteBench {
             runAll(callers, concurrency, volumes, i -> {
                 long t0 = System.nanoTime();
                 String id = stub.createVolume(ControllerOnSocket.create(prefix + "-" + i, ControllerOnSocket.GI,
-                        parameters())).getVolume().getVolumeId();
+                        PARAMETERS)).getVolume().getVolumeId();
                 create.addNanosAsMillis(System.nanoTime() - t0);
                 ids.add(id);
             });

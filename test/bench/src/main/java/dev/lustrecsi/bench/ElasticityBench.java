@@ -44,9 +44,8 @@ final class ElasticityBench {
     /** A pool policy: the StorageClass's headroomPercent (null: its default, 20) and the controller's shrink band. */
     private record Policy(String name, String headroomPercent, int shrinkBandPercent) {
         Map<String, String> parameters() {
-            Map<String, String> p = new java.util.HashMap<>(Map.of("pool", POOL, "namespace", OperatorHarness.NAMESPACE,
-                    "serverImage", "registry.example.org/lustre/server:2.15.5", "lustreVersion", "2.15.5",
-                    "ostSize", "1Ti", "maxOsts", "64"));
+            Map<String, String> p =
+                    new java.util.HashMap<>(ControllerOnSocket.poolParameters(POOL, OperatorHarness.NAMESPACE, 64));
             if (headroomPercent != null) {
                 p.put("headroomPercent", headroomPercent);
             }
@@ -66,7 +65,7 @@ final class ElasticityBench {
              ControllerOnSocket controller = new ControllerOnSocket(h.client(), OperatorHarness.NAMESPACE, workDir,
                      Duration.ofSeconds(2), policy.shrinkBandPercent())) {
             Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
-            h.addEventListener((fs, type, reason) -> events.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet());
+            h.addEventListener((fs, type, reason) -> events.computeIfAbsent(reason.name(), r -> new AtomicInteger()).incrementAndGet());
             List<Integer> specHistory = Collections.synchronizedList(new ArrayList<>());
             Operator operator = new Operator(h, specHistory);
             operator.start();

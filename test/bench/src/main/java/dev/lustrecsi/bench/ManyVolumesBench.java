@@ -36,6 +36,7 @@ final class ManyVolumesBench {
     static final String NAME = "many-volumes";
     private static final String NAMESPACE = "bench";
     private static final String POOL = "bigpool";
+    private static final Map<String, String> PARAMETERS = ControllerOnSocket.poolParameters(POOL, NAMESPACE, 256);
     private static final List<String> CONTROLLER_IMAGE_FLAGS = List.of("-XX:MaxRAMPercentage=75");
 
     private final Path jar;
@@ -46,11 +47,6 @@ final class ManyVolumesBench {
         this.jar = jar;
         this.volumes = volumes;
         this.restarts = restarts;
-    }
-
-    static Map<String, String> parameters() {
-        return Map.of("pool", POOL, "namespace", NAMESPACE, "serverImage", "registry.example.org/lustre/server:2.15.5",
-                "lustreVersion", "2.15.5", "ostSize", "1Ti", "maxOsts", "256");
     }
 
     void run(Path workDir, ResultTable table) throws Exception {
@@ -85,14 +81,14 @@ final class ManyVolumesBench {
                 controller.awaitProbeReady(60_000);
                 ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
                 try {
-                    stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, parameters()));
+                    stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                         throw e;
                     }
                 }
                 PoolStatus.markReady(client, NAMESPACE, POOL, "10.9.0.2@tcp");
-                stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, parameters()));
+                stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
                 seedLedger(client);
 
                 // A create and delete on the full pool, for the cost per call at this size.
@@ -101,7 +97,7 @@ final class ManyVolumesBench {
                 for (int i = 0; i < Math.min(3, restarts * 2); i++) {
                     long t0 = System.nanoTime();
                     String id = stub.createVolume(ControllerOnSocket.create("extra-" + i, ControllerOnSocket.GI,
-                            parameters())).getVolume().getVolumeId();
+                            PARAMETERS)).getVolume().getVolumeId();
                     long t1 = System.nanoTime();
                     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
                     createAtSize.addNanosAsMillis(t1 - t0);

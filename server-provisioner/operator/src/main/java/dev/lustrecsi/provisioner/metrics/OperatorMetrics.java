@@ -5,6 +5,7 @@ import dev.lustrecsi.model.LustreFileSystemStatus;
 import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.model.ServerRole;
 import dev.lustrecsi.model.ServerStatus;
+import dev.lustrecsi.provisioner.reconcile.EventReason;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -41,11 +42,6 @@ public final class OperatorMetrics implements EventRecorder.Listener {
     public static final String RECOVERY_EVENTS = "lustre_operator_recovery_events_total";
     public static final String EVENTS = "lustre_operator_events_total";
 
-    /** Reasons the reconciler reports (see LustreFileSystemReconciler) that are scale or recovery steps. */
-    static final String SERVER_CREATED = "ServerCreated";
-    static final String SERVER_REMOVED = "ServerRemoved";
-    static final String SERVER_RECREATED = "ServerRecreated";
-
     private final Counter scaleEvents;
     private final Counter recoveryEvents;
     private final Counter events;
@@ -70,19 +66,19 @@ public final class OperatorMetrics implements EventRecorder.Listener {
     }
 
     @Override
-    public void stepReported(LustreFileSystem fs, String type, String reason) {
+    public void stepReported(LustreFileSystem fs, String type, EventReason reason) {
         String ns = fs.getMetadata().getNamespace();
         String name = fs.getMetadata().getName();
-        events.labelValues(ns, name, type, reason).inc();
+        events.labelValues(ns, name, type, reason.name()).inc();
         switch (reason) {
             // Servers created during the first bootstrap are the filesystem being built, not scaled.
-            case SERVER_CREATED -> {
+            case ServerCreated -> {
                 if (fs.getStatus() != null && fs.getStatus().bootstrappedOnce()) {
                     scaleEvents.labelValues(ns, name, "out").inc();
                 }
             }
-            case SERVER_REMOVED -> scaleEvents.labelValues(ns, name, "in").inc();
-            case SERVER_RECREATED -> recoveryEvents.labelValues(ns, name).inc();
+            case ServerRemoved -> scaleEvents.labelValues(ns, name, "in").inc();
+            case ServerRecreated -> recoveryEvents.labelValues(ns, name).inc();
             default -> {
             }
         }
@@ -103,14 +99,7 @@ public final class OperatorMetrics implements EventRecorder.Listener {
 
         @Override
         public MetricSnapshots collect() {
-            List<LustreFileSystem> all;
-            try {
-                all = filesystems.get();
-            } catch (RuntimeException e) {
-                // An unreachable API server must not fail the whole scrape (the counters are still good).
-                LOG.warn("cannot list LustreFileSystems for metrics: {}", e.getMessage());
-                all = List.of();
-            }
+            List<LustreFileSystem> all = ScrapedFileSystems.listOrNone(filesystems, LOG, "metrics");
             GaugeSnapshot.Builder phase = gauge(PHASE, "1 for the filesystem's current phase, 0 for the others");
             GaugeSnapshot.Builder desired = gauge(OSTS_DESIRED, "OSTs the spec asks for (spec.ostCount)");
             GaugeSnapshot.Builder active = gauge(OSTS_ACTIVE, "OSTs that exist and are not draining or drained");

@@ -44,13 +44,7 @@ public final class StandbyMetrics implements MultiCollector {
 
     @Override
     public MetricSnapshots collect() {
-        List<LustreFileSystem> all;
-        try {
-            all = filesystems.get();
-        } catch (RuntimeException e) {
-            LOG.warn("cannot list LustreFileSystems for standby metrics: {}", e.getMessage());
-            all = List.of();
-        }
+        List<LustreFileSystem> all = ScrapedFileSystems.listOrNone(filesystems, LOG, "standby metrics");
         GaugeSnapshot.Builder desired = GaugeSnapshot.builder().name(DESIRED)
                 .help("Warm standby OSS servers the filesystem keeps (spec.standby.ossServers)");
         GaugeSnapshot.Builder ready = GaugeSnapshot.builder().name(READY)

@@ -3,6 +3,7 @@ package dev.lustrecsi.provisioner.orphans;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.SpecValidator;
 import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.reconcile.EventReason;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
 import dev.lustrecsi.provisioner.topology.TargetPlan;
@@ -218,7 +219,7 @@ public final class ServerOrphanCollector {
                     return o;
                 });
                 found.add(kind + " " + ns + "/" + name);
-                events.onObject(obj, EventRecorder.WARNING, "OrphanFound", "owned by nothing: " + why.get() + "; removed after "
+                events.onObject(obj, EventRecorder.WARNING, EventReason.OrphanFound, "owned by nothing: " + why.get() + "; removed after "
                         + grace + " unless something owns it again");
                 first = now;
             }
@@ -226,7 +227,7 @@ public final class ServerOrphanCollector {
                 client.resources(type).inNamespace(ns).withName(name).delete();
                 removed.labelValues(kind).inc();
                 gone.add(kind + " " + ns + "/" + name);
-                events.onObject(obj, EventRecorder.NORMAL, "OrphanRemoved", "removed: " + why.get() + " (orphaned since " + first + ")");
+                events.onObject(obj, EventRecorder.NORMAL, EventReason.OrphanRemoved, "removed: " + why.get() + " (orphaned since " + first + ")");
                 LOG.info("removed orphaned {} {}/{}: {}", kind, ns, name, why.get());
                 return false;
             }

@@ -27,7 +27,7 @@ public final class EventRecorder {
     /** Told of every step as the reconciler reports it (metrics count scale and recovery steps from these). */
     @FunctionalInterface
     public interface Listener {
-        void stepReported(LustreFileSystem fs, String type, String reason);
+        void stepReported(LustreFileSystem fs, String type, EventReason reason);
     }
 
     private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -41,12 +41,12 @@ public final class EventRecorder {
         return this;
     }
 
-    public void normal(LustreFileSystem fs, String reason, String message) {
+    public void normal(LustreFileSystem fs, EventReason reason, String message) {
         notifyListeners(fs, NORMAL, reason);
         record(fs, NORMAL, reason, message);
     }
 
-    public void warning(LustreFileSystem fs, String reason, String message) {
+    public void warning(LustreFileSystem fs, EventReason reason, String message) {
         // Before the de-duplication: the same server lost twice is two recoveries, even with the same message.
         notifyListeners(fs, WARNING, reason);
         String key = fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName() + "/" + reason;
@@ -56,7 +56,7 @@ public final class EventRecorder {
         record(fs, WARNING, reason, message);
     }
 
-    private void notifyListeners(LustreFileSystem fs, String type, String reason) {
+    private void notifyListeners(LustreFileSystem fs, String type, EventReason reason) {
         for (Listener l : listeners) {
             try {
                 l.stepReported(fs, type, reason);
@@ -66,7 +66,7 @@ public final class EventRecorder {
         }
     }
 
-    private void record(LustreFileSystem fs, String type, String reason, String message) {
+    private void record(LustreFileSystem fs, String type, EventReason reason, String message) {
         LOG.info("{}/{}: {} {}: {}", fs.getMetadata().getNamespace(), fs.getMetadata().getName(), type, reason, message);
         create(fs, LustreFileSystem.API_VERSION, "LustreFileSystem", type, reason, message);
     }
@@ -75,11 +75,12 @@ public final class EventRecorder {
      * An Event on any object the operator manages (e.g. an orphaned VM or disk: {@code kubectl get events
      * --field-selector involvedObject.name=...}); not de-duplicated and not told to the listeners.
      */
-    public void onObject(HasMetadata obj, String type, String reason, String message) {
+    public void onObject(HasMetadata obj, String type, EventReason reason, String message) {
         create(obj, obj.getApiVersion(), obj.getKind(), type, reason, message);
     }
 
-    private void create(HasMetadata obj, String apiVersion, String kind, String type, String reason, String message) {
+    private void create(HasMetadata obj, String apiVersion, String kind, String type, EventReason reason,
+            String message) {
         String ns = obj.getMetadata().getNamespace();
         String now = ApiTime.time(Instant.now());
         Event event = new EventBuilder()
@@ -97,7 +98,7 @@ public final class EventRecorder {
                 .withUid(obj.getMetadata().getUid())
                 .endInvolvedObject()
                 .withType(type)
-                .withReason(reason)
+                .withReason(reason.name())
                 .withMessage(message)
                 .withCount(1)
                 .withFirstTimestamp(now)

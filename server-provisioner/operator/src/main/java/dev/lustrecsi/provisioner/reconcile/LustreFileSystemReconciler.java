@@ -177,7 +177,7 @@ public final class LustreFileSystemReconciler {
             }
             status.setObservedGeneration(fs.getMetadata().getGeneration());
             if (changed) {
-                events.warning(fs, "InvalidSpec", message);
+                events.warning(fs, EventReason.InvalidSpec, message);
             }
             if (!Serialization.asJson(status).equals(before)) {
                 writeStatus(fs);
@@ -222,7 +222,7 @@ public final class LustreFileSystemReconciler {
                 Optional<String> free = adopted.isPresent() ? adopted
                         : spec.getNetwork().getAddresses().stream().filter(a -> !used.contains(ip(a))).findFirst();
                 if (free.isEmpty()) {
-                    events.warning(fs, "AddressPoolExhausted", "no free address in spec.network.addresses for " + s.name());
+                    events.warning(fs, EventReason.AddressPoolExhausted, "no free address in spec.network.addresses for " + s.name());
                     continue;
                 }
                 st.setAddress(free.get());
@@ -240,7 +240,7 @@ public final class LustreFileSystemReconciler {
                 st.setReady(ready);
                 if (ready) {
                     if (!st.wasEverReady()) {
-                        events.normal(fs, "ServerReady", s.name() + " is ready (" + describeTargets(s) + ")"
+                        events.normal(fs, EventReason.ServerReady, s.name() + " is ready (" + describeTargets(s) + ")"
                                 + (st.onStandby() ? " on standby: taking no new objects until spec.ostCount needs it" : ""));
                     }
                     st.setEverReady(true);
@@ -257,7 +257,7 @@ public final class LustreFileSystemReconciler {
             String previous = status.getMgsNids().isEmpty() ? null : status.getMgsNids().get(0);
             if (previous != null && mgsNid != null && !previous.equals(mgsNid)) {
                 // Only on the pod network: targets were formatted with --mgsnode=<previous> and keep asking there.
-                events.warning(fs, "MgsNidChanged", "the MGS moved from " + previous + " to " + mgsNid
+                events.warning(fs, EventReason.MgsNidChanged, "the MGS moved from " + previous + " to " + mgsNid
                         + "; targets formatted against the old NID need tunefs.lustre --mgsnode. Use spec.network.attachment"
                         + " with static addresses for NIDs that survive restarts");
             }
@@ -330,17 +330,17 @@ public final class LustreFileSystemReconciler {
                 for (TargetPlan t : s.targets()) {
                     if (!observed.hasPvc(t.pvcName())) {
                         createIfAbsent(manifests.persistentVolumeClaim(fs, s, t));
-                        events.normal(fs, "DiskCreated", "PVC " + t.pvcName() + " for " + t.name());
+                        events.normal(fs, EventReason.DiskCreated, "PVC " + t.pvcName() + " for " + t.name());
                     }
                 }
                 createIfAbsent(manifests.virtualMachine(ctx.get()));
                 if (st.onStandby() && !lost) {
-                    events.normal(fs, "StandbyServerCreated", s.name() + " (" + describeTargets(s) + ") on standby");
+                    events.normal(fs, EventReason.StandbyServerCreated, s.name() + " (" + describeTargets(s) + ") on standby");
                 } else if (lost) {
-                    events.warning(fs, "ServerRecreated", s.name() + " was lost; re-created with the same name, "
+                    events.warning(fs, EventReason.ServerRecreated, s.name() + " was lost; re-created with the same name, "
                             + (st.getNid() == null ? "" : "NID " + st.getNid() + ", ") + "and disks");
                 } else {
-                    events.normal(fs, "ServerCreated", s.name() + " (" + describeTargets(s) + ")");
+                    events.normal(fs, EventReason.ServerCreated, s.name() + " (" + describeTargets(s) + ")");
                 }
             }
         }
@@ -377,7 +377,7 @@ public final class LustreFileSystemReconciler {
                         .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
                 if (allReady) {
                     status.setBootstrapped(true);
-                    events.normal(fs, "Bootstrapped", "MGS, " + topology.mdsServers().size() + " MDT(s) and "
+                    events.normal(fs, EventReason.Bootstrapped, "MGS, " + topology.mdsServers().size() + " MDT(s) and "
                             + topology.ossServers().stream().mapToInt(s -> s.targets().size()).sum() + " OST(s) are ready");
                 }
             }
@@ -466,7 +466,7 @@ public final class LustreFileSystemReconciler {
                 }
                 status.getServers().removeIf(x -> x.getName().equals(s.name()));
                 s.targets().forEach(t -> status.getTargets().removeIf(x -> x.getName().equals(t.name())));
-                events.normal(fs, "ServerRemoved", s.name() + " removed after draining " + describeTargets(s));
+                events.normal(fs, EventReason.ServerRemoved, s.name() + " removed after draining " + describeTargets(s));
                 retired = true;
             }
             return retired;
@@ -518,7 +518,7 @@ public final class LustreFileSystemReconciler {
                 }
                 // KubeVirt starts a new VMI from the updated template when the running one goes (runStrategy Always).
                 client.resources(VirtualMachineInstance.class).inNamespace(ns).withName(s.name()).delete();
-                events.normal(fs, "UpgradingServer", s.name() + " restarting with Lustre " + spec.getLustreVersion()
+                events.normal(fs, EventReason.UpgradingServer, s.name() + " restarting with Lustre " + spec.getLustreVersion()
                         + " (" + spec.getImage() + ")");
                 return;
             }
@@ -560,7 +560,7 @@ public final class LustreFileSystemReconciler {
                 phase = Phase.Ready;
             }
             if (phase != status.getPhase()) {
-                events.normal(fs, "Phase" + phase, "phase " + status.getPhase() + " -> " + phase
+                events.normal(fs, EventReason.enteredPhase(phase), "phase " + status.getPhase() + " -> " + phase
                         + (lost.isEmpty() ? "" : " (not ready: " + String.join(", ", lost) + ")"));
                 status.setPhase(phase);
             }
@@ -642,7 +642,7 @@ public final class LustreFileSystemReconciler {
             }
             if (fs.getStatus().getPhase() != Phase.Deleting) {
                 fs.getStatus().setPhase(Phase.Deleting);
-                events.normal(fs, "Deleting", "removing servers; disks: " + policy());
+                events.normal(fs, EventReason.Deleting, "removing servers; disks: " + policy());
                 writeStatus(fs);
             }
             List<VirtualMachine> vms = client.resources(VirtualMachine.class).inNamespace(ns)
@@ -650,7 +650,7 @@ public final class LustreFileSystemReconciler {
             for (VirtualMachine vm : vms) {
                 if (vm.getMetadata().getDeletionTimestamp() == null) {
                     client.resources(VirtualMachine.class).inNamespace(ns).withName(vm.getMetadata().getName()).delete();
-                    events.normal(fs, "ServerDeleted", vm.getMetadata().getName());
+                    events.normal(fs, EventReason.ServerDeleted, vm.getMetadata().getName());
                 }
             }
             if (!client.resources(VirtualMachine.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list()
@@ -663,9 +663,9 @@ public final class LustreFileSystemReconciler {
                 for (PersistentVolumeClaim pvc : pvcs) {
                     client.persistentVolumeClaims().inNamespace(ns).withName(pvc.getMetadata().getName()).delete();
                 }
-                events.normal(fs, "DisksDeleted", pvcs.size() + " target PVC(s) deleted");
+                events.normal(fs, EventReason.DisksDeleted, pvcs.size() + " target PVC(s) deleted");
             } else if (!pvcs.isEmpty()) {
-                events.normal(fs, "DisksRetained", pvcs.size() + " target PVC(s) kept: "
+                events.normal(fs, EventReason.DisksRetained, pvcs.size() + " target PVC(s) kept: "
                         + String.join(", ", pvcs.stream().map(p -> p.getMetadata().getName()).toList()));
             }
             filesystems().inNamespace(ns).withName(name).edit(r -> {

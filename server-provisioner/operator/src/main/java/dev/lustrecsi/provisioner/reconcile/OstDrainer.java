@@ -54,12 +54,12 @@ final class OstDrainer {
                 CommandResult r = executor.exec(ns, mds.name(),
                         drain.setMaxCreateCount(fsName, index, mds.ordinal(), 0), TIMEOUT);
                 if (!r.succeeded()) {
-                    events.warning(fs, "DrainFailed", "could not stop new objects on " + name + ": " + r.describe());
+                    events.warning(fs, EventReason.DrainFailed, "could not stop new objects on " + name + ": " + r.describe());
                     return false;
                 }
             }
             ost.setState(TargetState.Draining);
-            events.normal(fs, "DrainingOst", name + ": no new objects (max_create_count=0 on every MDT); migrating its files");
+            events.normal(fs, EventReason.DrainingOst, name + ": no new objects (max_create_count=0 on every MDT); migrating its files");
             return true;
         }
         String mds0 = topology.firstMds().name();
@@ -68,7 +68,7 @@ final class OstDrainer {
         }
         CommandResult found = executor.exec(ns, mds0, drain.findFilesOnOst(fsName, index, clientMount(fsName)), TIMEOUT);
         if (!found.succeeded()) {
-            events.warning(fs, "DrainFailed", "could not list files on " + name + ": " + found.describe());
+            events.warning(fs, EventReason.DrainFailed, "could not list files on " + name + ": " + found.describe());
             return false;
         }
         List<String> files = Arrays.stream(found.stdout().split("\n")).map(String::strip).filter(s -> !s.isEmpty()).toList();
@@ -76,9 +76,9 @@ final class OstDrainer {
             List<String> batch = files.subList(0, Math.min(MIGRATE_BATCH, files.size()));
             CommandResult migrated = executor.exec(ns, mds0, drain.migrate(batch), TIMEOUT);
             if (migrated.succeeded()) {
-                events.normal(fs, "MigratedFiles", "migrated " + batch.size() + " of " + files.size() + " files off " + name);
+                events.normal(fs, EventReason.MigratedFiles, "migrated " + batch.size() + " of " + files.size() + " files off " + name);
             } else {
-                events.warning(fs, "MigrationFailed", name + " still holds objects of " + files.size()
+                events.warning(fs, EventReason.MigrationFailed, name + " still holds objects of " + files.size()
                         + " files; will retry: " + brief(migrated));
             }
             return true;
@@ -86,11 +86,11 @@ final class OstDrainer {
         CommandResult deactivated = executor.exec(ns, topology.mgsServer().name(),
                 drain.deactivatePermanently(fsName, index), TIMEOUT);
         if (!deactivated.succeeded()) {
-            events.warning(fs, "DrainFailed", "could not deactivate " + name + ": " + deactivated.describe());
+            events.warning(fs, EventReason.DrainFailed, "could not deactivate " + name + ": " + deactivated.describe());
             return false;
         }
         ost.setState(TargetState.Drained);
-        events.normal(fs, "OstDrained", name + " holds no objects and is deactivated");
+        events.normal(fs, EventReason.OstDrained, name + " holds no objects and is deactivated");
         return true;
     }
 
@@ -110,12 +110,12 @@ final class OstDrainer {
             CommandResult r = executor.exec(ns, mds.name(), drain.setMaxCreateCount(topology.fsName(), ost.getIndex(),
                     mds.ordinal(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT), TIMEOUT);
             if (!r.succeeded()) {
-                events.warning(fs, "DrainCancelFailed", "could not re-enable new objects on " + ost.getName() + ": " + brief(r));
+                events.warning(fs, EventReason.DrainCancelFailed, "could not re-enable new objects on " + ost.getName() + ": " + brief(r));
                 return false;
             }
         }
         ost.setState(TargetState.Ready);
-        events.normal(fs, "DrainCancelled", ost.getName() + " takes new objects again (spec.ostCount was raised)");
+        events.normal(fs, EventReason.DrainCancelled, ost.getName() + " takes new objects again (spec.ostCount was raised)");
         return true;
     }
 
@@ -128,7 +128,7 @@ final class OstDrainer {
         CommandResult mkdir = executor.exec(ns, mds0, List.of("mkdir", "-p", dir), TIMEOUT);
         CommandResult mount = mkdir.succeeded() ? executor.exec(ns, mds0, boot.mountClient(mgs, fsName, dir), TIMEOUT) : mkdir;
         if (!mount.succeeded()) {
-            events.warning(fs, "DrainFailed", "could not mount a client on " + mds0 + " for migration: " + mount.describe());
+            events.warning(fs, EventReason.DrainFailed, "could not mount a client on " + mds0 + " for migration: " + mount.describe());
             return false;
         }
         return true;

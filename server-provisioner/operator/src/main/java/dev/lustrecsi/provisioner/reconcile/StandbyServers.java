@@ -38,7 +38,7 @@ final class StandbyServers {
             CommandResult r = executor.exec(ns, topology.mgsServer().name(),
                     standby.holdObjectCreation(topology.fsName(), t.index()), TIMEOUT);
             if (!r.succeeded()) {
-                events.warning(fs, "StandbyHoldFailed", "not creating standby " + server.name()
+                events.warning(fs, EventReason.StandbyHoldFailed, "not creating standby " + server.name()
                         + ": the MGS did not record max_create_count=0 for " + t.name() + ": " + r.describe());
                 return false;
             }
@@ -58,7 +58,7 @@ final class StandbyServers {
                     CommandResult r = executor.exec(ns, mds.name(), osp.setMaxCreateCount(topology.fsName(), t.index(),
                             mds.ordinal(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT), TIMEOUT);
                     if (!r.succeeded()) {
-                        events.warning(fs, "StandbyPromotionFailed", "could not allow new objects on " + t.name()
+                        events.warning(fs, EventReason.StandbyPromotionFailed, "could not allow new objects on " + t.name()
                                 + " from " + mds.name() + ": " + r.describe());
                         return false;
                     }
@@ -67,12 +67,12 @@ final class StandbyServers {
             CommandResult r = executor.exec(ns, topology.mgsServer().name(),
                     standby.releaseObjectCreation(topology.fsName(), t.index()), TIMEOUT);
             if (!r.succeeded()) {
-                events.warning(fs, "StandbyPromotionFailed", "could not delete the standby hold of " + t.name()
+                events.warning(fs, EventReason.StandbyPromotionFailed, "could not delete the standby hold of " + t.name()
                         + " on the MGS: " + r.describe());
                 return false;
             }
         }
-        events.normal(fs, "StandbyPromoted", server.name() + " put into service ("
+        events.normal(fs, EventReason.StandbyPromoted, server.name() + " put into service ("
                 + String.join(", ", server.targets().stream().map(TargetPlan::name).toList()) + ")"
                 + (serverReady ? ": its OSTs take new objects now" : "; it was still booting"));
         return true;

@@ -85,7 +85,8 @@ public final class Topology {
 
         int perOss = spec.getOstsPerOss() == null ? 1 : spec.getOstsPerOss();
         Set<Integer> known = new TreeSet<>();
-        Pattern ossVm = Pattern.compile(Pattern.quote(name) + "-oss(\\d+)");
+        // At most 9 digits: an int, as every ordinal this operator names; a longer suffix is not one of its VMs.
+        Pattern ossVm = Pattern.compile(Pattern.quote(name) + "-oss(\\d{1,9})");
         for (String vm : existingVmNames) {
             Matcher m = ossVm.matcher(vm);
             if (m.matches()) {

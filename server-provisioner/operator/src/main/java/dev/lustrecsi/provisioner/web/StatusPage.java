@@ -4,11 +4,10 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreFileSystemStatus;
 import dev.lustrecsi.model.Quantities;
 import dev.lustrecsi.model.ServerStatus;
-import dev.lustrecsi.model.TargetStatus;
-import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -98,72 +97,52 @@ public final class StatusPage {
                 .append(dt("MGS NIDs", st.getMgsNids().isEmpty() ? "-" : String.join(", ", st.getMgsNids())))
                 .append("</dl>\n");
 
-        b.append("<h3>Health</h3>");
-        if (st.getConditions().isEmpty()) {
-            b.append("<p class=\"empty\">No conditions reported yet.</p>");
-        } else {
-            b.append("<table class=\"conditions\"><thead><tr><th>Condition</th><th>Status</th><th>Reason</th>")
-                    .append("<th>Message</th><th>Since</th></tr></thead><tbody>");
-            for (Condition c : st.getConditions()) {
-                // Degraded=True is bad news; for the other conditions True is the good state.
-                boolean bad = "Degraded".equals(c.getType()) == "True".equals(c.getStatus());
-                b.append("<tr>").append(tdText(c.getType()))
-                        .append(td("<span class=\"badge " + Html.escape(c.getStatus()) + (bad ? "-bad" : "-ok") + "\">"
-                                + Html.escape(c.getStatus()) + "</span>"))
-                        .append(tdText(c.getReason())).append(tdText(c.getMessage()))
-                        .append(tdText(c.getLastTransitionTime())).append("</tr>");
-            }
-            b.append("</tbody></table>\n");
-        }
-
-        b.append("<h3>Servers</h3>");
-        if (fs.servers().isEmpty()) {
-            b.append("<p class=\"empty\">No servers yet.</p>");
-        } else {
-            b.append("<table class=\"servers\"><thead><tr><th>Server</th><th>Role</th><th>NID</th><th>VM</th>")
-                    .append("<th>VMI phase</th><th>Ready</th><th>Lustre</th></tr></thead><tbody>");
-            for (ClusterView.Server s : fs.servers()) {
-                ServerStatus ss = s.status();
-                b.append("<tr>").append(tdText(ss.getName()))
-                        .append(tdText(ss.getRole() + (ss.runsMgs() && !"MGS".equals(String.valueOf(ss.getRole())) ? " + MGS" : "")))
-                        .append(tdText(ss.getNid() == null ? "-" : ss.getNid()))
-                        .append(td(badge(s.vmStatus()))).append(td(badge(s.vmiPhase())))
-                        .append(td(badge(ss.readyNow() ? "Ready" : ss.wasEverReady() ? "Unavailable" : "Pending")))
-                        .append(tdText(ss.getLustreVersion() == null ? "-" : ss.getLustreVersion())).append("</tr>");
-            }
-            b.append("</tbody></table>\n");
-        }
-
-        b.append("<h3>Targets</h3>");
-        if (st.getTargets().isEmpty()) {
-            b.append("<p class=\"empty\">No targets yet.</p>");
-        } else {
-            b.append("<table class=\"targets\"><thead><tr><th>Target</th><th>Kind</th><th>Index</th><th>Server</th>")
-                    .append("<th>State</th><th>Size</th></tr></thead><tbody>");
-            for (TargetStatus t : st.getTargets()) {
-                b.append("<tr>").append(tdText(t.getName())).append(tdText(t.getKind())).append(tdText(t.getIndex()))
-                        .append(tdText(t.getServer())).append(td(badge(String.valueOf(t.getState()))))
-                        .append(tdText(t.getSizeBytes() == null ? "-" : Quantities.format(t.getSizeBytes())))
-                        .append("</tr>");
-            }
-            b.append("</tbody></table>\n");
-        }
-
-        b.append("<h3>Volumes (PVCs)</h3>");
-        if (fs.volumes().isEmpty()) {
-            b.append("<p class=\"empty\">No volumes on this filesystem.</p>");
-        } else {
-            b.append("<table class=\"volumes\"><thead><tr><th>PVC</th><th>PV</th><th>Size</th><th>PV phase</th>")
-                    .append("<th>Directory</th></tr></thead><tbody>");
-            for (ClusterView.Volume v : fs.volumes()) {
-                b.append("<tr>").append(tdText(v.claimName().isEmpty() ? "(unbound)" : v.claimNamespace() + "/" + v.claimName()))
-                        .append(tdText(v.pv())).append(tdText(v.capacity())).append(td(badge(v.pvPhase())))
-                        .append(tdText(v.directory().isEmpty() ? "(whole filesystem)" : "/" + v.directory()))
-                        .append("</tr>");
-            }
-            b.append("</tbody></table>\n");
-        }
+        section(b, "Health", "conditions", List.of("Condition", "Status", "Reason", "Message", "Since"),
+                st.getConditions(), "No conditions reported yet.", c -> {
+                    // Degraded=True is bad news; for the other conditions True is the good state.
+                    boolean bad = "Degraded".equals(c.getType()) == "True".equals(c.getStatus());
+                    return tdText(c.getType())
+                            + td("<span class=\"badge " + Html.escape(c.getStatus()) + (bad ? "-bad" : "-ok") + "\">"
+                                    + Html.escape(c.getStatus()) + "</span>")
+                            + tdText(c.getReason()) + tdText(c.getMessage()) + tdText(c.getLastTransitionTime());
+                });
+        section(b, "Servers", "servers", List.of("Server", "Role", "NID", "VM", "VMI phase", "Ready", "Lustre"),
+                fs.servers(), "No servers yet.", s -> {
+                    ServerStatus ss = s.status();
+                    return tdText(ss.getName())
+                            + tdText(ss.getRole() + (ss.runsMgs() && !"MGS".equals(String.valueOf(ss.getRole())) ? " + MGS" : ""))
+                            + tdText(ss.getNid() == null ? "-" : ss.getNid())
+                            + td(badge(s.vmStatus())) + td(badge(s.vmiPhase()))
+                            + td(badge(ss.readyNow() ? "Ready" : ss.wasEverReady() ? "Unavailable" : "Pending"))
+                            + tdText(ss.getLustreVersion() == null ? "-" : ss.getLustreVersion());
+                });
+        section(b, "Targets", "targets", List.of("Target", "Kind", "Index", "Server", "State", "Size"),
+                st.getTargets(), "No targets yet.", t -> tdText(t.getName()) + tdText(t.getKind())
+                        + tdText(t.getIndex()) + tdText(t.getServer()) + td(badge(String.valueOf(t.getState())))
+                        + tdText(t.getSizeBytes() == null ? "-" : Quantities.format(t.getSizeBytes())));
+        section(b, "Volumes (PVCs)", "volumes", List.of("PVC", "PV", "Size", "PV phase", "Directory"),
+                fs.volumes(), "No volumes on this filesystem.", v -> tdText(v.claimName().isEmpty() ? "(unbound)"
+                        : v.claimNamespace() + "/" + v.claimName())
+                        + tdText(v.pv()) + tdText(v.capacity()) + td(badge(v.pvPhase()))
+                        + tdText(v.directory().isEmpty() ? "(whole filesystem)" : "/" + v.directory()));
         b.append("</section>\n");
+    }
+
+    /** An {@code <h3>} part of a filesystem's section: a table, one row per item, or a line saying there are none. */
+    private static <T> void section(StringBuilder b, String heading, String tableClass, List<String> headers,
+            List<T> items, String none, Function<T, String> cells) {
+        b.append("<h3>").append(heading).append("</h3>");
+        if (items.isEmpty()) {
+            b.append("<p class=\"empty\">").append(none).append("</p>");
+            return;
+        }
+        b.append("<table class=\"").append(tableClass).append("\"><thead><tr>");
+        headers.forEach(h -> b.append("<th>").append(h).append("</th>"));
+        b.append("</tr></thead><tbody>");
+        for (T item : items) {
+            b.append("<tr>").append(cells.apply(item)).append("</tr>");
+        }
+        b.append("</tbody></table>\n");
     }
 
     /** The version every server runs, or the spec's and what the servers run while that differs. */

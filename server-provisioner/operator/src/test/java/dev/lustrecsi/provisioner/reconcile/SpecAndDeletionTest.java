@@ -94,12 +94,17 @@ class SpecAndDeletionTest {
         assertThat(ost1.getMetadata().getUid()).as("the retained disk is reused, not re-created").isEqualTo(ost1Uid);
     }
 
-    @Test
-    void deletionWithDeleteRemovesVmsAndDisks() {
+    /** "demo", 2 OSTs, diskDeletionPolicy Delete, bootstrapped until Ready. */
+    private void readyDemoWhoseDisksAreDeletedWithIt() {
         LustreFileSystem fs = Fixtures.tcp("demo", 2);
         fs.getSpec().setDiskDeletionPolicy(DiskDeletionPolicy.Delete);
         h.create(fs);
         h.runUntil("demo", SpecAndDeletionTest::ready, 60);
+    }
+
+    @Test
+    void deletionWithDeleteRemovesVmsAndDisks() {
+        readyDemoWhoseDisksAreDeletedWithIt();
         assertThat(h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).withName("demo-ost0").get()
                 .getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("LustreFileSystem"));
@@ -134,10 +139,7 @@ class SpecAndDeletionTest {
 
     @Test
     void disksAreDeletedOnlyAfterTheVmsAreGoneEvenAcrossAnOperatorRestart() {
-        LustreFileSystem fs = Fixtures.tcp("demo", 2);
-        fs.getSpec().setDiskDeletionPolicy(DiskDeletionPolicy.Delete);
-        h.create(fs);
-        h.runUntil("demo", SpecAndDeletionTest::ready, 60);
+        readyDemoWhoseDisksAreDeletedWithIt();
         // KubeVirt takes its time to stop a VM: a finalizer holds it.
         h.client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo-oss1")
                 .edit(vm -> {
