@@ -146,6 +146,15 @@ public final class ApiFaultProxy implements AutoCloseable {
                     return;
                 }
             }
+            if (exchange.getRequestHeaders().containsKey("Sec-WebSocket-Key")) {
+                // This proxy cannot tunnel WebSockets. Forwarded without its Upgrade header, a fabric8 client's
+                // WebSocket watch reached the mock server as a malformed request and got 400, which fabric8
+                // treats as fatal (an operator started against the demo's kubeconfig died on its first watch).
+                // 503 is the answer on which fabric8 7 falls back to an HTTP watch (BaseOperation.submitWatch:
+                // "Websocket handshake failed with code {}, but an httpwatch may be possible"), as kubectl uses.
+                sendStatus(exchange, 503, "WebSocket watches are not proxied here; use an HTTP watch");
+                return;
+            }
             Rule fault = take(method, uri.getRawPath());
             if (fault != null && fault.kind() == Kind.REJECT) {
                 sendStatus(exchange, fault.status());
@@ -207,6 +216,10 @@ public final class ApiFaultProxy implements AutoCloseable {
     }
 
     private static void sendStatus(HttpExchange exchange, int code) throws IOException {
+        sendStatus(exchange, code, null);
+    }
+
+    private static void sendStatus(HttpExchange exchange, int code, String message) throws IOException {
         String reason = switch (code) {
             case 409 -> "Conflict";
             case 429 -> "TooManyRequests";
@@ -214,7 +227,8 @@ public final class ApiFaultProxy implements AutoCloseable {
             default -> "InternalError";
         };
         byte[] body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-                + "\"message\":\"injected fault: " + reason + "\",\"reason\":\"" + reason + "\",\"code\":" + code + "}")
+                + "\"message\":\"" + (message == null ? "injected fault: " + reason : message) + "\",\"reason\":\""
+                + reason + "\",\"code\":" + code + "}")
                 .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(code, body.length);

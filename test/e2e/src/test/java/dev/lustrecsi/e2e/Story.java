@@ -35,7 +35,9 @@ final class Story {
     Story(LocalCluster cluster, String namespace) {
         this.cluster = cluster;
         this.namespace = namespace;
-        this.provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+        // The sidecar's backoff shape with shorter intervals: these tests are about the driver, not the sidecar's patience.
+        this.provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub,
+                Duration.ofMillis(100), Duration.ofSeconds(2));
         this.kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
         cluster.ensureNamespace(namespace);
     }
