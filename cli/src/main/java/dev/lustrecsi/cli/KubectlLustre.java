@@ -16,10 +16,12 @@ import picocli.CommandLine.ScopeType;
  * LustreFileSystem resources the server-provisioner operator runs as KubeVirt VMs.
  */
 @Command(name = "kubectl lustre", mixinStandardHelpOptions = true, versionProvider = KubectlLustre.Version.class,
-        description = "Create, inspect, scale, upgrade and delete Lustre filesystems (LustreFileSystem resources).",
+        description = "Create, inspect, scale, upgrade and delete Lustre filesystems (LustreFileSystem resources);"
+                + " check a cluster for what the driver needs (doctor).",
         footer = {"", ExitCode.HELP},
         subcommands = {CreateCommand.class, GetCommand.class, DescribeCommand.class, ScaleCommand.class,
-                UpgradeCommand.class, DeleteCommand.class, WaitCommand.class, CommandLine.HelpCommand.class})
+                UpgradeCommand.class, DeleteCommand.class, WaitCommand.class, DoctorCommand.class,
+                CommandLine.HelpCommand.class})
 public final class KubectlLustre {
 
     @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT,

@@ -54,6 +54,11 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--lustre-version", description = "Lustre version of --server-image, e.g. 2.15.5")
     String lustreVersion;
 
+    @Option(names = "--disk-storage-class",
+            description = "StorageClass of the server VMs' target disks (volumeMode Block) in filesystems the driver creates"
+                    + " (default: the cluster's default StorageClass)")
+    String diskStorageClass;
+
     @Option(names = "--ready-wait", defaultValue = "PT50S",
             description = "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE (ISO-8601, default: ${DEFAULT-VALUE})")
     Duration readyWait;
@@ -77,7 +82,7 @@ public final class ControllerMain implements Callable<Integer> {
     ControllerConfig config() {
         return new ControllerConfig(namespace, Optional.ofNullable(serverImage), Optional.ofNullable(lustreVersion),
                 readyWait, Duration.ofSeconds(2), shrinkBandPercent, ProjectIdAllocator.defaults(), poolMountRoot,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), Optional.ofNullable(diskStorageClass).filter(c -> !c.isBlank()));
     }
 
     /** The Controller service wired for production: real mount(8), real lfs, the given API client. */

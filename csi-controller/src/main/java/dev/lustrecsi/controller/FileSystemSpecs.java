@@ -52,19 +52,25 @@ final class FileSystemSpecs {
         List<String> errors = new ArrayList<>();
         String image = p.serverImage().or(config::serverImage).orElse(null);
         String version = p.lustreVersion().or(config::lustreVersion).orElse(null);
+        // Short and actionable: external-provisioner shows this message as an Event on the user's PVC.
+        List<String> missing = new ArrayList<>();
         if (image == null) {
-            errors.add("serverImage is needed to create LustreFileSystem " + namespace + "/" + name
-                    + " (set it in the StorageClass or start the controller with --server-image)");
+            missing.add("serverImage");
         }
         if (version == null) {
-            errors.add("lustreVersion is needed to create LustreFileSystem " + namespace + "/" + name
-                    + " (set it in the StorageClass or start the controller with --lustre-version)");
+            missing.add("lustreVersion");
+        }
+        if (!missing.isEmpty()) {
+            errors.add("no " + String.join(" or ", missing) + ": set " + (missing.size() == 1 ? "it" : "them")
+                    + " in the StorageClass, or give the controller defaults (chart values serverVm.image and"
+                    + " serverVm.lustreVersion; flags --server-image, --lustre-version)");
         }
         LustreFileSystemSpec spec = new LustreFileSystemSpec();
         spec.setFsName(fsName);
         spec.setImage(image);
         spec.setLustreVersion(version);
         spec.setOstCount(ostCount);
+        config.diskStorageClass().ifPresent(spec::setStorageClassName);
         spec.setOstSize(quantity(p.ostSizeBytes()));
         spec.setOstsPerOss(p.ostsPerOss());
         spec.setScalePolicy(new ScalePolicy(p.minOsts(), p.maxOsts(), p.headroomPercent()));

@@ -1,5 +1,6 @@
 package dev.lustrecsi.controller;
 
+import dev.lustrecsi.csi.server.UnixChannels;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.create;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +18,6 @@ import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ class ControllerMainTest {
         ControllerService service = main.createService(client, main.config());
         CsiServer server = CsiServer.start(Endpoint.parse("unix://" + socket),
                 List.of(new IdentityService(true, List.of()), service));
-        ManagedChannel channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = UnixChannels.open("unix://" + socket);
         try {
             assertThat(IdentityGrpc.newBlockingStub(channel).getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
                     .getCapabilitiesList()).contains(PluginCapability.newBuilder().setService(PluginCapability.Service.newBuilder()

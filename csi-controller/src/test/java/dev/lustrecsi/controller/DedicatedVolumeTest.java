@@ -235,7 +235,9 @@ class DedicatedVolumeTest {
         noImage.remove("serverImage");
         e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-bad", GI, noImage).build()));
-        assertThat(e.getStatus().getDescription()).contains("serverImage is needed");
+        // The message is what the user reads in the PVC's Event: what is missing and the two places to set it.
+        assertThat(e.getStatus().getDescription()).contains("no serverImage: set it in the StorageClass",
+                "serverVm.image").hasSizeLessThan(300);
         assertThat(f.fileSystems()).isEmpty();
     }
 }

@@ -1,5 +1,6 @@
 package dev.lustrecsi.node;
 
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
@@ -18,7 +19,6 @@ import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,7 +95,7 @@ final class NodePlugin implements AutoCloseable {
         };
         server = CsiServer.start(Endpoint.parse("unix://" + root.resolve("csi/csi.sock")),
                 List.of(new IdentityService(false, List.of(lnetReady)), node));
-        channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+        channel = UnixChannels.open(server.endpoint().uri());
     }
 
     /** The plugin process dies and a new one starts: nothing survives but the node's mounts. */

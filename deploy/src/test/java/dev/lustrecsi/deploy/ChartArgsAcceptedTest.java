@@ -17,11 +17,13 @@ import picocli.CommandLine;
  * fails here instead of in a CrashLoopBackOff. ($(VAR) references are expanded by kubelet; they parse as text.)
  */
 class ChartArgsAcceptedTest {
-    static final Rendered R = Rendered.parse(Helm.template("--set", "network.lnetInterface=ib0"));
+    static final Rendered R = Rendered.parse(Helm.template("--set", "network.lnetInterface=ib0",
+            "--set", "serverVm.diskStorageClass=ceph-block"));
 
     @Test
     void controllerAcceptsItsArgs() {
         Container c = container(R.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller");
+        assertThat(c.getArgs()).contains("--disk-storage-class=ceph-block");
         assertParses(new ControllerMain(), c.getArgs());
     }
 

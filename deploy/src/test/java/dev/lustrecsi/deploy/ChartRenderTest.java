@@ -277,7 +277,7 @@ class ChartRenderTest {
 
     @Test
     void storageClassesFromValuesUseTheDriverAndTheChosenNetwork() {
-        StorageClass sc = defaults.one(StorageClass.class, "lustre-shared");
+        StorageClass sc = defaults.one(StorageClass.class, "lustre");
         assertThat(sc.getProvisioner()).isEqualTo(DRIVER);
         assertThat(sc.getAllowVolumeExpansion()).isTrue();
         assertThat(sc.getParameters()).containsEntry("mode", "shared").containsEntry("network", "tcp");
@@ -287,7 +287,7 @@ class ChartRenderTest {
         Rendered rdma = Rendered.parse(Helm.template("--set", "network.type=o2ib",
                 "--set", "network.attachment=hpc-net/ib-fabric",
                 "--set-json", "network.addresses=[\"192.168.50.10/24\",\"192.168.50.11/24\"]"));
-        Map<String, String> params = rdma.one(StorageClass.class, "lustre-shared").getParameters();
+        Map<String, String> params = rdma.one(StorageClass.class, "lustre").getParameters();
         assertThat(params).containsEntry("network", "o2ib").containsEntry("networkAttachment", "hpc-net/ib-fabric")
                 .containsEntry("networkAddresses", "192.168.50.10/24,192.168.50.11/24");
         // The controller's own parser accepts what the chart writes.

@@ -1,5 +1,6 @@
 package dev.lustrecsi.deploy;
 
+import dev.lustrecsi.csi.server.UnixChannels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,7 +32,6 @@ import dev.lustrecsi.provisioner.reconcile.EventReason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -74,7 +74,7 @@ class DashboardMetricsTest {
         // CSI call metrics, as the controller and node plugin record them: one real call over the socket.
         CsiServer server = CsiServer.start(Endpoint.parse("unix://" + tmp.resolve("csi.sock")),
                 List.of(new IdentityService(false, List.of())), registry);
-        ManagedChannel channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = UnixChannels.open(server.endpoint().uri());
         try {
             IdentityGrpc.newBlockingStub(channel).getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         } finally {

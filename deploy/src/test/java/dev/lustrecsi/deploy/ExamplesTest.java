@@ -90,6 +90,30 @@ class ExamplesTest {
     }
 
     @Test
+    void installingTheChartAndThenApplyingTheExamplesNeverRedefinesAClass() throws IOException {
+        // A StorageClass's parameters are immutable: an example class named like the chart's would fail to apply.
+        List<String> chartClasses = Rendered.parse(Helm.template()).all(StorageClass.class).stream()
+                .map(sc -> sc.getMetadata().getName()).toList();
+        assertThat(chartClasses).isNotEmpty();
+        List<String> exampleClasses = all().all(StorageClass.class).stream().map(sc -> sc.getMetadata().getName()).toList();
+        assertThat(exampleClasses).doesNotContainAnyElementsOf(chartClasses);
+    }
+
+    @Test
+    void everyExampleClaimUsesAClassTheExamplesDefineOrNamesItsVolume() throws IOException {
+        Rendered r = all();
+        List<String> classes = r.all(StorageClass.class).stream().map(sc -> sc.getMetadata().getName()).toList();
+        for (PersistentVolumeClaim pvc : r.all(PersistentVolumeClaim.class)) {
+            String sc = pvc.getSpec().getStorageClassName();
+            if (sc == null || sc.isEmpty()) {
+                assertThat(pvc.getSpec().getVolumeName()).as(pvc.getMetadata().getName() + " binds a static PV").isNotBlank();
+            } else {
+                assertThat(classes).as(pvc.getMetadata().getName() + "'s class").contains(sc);
+            }
+        }
+    }
+
+    @Test
     void sharedAndDedicatedClassesSayWhatTheyAre() {
         StorageClassParameters shared = StorageClassParameters.parse(
                 load("storageclass-shared.yaml").one(StorageClass.class, "lustre-shared").getParameters());

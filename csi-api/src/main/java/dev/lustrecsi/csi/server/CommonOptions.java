@@ -43,7 +43,5 @@ public final class CommonOptions {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-        // Netty warns on every Unix-socket connection that TCP keepalive does not apply to it.
-        System.setProperty("org.slf4j.simpleLogger.log.io.netty.bootstrap", "error");
     }
 }

@@ -6,6 +6,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -60,6 +61,9 @@ public final class CsiServer implements AutoCloseable {
         });
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(endpoint.socketPath().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
+                // grpc-netty sets TCP keepalive on every accepted channel; a Unix socket has none and
+                // Netty warns per connection. A null value removes the option from the bootstrap.
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)

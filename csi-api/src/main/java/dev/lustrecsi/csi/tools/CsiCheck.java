@@ -1,5 +1,6 @@
 package dev.lustrecsi.csi.tools;
 
+import dev.lustrecsi.csi.server.UnixChannels;
 import com.google.protobuf.util.JsonFormat;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.v1.GetPluginCapabilitiesRequest;
@@ -10,7 +11,6 @@ import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodeGrpc;
 import dev.lustrecsi.csi.v1.ProbeRequest;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
@@ -54,8 +54,7 @@ public final class CsiCheck implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ManagedChannel channel = Grpc.newChannelBuilder(Endpoint.parse(endpoint).uri(),
-                InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = UnixChannels.open(Endpoint.parse(endpoint).uri());
         try {
             IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);

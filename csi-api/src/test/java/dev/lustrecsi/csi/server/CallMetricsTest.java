@@ -13,7 +13,6 @@ import dev.lustrecsi.csi.v1.NodeStageVolumeResponse;
 import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeUnstageVolumeResponse;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -94,7 +93,7 @@ class CallMetricsTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         server = CsiServer.start(Endpoint.parse("unix://" + dir.resolve("csi.sock")),
                 List.of(new IdentityService(false, List.of()), new Node()), registry);
-        channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+        channel = UnixChannels.open(server.endpoint().uri());
         NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(channel);
 
         node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());

@@ -18,7 +18,6 @@ import dev.lustrecsi.csi.v1.PluginCapability;
 import dev.lustrecsi.csi.v1.ProbeRequest;
 import io.grpc.BindableService;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -70,7 +69,7 @@ class CsiServerTest {
     }
 
     private ManagedChannel dial(CsiServer server) {
-        ManagedChannel channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = UnixChannels.open(server.endpoint().uri());
         channels.add(channel);
         return channel;
     }

@@ -1,10 +1,10 @@
 package dev.lustrecsi.bench;
 
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
 import dev.lustrecsi.csi.v1.ProbeRequest;
 import dev.lustrecsi.csi.v1.ProbeResponse;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -75,7 +75,7 @@ final class ChildPlugin implements AutoCloseable {
             }
             if (Files.exists(socket)) {
                 if (channel == null) {
-                    channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
+                    channel = UnixChannels.open("unix://" + socket);
                 }
                 try {
                     ProbeResponse r = IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
@@ -94,7 +94,7 @@ final class ChildPlugin implements AutoCloseable {
 
     ManagedChannel channel() {
         if (channel == null) {
-            channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
+            channel = UnixChannels.open("unix://" + socket);
         }
         return channel;
     }

@@ -1,5 +1,6 @@
 package dev.lustrecsi.bench;
 
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.controller.CapacityPlanner;
 import dev.lustrecsi.controller.ControllerConfig;
 import dev.lustrecsi.controller.ControllerService;
@@ -26,7 +27,6 @@ import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,7 +77,7 @@ final class ControllerOnSocket implements AutoCloseable {
                 new CapacityPlanner(config.shrinkBandPercent()));
         server = CsiServer.start(Endpoint.parse("unix://" + workDir.resolve("controller.sock")),
                 List.of(new IdentityService(true, List.<ReadinessCheck>of()), service));
-        channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+        channel = UnixChannels.open(server.endpoint().uri());
     }
 
     /** The JVM's stand-in Lustre tools, with the stand-in lfs the controller needs installed beside them. */

@@ -1,5 +1,6 @@
 package dev.lustrecsi.bench;
 
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
@@ -24,7 +25,6 @@ import dev.lustrecsi.node.NodeService;
 import dev.lustrecsi.node.ServerHealth;
 import dev.lustrecsi.node.VolumeStatsReader;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +79,7 @@ final class PublishBench {
         lnet.ensureConfigured();
         CsiServer server = CsiServer.start(Endpoint.parse("unix://" + workDir.resolve("node.sock")),
                 List.of(new IdentityService(false, List.<ReadinessCheck>of()), node));
-        ManagedChannel channel = Grpc.newChannelBuilder(server.endpoint().uri(), InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = UnixChannels.open(server.endpoint().uri());
         NodeGrpc.NodeBlockingStub stub = NodeGrpc.newBlockingStub(channel);
 
         String volumeId = "v1:default:pool-a:" + FS + ":vol-1";

@@ -11,14 +11,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -146,6 +152,18 @@ public final class ApiFaultProxy implements AutoCloseable {
                     return;
                 }
             }
+            boolean watch = "GET".equals(method) && uri.getRawQuery() != null
+                    && (uri.getRawQuery().contains("watch=true") || uri.getRawQuery().contains("watch=1"));
+            if (watch && exchange.getRequestHeaders().containsKey("Sec-WebSocket-Key")) {
+                // This proxy (a JDK HttpServer) cannot tunnel a WebSocket. Forwarded without its Upgrade header,
+                // a fabric8 client's WebSocket watch used to reach the mock server as a plain GET, which the mock
+                // answers 400; fabric8 treats that as fatal (an operator started against the demo's kubeconfig
+                // died on its first watch). On 503 fabric8 7 falls back to an HTTP watch
+                // (BaseOperation.submitWatch: "Websocket handshake failed with code {}, but an httpwatch may be
+                // possible"), which bridgeWatch serves.
+                sendStatus(exchange, 503, "WebSocket watches are not proxied here; use an HTTP watch");
+                return;
+            }
             Rule fault = take(method, uri.getRawPath());
             if (fault != null && fault.kind() == Kind.REJECT) {
                 sendStatus(exchange, fault.status());
@@ -153,6 +171,10 @@ public final class ApiFaultProxy implements AutoCloseable {
             }
             if (fault != null && fault.kind() == Kind.DELAY) {
                 sleep(fault.delay());
+            }
+            if (watch) {
+                bridgeWatch(exchange, uri);
+                return;
             }
             byte[] body = exchange.getRequestBody().readAllBytes();
             HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(upstream + uri.getRawPath()
@@ -185,28 +207,85 @@ public final class ApiFaultProxy implements AutoCloseable {
                     exchange.getResponseHeaders().put(k, values);
                 }
             });
-            boolean watch = uri.getRawQuery() != null && uri.getRawQuery().contains("watch=true");
             try (InputStream in = response.body()) {
-                if (watch) {
-                    exchange.sendResponseHeaders(response.statusCode(), 0);
-                    OutputStream out = exchange.getResponseBody();
-                    byte[] buf = new byte[8192];
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        out.write(buf, 0, n);
-                        out.flush();
-                    }
-                } else {
-                    byte[] bytes = in.readAllBytes();
-                    exchange.sendResponseHeaders(response.statusCode(), bytes.length == 0 ? -1 : bytes.length);
-                    if (bytes.length > 0) {
-                        exchange.getResponseBody().write(bytes);
-                    }
+                byte[] bytes = in.readAllBytes();
+                exchange.sendResponseHeaders(response.statusCode(), bytes.length == 0 ? -1 : bytes.length);
+                if (bytes.length > 0) {
+                    exchange.getResponseBody().write(bytes);
                 }
             }
         }
     }
 
+    /**
+     * An HTTP watch (what kubectl and fabric8's fallback use: one JSON WatchEvent per line of a streamed
+     * response) served from the mock server's WebSocket watch, the only kind the mock implements (its CRUD
+     * dispatcher answers a watch with a WebSocket upgrade): each text message upstream becomes one line here.
+     */
+    private void bridgeWatch(HttpExchange exchange, URI uri) throws IOException {
+        URI upstreamWatch = URI.create(upstream.toString().replaceFirst("^http", "ws") + uri.getRawPath() + "?"
+                + uri.getRawQuery());
+        OutputStream out = exchange.getResponseBody();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        WebSocket.Listener listener = new WebSocket.Listener() {
+            private final StringBuilder message = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                message.append(data);
+                if (last) {
+                    try {
+                        out.write((message.toString().strip() + "\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    } catch (IOException e) {
+                        done.complete(null); // the watcher went away
+                    }
+                    message.setLength(0);
+                }
+                ws.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                done.complete(null);
+                return null;
+            }
+
+            @Override
+            public void onError(WebSocket ws, Throwable error) {
+                done.complete(null);
+            }
+        };
+        // Headers first: the mock sends the current objects as soon as the WebSocket is open.
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, 0);
+        WebSocket ws;
+        try {
+            ws = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(upstreamWatch, listener)
+                    .get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            return; // an empty, ended watch: the client watches again
+        }
+        try {
+            done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // completed normally only
+        } finally {
+            ws.abort();
+        }
+    }
+
     private static void sendStatus(HttpExchange exchange, int code) throws IOException {
+        sendStatus(exchange, code, null);
+    }
+
+    private static void sendStatus(HttpExchange exchange, int code, String message) throws IOException {
         String reason = switch (code) {
             case 409 -> "Conflict";
             case 429 -> "TooManyRequests";
@@ -214,7 +293,8 @@ public final class ApiFaultProxy implements AutoCloseable {
             default -> "InternalError";
         };
         byte[] body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-                + "\"message\":\"injected fault: " + reason + "\",\"reason\":\"" + reason + "\",\"code\":" + code + "}")
+                + "\"message\":\"" + (message == null ? "injected fault: " + reason : message) + "\",\"reason\":\""
+                + reason + "\",\"code\":" + code + "}")
                 .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(code, body.length);

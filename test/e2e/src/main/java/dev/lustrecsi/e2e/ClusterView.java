@@ -54,6 +54,10 @@ public final class ClusterView {
                             String.valueOf(c.getSpec().getStorageClassName()),
                             bound ? "" : abbreviate(pendingReasons.getOrDefault(key, "waiting for the provisioner"))));
                 });
+        // WHY (the last CreateVolume error, as the claim's Event says it) only while some claim is Pending.
+        if (pvcs.stream().skip(1).allMatch(r -> r.get(r.size() - 1).isEmpty())) {
+            pvcs.replaceAll(r -> r.subList(0, r.size() - 1));
+        }
         table(out, pvcs);
         List<List<String>> fss = new ArrayList<>();
         fss.add(List.of("NAME", "PHASE", "OSTS", "SPEC OSTS", "CAPACITY", "MGS NIDS"));

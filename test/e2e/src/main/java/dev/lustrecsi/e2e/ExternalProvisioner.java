@@ -8,6 +8,9 @@ import dev.lustrecsi.csi.v1.CreateVolumeResponse;
 import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.csi.v1.VolumeCapability;
+import dev.lustrecsi.model.ApiTime;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
@@ -19,6 +22,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.Status;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +37,10 @@ import java.util.function.Supplier;
  * for each unbound PVC of a StorageClass naming this driver, CreateVolume over the CSI socket with the name
  * {@code pvc-<uid>} and the class parameters plus the claim metadata ({@code --extra-create-metadata}), write
  * the PV back and bind the claim; for each PV whose claim is gone and whose policy is Delete, DeleteVolume and
- * remove the PV. A failed call leaves the claim Pending and is retried on the next pass, exactly like the
- * sidecar's requeue.
+ * remove the PV. A failed call leaves the claim Pending, is recorded as a {@code ProvisioningFailed} Warning
+ * Event on the claim, and is retried with exponential backoff per claim, like the sidecar: external-provisioner
+ * v5.3.0 {@code --retry-interval-start} (default 1s) "doubles with each failure, up to
+ * --retry-interval-max" (default 5m) — both from the binary's own {@code --help}.
  *
  * <p>On the real control plane the real sidecar and PV controller do all this; {@link #observing} gives an
  * instance whose {@link #sync()} does nothing, so the same tests read the same results.
@@ -46,15 +53,31 @@ public final class ExternalProvisioner {
     /** Every CSI error code the controller answered, oldest first. */
     private final List<Status.Code> errorCodes = new CopyOnWriteArrayList<>();
     private final boolean emulating;
+    /** Per claim: failures in a row and when the next attempt is due (the sidecar's rate-limited requeue). */
+    private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+    private final Duration retryStart;
+    private final Duration retryMax;
 
+    private record Backoff(int failures, long dueNanos) {
+    }
+
+    /** With the sidecar's default retry intervals (1s doubling up to 5m). */
     public ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller) {
-        this(client, controller, true);
+        this(client, controller, Duration.ofSeconds(1), Duration.ofMinutes(5));
+    }
+
+    /** As the sidecar with {@code --retry-interval-start} and {@code --retry-interval-max}. */
+    public ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller,
+                               Duration retryStart, Duration retryMax) {
+        this(client, controller, retryStart, retryMax, true);
     }
 
     private ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller,
-                                boolean emulating) {
+                                Duration retryStart, Duration retryMax, boolean emulating) {
         this.client = client;
         this.controller = controller;
+        this.retryStart = retryStart;
+        this.retryMax = retryMax;
         this.emulating = emulating;
     }
 
@@ -62,7 +85,7 @@ public final class ExternalProvisioner {
     public static ExternalProvisioner observing(KubernetesClient client) {
         return new ExternalProvisioner(client, () -> {
             throw new IllegalStateException("the real external-provisioner drives the controller");
-        }, false);
+        }, Duration.ofSeconds(1), Duration.ofMinutes(5), false);
     }
 
     /** A PVC as a user writes it. */
@@ -110,6 +133,10 @@ public final class ExternalProvisioner {
             return false;
         }
         String key = pvc.getMetadata().getNamespace() + "/" + pvc.getMetadata().getName();
+        Backoff wait = backoff.get(key);
+        if (wait != null && System.nanoTime() - wait.dueNanos() < 0) {
+            return false;
+        }
         String pvName = "pvc-" + pvc.getMetadata().getUid();
         Map<String, String> parameters = new HashMap<>(sc.getParameters() == null ? Map.of() : sc.getParameters());
         parameters.put("csi.storage.k8s.io/pvc/name", pvc.getMetadata().getName());
@@ -129,9 +156,14 @@ public final class ExternalProvisioner {
         } catch (StatusRuntimeException e) {
             lastErrors.put(key, e.getStatus().getCode() + ": " + e.getStatus().getDescription());
             errorCodes.add(e.getStatus().getCode());
+            int failures = wait == null ? 1 : wait.failures() + 1;
+            long delay = Math.min(retryMax.toNanos(), retryStart.toNanos() << Math.min(failures - 1, 30));
+            backoff.put(key, new Backoff(failures, System.nanoTime() + delay));
+            recordProvisioningFailed(pvc, sc.getMetadata().getName(), e.getStatus());
             return false;
         }
         lastErrors.remove(key);
+        backoff.remove(key);
         Volume v = response.getVolume();
         PersistentVolume pv = new PersistentVolumeBuilder()
                 .withNewMetadata().withName(pvName)
@@ -166,6 +198,65 @@ public final class ExternalProvisioner {
                     return c;
                 });
         return true;
+    }
+
+    /**
+     * The Warning Event external-provisioner records on the claim (reason {@code ProvisioningFailed}, message
+     * {@code failed to provision volume with StorageClass "<class>": rpc error: code = <Code> desc = <message>},
+     * as sig-storage-lib-external-provisioner and grpc-go spell them). A repeat bumps the count of the same
+     * Event, as client-go's event recorder aggregates identical events.
+     */
+    private void recordProvisioningFailed(PersistentVolumeClaim pvc, String storageClass, Status status) {
+        String message = "failed to provision volume with StorageClass \"" + storageClass + "\": rpc error: code = "
+                + grpcGoCodeName(status.getCode()) + " desc = " + status.getDescription();
+        String ns = pvc.getMetadata().getNamespace();
+        String name = pvc.getMetadata().getName() + "." + Integer.toHexString(message.hashCode());
+        String now = ApiTime.time(Instant.now());
+        try {
+            Event existing = client.v1().events().inNamespace(ns).withName(name).get();
+            if (existing != null) {
+                client.v1().events().inNamespace(ns).withName(name).edit(ev -> {
+                    ev.setCount(ev.getCount() == null ? 2 : ev.getCount() + 1);
+                    ev.setLastTimestamp(now);
+                    return ev;
+                });
+                return;
+            }
+            client.v1().events().inNamespace(ns).resource(new EventBuilder()
+                    .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder().withKind("PersistentVolumeClaim").withApiVersion("v1")
+                            .withNamespace(ns).withName(pvc.getMetadata().getName())
+                            .withUid(pvc.getMetadata().getUid()).build())
+                    .withType("Warning").withReason("ProvisioningFailed").withMessage(message)
+                    .withNewSource().withComponent(DriverNames.DRIVER_NAME + "_csi-provisioner").endSource()
+                    .withCount(1).withFirstTimestamp(now).withLastTimestamp(now)
+                    .build()).create();
+        } catch (KubernetesClientException e) {
+            // The sidecar's recorder drops events it cannot write; provisioning goes on.
+            System.err.println("provisioner: cannot record an Event on " + ns + "/" + pvc.getMetadata().getName()
+                    + ": " + e.getMessage());
+        }
+    }
+
+    /** grpc-go's spelling of a code in {@code rpc error: code = ...} (e.g. InvalidArgument). */
+    static String grpcGoCodeName(Status.Code code) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : code.name().split("_")) {
+            sb.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return switch (code) {
+            case OK -> "OK";
+            case CANCELLED -> "Canceled"; // grpc-go codes.Canceled
+            default -> sb.toString();
+        };
+    }
+
+    /** Warning Events on a claim, as {@code kubectl describe pvc} lists them. */
+    public List<Event> eventsOf(String namespace, String claim) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> e.getInvolvedObject() != null && claim.equals(e.getInvolvedObject().getName())
+                        && "PersistentVolumeClaim".equals(e.getInvolvedObject().getKind()))
+                .toList();
     }
 
     /** DeleteVolume for a PV whose claim is gone (reclaim policy Delete); true when the PV was removed. */

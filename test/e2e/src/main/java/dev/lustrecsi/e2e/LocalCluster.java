@@ -63,6 +63,7 @@ public final class LocalCluster implements AutoCloseable {
     public static final String STORAGE_CLASS = "lustre-scratch";
     public static final String NODE = "node-1";
     public static final String SERVER_IMAGE = "registry.example.org/lustre/server:2.15.5";
+    public static final String LUSTRE_VERSION = "2.15.5";
     /** The node's LNet interface and address (the stand-in lnetctl reports a NID on it). */
     private static final String NODE_INTERFACE = "eth7";
 
@@ -161,6 +162,9 @@ public final class LocalCluster implements AutoCloseable {
                 "--endpoint", "unix://" + home.resolve("controller/csi.sock"),
                 "--pool-mount-root", home.resolve("pools").toString(),
                 "--namespace", NAMESPACE,
+                // What the chart passes from serverVm.image / serverVm.lustreVersion: a StorageClass need not name them.
+                "--server-image", SERVER_IMAGE,
+                "--lustre-version", LUSTRE_VERSION,
                 "--ready-wait", settings.readyWait().toString(),
                 "--reconcile-interval", settings.reconcileEvery().toString(),
                 "--orphan-grace", settings.orphanGrace().toString(),

@@ -6,6 +6,15 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import dev.lustrecsi.provisioner.web.OperatorHttpServer;
+import dev.lustrecsi.provisioner.web.StatusPage;
+import io.kubevirt.v1.VirtualMachine;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.NoSuchFileException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -58,18 +67,26 @@ public final class LocalDemo {
         }
         Path home = Files.createTempDirectory("lustre-csi-demo-");
         long t0 = System.nanoTime();
+        System.out.print(WHAT_IS_REAL);
         System.out.println("Starting the product in " + home + " (logs in " + home.resolve("logs") + ")");
         LocalCluster cluster = LocalCluster.start(home);
         System.out.printf("  mock API server, KubeVirt simulator, operator, CSI controller (pid %d) and CSI node plugin"
-                + " (pid %d) up in %d ms%n%n", cluster.controller().pid(), cluster.node().pid(), millisSince(t0));
+                + " (pid %d) up in %d ms%n", cluster.controller().pid(), cluster.node().pid(), millisSince(t0));
+        // The operator's read-only status page, as OperatorMain serves it on --metrics-port (here on loopback only).
+        OperatorHttpServer statusPage = OperatorHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new PrometheusRegistry(), new StatusPage(() -> dev.lustrecsi.provisioner.web.ClusterView.read(cluster.client(), LocalCluster.NAMESPACE)),
+                cluster::operatorRunning);
+        System.out.printf("  the operator's status page: http://127.0.0.1:%d/ (filesystems, servers, targets, claims)%n%n",
+                statusPage.port());
         boolean ok = false;
         try {
             new LocalDemo(cluster, stepByStep).play();
             ok = true;
             if (keep) {
-                keepRunning(cluster);
+                keepRunning(cluster, statusPage.port());
             }
         } finally {
+            statusPage.close();
             cluster.close();
             if (ok) {
                 deleteTree(home);
@@ -78,15 +95,49 @@ public final class LocalDemo {
         }
     }
 
+    /** Printed first: what in this demo is the product and what stands in for what a laptop cannot run. */
+    static final String WHAT_IS_REAL = """
+            What is real here and what stands in for what:
+              real      the CSI controller and node plugin (their own main(), as child JVMs), gRPC over Unix
+                        sockets, the operator's reconciler, the controller's capacity planner and pool ledger,
+                        real mount(2)/umount2(2) calls in a private mount namespace (invisible to the host)
+              stand-in  Kubernetes API server: fabric8's mock server in CRUD mode (no admission, no RBAC,
+                        no PV controller); external-provisioner and the PV binder: a harness that makes the
+                        same CreateVolume/DeleteVolume calls and writes PVs and claims back
+              stand-in  Lustre servers: the KubeVirt simulator "boots" VMs instantly and stand-in
+                        mount.lustre/lfs/lctl/lnetctl tools (real names and syntax) keep each filesystem in a
+                        tmpfs; no Lustre kernel module is loaded
+              stand-in  kubelet and pods: a harness calls NodeStage/NodePublish; a "pod" is a directory that
+                        the volume is bind-mounted into
+            """;
+
     void play() throws IOException {
-        step("apply a StorageClass and two PVCs; the provisioner calls CreateVolume over the CSI socket", () -> {
-            cluster.applyStorageClass(Map.of());
+        step("apply a StorageClass and two 100Gi PVCs; the provisioner calls CreateVolume over the CSI socket",
+                "CreateVolume over the controller's Unix socket; the controller writes the pool LustreFileSystem and"
+                        + " its ledger to the API server; the operator turns the pool into VirtualMachines",
+                "the provisioner harness (for external-provisioner) and instant VM boots (for KubeVirt)", () -> {
+            StorageClass sc = cluster.applyStorageClass(Map.of());
+            System.out.println("  the StorageClass applied:");
+            System.out.print(indent(cluster.client().getKubernetesSerialization().asYaml(sc), "    "));
             createClaims("data-a", "data-b");
             awaitBound("data-a", "data-b");
+            LustreFileSystem fs = cluster.pool();
+            Map<String, String> p = sc.getParameters();
+            System.out.printf("  sizing: the claims ask for 2 x 100Gi; the pool keeps headroomPercent=%s%% on top, so it"
+                    + " needs %dGi, in whole OSTs of ostSize=%s: spec.ostCount=%d%n",
+                    p.get("headroomPercent"), 200 * (100 + Integer.parseInt(p.get("headroomPercent"))) / 100,
+                    p.get("ostSize"), fs.getSpec().getOstCount());
+            System.out.println("  servers: " + LocalCluster.POOL + "-mds0 runs the MGS and the MDT (one VM; the MGS"
+                    + " shares the MDS VM unless spec.mgs asks for its own), each " + LocalCluster.POOL
+                    + "-ossN serves " + (fs.getSpec().getOstsPerOss() == null ? 1 : fs.getSpec().getOstsPerOss())
+                    + " OST(s)");
         });
 
         PersistentVolume pv = provisioner.volumeOf(APP_NAMESPACE, "data-a").orElseThrow();
-        step("stage data-a on the node and publish it into two pods; write in one, read in the other", () -> {
+        step("stage data-a on the node and publish it into two pods; write in one, read in the other",
+                "NodeStageVolume/NodePublishVolume over the node plugin's socket; mount -t lustre (stand-in"
+                        + " mount.lustre) and bind mounts with real mount(2) in this private namespace",
+                "the kubelet harness makes the calls; the two \"pods\" are directories under the kubelet dir", () -> {
             Path writer = kubelet.startPod(pv, "pod-writer");
             Path reader = kubelet.startPod(pv, "pod-reader");
             Path written = writer.resolve("results.txt");
@@ -97,7 +148,10 @@ public final class LocalDemo {
             System.out.println("  mounts: " + mountsBelow(cluster.kubeletDir()));
         });
 
-        step("a burst of 6 more PVCs: the controller raises the pool's OST count, the operator scales out", () -> {
+        step("a burst of 6 more PVCs: the controller raises the pool's OST count, the operator scales out",
+                "the controller's capacity planner raises spec.ostCount; the operator adds OSS VMs and registers"
+                        + " their OSTs",
+                "the new VMs boot instantly in the simulator; mkfs.lustre and the OST mounts are stand-ins", () -> {
             List<String> burst = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 burst.add("burst-" + i);
@@ -109,21 +163,31 @@ public final class LocalDemo {
             awaitPool(fs -> settled(fs, wanted));
         });
 
-        step("kill an OSS VM: KubeVirt restarts it, the operator reports Degraded and then Ready again", () -> {
+        step("kill an OSS VM: KubeVirt restarts it, the operator reports Degraded and then Ready again",
+                "the operator notices the failed VMI, marks the pool Degraded and its targets, then Ready again",
+                "the simulator fails the VMI and restarts it (the crash is a status change, not a dead process)",
+                () -> {
             List<String> oss = cluster.ossVms();
             String victim = oss.get(oss.size() - 1);
             int bootsBefore = cluster.kubevirt().boots(victim);
             cluster.kubevirt().failVmi(victim);
-            System.out.println("  " + victim + " crashed");
+            await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(20)).until(() -> !vmReady(victim)
+                    || cluster.kubevirt().boots(victim) > bootsBefore);
+            System.out.println("  " + victim + " crashed; right after the crash:");
+            System.out.print(view.render(provisioner.lastErrors()));
             await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(50))
                     .until(() -> cluster.kubevirt().boots(victim) > bootsBefore);
             int osts = cluster.pool().getSpec().getOstCount();
             awaitPool(fs -> settled(fs, osts));
-            System.out.println("  " + victim + " booted again; data-a still reads: "
+            System.out.println("  " + victim + " booted again (boot " + cluster.kubevirt().boots(victim)
+                    + "); data-a still reads: "
                     + Files.readString(kubelet.targetPath(pv, "pod-reader").resolve("results.txt")).strip());
         });
 
-        step("stop the pods and delete every PVC: DeleteVolume per PV, the pool drains OSTs and scales in", () -> {
+        step("stop the pods and delete every PVC: DeleteVolume per PV, the pool drains OSTs and scales in",
+                "NodeUnpublish/NodeUnstage (real umount2), DeleteVolume over the socket, the controller lowers"
+                        + " spec.ostCount and the operator drains OSTs before removing OSS VMs",
+                "the provisioner and kubelet harnesses; lfs migrate (the drain) is a stand-in", () -> {
             kubelet.stopPod(pv, "pod-writer");
             kubelet.stopPod(pv, "pod-reader");
             kubelet.unstage(pv);
@@ -146,11 +210,27 @@ public final class LocalDemo {
         System.out.println("All steps done.");
     }
 
+    private boolean vmReady(String vm) {
+        VirtualMachine v = cluster.client().resources(VirtualMachine.class).inNamespace(LocalCluster.NAMESPACE)
+                .withName(vm).get();
+        return v != null && v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReady());
+    }
+
+    private static String indent(String text, String prefix) {
+        StringBuilder out = new StringBuilder();
+        for (String line : text.split("\n")) {
+            if (!line.equals("---")) {
+                out.append(prefix).append(line).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
     private interface Step {
         void run() throws IOException;
     }
 
-    private void step(String title, Step body) throws IOException {
+    private void step(String title, String real, String standIn, Step body) throws IOException {
         step++;
         if (stepByStep) {
             System.out.print("[Enter] for step " + step + ": " + title + " ");
@@ -158,6 +238,8 @@ public final class LocalDemo {
             stdin.readLine();
         }
         System.out.println("== step " + step + ": " + title);
+        System.out.println("   real:     " + real);
+        System.out.println("   stand-in: " + standIn);
         long t0 = System.nanoTime();
         body.run();
         System.out.printf("-- step %d took %d ms%n", step, millisSince(t0));
@@ -221,7 +303,7 @@ public final class LocalDemo {
         return out;
     }
 
-    private static void keepRunning(LocalCluster cluster) throws InterruptedException {
+    private static void keepRunning(LocalCluster cluster, int statusPort) throws InterruptedException {
         ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
         ScheduledExecutorService sidecar = Executors.newSingleThreadScheduledExecutor();
         sidecar.scheduleWithFixedDelay(() -> {
@@ -246,9 +328,12 @@ public final class LocalDemo {
                 (The local API server is fabric8's mock: kubectl shows NAME and AGE columns; -o yaml or
                 custom-columns show the rest. There is no OpenAPI document, hence --validate=false.)
                 The CSI sockets: unix://%s (controller), unix://%s (node). Logs: %s
+                The operator's status page: http://127.0.0.1:%d/
+                A claim the controller refuses shows why in its Events (kubectl describe pvc), as with
+                external-provisioner; retries back off from 1 s, doubling up to 5 min.
                 Press Ctrl-C to stop and clean up.
                 """, cluster.kubeconfig(), LocalCluster.NAMESPACE, LocalCluster.STORAGE_CLASS, cluster.home().resolve("controller/csi.sock"),
-                cluster.home().resolve("node/csi.sock"), cluster.home().resolve("logs"));
+                cluster.home().resolve("node/csi.sock"), cluster.home().resolve("logs"), statusPort);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             sidecar.shutdownNow();
@@ -264,10 +349,22 @@ public final class LocalDemo {
         stop.await();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /**
+     * Removes {@code dir}; a tree already (partly) gone is fine: with --keep the shutdown hook removes the home
+     * while main() unwinds to do the same.
+     */
+    static synchronized void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (var walk = Files.walk(dir)) {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
+            }
+        } catch (NoSuchFileException | UncheckedIOException e) {
+            // Files.walk reports an entry that vanished meanwhile as UncheckedIOException(NoSuchFileException).
+            if (e instanceof UncheckedIOException u && !(u.getCause() instanceof NoSuchFileException)) {
+                throw u;
             }
         }
     }

@@ -35,8 +35,11 @@ final class Story {
     Story(LocalCluster cluster, String namespace) {
         this.cluster = cluster;
         this.namespace = namespace;
+        // Off the real control plane: the sidecar's backoff shape with shorter intervals (these tests are about
+        // the driver, not the sidecar's patience).
         this.provisioner = cluster.realControlPlane() ? ExternalProvisioner.observing(cluster.client())
-                : new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+                : new ExternalProvisioner(cluster.client(), cluster::controllerStub,
+                        Duration.ofMillis(100), Duration.ofSeconds(2));
         this.kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
         cluster.ensureNamespace(namespace);
     }
