@@ -597,7 +597,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 .orElseThrow(() -> notFound(id));
         long recorded = parseLong(fs.getMetadata().getAnnotations().get(LustreFileSystems.ANNOTATION_CAPACITY));
         if (recorded >= wanted) {
-            return recorded;
+            return awaitOsts(id, fs.getSpec().getOstCount(), recorded);
         }
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
         int osts = exhaustedAsStatus(() -> planner.desiredOsts(sizing, wanted, fs.getSpec().getOstCount()),
@@ -607,8 +607,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             current.getMetadata().getAnnotations().put(LustreFileSystems.ANNOTATION_CAPACITY, Long.toString(wanted));
             return current;
         });
-        LOG.info("dedicated volume {} expanded to {} bytes ({} OSTs)", id, wanted, osts);
-        return wanted;
+        LOG.info("dedicated volume {} expanding to {} bytes ({} OSTs)", id, wanted, osts);
+        return awaitOsts(id, osts, wanted);
+    }
+
+    /** The new capacity once the operator reports the OSTs behind it Ready; until then UNAVAILABLE (the resizer retries). */
+    private long awaitOsts(VolumeId id, int osts, long capacity) {
+        if (!fileSystems.awaitReadyOsts(id.namespace(), id.filesystem(), osts, config.readyWait(), config.pollInterval())) {
+            throw Status.UNAVAILABLE.withDescription("volume " + id + " is growing to " + capacity + " bytes: "
+                    + osts + " OSTs requested, not all Ready yet").asRuntimeException();
+        }
+        return capacity;
     }
 
     // ---------------------------------------------------------------- ValidateVolumeCapabilities

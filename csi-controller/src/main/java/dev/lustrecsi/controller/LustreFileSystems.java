@@ -113,6 +113,33 @@ public final class LustreFileSystems {
         }
     }
 
+    /**
+     * Waits, up to {@code wait}, until the operator reports at least {@code osts} OSTs Ready (status.readyOsts: the
+     * targets formatted, mounted and counted in the capacity). Returns whether it did.
+     */
+    public boolean awaitReadyOsts(String namespace, String name, int osts, Duration wait, Duration poll) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            Optional<LustreFileSystem> fs = get(namespace, name);
+            if (fs.isPresent() && readyOsts(fs.get()) >= osts) {
+                return true;
+            }
+            if (fs.isEmpty() || System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(poll.toMillis(), (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    public static int readyOsts(LustreFileSystem fs) {
+        return fs.getStatus() == null || fs.getStatus().getReadyOsts() == null ? 0 : fs.getStatus().getReadyOsts();
+    }
+
     public static boolean usable(LustreFileSystem fs) {
         return fs.getStatus() != null && fs.getStatus().getPhase() != null && USABLE.contains(fs.getStatus().getPhase())
                 && fs.getStatus().getMgsNids() != null && !fs.getStatus().getMgsNids().isEmpty();

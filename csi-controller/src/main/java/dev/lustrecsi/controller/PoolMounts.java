@@ -43,7 +43,8 @@ public final class PoolMounts {
         synchronized (locks.computeIfAbsent(target, t -> new Object())) {
             Optional<MountInfo> existing = mounter.mountAt(target);
             if (existing.isPresent()) {
-                if (source.isMountedAs(existing.get())) {
+                // Fileset and MGS NIDs: a mount from NIDs the MGS no longer has is stale.
+                if (source.isMountedFrom(existing.get())) {
                     return target;
                 }
                 LOG.warn("{} holds {} instead of {}; remounting", target, existing.get().source(), source);

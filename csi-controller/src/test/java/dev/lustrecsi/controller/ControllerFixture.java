@@ -46,7 +46,7 @@ final class ControllerFixture implements AutoCloseable {
     static final String NAMESPACE = "lustre-csi";
     static final String IMAGE = "registry.example.org/lustre/server:2.15.5";
     static final long GI = 1L << 30;
-    private static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(20), Duration.ofSeconds(5),
+    static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(20), Duration.ofSeconds(5),
             Duration.ofSeconds(5), Duration.ofSeconds(5));
 
     final KubernetesClient client;
@@ -163,6 +163,7 @@ final class ControllerFixture implements AutoCloseable {
             fs.getStatus().setMgsNids(new ArrayList<>(List.of(mgsNid)));
             int osts = fs.getSpec().getOstCount();
             fs.getStatus().setActiveOsts(osts);
+            fs.getStatus().setReadyOsts(osts);
             fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
             try {
                 return client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).resource(fs).updateStatus();

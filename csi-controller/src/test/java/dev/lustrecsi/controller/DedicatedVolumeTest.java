@@ -168,9 +168,17 @@ class DedicatedVolumeTest {
     void expansionAddsOsts() {
         Volume v = f.markReadyAfterCreate("pvc-grow", "10.3.0.4@tcp", create("pvc-grow", 50 * GI, dedicated()).build());
         assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount()).isEqualTo(1);
-        long capacity = f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(500 * GI)).build()).getCapacityBytes();
-        assertThat(capacity).isEqualTo(500 * GI);
+        ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(500 * GI)).build();
+        // The new capacity is not reported before the operator has the new OSTs Ready: the resizer retries.
+        assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE))
+                .hasMessageContaining("6 OSTs requested");
+        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount()).isEqualTo(6);
+        assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow)).as("a retry before they are Ready")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+        f.markReady("pvc-grow", "10.3.0.4@tcp");
+        assertThat(f.stub.controllerExpandVolume(grow).getCapacityBytes()).isEqualTo(500 * GI);
         assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount()).isEqualTo(6);
         assertThatThrownBy(() -> f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
                 .setVolumeId(v.getVolumeId()).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(801 * GI)).build()))

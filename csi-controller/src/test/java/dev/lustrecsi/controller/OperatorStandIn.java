@@ -66,6 +66,7 @@ final class OperatorStandIn implements AutoCloseable {
                     fs.getStatus().setPhase(Phase.Ready);
                     fs.getStatus().setMgsNids(new ArrayList<>(List.of(nid)));
                     fs.getStatus().setActiveOsts(osts);
+                    fs.getStatus().setReadyOsts(osts);
                     fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
                     try {
                         client.resources(LustreFileSystem.class).inNamespace(ControllerFixture.NAMESPACE).resource(fs).updateStatus();

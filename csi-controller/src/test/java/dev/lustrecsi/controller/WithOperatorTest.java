@@ -64,9 +64,13 @@ class WithOperatorTest {
                     .isEqualTo(String.join(":", ready.getStatus().getMgsNids()));
             assertThat(v.getVolumeContextMap()).containsEntry(VolumeContextKeys.FS_NAME, fsName);
 
-            f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(400 * GI)).build());
+            ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
+                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(400 * GI)).build();
+            // The new size is answered only once the operator has the new OSTs Ready; the resizer retries until then.
+            assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
+                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
             h.runUntil("pvc-ded", settled(5), 300);
+            assertThat(f.stub.controllerExpandVolume(grow).getCapacityBytes()).isEqualTo(400 * GI);
 
             f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
             h.runUntil("pvc-ded", fs -> fs == null, 300);

@@ -25,13 +25,15 @@ import org.slf4j.LoggerFactory;
  *   <li>loads the client modules ({@code modprobe lustre}); missing modules (a kernel the client was
  *       not built for) make the node not ready, with modprobe's own words;</li>
  *   <li>{@code lnetctl lnet configure};</li>
- *   <li>RDMA: every net device of an InfiniBand/RoCE adapter
- *       ({@code <sysfs>/class/infiniband/<hca>/device/net/<netdev>}) goes on LNet network {@code o2ib};
- *       without one, {@code tcp} goes on the configured interface or the default route's
- *       ({@code /proc/net/route}).</li>
+ *   <li>every usable network: each net device of an InfiniBand/RoCE adapter
+ *       ({@code <sysfs>/class/infiniband/<hca>/device/net/<netdev>}) goes on LNet network {@code o2ib}, and
+ *       {@code tcp} goes on the configured interface or the default route's ({@code /proc/net/route}), so an
+ *       RDMA node still mounts filesystems served over tcp.</li>
  * </ol>
- * Idempotent: networks already present (from an earlier run, the host's own lnet.conf, ...) are left
- * as they are; only missing ones are added.
+ * One {@code net add} per interface, so a port without an address fails alone (errno -100) and the others come
+ * up. Idempotent: what is there is read from {@code lnetctl net show}'s YAML (an NI on that net and interface),
+ * never from a {@code net show --net} exit code (2.15 exits 0 when nothing matches); a {@code net add} that
+ * answers errno -17 (already there) counts as done.
  */
 public final class LnetConfigurator {
     private static final Logger LOG = LoggerFactory.getLogger(LnetConfigurator.class);
@@ -114,14 +116,15 @@ public final class LnetConfigurator {
         return Optional.empty();
     }
 
-    /** What LNet should have on this node: net name to the interfaces it runs on. */
+    /** What LNet should have on this node: every usable net with the interfaces it runs on (o2ib first). */
     public List<PlannedNet> plan() {
+        List<PlannedNet> plan = new ArrayList<>();
         List<String> rdma = rdmaInterfaces();
         if (!rdma.isEmpty()) {
-            return List.of(new PlannedNet("o2ib", rdma));
+            plan.add(new PlannedNet("o2ib", rdma));
         }
-        Optional<String> iface = tcpInterface.or(this::defaultRouteInterface);
-        return iface.map(i -> List.of(new PlannedNet("tcp", List.of(i)))).orElse(List.of());
+        tcpInterface.or(this::defaultRouteInterface).ifPresent(i -> plan.add(new PlannedNet("tcp", List.of(i))));
+        return List.copyOf(plan);
     }
 
     /** One LNet network to configure and the interfaces it runs on. */
@@ -157,14 +160,18 @@ public final class LnetConfigurator {
         }
         List<String> problems = new ArrayList<>();
         for (PlannedNet net : plan) {
-            if (current.get().nets().contains(net.net())) {
-                continue;
-            }
-            CommandResult added = runner.run(lnetctl.addNet(net.net(), String.join(",", net.interfaces())), bound);
-            if (added.succeeded()) {
-                LOG.info("LNet network {} added on {}", net.net(), net.interfaces());
-            } else {
-                problems.add("cannot add LNet network " + net.net() + ": " + added.describe());
+            for (String iface : net.interfaces()) {
+                if (current.get().hasNi(net.net(), iface)) {
+                    continue;
+                }
+                CommandResult added = runner.run(lnetctl.addNet(net.net(), iface), bound);
+                if (added.succeeded()) {
+                    LOG.info("LNet network {} added on {}", net.net(), iface);
+                } else if (LnetctlCommands.alreadyAdded(added)) {
+                    LOG.info("LNet network {} on {} was already there", net.net(), iface);
+                } else {
+                    problems.add("cannot add LNet network " + net.net() + " on " + iface + ": " + added.describe());
+                }
             }
         }
         Optional<LnetNetworks> after = show();

@@ -9,6 +9,7 @@ import dev.lustrecsi.lustre.CommandRunner;
 import dev.lustrecsi.lustre.LnetNetworks;
 import dev.lustrecsi.lustre.LnetctlCommands;
 import dev.lustrecsi.lustre.MountCommands;
+import dev.lustrecsi.lustre.ObdDevices;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.lustre.ToolPaths;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
@@ -54,9 +55,26 @@ public final class NodeMain implements Callable<Integer> {
             + "(default: the default route's interface)")
     String lnetInterface;
 
-    @Option(names = "--max-volumes", defaultValue = "0",
-            description = "Lustre volumes this node may stage at once; 0: no limit (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-volumes", defaultValue = "-1",
+            description = "Lustre volumes this node may stage at once; -1: as many as the Lustre client's device table "
+                    + "holds for filesystems of --budget-mdts/--budget-osts targets; 0: no limit (default: ${DEFAULT-VALUE})")
     long maxVolumes;
+
+    @Option(names = "--budget-mdts", defaultValue = "1",
+            description = "MDTs of the largest filesystem this node mounts, for --max-volumes=-1 (default: ${DEFAULT-VALUE})")
+    int budgetMdts;
+
+    @Option(names = "--budget-osts", defaultValue = "32",
+            description = "OSTs of the largest filesystem this node mounts, for --max-volumes=-1 (default: ${DEFAULT-VALUE})")
+    int budgetOsts;
+
+    /**
+     * The volume limit this node reports (NodeGetInfo max_volumes_per_node) and enforces: one client mount per
+     * volume takes 2 + MDTs + OSTs of Lustre's 8192 OBD devices (ObdDevices), so e.g. 232 volumes of 1 MDT + 32 OSTs.
+     */
+    long effectiveMaxVolumes() {
+        return maxVolumes >= 0 ? maxVolumes : ObdDevices.maxClientMounts(budgetMdts, budgetOsts);
+    }
 
     @Option(names = "--lustre-tools-dir", description = "directory holding lnetctl, lctl, lfs and modprobe "
             + "when they are not on PATH")
@@ -101,7 +119,7 @@ public final class NodeMain implements Callable<Integer> {
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), bounds);
         VolumeStatsReader stats = new VolumeStatsReader(mounter, new ServerHealth(runner, tools, Duration.ofSeconds(5)));
         NodePaths paths = new NodePaths(kubeletDir);
-        NodeService node = new NodeService(new NodeConfig(nodeId, maxVolumes, paths,
+        NodeService node = new NodeService(new NodeConfig(nodeId, effectiveMaxVolumes(), paths,
                 bounds.lustreMount().plusSeconds(15)), mounter, lnet, stats);
         JobIdSetup jobIds = new JobIdSetup(runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName,
                 Duration.ofSeconds(10));

@@ -404,14 +404,26 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         return m.lustreFileset().map(f -> "Lustre fileset " + f).orElse(m.fsType() + " " + m.source());
     }
 
-    /** Runs a mount operation; a bound that ran out is DEADLINE_EXCEEDED (kubelet retries), a failure INTERNAL. */
+    /**
+     * Runs a mount operation; a bound that ran out is DEADLINE_EXCEEDED (kubelet retries), a failure the code its
+     * {@link MountException.Kind} calls for (CSI spec: INVALID_ARGUMENT and NOT_FOUND are not worth a blind retry;
+     * UNAVAILABLE and ABORTED are), otherwise INTERNAL.
+     */
     private static <T> T mountCall(Supplier<T> op) {
         try {
             return op.get();
         } catch (MountTimeoutException e) {
             throw Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException();
         } catch (MountException e) {
-            throw Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException();
+            Status status = switch (e.kind()) {
+                case INVALID_REQUEST -> Status.INVALID_ARGUMENT;
+                case NOT_FOUND -> Status.NOT_FOUND;
+                case SERVERS_UNREACHABLE -> Status.UNAVAILABLE;
+                case BUSY -> Status.FAILED_PRECONDITION;
+                case ALREADY_MOUNTED -> Status.ABORTED;
+                case OTHER -> Status.INTERNAL;
+            };
+            throw status.withDescription(e.getMessage()).asRuntimeException();
         }
     }
 

@@ -59,10 +59,14 @@ public final class ServerHealth {
         if (down.isEmpty()) {
             return Optional.empty();
         }
+        // Each client mount of the filesystem has its own imports: name each target and state once.
         List<String> parts = new ArrayList<>();
         for (LustreImports.Import i : down) {
-            parts.add(i.targetName() + " " + i.state()
-                    + (i.currentConnection().isEmpty() ? "" : " via " + i.currentConnection()));
+            String part = i.targetName() + " " + i.state()
+                    + (i.currentConnection().isEmpty() ? "" : " via " + i.currentConnection());
+            if (!parts.contains(part)) {
+                parts.add(part);
+            }
         }
         String message = "lost its servers: " + String.join(", ", parts);
         return Optional.of(mgsNids(mount).map(n -> message + "; " + mgsReachability(n)).orElse(message));
@@ -102,7 +106,10 @@ public final class ServerHealth {
     }
 
     private static String lastLine(String text) {
-        List<String> lines = text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        return lines.isEmpty() ? "failed" : lines.get(lines.size() - 1).replaceAll("^descr:\\s*", "").replace("\"", "");
+        List<String> lines = text.strip().lines().map(String::strip).filter(l -> !l.isEmpty() && !l.equals("...")).toList();
+        // lnetctl's YAML error: "descr: ! 'failed to ping ...: No route to host'" (2.17.0, real transcript 015).
+        String line = lines.stream().filter(l -> l.startsWith("descr:")).reduce((a, b) -> b)
+                .orElse(lines.isEmpty() ? "failed" : lines.get(lines.size() - 1));
+        return line.replaceAll("^descr:\\s*(!\\s*)?", "").replace("\"", "").replaceAll("^'(.*)'$", "$1");
     }
 }

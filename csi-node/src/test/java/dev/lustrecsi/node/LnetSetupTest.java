@@ -7,6 +7,7 @@ import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodeGetInfoResponse;
 import dev.lustrecsi.csi.v1.ProbeRequest;
+import dev.lustrecsi.lustre.LnetNetworks;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import io.grpc.Status;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ class LnetSetupTest {
     }
 
     @Test
-    void anInfinibandAdapterGetsO2ibOnItsNetDevice() {
+    void anRdmaNodeGetsO2ibOnItsPortAndTcpOnTheDefaultRouteSoItMountsTcpFilesystemsToo() {
         plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
         plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
 
@@ -58,9 +59,38 @@ class LnetSetupTest {
 
         assertThat(info.getAccessibleTopology().getSegmentsMap())
                 .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "true")
-                .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "false");
-        assertThat(plugin.standIns.calls("lnetctl")).contains("argv: net add --net o2ib --if ib0")
-                .noneMatch(l -> l.contains("--net tcp"));
+                .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "true");
+        assertThat(plugin.standIns.calls("lnetctl")).contains("argv: net add --net o2ib --if ib0",
+                "argv: net add --net tcp --if eth7");
+    }
+
+    @Test
+    void aPortWithoutAnAddressFailsAloneAndTheOtherNetworksComeUp() {
+        plugin.sysfs.infinibandDevice("mlx5_0", "ib0").infinibandDevice("mlx5_1", "ib1");
+        plugin.standIns.interfaceAddress("ib0", "192.168.77.5"); // ib1 has no IPoIB address
+
+        LnetState state = plugin.lnet.ensureConfigured();
+
+        assertThat(state.ready()).isTrue();
+        assertThat(state.networks().interfaces()).extracting(LnetNetworks.LocalNi::nid)
+                .containsExactlyInAnyOrder("192.168.77.5@o2ib", "10.7.0.50@tcp");
+        assertThat(state.detail()).contains("cannot add LNet network o2ib on ib1");
+    }
+
+    @Test
+    void withLustre217WhatIsConfiguredIsReadFromTheYamlAndNothingIsAddedTwice() {
+        plugin.standIns.version("2.17.0");
+        plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
+        plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
+
+        LnetState first = plugin.lnet.ensureConfigured();
+        LnetState again = plugin.lnet.ensureConfigured();
+
+        assertThat(first.ready()).isTrue();
+        assertThat(again.ready()).isTrue();
+        assertThat(again.networkTypes()).containsExactly("o2ib", "tcp");
+        assertThat(again.detail()).doesNotContain("cannot add");
+        assertThat(netAdds()).isEqualTo(2);
     }
 
     @Test
@@ -75,7 +105,8 @@ class LnetSetupTest {
 
         plugin.sysfs.infinibandDevice("mlx5_1", "ib1").infinibandDevice("mlx5_0", "ib0");
         assertThat(lnet.rdmaInterfaces()).containsExactly("ib0", "ib1");
-        assertThat(lnet.plan()).containsExactly(new LnetConfigurator.PlannedNet("o2ib", java.util.List.of("ib0", "ib1")));
+        assertThat(lnet.plan()).containsExactly(new LnetConfigurator.PlannedNet("o2ib", java.util.List.of("ib0", "ib1")),
+                new LnetConfigurator.PlannedNet("tcp", java.util.List.of("eth7")));
     }
 
     @Test

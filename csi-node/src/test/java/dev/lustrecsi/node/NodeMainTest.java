@@ -19,6 +19,7 @@ class NodeMainTest {
         assertThat(main.sysfsRoot).isEqualTo(Path.of("/host/sys"));
         assertThat(main.lnetInterface).isEqualTo("bond0");
         assertThat(main.maxVolumes).isEqualTo(64);
+        assertThat(main.effectiveMaxVolumes()).isEqualTo(64);
         assertThat(main.common.endpoint().uri()).isEqualTo("unix:///csi/csi.sock");
     }
 
@@ -29,7 +30,9 @@ class NodeMainTest {
         assertThat(main.kubeletDir).isEqualTo(Path.of("/var/lib/kubelet"));
         assertThat(main.sysfsRoot).isEqualTo(Path.of("/sys"));
         assertThat(main.lnetInterface).isNull();
-        assertThat(main.maxVolumes).isZero();
+        assertThat(main.maxVolumes).isEqualTo(-1);
+        // One client mount per volume: 8192 OBD devices, 2 + 1 MDT + 32 OSTs each (lustre-tools ObdDevices).
+        assertThat(main.effectiveMaxVolumes()).isEqualTo(232);
         assertThat(main.kubernetesApi).isEqualTo(NodeMain.ApiAccess.auto);
         assertThat(main.startupTaint).isEqualTo("lustre.csi.lustrecsi.dev/agent-not-ready");
         assertThat(main.healthCheckSeconds).isEqualTo(30);
@@ -47,5 +50,14 @@ class NodeMainTest {
         assertThat(main.healthCheckSeconds).isZero();
         assertThat(main.jobIdVar).isEqualTo("SLURM_JOB_ID");
         assertThat(main.jobIdName).isEqualTo("%e.%u.%H");
+    }
+
+    @Test
+    void theVolumeLimitFollowsTheDeviceBudgetOfTheLargestFilesystemOrIsSetOrOff() {
+        NodeMain main = new NodeMain();
+        new CommandLine(main).parseArgs("--node-id", "w", "--budget-mdts", "4", "--budget-osts", "256");
+        assertThat(main.effectiveMaxVolumes()).isEqualTo((8192 - 64) / (2 + 4 + 256));
+        new CommandLine(main).parseArgs("--node-id", "w", "--max-volumes", "0");
+        assertThat(main.effectiveMaxVolumes()).as("0: no limit").isZero();
     }
 }

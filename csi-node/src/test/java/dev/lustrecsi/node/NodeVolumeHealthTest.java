@@ -94,6 +94,29 @@ class NodeVolumeHealthTest {
     }
 
     @Test
+    void anOstRetiredByAScaleInLeavesTheVolumesHealthyOnClientsMountedBeforeAndAfter() {
+        plugin.standIns.targets("fsr", 1, 3, 1 << 20);
+        plugin.volumeOnServer("fsr", "pvc-before");
+        plugin.volumeOnServer("fsr", "pvc-after");
+        NodeStageVolumeRequest before = plugin.stage("fsr", "pvc-before").build();
+        plugin.node().nodeStageVolume(before);
+
+        // The operator drains and deactivates OST0002: the mounted client keeps its import FULL with the flags
+        // "invalid, deactive"; a client mounted afterwards never connects it (state NEW).
+        plugin.standIns.ostActive("fsr", 2, false);
+        NodeStageVolumeRequest after = plugin.stage("fsr", "pvc-after").build();
+        plugin.node().nodeStageVolume(after);
+
+        assertThat(stats(before, before.getStagingTargetPath()).getVolumeCondition().getAbnormal()).isFalse();
+        assertThat(stats(after, after.getStagingTargetPath()).getVolumeCondition().getAbnormal()).isFalse();
+
+        // An OST that is really gone still counts.
+        plugin.standIns.importState("fsr", "DISCONN");
+        assertThat(stats(after, after.getStagingTargetPath()).getVolumeCondition().getMessage()).contains("fsr-OST0000 DISCONN")
+                .doesNotContain("fsr-OST0002");
+    }
+
+    @Test
     void aHungServerIsReportedAbnormalAndTheVolumeStillUnmounts() throws Exception {
         plugin.standIns.hangServer("fsh", true);
         NodeStageVolumeRequest stage = plugin.stage("fsh", "pvc-4").build();
@@ -137,13 +160,35 @@ class NodeVolumeHealthTest {
     }
 
     @Test
-    void unreachableServersFailTheStageWithLustresError() {
+    void unreachableServersFailTheStageAsUnavailableWithLustresError() {
         plugin.volumeOnServer("fsx", "pvc-6");
         plugin.standIns.serverDown("fsx", true);
         NodeStageVolumeRequest stage = plugin.stage("fsx", "pvc-6").build();
+        // mount.lustre: "... failed: Connection timed out", exit 110 (real 2.17.0 transcript 149).
         assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL))
-                .hasMessageContaining("Input/output error");
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+                .hasMessageContaining("Connection timed out").hasMessageContaining("does not answer");
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void aFilesetDirectoryThatDoesNotExistIsNotFound() {
+        // mount.lustre: "... failed: No such file or directory", exit 2 (real 2.17.0 transcript 138).
+        plugin.volumeOnServer("fsn", "other");
+        NodeStageVolumeRequest stage = plugin.stage("fsn", "pvc-gone").build();
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND))
+                .hasMessageContaining("No such file or directory").hasMessageContaining("/pvc-gone does not exist");
+        assertThat(plugin.mountsBelowRoot()).isEmpty();
+    }
+
+    @Test
+    void aFilesystemTheMgsDoesNotServeIsNotFound() {
+        plugin.standIns.mgsServes(NodePlugin.MGS, "fsa");
+        NodeStageVolumeRequest stage = plugin.stage("fsz", "pvc-8").build();
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND))
+                .hasMessageContaining("knows no filesystem fsz");
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 }

@@ -140,7 +140,7 @@ class ChartRenderTest {
         Container plugin = container(pod, "lustre-csi-node");
         assertThat(plugin.getSecurityContext().getPrivileged()).isTrue();
         assertThat(plugin.getArgs()).contains("--endpoint=unix:///csi/csi.sock", "--node-id=$(NODE_NAME)",
-                "--kubelet-dir=/var/lib/kubelet", "--sysfs-root=/sys", "--max-volumes=0", "--v=2");
+                "--kubelet-dir=/var/lib/kubelet", "--sysfs-root=/sys", "--max-volumes=-1", "--v=2");
         assertThat(plugin.getArgs()).noneMatch(a -> a.startsWith("--lnet-interface"));
         assertThat(plugin.getEnv()).anySatisfy(e -> {
             assertThat(e.getName()).isEqualTo("NODE_NAME");

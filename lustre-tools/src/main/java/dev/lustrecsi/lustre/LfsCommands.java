@@ -113,30 +113,71 @@ public final class LfsCommands {
         }
     }
 
-    /** One project's usage and limits, in bytes (the tool reports KiB). */
-    public record ProjectQuota(long usedBytes, long softLimitBytes, long hardLimitBytes, long files) {
+    /**
+     * One project's usage and limits, in bytes (the tool reports KiB). {@code complete} is false when lfs marked a
+     * value invalid (in brackets, e.g. {@code [0]}: some target did not answer), so the figures may be low.
+     */
+    public record ProjectQuota(long usedBytes, long softLimitBytes, long hardLimitBytes, long files, boolean complete) {
+        public ProjectQuota(long usedBytes, long softLimitBytes, long hardLimitBytes, long files) {
+            this(usedBytes, softLimitBytes, hardLimitBytes, files, true);
+        }
     }
 
     /**
-     * Parses {@code lfs quota -q -p ID MOUNT}. The tool prints the mount point and then
-     * {@code kbytes quota limit grace files quota limit grace}; a long mount point is printed on a line of its
-     * own, and a value over its limit carries a trailing {@code *}.
+     * Parses {@code lfs quota [-q] -p ID MOUNT}: the mount point, then
+     * {@code kbytes bquota blimit bgrace files iquota ilimit igrace} (the 2.17 header; 2.15 says
+     * {@code kbytes quota limit grace files quota limit grace}). As lustre/utils/lfs.c print_quota writes them:
+     * <ul>
+     *   <li>a number at or over its hard limit carries a {@code *} right after it ({@code 104488*}); on 2.17 the files
+     *       column's mark follows the block column's (real transcripts 103, 113), so marks are read, not relied on;</li>
+     *   <li>a value lfs could not get from every target is shown in brackets ({@code [0]}, lfs.c: "[%s]" when the
+     *       QIF_* valid bit is missing);</li>
+     *   <li>2.15 puts a mount point longer than 15 characters on a line of its own; 2.17 never wraps (transcript 128).</li>
+     * </ul>
      */
     public static Optional<ProjectQuota> parseProjectQuota(String output, String mountPoint) {
-        String[] tokens = output.trim().split("\\s+");
-        for (int i = 0; i < tokens.length; i++) {
-            if (tokens[i].equals(mountPoint) && i + 5 < tokens.length) {
-                OptionalLong used = kib(tokens[i + 1]);
-                OptionalLong soft = kib(tokens[i + 2]);
-                OptionalLong hard = kib(tokens[i + 3]);
-                OptionalLong files = number(tokens[i + 5]);
-                if (used.isPresent() && soft.isPresent() && hard.isPresent() && files.isPresent()) {
-                    return Optional.of(new ProjectQuota(used.getAsLong(), soft.getAsLong(), hard.getAsLong(),
-                            files.getAsLong()));
-                }
+        String[] lines = output.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (!line.startsWith(mountPoint)) {
+                continue;
+            }
+            String rest = line.substring(mountPoint.length());
+            if (!rest.isEmpty() && !Character.isWhitespace(rest.charAt(0))) {
+                continue;
+            }
+            if (rest.isBlank() && i + 1 < lines.length) {
+                rest = lines[i + 1];
+            }
+            String[] t = rest.strip().split("\\s+");
+            if (t.length < 7) {
+                continue;
+            }
+            Value used = Value.of(t[0]);
+            Value soft = Value.of(t[1]);
+            Value hard = Value.of(t[2]);
+            Value files = Value.of(t[4]);
+            if (used != null && soft != null && hard != null && files != null) {
+                boolean complete = used.valid && soft.valid && hard.valid && files.valid;
+                return Optional.of(new ProjectQuota(used.number * 1024, soft.number * 1024, hard.number * 1024,
+                        files.number, complete));
             }
         }
         return Optional.empty();
+    }
+
+    /** One number of {@code lfs quota}: {@code 123}, {@code 123*} (at or over its limit), {@code [123]} (invalid). */
+    private record Value(long number, boolean valid) {
+        static Value of(String token) {
+            String s = token.endsWith("*") ? token.substring(0, token.length() - 1) : token;
+            boolean valid = true;
+            if (s.startsWith("[") && s.endsWith("]")) {
+                s = s.substring(1, s.length() - 1);
+                valid = false;
+            }
+            OptionalLong n = LfsCommands.number(s);
+            return n.isPresent() && n.getAsLong() >= 0 ? new Value(n.getAsLong(), valid) : null;
+        }
     }
 
     /** Filesystem-wide space from {@code lfs df}, in bytes, and the number of OSTs listed. */
@@ -189,11 +230,6 @@ public final class LfsCommands {
             }
         }
         return List.copyOf(entries);
-    }
-
-    private static OptionalLong kib(String token) {
-        OptionalLong n = number(token.endsWith("*") ? token.substring(0, token.length() - 1) : token);
-        return n.isPresent() ? OptionalLong.of(n.getAsLong() * 1024) : n;
     }
 
     private static OptionalLong number(String token) {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The LNet networks configured on this node, as {@code lnetctl net show} reports them, e.g.
+ * The LNet networks configured on this node, as {@code lnetctl net show} reports them: 2.15 prints
  * <pre>
  * net:
  *     - net type: tcp
@@ -15,6 +15,14 @@ import java.util.Optional;
  *           interfaces:
  *               0: eth0
  * </pre>
+ * and 2.17.0 puts the sequence dash in the first column followed by five spaces (real transcript 006):
+ * <pre>
+ * net:
+ * -     net type: tcp
+ *       local NI(s):
+ *       -     nid: 10.0.2.15@tcp
+ * </pre>
+ * Both are read line by line, the dash and its padding folded to {@code "- "}.
  * The loopback network {@code lo} is left out: it is always there and reaches no server.
  */
 public record LnetNetworks(List<LocalNi> interfaces) {
@@ -43,7 +51,7 @@ public record LnetNetworks(List<LocalNi> interfaces) {
         List<String> ifaces = new ArrayList<>();
         boolean inInterfaces = false;
         for (String raw : yaml.split("\n")) {
-            String line = raw.strip();
+            String line = raw.strip().replaceFirst("^-\\s+", "- ");
             if (line.startsWith("- net type:")) {
                 add(result, net, nid, status, ifaces);
                 net = value(line);
@@ -84,6 +92,11 @@ public record LnetNetworks(List<LocalNi> interfaces) {
     /** Whether some NI of this network type (tcp, o2ib) is up. */
     public boolean hasNetworkType(String type) {
         return interfaces.stream().anyMatch(ni -> ni.networkType().equals(type) && ni.isUp());
+    }
+
+    /** Whether LNet network {@code net} (e.g. o2ib, tcp) already has an NI on {@code iface}. */
+    public boolean hasNi(String net, String iface) {
+        return interfaces.stream().anyMatch(ni -> ni.net().equals(net) && ni.interfaces().contains(iface));
     }
 
     public Optional<LocalNi> onInterface(String iface) {

@@ -26,7 +26,22 @@ public final class LnetctlCommands {
         return List.of(tools.lnetctl(), "net", "add", "--net", net, "--if", iface);
     }
 
-    /** {@code lnetctl net show}: YAML, parsed by {@link LnetNetworks#parseNetShow(String)}. */
+    /**
+     * Whether a failed {@code lnetctl net add} said the NI is already there: the errno -17 (EEXIST) of its YAML error
+     * ({@code errno: -17}, descr "cannot add LNet NI" on 2.17.0 with exit 234, real transcript 019; 2.15 prints the
+     * same errno with "cannot add network: File exists"). Not the exit code: 234 is every -EINVAL-ish failure too.
+     */
+    public static boolean alreadyAdded(CommandResult result) {
+        return !result.succeeded() && !result.timedOut()
+                && (result.stderr() + "\n" + result.stdout()).lines().map(String::strip).anyMatch(l -> l.equals("errno: -17"));
+    }
+
+    /**
+     * {@code lnetctl net show}: YAML, parsed by {@link LnetNetworks#parseNetShow(String)}. Decide what is configured
+     * from that YAML, never from the exit code of {@code net show --net X}: 2.17.0 exits 234 (errno -3) when X is
+     * missing (real transcript 008) but 2.15 exits 0 with nothing printed (lnet/utils/lnetconfig/liblnetconfig.c
+     * lustre_lnet_show_net, ioctl path: the loop ends on ENOENT with rc 0 whether or not anything matched).
+     */
     public List<String> showNets() {
         return List.of(tools.lnetctl(), "net", "show");
     }

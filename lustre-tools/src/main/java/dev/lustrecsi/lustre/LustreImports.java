@@ -13,11 +13,17 @@ import java.util.Set;
  *     target: fs1-OST0000_UUID
  *     state: FULL
  *     ...
+ *     import_flags: [ replayable, pingable, connect_tried ]
  *     connection:
- *        failover_nids: [ 10.0.0.2@tcp ]
- *        current_connection: 10.0.0.2@tcp
+ *        failover_nids: [ "10.0.0.2@tcp" ]
+ *        current_connection: "10.0.0.2@tcp"
  * </pre>
- * Only the fields the node plugin judges health by are kept.
+ * (2.17.0 quotes the NIDs; 2.15 does not.) Only the fields the node plugin judges health by are kept.
+ * <p>An OST the administrator deactivated ({@code lctl conf_param <fs>-OSTxxxx.osc.active=0}, as after a
+ * scale-in) is not a fault: on clients connected at the time its import keeps {@code state: FULL} with
+ * {@code import_flags: [ invalid, deactive, ... ]} (real 2.17.0 transcript 194); a client mounted afterwards
+ * never connects it and its import stays {@code NEW} (lustre/lov/lov_obd.c lov_connect_osc skips targets that are
+ * not activated). Such imports are {@link Import#deactivated()}: neither working nor broken.
  */
 public record LustreImports(List<Import> imports) {
     /**
@@ -27,10 +33,27 @@ public record LustreImports(List<Import> imports) {
      */
     public static final Set<String> WORKING = Set.of("FULL", "IDLE");
 
-    /** One client import: the device, the target it connects to, its state and the NID it uses. */
-    public record Import(String device, String target, String state, String currentConnection) {
+    /** One client import: the device, the target it connects to, its state, import flags and the NID it uses. */
+    public record Import(String device, String target, String state, String currentConnection, List<String> flags) {
+        public Import {
+            flags = List.copyOf(flags);
+        }
+
+        public Import(String device, String target, String state, String currentConnection) {
+            this(device, target, state, currentConnection, List.of());
+        }
+
+        /** Deactivated by the administrator ({@code deactive}): requests never go there, whatever the state says. */
+        public boolean deactivated() {
+            return flags.contains("deactive");
+        }
+
+        /**
+         * Requests to the target are served: a working state and not {@code invalid} (an invalidated import fails
+         * every request, lustre/ptlrpc/import.c ptlrpc_invalidate_import) nor deactivated.
+         */
         public boolean working() {
-            return WORKING.contains(state);
+            return WORKING.contains(state) && !flags.contains("invalid") && !deactivated();
         }
 
         /** The target without its {@code _UUID} suffix, e.g. {@code fs1-OST0000}. */
@@ -49,18 +72,20 @@ public record LustreImports(List<Import> imports) {
         String target = null;
         String state = null;
         String connection = "";
+        List<String> flags = List.of();
         boolean inBlock = false;
         for (String raw : text.split("\n")) {
             String line = raw.strip();
             if (line.equals("import:")) {
                 if (inBlock) {
-                    add(out, name, target, state, connection);
+                    add(out, name, target, state, connection, flags);
                 }
                 inBlock = true;
                 name = null;
                 target = null;
                 state = null;
                 connection = "";
+                flags = List.of();
             } else if (inBlock && name == null && line.startsWith("name:")) {
                 name = value(line);
             } else if (inBlock && target == null && line.startsWith("target:")) {
@@ -68,27 +93,48 @@ public record LustreImports(List<Import> imports) {
             } else if (inBlock && state == null && line.startsWith("state:")) {
                 state = value(line);
             } else if (inBlock && line.startsWith("current_connection:")) {
-                connection = value(line);
+                connection = unquote(value(line));
+            } else if (inBlock && line.startsWith("import_flags:")) {
+                flags = list(value(line));
             }
         }
         if (inBlock) {
-            add(out, name, target, state, connection);
+            add(out, name, target, state, connection, flags);
         }
         return new LustreImports(out);
     }
 
-    private static void add(List<Import> out, String name, String target, String state, String connection) {
+    private static void add(List<Import> out, String name, String target, String state, String connection,
+                            List<String> flags) {
         if (name != null && state != null) {
-            out.add(new Import(name, target == null ? name : target, state, connection));
+            out.add(new Import(name, target == null ? name : target, state, connection, flags));
         }
+    }
+
+    /** {@code [ a, b ]} as [a, b]. */
+    private static List<String> list(String value) {
+        String v = value.strip();
+        if (v.startsWith("[") && v.endsWith("]")) {
+            v = v.substring(1, v.length() - 1);
+        }
+        return java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+    }
+
+    private static String unquote(String v) {
+        return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
     }
 
     private static String value(String line) {
         return line.substring(line.indexOf(':') + 1).strip();
     }
 
-    /** The imports that are not working, e.g. to name them in a volume condition. */
+    /** The imports that are not working, deactivated ones left out, e.g. to name them in a volume condition. */
     public List<Import> notWorking() {
-        return imports.stream().filter(i -> !i.working()).toList();
+        return imports.stream().filter(i -> !i.deactivated() && !i.working()).toList();
+    }
+
+    /** The imports of targets the administrator deactivated (e.g. OSTs retired by a scale-in). */
+    public List<Import> deactivated() {
+        return imports.stream().filter(Import::deactivated).toList();
     }
 }

@@ -3,6 +3,7 @@ package dev.lustrecsi.lustre;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lustrecsi.lustre.testing.RecordedOutput;
 import org.junit.jupiter.api.Test;
 
 /** Import-state and job-id command lines, and reading lctl's import YAML. */
@@ -65,5 +66,44 @@ class ClientHealthCommandsTest {
             assertThat(i.currentConnection()).isEqualTo("10.0.0.4@tcp");
         });
         assertThat(LustreImports.parse("").imports()).isEmpty();
+    }
+
+    @Test
+    void aDeactivatedOstIsNeitherWorkingNorAFaultOnAClientConnectedBeforeTheDeactivation() {
+        // Real 2.17.0 after `lctl conf_param lustre-OST0001.osc.active=0`: state FULL, flags invalid, deactive.
+        LustreImports imports = LustreImports.parse(RecordedOutput.of("194").stdout());
+
+        assertThat(imports.imports()).hasSize(4);
+        assertThat(imports.deactivated()).extracting(LustreImports.Import::device)
+                .containsExactly("lustre-OST0001-osc-MDT0000", "lustre-OST0001-osc-ff2f57309251d000");
+        assertThat(imports.deactivated()).allSatisfy(i -> {
+            assertThat(i.state()).isEqualTo("FULL");
+            assertThat(i.working()).as("an invalid import serves no request").isFalse();
+        });
+        assertThat(imports.notWorking()).isEmpty();
+        assertThat(imports.imports().get(0).currentConnection()).as("2.17 quotes NIDs").isEqualTo("0@lo");
+    }
+
+    @Test
+    void aDeactivatedOstThatThisClientNeverConnectedIsNotAFaultButANewImportOtherwiseIs() {
+        String neverConnected = """
+                import:
+                    name: lustre-OST0001-osc-ff2f57309251d000
+                    target: lustre-OST0001_UUID
+                    state: NEW
+                    import_flags: [ invalid, deactive, pingable ]
+                import:
+                    name: lustre-OST0002-osc-ff2f57309251d000
+                    target: lustre-OST0002_UUID
+                    state: NEW
+                    import_flags: [ replayable, pingable ]
+                import:
+                    name: lustre-OST0003-osc-ff2f57309251d000
+                    target: lustre-OST0003_UUID
+                    state: FULL
+                    import_flags: [ invalid, replayable, pingable, connect_tried ]
+                """;
+        assertThat(LustreImports.parse(neverConnected).notWorking()).extracting(LustreImports.Import::targetName)
+                .containsExactly("lustre-OST0002", "lustre-OST0003");
     }
 }

@@ -3,6 +3,7 @@ package dev.lustrecsi.lustre;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lustrecsi.lustre.testing.RecordedOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -59,6 +60,64 @@ class LfsCommandsTest {
         assertThat(LfsCommands.parseProjectQuota(longMount, "/var/lib/lustre-csi/pools/ns/pool"))
                 .contains(new LfsCommands.ProjectQuota(2048 * 1024L, 0, 1024 * 1024L, 10));
         assertThat(LfsCommands.parseProjectQuota("garbage", "/mnt/lustre")).isEmpty();
+    }
+
+    @Test
+    void parsesTheRealQuotaOutputOf217IncludingOverLimitMarksOnBothColumns() {
+        // 103: blocks over the hard limit: "104488*" and the files column marked too ("6*").
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("103").stdout(), "/mnt/lustre"))
+                .contains(new LfsCommands.ProjectQuota(104488 * 1024L, 0, 102400 * 1024L, 6));
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("106").stdout(), "/mnt/lustre/csi-vol-1000"))
+                .contains(new LfsCommands.ProjectQuota(104488 * 1024L, 0, 102400 * 1024L, 6));
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("110").stdout(), "/mnt/lustre"))
+                .contains(new LfsCommands.ProjectQuota(124972 * 1024L, 0, 102400 * 1024L, 7));
+        // 113/114: inode-only overrun, no mark at all; 125: limits cleared.
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("113").stdout(), "/mnt/lustre"))
+                .contains(new LfsCommands.ProjectQuota(12 * 1024L, 0, 0, 1));
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("114").stdout(), "/mnt/lustre"))
+                .contains(new LfsCommands.ProjectQuota(22 * 1024L, 0, 0, 20));
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("125").stdout(), "/mnt/lustre"))
+                .contains(new LfsCommands.ProjectQuota(124973 * 1024L, 0, 0, 8));
+        // 092: -q, the form the controller runs.
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("092").stdout(), "/mnt/lustre"))
+                .contains(new LfsCommands.ProjectQuota(29 * 1024L, 0, 102400 * 1024L, 3));
+    }
+
+    @Test
+    void aLongMountPointIsNotWrappedOn217AndIsOn215() {
+        String path = "/mnt/a-rather-long-kubelet-style-path/pods/0123456789abcdef0123456789abcdef/volumes/"
+                + "kubernetes.io~csi/pvc-00000000-1111-2222-3333-444444444444/mount";
+        assertThat(LfsCommands.parseProjectQuota(RecordedOutput.of("128").stdout(), path))
+                .contains(new LfsCommands.ProjectQuota(124973 * 1024L, 0, 102400 * 1024L, 8));
+        // 2.15 lfs.c print_quota: printf("%s\n%15s", mnt, "") for a mount point over 15 characters.
+        String wrapped = path + "\n                 124973*       0  102400       -       8*       0       0       -\n";
+        assertThat(LfsCommands.parseProjectQuota(wrapped, path))
+                .contains(new LfsCommands.ProjectQuota(124973 * 1024L, 0, 102400 * 1024L, 8));
+        // A path that merely starts with the mount point is another line.
+        assertThat(LfsCommands.parseProjectQuota("    /mnt/lustre2      29       0  102400       -       3       0   10000       - \n",
+                "/mnt/lustre")).isEmpty();
+    }
+
+    @Test
+    void valuesInBracketsAreReadAndMarkTheFiguresIncomplete() {
+        // lfs.c print_quota: "[%ju]" when a target did not report (QIF_SPACE / QIF_INODES not valid).
+        String out = "    /mnt/lustre     [0]       0  102400       -     [0]       0   10000       - \n";
+        assertThat(LfsCommands.parseProjectQuota(out, "/mnt/lustre"))
+                .contains(new LfsCommands.ProjectQuota(0, 0, 102400 * 1024L, 0, false));
+    }
+
+    @Test
+    void dfOfTheRealToolLeavesADeactivatedOstOutOfTheCapacity() {
+        assertThat(LfsCommands.parseDf(RecordedOutput.of("049").stdout()))
+                .contains(new LfsCommands.DfSummary(5462016L * 1024, 6144L * 1024, 5451776L * 1024, 2));
+        // 197: OST0001 deactivated after scale-in: gone from the list and from the summary.
+        assertThat(LfsCommands.parseDf(RecordedOutput.of("197").stdout()))
+                .contains(new LfsCommands.DfSummary(2731008L * 1024, 14336L * 1024, 2712576L * 1024, 1));
+        // 199: -v names it "OST0001 : inactive device" but counts it nowhere.
+        assertThat(LfsCommands.parseDf(RecordedOutput.of("199").stdout()))
+                .contains(new LfsCommands.DfSummary(2731008L * 1024, 14336L * 1024, 2712576L * 1024, 1));
+        assertThat(LfsCommands.parseDf(RecordedOutput.of("204").stdout()))
+                .contains(new LfsCommands.DfSummary(5462016L * 1024, 147456L * 1024, 5308416L * 1024, 2));
     }
 
     @Test

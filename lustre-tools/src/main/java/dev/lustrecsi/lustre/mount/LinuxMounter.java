@@ -85,9 +85,39 @@ public final class LinuxMounter implements Mounter {
             throw new MountTimeoutException("mount -t lustre " + source + " " + t, bounds.lustreMount());
         }
         if (!result.succeeded()) {
-            throw new MountException("mount -t lustre " + source + " at " + t + " failed: " + result.describe());
+            throw mountFailure(source, t, result);
         }
         LOG.info("mounted Lustre {} at {} (options {})", source, t, options.isEmpty() ? "none" : String.join(",", options));
+    }
+
+    /**
+     * mount.lustre exits with the errno of the failed mount(2) and says so on stderr after "mount.lustre:"
+     * (lustre/utils/mount_lustre.c; real 2.17.0 transcripts: 22 unknown option or fileset=, 2 missing fsname or
+     * fileset directory, 36 fsname over 8 characters, 110 MGS not answering, 17 already mounted); mount(8) passes the
+     * helper's status on. A status of mount(8) itself (no "mount.lustre:" line: e.g. 32, or 2 for "cannot resolve" a
+     * mount point) is not an errno.
+     */
+    static MountException mountFailure(LustreSource source, Path target, CommandResult result) {
+        String what = "mount -t lustre " + source + " at " + target + " failed";
+        boolean fromHelper = !result.timedOut() && result.stderr().contains("mount.lustre:");
+        if (!fromHelper) {
+            return new MountException(what + ": " + result.describe());
+        }
+        int errno = result.exitCode();
+        MountException.Kind kind = MountException.kindOf(errno);
+        String hint = switch (kind) {
+            case INVALID_REQUEST -> "the MGS NIDs, filesystem name (at most 8 characters) or mount options are not "
+                    + "valid for Lustre; check the volume's mgsNids/fsName and the StorageClass mountOptions";
+            case NOT_FOUND -> "the MGS knows no filesystem " + source.fsName().value()
+                    + (source.subdir().isEmpty() ? "" : ", or its directory /" + source.subdir() + " does not exist");
+            case SERVERS_UNREACHABLE -> "the MGS " + source.mgsNids() + " does not answer; check that its servers "
+                    + "are up and that this node's LNet reaches them (lnetctl ping)";
+            case BUSY -> "the mount point is in use";
+            case ALREADY_MOUNTED -> "it is already mounted there";
+            case OTHER -> "errno " + errno;
+        };
+        return new MountException(what + ": " + hint + " (" + result.describe() + ")", kind,
+                java.util.OptionalInt.of(errno));
     }
 
     @Override
@@ -226,7 +256,8 @@ public final class LinuxMounter implements Mounter {
         }
 
         MountException failure() {
-            return timedOut ? new MountTimeoutException(what, bound) : new MountException(describe());
+            return timedOut ? new MountTimeoutException(what, bound)
+                    : new MountException(describe(), MountException.kindOf(errno), java.util.OptionalInt.of(errno));
         }
     }
 }

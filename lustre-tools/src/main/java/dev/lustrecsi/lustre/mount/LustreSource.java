@@ -32,6 +32,30 @@ public record LustreSource(MgsNids mgsNids, FsName fsName, String subdir) {
         return mount.lustreFileset().map(fileset()::equals).orElse(false);
     }
 
+    /**
+     * Whether a mount shows this fileset and was mounted from the same MGS NIDs (as a set: the order of failover
+     * NIDs and the spelling tcp/tcp0 do not matter). An MGS that moved to other NIDs makes an old mount stale: its
+     * client keeps talking to the old addresses.
+     */
+    public boolean isMountedFrom(MountInfo mount) {
+        if (!isMountedAs(mount)) {
+            return false;
+        }
+        int sep = mount.source().indexOf(":/");
+        try {
+            return nidSet(MgsNids.parse(mount.source().substring(0, sep))).equals(nidSet(mgsNids));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Every NID, with network number 0 written as LNet prints it (tcp0 is tcp). */
+    private static java.util.Set<String> nidSet(MgsNids nids) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        nids.nodes().forEach(node -> node.forEach(n -> out.add(n.address() + "@" + n.network().replaceAll("(?<=\\D)0$", ""))));
+        return out;
+    }
+
     @Override
     public String toString() {
         return mgsNids + ":" + fileset();

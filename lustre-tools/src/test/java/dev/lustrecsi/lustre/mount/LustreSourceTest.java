@@ -36,4 +36,18 @@ class LustreSourceTest {
         assertThat(s.isMountedAs(other)).isFalse();
         assertThat(s.isMountedAs(otherFs)).isFalse();
     }
+
+    @Test
+    void aMountIsFromThisSourceOnlyWithTheSameMgsNids() {
+        LustreSource source = new LustreSource(MgsNids.parse("10.0.0.1@tcp:10.0.0.2@tcp"), new FsName("fs1"), "");
+        assertThat(source.isMountedFrom(mount("10.0.0.2@tcp0:10.0.0.1@tcp:/fs1"))).as("order and tcp0 spelling").isTrue();
+        assertThat(source.isMountedFrom(mount("10.0.0.9@tcp:/fs1"))).as("the MGS moved").isFalse();
+        assertThat(source.isMountedAs(mount("10.0.0.9@tcp:/fs1"))).as("same fileset though").isTrue();
+        assertThat(source.isMountedFrom(mount("10.0.0.1@tcp:10.0.0.2@tcp:/fs2"))).isFalse();
+    }
+
+    private static MountInfo mount(String source) {
+        return new MountInfo(1, 0, "0:50", "/", java.nio.file.Path.of("/mnt/p"), "rw", java.util.List.of(), "lustre",
+                source, "rw");
+    }
 }

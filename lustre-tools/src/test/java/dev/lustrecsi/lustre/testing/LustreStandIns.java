@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Assumptions;
  * Each tool appends its argv to {@code state/log/<tool>.log}.
  */
 public final class LustreStandIns {
-    private static final String[] BIN = {"lnetctl", "lctl", "modprobe"};
+    private static final String[] BIN = {"lnetctl", "lctl", "lfs", "modprobe"};
     private static final String[] SBIN = {"mount.lustre"};
     private static LustreStandIns instance;
 
@@ -64,13 +64,24 @@ public final class LustreStandIns {
         return instance;
     }
 
-    private void setUp() throws IOException {
+    /**
+     * The stand-in tools written into {@code bin} (lnetctl, lctl, lfs, modprobe and mount.lustre) with their state
+     * in {@code state}, without mounting anything: for tests that put them first on PATH (a server's boot script)
+     * or call them directly. The Lustre version they answer as is {@code state/version} ({@link #version}).
+     */
+    public static void writeTools(Path bin, Path state) throws IOException {
         for (String d : List.of("log", "hang", "down", "servers", "modules", "lnet/ifaddr", "holders")) {
             Files.createDirectories(state.resolve(d));
         }
+        extract(BIN, "standins/bin/", bin, state);
+        extract(SBIN, "standins/sbin/", bin, state);
+    }
+
+    private void setUp() throws IOException {
+        writeTools(bin, state);
+        Files.delete(bin.resolve("mount.lustre"));
         Path sbin = home.resolve("sbin");
-        extract(BIN, "standins/bin/", bin);
-        extract(SBIN, "standins/sbin/", sbin);
+        extract(SBIN, "standins/sbin/", sbin, state);
         // mount(8) runs /sbin/mount.<type>; /sbin is /usr/sbin on merged-/usr systems, so overlay the real dir.
         Path sbinDir = Path.of("/sbin").toRealPath();
         run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + sbin + ":" + sbinDir, sbinDir.toString());
@@ -79,7 +90,7 @@ public final class LustreStandIns {
         }
     }
 
-    private void extract(String[] names, String resourceDir, Path dir) throws IOException {
+    private static void extract(String[] names, String resourceDir, Path dir, Path state) throws IOException {
         Files.createDirectories(dir);
         for (String name : names) {
             try (InputStream in = LustreStandIns.class.getClassLoader().getResourceAsStream(resourceDir + name)) {
@@ -156,12 +167,12 @@ public final class LustreStandIns {
         marker(state.resolve("hang").resolve(fsName), on);
     }
 
-    /** Mounts of {@code fsName} fail with EIO, as with unreachable servers. */
+    /** Mounts of {@code fsName} fail as with an MGS that does not answer: ETIMEDOUT (110, "Connection timed out"). */
     public void serverDown(String fsName, boolean on) {
         marker(state.resolve("down").resolve(fsName), on);
     }
 
-    /** {@code lnetctl ping <nid>} fails with a timeout. */
+    /** The peer {@code nid} is unreachable: {@code lnetctl ping} fails (No route to host), a mount from it times out. */
     public void peerDown(String nid, boolean on) {
         marker(state.resolve("down").resolve(nid), on);
     }
@@ -203,6 +214,77 @@ public final class LustreStandIns {
         }
     }
 
+    /**
+     * The Lustre version the tools answer as, and whose behaviour they follow where versions differ (e.g.
+     * "2.17.0", "2.15.6"; the default is 2.15.6, the chart's client).
+     */
+    public void version(String lustreVersion) {
+        write(state.resolve("version"), lustreVersion + "\n");
+    }
+
+    /** The targets of {@code fsName}: {@code mdts} MDTs and {@code osts} OSTs, each of {@code kbytes} KiB, half used. */
+    public void targets(String fsName, int mdts, int osts, long kbytes) {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < mdts; i++) {
+            lines.append("MDT ").append(i).append(' ').append(kbytes).append(' ').append(kbytes / 2).append(' ').append(kbytes / 2).append('\n');
+        }
+        for (int i = 0; i < osts; i++) {
+            lines.append("OST ").append(i).append(' ').append(kbytes).append(' ').append(kbytes / 2).append(' ').append(kbytes / 2).append('\n');
+        }
+        targetLines(fsName, lines.toString());
+    }
+
+    /** The targets of {@code fsName} as lines {@code <MDT|OST> <index> <KiB total> <KiB used> <KiB available>}. */
+    public void targetLines(String fsName, String lines) {
+        write(state.resolve("targets").resolve(fsName), lines);
+    }
+
+    /**
+     * OST {@code index} of {@code fsName} deactivated ({@code lctl conf_param <fs>-OSTxxxx.osc.active=0} on the MGS)
+     * or active again: clients mounted before keep its import FULL with the flags {@code invalid, deactive}, clients
+     * mounted after never connect it (NEW); {@code lfs df} leaves it out.
+     */
+    public void ostActive(String fsName, int index, boolean active) {
+        marker(state.resolve("inactive").resolve(fsName).resolve(String.format("OST%04x", index)), !active);
+    }
+
+    /** The MGS at {@code nid} serves exactly these filesystems (other fsnames: ENOENT at mount, as in Lustre). */
+    public void mgsServes(String nid, String... fsNames) {
+        deleteTree(state.resolve("mgs").resolve(nid));
+        for (String fs : fsNames) {
+            marker(state.resolve("mgs").resolve(nid).resolve(fs), true);
+        }
+        if (fsNames.length == 0) {
+            try {
+                Files.createDirectories(state.resolve("mgs").resolve(nid));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * What the servers' quota accounting reports for project {@code id} on the filesystem holding {@code mountPoint}
+     * (instead of the stand-in adding up the project's directories), e.g. to reproduce a recorded usage.
+     */
+    public void projectUsage(Path mountPoint, long id, long kbytes, long files) {
+        try {
+            Object dev = Files.getAttribute(mountPoint, "unix:dev");
+            write(state.resolve("lfs/usage").resolve(dev.toString()).resolve(Long.toString(id)), kbytes + " " + files + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Hung servers answer again (their connections are aborted): blocked statfs calls return with an error. */
     public void releaseHungServers() {
         try (Stream<Path> holders = Files.list(state.resolve("holders"))) {
@@ -222,7 +304,8 @@ public final class LustreStandIns {
      */
     public void reset() {
         releaseHungServers();
-        for (String d : List.of("hang", "down", "log", "modules", "lnet", "imports", "jobid")) {
+        for (String d : List.of("hang", "down", "log", "modules", "lnet", "imports", "jobid", "version", "targets",
+                "inactive", "mgs", "clients")) {
             deleteTree(state.resolve(d));
         }
         marker(state.resolve("missing-modules"), false);
