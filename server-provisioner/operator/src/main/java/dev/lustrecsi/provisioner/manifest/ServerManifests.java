@@ -34,7 +34,7 @@ import io.kubevirt.v1.virtualmachinespec.template.spec.domain.devices.interfaces
 import io.kubevirt.v1.virtualmachinespec.template.spec.domain.devices.interfaces.Sriov;
 import io.kubevirt.v1.virtualmachinespec.template.spec.networks.Multus;
 import io.kubevirt.v1.virtualmachinespec.template.spec.networks.Pod;
-import io.kubevirt.v1.virtualmachinespec.template.spec.readinessprobe.TcpSocket;
+import io.kubevirt.v1.virtualmachinespec.template.spec.readinessprobe.Exec;
 import io.kubevirt.v1.virtualmachinespec.template.spec.volumes.CloudInitNoCloud;
 import io.kubevirt.v1.virtualmachinespec.template.spec.volumes.ContainerDisk;
 import java.util.ArrayList;
@@ -50,8 +50,6 @@ import java.util.stream.Collectors;
  */
 public final class ServerManifests {
 
-    /** LNet's acceptor port; the readiness probe connects to it. */
-    public static final int LNET_PORT = 988;
     public static final String POD_NETWORK = "default";
     public static final String LNET_NETWORK = "lnet";
     public static final String ROOT_DISK = "rootdisk";
@@ -94,12 +92,14 @@ public final class ServerManifests {
         vmi.setDomain(domain(ctx));
         vmi.setNetworks(networks(spec));
         vmi.setVolumes(volumes(ctx));
+        // Ready = this server's targets mounted and out of recovery, checked in the guest through the guest agent.
         ReadinessProbe probe = new ReadinessProbe();
-        TcpSocket tcp = new TcpSocket();
-        tcp.setPort(new IntOrString(LNET_PORT));
-        probe.setTcpSocket(tcp);
+        Exec exec = new Exec();
+        exec.setCommand(List.of(ServerCloudInit.READY_PATH));
+        probe.setExec(exec);
         probe.setInitialDelaySeconds(30);
-        probe.setPeriodSeconds(10);
+        probe.setPeriodSeconds(15);
+        probe.setTimeoutSeconds(10);
         probe.setFailureThreshold(3);
         vmi.setReadinessProbe(probe);
         // Time for Lustre to unmount targets cleanly on shutdown.
