@@ -105,7 +105,7 @@ public final class ServerBootCommands {
         return List.of(paths.lctl(), "set_param", "osd-*." + requireTarget(targetName) + ".quota_slave.root_prj_enable=1");
     }
 
-    private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9_]{1,8}-(MDT|OST)[0-9a-f]{4}");
+    private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,7}-(MDT|OST)[0-9a-f]{4}");
 
     private static String requireTarget(String name) {
         if (name == null || !TARGET.matcher(name).matches()) {

@@ -59,6 +59,7 @@ public final class LustreFileSystemReconciler {
     private final EventRecorder events;
     private final OstDrainer drainer;
     private final StandbyServers standby;
+    private final QuotaEnforcement quota;
     private final ServerManifests manifests = new ServerManifests();
     private final String sshAuthorizedKey;
 
@@ -68,6 +69,7 @@ public final class LustreFileSystemReconciler {
         this.events = events;
         this.drainer = new OstDrainer(executor, events);
         this.standby = new StandbyServers(executor, events);
+        this.quota = new QuotaEnforcement(executor);
         this.sshAuthorizedKey = sshAuthorizedKey;
     }
 
@@ -153,6 +155,7 @@ public final class LustreFileSystemReconciler {
             if (status.bootstrappedOnce()) {
                 putStandbyIntoService();
             }
+            enforceProjectQuota();
             updateTargetStates();
             if (status.bootstrappedOnce()) {
                 cancelDrains();
@@ -374,12 +377,41 @@ public final class LustreFileSystemReconciler {
             if (!status.bootstrappedOnce()) {
                 // Standby servers are spares: the filesystem is up without them.
                 boolean allReady = topology.all().stream().filter(s -> !topology.isStandby(s))
-                        .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
+                        .allMatch(s -> status.server(s.name()).orElseThrow().readyNow()) && projectQuotaEnforced();
                 if (allReady) {
                     status.setBootstrapped(true);
                     events.normal(fs, "Bootstrapped", "MGS, " + topology.mdsServers().size() + " MDT(s) and "
                             + topology.ossServers().stream().mapToInt(s -> s.targets().size()).sum() + " OST(s) are ready");
                 }
+            }
+        }
+
+        private boolean projectQuotaEnforced() {
+            return status.condition(Conditions.PROJECT_QUOTA_ENFORCED).map(c -> "True".equals(c.getStatus())).orElse(false);
+        }
+
+        /**
+         * Project-quota enforcement recorded on the MGS once the MGS and every MDT are up (MDT0 registered the
+         * filesystem), before the filesystem counts as bootstrapped: no volume is ever created unenforced.
+         */
+        private void enforceProjectQuota() {
+            if (projectQuotaEnforced()) {
+                return;
+            }
+            boolean metadataReady = status.server(topology.mgsServer().name()).map(ServerStatus::readyNow).orElse(false)
+                    && topology.mdsServers().stream().allMatch(s -> status.server(s.name()).map(ServerStatus::readyNow).orElse(false));
+            if (!metadataReady) {
+                return;
+            }
+            Optional<String> failure = quota.enforceProjectQuota(fs, topology);
+            Long generation = fs.getMetadata().getGeneration();
+            if (failure.isEmpty()) {
+                StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, true, Conditions.REASON_ENFORCED,
+                        topology.fsName() + ".quota.ost=p and .quota.mdt=p recorded on the MGS", generation);
+                events.normal(fs, "ProjectQuotaEnforced", "project quota limits are enforced on " + topology.fsName());
+            } else if (StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, false, Conditions.REASON_MGS_REFUSED,
+                    failure.get(), generation)) {
+                events.warning(fs, "ProjectQuotaNotEnforced", "the MGS did not record quota enforcement: " + failure.get());
             }
         }
 

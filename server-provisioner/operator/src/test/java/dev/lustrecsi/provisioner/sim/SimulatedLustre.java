@@ -39,6 +39,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private static final Pattern OST_UUID = Pattern.compile("(.+)-OST([0-9a-f]{4})_UUID");
     private static final Pattern OSP_ALL_MDTS = Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT\\*\\.max_create_count(=(\\d+))?");
     private static final Pattern JOB_STATS = Pattern.compile("(obdfilter|mdt)\\.(.+)-(OST|MDT)\\*\\.job_stats");
+    private static final Pattern CONF_QUOTA = Pattern.compile("(.+)\\.quota\\.(ost|mdt)=(none|[ugp]{1,3})");
 
     private final KubernetesClient client;
     private final String namespace;
@@ -54,6 +55,11 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private final Set<Integer> deactivated = new TreeSet<>();
     private final Set<String> clientMounts = new HashSet<>();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    /** {@code <fs>.quota.ost|mdt} (key {@code fs.ost}) as recorded on the MGS by conf_param: the quota types enforced. */
+    private final Map<String, String> quotaEnforcement = new HashMap<>();
+    /** Project id → hard block limit and bytes used. */
+    private final Map<Integer, Long> projectLimits = new HashMap<>();
+    private final Map<Integer, Long> projectUsage = new HashMap<>();
     private int roundRobin;
 
     public SimulatedLustre(KubernetesClient client, String namespace, String fsName) {
@@ -193,6 +199,17 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                 return fail(argv, 2, "error: get_param: param_path '" + argv.get(2) + "': No such file or directory");
             }
             return jobStatsOn(vm, m.group(3), argv);
+        }
+        if (argv.size() == 3 && argv.get(1).equals("conf_param") && CONF_QUOTA.matcher(argv.get(2)).matches()) {
+            // lctl conf_param <fs>.quota.ost|mdt=<types>: exit 0, no output, repeatable (real 2.17.0 transcripts
+            // 068-071); it needs the MGS (conf_param is an MGS command, Lustre Operations Manual "conf_param").
+            Matcher m = CONF_QUOTA.matcher(argv.get(2));
+            m.matches();
+            if (!isMgs(vm) || !servesFilesystem(vm, m.group(1))) {
+                return fail(argv, 22, "error: conf_param: Invalid argument");
+            }
+            quotaEnforcement.put(m.group(1) + "." + m.group(2), m.group(3));
+            return ok(argv, "");
         }
         if (argv.size() == 3 && argv.get(1).equals("conf_param")) {
             Matcher m = CONF_ACTIVE.matcher(argv.get(2));
@@ -356,6 +373,57 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         return ok(argv, out.toString());
     }
 
+    /** The CSI controller's {@code lfs setquota -p <project> -B <bytes>}: a hard block limit on the project. */
+    public synchronized void setProjectLimit(int project, long hardLimitBytes) {
+        projectLimits.put(project, hardLimitBytes);
+    }
+
+    /** What a {@code dd} of {@code bytes} into a directory of the project wrote, and whether it hit EDQUOT. */
+    public record Write(long written, boolean quotaExceeded) {
+    }
+
+    /**
+     * A client writes {@code bytes} as {@code uid} into a directory with project id {@code project}. Lustre
+     * accounts the usage always but refuses blocks over the hard limit only when the filesystem enforces project
+     * quota ({@code conf_param <fs>.quota.ost} contains {@code p}), and exempts root unless every OST has
+     * {@code quota_slave.root_prj_enable=1}: at the limit a non-root writer got "Disk quota exceeded" after 99 MiB
+     * of a 100 MiB limit, root wrote 20 MiB more, and after {@code root_prj_enable=1} root was refused too (real
+     * 2.17.0 transcripts 100-110).
+     */
+    public synchronized Write writeToProject(int uid, int project, long bytes) {
+        long used = projectUsage.getOrDefault(project, 0L);
+        Long limit = projectLimits.get(project);
+        boolean enforced = limit != null && quotaEnforcement.getOrDefault(fsName + ".ost", "none").contains("p")
+                && (uid != 0 || existingOsts(false).stream().allMatch(this::rootProjectQuotaEnabled));
+        long written = enforced ? Math.max(0, Math.min(bytes, limit - used)) : bytes;
+        projectUsage.put(project, used + written);
+        return new Write(written, written < bytes);
+    }
+
+    public synchronized long projectUsage(int project) {
+        return projectUsage.getOrDefault(project, 0L);
+    }
+
+    /**
+     * root_prj_enable is a live, per-target setting (0 at every mount: transcript 100); an OST has it when its
+     * server's boot script – which runs after every mount – sets it for that target. Read from the cloud-init
+     * user data the OSS booted with.
+     */
+    private boolean rootProjectQuotaEnabled(int ost) {
+        String target = fsName + "-OST" + String.format("%04x", ost);
+        for (VirtualMachine vm : client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()) {
+            String targets = vm.getMetadata().getAnnotations() == null ? null : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
+            if (targets == null || !List.of(targets.split(",")).contains(target)) {
+                continue;
+            }
+            return vm.getSpec().getTemplate().getSpec().getVolumes().stream()
+                    .filter(v -> v.getCloudInitNoCloud() != null && v.getCloudInitNoCloud().getUserData() != null)
+                    .anyMatch(v -> v.getCloudInitNoCloud().getUserData().lines().map(String::strip)
+                            .anyMatch(l -> l.equals("lctl set_param 'osd-*." + target + ".quota_slave.root_prj_enable=1'")));
+        }
+        return false;
+    }
+
     private Set<Integer> pick(int count, List<Integer> candidates) {
         Set<Integer> chosen = new TreeSet<>();
         for (int i = 0; i < candidates.size() && chosen.size() < count; i++) {
@@ -370,6 +438,13 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         return vmi != null && vmi.getStatus() != null && "Running".equals(vmi.getStatus().getPhase())
                 && vmi.getStatus().getConditions() != null
                 && vmi.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** The MGS of a filesystem carries one of its targets (the MGT or MDT0); several filesystems may share a namespace. */
+    private boolean servesFilesystem(String vm, String fs) {
+        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
+        String targets = v == null || v.getMetadata().getAnnotations() == null ? null : v.getMetadata().getAnnotations().get(Labels.TARGETS);
+        return targets != null && List.of(targets.split(",")).stream().anyMatch(t -> t.startsWith(fs + "-"));
     }
 
     private boolean isMgs(String vm) {
