@@ -123,6 +123,20 @@ public final class ServerBootCommands {
         return List.of(paths.mount(), "-t", "lustre", MkfsLustreCommands.requireDevice(device), requireDir(mountPoint));
     }
 
+    /** {@code mount -t lustre -o <options> <device> <dir>}; no options: {@link #mountTarget(String, String)}. */
+    public List<String> mountTarget(String device, String mountPoint, List<String> options) {
+        if (options.isEmpty()) {
+            return mountTarget(device, mountPoint);
+        }
+        for (String o : options) {
+            if (!o.matches("[a-z_]{1,32}")) {
+                throw new IllegalArgumentException("invalid target mount option: " + o);
+            }
+        }
+        return List.of(paths.mount(), "-t", "lustre", "-o", String.join(",", options),
+                MkfsLustreCommands.requireDevice(device), requireDir(mountPoint));
+    }
+
     /** A client mount of the whole filesystem on a server (used by the MDS to migrate objects off OSTs). */
     public List<String> mountClient(MgsNids mgs, FsName fsName, String mountPoint) {
         return List.of(paths.mount(), "-t", "lustre", mgs + ":/" + fsName, requireDir(mountPoint));

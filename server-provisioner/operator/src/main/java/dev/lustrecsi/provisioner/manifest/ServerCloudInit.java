@@ -4,6 +4,7 @@ import dev.lustrecsi.lustre.FsName;
 import dev.lustrecsi.lustre.MkfsLustreCommands;
 import dev.lustrecsi.lustre.ServerBootCommands;
 import dev.lustrecsi.lustre.ShellQuote;
+import dev.lustrecsi.lustre.StandbyOstCommands;
 import dev.lustrecsi.lustre.ToolPaths;
 import dev.lustrecsi.model.LustreFileSystemSpec;
 import dev.lustrecsi.model.TargetKind;
@@ -129,8 +130,11 @@ public final class ServerCloudInit {
             lines.add("  fi");
             lines.add("fi");
             lines.add("mkdir -p " + ShellQuote.word(t.mountPoint()));
+            // A standby OST refuses object creation from its first moment, before it registers (StandbyOstCommands).
+            List<String> options = ctx.standby() && t.kind() == TargetKind.OST
+                    ? List.of(StandbyOstCommands.HOLD_MOUNT_OPTION) : List.of();
             lines.add(ShellQuote.command(boot.isMounted(t.mountPoint())) + " || "
-                    + ShellQuote.command(boot.mountTarget(t.devicePath(), t.mountPoint())));
+                    + ShellQuote.command(boot.mountTarget(t.devicePath(), t.mountPoint(), options)));
             if (t.kind() == TargetKind.MDT) {
                 lines.add(ShellQuote.command(boot.trustClientIdentities(t.name())));
             }

@@ -240,7 +240,12 @@ public final class LustreFileSystemReconciler {
             for (ServerPlan s : topology.all()) {
                 ServerStatus st = status.server(s.name()).orElseThrow();
                 boolean ready = observed.ready(s.name());
+                boolean wasReady = st.readyNow();
                 st.setReady(ready);
+                if (ready && !wasReady && st.onStandby()) {
+                    // It just (re)mounted its OSTs: they must refuse objects, whatever happened to the hold.
+                    standby.verifyHold(fs, topology, s);
+                }
                 if (ready) {
                     if (!st.wasEverReady()) {
                         events.normal(fs, "ServerReady", s.name() + " is ready (" + describeTargets(s) + ")"
@@ -303,7 +308,7 @@ public final class LustreFileSystemReconciler {
                 mgs = nids.get();
             }
             String address = spec.getNetwork().usesAttachment() ? st.getAddress() : null;
-            return Optional.of(new ServerContext(fs, s, address, mgs, sshAuthorizedKey));
+            return Optional.of(new ServerContext(fs, s, address, mgs, sshAuthorizedKey, st.onStandby()));
         }
 
         private void ensureServers() {
@@ -425,8 +430,17 @@ public final class LustreFileSystemReconciler {
                 if (!st.onStandby() || topology.isStandby(s) || topology.isDraining(s)) {
                     continue;
                 }
-                if (standby.putIntoService(fs, topology, s, st.readyNow())) {
+                if (!st.readyNow()) {
+                    continue; // its OSTs hold themselves (no_precreate) until the OSS is up to release them
+                }
+                if (standby.putIntoService(fs, topology, s, true)) {
                     st.setStandby(null);
+                    // The next boot mounts without the hold; the running VMI keeps going (no restart).
+                    context(s).ifPresent(ctx -> client.resources(VirtualMachine.class).inNamespace(ns).withName(s.name())
+                            .edit(vm -> {
+                                vm.setSpec(manifests.virtualMachine(ctx).getSpec());
+                                return vm;
+                            }));
                 }
             }
         }
