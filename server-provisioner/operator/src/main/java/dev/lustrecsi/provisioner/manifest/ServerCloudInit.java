@@ -65,7 +65,8 @@ public final class ServerCloudInit {
         pod.put("set-name", POD_IFACE);
         pod.put("dhcp4", true);
         ethernets.put(POD_IFACE, pod);
-        if (ctx.filesystem().getSpec().getNetwork().usesAttachment()) {
+        // An InfiniBand VF has no MAC to match: the boot script addresses it (ipoib()).
+        if (ctx.filesystem().getSpec().getNetwork().usesAttachment() && !ctx.filesystem().getSpec().getNetwork().infiniBand()) {
             Map<String, Object> lnet = new LinkedHashMap<>();
             lnet.put("match", Map.of("macaddress", MacAddresses.forInterface(ns, ctx.server().name(), ServerManifests.LNET_NETWORK)));
             lnet.put("set-name", LNET_IFACE);
@@ -153,11 +154,32 @@ public final class ServerCloudInit {
     private List<String> lnet(ServerContext ctx, String net) {
         LustreFileSystemSpec spec = ctx.filesystem().getSpec();
         String iface = lnetInterface(spec);
-        return List.of(
+        List<String> lines = new ArrayList<>(spec.getNetwork().infiniBand() ? ipoib(ctx) : List.of());
+        lines.addAll(List.of(
                 "if ! { " + ShellQuote.command(boot.lnetShowNet(net)) + " 2>/dev/null || true; } | grep -Eq "
                         + ShellQuote.word("^[[:space:]-]*nid: [^[:space:]]+@" + net + "$") + "; then",
                 "  " + ShellQuote.command(boot.lnetAddNet(net, iface)),
-                "fi");
+                "fi"));
+        return lines;
+    }
+
+    /**
+     * The IPoIB interface of an InfiniBand SR-IOV function, found by its link type (ARPHRD_INFINIBAND = 32 in
+     * /sys/class/net/IF/type, include/uapi/linux/if_arp.h), renamed {@code lnet0} and given the static address.
+     * Its 20-byte hardware address (RFC 4391) is why cloud-init cannot match it by MAC. The pod interface is
+     * Ethernet (type 1), so the only type-32 netdev is the attachment's function.
+     */
+    private static List<String> ipoib(ServerContext ctx) {
+        String addr = ShellQuote.word(ctx.staticAddress());
+        return List.of(
+                "if [ ! -e /sys/class/net/" + LNET_IFACE + " ]; then",
+                "  ib=\"\"; for d in /sys/class/net/*; do [ \"$(cat \"$d/type\")\" = 32 ] && { ib=\"${d##*/}\"; break; }; done",
+                "  [ -n \"$ib\" ] || { echo \"no InfiniBand (IPoIB) interface: is the SR-IOV function attached?\" >&2; exit 1; }",
+                "  ip link set dev \"$ib\" down",
+                "  ip link set dev \"$ib\" name " + LNET_IFACE,
+                "fi",
+                "ip link set dev " + LNET_IFACE + " up",
+                "ip addr replace " + addr + " dev " + LNET_IFACE);
     }
 
     /**

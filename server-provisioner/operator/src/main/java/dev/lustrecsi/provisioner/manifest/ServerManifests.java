@@ -205,7 +205,11 @@ public final class ServerManifests {
             } else {
                 lnet.setBridge(new Bridge());
             }
-            lnet.setMacAddress(MacAddresses.forInterface(ns, ctx.server().name(), LNET_NETWORK));
+            if (!spec.getNetwork().infiniBand()) {
+                // Ethernet and RoCE functions take the MAC the guest's network data matches; an InfiniBand
+                // function has a 20-byte IPoIB address instead (the boot script finds it by link type).
+                lnet.setMacAddress(MacAddresses.forInterface(ns, ctx.server().name(), LNET_NETWORK));
+            }
             interfaces.add(lnet);
         }
         devices.setInterfaces(interfaces);

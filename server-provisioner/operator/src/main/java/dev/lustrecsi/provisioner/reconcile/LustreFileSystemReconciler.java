@@ -215,13 +215,17 @@ public final class LustreFileSystemReconciler {
             }
             Set<String> used = new HashSet<>();
             status.getServers().stream().map(ServerStatus::getAddress).filter(Objects::nonNull).forEach(a -> used.add(ip(a)));
+            // Never an address another filesystem holds: dedicated filesystems made from one StorageClass share its
+            // address range. One worker reconciles one key at a time, so this read and the write below do not race.
+            Set<String> elsewhere = addressesOfOtherFilesystems();
+            used.addAll(elsewhere);
             boolean assigned = false;
             for (ServerPlan s : stageOrder()) {
                 ServerStatus st = status.server(s.name()).orElseThrow();
                 if (st.getAddress() != null) {
                     continue;
                 }
-                Optional<String> adopted = observed.annotatedAddress(s.name());
+                Optional<String> adopted = observed.annotatedAddress(s.name()).filter(a -> !elsewhere.contains(ip(a)));
                 Optional<String> free = adopted.isPresent() ? adopted
                         : spec.getNetwork().getAddresses().stream().filter(a -> !used.contains(ip(a))).findFirst();
                 if (free.isEmpty()) {
@@ -234,6 +238,19 @@ public final class LustreFileSystemReconciler {
                 assigned = true;
             }
             return !assigned || writeStatus(fs);
+        }
+
+        private Set<String> addressesOfOtherFilesystems() {
+            Set<String> out = new HashSet<>();
+            for (LustreFileSystem other : client.resources(LustreFileSystem.class).inAnyNamespace().list().getItems()) {
+                if (Objects.equals(other.getMetadata().getUid(), fs.getMetadata().getUid()) || other.getStatus() == null
+                        || other.getSpec() == null || !other.getSpec().getNetwork().usesAttachment()) {
+                    continue;
+                }
+                other.getStatus().getServers().stream().map(ServerStatus::getAddress).filter(Objects::nonNull)
+                        .forEach(a -> out.add(ip(a)));
+            }
+            return out;
         }
 
         private void observeServers() {
