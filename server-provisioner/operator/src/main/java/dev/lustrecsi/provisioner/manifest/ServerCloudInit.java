@@ -41,19 +41,28 @@ public final class ServerCloudInit {
         LustreFileSystemSpec spec = ctx.filesystem().getSpec();
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("hostname", server.name());
-        if (ctx.sshAuthorizedKey() != null) {
-            // The operator runs lctl/lfs on servers over ssh (see VirtctlSshExecutor).
-            config.put("disable_root", false);
-            config.put("ssh_authorized_keys", List.of(ctx.sshAuthorizedKey()));
-        }
-        config.put("write_files", List.of(
+        List<Object> files = new ArrayList<>(List.of(
                 file(SCRIPT_PATH, "0755", script(ctx)),
                 file(READY_PATH, "0755", readyScript(ctx)),
                 file("/etc/systemd/system/" + UNIT_NAME, "0644", unit(spec))));
-        config.put("runcmd", List.of(
-                List.of("systemctl", "daemon-reload"),
-                // --no-block: the unit retries until its targets are up; cloud-init must not wait for that.
-                List.of("systemctl", "enable", "--now", "--no-block", UNIT_NAME)));
+        List<Object> runcmd = new ArrayList<>();
+        runcmd.add(List.of("systemctl", "daemon-reload"));
+        if (ctx.sshAuthorizedKey() != null) {
+            // The operator runs lctl/lfs on servers over ssh (see VirtctlSshExecutor), and pins this server's host
+            // key, which it made: no key generated in the guest (a fresh root disk at every boot would change it).
+            config.put("disable_root", false);
+            config.put("ssh_authorized_keys", List.of(ctx.sshAuthorizedKey()));
+            config.put("ssh_deletekeys", true);
+            config.put("ssh_genkeytypes", List.of());
+            files.add(file(HOST_KEY_SCRIPT, "0755", hostKeyScript()));
+            files.add(file("/etc/systemd/system/" + HOST_KEY_UNIT, "0644", hostKeyUnit()));
+            runcmd.add(List.of("systemctl", "enable", "--now", HOST_KEY_UNIT));
+            runcmd.add(List.of("systemctl", "restart", "sshd"));
+        }
+        config.put("write_files", files);
+        // --no-block: the unit retries until its targets are up; cloud-init must not wait for that.
+        runcmd.add(List.of("systemctl", "enable", "--now", "--no-block", UNIT_NAME));
+        config.put("runcmd", runcmd);
         return "#cloud-config\n" + ManifestYaml.write(config);
     }
 
@@ -242,6 +251,42 @@ public final class ServerCloudInit {
                 "ExecStart=" + SCRIPT_PATH,
                 // No Restart=: systemd < 244 refuses it on a oneshot unit; the script retries by itself.
                 "TimeoutStartSec=infinity",
+                "",
+                "[Install]",
+                "WantedBy=multi-user.target",
+                "");
+    }
+
+    static final String HOST_KEY_SCRIPT = "/usr/local/sbin/lustre-ssh-host-key";
+    static final String HOST_KEY_UNIT = "lustre-ssh-host-key.service";
+
+    /** Installs the host key from the secret disk (KubeVirt: an ISO with the Secret's keys as files). */
+    private static String hostKeyScript() {
+        String dev = "/dev/disk/by-label/" + ServerManifests.HOST_KEY_LABEL;
+        String key = ServerManifests.HOST_KEY_FILE;
+        return String.join("\n",
+                "#!/bin/bash",
+                "# This server's SSH host key, made and pinned by server-provisioner (Secret mounted as a disk).",
+                "set -euo pipefail",
+                "m=\"$(mktemp -d)\"",
+                "mount -o ro " + dev + " \"$m\"",
+                "trap 'umount \"$m\"; rmdir \"$m\"' EXIT",
+                "rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub",
+                "install -m 0600 \"$m/" + key + "\" /etc/ssh/" + key,
+                "install -m 0644 \"$m/" + key + ".pub\" /etc/ssh/" + key + ".pub",
+                "");
+    }
+
+    private static String hostKeyUnit() {
+        return String.join("\n",
+                "[Unit]",
+                "Description=SSH host key of this Lustre server (server-provisioner)",
+                "Before=sshd.service",
+                "",
+                "[Service]",
+                "Type=oneshot",
+                "RemainAfterExit=yes",
+                "ExecStart=" + HOST_KEY_SCRIPT,
                 "",
                 "[Install]",
                 "WantedBy=multi-user.target",

@@ -54,6 +54,10 @@ public final class ServerManifests {
     public static final String LNET_NETWORK = "lnet";
     public static final String ROOT_DISK = "rootdisk";
     public static final String CLOUD_INIT_DISK = "cloudinitdisk";
+    /** The disk carrying the server's SSH host key (a KubeVirt secret volume, an ISO labelled {@link #HOST_KEY_LABEL}). */
+    public static final String HOST_KEY_DISK = "hostkey";
+    public static final String HOST_KEY_LABEL = "HOSTKEY";
+    public static final String HOST_KEY_FILE = "ssh_host_ed25519_key";
 
     private final ServerCloudInit cloudInit = new ServerCloudInit();
 
@@ -145,6 +149,27 @@ public final class ServerManifests {
                 .build();
     }
 
+    public static String hostKeySecretName(String server) {
+        return server + "-ssh-host-key";
+    }
+
+    /**
+     * The Secret with a server's SSH host key, owned by the LustreFileSystem (so it outlives a lost VM and the
+     * re-created VM presents the same key) and mounted into the VM as a disk (not in the VM spec or user data).
+     */
+    public io.fabric8.kubernetes.api.model.Secret hostKeySecret(LustreFileSystem fs, ServerPlan server, String privateKey,
+                                                                String publicKey) {
+        Map<String, String> labels = serverLabels(fs, server);
+        return new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withMetadata(new ObjectMetaBuilder().withName(hostKeySecretName(server.name()))
+                        .withNamespace(fs.getMetadata().getNamespace()).withLabels(labels)
+                        .withOwnerReferences(ownerReference(fs)).build())
+                .withType("Opaque")
+                .addToStringData(HOST_KEY_FILE, privateKey)
+                .addToStringData(HOST_KEY_FILE + ".pub", publicKey + "\n")
+                .build();
+    }
+
     public static Map<String, String> serverLabels(LustreFileSystem fs, ServerPlan server) {
         Map<String, String> labels = Labels.forFilesystem(fs.getMetadata().getName());
         labels.put(Labels.ROLE, server.role().name().toLowerCase());
@@ -183,6 +208,9 @@ public final class ServerManifests {
         List<Disks> disks = new ArrayList<>();
         disks.add(disk(ROOT_DISK, null, 1L));
         disks.add(disk(CLOUD_INIT_DISK, null, null));
+        if (ctx.sshAuthorizedKey() != null) {
+            disks.add(disk(HOST_KEY_DISK, null, null));
+        }
         for (TargetPlan t : ctx.server().targets()) {
             disks.add(disk(t.diskName(), t.serial(), null));
         }
@@ -260,6 +288,15 @@ public final class ServerManifests {
         noCloud.setNetworkData(cloudInit.networkData(ctx));
         ci.setCloudInitNoCloud(noCloud);
         volumes.add(ci);
+        if (ctx.sshAuthorizedKey() != null) {
+            Volumes key = new Volumes();
+            key.setName(HOST_KEY_DISK);
+            var secret = new io.kubevirt.v1.virtualmachinespec.template.spec.volumes.Secret();
+            secret.setSecretName(hostKeySecretName(ctx.server().name()));
+            secret.setVolumeLabel(HOST_KEY_LABEL);
+            key.setSecret(secret);
+            volumes.add(key);
+        }
         for (TargetPlan t : ctx.server().targets()) {
             Volumes v = new Volumes();
             v.setName(t.diskName());

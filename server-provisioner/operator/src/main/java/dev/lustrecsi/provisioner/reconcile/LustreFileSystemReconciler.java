@@ -16,7 +16,9 @@ import dev.lustrecsi.model.TargetKind;
 import dev.lustrecsi.model.TargetState;
 import dev.lustrecsi.model.TargetStatus;
 import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.exec.KnownHosts;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
+import dev.lustrecsi.provisioner.exec.SshHostKey;
 import dev.lustrecsi.provisioner.manifest.ServerContext;
 import dev.lustrecsi.provisioner.manifest.ServerManifests;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
@@ -62,9 +64,17 @@ public final class LustreFileSystemReconciler {
     private final QuotaEnforcement quota;
     private final ServerManifests manifests = new ServerManifests();
     private final String sshAuthorizedKey;
+    private final KnownHosts knownHosts;
 
     public LustreFileSystemReconciler(KubernetesClient client, ServerCommandExecutor executor, EventRecorder events,
                                       String sshAuthorizedKey) {
+        this(client, executor, events, sshAuthorizedKey, null);
+    }
+
+    /** @param knownHosts where the servers' host keys are pinned for the executor; null when it does not use ssh */
+    public LustreFileSystemReconciler(KubernetesClient client, ServerCommandExecutor executor, EventRecorder events,
+                                      String sshAuthorizedKey, KnownHosts knownHosts) {
+        this.knownHosts = knownHosts;
         this.client = client;
         this.events = events;
         this.drainer = new OstDrainer(executor, events);
@@ -147,6 +157,7 @@ public final class LustreFileSystemReconciler {
             observed = ObservedCluster.read(client, fs);
             topology = Topology.plan(fs, observed.vmNames());
             syncEntries();
+            pinHostKeys();
             if (!assignAddresses()) {
                 return;
             }
@@ -352,6 +363,9 @@ public final class LustreFileSystemReconciler {
                         continue;
                     }
                 }
+                if (!ensureHostKey(s, st)) {
+                    return;
+                }
                 for (TargetPlan t : s.targets()) {
                     if (!observed.hasPvc(t.pvcName())) {
                         createIfAbsent(manifests.persistentVolumeClaim(fs, s, t));
@@ -368,6 +382,43 @@ public final class LustreFileSystemReconciler {
                     events.normal(fs, "ServerCreated", s.name() + " (" + describeTargets(s) + ")");
                 }
             }
+        }
+
+        private void pinHostKeys() {
+            if (knownHosts == null) {
+                return;
+            }
+            status.getServers().stream().filter(st -> st.getSshHostKey() != null)
+                    .forEach(st -> knownHosts.pin(ns, st.getName(), st.getSshHostKey()));
+        }
+
+        /**
+         * The server's SSH host key, made once: private half into its Secret (created, or overwritten when an
+         * earlier pass wrote it but not the status), public half into the status, both before the VM exists.
+         */
+        private boolean ensureHostKey(ServerPlan s, ServerStatus st) {
+            if (sshAuthorizedKey == null || st.getSshHostKey() != null) {
+                return true;
+            }
+            SshHostKey key = SshHostKey.generate(s.name());
+            var secret = manifests.hostKeySecret(fs, s, key.privateKey(), key.publicKey());
+            try {
+                client.secrets().inNamespace(ns).resource(secret).create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                // Left by a pass that stopped before writing the status: its key was never pinned; replace it.
+                client.secrets().inNamespace(ns).withName(secret.getMetadata().getName()).patch(
+                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                        Serialization.asJson(java.util.Map.of("stringData", secret.getStringData())));
+            }
+            st.setSshHostKey(key.publicKey());
+            if (!writeStatus(fs)) {
+                return false;
+            }
+            pinHostKeys();
+            return true;
         }
 
         private void createIfAbsent(Object resource) {
