@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * {@code mkfs.lustre} command lines that format server targets (see mkfs.lustre(8) and the Lustre
  * Operations Manual, "Configuring a Lustre File System"). The caller is responsible for formatting only
- * blank devices: these lines never pass {@code --reformat}.
+ * blank devices: these lines never pass {@code --reformat} ({@link #reformatting} adds it explicitly).
  */
 public final class MkfsLustreCommands {
 
@@ -49,6 +49,31 @@ public final class MkfsLustreCommands {
         }
         argv.add(requireDevice(device));
         return List.copyOf(argv);
+    }
+
+    /**
+     * The same format line with {@code --reformat}, which mkfs.lustre needs to overwrite a device that already
+     * holds a filesystem. Only for a device the caller proved to be its own interrupted first format.
+     */
+    public static List<String> reformatting(List<String> formatCommand) {
+        if (formatCommand.size() < 2 || formatCommand.contains("--reformat")) {
+            throw new IllegalArgumentException("not a mkfs.lustre line: " + formatCommand);
+        }
+        List<String> argv = new ArrayList<>(formatCommand);
+        argv.add(1, "--reformat");
+        return List.copyOf(argv);
+    }
+
+    /**
+     * The label mkfs.lustre gives the ldiskfs it creates before the target first registers: {@code MGS} for a
+     * stand-alone MGT, {@code fsname:MDT0000} / {@code fsname:OST0002} otherwise (server_make_name in lustre-release
+     * lustre/utils: ':' marks a virgin target; "Target: csifs:OST0003" in a real 2.17.0 dryrun).
+     */
+    public static String firstFormatLabel(FsName fsName, String kind, int index) {
+        if (kind.equals("MGT")) {
+            return "MGS";
+        }
+        return targetName(fsName, kind, index).replace("-" + kind, ":" + kind);
     }
 
     /** Lustre's name for a target: {@code fsname-OST000a}, {@code fsname-MDT0000} (index in 4 hex digits). */

@@ -28,7 +28,11 @@ public final class ServerBootCommands {
         return List.of(paths.lnetctl(), "lnet", "configure");
     }
 
-    /** Whether the LNet network already exists (exit 0 with output) – boots after the first are re-runs. */
+    /**
+     * {@code lnetctl net show --net <net>}: YAML listing the network's NIs ({@code - nid: 10.0.2.15@tcp}). Decide by
+     * that output, not the exit code: 2.17.0 exits 234 with {@code errno: -3} for a missing net (real transcripts
+     * 008/009), but the exit code of a show that matched nothing is not the same in every release.
+     */
     public List<String> lnetShowNet(String lnetNet) {
         return List.of(paths.lnetctl(), "net", "show", "--net", requireNet(lnetNet));
     }
@@ -49,9 +53,88 @@ public final class ServerBootCommands {
         return List.of("blkid", "-p", "-s", "TYPE", "-o", "value", MkfsLustreCommands.requireDevice(device));
     }
 
+    /**
+     * The filesystem label of the device ({@code blkid -p -s LABEL -o value}). mkfs.lustre's ldiskfs backend
+     * runs {@code mke2fs -L <svname>} first and writes the Lustre configuration afterwards, and the svname of a
+     * target not yet registered is {@code fsname:OST0002} (lustre-release lustre/utils/libmount_utils_ldiskfs.c
+     * ldiskfs_make_lustre, mkfs_lustre.c; "Target: csifs:OST0003" in a real 2.17.0 {@code mkfs.lustre --dryrun}).
+     * So a device with that label but no Lustre configuration is one our own first format left half done.
+     */
+    public List<String> probeLabel(String device) {
+        return List.of("blkid", "-p", "-s", "LABEL", "-o", "value", MkfsLustreCommands.requireDevice(device));
+    }
+
+    /**
+     * {@code tunefs.lustre --dryrun <device>}: exit 0 when the device holds a complete Lustre target (its
+     * configuration is the last thing mkfs.lustre writes); 19 "has not been formatted with mkfs.lustre" otherwise
+     * (real 2.17.0 transcript). Reads only: --dryrun exits before any disk write.
+     */
+    public List<String> checkLustreTarget(String device) {
+        return List.of("tunefs.lustre", "--dryrun", MkfsLustreCommands.requireDevice(device));
+    }
+
+    /**
+     * The recovery state of a mounted MDT or OST: {@code lctl get_param -n mdt.<target>.recovery_status}
+     * (or {@code obdfilter.}). Its first line is {@code status: COMPLETE}, {@code RECOVERING} or {@code INACTIVE}
+     * (Lustre Operations Manual, "Lustre Recovery": recovery_status).
+     */
+    public List<String> recoveryStatus(String targetName) {
+        return List.of(paths.lctl(), "get_param", "-n", deviceFamily(targetName) + "." + requireTarget(targetName)
+                + ".recovery_status");
+    }
+
+    /**
+     * {@code lctl set_param mdt.<target>.identity_upcall=NONE}: the MDT takes the uid/gid a client sends instead
+     * of looking every uid up with {@code l_getidentity} on the MDS, where a pod's arbitrary uid has no passwd
+     * entry and gets "Permission denied" on every create (real 2.17.0 transcripts 095-099; Lustre Operations
+     * Manual, "User/Group Upcall": NONE disables the upcall and trusts the client's supplementary groups).
+     */
+    public List<String> trustClientIdentities(String mdtName) {
+        if (!requireTarget(mdtName).contains("-MDT")) {
+            throw new IllegalArgumentException("identity_upcall is an MDT parameter: " + mdtName);
+        }
+        return List.of(paths.lctl(), "set_param", "mdt." + mdtName + ".identity_upcall=NONE");
+    }
+
+    /**
+     * {@code lctl set_param osd-*.<target>.quota_slave.root_prj_enable=1}: project quota binds root too. It is 0
+     * by default, and with 0 root wrote 20 MiB more into a project already over its hard limit while a non-root
+     * writer got "Disk quota exceeded" (real 2.17.0 transcripts 100-110). Pods commonly run as root.
+     */
+    public List<String> enforceProjectQuotaForRoot(String targetName) {
+        return List.of(paths.lctl(), "set_param", "osd-*." + requireTarget(targetName) + ".quota_slave.root_prj_enable=1");
+    }
+
+    private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,7}-(MDT|OST)[0-9a-f]{4}");
+
+    private static String requireTarget(String name) {
+        if (name == null || !TARGET.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid target name: " + name);
+        }
+        return name;
+    }
+
+    private static String deviceFamily(String targetName) {
+        return requireTarget(targetName).contains("-MDT") ? "mdt" : "obdfilter";
+    }
+
     /** Starts a server target: {@code mount -t lustre <device> <dir>}. */
     public List<String> mountTarget(String device, String mountPoint) {
         return List.of(paths.mount(), "-t", "lustre", MkfsLustreCommands.requireDevice(device), requireDir(mountPoint));
+    }
+
+    /** {@code mount -t lustre -o <options> <device> <dir>}; no options: {@link #mountTarget(String, String)}. */
+    public List<String> mountTarget(String device, String mountPoint, List<String> options) {
+        if (options.isEmpty()) {
+            return mountTarget(device, mountPoint);
+        }
+        for (String o : options) {
+            if (!o.matches("[a-z_]{1,32}")) {
+                throw new IllegalArgumentException("invalid target mount option: " + o);
+            }
+        }
+        return List.of(paths.mount(), "-t", "lustre", "-o", String.join(",", options),
+                MkfsLustreCommands.requireDevice(device), requireDir(mountPoint));
     }
 
     /** A client mount of the whole filesystem on a server (used by the MDS to migrate objects off OSTs). */

@@ -14,6 +14,7 @@ public class ServerStatus {
     private Boolean ready;
     private Boolean everReady;
     private Boolean standby;
+    private String sshHostKey;
 
     public ServerStatus() {
     }
@@ -58,6 +59,13 @@ public class ServerStatus {
      */
     public Boolean getStandby() { return standby; }
     public void setStandby(Boolean standby) { this.standby = standby; }
+
+    /**
+     * The server's SSH host public key ({@code ssh-ed25519 AAAA...}), made by the operator with its private half in
+     * the Secret {@code <server>-ssh-host-key}: the operator pins it for {@code virtctl ssh} before connecting.
+     */
+    public String getSshHostKey() { return sshHostKey; }
+    public void setSshHostKey(String sshHostKey) { this.sshHostKey = sshHostKey; }
 
     public boolean onStandby() {
         return Boolean.TRUE.equals(standby);

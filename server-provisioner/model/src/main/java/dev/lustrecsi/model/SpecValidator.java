@@ -122,6 +122,9 @@ public final class SpecValidator {
         if (net.getType() == NetworkType.O2IB && !net.usesAttachment()) {
             errors.add("spec.network.type o2ib needs spec.network.attachment (a Multus network on the RDMA fabric)");
         }
+        if (net.infiniBand() && net.getType() != NetworkType.O2IB) {
+            errors.add("spec.network.linkLayer InfiniBand needs spec.network.type o2ib (IPoIB carries no tcp LNet here)");
+        }
         if (!net.usesAttachment()) {
             if (net.getAddresses() != null && !net.getAddresses().isEmpty()) {
                 errors.add("spec.network.addresses are only used with spec.network.attachment");

@@ -45,7 +45,8 @@ public final class OperatorMain implements Callable<Integer> {
             description = "Private key for logging into server VMs.")
     Path sshIdentity;
 
-    @Option(names = "--ssh-known-hosts", defaultValue = "/var/run/server-provisioner/known_hosts")
+    @Option(names = "--ssh-known-hosts", defaultValue = "/var/run/server-provisioner/known_hosts",
+            description = "known_hosts the operator writes with its servers' host keys (from their status) for virtctl ssh.")
     Path knownHosts;
 
     @Option(names = "--ssh-public-key", description = "Public key file put into the servers' cloud-init "
@@ -78,7 +79,9 @@ public final class OperatorMain implements Callable<Integer> {
             var events = new EventRecorder(client);
             PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
             events.addListener(new OperatorMetrics(registry, () -> listFileSystems(client)));
-            var reconciler = new LustreFileSystemReconciler(client, executor, events, authorizedKey);
+            // Host keys the operator made for its servers, pinned before any connection (never trust on first use).
+            var pinned = authorizedKey == null ? null : new dev.lustrecsi.provisioner.exec.KnownHosts(knownHosts);
+            var reconciler = new LustreFileSystemReconciler(client, executor, events, authorizedKey, pinned);
             CountDownLatch stop = new CountDownLatch(1);
             AtomicBoolean started = new AtomicBoolean();
             try (LustreOperator operator = new LustreOperator(client, reconciler, namespace, resync);

@@ -4,6 +4,7 @@ import dev.lustrecsi.lustre.FsName;
 import dev.lustrecsi.lustre.MkfsLustreCommands;
 import dev.lustrecsi.lustre.ServerBootCommands;
 import dev.lustrecsi.lustre.ShellQuote;
+import dev.lustrecsi.lustre.StandbyOstCommands;
 import dev.lustrecsi.lustre.ToolPaths;
 import dev.lustrecsi.model.LustreFileSystemSpec;
 import dev.lustrecsi.model.TargetKind;
@@ -29,6 +30,8 @@ public final class ServerCloudInit {
     public static final String UNIT_NAME = "lustre-server.service";
     public static final String POD_IFACE = "pod0";
     public static final String LNET_IFACE = "lnet0";
+    /** The readiness check (see {@link #readyScript}); KubeVirt's exec probe runs it through the guest agent. */
+    public static final String READY_PATH = "/usr/local/sbin/lustre-server-ready";
 
     private final MkfsLustreCommands mkfs = new MkfsLustreCommands(ToolPaths.standard());
     private final ServerBootCommands boot = new ServerBootCommands(ToolPaths.standard());
@@ -38,17 +41,28 @@ public final class ServerCloudInit {
         LustreFileSystemSpec spec = ctx.filesystem().getSpec();
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("hostname", server.name());
+        List<Object> files = new ArrayList<>(List.of(
+                file(SCRIPT_PATH, "0755", script(ctx)),
+                file(READY_PATH, "0755", readyScript(ctx)),
+                file("/etc/systemd/system/" + UNIT_NAME, "0644", unit(spec))));
+        List<Object> runcmd = new ArrayList<>();
+        runcmd.add(List.of("systemctl", "daemon-reload"));
         if (ctx.sshAuthorizedKey() != null) {
-            // The operator runs lctl/lfs on servers over ssh (see VirtctlSshExecutor).
+            // The operator runs lctl/lfs on servers over ssh (see VirtctlSshExecutor), and pins this server's host
+            // key, which it made: no key generated in the guest (a fresh root disk at every boot would change it).
             config.put("disable_root", false);
             config.put("ssh_authorized_keys", List.of(ctx.sshAuthorizedKey()));
+            config.put("ssh_deletekeys", true);
+            config.put("ssh_genkeytypes", List.of());
+            files.add(file(HOST_KEY_SCRIPT, "0755", hostKeyScript()));
+            files.add(file("/etc/systemd/system/" + HOST_KEY_UNIT, "0644", hostKeyUnit()));
+            runcmd.add(List.of("systemctl", "enable", "--now", HOST_KEY_UNIT));
+            runcmd.add(List.of("systemctl", "restart", "sshd"));
         }
-        config.put("write_files", List.of(
-                file(SCRIPT_PATH, "0755", script(ctx)),
-                file("/etc/systemd/system/" + UNIT_NAME, "0644", unit(spec))));
-        config.put("runcmd", List.of(
-                List.of("systemctl", "daemon-reload"),
-                List.of("systemctl", "enable", "--now", UNIT_NAME)));
+        config.put("write_files", files);
+        // --no-block: the unit retries until its targets are up; cloud-init must not wait for that.
+        runcmd.add(List.of("systemctl", "enable", "--now", "--no-block", UNIT_NAME));
+        config.put("runcmd", runcmd);
         return "#cloud-config\n" + ManifestYaml.write(config);
     }
 
@@ -60,7 +74,8 @@ public final class ServerCloudInit {
         pod.put("set-name", POD_IFACE);
         pod.put("dhcp4", true);
         ethernets.put(POD_IFACE, pod);
-        if (ctx.filesystem().getSpec().getNetwork().usesAttachment()) {
+        // An InfiniBand VF has no MAC to match: the boot script addresses it (ipoib()).
+        if (ctx.filesystem().getSpec().getNetwork().usesAttachment() && !ctx.filesystem().getSpec().getNetwork().infiniBand()) {
             Map<String, Object> lnet = new LinkedHashMap<>();
             lnet.put("match", Map.of("macaddress", MacAddresses.forInterface(ns, ctx.server().name(), ServerManifests.LNET_NETWORK)));
             lnet.put("set-name", LNET_IFACE);
@@ -88,29 +103,124 @@ public final class ServerCloudInit {
                 + ", written by server-provisioner. Runs at every boot.");
         lines.add("set -euo pipefail");
         lines.add("");
+        // systemd before 244 refuses Type=oneshot with Restart=on-failure (EL8's 239 unless patched), so the
+        // retry lives here: each attempt is a fresh process with its own errexit; the unit stays "activating"
+        // until an attempt succeeds. The MGS may not answer yet on a target's first boot.
+        lines.add("if [ \"${1:-}\" != --once ]; then");
+        lines.add("  until \"$0\" --once; do echo \"lustre-server-up: attempt failed; again in 15 s\" >&2; sleep 15; done");
+        lines.add("  exit 0");
+        lines.add("fi");
+        lines.add("");
         lines.add(ShellQuote.command(boot.loadLustreModules()));
         lines.add(ShellQuote.command(boot.lnetConfigure()));
-        // A retry by systemd in the same boot finds the network already there.
-        lines.add(ShellQuote.command(boot.lnetShowNet(net)) + " >/dev/null 2>&1 || "
-                + ShellQuote.command(boot.lnetAddNet(net, lnetInterface(spec))));
+        lines.addAll(lnet(ctx, net));
         lines.add("udevadm settle");
         for (TargetPlan t : ctx.server().targets()) {
             lines.add("");
             lines.add("# " + t.name() + " on disk " + t.diskName() + " (PVC " + t.pvcName() + ")");
             String dev = ShellQuote.word(t.devicePath());
-            // Format only a blank disk: blkid -p exits 2 when it finds no signature at all.
+            List<String> format = format(ctx, fs, t);
+            // Format only a blank disk: blkid -p exits 2 when it finds no signature at all. A disk with a
+            // signature is a complete Lustre target (tunefs.lustre reads its configuration), or our own first
+            // format interrupted before mkfs.lustre wrote that configuration (its label says so), or foreign.
             lines.add("rc=0; " + ShellQuote.command(boot.probeSignature(t.devicePath())) + " >/dev/null || rc=$?");
             lines.add("if [ \"$rc\" -eq 2 ]; then");
-            lines.add("  " + ShellQuote.command(format(ctx, fs, t)));
+            lines.add("  " + ShellQuote.command(format));
             lines.add("elif [ \"$rc\" -ne 0 ]; then");
             lines.add("  echo \"cannot probe " + dev + " (blkid exit $rc): not formatting\" >&2");
             lines.add("  exit 1");
+            lines.add("elif ! " + ShellQuote.command(boot.checkLustreTarget(t.devicePath())) + " >/dev/null 2>&1; then");
+            lines.add("  label=\"$(" + ShellQuote.command(boot.probeLabel(t.devicePath())) + " || true)\"");
+            lines.add("  if [ \"$label\" = " + ShellQuote.word(firstFormatLabel(fs, t)) + " ]; then");
+            lines.add("    echo \"" + dev + ": first format was interrupted; formatting again\" >&2");
+            lines.add("    " + ShellQuote.command(MkfsLustreCommands.reformatting(format)));
+            lines.add("  else");
+            lines.add("    echo \"" + dev + " holds a filesystem that is not a Lustre target (label '$label'): not formatting\" >&2");
+            lines.add("    exit 1");
+            lines.add("  fi");
             lines.add("fi");
             lines.add("mkdir -p " + ShellQuote.word(t.mountPoint()));
+            // A standby OST refuses object creation from its first moment, before it registers (StandbyOstCommands).
+            List<String> options = ctx.standby() && t.kind() == TargetKind.OST
+                    ? List.of(StandbyOstCommands.HOLD_MOUNT_OPTION) : List.of();
             lines.add(ShellQuote.command(boot.isMounted(t.mountPoint())) + " || "
-                    + ShellQuote.command(boot.mountTarget(t.devicePath(), t.mountPoint())));
+                    + ShellQuote.command(boot.mountTarget(t.devicePath(), t.mountPoint(), options)));
+            if (t.kind() == TargetKind.MDT) {
+                lines.add(ShellQuote.command(boot.trustClientIdentities(t.name())));
+            }
+            if (t.kind() != TargetKind.MGT) {
+                lines.add(ShellQuote.command(boot.enforceProjectQuotaForRoot(t.name())));
+            }
         }
         return String.join("\n", lines) + "\n";
+    }
+
+    /**
+     * LNet on the server's interface, decided by {@code net show}'s YAML (a {@code nid: ...@net} line), never by
+     * its exit code alone: 2.17.0 exits 234 for a missing net (transcripts 008/009) but a show that matches
+     * nothing need not fail in every release, and then {@code show || add} would leave the server with 0@lo only.
+     */
+    private List<String> lnet(ServerContext ctx, String net) {
+        LustreFileSystemSpec spec = ctx.filesystem().getSpec();
+        String iface = lnetInterface(spec);
+        List<String> lines = new ArrayList<>(spec.getNetwork().infiniBand() ? ipoib(ctx) : List.of());
+        lines.addAll(List.of(
+                "if ! { " + ShellQuote.command(boot.lnetShowNet(net)) + " 2>/dev/null || true; } | grep -Eq "
+                        + ShellQuote.word("^[[:space:]-]*nid: [^[:space:]]+@" + net + "$") + "; then",
+                "  " + ShellQuote.command(boot.lnetAddNet(net, iface)),
+                "fi"));
+        return lines;
+    }
+
+    /**
+     * The IPoIB interface of an InfiniBand SR-IOV function, found by its link type (ARPHRD_INFINIBAND = 32 in
+     * /sys/class/net/IF/type, include/uapi/linux/if_arp.h), renamed {@code lnet0} and given the static address.
+     * Its 20-byte hardware address (RFC 4391) is why cloud-init cannot match it by MAC. The pod interface is
+     * Ethernet (type 1), so the only type-32 netdev is the attachment's function.
+     */
+    private static List<String> ipoib(ServerContext ctx) {
+        String addr = ShellQuote.word(ctx.staticAddress());
+        return List.of(
+                "if [ ! -e /sys/class/net/" + LNET_IFACE + " ]; then",
+                "  ib=\"\"; for d in /sys/class/net/*; do [ \"$(cat \"$d/type\")\" = 32 ] && { ib=\"${d##*/}\"; break; }; done",
+                "  [ -n \"$ib\" ] || { echo \"no InfiniBand (IPoIB) interface: is the SR-IOV function attached?\" >&2; exit 1; }",
+                "  ip link set dev \"$ib\" down",
+                "  ip link set dev \"$ib\" name " + LNET_IFACE,
+                "fi",
+                "ip link set dev " + LNET_IFACE + " up",
+                "ip addr replace " + addr + " dev " + LNET_IFACE);
+    }
+
+    /**
+     * The readiness check KubeVirt runs through the guest agent: ready when the boot script finished and every
+     * target is mounted and out of recovery. Not a TCP probe on 988: an o2ib-only server never listens there
+     * (the acceptor serves socklnd only), and on tcp the port opens before mkfs, mount or recovery finish.
+     */
+    private String readyScript(ServerContext ctx) {
+        List<String> lines = new ArrayList<>();
+        lines.add("#!/bin/bash");
+        lines.add("# Readiness of " + ctx.server().name() + " (server-provisioner): exit 0 only when every target is"
+                + " mounted and out of recovery.");
+        lines.add("set -u");
+        // A oneshot unit with RemainAfterExit is active only once its script succeeded; while it retries it is
+        // "activating" (systemctl(1) is-active).
+        lines.add("systemctl is-active --quiet " + UNIT_NAME + " || { echo \"" + UNIT_NAME + " not finished\"; exit 1; }");
+        for (TargetPlan t : ctx.server().targets()) {
+            lines.add(ShellQuote.command(boot.isMounted(t.mountPoint())) + " || { echo "
+                    + ShellQuote.word(t.name() + " not mounted") + "; exit 1; }");
+            if (t.kind() != TargetKind.MGT) {
+                lines.add("s=\"$(" + ShellQuote.command(boot.recoveryStatus(t.name()))
+                        + " 2>/dev/null | sed -n 's/^status: *//p' | head -n 1)\"");
+                lines.add("case \"$s\" in COMPLETE|INACTIVE) ;; *) echo " + ShellQuote.word(t.name() + " recovery: ")
+                        + "\"${s:-unknown}\"; exit 1 ;; esac");
+            }
+        }
+        lines.add("echo ready");
+        return String.join("\n", lines) + "\n";
+    }
+
+    private static String firstFormatLabel(FsName fs, TargetPlan t) {
+        return MkfsLustreCommands.firstFormatLabel(fs, t.kind().name(), t.index());
     }
 
     private List<String> format(ServerContext ctx, FsName fs, TargetPlan t) {
@@ -139,9 +249,44 @@ public final class ServerCloudInit {
                 "Type=oneshot",
                 "RemainAfterExit=yes",
                 "ExecStart=" + SCRIPT_PATH,
-                // The MGS may not answer yet on first boot of a target; try again rather than give up.
-                "Restart=on-failure",
-                "RestartSec=15",
+                // No Restart=: systemd < 244 refuses it on a oneshot unit; the script retries by itself.
+                "TimeoutStartSec=infinity",
+                "",
+                "[Install]",
+                "WantedBy=multi-user.target",
+                "");
+    }
+
+    static final String HOST_KEY_SCRIPT = "/usr/local/sbin/lustre-ssh-host-key";
+    static final String HOST_KEY_UNIT = "lustre-ssh-host-key.service";
+
+    /** Installs the host key from the secret disk (KubeVirt: an ISO with the Secret's keys as files). */
+    private static String hostKeyScript() {
+        String dev = "/dev/disk/by-label/" + ServerManifests.HOST_KEY_LABEL;
+        String key = ServerManifests.HOST_KEY_FILE;
+        return String.join("\n",
+                "#!/bin/bash",
+                "# This server's SSH host key, made and pinned by server-provisioner (Secret mounted as a disk).",
+                "set -euo pipefail",
+                "m=\"$(mktemp -d)\"",
+                "mount -o ro " + dev + " \"$m\"",
+                "trap 'umount \"$m\"; rmdir \"$m\"' EXIT",
+                "rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub",
+                "install -m 0600 \"$m/" + key + "\" /etc/ssh/" + key,
+                "install -m 0644 \"$m/" + key + ".pub\" /etc/ssh/" + key + ".pub",
+                "");
+    }
+
+    private static String hostKeyUnit() {
+        return String.join("\n",
+                "[Unit]",
+                "Description=SSH host key of this Lustre server (server-provisioner)",
+                "Before=sshd.service",
+                "",
+                "[Service]",
+                "Type=oneshot",
+                "RemainAfterExit=yes",
+                "ExecStart=" + HOST_KEY_SCRIPT,
                 "",
                 "[Install]",
                 "WantedBy=multi-user.target",

@@ -10,7 +10,13 @@ import dev.lustrecsi.provisioner.topology.ServerPlan;
  * @param staticAddress IPv4/prefix from the network pool (attachment mode) or null (pod network, DHCP)
  * @param mgsNids the MGS the server's targets register with; null for the server that runs the MGS itself
  * @param sshAuthorizedKey public key the operator's command executor logs in with; null for none
+ * @param standby a warm-standby OSS: its OSTs mount refusing object creation until it is put into service
  */
 public record ServerContext(LustreFileSystem filesystem, ServerPlan server, String staticAddress, MgsNids mgsNids,
-                            String sshAuthorizedKey) {
+                            String sshAuthorizedKey, boolean standby) {
+
+    public ServerContext(LustreFileSystem filesystem, ServerPlan server, String staticAddress, MgsNids mgsNids,
+                         String sshAuthorizedKey) {
+        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, false);
+    }
 }

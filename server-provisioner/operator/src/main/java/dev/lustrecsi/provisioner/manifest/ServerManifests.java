@@ -34,7 +34,7 @@ import io.kubevirt.v1.virtualmachinespec.template.spec.domain.devices.interfaces
 import io.kubevirt.v1.virtualmachinespec.template.spec.domain.devices.interfaces.Sriov;
 import io.kubevirt.v1.virtualmachinespec.template.spec.networks.Multus;
 import io.kubevirt.v1.virtualmachinespec.template.spec.networks.Pod;
-import io.kubevirt.v1.virtualmachinespec.template.spec.readinessprobe.TcpSocket;
+import io.kubevirt.v1.virtualmachinespec.template.spec.readinessprobe.Exec;
 import io.kubevirt.v1.virtualmachinespec.template.spec.volumes.CloudInitNoCloud;
 import io.kubevirt.v1.virtualmachinespec.template.spec.volumes.ContainerDisk;
 import java.util.ArrayList;
@@ -50,12 +50,14 @@ import java.util.stream.Collectors;
  */
 public final class ServerManifests {
 
-    /** LNet's acceptor port; the readiness probe connects to it. */
-    public static final int LNET_PORT = 988;
     public static final String POD_NETWORK = "default";
     public static final String LNET_NETWORK = "lnet";
     public static final String ROOT_DISK = "rootdisk";
     public static final String CLOUD_INIT_DISK = "cloudinitdisk";
+    /** The disk carrying the server's SSH host key (a KubeVirt secret volume, an ISO labelled {@link #HOST_KEY_LABEL}). */
+    public static final String HOST_KEY_DISK = "hostkey";
+    public static final String HOST_KEY_LABEL = "HOSTKEY";
+    public static final String HOST_KEY_FILE = "ssh_host_ed25519_key";
 
     private final ServerCloudInit cloudInit = new ServerCloudInit();
 
@@ -94,12 +96,14 @@ public final class ServerManifests {
         vmi.setDomain(domain(ctx));
         vmi.setNetworks(networks(spec));
         vmi.setVolumes(volumes(ctx));
+        // Ready = this server's targets mounted and out of recovery, checked in the guest through the guest agent.
         ReadinessProbe probe = new ReadinessProbe();
-        TcpSocket tcp = new TcpSocket();
-        tcp.setPort(new IntOrString(LNET_PORT));
-        probe.setTcpSocket(tcp);
+        Exec exec = new Exec();
+        exec.setCommand(List.of(ServerCloudInit.READY_PATH));
+        probe.setExec(exec);
         probe.setInitialDelaySeconds(30);
-        probe.setPeriodSeconds(10);
+        probe.setPeriodSeconds(15);
+        probe.setTimeoutSeconds(10);
         probe.setFailureThreshold(3);
         vmi.setReadinessProbe(probe);
         // Time for Lustre to unmount targets cleanly on shutdown.
@@ -145,6 +149,27 @@ public final class ServerManifests {
                 .build();
     }
 
+    public static String hostKeySecretName(String server) {
+        return server + "-ssh-host-key";
+    }
+
+    /**
+     * The Secret with a server's SSH host key, owned by the LustreFileSystem (so it outlives a lost VM and the
+     * re-created VM presents the same key) and mounted into the VM as a disk (not in the VM spec or user data).
+     */
+    public io.fabric8.kubernetes.api.model.Secret hostKeySecret(LustreFileSystem fs, ServerPlan server, String privateKey,
+                                                                String publicKey) {
+        Map<String, String> labels = serverLabels(fs, server);
+        return new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withMetadata(new ObjectMetaBuilder().withName(hostKeySecretName(server.name()))
+                        .withNamespace(fs.getMetadata().getNamespace()).withLabels(labels)
+                        .withOwnerReferences(ownerReference(fs)).build())
+                .withType("Opaque")
+                .addToStringData(HOST_KEY_FILE, privateKey)
+                .addToStringData(HOST_KEY_FILE + ".pub", publicKey + "\n")
+                .build();
+    }
+
     public static Map<String, String> serverLabels(LustreFileSystem fs, ServerPlan server) {
         Map<String, String> labels = Labels.forFilesystem(fs.getMetadata().getName());
         labels.put(Labels.ROLE, server.role().name().toLowerCase());
@@ -183,6 +208,9 @@ public final class ServerManifests {
         List<Disks> disks = new ArrayList<>();
         disks.add(disk(ROOT_DISK, null, 1L));
         disks.add(disk(CLOUD_INIT_DISK, null, null));
+        if (ctx.sshAuthorizedKey() != null) {
+            disks.add(disk(HOST_KEY_DISK, null, null));
+        }
         for (TargetPlan t : ctx.server().targets()) {
             disks.add(disk(t.diskName(), t.serial(), null));
         }
@@ -205,7 +233,11 @@ public final class ServerManifests {
             } else {
                 lnet.setBridge(new Bridge());
             }
-            lnet.setMacAddress(MacAddresses.forInterface(ns, ctx.server().name(), LNET_NETWORK));
+            if (!spec.getNetwork().infiniBand()) {
+                // Ethernet and RoCE functions take the MAC the guest's network data matches; an InfiniBand
+                // function has a 20-byte IPoIB address instead (the boot script finds it by link type).
+                lnet.setMacAddress(MacAddresses.forInterface(ns, ctx.server().name(), LNET_NETWORK));
+            }
             interfaces.add(lnet);
         }
         devices.setInterfaces(interfaces);
@@ -256,6 +288,15 @@ public final class ServerManifests {
         noCloud.setNetworkData(cloudInit.networkData(ctx));
         ci.setCloudInitNoCloud(noCloud);
         volumes.add(ci);
+        if (ctx.sshAuthorizedKey() != null) {
+            Volumes key = new Volumes();
+            key.setName(HOST_KEY_DISK);
+            var secret = new io.kubevirt.v1.virtualmachinespec.template.spec.volumes.Secret();
+            secret.setSecretName(hostKeySecretName(ctx.server().name()));
+            secret.setVolumeLabel(HOST_KEY_LABEL);
+            key.setSecret(secret);
+            volumes.add(key);
+        }
         for (TargetPlan t : ctx.server().targets()) {
             Volumes v = new Volumes();
             v.setName(t.diskName());

@@ -16,7 +16,9 @@ import dev.lustrecsi.model.TargetKind;
 import dev.lustrecsi.model.TargetState;
 import dev.lustrecsi.model.TargetStatus;
 import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.exec.KnownHosts;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
+import dev.lustrecsi.provisioner.exec.SshHostKey;
 import dev.lustrecsi.provisioner.manifest.ServerContext;
 import dev.lustrecsi.provisioner.manifest.ServerManifests;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
@@ -59,15 +61,25 @@ public final class LustreFileSystemReconciler {
     private final EventRecorder events;
     private final OstDrainer drainer;
     private final StandbyServers standby;
+    private final QuotaEnforcement quota;
     private final ServerManifests manifests = new ServerManifests();
     private final String sshAuthorizedKey;
+    private final KnownHosts knownHosts;
 
     public LustreFileSystemReconciler(KubernetesClient client, ServerCommandExecutor executor, EventRecorder events,
                                       String sshAuthorizedKey) {
+        this(client, executor, events, sshAuthorizedKey, null);
+    }
+
+    /** @param knownHosts where the servers' host keys are pinned for the executor; null when it does not use ssh */
+    public LustreFileSystemReconciler(KubernetesClient client, ServerCommandExecutor executor, EventRecorder events,
+                                      String sshAuthorizedKey, KnownHosts knownHosts) {
+        this.knownHosts = knownHosts;
         this.client = client;
         this.events = events;
         this.drainer = new OstDrainer(executor, events);
         this.standby = new StandbyServers(executor, events);
+        this.quota = new QuotaEnforcement(executor);
         this.sshAuthorizedKey = sshAuthorizedKey;
     }
 
@@ -145,6 +157,7 @@ public final class LustreFileSystemReconciler {
             observed = ObservedCluster.read(client, fs);
             topology = Topology.plan(fs, observed.vmNames());
             syncEntries();
+            pinHostKeys();
             if (!assignAddresses()) {
                 return;
             }
@@ -153,6 +166,7 @@ public final class LustreFileSystemReconciler {
             if (status.bootstrappedOnce()) {
                 putStandbyIntoService();
             }
+            enforceProjectQuota();
             updateTargetStates();
             if (status.bootstrappedOnce()) {
                 cancelDrains();
@@ -212,13 +226,17 @@ public final class LustreFileSystemReconciler {
             }
             Set<String> used = new HashSet<>();
             status.getServers().stream().map(ServerStatus::getAddress).filter(Objects::nonNull).forEach(a -> used.add(ip(a)));
+            // Never an address another filesystem holds: dedicated filesystems made from one StorageClass share its
+            // address range. One worker reconciles one key at a time, so this read and the write below do not race.
+            Set<String> elsewhere = addressesOfOtherFilesystems();
+            used.addAll(elsewhere);
             boolean assigned = false;
             for (ServerPlan s : stageOrder()) {
                 ServerStatus st = status.server(s.name()).orElseThrow();
                 if (st.getAddress() != null) {
                     continue;
                 }
-                Optional<String> adopted = observed.annotatedAddress(s.name());
+                Optional<String> adopted = observed.annotatedAddress(s.name()).filter(a -> !elsewhere.contains(ip(a)));
                 Optional<String> free = adopted.isPresent() ? adopted
                         : spec.getNetwork().getAddresses().stream().filter(a -> !used.contains(ip(a))).findFirst();
                 if (free.isEmpty()) {
@@ -233,11 +251,29 @@ public final class LustreFileSystemReconciler {
             return !assigned || writeStatus(fs);
         }
 
+        private Set<String> addressesOfOtherFilesystems() {
+            Set<String> out = new HashSet<>();
+            for (LustreFileSystem other : client.resources(LustreFileSystem.class).inAnyNamespace().list().getItems()) {
+                if (Objects.equals(other.getMetadata().getUid(), fs.getMetadata().getUid()) || other.getStatus() == null
+                        || other.getSpec() == null || !other.getSpec().getNetwork().usesAttachment()) {
+                    continue;
+                }
+                other.getStatus().getServers().stream().map(ServerStatus::getAddress).filter(Objects::nonNull)
+                        .forEach(a -> out.add(ip(a)));
+            }
+            return out;
+        }
+
         private void observeServers() {
             for (ServerPlan s : topology.all()) {
                 ServerStatus st = status.server(s.name()).orElseThrow();
                 boolean ready = observed.ready(s.name());
+                boolean wasReady = st.readyNow();
                 st.setReady(ready);
+                if (ready && !wasReady && st.onStandby()) {
+                    // It just (re)mounted its OSTs: they must refuse objects, whatever happened to the hold.
+                    standby.verifyHold(fs, topology, s);
+                }
                 if (ready) {
                     if (!st.wasEverReady()) {
                         events.normal(fs, EventReason.ServerReady, s.name() + " is ready (" + describeTargets(s) + ")"
@@ -300,7 +336,7 @@ public final class LustreFileSystemReconciler {
                 mgs = nids.get();
             }
             String address = spec.getNetwork().usesAttachment() ? st.getAddress() : null;
-            return Optional.of(new ServerContext(fs, s, address, mgs, sshAuthorizedKey));
+            return Optional.of(new ServerContext(fs, s, address, mgs, sshAuthorizedKey, st.onStandby()));
         }
 
         private void ensureServers() {
@@ -327,6 +363,9 @@ public final class LustreFileSystemReconciler {
                         continue;
                     }
                 }
+                if (!ensureHostKey(s, st)) {
+                    return;
+                }
                 for (TargetPlan t : s.targets()) {
                     if (!observed.hasPvc(t.pvcName())) {
                         createIfAbsent(manifests.persistentVolumeClaim(fs, s, t));
@@ -343,6 +382,43 @@ public final class LustreFileSystemReconciler {
                     events.normal(fs, EventReason.ServerCreated, s.name() + " (" + describeTargets(s) + ")");
                 }
             }
+        }
+
+        private void pinHostKeys() {
+            if (knownHosts == null) {
+                return;
+            }
+            status.getServers().stream().filter(st -> st.getSshHostKey() != null)
+                    .forEach(st -> knownHosts.pin(ns, st.getName(), st.getSshHostKey()));
+        }
+
+        /**
+         * The server's SSH host key, made once: private half into its Secret (created, or overwritten when an
+         * earlier pass wrote it but not the status), public half into the status, both before the VM exists.
+         */
+        private boolean ensureHostKey(ServerPlan s, ServerStatus st) {
+            if (sshAuthorizedKey == null || st.getSshHostKey() != null) {
+                return true;
+            }
+            SshHostKey key = SshHostKey.generate(s.name());
+            var secret = manifests.hostKeySecret(fs, s, key.privateKey(), key.publicKey());
+            try {
+                client.secrets().inNamespace(ns).resource(secret).create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                // Left by a pass that stopped before writing the status: its key was never pinned; replace it.
+                client.secrets().inNamespace(ns).withName(secret.getMetadata().getName()).patch(
+                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                        Serialization.asJson(java.util.Map.of("stringData", secret.getStringData())));
+            }
+            st.setSshHostKey(key.publicKey());
+            if (!writeStatus(fs)) {
+                return false;
+            }
+            pinHostKeys();
+            return true;
         }
 
         private void createIfAbsent(Object resource) {
@@ -374,12 +450,41 @@ public final class LustreFileSystemReconciler {
             if (!status.bootstrappedOnce()) {
                 // Standby servers are spares: the filesystem is up without them.
                 boolean allReady = topology.all().stream().filter(s -> !topology.isStandby(s))
-                        .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
+                        .allMatch(s -> status.server(s.name()).orElseThrow().readyNow()) && projectQuotaEnforced();
                 if (allReady) {
                     status.setBootstrapped(true);
                     events.normal(fs, EventReason.Bootstrapped, "MGS, " + topology.mdsServers().size() + " MDT(s) and "
                             + topology.ossServers().stream().mapToInt(s -> s.targets().size()).sum() + " OST(s) are ready");
                 }
+            }
+        }
+
+        private boolean projectQuotaEnforced() {
+            return status.condition(Conditions.PROJECT_QUOTA_ENFORCED).map(c -> "True".equals(c.getStatus())).orElse(false);
+        }
+
+        /**
+         * Project-quota enforcement recorded on the MGS once the MGS and every MDT are up (MDT0 registered the
+         * filesystem), before the filesystem counts as bootstrapped: no volume is ever created unenforced.
+         */
+        private void enforceProjectQuota() {
+            if (projectQuotaEnforced()) {
+                return;
+            }
+            boolean metadataReady = status.server(topology.mgsServer().name()).map(ServerStatus::readyNow).orElse(false)
+                    && topology.mdsServers().stream().allMatch(s -> status.server(s.name()).map(ServerStatus::readyNow).orElse(false));
+            if (!metadataReady) {
+                return;
+            }
+            Optional<String> failure = quota.enforceProjectQuota(fs, topology);
+            Long generation = fs.getMetadata().getGeneration();
+            if (failure.isEmpty()) {
+                StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, true, Conditions.REASON_ENFORCED,
+                        topology.fsName() + ".quota.ost=p and .quota.mdt=p recorded on the MGS", generation);
+                events.normal(fs, "ProjectQuotaEnforced", "project quota limits are enforced on " + topology.fsName());
+            } else if (StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, false, Conditions.REASON_MGS_REFUSED,
+                    failure.get(), generation)) {
+                events.warning(fs, "ProjectQuotaNotEnforced", "the MGS did not record quota enforcement: " + failure.get());
             }
         }
 
@@ -393,8 +498,17 @@ public final class LustreFileSystemReconciler {
                 if (!st.onStandby() || topology.isStandby(s) || topology.isDraining(s)) {
                     continue;
                 }
-                if (standby.putIntoService(fs, topology, s, st.readyNow())) {
+                if (!st.readyNow()) {
+                    continue; // its OSTs hold themselves (no_precreate) until the OSS is up to release them
+                }
+                if (standby.putIntoService(fs, topology, s, true)) {
                     st.setStandby(null);
+                    // The next boot mounts without the hold; the running VMI keeps going (no restart).
+                    context(s).ifPresent(ctx -> client.resources(VirtualMachine.class).inNamespace(ns).withName(s.name())
+                            .edit(vm -> {
+                                vm.setSpec(manifests.virtualMachine(ctx).getSpec());
+                                return vm;
+                            }));
                 }
             }
         }

@@ -12,9 +12,10 @@ import dev.lustrecsi.provisioner.topology.Topology;
 import java.time.Duration;
 
 /**
- * The Lustre side of warm standby OSSs. Before a standby OSS is created, the MGS records
- * {@code max_create_count=0} for its OSTs on every MDT ({@code set_param -P}), so they never receive an object
- * while on standby although they are formatted, mounted and registered. Putting one into service allows object
+ * The Lustre side of warm standby OSSs. A standby OSS mounts its OSTs with {@code no_precreate}, so they never
+ * receive an object while on standby although they are formatted, mounted and registered; before it is created
+ * the MGS also records {@code max_create_count=0} for its OSTs ({@code set_param -P}), which holds them on an MDS
+ * that restarts (see {@link StandbyOstCommands} for why that record alone misses OSPs created later). Putting one into service allows object
  * creation on each MDS at once and deletes the persistent hold: from then on the OSTs are ordinary ones. Both
  * steps are idempotent; the caller keeps the standby mark in the status until the second one succeeded.
  */
@@ -47,6 +48,28 @@ final class StandbyServers {
     }
 
     /**
+     * Checks on a standby OSS that just became ready that each of its OSTs refuses object creation (mounted with
+     * {@code no_precreate}); holds any that does not, live. False when the OSS could not be asked or held.
+     */
+    boolean verifyHold(LustreFileSystem fs, Topology topology, ServerPlan server) {
+        String ns = fs.getMetadata().getNamespace();
+        for (TargetPlan t : server.targets()) {
+            CommandResult r = executor.exec(ns, server.name(), standby.creationHeld(topology.fsName(), t.index()), TIMEOUT);
+            if (r.succeeded() && r.stdout().strip().equals("1")) {
+                continue;
+            }
+            CommandResult hold = executor.exec(ns, server.name(), standby.holdCreation(topology.fsName(), t.index()), TIMEOUT);
+            events.warning(fs, "StandbyHoldMissing", t.name() + " on standby " + server.name() + " took object creation ("
+                    + (r.succeeded() ? "no_precreate=" + r.stdout().strip() : r.describe()) + "); "
+                    + (hold.succeeded() ? "held it now" : "could not hold it: " + hold.describe()));
+            if (!hold.succeeded()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Object creation on every MDT for the server's OSTs (when the server is up: the MDTs' osp devices for its OSTs
      * exist only then), then the persistent hold deleted on the MGS. True when both are done.
      */
@@ -54,6 +77,13 @@ final class StandbyServers {
         String ns = fs.getMetadata().getNamespace();
         for (TargetPlan t : server.targets()) {
             if (serverReady) {
+                // The OST's own hold first (it was mounted with no_precreate), then each MDT's osp device.
+                CommandResult own = executor.exec(ns, server.name(), standby.allowCreation(topology.fsName(), t.index()), TIMEOUT);
+                if (!own.succeeded()) {
+                    events.warning(fs, "StandbyPromotionFailed", "could not allow new objects on " + t.name()
+                            + " on " + server.name() + ": " + own.describe());
+                    return false;
+                }
                 for (ServerPlan mds : topology.mdsServers()) {
                     CommandResult r = executor.exec(ns, mds.name(), osp.setMaxCreateCount(topology.fsName(), t.index(),
                             mds.ordinal(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT), TIMEOUT);

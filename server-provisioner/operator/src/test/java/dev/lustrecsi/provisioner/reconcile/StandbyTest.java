@@ -57,12 +57,48 @@ class StandbyTest {
         // The MGS held object creation before the standby's OSTs could register.
         assertThat(indexOfLog("demo-mds0: lctl set_param -P osp.lfs1-OST0002-osc-MDT*.max_create_count=0"))
                 .isNotNegative();
-        assertThat(h.eventReasons()).contains("StandbyServerCreated");
+        assertThat(h.eventReasons()).contains("StandbyServerCreated").doesNotContain("StandbyHoldMissing");
 
         h.lustre().writeFiles("data", 60, 1);
         assertThat(h.lustre().filesOn(2)).isEmpty();
         assertThat(h.lustre().holdsNoNewObjects(2)).isTrue();
         assertThat(h.lustre().filesOn(0)).isNotEmpty();
+    }
+
+    @Test
+    void aStandbyOstTakesNoObjectFromTheMomentItRegistersNotOnlyOnceTheOperatorLooks() {
+        // The MGS's set_param -P hold is recorded before the OST exists and so never reaches the osp device the
+        // MDT creates for it (process_param2_config runs lctl set_param with the glob at that time): the OST
+        // must hold itself. Write between every KubeVirt step and the operator's next pass.
+        try (OperatorHarness fresh = new OperatorHarness("lfs1")) {
+            LustreFileSystem fs = Fixtures.tcp("demo", 2);
+            fs.getSpec().setStandby(new StandbySpec(1));
+            fresh.create(fs);
+            for (int i = 0; i < 80 && !standbyReady(2, 1).test(fresh.get("demo")); i++) {
+                fresh.reconcile("demo");
+                fresh.kubevirt().tick();
+                if (!fresh.lustre().holdsNoNewObjects(0)) {
+                    fresh.lustre().writeFiles("pass" + i, 4, 1);
+                }
+            }
+            assertThat(standbyReady(2, 1).test(fresh.get("demo"))).isTrue();
+            assertThat(fresh.lustre().filesOn(2)).isEmpty();
+            assertThat(fresh.eventReasons()).doesNotContain("StandbyHoldMissing");
+            // The standby's boot mounts its OST refusing creation; once in service, the next boot does not.
+            assertThat(userData(fresh, "demo-oss2")).contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-lfs1-OST0002");
+            fresh.editSpec("demo", spec -> spec.setOstCount(3));
+            fresh.runUntil("demo", f -> f.getStatus().getActiveOsts() == 3 && f.getStatus().getReadyOsts() == 3, 40);
+            assertThat(userData(fresh, "demo-oss2")).doesNotContain("no_precreate")
+                    .contains("mount -t lustre /dev/disk/by-id/virtio-lfs1-OST0002");
+            assertThat(fresh.lustre().log()).contains("demo-oss2: lctl set_param obdfilter.lfs1-OST0002.no_precreate=0");
+            assertThat(fresh.kubevirt().boots("demo-oss2")).as("put into service without a reboot").isEqualTo(1);
+        }
+    }
+
+    private static String userData(OperatorHarness h, String vm) {
+        return h.vms().stream().filter(v -> v.getMetadata().getName().equals(vm)).findFirst().orElseThrow()
+                .getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getCloudInitNoCloud() != null).findFirst().orElseThrow().getCloudInitNoCloud().getUserData();
     }
 
     @Test

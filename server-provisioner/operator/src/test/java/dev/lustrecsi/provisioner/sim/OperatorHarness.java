@@ -43,11 +43,21 @@ public final class OperatorHarness implements AutoCloseable {
         startOperator();
     }
 
+    private String sshAuthorizedKey;
+    private dev.lustrecsi.provisioner.exec.KnownHosts knownHosts;
+
     private void startOperator() {
         operatorClient = cluster.newClient();
         recorder = new EventRecorder(operatorClient);
         eventListeners.forEach(recorder::addListener);
-        reconciler = new LustreFileSystemReconciler(operatorClient, lustre, recorder, null);
+        reconciler = new LustreFileSystemReconciler(operatorClient, lustre, recorder, sshAuthorizedKey, knownHosts);
+    }
+
+    /** From now on the operator logs into servers with this key and pins their host keys in {@code knownHosts}. */
+    public void useSsh(String authorizedKey, dev.lustrecsi.provisioner.exec.KnownHosts knownHosts) {
+        this.sshAuthorizedKey = authorizedKey;
+        this.knownHosts = knownHosts;
+        restartOperator();
     }
 
     /** Listens to the steps the reconciler reports, as OperatorMain wires its metrics (kept across restarts). */

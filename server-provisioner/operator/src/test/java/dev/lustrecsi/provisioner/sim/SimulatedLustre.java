@@ -27,9 +27,10 @@ import java.util.regex.Pattern;
  * like ssh would. {@link #lostFiles()} lists files with an object on an OST that is gone or deactivated – the
  * data loss the operator must never cause.
  *
- * <p>{@code max_create_count} is modelled per OST and MDT: a live {@code set_param} on the MDS wins; otherwise a
- * persistent one recorded on the MGS ({@code set_param -P}, deleted with {@code -P -d}) applies; otherwise
- * Lustre's default. Jobstats: {@link #recordIo} and {@link #recordMetadata} count requests per job id on a
+ * <p>{@code max_create_count} is modelled per OST and MDT: a live {@code set_param} on the MDS, or a persistent one
+ * recorded on the MGS ({@code set_param -P}), which reaches only the osp devices existing when it is recorded;
+ * otherwise Lustre's default. An OST mounted with {@code -o no_precreate} (or held by a live
+ * {@code obdfilter.*.no_precreate=1}) takes no objects. Jobstats: {@link #recordIo} and {@link #recordMetadata} count requests per job id on a
  * target, and {@code lctl get_param obdfilter.<fs>-OST*.job_stats} / {@code mdt.<fs>-MDT*.job_stats} on a
  * server prints them in Lustre's format for the targets that server holds.
  */
@@ -39,6 +40,8 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private static final Pattern OST_UUID = Pattern.compile("(.+)-OST([0-9a-f]{4})_UUID");
     private static final Pattern OSP_ALL_MDTS = Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT\\*\\.max_create_count(=(\\d+))?");
     private static final Pattern JOB_STATS = Pattern.compile("(obdfilter|mdt)\\.(.+)-(OST|MDT)\\*\\.job_stats");
+    private static final Pattern NO_PRECREATE = Pattern.compile("obdfilter\\.(.+)-OST([0-9a-f]{4})\\.no_precreate(=([01]))?");
+    private static final Pattern CONF_QUOTA = Pattern.compile("(.+)\\.quota\\.(ost|mdt)=(none|[ugp]{1,3})");
 
     private final KubernetesClient client;
     private final String namespace;
@@ -54,6 +57,13 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private final Set<Integer> deactivated = new TreeSet<>();
     private final Set<String> clientMounts = new HashSet<>();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    /** {@code <fs>.quota.ost|mdt} (key {@code fs.ost}) as recorded on the MGS by conf_param: the quota types enforced. */
+    private final Map<String, String> quotaEnforcement = new HashMap<>();
+    /** Live {@code obdfilter.<ost>.no_precreate} set on the OSS, per OST and the VMI (boot) it was set in. */
+    private final Map<Integer, Map<String, Boolean>> liveNoPrecreate = new HashMap<>();
+    /** Project id → hard block limit and bytes used. */
+    private final Map<Integer, Long> projectLimits = new HashMap<>();
+    private final Map<Integer, Long> projectUsage = new HashMap<>();
     private int roundRobin;
 
     public SimulatedLustre(KubernetesClient client, String namespace, String fsName) {
@@ -156,6 +166,22 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     private CommandResult lctl(String vm, List<String> argv) {
+        Matcher np = argv.size() >= 3 ? NO_PRECREATE.matcher(argv.get(argv.size() - 1)) : null;
+        if (np != null && np.matches() && (argv.equals(List.of("lctl", "set_param", argv.get(2))) && np.group(3) != null
+                || argv.equals(List.of("lctl", "get_param", "-n", argv.get(3))) && np.group(3) == null)) {
+            // obdfilter.<ost>.no_precreate lives on the OSS serving the OST (lustre/ofd/lproc_ofd.c).
+            int ost = Integer.parseInt(np.group(2), 16);
+            String vmi = vmiUid(vm);
+            if (!np.group(1).equals(fsName) || !carries(vm, fsName + "-OST" + np.group(2)) || vmi == null) {
+                return fail(argv, 2, "error: " + argv.get(1) + ": param_path '" + argv.get(argv.size() - 1)
+                        + "': No such file or directory");
+            }
+            if (np.group(3) != null) {
+                liveNoPrecreate.computeIfAbsent(ost, k -> new HashMap<>()).put(vmi, np.group(4).equals("1"));
+                return ok(argv, "obdfilter." + fsName + "-OST" + np.group(2) + ".no_precreate=" + np.group(4) + "\n");
+            }
+            return ok(argv, (noPrecreate(ost) ? "1" : "0") + "\n");
+        }
         if (argv.size() == 3 && argv.get(1).equals("set_param")) {
             Matcher m = OSP.matcher(argv.get(2));
             if (!m.matches() || !m.group(1).equals(fsName)) {
@@ -181,9 +207,18 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             }
             int ost = Integer.parseInt(m.group(2), 16);
             if (delete) {
+                // Deleting the record changes no live value (only what a restarted MDS applies).
                 persistentMaxCreate.remove(ost);
             } else {
                 persistentMaxCreate.put(ost, Integer.parseInt(m.group(4)));
+                // The MGC applies a set_param -P record by running `lctl set_param <glob>` when the params log is
+                // processed (process_param2_config, lustre/obdclass/obd_config.c): it reaches the osp devices that
+                // exist now (real 2.17.0: within seconds, transcripts 185/187), not one an MDT creates later.
+                if (existingOsts(false).contains(ost)) {
+                    for (int mdt : mdtIndexes()) {
+                        liveMaxCreate.computeIfAbsent(ost, k -> new HashMap<>()).put(mdt, Integer.parseInt(m.group(4)));
+                    }
+                }
             }
             return ok(argv, "");
         }
@@ -193,6 +228,17 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                 return fail(argv, 2, "error: get_param: param_path '" + argv.get(2) + "': No such file or directory");
             }
             return jobStatsOn(vm, m.group(3), argv);
+        }
+        if (argv.size() == 3 && argv.get(1).equals("conf_param") && CONF_QUOTA.matcher(argv.get(2)).matches()) {
+            // lctl conf_param <fs>.quota.ost|mdt=<types>: exit 0, no output, repeatable (real 2.17.0 transcripts
+            // 068-071); it needs the MGS (conf_param is an MGS command, Lustre Operations Manual "conf_param").
+            Matcher m = CONF_QUOTA.matcher(argv.get(2));
+            m.matches();
+            if (!isMgs(vm) || !servesFilesystem(vm, m.group(1))) {
+                return fail(argv, 22, "error: conf_param: Invalid argument");
+            }
+            quotaEnforcement.put(m.group(1) + "." + m.group(2), m.group(3));
+            return ok(argv, "");
         }
         if (argv.size() == 3 && argv.get(1).equals("conf_param")) {
             Matcher m = CONF_ACTIVE.matcher(argv.get(2));
@@ -274,7 +320,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         List<Integer> candidates = new ArrayList<>();
         Set<Integer> mdts = mdtIndexes();
         for (int o : existingOsts(false)) {
-            if (!deactivated.contains(o) && mdts.stream().allMatch(m -> maxCreateCount(o, m) > 0)) {
+            if (!deactivated.contains(o) && !noPrecreate(o) && mdts.stream().allMatch(m -> maxCreateCount(o, m) > 0)) {
                 candidates.add(o);
             }
         }
@@ -283,7 +329,41 @@ public final class SimulatedLustre implements ServerCommandExecutor {
 
     private int maxCreateCount(int ost, int mdt) {
         Integer live = liveMaxCreate.getOrDefault(ost, Map.of()).get(mdt);
-        return live != null ? live : persistentMaxCreate.getOrDefault(ost, 20000);
+        return live != null ? live : 20000;
+    }
+
+    /**
+     * Whether the OST refuses object creation: a live {@code no_precreate} set in its current boot, else the mount
+     * option its server's boot script mounted it with in this boot (mount.lustre(8) no_create/no_precreate).
+     */
+    private boolean noPrecreate(int ost) {
+        String target = fsName + "-OST" + String.format("%04x", ost);
+        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class).inNamespace(namespace).list().getItems()) {
+            String name = vmi.getMetadata().getName();
+            if (!carries(name, target)) {
+                continue;
+            }
+            Boolean live = liveNoPrecreate.getOrDefault(ost, Map.of()).get(vmi.getMetadata().getUid());
+            if (live != null) {
+                return live;
+            }
+            return vmi.getSpec().getVolumes().stream()
+                    .filter(v -> v.getCloudInitNoCloud() != null && v.getCloudInitNoCloud().getUserData() != null)
+                    .anyMatch(v -> v.getCloudInitNoCloud().getUserData().contains(
+                            "mount -t lustre -o no_precreate /dev/disk/by-id/virtio-" + target + " "));
+        }
+        return false;
+    }
+
+    private boolean carries(String vm, String target) {
+        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
+        String targets = v == null || v.getMetadata().getAnnotations() == null ? null : v.getMetadata().getAnnotations().get(Labels.TARGETS);
+        return targets != null && List.of(targets.split(",")).contains(target);
+    }
+
+    private String vmiUid(String vm) {
+        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class).inNamespace(namespace).withName(vm).get();
+        return vmi == null ? null : vmi.getMetadata().getUid();
     }
 
     /** True when no MDT would place a new object on the OST. */
@@ -356,6 +436,57 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         return ok(argv, out.toString());
     }
 
+    /** The CSI controller's {@code lfs setquota -p <project> -B <bytes>}: a hard block limit on the project. */
+    public synchronized void setProjectLimit(int project, long hardLimitBytes) {
+        projectLimits.put(project, hardLimitBytes);
+    }
+
+    /** What a {@code dd} of {@code bytes} into a directory of the project wrote, and whether it hit EDQUOT. */
+    public record Write(long written, boolean quotaExceeded) {
+    }
+
+    /**
+     * A client writes {@code bytes} as {@code uid} into a directory with project id {@code project}. Lustre
+     * accounts the usage always but refuses blocks over the hard limit only when the filesystem enforces project
+     * quota ({@code conf_param <fs>.quota.ost} contains {@code p}), and exempts root unless every OST has
+     * {@code quota_slave.root_prj_enable=1}: at the limit a non-root writer got "Disk quota exceeded" after 99 MiB
+     * of a 100 MiB limit, root wrote 20 MiB more, and after {@code root_prj_enable=1} root was refused too (real
+     * 2.17.0 transcripts 100-110).
+     */
+    public synchronized Write writeToProject(int uid, int project, long bytes) {
+        long used = projectUsage.getOrDefault(project, 0L);
+        Long limit = projectLimits.get(project);
+        boolean enforced = limit != null && quotaEnforcement.getOrDefault(fsName + ".ost", "none").contains("p")
+                && (uid != 0 || existingOsts(false).stream().allMatch(this::rootProjectQuotaEnabled));
+        long written = enforced ? Math.max(0, Math.min(bytes, limit - used)) : bytes;
+        projectUsage.put(project, used + written);
+        return new Write(written, written < bytes);
+    }
+
+    public synchronized long projectUsage(int project) {
+        return projectUsage.getOrDefault(project, 0L);
+    }
+
+    /**
+     * root_prj_enable is a live, per-target setting (0 at every mount: transcript 100); an OST has it when its
+     * server's boot script – which runs after every mount – sets it for that target. Read from the cloud-init
+     * user data the OSS booted with.
+     */
+    private boolean rootProjectQuotaEnabled(int ost) {
+        String target = fsName + "-OST" + String.format("%04x", ost);
+        for (VirtualMachine vm : client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()) {
+            String targets = vm.getMetadata().getAnnotations() == null ? null : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
+            if (targets == null || !List.of(targets.split(",")).contains(target)) {
+                continue;
+            }
+            return vm.getSpec().getTemplate().getSpec().getVolumes().stream()
+                    .filter(v -> v.getCloudInitNoCloud() != null && v.getCloudInitNoCloud().getUserData() != null)
+                    .anyMatch(v -> v.getCloudInitNoCloud().getUserData().lines().map(String::strip)
+                            .anyMatch(l -> l.equals("lctl set_param 'osd-*." + target + ".quota_slave.root_prj_enable=1'")));
+        }
+        return false;
+    }
+
     private Set<Integer> pick(int count, List<Integer> candidates) {
         Set<Integer> chosen = new TreeSet<>();
         for (int i = 0; i < candidates.size() && chosen.size() < count; i++) {
@@ -370,6 +501,13 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         return vmi != null && vmi.getStatus() != null && "Running".equals(vmi.getStatus().getPhase())
                 && vmi.getStatus().getConditions() != null
                 && vmi.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** The MGS of a filesystem carries one of its targets (the MGT or MDT0); several filesystems may share a namespace. */
+    private boolean servesFilesystem(String vm, String fs) {
+        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
+        String targets = v == null || v.getMetadata().getAnnotations() == null ? null : v.getMetadata().getAnnotations().get(Labels.TARGETS);
+        return targets != null && List.of(targets.split(",")).stream().anyMatch(t -> t.startsWith(fs + "-"));
     }
 
     private boolean isMgs(String vm) {
