@@ -23,15 +23,16 @@ class ProjectIdAllocatorTest {
     }
 
     @Test
-    void asksTheDiskOnlyAboutIdsTheLedgerLeavesFreeLowestFirst() {
+    void asksAboutCandidatesLowestFirstFromTheHintAndNeverBelowTheRange() {
         List<Long> asked = new java.util.ArrayList<>();
-        long id = allocator.allocate(List.of(100L, 102L), candidate -> {
+        long id = allocator.allocate(101, candidate -> {
             asked.add(candidate);
-            return candidate == 101L;
+            return candidate == 101L || candidate == 102L;
         });
         assertThat(id).isEqualTo(103);
-        assertThat(asked).containsExactly(101L, 103L);
-        assertThatThrownBy(() -> allocator.allocate(List.of(100L, 101L), candidate -> true)).hasMessageContaining("100..105");
+        assertThat(asked).containsExactly(101L, 102L, 103L);
+        assertThat(allocator.allocate(3, candidate -> false)).isEqualTo(100);
+        assertThatThrownBy(() -> allocator.allocate(100, candidate -> true)).hasMessageContaining("100..105");
     }
 
     @Test
