@@ -169,6 +169,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         // retries): one quota lookup per create, not a listing of every volume directory.
         Supplier<Optional<Path>> poolRoot = memoize(() -> mounts.mounted(namespace, params.pool()));
         java.util.Set<Long> usedOnDisk = ConcurrentHashMap.newKeySet();
+        // Ids this call put on the volume's directory: on a retry the disk shows them in use, by this very volume.
+        java.util.Set<Long> projectedHere = ConcurrentHashMap.newKeySet();
         for (int attempt = 1; ; attempt++) {
             VolumeRecords.Reservation reservation = records.reserve(pool, name, volumes -> {
                 VolumeRecord existing = volumes.get(name);
@@ -200,12 +202,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             try (reservation) {
                 VolumeRecord record = reservation.record();
                 // The disk is asked outside the pool's lock, so other creates on the pool do not wait for lfs.
-                if (reservation.isNew() && poolRoot.get().map(root -> directories.projectInUse(root, record.projectId()))
-                        .orElse(false)) {
+                if (reservation.isNew() && !projectedHere.contains(record.projectId())
+                        && poolRoot.get().map(root -> directories.projectInUse(root, record.projectId())).orElse(false)) {
                     usedOnDisk.add(record.projectId());
                     continue;
                 }
-                return finishShared(reservation, record, id, capacity, limit, fingerprint, namespace, params.pool());
+                return finishShared(reservation, record, id, capacity, limit, fingerprint, namespace, params.pool(),
+                        projectedHere);
             } catch (VolumeRecords.ProjectIdTakenException | VolumeRecords.StaleRecordException e) {
                 if (attempt >= 5) {
                     throw Status.ABORTED.withDescription("volume " + name + ": " + e.getMessage()).asRuntimeException();
@@ -222,7 +225,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
      */
     private CreateVolumeResponse finishShared(VolumeRecords.Reservation reservation, VolumeRecord record, VolumeId id,
                                               long capacity, long limit, String fingerprint, String namespace,
-                                              String poolName) {
+                                              String poolName, java.util.Set<Long> projectedHere) {
         String name = id.subdir();
         requireCompatibleSize(name, record.capacityBytes(), capacity, limit);
         if (!record.parameters().equals(fingerprint)) {
@@ -237,6 +240,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             root = mountPool(usable);
             // A Ready volume is in use: a retried create must not reset what its users changed (mode, layout).
             if (record.state() != VolumeState.Ready || !directories.exists(root, name)) {
+                projectedHere.add(record.projectId());
                 directories.create(root, name, record);
             }
         } catch (RuntimeException e) {

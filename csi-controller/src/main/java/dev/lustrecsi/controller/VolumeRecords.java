@@ -101,8 +101,11 @@ public final class VolumeRecords implements AutoCloseable {
         }
     }
 
-    /** A record as held in the view. {@code arrival}: order in which the watch delivered it (0: not yet). */
-    private record Held(VolumeRecord record, String resourceVersion, long arrival) {
+    /**
+     * A record as held in the view: the object's uid (which incarnation of the name) and version, and
+     * {@code arrival}, the order in which the watch delivered it (0: not yet).
+     */
+    private record Held(VolumeRecord record, String uid, String resourceVersion, long arrival) {
     }
 
     /** One pool's view. Every field is guarded by the object's monitor. */
@@ -150,8 +153,8 @@ public final class VolumeRecords implements AutoCloseable {
     private final ConcurrentHashMap<PoolKey, PoolState> pools = new ConcurrentHashMap<>();
     /** Every committed record by {@code namespace:pool:name}, which sorts as the volume ids do. */
     private final ConcurrentSkipListMap<String, Listed> ordered = new ConcurrentSkipListMap<>();
-    /** Objects this process deleted, with the last version it knew: older events must not bring them back. */
-    private final ConcurrentHashMap<String, String> tombstones = new ConcurrentHashMap<>();
+    /** Uids of objects this process deleted: late events about them must not bring them back. */
+    private final Set<String> tombstones = ConcurrentHashMap.newKeySet();
     private final AtomicLong arrivals = new AtomicLong();
     private final Set<String> rejectedLogged = ConcurrentHashMap.newKeySet();
     private SharedIndexInformer<LustreVolume> informer;
@@ -423,7 +426,9 @@ public final class VolumeRecords implements AutoCloseable {
                     gone = state.committed.get(name);
                     state.change(name, () -> state.committed.remove(name));
                 }
-                tombstones.put(namespace + "/" + object, gone == null ? "" : gone.resourceVersion());
+                if (gone != null && gone.uid() != null) {
+                    tombstones.add(gone.uid());
+                }
                 ordered.remove(orderKey(namespace, poolName, name));
                 return;
             }
@@ -519,7 +524,7 @@ public final class VolumeRecords implements AutoCloseable {
         @Override
         public void onDelete(LustreVolume obj, boolean deletedFinalStateUnknown) {
             String namespace = obj.getMetadata().getNamespace();
-            tombstones.remove(namespace + "/" + obj.getMetadata().getName());
+            tombstones.remove(obj.getMetadata().getUid());
             Optional<Parsed> parsed = parse(obj);
             if (parsed.isEmpty()) {
                 return;
@@ -528,7 +533,8 @@ public final class VolumeRecords implements AutoCloseable {
             PoolState state = pools.computeIfAbsent(new PoolKey(namespace, p.pool()), k -> new PoolState());
             synchronized (state) {
                 Held held = state.committed.get(p.name());
-                if (held != null && !newer(held.resourceVersion(), obj.getMetadata().getResourceVersion())) {
+                // Only that incarnation goes: the name may have been created again since.
+                if (held != null && java.util.Objects.equals(held.uid(), obj.getMetadata().getUid())) {
                     state.change(p.name(), () -> state.committed.remove(p.name()));
                     ordered.remove(orderKey(namespace, p.pool(), p.name()));
                 }
@@ -548,8 +554,8 @@ public final class VolumeRecords implements AutoCloseable {
         }
         Parsed p = parsed.get();
         String rv = obj.getMetadata().getResourceVersion();
-        String tombstone = tombstones.get(namespace + "/" + obj.getMetadata().getName());
-        if (tombstone != null && !newer(rv, tombstone)) {
+        String uid = obj.getMetadata().getUid();
+        if (uid != null && tombstones.contains(uid)) {
             return;
         }
         PoolState state = pools.computeIfAbsent(new PoolKey(namespace, p.pool()), k -> new PoolState());
@@ -559,9 +565,13 @@ public final class VolumeRecords implements AutoCloseable {
             if (fromWatch && arrival == 0) {
                 arrival = arrivals.incrementAndGet();
             }
-            boolean keepContent = held != null && newer(held.resourceVersion(), rv);
-            Held next = keepContent ? new Held(held.record(), held.resourceVersion(), arrival)
-                    : new Held(p.record(), rv, arrival);
+            boolean sameObject = held != null && java.util.Objects.equals(held.uid(), uid);
+            if (held != null && !sameObject) {
+                arrival = fromWatch ? arrivals.incrementAndGet() : 0; // a new incarnation of the name
+            }
+            boolean keepContent = sameObject && newer(held.resourceVersion(), rv);
+            Held next = keepContent ? new Held(held.record(), uid, held.resourceVersion(), arrival)
+                    : new Held(p.record(), uid, rv, arrival);
             state.change(p.name(), () -> state.committed.put(p.name(), next));
             ordered.put(orderKey(namespace, p.pool(), p.name()), new Listed(namespace, p.pool(), p.name(), next.record()));
             state.notifyAll();
@@ -628,7 +638,7 @@ public final class VolumeRecords implements AutoCloseable {
                 && "LustreFileSystem".equals(o.getKind()) && pool.equals(o.getName()));
     }
 
-    static LustreVolume toResource(LustreFileSystem pool, String name, VolumeRecord r) {
+    public static LustreVolume toResource(LustreFileSystem pool, String name, VolumeRecord r) {
         LustreVolume v = new LustreVolume();
         String poolName = pool.getMetadata().getName();
         v.setMetadata(new ObjectMetaBuilder()
