@@ -276,8 +276,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Optional<LustreFileSystem> existing = fileSystems.get(namespace, params.pool());
         if (existing.isPresent()) {
             LustreFileSystem pool = existing.get();
-            Map<String, String> labels = pool.getMetadata().getLabels();
-            if (labels != null && LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))) {
+            if (DedicatedVolume.isDedicated(pool)) {
                 throw invalid("LustreFileSystem " + namespace + "/" + params.pool()
                         + " is a dedicated volume's filesystem, not a pool");
             }
@@ -382,14 +381,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(params);
             int osts = exhaustedAsStatus(() -> planner.desiredOsts(sizing, capacity, params.minOsts()),
                     "a dedicated filesystem for " + name);
-            Map<String, String> annotations = new HashMap<>(Map.of(
-                    LustreFileSystems.ANNOTATION_VOLUME, name,
-                    LustreFileSystems.ANNOTATION_PARAMETERS, fingerprint,
-                    LustreFileSystems.ANNOTATION_CAPACITY, Long.toString(capacity),
-                    LustreFileSystems.ANNOTATION_MOUNT_OPTIONS, String.join(",", params.mountOptions())));
-            if (pvc != null) {
-                annotations.put(LustreFileSystems.ANNOTATION_PVC, pvc);
-            }
+            Map<String, String> annotations = new DedicatedVolume(name, fingerprint, capacity,
+                    String.join(",", params.mountOptions()), Optional.ofNullable(pvc), false).annotations();
             LustreFileSystem desired;
             try {
                 desired = FileSystemSpecs.build(namespace, resource, FileSystemSpecs.dedicatedFsName(namespace, resource),
@@ -404,17 +397,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
         LustreFileSystem usable = awaitUsable(fs, "dedicated filesystem");
         // Marks it handed over before answering: from now on only DeleteVolume removes it, never the orphan collector.
-        if (!"true".equals(usable.getMetadata().getAnnotations().get(LustreFileSystems.ANNOTATION_PROVISIONED))) {
-            usable = fileSystems.update(namespace, resource, current -> {
-                current.getMetadata().getAnnotations().put(LustreFileSystems.ANNOTATION_PROVISIONED, "true");
-                return current;
-            });
+        if (!dedicatedRecord(usable).handedOver()) {
+            usable = fileSystems.update(namespace, resource, current -> dedicatedRecord(current).markHandedOver().writeTo(current));
         }
-        long recorded = Long.parseLong(usable.getMetadata().getAnnotations().get(LustreFileSystems.ANNOTATION_CAPACITY));
+        DedicatedVolume recorded = dedicatedRecord(usable);
         VolumeId id = volumeId(namespace, resource, usable.getSpec().getFsName(), "");
         return CreateVolumeResponse.newBuilder()
-                .setVolume(volume(id, recorded, usable,
-                        usable.getMetadata().getAnnotations().getOrDefault(LustreFileSystems.ANNOTATION_MOUNT_OPTIONS, "")))
+                .setVolume(volume(id, recorded.capacityBytes(), usable, recorded.mountOptions()))
                 .build();
     }
 
@@ -429,19 +418,27 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private static void requireSameDedicated(LustreFileSystem fs, String name, String fingerprint, long capacity,
                                              long limit) {
-        Map<String, String> labels = fs.getMetadata().getLabels() == null ? Map.of() : fs.getMetadata().getLabels();
-        Map<String, String> ann = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
         String where = "LustreFileSystem " + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName();
-        if (!LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))
-                || !name.equals(ann.get(LustreFileSystems.ANNOTATION_VOLUME))) {
+        Optional<DedicatedVolume> record = DedicatedVolume.isDedicated(fs) ? Optional.of(dedicatedRecord(fs)) : Optional.empty();
+        if (record.isEmpty() || !name.equals(record.get().volumeName())) {
             throw Status.ALREADY_EXISTS.withDescription(where + " exists and is not the dedicated filesystem of volume "
                     + name).asRuntimeException();
         }
-        if (!fingerprint.equals(ann.get(LustreFileSystems.ANNOTATION_PARAMETERS))) {
+        if (!fingerprint.equals(record.get().parameters())) {
             throw Status.ALREADY_EXISTS.withDescription("volume " + name + " exists with different StorageClass parameters")
                     .asRuntimeException();
         }
-        requireCompatibleSize(name, parseLong(ann.get(LustreFileSystems.ANNOTATION_CAPACITY)), capacity, limit);
+        requireCompatibleSize(name, record.get().capacityBytes(), capacity, limit);
+    }
+
+    /** The record on a dedicated volume's filesystem; FAILED_PRECONDITION if its annotations were broken by hand. */
+    private static DedicatedVolume dedicatedRecord(LustreFileSystem fs) {
+        try {
+            return DedicatedVolume.read(fs).orElseThrow(() -> new IllegalArgumentException("LustreFileSystem "
+                    + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName() + " is not a dedicated volume's"));
+        } catch (IllegalArgumentException e) {
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+        }
     }
 
     private LustreFileSystem awaitUsable(LustreFileSystem fs, String what) {
@@ -543,9 +540,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return;
         }
         LustreFileSystem fs = found.get();
-        Map<String, String> labels = fs.getMetadata().getLabels() == null ? Map.of() : fs.getMetadata().getLabels();
-        if (!LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))
-                || !id.fsName().equals(fs.getSpec().getFsName())) {
+        if (!DedicatedVolume.isDedicated(fs) || !id.fsName().equals(fs.getSpec().getFsName())) {
             // Never delete a pool or an admin's filesystem because an id names it.
             throw Status.FAILED_PRECONDITION.withDescription("LustreFileSystem " + id.namespace() + "/" + id.filesystem()
                     + " is not the dedicated filesystem of volume " + id + "; refusing to delete it").asRuntimeException();
@@ -643,10 +638,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private long expandDedicated(VolumeId id, long wanted) {
         LustreFileSystem fs = fileSystems.get(id.namespace(), id.filesystem())
                 .filter(f -> id.fsName().equals(f.getSpec().getFsName()))
-                .filter(f -> f.getMetadata().getLabels() != null
-                        && LustreFileSystems.ROLE_DEDICATED.equals(f.getMetadata().getLabels().get(LustreFileSystems.LABEL_ROLE)))
+                .filter(DedicatedVolume::isDedicated)
                 .orElseThrow(() -> notFound(id));
-        long recorded = parseLong(fs.getMetadata().getAnnotations().get(LustreFileSystems.ANNOTATION_CAPACITY));
+        long recorded = dedicatedRecord(fs).capacityBytes();
         if (recorded >= wanted) {
             return recorded;
         }
@@ -655,8 +649,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 "volume " + id + " at " + wanted + " bytes");
         fileSystems.update(id.namespace(), id.filesystem(), current -> {
             current.getSpec().setOstCount(Math.max(osts, current.getSpec().getOstCount()));
-            current.getMetadata().getAnnotations().put(LustreFileSystems.ANNOTATION_CAPACITY, Long.toString(wanted));
-            return current;
+            return dedicatedRecord(current).withCapacity(wanted).writeTo(current);
         });
         LOG.info("dedicated volume {} expanded to {} bytes ({} OSTs)", id, wanted, osts);
         return wanted;
@@ -807,8 +800,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return Optional.empty();
         }
         if (id.isWholeFilesystem()) {
-            Map<String, String> labels = fs.get().getMetadata().getLabels();
-            if (labels == null || !LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))) {
+            if (!DedicatedVolume.isDedicated(fs.get())) {
                 return Optional.empty();
             }
             return Optional.of(describeDedicated(fs.get()));
@@ -830,10 +822,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private Described describeDedicated(LustreFileSystem fs) {
         VolumeId id = volumeId(fs.getMetadata().getNamespace(), fs.getMetadata().getName(), fs.getSpec().getFsName(), "");
-        Map<String, String> ann = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
         String problem = LustreFileSystems.usable(fs) ? null : LustreFileSystems.describe(fs);
-        return new Described(volume(id, parseLong(ann.get(LustreFileSystems.ANNOTATION_CAPACITY)), fs,
-                ann.getOrDefault(LustreFileSystems.ANNOTATION_MOUNT_OPTIONS, "")), condition(problem));
+        DedicatedVolume record;
+        try {
+            record = DedicatedVolume.read(fs).orElseThrow();
+        } catch (IllegalArgumentException e) {
+            // Listed as abnormal rather than failing the whole listing for one hand-edited filesystem.
+            return new Described(volume(id, 0, fs, ""), condition(e.getMessage()));
+        }
+        return new Described(volume(id, record.capacityBytes(), fs, record.mountOptions()), condition(problem));
     }
 
     private static VolumeCondition condition(String problem) {
@@ -1094,16 +1091,6 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private static StatusRuntimeException notFound(VolumeId id) {
         return Status.NOT_FOUND.withDescription("volume " + id + " does not exist").asRuntimeException();
-    }
-
-    /** A number the driver wrote; anything else (a hand edit) is an error to report, never a silent 0. */
-    private static long parseLong(String text) {
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw Status.FAILED_PRECONDITION.withDescription("recorded value '" + abbreviate(String.valueOf(text))
-                    + "' is not a number").asRuntimeException();
-        }
     }
 
     private static String abbreviate(String s) {

@@ -70,13 +70,18 @@ public final class OrphanCollector {
             }
         }
         for (LustreFileSystem fs : fileSystems.listDedicated()) {
-            Map<String, String> ann = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
-            if ("true".equals(ann.get(LustreFileSystems.ANNOTATION_PROVISIONED))
-                    || !olderThan(fs.getMetadata().getCreationTimestamp(), cutoff)) {
+            Optional<DedicatedVolume> record;
+            try {
+                record = DedicatedVolume.read(fs);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("not collecting {}: {}", fs.getMetadata().getName(), e.getMessage());
+                continue;
+            }
+            if (record.isEmpty() || record.get().handedOver() || !olderThan(fs.getMetadata().getCreationTimestamp(), cutoff)) {
                 continue;
             }
             VolumeId id = new VolumeId(fs.getMetadata().getNamespace(), fs.getMetadata().getName(), fs.getSpec().getFsName(), "");
-            reclaimIfAbandoned(id, ann.get(LustreFileSystems.ANNOTATION_PVC), handles, removed);
+            reclaimIfAbandoned(id, record.get().pvc().orElse(null), handles, removed);
         }
         return removed;
     }

@@ -72,7 +72,7 @@ class LedgerMigrationTest {
         assertThat(result.recordsCreated()).isEqualTo(2);
         Map<String, VolumeRecord> records = records();
         assertThat(records.get("pvc-a")).isEqualTo(new VolumeRecord(10000, 1L << 30, "abc", VolumeState.Ready,
-                VolumeReclaim.Delete, 0, 0, 01730, "", "team/data", "2026-01-01T00:00:00Z"));
+                VolumeReclaim.Delete, 0, 0, 02770, "", "team/data", "2026-01-01T00:00:00Z"));
         assertThat(records.get("pvc-b")).isEqualTo(new VolumeRecord(10001, 2L << 30, "abc", VolumeState.Creating,
                 VolumeReclaim.Archive, 4, 1 << 20, 0750, "flock", null, "2026-01-01T00:00:01Z"));
         assertThat(client.configMaps().inNamespace(NS).withName("alpha-csi-volumes").get()).isNull();
