@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * Volume directories on a shared pool that nothing owns any more: a top-level directory of a pool the controller
  * has mounted, named like a volume ({@value #VOLUME_PREFIX}..., the external-provisioner's PV names), carrying a
  * project id from the driver's range, with no volume record and no PV naming it (a record lost
- * to a manual edit, a restore of an old ConfigMap, a directory copied in). After the grace period it is
+ * to a manual edit, a restore of old records, a directory copied in). After the grace period it is
  * <em>archived</em>, never deleted: its project id is cleared, it is moved to {@code .csi-archive/<name>-<id>}
  * and the project's quota is dropped (the same steps as DeleteVolume with {@code onDelete: archive}), so the id
  * is free again and the data stays recoverable. Each one is an Event on the pool and a metric.

@@ -33,13 +33,13 @@ public final class ProjectIdAllocator {
     }
 
     /**
-     * @param inLedger ids recorded for the pool's volumes (including ones being deleted)
+     * @param inRecords ids recorded for the pool's volumes (including ones being deleted)
      * @param onDisk   ids found on the pool's top-level directories ({@code lfs project}); may be empty when the
      *                 pool is not mounted yet
      * @throws IllegalStateException when the range is used up
      */
-    public long allocate(Collection<Long> inLedger, Collection<Long> onDisk) {
-        Set<Long> used = new TreeSet<>(inLedger);
+    public long allocate(Collection<Long> inRecords, Collection<Long> onDisk) {
+        Set<Long> used = new TreeSet<>(inRecords);
         used.addAll(onDisk);
         long candidate = first;
         for (long id : used) {

@@ -16,7 +16,7 @@ class ProjectIdAllocatorTest {
         assertThat(allocator.allocate(List.of(100L, 101L), Set.of())).isEqualTo(102);
         // A directory on the pool still carrying an id (made by an admin, or left by a crash) is never reused.
         assertThat(allocator.allocate(List.of(100L), Set.of(101L, 102L))).isEqualTo(103);
-        // Freed ids are reused: the ledger is the record, not a counter.
+        // Freed ids are reused: the records are the truth, not a counter.
         assertThat(allocator.allocate(List.of(101L, 102L), Set.of())).isEqualTo(100);
         // Ids outside the range (an admin's) do not matter.
         assertThat(allocator.allocate(List.of(5L, 99999L), Set.of(7L))).isEqualTo(100);

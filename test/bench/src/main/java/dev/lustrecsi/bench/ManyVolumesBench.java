@@ -81,7 +81,7 @@ final class ManyVolumesBench {
                     "--pool-mount-root", workDir.resolve("pools").toString(), "--lfs",
                     standIns.binDirectory().resolve("lfs").toString(), "--ready-wait", "PT1S", "--v", "1");
 
-            // Seed: the pool and its first volume through CreateVolume, the rest into the ledger.
+            // Seed: the pool and its first volume through CreateVolume, the rest as records.
             try (ChildPlugin controller = ChildPlugin.start(java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env,
                     workDir.resolve("controller-seed.log"))) {
                 controller.awaitProbeReady(60_000);
