@@ -68,7 +68,7 @@ public final class ControllerMain implements Callable<Integer> {
     int shrinkBandPercent;
 
     @Option(names = "--reconcile-interval", defaultValue = "PT1M",
-            description = "how often every pool's OST count is re-planned from its ledger (default: ${DEFAULT-VALUE})")
+            description = "how often every pool's OST count is re-planned from its volume records (default: ${DEFAULT-VALUE})")
     Duration reconcileInterval;
 
     @Option(names = "--orphan-grace", defaultValue = "PT15M",
@@ -86,10 +86,10 @@ public final class ControllerMain implements Callable<Integer> {
     }
 
     /** The Controller service wired for production: real mount(8), real lfs, the given API client. */
-    ControllerService createService(KubernetesClient client, ControllerConfig config) {
+    ControllerService createService(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
         ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
-        return new ControllerService(config, new LustreFileSystems(client), new PoolLedger(client),
+        return new ControllerService(config, new LustreFileSystems(client), records,
                 new PoolMounts(new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                         config.poolMountRoot()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
@@ -97,11 +97,11 @@ public final class ControllerMain implements Callable<Integer> {
     }
 
     /** Archives pool volume directories nothing owns (see PoolDirectoryOrphans), after {@code --orphan-grace}. */
-    PoolDirectoryOrphans poolDirectoryOrphans(KubernetesClient client, ControllerConfig config) {
+    PoolDirectoryOrphans poolDirectoryOrphans(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
         ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
         LfsCommands lfs = new LfsCommands(tools);
-        return new PoolDirectoryOrphans(client, new PoolLedger(client), new LustreFileSystems(client),
+        return new PoolDirectoryOrphans(client, records, new LustreFileSystems(client),
                 new PoolMounts(new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                         config.poolMountRoot()),
                 new VolumeDirectories(runner, lfs, config.commandTimeout()), runner, lfs, config.projectIds(),
@@ -124,15 +124,17 @@ public final class ControllerMain implements Callable<Integer> {
         common.applyLogLevel();
         ControllerConfig config = config();
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-            ControllerService service = createService(client, config);
+            migrateLedgers(client);
+            VolumeRecords records = VolumeRecords.start(client, Duration.ofMinutes(5));
+            ControllerService service = createService(client, config, records);
             ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pool-reconciler");
                 t.setDaemon(true);
                 return t;
             });
-            OrphanCollector orphans = new OrphanCollector(client, new PoolLedger(client), new LustreFileSystems(client),
+            OrphanCollector orphans = new OrphanCollector(client, records, new LustreFileSystems(client),
                     service, orphanGrace);
-            PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config);
+            PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, records);
             reconciler.scheduleWithFixedDelay(() -> {
                 service.reconcileAllPools();
                 try {
@@ -153,7 +155,26 @@ public final class ControllerMain implements Callable<Integer> {
                     new LfsCommands(toolPaths()), Duration.ofSeconds(5)).register(PrometheusRegistry.defaultRegistry);
             PluginRunner.serveUntilStopped(common, true, List.of(apiReachable), List.of(service));
             reconciler.shutdownNow();
+            records.close();
         }
         return 0;
+    }
+
+    /**
+     * Converts the ConfigMap ledgers of earlier releases (upgrade), in the controller's namespace and in every
+     * namespace that holds a pool, before the records are read.
+     */
+    void migrateLedgers(KubernetesClient client) {
+        LustreFileSystems fileSystems = new LustreFileSystems(client);
+        java.util.Set<String> namespaces = new java.util.TreeSet<>();
+        namespaces.add(namespace);
+        for (LustreFileSystem fs : client.resources(LustreFileSystem.class).inAnyNamespace()
+                .withLabel(LustreFileSystems.LABEL_ROLE, LustreFileSystems.ROLE_POOL).list().getItems()) {
+            namespaces.add(fs.getMetadata().getNamespace());
+        }
+        LedgerMigration migration = new LedgerMigration(client, fileSystems);
+        for (String ns : namespaces) {
+            migration.migrate(ns);
+        }
     }
 }

@@ -33,6 +33,8 @@ import dev.lustrecsi.lustre.MgsNids;
 import dev.lustrecsi.lustre.mount.MountException;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.NetworkType;
+import dev.lustrecsi.model.VolumeReclaim;
+import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -56,20 +58,21 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>shared</b>: a directory {@code /<volume name>} on a pool LustreFileSystem, limited by a Lustre project
  *       quota; the pool's OST count follows the sum of its volumes' sizes ({@link CapacityPlanner}). Volume id
- *       {@code v1:<ns>:<pool>:<fsname>:<name>}; the pool's volumes are recorded in its {@link PoolLedger}.</li>
+ *       {@code v1:<ns>:<pool>:<fsname>:<name>}; each volume is recorded in a LustreVolume ({@link VolumeRecords}).</li>
  *   <li><b>dedicated</b>: a whole LustreFileSystem per volume, created here and served by the operator. Volume id
  *       {@code v1:<ns>:<resource>:<fsname>:}; the resource itself (labels, annotations) is the record.</li>
  *   <li><b>static</b>: a PV an admin wrote for an existing filesystem; the node mounts it from its attributes and
  *       the controller is never asked to create or delete it.</li>
  * </ul>
- * Nothing is kept in memory between calls except per-volume locks that serialize concurrent duplicates.
+ * Between calls memory holds per-volume locks that serialize concurrent duplicates and the view of the records
+ * that {@link VolumeRecords} keeps current from the API server (and rebuilds from it at start).
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerService.class);
 
     /** Used when a request sets neither required nor limit bytes. */
     public static final long DEFAULT_CAPACITY = 1L << 30;
-    /** Volume names become directory names and ledger keys: a conservative, path-safe subset. */
+    /** Volume names become directory names and record names: a conservative, path-safe subset. */
     private static final Pattern VOLUME_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
     private static final List<ControllerServiceCapability.RPC.Type> CAPABILITIES = List.of(
@@ -83,17 +86,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private final ControllerConfig config;
     private final LustreFileSystems fileSystems;
-    private final PoolLedger ledger;
+    private final VolumeRecords records;
     private final PoolMounts mounts;
     private final VolumeDirectories directories;
     private final CapacityPlanner planner;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
-    public ControllerService(ControllerConfig config, LustreFileSystems fileSystems, PoolLedger ledger,
+    public ControllerService(ControllerConfig config, LustreFileSystems fileSystems, VolumeRecords records,
                              PoolMounts mounts, VolumeDirectories directories, CapacityPlanner planner) {
         this.config = config;
         this.fileSystems = fileSystems;
-        this.ledger = ledger;
+        this.records = records;
         this.mounts = mounts;
         this.directories = directories;
         this.planner = planner;
@@ -162,65 +165,107 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         FsName fsName = new FsName(pool.getSpec().getFsName());
         VolumeId id = volumeId(namespace, params.pool(), fsName.value(), name);
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(pool);
-        // Whether an id is in use on the pool, asked only for candidates the ledger leaves free (and each once, across
-        // CAS retries): one quota lookup per create, not a listing of every volume directory.
+        // Whether an id is in use on the pool, asked only for candidates the records leave free (and each once, across
+        // retries): one quota lookup per create, not a listing of every volume directory.
         Supplier<Optional<Path>> poolRoot = memoize(() -> mounts.mounted(namespace, params.pool()));
-        Map<Long, Boolean> checkedOnDisk = new ConcurrentHashMap<>();
-        java.util.function.LongPredicate usedOnDisk = candidate -> poolRoot.get()
-                .map(root -> checkedOnDisk.computeIfAbsent(candidate, c -> directories.projectInUse(root, c)))
-                .orElse(false);
+        java.util.Set<Long> usedOnDisk = ConcurrentHashMap.newKeySet();
+        // Ids this call put on the volume's directory: on a retry the disk shows them in use, by this very volume.
+        java.util.Set<Long> projectedHere = ConcurrentHashMap.newKeySet();
+        for (int attempt = 1; ; attempt++) {
+            VolumeRecords.Reservation reservation = records.reserve(pool, name, volumes -> {
+                VolumeRecord existing = volumes.get(name);
+                if (existing != null) {
+                    if (existing.state() == VolumeState.Deleting) {
+                        throw Status.ABORTED.withDescription("volume " + name + " is being deleted").asRuntimeException();
+                    }
+                    if (!existing.parameters().equals(fingerprint)) {
+                        throw Status.ALREADY_EXISTS.withDescription("volume " + name
+                                + " exists with different StorageClass parameters").asRuntimeException();
+                    }
+                    return existing;
+                }
+                long requested = volumes.requestedBytes() + capacity;
+                try {
+                    planner.requireFits(sizing, requested);
+                } catch (CapacityPlanner.CapacityExhaustedException e) {
+                    throw Status.RESOURCE_EXHAUSTED.withDescription("pool " + namespace + "/" + params.pool()
+                            + " cannot take a volume of " + capacity + " bytes: " + e.getMessage()).asRuntimeException();
+                }
+                ProjectIdAllocator ids = config.projectIds();
+                long projectId = ids.allocate(volumes.lowestPossiblyFreeProjectId(ids.first()),
+                        candidate -> volumes.projectIdTaken(candidate) || usedOnDisk.contains(candidate));
+                return new VolumeRecord(projectId, capacity, fingerprint, VolumeState.Creating,
+                        params.onDelete() == StorageClassParameters.Reclaim.ARCHIVE ? VolumeReclaim.Archive : VolumeReclaim.Delete,
+                        params.stripeCount(), params.stripeSizeBytes(), params.directoryMode(),
+                        String.join(",", params.mountOptions()), pvc, java.time.Instant.now().toString());
+            });
+            try (reservation) {
+                VolumeRecord record = reservation.record();
+                // The disk is asked outside the pool's lock, so other creates on the pool do not wait for lfs.
+                if (reservation.isNew() && !projectedHere.contains(record.projectId())
+                        && poolRoot.get().map(root -> directories.projectInUse(root, record.projectId())).orElse(false)) {
+                    usedOnDisk.add(record.projectId());
+                    continue;
+                }
+                return finishShared(reservation, record, id, capacity, limit, fingerprint, namespace, params.pool(),
+                        projectedHere);
+            } catch (VolumeRecords.ProjectIdTakenException | VolumeRecords.StaleRecordException e) {
+                if (attempt >= 5) {
+                    throw Status.ABORTED.withDescription("volume " + name + ": " + e.getMessage()).asRuntimeException();
+                }
+                LOG.info("volume {}: {}; deciding again", id, e.getMessage());
+            }
+        }
+    }
 
-        VolumeRecord record = ledger.update(pool, volumes -> {
-            VolumeRecord existing = volumes.get(name);
-            if (existing != null) {
-                if (VolumeRecord.DELETING.equals(existing.state())) {
-                    throw Status.ABORTED.withDescription("volume " + name + " is being deleted").asRuntimeException();
-                }
-                if (!existing.parameters().equals(fingerprint)) {
-                    throw Status.ALREADY_EXISTS.withDescription("volume " + name
-                            + " exists with different StorageClass parameters").asRuntimeException();
-                }
-                return existing;
-            }
-            long requested = volumes.values().stream().mapToLong(VolumeRecord::capacityBytes).sum() + capacity;
-            try {
-                planner.requireFits(sizing, requested);
-            } catch (CapacityPlanner.CapacityExhaustedException e) {
-                throw Status.RESOURCE_EXHAUSTED.withDescription("pool " + namespace + "/" + params.pool()
-                        + " cannot take a volume of " + capacity + " bytes: " + e.getMessage()).asRuntimeException();
-            }
-            List<Long> taken = volumes.values().stream().map(VolumeRecord::projectId).toList();
-            long projectId = config.projectIds().allocate(taken, usedOnDisk);
-            VolumeRecord fresh = new VolumeRecord(projectId, capacity, fingerprint, VolumeRecord.CREATING,
-                    params.onDelete() == StorageClassParameters.Reclaim.ARCHIVE ? "archive" : "delete",
-                    params.stripeCount(), params.stripeSizeBytes(), params.directoryMode(),
-                    String.join(",", params.mountOptions()), pvc, java.time.Instant.now().toString());
-            volumes.put(name, fresh);
-            return fresh;
-        });
+    /**
+     * Makes the reserved volume's directory, project and quota, then writes its record Ready: one API write for a
+     * new volume on a usable pool. If the volume cannot be finished now (the pool is not usable yet, a Lustre step
+     * failed), the reservation is written as Creating instead, so its project id and size hold until a retry.
+     */
+    private CreateVolumeResponse finishShared(VolumeRecords.Reservation reservation, VolumeRecord record, VolumeId id,
+                                              long capacity, long limit, String fingerprint, String namespace,
+                                              String poolName, java.util.Set<Long> projectedHere) {
+        String name = id.subdir();
         requireCompatibleSize(name, record.capacityBytes(), capacity, limit);
         if (!record.parameters().equals(fingerprint)) {
             throw Status.ALREADY_EXISTS.withDescription("volume " + name + " exists with different parameters")
                     .asRuntimeException();
         }
-        pool = reconcilePool(namespace, params.pool());
-        LustreFileSystem usable = awaitUsable(pool, "pool");
-        Path root = mountPool(usable);
-        // A Ready volume is in use: a retried create must not reset what its users changed (mode, layout).
-        if (!VolumeRecord.READY.equals(record.state()) || !directories.exists(root, name)) {
-            directories.create(root, name, record);
-        }
-        if (!VolumeRecord.READY.equals(record.state())) {
-            ledger.update(usable, volumes -> {
-                VolumeRecord current = volumes.get(name);
-                if (current != null && VolumeRecord.CREATING.equals(current.state())) {
-                    volumes.put(name, current.withState(VolumeRecord.READY));
+        LustreFileSystem usable;
+        Path root;
+        try {
+            LustreFileSystem pool = reconcilePool(namespace, poolName);
+            usable = awaitUsable(pool, "pool");
+            root = mountPool(usable);
+            // A Ready volume is in use: a retried create must not reset what its users changed (mode, layout).
+            if (record.state() != VolumeState.Ready || !directories.exists(root, name)) {
+                projectedHere.add(record.projectId());
+                directories.create(root, name, record);
+            }
+        } catch (RuntimeException e) {
+            if (reservation.isNew()) {
+                try {
+                    reservation.commit(record);
+                } catch (VolumeRecords.ProjectIdTakenException lost) {
+                    // Another replica holds that id: nothing is reserved; the retry decides again.
+                } catch (RuntimeException writeFailed) {
+                    LOG.warn("volume {}: could not record the reservation after a failure: {}", id, writeFailed.getMessage());
                 }
-                return null;
-            });
+            }
+            throw e;
+        }
+        if (record.state() != VolumeState.Ready) {
+            try {
+                reservation.commit(record.withState(VolumeState.Ready));
+            } catch (VolumeRecords.ProjectIdTakenException lost) {
+                // Both set their quota on the id: the record that keeps it gets its own size back.
+                directories.setQuota(root, lost.winner().projectId(), lost.winner().capacityBytes());
+                throw lost;
+            }
         }
         LOG.info("volume {} ready: {} bytes, project {} on pool {}/{}", id, record.capacityBytes(),
-                record.projectId(), namespace, params.pool());
+                record.projectId(), namespace, poolName);
         return CreateVolumeResponse.newBuilder()
                 .setVolume(volume(id, record.capacityBytes(), usable, record.mountOptions()))
                 .build();
@@ -231,8 +276,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Optional<LustreFileSystem> existing = fileSystems.get(namespace, params.pool());
         if (existing.isPresent()) {
             LustreFileSystem pool = existing.get();
-            Map<String, String> labels = pool.getMetadata().getLabels();
-            if (labels != null && LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))) {
+            if (DedicatedVolume.isDedicated(pool)) {
                 throw invalid("LustreFileSystem " + namespace + "/" + params.pool()
                         + " is a dedicated volume's filesystem, not a pool");
             }
@@ -259,52 +303,68 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     /**
-     * Sets the pool's OST count from its ledger (growth at once, shrinking with hysteresis) and records the sum it
-     * was planned for, so concurrent reconciles of the same pool conflict and re-decide on fresh data.
+     * Sets the pool's OST count from its records (growth at once, shrinking with hysteresis). The pool is written only
+     * when the count changes (with the sum it was planned for), not on every create, so creates do not contend for
+     * it; a decision made on a sum that has grown meanwhile is made again.
      */
     LustreFileSystem reconcilePool(String namespace, String pool) {
-        // [from, to, requested] of the attempt that was written (a conflict re-runs the decision on fresh data).
-        long[] decision = new long[3];
-        LustreFileSystem result = fileSystems.update(namespace, pool, fs -> {
-            long requested = ledger.read(namespace, pool).requestedBytes();
-            CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
-            int current = fs.getSpec().getOstCount() == null ? sizing.minOsts() : fs.getSpec().getOstCount();
-            int desired;
-            try {
-                desired = planner.desiredOsts(sizing, requested, current);
-            } catch (CapacityPlanner.CapacityExhaustedException e) {
-                // Already over (the policy was lowered by hand): grow as far as allowed, never shrink.
-                desired = Math.max(current, sizing.maxOsts());
+        return reconcilePool(namespace, pool, false);
+    }
+
+    /** @param recordSum also write the planned-for sum when only it changed (the periodic pass) */
+    private LustreFileSystem reconcilePool(String namespace, String pool, boolean recordSum) {
+        LustreFileSystem result = null;
+        for (int pass = 0; pass < 3; pass++) {
+            // [from, to, requested] of the attempt that was written (a conflict re-runs the decision on fresh data).
+            long[] decision = new long[3];
+            result = fileSystems.update(namespace, pool, fs -> {
+                long requested = records.requestedBytes(namespace, pool);
+                CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
+                int current = fs.getSpec().getOstCount() == null ? sizing.minOsts() : fs.getSpec().getOstCount();
+                int desired;
+                try {
+                    desired = planner.desiredOsts(sizing, requested, current);
+                } catch (CapacityPlanner.CapacityExhaustedException e) {
+                    // Already over (the policy was lowered by hand): grow as far as allowed, never shrink.
+                    desired = Math.max(current, sizing.maxOsts());
+                }
+                decision[0] = current;
+                decision[1] = desired;
+                decision[2] = requested;
+                String sum = Long.toString(requested);
+                Map<String, String> annotations = fs.getMetadata().getAnnotations() == null ? new HashMap<>()
+                        : new HashMap<>(fs.getMetadata().getAnnotations());
+                if (desired == current && (!recordSum || sum.equals(annotations.get(LustreFileSystems.ANNOTATION_CAPACITY)))) {
+                    decision[0] = -1;
+                    return null;
+                }
+                annotations.put(LustreFileSystems.ANNOTATION_CAPACITY, sum);
+                fs.getMetadata().setAnnotations(annotations);
+                fs.getSpec().setOstCount(desired);
+                return fs;
+            });
+            if (decision[0] == -1) {
+                return result;
             }
-            decision[0] = current;
-            decision[1] = desired;
-            decision[2] = requested;
-            String sum = Long.toString(requested);
-            Map<String, String> annotations = fs.getMetadata().getAnnotations() == null ? new HashMap<>()
-                    : new HashMap<>(fs.getMetadata().getAnnotations());
-            if (desired == current && sum.equals(annotations.get(LustreFileSystems.ANNOTATION_CAPACITY))) {
-                return null;
+            if (decision[0] != decision[1]) {
+                LOG.info("pool {}/{}: {} bytes requested: OSTs {} -> {}", namespace, pool, decision[2], decision[0], decision[1]);
             }
-            annotations.put(LustreFileSystems.ANNOTATION_CAPACITY, sum);
-            fs.getMetadata().setAnnotations(annotations);
-            fs.getSpec().setOstCount(desired);
-            return fs;
-        });
-        if (decision[0] != decision[1]) {
-            LOG.info("pool {}/{}: {} bytes requested: OSTs {} -> {}", namespace, pool, decision[2], decision[0], decision[1]);
+            if (records.requestedBytes(namespace, pool) <= decision[2]) {
+                return result;
+            }
         }
         return result;
     }
 
-    /** Re-plans every pool that has a ledger: run at start and periodically, so no missed reconcile lasts. */
+    /** Re-plans every pool that has records: run at start and periodically, so no missed reconcile lasts. */
     public void reconcileAllPools() {
-        for (PoolLedger.Snapshot snapshot : ledger.readAll()) {
+        for (VolumeRecords.PoolKey key : records.pools()) {
             try {
-                if (fileSystems.get(snapshot.namespace(), snapshot.pool()).isPresent()) {
-                    reconcilePool(snapshot.namespace(), snapshot.pool());
+                if (fileSystems.get(key.namespace(), key.pool()).isPresent()) {
+                    reconcilePool(key.namespace(), key.pool(), true);
                 }
             } catch (RuntimeException e) {
-                LOG.warn("reconciling pool {}/{} failed: {}", snapshot.namespace(), snapshot.pool(), e.getMessage());
+                LOG.warn("reconciling pool {}/{} failed: {}", key.namespace(), key.pool(), e.getMessage());
             }
         }
     }
@@ -321,14 +381,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(params);
             int osts = exhaustedAsStatus(() -> planner.desiredOsts(sizing, capacity, params.minOsts()),
                     "a dedicated filesystem for " + name);
-            Map<String, String> annotations = new HashMap<>(Map.of(
-                    LustreFileSystems.ANNOTATION_VOLUME, name,
-                    LustreFileSystems.ANNOTATION_PARAMETERS, fingerprint,
-                    LustreFileSystems.ANNOTATION_CAPACITY, Long.toString(capacity),
-                    LustreFileSystems.ANNOTATION_MOUNT_OPTIONS, String.join(",", params.mountOptions())));
-            if (pvc != null) {
-                annotations.put(LustreFileSystems.ANNOTATION_PVC, pvc);
-            }
+            Map<String, String> annotations = new DedicatedVolume(name, fingerprint, capacity,
+                    String.join(",", params.mountOptions()), Optional.ofNullable(pvc), false).annotations();
             LustreFileSystem desired;
             try {
                 desired = FileSystemSpecs.build(namespace, resource, FileSystemSpecs.dedicatedFsName(namespace, resource),
@@ -343,17 +397,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
         LustreFileSystem usable = awaitUsable(fs, "dedicated filesystem");
         // Marks it handed over before answering: from now on only DeleteVolume removes it, never the orphan collector.
-        if (!"true".equals(usable.getMetadata().getAnnotations().get(LustreFileSystems.ANNOTATION_PROVISIONED))) {
-            usable = fileSystems.update(namespace, resource, current -> {
-                current.getMetadata().getAnnotations().put(LustreFileSystems.ANNOTATION_PROVISIONED, "true");
-                return current;
-            });
+        if (!dedicatedRecord(usable).handedOver()) {
+            usable = fileSystems.update(namespace, resource, current -> dedicatedRecord(current).markHandedOver().writeTo(current));
         }
-        long recorded = Long.parseLong(usable.getMetadata().getAnnotations().get(LustreFileSystems.ANNOTATION_CAPACITY));
+        DedicatedVolume recorded = dedicatedRecord(usable);
         VolumeId id = volumeId(namespace, resource, usable.getSpec().getFsName(), "");
         return CreateVolumeResponse.newBuilder()
-                .setVolume(volume(id, recorded, usable,
-                        usable.getMetadata().getAnnotations().getOrDefault(LustreFileSystems.ANNOTATION_MOUNT_OPTIONS, "")))
+                .setVolume(volume(id, recorded.capacityBytes(), usable, recorded.mountOptions()))
                 .build();
     }
 
@@ -368,19 +418,27 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private static void requireSameDedicated(LustreFileSystem fs, String name, String fingerprint, long capacity,
                                              long limit) {
-        Map<String, String> labels = fs.getMetadata().getLabels() == null ? Map.of() : fs.getMetadata().getLabels();
-        Map<String, String> ann = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
         String where = "LustreFileSystem " + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName();
-        if (!LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))
-                || !name.equals(ann.get(LustreFileSystems.ANNOTATION_VOLUME))) {
+        Optional<DedicatedVolume> record = DedicatedVolume.isDedicated(fs) ? Optional.of(dedicatedRecord(fs)) : Optional.empty();
+        if (record.isEmpty() || !name.equals(record.get().volumeName())) {
             throw Status.ALREADY_EXISTS.withDescription(where + " exists and is not the dedicated filesystem of volume "
                     + name).asRuntimeException();
         }
-        if (!fingerprint.equals(ann.get(LustreFileSystems.ANNOTATION_PARAMETERS))) {
+        if (!fingerprint.equals(record.get().parameters())) {
             throw Status.ALREADY_EXISTS.withDescription("volume " + name + " exists with different StorageClass parameters")
                     .asRuntimeException();
         }
-        requireCompatibleSize(name, parseLong(ann.get(LustreFileSystems.ANNOTATION_CAPACITY)), capacity, limit);
+        requireCompatibleSize(name, record.get().capacityBytes(), capacity, limit);
+    }
+
+    /** The record on a dedicated volume's filesystem; FAILED_PRECONDITION if its annotations were broken by hand. */
+    private static DedicatedVolume dedicatedRecord(LustreFileSystem fs) {
+        try {
+            return DedicatedVolume.read(fs).orElseThrow(() -> new IllegalArgumentException("LustreFileSystem "
+                    + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName() + " is not a dedicated volume's"));
+        } catch (IllegalArgumentException e) {
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+        }
     }
 
     private LustreFileSystem awaitUsable(LustreFileSystem fs, String what) {
@@ -447,13 +505,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
         LustreFileSystem pool = found.get();
         String name = id.subdir();
-        VolumeRecord record = ledger.update(pool, volumes -> {
+        VolumeRecord record = records.update(pool, name, volumes -> {
             VolumeRecord r = volumes.get(name);
-            if (r != null && !VolumeRecord.DELETING.equals(r.state())) {
-                r = r.withState(VolumeRecord.DELETING);
-                volumes.put(name, r);
-            }
-            return r;
+            return r == null ? null : r.withState(VolumeState.Deleting);
         });
         if (record == null) {
             LOG.info("DeleteVolume {}: no such volume; nothing to delete", id);
@@ -463,7 +517,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 || pool.getStatus().getMgsNids().isEmpty();
         if (!LustreFileSystems.usable(pool) && neverServed) {
             // The pool never ran, so no directory can exist: only the reservation is to undo.
-            ledger.update(pool, volumes -> volumes.remove(name));
+            records.update(pool, name, volumes -> null);
             reconcilePool(id.namespace(), id.filesystem());
             LOG.info("volume {} deleted (reservation only; the pool never ran)", id);
             return;
@@ -474,10 +528,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
         Path root = mountPool(pool);
         Path archived = directories.reclaim(root, name, record);
-        ledger.update(pool, volumes -> {
-            volumes.remove(name);
-            return null;
-        });
+        records.update(pool, name, volumes -> null);
         reconcilePool(id.namespace(), id.filesystem());
         LOG.info("volume {} deleted{}; project {} freed", id, archived == null ? "" : " (data archived at " + archived + ")",
                 record.projectId());
@@ -489,9 +540,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return;
         }
         LustreFileSystem fs = found.get();
-        Map<String, String> labels = fs.getMetadata().getLabels() == null ? Map.of() : fs.getMetadata().getLabels();
-        if (!LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))
-                || !id.fsName().equals(fs.getSpec().getFsName())) {
+        if (!DedicatedVolume.isDedicated(fs) || !id.fsName().equals(fs.getSpec().getFsName())) {
             // Never delete a pool or an admin's filesystem because an id names it.
             throw Status.FAILED_PRECONDITION.withDescription("LustreFileSystem " + id.namespace() + "/" + id.filesystem()
                     + " is not the dedicated filesystem of volume " + id + "; refusing to delete it").asRuntimeException();
@@ -554,32 +603,29 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 .orElseThrow(() -> notFound(id));
         String name = id.subdir();
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(pool);
-        VolumeRecord record = ledger.update(pool, volumes -> {
+        VolumeRecord record = records.update(pool, name, volumes -> {
             VolumeRecord r = volumes.get(name);
             if (r == null) {
                 throw notFound(id);
             }
-            if (VolumeRecord.DELETING.equals(r.state())) {
+            if (r.state() == VolumeState.Deleting) {
                 throw Status.ABORTED.withDescription("volume " + id + " is being deleted").asRuntimeException();
             }
             if (r.capacityBytes() >= wanted) {
                 return r;
             }
-            long requested = volumes.values().stream().mapToLong(VolumeRecord::capacityBytes).sum()
-                    - r.capacityBytes() + wanted;
+            long requested = volumes.requestedBytes() - r.capacityBytes() + wanted;
             try {
                 planner.requireFits(sizing, requested);
             } catch (CapacityPlanner.CapacityExhaustedException e) {
                 throw Status.RESOURCE_EXHAUSTED.withDescription("pool " + id.namespace() + "/" + id.filesystem()
                         + " cannot grow volume " + name + " to " + wanted + " bytes: " + e.getMessage()).asRuntimeException();
             }
-            VolumeRecord grown = r.withCapacity(wanted);
-            volumes.put(name, grown);
-            return grown;
+            return r.withCapacity(wanted);
         });
         LustreFileSystem usable = awaitUsable(reconcilePool(id.namespace(), id.filesystem()), "pool");
         Path root = mountPool(usable);
-        if (VolumeRecord.READY.equals(record.state()) && directories.exists(root, name)) {
+        if (record.state() == VolumeState.Ready && directories.exists(root, name)) {
             directories.setQuota(root, record.projectId(), record.capacityBytes());
         } else {
             // Its creation was interrupted: finish it, at the new size.
@@ -592,10 +638,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private long expandDedicated(VolumeId id, long wanted) {
         LustreFileSystem fs = fileSystems.get(id.namespace(), id.filesystem())
                 .filter(f -> id.fsName().equals(f.getSpec().getFsName()))
-                .filter(f -> f.getMetadata().getLabels() != null
-                        && LustreFileSystems.ROLE_DEDICATED.equals(f.getMetadata().getLabels().get(LustreFileSystems.LABEL_ROLE)))
+                .filter(DedicatedVolume::isDedicated)
                 .orElseThrow(() -> notFound(id));
-        long recorded = parseLong(fs.getMetadata().getAnnotations().get(LustreFileSystems.ANNOTATION_CAPACITY));
+        long recorded = dedicatedRecord(fs).capacityBytes();
         if (recorded >= wanted) {
             return awaitOsts(id, fs.getSpec().getOstCount(), recorded);
         }
@@ -604,8 +649,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 "volume " + id + " at " + wanted + " bytes");
         fileSystems.update(id.namespace(), id.filesystem(), current -> {
             current.getSpec().setOstCount(Math.max(osts, current.getSpec().getOstCount()));
-            current.getMetadata().getAnnotations().put(LustreFileSystems.ANNOTATION_CAPACITY, Long.toString(wanted));
-            return current;
+            return dedicatedRecord(current).withCapacity(wanted).writeTo(current);
         });
         LOG.info("dedicated volume {} expanding to {} bytes ({} OSTs)", id, wanted, osts);
         return awaitOsts(id, osts, wanted);
@@ -667,11 +711,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 throw Status.ABORTED.withDescription("starting_token '" + abbreviate(token) + "' is not one this plugin issued")
                         .asRuntimeException();
             }
-            List<Described> all = listAll();
-            List<Described> from = all.stream()
-                    .filter(d -> token.isEmpty() || d.volume().getVolumeId().compareTo(token) >= 0)
-                    .toList();
             int max = request.getMaxEntries() == 0 ? Integer.MAX_VALUE : request.getMaxEntries();
+            List<Described> from = listFrom(token, max == Integer.MAX_VALUE ? max : max + 1);
             ListVolumesResponse.Builder b = ListVolumesResponse.newBuilder();
             for (int i = 0; i < from.size(); i++) {
                 if (i == max) {
@@ -688,20 +729,62 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         });
     }
 
-    private List<Described> listAll() {
-        List<Described> all = new ArrayList<>();
-        for (PoolLedger.Snapshot snapshot : ledger.readAll()) {
-            Optional<LustreFileSystem> pool = fileSystems.get(snapshot.namespace(), snapshot.pool());
-            if (pool.isEmpty()) {
-                continue;
+    /**
+     * Up to {@code max} volumes with ids from {@code token} on, in id order: shared ones paged from the records'
+     * sorted view (no cost per volume of the pools before the token), merged with the dedicated filesystems.
+     */
+    private List<Described> listFrom(String token, int max) {
+        String fromKey = "";
+        Optional<VolumeId> start = token.isEmpty() ? Optional.empty() : VolumeId.tryParse(token);
+        if (start.isPresent()) {
+            VolumeId t = start.get();
+            // Within a pool (one fsname) names sort as the ids do, so the token's own key is where to start.
+            fromKey = VolumeRecords.orderKey(t.namespace(), t.filesystem(), t.subdir());
+        }
+        List<Described> shared = new ArrayList<>();
+        Map<VolumeRecords.PoolKey, Optional<LustreFileSystem>> pools = new HashMap<>();
+        String key = fromKey;
+        boolean more = true;
+        while (more && shared.size() < max) {
+            List<VolumeRecords.Listed> batch = records.page(key, Math.min(max, 1000) + 1);
+            more = batch.size() > Math.min(max, 1000);
+            for (VolumeRecords.Listed l : batch) {
+                key = VolumeRecords.orderKey(l.namespace(), l.pool(), l.name());
+                Optional<LustreFileSystem> pool = pools.computeIfAbsent(new VolumeRecords.PoolKey(l.namespace(), l.pool()),
+                        k -> fileSystems.get(k.namespace(), k.pool()).filter(p -> p.getSpec() != null));
+                if (pool.isEmpty()) {
+                    continue;
+                }
+                Described d = describeShared(pool.get(), l.name(), l.record());
+                if (token.isEmpty() || d.volume().getVolumeId().compareTo(token) >= 0) {
+                    shared.add(d);
+                }
+                if (shared.size() >= max) {
+                    break;
+                }
             }
-            snapshot.volumes().forEach((name, record) -> all.add(describeShared(pool.get(), name, record)));
+            if (more) {
+                // Continue after the last key seen (page() is inclusive).
+                key = key + "\0";
+            }
         }
+        List<Described> dedicated = new ArrayList<>();
         for (LustreFileSystem fs : fileSystems.listDedicated()) {
-            all.add(describeDedicated(fs));
+            Described d = describeDedicated(fs);
+            if (token.isEmpty() || d.volume().getVolumeId().compareTo(token) >= 0) {
+                dedicated.add(d);
+            }
         }
-        all.sort((a, b) -> a.volume().getVolumeId().compareTo(b.volume().getVolumeId()));
-        return all;
+        dedicated.sort((a, b) -> a.volume().getVolumeId().compareTo(b.volume().getVolumeId()));
+        List<Described> merged = new ArrayList<>(Math.min(max, shared.size() + dedicated.size()));
+        int i = 0;
+        int j = 0;
+        while (merged.size() < max && (i < shared.size() || j < dedicated.size())) {
+            boolean takeShared = j >= dedicated.size() || i < shared.size()
+                    && shared.get(i).volume().getVolumeId().compareTo(dedicated.get(j).volume().getVolumeId()) <= 0;
+            merged.add(takeShared ? shared.get(i++) : dedicated.get(j++));
+        }
+        return merged;
     }
 
     @Override
@@ -726,13 +809,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return Optional.empty();
         }
         if (id.isWholeFilesystem()) {
-            Map<String, String> labels = fs.get().getMetadata().getLabels();
-            if (labels == null || !LustreFileSystems.ROLE_DEDICATED.equals(labels.get(LustreFileSystems.LABEL_ROLE))) {
+            if (!DedicatedVolume.isDedicated(fs.get())) {
                 return Optional.empty();
             }
             return Optional.of(describeDedicated(fs.get()));
         }
-        VolumeRecord record = ledger.read(id.namespace(), id.filesystem()).volumes().get(id.subdir());
+        VolumeRecord record = records.get(id.namespace(), id.filesystem(), id.subdir()).orElse(null);
         return Optional.ofNullable(record).map(r -> describeShared(fs.get(), id.subdir(), r));
     }
 
@@ -741,7 +823,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         String problem = null;
         if (!LustreFileSystems.usable(pool)) {
             problem = LustreFileSystems.describe(pool);
-        } else if (!VolumeRecord.READY.equals(record.state())) {
+        } else if (record.state() != VolumeState.Ready) {
             problem = "volume is " + record.state();
         }
         return new Described(volume(id, record.capacityBytes(), pool, record.mountOptions()), condition(problem));
@@ -749,10 +831,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private Described describeDedicated(LustreFileSystem fs) {
         VolumeId id = volumeId(fs.getMetadata().getNamespace(), fs.getMetadata().getName(), fs.getSpec().getFsName(), "");
-        Map<String, String> ann = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
         String problem = LustreFileSystems.usable(fs) ? null : LustreFileSystems.describe(fs);
-        return new Described(volume(id, parseLong(ann.get(LustreFileSystems.ANNOTATION_CAPACITY)), fs,
-                ann.getOrDefault(LustreFileSystems.ANNOTATION_MOUNT_OPTIONS, "")), condition(problem));
+        DedicatedVolume record;
+        try {
+            record = DedicatedVolume.read(fs).orElseThrow();
+        } catch (IllegalArgumentException e) {
+            // Listed as abnormal rather than failing the whole listing for one hand-edited filesystem.
+            return new Described(volume(id, 0, fs, ""), condition(e.getMessage()));
+        }
+        return new Described(volume(id, record.capacityBytes(), fs, record.mountOptions()), condition(problem));
     }
 
     private static VolumeCondition condition(String problem) {
@@ -788,7 +875,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (params.mode() == StorageClassParameters.Mode.SHARED) {
                 Optional<LustreFileSystem> pool = existingPool;
                 CapacityPlanner.PoolSizing sizing = pool.map(FileSystemSpecs::sizing).orElse(FileSystemSpecs.sizing(params));
-                long requested = pool.isPresent() ? ledger.read(namespace, params.pool()).requestedBytes() : 0;
+                long requested = pool.isPresent() ? records.requestedBytes(namespace, params.pool()) : 0;
                 available = Math.max(0, sizing.maxCapacityBytes() - requested);
                 maxVolume = available;
             } else {
@@ -1013,14 +1100,6 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private static StatusRuntimeException notFound(VolumeId id) {
         return Status.NOT_FOUND.withDescription("volume " + id + " does not exist").asRuntimeException();
-    }
-
-    private static long parseLong(String text) {
-        try {
-            return text == null ? 0 : Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private static String abbreviate(String s) {

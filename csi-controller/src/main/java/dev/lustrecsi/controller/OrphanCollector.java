@@ -3,6 +3,7 @@ package dev.lustrecsi.controller;
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -29,15 +30,15 @@ public final class OrphanCollector {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanCollector.class);
 
     private final KubernetesClient client;
-    private final PoolLedger ledger;
+    private final VolumeRecords records;
     private final LustreFileSystems fileSystems;
     private final ControllerService service;
     private final Duration grace;
 
-    public OrphanCollector(KubernetesClient client, PoolLedger ledger, LustreFileSystems fileSystems,
+    public OrphanCollector(KubernetesClient client, VolumeRecords records, LustreFileSystems fileSystems,
                            ControllerService service, Duration grace) {
         this.client = client;
-        this.ledger = ledger;
+        this.records = records;
         this.fileSystems = fileSystems;
         this.service = service;
         this.grace = grace;
@@ -54,28 +55,33 @@ public final class OrphanCollector {
             }
         }
         List<String> removed = new ArrayList<>();
-        for (PoolLedger.Snapshot snapshot : ledger.readAll()) {
-            Optional<LustreFileSystem> pool = fileSystems.get(snapshot.namespace(), snapshot.pool());
+        for (VolumeRecords.PoolKey key : records.pools()) {
+            Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());
             if (pool.isEmpty()) {
                 continue;
             }
-            for (Map.Entry<String, VolumeRecord> e : snapshot.volumes().entrySet()) {
+            for (Map.Entry<String, VolumeRecord> e : records.volumes(key.namespace(), key.pool()).entrySet()) {
                 VolumeRecord r = e.getValue();
-                if (!VolumeRecord.CREATING.equals(r.state()) || !olderThan(r.createdAt(), cutoff)) {
+                if (r.state() != VolumeState.Creating || !olderThan(r.createdAt(), cutoff)) {
                     continue;
                 }
-                VolumeId id = new VolumeId(snapshot.namespace(), snapshot.pool(), pool.get().getSpec().getFsName(), e.getKey());
+                VolumeId id = new VolumeId(key.namespace(), key.pool(), pool.get().getSpec().getFsName(), e.getKey());
                 reclaimIfAbandoned(id, r.pvc(), handles, removed);
             }
         }
         for (LustreFileSystem fs : fileSystems.listDedicated()) {
-            Map<String, String> ann = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
-            if ("true".equals(ann.get(LustreFileSystems.ANNOTATION_PROVISIONED))
-                    || !olderThan(fs.getMetadata().getCreationTimestamp(), cutoff)) {
+            Optional<DedicatedVolume> record;
+            try {
+                record = DedicatedVolume.read(fs);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("not collecting {}: {}", fs.getMetadata().getName(), e.getMessage());
+                continue;
+            }
+            if (record.isEmpty() || record.get().handedOver() || !olderThan(fs.getMetadata().getCreationTimestamp(), cutoff)) {
                 continue;
             }
             VolumeId id = new VolumeId(fs.getMetadata().getNamespace(), fs.getMetadata().getName(), fs.getSpec().getFsName(), "");
-            reclaimIfAbandoned(id, ann.get(LustreFileSystems.ANNOTATION_PVC), handles, removed);
+            reclaimIfAbandoned(id, record.get().pvc().orElse(null), handles, removed);
         }
         return removed;
     }

@@ -6,6 +6,8 @@ import dev.lustrecsi.lustre.CommandRunner;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.model.ApiTime;
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.VolumeReclaim;
+import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,13 +33,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Volume directories on a shared pool that nothing owns any more: a top-level directory of a pool the controller
  * has mounted, named like a volume ({@value #VOLUME_PREFIX}..., the external-provisioner's PV names), carrying a
- * project id from the driver's range, with no entry in the pool's ledger and no PV naming it (a ledger entry lost
- * to a manual edit, a restore of an old ConfigMap, a directory copied in). After the grace period it is
+ * project id from the driver's range, with no volume record and no PV naming it (a record lost
+ * to a manual edit, a restore of old records, a directory copied in). After the grace period it is
  * <em>archived</em>, never deleted: its project id is cleared, it is moved to {@code .csi-archive/<name>-<id>}
  * and the project's quota is dropped (the same steps as DeleteVolume with {@code onDelete: archive}), so the id
  * is free again and the data stays recoverable. Each one is an Event on the pool and a metric.
  *
- * <p>Never touched: directories the ledger lists (in any state — the {@link OrphanCollector} handles unfinished
+ * <p>Never touched: directories with a volume record (in any state — the {@link OrphanCollector} handles unfinished
  * creates), directories a PV names, directories with project id 0 or one outside the driver's range, other names
  * (an admin's {@code scratch}), hidden entries, symlinks and files. Pools the controller has not mounted are left
  * alone (it does not mount a pool only to look). The grace period is counted in memory from the first sighting:
@@ -48,7 +50,7 @@ public final class PoolDirectoryOrphans {
     static final String VOLUME_PREFIX = "pvc-";
 
     private final KubernetesClient client;
-    private final PoolLedger ledger;
+    private final VolumeRecords records;
     private final LustreFileSystems fileSystems;
     private final PoolMounts mounts;
     private final VolumeDirectories directories;
@@ -60,11 +62,11 @@ public final class PoolDirectoryOrphans {
     private final Counter archived;
     private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
 
-    public PoolDirectoryOrphans(KubernetesClient client, PoolLedger ledger, LustreFileSystems fileSystems, PoolMounts mounts,
+    public PoolDirectoryOrphans(KubernetesClient client, VolumeRecords records, LustreFileSystems fileSystems, PoolMounts mounts,
                                 VolumeDirectories directories, CommandRunner runner, LfsCommands lfs,
                                 ProjectIdAllocator projectIds, Duration grace, Clock clock, PrometheusRegistry registry) {
         this.client = client;
-        this.ledger = ledger;
+        this.records = records;
         this.fileSystems = fileSystems;
         this.mounts = mounts;
         this.directories = directories;
@@ -91,7 +93,7 @@ public final class PoolDirectoryOrphans {
         }
         Set<String> seen = new HashSet<>();
         List<String> done = new ArrayList<>();
-        for (PoolLedger.Snapshot snapshot : ledger.readAll()) {
+        for (VolumeRecords.PoolKey snapshot : records.pools()) {
             Optional<LustreFileSystem> pool = fileSystems.get(snapshot.namespace(), snapshot.pool());
             Optional<Path> root = mounts.mounted(snapshot.namespace(), snapshot.pool());
             if (pool.isEmpty() || root.isEmpty()) {
@@ -105,7 +107,7 @@ public final class PoolDirectoryOrphans {
                 String key = snapshot.namespace() + "/" + snapshot.pool() + "/" + name;
                 if (!name.startsWith(VOLUME_PREFIX) || e.projectId() == 0 || !projectIds.inRange(e.projectId())
                         || !dir.getParent().equals(root.get()) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-                        || snapshot.volumes().containsKey(name)
+                        || records.get(snapshot.namespace(), snapshot.pool(), name).isPresent()
                         || handles.contains(new VolumeId(snapshot.namespace(), snapshot.pool(), fsName, name).encode())) {
                     continue;
                 }
@@ -118,13 +120,13 @@ public final class PoolDirectoryOrphans {
                 if (first.plus(grace).isAfter(now)) {
                     continue;
                 }
-                // Decide again on a fresh ledger: a CreateVolume may have recorded the name since the pass began.
-                if (ledger.read(snapshot.namespace(), snapshot.pool()).volumes().containsKey(name)) {
+                // Decide again on the current records: a CreateVolume may have recorded the name since the pass began.
+                if (records.get(snapshot.namespace(), snapshot.pool(), name).isPresent()) {
                     firstSeen.remove(key);
                     continue;
                 }
-                VolumeRecord record = new VolumeRecord(e.projectId(), 0, null, VolumeRecord.DELETING, "archive", 0, 0,
-                        0, null, null, null);
+                VolumeRecord record = new VolumeRecord(e.projectId(), 0, "", VolumeState.Deleting, VolumeReclaim.Archive,
+                        0, 0, 0, null, null, null);
                 try {
                     Path to = directories.reclaim(root.get(), name, record);
                     archived.labelValues("subdir").inc();

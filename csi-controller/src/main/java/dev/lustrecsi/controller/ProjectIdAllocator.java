@@ -7,10 +7,9 @@ import java.util.function.LongPredicate;
 
 /**
  * Picks a Lustre project id for a new volume on a pool: the lowest id in the configured range that no volume
- * in the pool's ledger holds and no directory on the pool carries. Both inputs are durable (the ledger is a
- * Kubernetes object, project ids live on the inodes), and the caller commits the choice with a
- * resourceVersion-checked update of the ledger, so two concurrent creates, two controller replicas or a
- * restarted controller can never hand out the same id twice. There is deliberately no counter in memory.
+ * record of the pool holds and no directory on the pool carries. Both inputs are durable (records are Kubernetes
+ * objects, project ids live on the inodes); {@link VolumeRecords} makes the choice unique among concurrent creates
+ * and replicas. There is deliberately no counter.
  */
 public final class ProjectIdAllocator {
 
@@ -34,13 +33,13 @@ public final class ProjectIdAllocator {
     }
 
     /**
-     * @param inLedger ids recorded for the pool's volumes (including ones being deleted)
+     * @param inRecords ids recorded for the pool's volumes (including ones being deleted)
      * @param onDisk   ids found on the pool's top-level directories ({@code lfs project}); may be empty when the
      *                 pool is not mounted yet
      * @throws IllegalStateException when the range is used up
      */
-    public long allocate(Collection<Long> inLedger, Collection<Long> onDisk) {
-        Set<Long> used = new TreeSet<>(inLedger);
+    public long allocate(Collection<Long> inRecords, Collection<Long> onDisk) {
+        Set<Long> used = new TreeSet<>(inRecords);
         used.addAll(onDisk);
         long candidate = first;
         for (long id : used) {
@@ -59,20 +58,21 @@ public final class ProjectIdAllocator {
     }
 
     /**
-     * As {@link #allocate(Collection, Collection)}, but asks about the disk one candidate at a time, lowest first,
-     * and only about ids the ledger leaves free: one cheap question per create ({@code lfs quota -p}) instead of
-     * listing every directory of the pool, which grows with the number of volumes.
-     *
-     * @param usedOnDisk whether anything on the pool carries the id
+     * The lowest id from {@code from} on (never below the range) that {@code taken} does not claim, asking it one
+     * candidate at a time: the caller answers from its records, which keep a hint where the free ids start, so a
+     * create on a pool of 100,000 volumes does not walk them all.
      */
-    public long allocate(Collection<Long> inLedger, LongPredicate usedOnDisk) {
-        Set<Long> used = new TreeSet<>(inLedger);
-        for (long candidate = first; candidate <= last; candidate++) {
-            if (!used.contains(candidate) && !usedOnDisk.test(candidate)) {
+    public long allocate(long from, LongPredicate taken) {
+        for (long candidate = Math.max(first, from); candidate <= last; candidate++) {
+            if (!taken.test(candidate)) {
                 return candidate;
             }
         }
         throw new IllegalStateException("no free project id left in " + first + ".." + last);
+    }
+
+    public long first() {
+        return first;
     }
 
     public boolean inRange(long id) {

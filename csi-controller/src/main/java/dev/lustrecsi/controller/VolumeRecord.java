@@ -1,16 +1,18 @@
 package dev.lustrecsi.controller;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lustrecsi.model.VolumeReclaim;
+import dev.lustrecsi.model.VolumeState;
+import java.util.Objects;
 
 /**
- * What the controller durably knows about one shared-pool volume (an entry of the pool's {@link PoolLedger}).
+ * What the controller durably knows about one shared-pool volume: the typed form of its {@code LustreVolume}
+ * ({@link VolumeRecords} is the one reader and writer of that object).
  *
  * @param projectId     the Lustre project id of the volume's directory (its quota)
  * @param capacityBytes the quota, i.e. the volume's size; the pool's planned capacity is the sum of these
  * @param parameters    fingerprint of the StorageClass parameters it was created with (ALREADY_EXISTS check)
- * @param state         {@code Creating} until the directory and quota exist, {@code Ready}, or {@code Deleting}
- * @param onDelete      {@code delete} or {@code archive}: how DeleteVolume reclaims the data
+ * @param state         Creating until the directory and quota exist, Ready, or Deleting
+ * @param onDelete      how DeleteVolume reclaims the data
  * @param stripeCount   default stripe count set on the directory (0: filesystem default)
  * @param stripeSize    default stripe size in bytes (0: filesystem default)
  * @param directoryMode permission bits of the directory
@@ -19,17 +21,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *                      ({@code --extra-create-metadata}); lets {@link OrphanCollector} tell abandoned reservations
  * @param createdAt     when it was reserved (ISO-8601)
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
-public record VolumeRecord(long projectId, long capacityBytes, String parameters, String state, String onDelete,
-                           int stripeCount, long stripeSize, int directoryMode, String mountOptions, String pvc,
-                           String createdAt) {
+public record VolumeRecord(long projectId, long capacityBytes, String parameters, VolumeState state,
+                           VolumeReclaim onDelete, int stripeCount, long stripeSize, int directoryMode,
+                           String mountOptions, String pvc, String createdAt) {
 
-    public static final String CREATING = "Creating";
-    public static final String READY = "Ready";
-    public static final String DELETING = "Deleting";
+    public VolumeRecord {
+        Objects.requireNonNull(parameters, "parameters");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(onDelete, "onDelete");
+        if (projectId < 1 || capacityBytes < 0) {
+            throw new IllegalArgumentException("invalid record: project id " + projectId + ", capacity " + capacityBytes);
+        }
+    }
 
-    public VolumeRecord withState(String newState) {
+    public VolumeRecord withState(VolumeState newState) {
         return new VolumeRecord(projectId, capacityBytes, parameters, newState, onDelete, stripeCount, stripeSize,
                 directoryMode, mountOptions, pvc, createdAt);
     }
@@ -39,7 +44,12 @@ public record VolumeRecord(long projectId, long capacityBytes, String parameters
                 directoryMode, mountOptions, pvc, createdAt);
     }
 
+    public VolumeRecord withProjectId(long newProjectId) {
+        return new VolumeRecord(newProjectId, capacityBytes, parameters, state, onDelete, stripeCount, stripeSize,
+                directoryMode, mountOptions, pvc, createdAt);
+    }
+
     public boolean archiveOnDelete() {
-        return "archive".equals(onDelete);
+        return onDelete == VolumeReclaim.Archive;
     }
 }

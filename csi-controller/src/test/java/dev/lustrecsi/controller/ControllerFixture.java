@@ -59,6 +59,7 @@ final class ControllerFixture implements AutoCloseable {
     private Server server;
     private ManagedChannel channel;
     ControllerService service;
+    VolumeRecords records;
     ControllerGrpc.ControllerBlockingStub stub;
 
     /** @param mounts whether the test needs pool mounts (then it is skipped outside a private mount namespace) */
@@ -100,7 +101,8 @@ final class ControllerFixture implements AutoCloseable {
         ControllerConfig config = new ControllerConfig(NAMESPACE, Optional.empty(), Optional.empty(), readyWait,
                 Duration.ofMillis(20), 25, new ProjectIdAllocator(1000, 100_000), mountRoot, Duration.ofSeconds(30));
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
-        service = new ControllerService(config, new LustreFileSystems(client), new PoolLedger(client),
+        records = VolumeRecords.start(client, Duration.ofSeconds(30));
+        service = new ControllerService(config, new LustreFileSystems(client), records,
                 new PoolMounts(mounter, mountRoot), new VolumeDirectories(runner, new LfsCommands(tools),
                 config.commandTimeout()), new CapacityPlanner(config.shrinkBandPercent()));
         try {
@@ -119,6 +121,7 @@ final class ControllerFixture implements AutoCloseable {
     }
 
     private void stopServer() {
+        records.close();
         channel.shutdownNow();
         server.shutdownNow();
         try {
@@ -188,8 +191,14 @@ final class ControllerFixture implements AutoCloseable {
         return stub.createVolume(request).getVolume();
     }
 
-    PoolLedger.Snapshot ledger(String pool) {
-        return new PoolLedger(client).read(NAMESPACE, pool);
+    /** A pool's volume records as stored in the API server now (read past the controller's in-memory view). */
+    Map<String, VolumeRecord> records(String pool) {
+        Map<String, VolumeRecord> out = new java.util.TreeMap<>();
+        for (dev.lustrecsi.model.LustreVolume v : client.resources(dev.lustrecsi.model.LustreVolume.class)
+                .inNamespace(NAMESPACE).withLabel(VolumeRecords.LABEL_POOL, pool).list().getItems()) {
+            VolumeRecords.parse(v).ifPresent(p -> out.put(p.name(), p.record()));
+        }
+        return out;
     }
 
     /** The stand-in server's view of a filesystem: what every client mount of it shows. */

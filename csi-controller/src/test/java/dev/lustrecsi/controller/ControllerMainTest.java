@@ -68,7 +68,8 @@ class ControllerMainTest {
         new CommandLine(main).parseArgs("--endpoint", "unix://" + socket, "--namespace", "hpc",
                 "--pool-mount-root", tmp.resolve("pools").toString(), "--server-image", ControllerFixture.IMAGE,
                 "--lustre-version", "2.15.5", "--ready-wait", "PT0.1S", "--v", "5");
-        ControllerService service = main.createService(client, main.config());
+        VolumeRecords records = VolumeRecords.start(client, Duration.ofSeconds(30));
+        ControllerService service = main.createService(client, main.config(), records);
         CsiServer server = CsiServer.start(Endpoint.parse("unix://" + socket),
                 List.of(new IdentityService(true, List.of()), service));
         ManagedChannel channel = UnixChannels.open("unix://" + socket);
@@ -88,6 +89,7 @@ class ControllerMainTest {
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             server.stop(Duration.ofSeconds(5));
+            records.close();
         }
         assertThat(socket).doesNotExist();
     }

@@ -43,7 +43,7 @@ class OrphanCollectorTest {
     }
 
     private OrphanCollector collector() {
-        return new OrphanCollector(client, new PoolLedger(client), new LustreFileSystems(client), f.service, Duration.ZERO);
+        return new OrphanCollector(client, f.records, new LustreFileSystems(client), f.service, Duration.ZERO);
     }
 
     private static Map<String, String> forClaim(Map<String, String> params, String claim) {
@@ -73,7 +73,7 @@ class OrphanCollectorTest {
 
         assertThat(collector().collect()).containsExactly("v1:" + NAMESPACE + ":orph:orph:pvc-gone");
 
-        assertThat(f.ledger("orph").volumes()).containsOnlyKeys("pvc-kept", "pvc-anon");
+        assertThat(f.records("orph")).containsOnlyKeys("pvc-kept", "pvc-anon");
         assertThat(f.fileSystem("orph").orElseThrow().getMetadata().getAnnotations())
                 .containsEntry(LustreFileSystems.ANNOTATION_CAPACITY, Long.toString(100 * GI));
         assertThat(collector().collect()).isEmpty();
@@ -104,7 +104,7 @@ class OrphanCollectorTest {
     @Test
     void nothingYoungerThanTheGracePeriodIsTouched() {
         unavailable(create("pvc-young", GI, forClaim(dedicated(), "young")).build());
-        OrphanCollector patient = new OrphanCollector(client, new PoolLedger(client), new LustreFileSystems(client),
+        OrphanCollector patient = new OrphanCollector(client, f.records, new LustreFileSystems(client),
                 f.service, Duration.ofHours(1));
         assertThat(patient.collect()).isEmpty();
         assertThat(f.fileSystem("pvc-young")).isPresent();

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Volume directories no ledger entry and no PV own are archived after the grace period (project id cleared, quota
+ * Volume directories no volume record and no PV own are archived after the grace period (project id cleared, quota
  * dropped, data kept); live volumes, PV-named directories and an admin's directories are never touched.
  */
 @EnableKubernetesMockClient(crud = true)
@@ -63,7 +63,7 @@ class PoolDirectoryOrphansTest {
         LfsCommands lfs = new LfsCommands(f.tools);
         PoolMounts mounts = new PoolMounts(new LinuxMounter(f.runner, new MountCommands(f.tools), new MountTable(),
                 MountBounds.defaults()), f.mountRoot);
-        orphans = new PoolDirectoryOrphans(client, new PoolLedger(client), new LustreFileSystems(client), mounts,
+        orphans = new PoolDirectoryOrphans(client, f.records, new LustreFileSystems(client), mounts,
                 new VolumeDirectories(f.runner, lfs, Duration.ofSeconds(30)), f.runner, lfs,
                 new ProjectIdAllocator(1000, 100_000), GRACE, new Clock() {
                     @Override
@@ -89,7 +89,7 @@ class PoolDirectoryOrphansTest {
     }
 
     private void forget(String name) {
-        new PoolLedger(client).update(f.fileSystem("omega").orElseThrow(), volumes -> volumes.remove(name));
+        f.records.update(f.fileSystem("omega").orElseThrow(), name, volumes -> null);
     }
 
     private double archivedCount() {
@@ -100,7 +100,7 @@ class PoolDirectoryOrphansTest {
     @Test
     void aDirectoryNoRecordAndNoPvOwnsIsArchivedAfterTheGracePeriodWithItsProjectFreed() throws IOException {
         Path root = f.poolMount("omega");
-        long lostId = f.ledger("omega").volumes().get("pvc-lost").projectId();
+        long lostId = f.records("omega").get("pvc-lost").projectId();
         Files.writeString(root.resolve("pvc-lost").resolve("results.h5"), "data");
         forget("pvc-lost");
         // pvc-bound lost its record too, but a PV still names it.
@@ -135,7 +135,7 @@ class PoolDirectoryOrphansTest {
         assertThat(root.resolve("pvc-live")).isDirectory();
         assertThat(root.resolve("pvc-bound")).isDirectory();
         assertThat(root.resolve("admin-scratch")).isDirectory();
-        assertThat(f.ledger("omega").volumes()).containsOnlyKeys("pvc-live");
+        assertThat(f.records("omega")).containsOnlyKeys("pvc-live");
         assertThat(archivedCount()).isEqualTo(1.0);
     }
 
@@ -148,6 +148,6 @@ class PoolDirectoryOrphansTest {
         now = now.plus(GRACE.multipliedBy(2));
         assertThat(orphans.collect()).isEmpty();
         assertThat(f.poolMount("omega").resolve("pvc-lost")).isDirectory();
-        assertThat(List.copyOf(f.ledger("omega").volumes().keySet())).contains("pvc-lost");
+        assertThat(List.copyOf(f.records("omega").keySet())).contains("pvc-lost");
     }
 }

@@ -1,5 +1,6 @@
 package dev.lustrecsi.controller;
 
+import dev.lustrecsi.model.VolumeState;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.create;
 import static dev.lustrecsi.controller.SharedPoolTest.pool;
@@ -73,7 +74,7 @@ class ResilienceTest {
 
             // 30 x 20Gi = 600Gi, +20% headroom on 100Gi OSTs -> 8 OSTs.
             assertThat(f.fileSystem("burst").orElseThrow().getSpec().getOstCount()).isEqualTo(8);
-            Map<String, VolumeRecord> ledger = f.ledger("burst").volumes();
+            Map<String, VolumeRecord> ledger = f.records("burst");
             assertThat(ledger).hasSize(30);
             assertThat(ledger.values().stream().map(VolumeRecord::projectId).distinct()).hasSize(30);
             Path server = f.serverRoot("10.2.0.1@tcp", "burst");
@@ -94,7 +95,7 @@ class ResilienceTest {
 
             // 100Gi left: shrinking keeps 20% + 25% band -> 145Gi -> 2 OSTs (not 1, which growth would accept).
             assertThat(f.fileSystem("burst").orElseThrow().getSpec().getOstCount()).isEqualTo(2);
-            assertThat(f.ledger("burst").volumes()).hasSize(5);
+            assertThat(f.records("burst")).hasSize(5);
             await().until(() -> operator.ostCountHistory("burst").get(operator.ostCountHistory("burst").size() - 1) == 2);
             List<Integer> history = operator.ostCountHistory("burst");
             List<Integer> shrink = history.subList(history.indexOf(8), history.size());
@@ -115,7 +116,7 @@ class ResilienceTest {
             }
             List<Volume> volumes = all(calls);
             assertThat(volumes).allMatch(v -> v.equals(volumes.get(0)));
-            assertThat(f.ledger("dup").volumes()).containsOnlyKeys("pvc-same");
+            assertThat(f.records("dup")).containsOnlyKeys("pvc-same");
             assertThat(f.fileSystems()).hasSize(1);
             // A retry later is the same volume too.
             assertThat(f.stub.createVolume(req).getVolume()).isEqualTo(volumes.get(0));
@@ -131,7 +132,7 @@ class ResilienceTest {
             assertThat(f.stub.createVolume(create("pvc-same", GI, params)
                     .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(GI).setLimitBytes(7 * GI)).build())
                     .getVolume().getCapacityBytes()).isEqualTo(7 * GI);
-            assertThat(f.ledger("dup").volumes().get("pvc-same").capacityBytes()).isEqualTo(7 * GI);
+            assertThat(f.records("dup").get("pvc-same").capacityBytes()).isEqualTo(7 * GI);
         }
     }
 
@@ -148,7 +149,7 @@ class ResilienceTest {
                 calls.add(pool.submit(() -> which.stub.createVolume(req).getVolume()));
             }
             all(calls);
-            Map<String, VolumeRecord> ledger = f.ledger("twin").volumes();
+            Map<String, VolumeRecord> ledger = f.records("twin");
             assertThat(ledger).hasSize(17);
             assertThat(ledger.values().stream().map(VolumeRecord::projectId).collect(Collectors.toSet())).hasSize(17);
             for (Map.Entry<String, VolumeRecord> e : ledger.entrySet()) {
@@ -166,8 +167,8 @@ class ResilienceTest {
             Files.writeString(f.standIns.stateDirectory().resolve("down/lfs-setquota"), "");
             assertThatThrownBy(() -> f.stub.createVolume(create("pvc-mid", 3 * GI, params).build()))
                     .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
-            VolumeRecord reserved = f.ledger("resume").volumes().get("pvc-mid");
-            assertThat(reserved.state()).isEqualTo(VolumeRecord.CREATING);
+            VolumeRecord reserved = f.records("resume").get("pvc-mid");
+            assertThat(reserved.state()).isEqualTo(VolumeState.Creating);
 
             assertThat(f.serverRoot("10.2.0.4@tcp", "resume").resolve("pvc-mid")).isDirectory();
 
@@ -176,12 +177,12 @@ class ResilienceTest {
             Volume v = f.stub.createVolume(create("pvc-mid", 3 * GI, params).build()).getVolume();
 
             assertThat(v.getVolumeId()).endsWith(":pvc-mid");
-            VolumeRecord done = f.ledger("resume").volumes().get("pvc-mid");
+            VolumeRecord done = f.records("resume").get("pvc-mid");
             assertThat(done.projectId()).isEqualTo(reserved.projectId());
-            assertThat(done.state()).isEqualTo(VolumeRecord.READY);
+            assertThat(done.state()).isEqualTo(VolumeState.Ready);
             assertThat(f.projectOf(f.poolMount("resume").resolve("pvc-mid")).projectId()).isEqualTo(reserved.projectId());
             assertThat(f.quotaOf(reserved.projectId(), f.poolMount("resume")).hardLimitBytes()).isEqualTo(3 * GI);
-            assertThat(f.ledger("resume").volumes()).hasSize(2);
+            assertThat(f.records("resume")).hasSize(2);
             // The restarted controller found its pool mount in the mount table instead of mounting again.
             assertThat(f.lustreMountCalls()).hasSize(1);
         }
@@ -195,15 +196,15 @@ class ResilienceTest {
             f.stub.createVolume(create("pvc-b", GI, params).build());
             f.restart();
             f.stub.createVolume(create("pvc-c", GI, params).build());
-            Map<String, VolumeRecord> ledger = f.ledger("ids").volumes();
+            Map<String, VolumeRecord> ledger = f.records("ids");
             assertThat(ledger.values().stream().map(VolumeRecord::projectId).distinct()).hasSize(3);
             long aId = ledger.get("pvc-a").projectId();
 
             f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(a.getVolumeId()).build());
             f.restart();
             f.stub.createVolume(create("pvc-d", GI, params).build());
-            assertThat(f.ledger("ids").volumes().get("pvc-d").projectId()).isEqualTo(aId);
-            assertThat(f.ledger("ids").volumes().values().stream().map(VolumeRecord::projectId).distinct()).hasSize(3);
+            assertThat(f.records("ids").get("pvc-d").projectId()).isEqualTo(aId);
+            assertThat(f.records("ids").values().stream().map(VolumeRecord::projectId).distinct()).hasSize(3);
         }
     }
 
@@ -217,7 +218,7 @@ class ResilienceTest {
             f.runner.runChecked(new dev.lustrecsi.lustre.LfsCommands(f.tools).setProject(1001, manual.toString()),
                     Duration.ofSeconds(10));
             f.stub.createVolume(create("pvc-2", GI, params).build());
-            assertThat(f.ledger("admin").volumes().get("pvc-2").projectId()).isNotEqualTo(1001);
+            assertThat(f.records("admin").get("pvc-2").projectId()).isNotEqualTo(1001);
         }
     }
 
@@ -226,11 +227,11 @@ class ResilienceTest {
         Map<String, String> params = pool("undo");
         try (OperatorStandIn operator = new OperatorStandIn(client, Map.of("undo", "10.2.0.7@tcp"))) {
             Volume v = f.stub.createVolume(create("pvc-gone", 4 * GI, params).build()).getVolume();
-            long id = f.ledger("undo").volumes().get("pvc-gone").projectId();
+            long id = f.records("undo").get("pvc-gone").projectId();
             Files.writeString(f.standIns.stateDirectory().resolve("down/lfs"), "");
             assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build()))
                     .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
-            assertThat(f.ledger("undo").volumes().get("pvc-gone").state()).isEqualTo(VolumeRecord.DELETING);
+            assertThat(f.records("undo").get("pvc-gone").state()).isEqualTo(VolumeState.Deleting);
             // A create under the same name must not resurrect a half-deleted volume.
             assertThatThrownBy(() -> f.stub.createVolume(create("pvc-gone", 4 * GI, params).build()))
                     .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ABORTED));
@@ -239,7 +240,7 @@ class ResilienceTest {
             Files.delete(f.standIns.stateDirectory().resolve("down/lfs"));
             f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
 
-            assertThat(f.ledger("undo").volumes()).isEmpty();
+            assertThat(f.records("undo")).isEmpty();
             assertThat(f.serverRoot("10.2.0.7@tcp", "undo").resolve("pvc-gone")).doesNotExist();
             assertThat(f.quotaOf(id, f.poolMount("undo")).hardLimitBytes()).isZero();
         }

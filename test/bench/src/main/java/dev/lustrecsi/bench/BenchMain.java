@@ -88,8 +88,11 @@ public final class BenchMain {
                     .run(dir, table);
             case PublishBench.NAME -> new PublishBench(quick ? 20 : 400).run(dir, table);
             case NodeFootprintBench.NAME -> new NodeFootprintBench(jar("bench.nodeJar"), quick ? 1 : 5).run(dir, table);
-            case ManyVolumesBench.NAME -> new ManyVolumesBench(jar("bench.controllerJar"), quick ? 600 : 10_000,
-                    quick ? 1 : 3).run(dir, table);
+            case ManyVolumesBench.NAME -> {
+                for (int volumes : quick ? new int[] {600} : new int[] {10_000, 100_000}) {
+                    new ManyVolumesBench(jar("bench.controllerJar"), volumes, quick ? 1 : 3).run(dir.resolve("v" + volumes), table);
+                }
+            }
             case ElasticityBench.NAME -> new ElasticityBench(quick ? 20 : 500).run(dir, table);
             case StandbyBench.NAME -> new StandbyBench(Duration.ofSeconds(quick ? 1 : 20), quick ? 1 : 2).run(dir, table);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name + "'; known: " + ALL);

@@ -5,10 +5,10 @@ import dev.lustrecsi.controller.CapacityPlanner;
 import dev.lustrecsi.controller.ControllerConfig;
 import dev.lustrecsi.controller.ControllerService;
 import dev.lustrecsi.controller.LustreFileSystems;
-import dev.lustrecsi.controller.PoolLedger;
 import dev.lustrecsi.controller.PoolMounts;
 import dev.lustrecsi.controller.ProjectIdAllocator;
 import dev.lustrecsi.controller.VolumeDirectories;
+import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
@@ -55,6 +55,7 @@ final class ControllerOnSocket implements AutoCloseable {
 
     final LustreStandIns standIns;
     final Path mountRoot;
+    private final VolumeRecords records;
     private final CsiServer server;
     private final ManagedChannel channel;
 
@@ -71,7 +72,8 @@ final class ControllerOnSocket implements AutoCloseable {
         ControllerConfig config = new ControllerConfig(namespace, Optional.empty(), Optional.empty(), readyWait,
                 Duration.ofMillis(20), shrinkBandPercent, ProjectIdAllocator.defaults(), mountRoot, Duration.ofSeconds(30));
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
-        ControllerService service = new ControllerService(config, new LustreFileSystems(client), new PoolLedger(client),
+        records = VolumeRecords.start(client, Duration.ofMinutes(2));
+        ControllerService service = new ControllerService(config, new LustreFileSystems(client), records,
                 new PoolMounts(mounter, mountRoot),
                 new VolumeDirectories(runner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
                 new CapacityPlanner(config.shrinkBandPercent()));
@@ -126,6 +128,7 @@ final class ControllerOnSocket implements AutoCloseable {
     public void close() {
         channel.shutdownNow();
         server.stop(Duration.ofSeconds(5));
+        records.close();
         unmountBelow(mountRoot, standIns);
     }
 

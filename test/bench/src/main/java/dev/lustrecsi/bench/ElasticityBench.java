@@ -1,6 +1,6 @@
 package dev.lustrecsi.bench;
 
-import dev.lustrecsi.controller.PoolLedger;
+import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.csi.v1.ControllerGrpc;
 import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.model.LustreFileSystem;
@@ -186,12 +186,12 @@ final class ElasticityBench {
     }
 
     private static double requestedTiB(OperatorHarness h) {
-        return new PoolLedger(h.client()).read(OperatorHarness.NAMESPACE, POOL).requestedBytes() / (double) (1L << 40);
+        return requestedBytes(h) / (double) (1L << 40);
     }
 
     /** Capacity of the OSTs in service (status.activeOsts x OST size) over the sum of the volumes' requests. */
     private static double ratio(OperatorHarness h, LustreFileSystem pool) {
-        long requested = new PoolLedger(h.client()).read(OperatorHarness.NAMESPACE, POOL).requestedBytes();
+        long requested = requestedBytes(h);
         long provisioned = (long) pool.getStatus().getActiveOsts() * pool.getSpec().getOstSizeBytes();
         return requested == 0 ? Double.NaN : (double) provisioned / requested;
     }
@@ -257,5 +257,12 @@ final class ElasticityBench {
             thread.interrupt();
             thread.join(10_000);
         }
+    }
+
+    /** Σ size of the pool's volumes, from their records in the API server. */
+    private static long requestedBytes(OperatorHarness h) {
+        return h.client().resources(dev.lustrecsi.model.LustreVolume.class).inNamespace(OperatorHarness.NAMESPACE)
+                .withLabel(VolumeRecords.LABEL_POOL, POOL).list().getItems().stream()
+                .flatMap(v -> VolumeRecords.parse(v).stream()).mapToLong(p -> p.record().capacityBytes()).sum();
     }
 }

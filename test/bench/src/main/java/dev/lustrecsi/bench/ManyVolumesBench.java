@@ -1,7 +1,7 @@
 package dev.lustrecsi.bench;
 
-import dev.lustrecsi.controller.PoolLedger;
 import dev.lustrecsi.controller.VolumeRecord;
+import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.csi.v1.ControllerGrpc;
 import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.csi.v1.ListVolumesRequest;
@@ -9,7 +9,8 @@ import dev.lustrecsi.csi.v1.ListVolumesResponse;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.sim.MockCluster;
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import dev.lustrecsi.model.LustreVolume;
+import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Status;
@@ -26,11 +27,11 @@ import java.util.Map;
  * child process on the mock API server: the controller's Java heap after a full GC once it has listed them all,
  * the time from process start to Probe ready (a restart), and ListVolumes pages of 500 over the socket.
  *
- * <p>The first volume is made by CreateVolume (pool, mount, directory, quota); the others are written into the
- * pool's ledger in one update through the product's PoolLedger, as Ready records shaped exactly like that first
- * one (distinct names and project ids) - creating 10,000 through the stand-in lfs would take hours of shell
- * forks and measure the stand-in. Their directories are therefore not on the stand-in server; nothing measured
- * here reads them.
+ * <p>The first volume is made by CreateVolume (pool, mount, directory, quota); the others are written as
+ * LustreVolume records by the product's own writer ({@link VolumeRecords#toResource}), Ready and shaped exactly
+ * like that first one (distinct names and project ids) - creating 100,000 through the stand-in lfs would take
+ * hours of shell forks and measure the stand-in. Their directories are therefore not on the stand-in server;
+ * nothing measured here reads them.
  */
 final class ManyVolumesBench {
     static final String NAME = "many-volumes";
@@ -50,6 +51,7 @@ final class ManyVolumesBench {
     }
 
     void run(Path workDir, ResultTable table) throws Exception {
+        Files.createDirectories(workDir);
         LustreStandIns standIns = ControllerOnSocket.standIns();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         String label = String.format("%,d volumes", volumes);
@@ -75,7 +77,7 @@ final class ManyVolumesBench {
                     "--pool-mount-root", workDir.resolve("pools").toString(), "--lfs",
                     standIns.binDirectory().resolve("lfs").toString(), "--ready-wait", "PT1S", "--v", "1");
 
-            // Seed: the pool and its first volume through CreateVolume, the rest into the ledger.
+            // Seed: the pool and its first volume through CreateVolume, the rest as records.
             try (ChildPlugin controller = ChildPlugin.start(java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env,
                     workDir.resolve("controller-seed.log"))) {
                 controller.awaitProbeReady(60_000);
@@ -90,11 +92,19 @@ final class ManyVolumesBench {
                 PoolStatus.markReady(client, NAMESPACE, POOL, "10.9.0.2@tcp");
                 stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
                 seedLedger(client);
+                // The running controller learns of them through its watch; measure once it has them all.
+                long deadline = System.nanoTime() + 600_000_000_000L;
+                while (countByListing(stub) != volumes) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the controller did not see all " + volumes + " records");
+                    }
+                    Thread.sleep(500);
+                }
 
                 // A create and delete on the full pool, for the cost per call at this size.
                 Samples createAtSize = new Samples();
                 Samples deleteAtSize = new Samples();
-                for (int i = 0; i < Math.min(3, restarts * 2); i++) {
+                for (int i = 0; i < Math.min(20, restarts * 7); i++) {
                     long t0 = System.nanoTime();
                     String id = stub.createVolume(ControllerOnSocket.create("extra-" + i, ControllerOnSocket.GI,
                             PARAMETERS)).getVolume().getVolumeId();
@@ -103,15 +113,17 @@ final class ManyVolumesBench {
                     createAtSize.addNanosAsMillis(t1 - t0);
                     deleteAtSize.addNanosAsMillis(System.nanoTime() - t1);
                 }
-                table.add(Figure.of(NAME, "CreateVolume on a pool of " + label + ", ms", createAtSize, "", null,
-                        "sequential; the ledger ConfigMap is read, decoded, re-encoded and written whole per change"));
+                table.add(Figure.of(NAME, "CreateVolume on a pool of " + label + ", ms", createAtSize,
+                        "as on an empty pool (create-delete, concurrency 1)", null,
+                        "sequential; one LustreVolume written per create; compare with create-delete's figure"));
                 table.add(Figure.of(NAME, "DeleteVolume on a pool of " + label + ", ms", deleteAtSize, "", null, ""));
             }
-            ConfigMap ledger = client.configMaps().inNamespace(NAMESPACE).withName(PoolLedger.configMapName(POOL)).get();
-            double ledgerKiB = Serialization.asJson(ledger).getBytes(StandardCharsets.UTF_8).length / 1024.0;
-            table.add(Figure.single(NAME, "ledger ConfigMap size, KiB (" + label + ")", ledgerKiB,
-                    "<= 1024 KiB (API object limit)", ledgerKiB <= 1024,
-                    "a real API server (etcd) refuses a ConfigMap over 1 MiB; the mock server does not"));
+            LustreVolume one = client.resources(LustreVolume.class).inNamespace(NAMESPACE)
+                    .withName(VolumeRecords.objectName(POOL, "vol-000001")).get();
+            double recordKiB = Serialization.asJson(one).getBytes(StandardCharsets.UTF_8).length / 1024.0;
+            table.add(Figure.single(NAME, "largest object that grows with the pool, KiB (" + label + ")", recordKiB,
+                    "<= 1024 KiB (API object limit)", recordKiB <= 1024,
+                    "none grows: each volume is its own LustreVolume; this is one record's size"));
 
             Samples ready = new Samples();
             Samples page = new Samples();
@@ -154,18 +166,36 @@ final class ManyVolumesBench {
         }
     }
 
-    /** Volumes 1..n-1 as Ready ledger records shaped like volume 0 (the one CreateVolume made). */
-    private void seedLedger(KubernetesClient client) {
+    private static int countByListing(ControllerGrpc.ControllerBlockingStub stub) {
+        int seen = 0;
+        String token = "";
+        do {
+            ListVolumesResponse resp = stub.listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(500)
+                    .setStartingToken(token).build());
+            seen += resp.getEntriesCount();
+            token = resp.getNextToken();
+        } while (!token.isEmpty());
+        return seen;
+    }
+
+    /** Volumes 1..n-1 as Ready records shaped like volume 0 (the one CreateVolume made), 8 writers at once. */
+    private void seedLedger(KubernetesClient client) throws Exception {
         LustreFileSystem pool = client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(POOL).get();
-        new PoolLedger(client).update(pool, records -> {
-            VolumeRecord first = records.get("vol-00000");
-            String now = Instant.now().toString();
-            for (int i = 1; i < volumes; i++) {
-                records.put(String.format("vol-%05d", i), new VolumeRecord(first.projectId() + i, first.capacityBytes(),
-                        first.parameters(), VolumeRecord.READY, first.onDelete(), first.stripeCount(), first.stripeSize(),
-                        first.directoryMode(), first.mountOptions(), "default/claim-" + i, now));
-            }
-            return null;
-        });
+        VolumeRecord first = VolumeRecords.parse(client.resources(LustreVolume.class).inNamespace(NAMESPACE)
+                .withName(VolumeRecords.objectName(POOL, "vol-00000")).get()).orElseThrow().record();
+        String now = Instant.now().toString();
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            CreateDeleteBench.runAll(writers, 8, volumes - 1, n -> {
+                int i = n + 1;
+                VolumeRecord r = new VolumeRecord(first.projectId() + i, first.capacityBytes(), first.parameters(),
+                        VolumeState.Ready, first.onDelete(), first.stripeCount(), first.stripeSize(), first.directoryMode(),
+                        first.mountOptions(), "default/claim-" + i, now);
+                client.resources(LustreVolume.class).inNamespace(NAMESPACE)
+                        .resource(VolumeRecords.toResource(pool, String.format("vol-%06d", i), r)).create();
+            });
+        } finally {
+            writers.shutdownNow();
+        }
     }
 }

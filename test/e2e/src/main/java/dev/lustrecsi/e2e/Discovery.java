@@ -31,6 +31,7 @@ final class Discovery {
             new Resource("storage.k8s.io/v1", "storageclasses", "storageclass", "StorageClass", false, "sc"),
             new Resource("lustre.lustrecsi.dev/v1alpha1", "lustrefilesystems", "lustrefilesystem", "LustreFileSystem", true,
                     "lustrefs"),
+            new Resource("lustre.lustrecsi.dev/v1alpha1", "lustrevolumes", "lustrevolume", "LustreVolume", true, null),
             new Resource("kubevirt.io/v1", "virtualmachines", "virtualmachine", "VirtualMachine", true, "vm"),
             new Resource("kubevirt.io/v1", "virtualmachineinstances", "virtualmachineinstance", "VirtualMachineInstance",
                     true, "vmi"));

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiFaultsTest {
-    private static final String LEDGER = "/configmaps/" + LocalCluster.POOL + "-csi-volumes$";
+    /** Where new records are created. */
+    private static final String RECORDS = "/lustrevolumes$";
     private static final String POOL = "/lustrefilesystems/" + LocalCluster.POOL + "$";
     private LocalCluster cluster;
     private Story s;
@@ -53,7 +54,7 @@ class ApiFaultsTest {
     private void assertOneReadyVolumeFor(String claim, PersistentVolume pv) {
         Map<String, VolumeRecord> ledger = s.ledger();
         assertThat(ledger).containsKey(pv.getMetadata().getName());
-        assertThat(ledger.get(pv.getMetadata().getName()).state()).isEqualTo(VolumeRecord.READY);
+        assertThat(ledger.get(pv.getMetadata().getName()).state()).isEqualTo(dev.lustrecsi.model.VolumeState.Ready);
         assertThat(ledger.values()).extracting(VolumeRecord::projectId).doesNotHaveDuplicates();
         assertThat(s.volumeDirsOnServer()).containsExactlyInAnyOrderElementsOf(ledger.keySet());
         assertThat(cluster.client().persistentVolumes().list().getItems())
@@ -61,8 +62,8 @@ class ApiFaultsTest {
     }
 
     @Test
-    void conflictsOnTheLedgerAndThePoolAreRetriedOnFreshData() {
-        cluster.apiFaults().reject(3, "PUT", LEDGER, 409);
+    void conflictsOnTheRecordsAndThePoolAreRetriedOnFreshData() {
+        cluster.apiFaults().reject(3, "POST", RECORDS, 409);
         cluster.apiFaults().reject(2, "PUT", POOL, 409);
         PersistentVolume pv = s.claimAndBind("100Gi", "conflicted");
         assertThat(cluster.apiFaults().pending()).as("every injected conflict was met and retried").isZero();
@@ -71,8 +72,8 @@ class ApiFaultsTest {
 
     @Test
     void serverErrorsForAWhileAreRetried() {
-        cluster.apiFaults().reject(2, "GET", LEDGER, 500);
-        cluster.apiFaults().reject(2, "PUT", LEDGER, 503);
+        cluster.apiFaults().reject(2, "POST", RECORDS, 500);
+        cluster.apiFaults().reject(2, "POST", RECORDS, 503);
         cluster.apiFaults().reject(2, "GET", POOL, 500);
         PersistentVolume pv = s.claimAndBind("100Gi", "errors");
         assertThat(cluster.apiFaults().pending()).isZero();
@@ -82,7 +83,7 @@ class ApiFaultsTest {
     @Test
     void aWriteWhoseAnswerIsLostIsNotDoneTwice() {
         // The API server stores the write and the answer is lost: the client's retry meets its own write.
-        cluster.apiFaults().loseResponse(1, "PUT", LEDGER);
+        cluster.apiFaults().loseResponse(1, "POST", RECORDS);
         cluster.apiFaults().loseResponse(1, "PUT", POOL);
         PersistentVolume pv = s.claimAndBind("100Gi", "lost-answer");
         assertThat(cluster.apiFaults().pending()).as("both writes were carried out and their answers lost").isZero();
@@ -92,8 +93,8 @@ class ApiFaultsTest {
     @Test
     void answersSlowerThanTheClientTimeoutAreRetried() {
         // Longer than the controller's 4 s request timeout, once for a read and once for a write.
-        cluster.apiFaults().delay(1, "GET", LEDGER, Duration.ofSeconds(6));
-        cluster.apiFaults().delay(1, "PUT", LEDGER, Duration.ofSeconds(6));
+        cluster.apiFaults().delay(1, "GET", POOL, Duration.ofSeconds(6));
+        cluster.apiFaults().delay(1, "POST", RECORDS, Duration.ofSeconds(6));
         Story fresh = new Story(cluster, "api");
         PersistentVolume pv = fresh.claimAndBind("100Gi", "slow");
         assertThat(fresh.provisioner.errorCodes()).allMatch(c -> c == Status.Code.UNAVAILABLE || c == Status.Code.ABORTED);

@@ -76,7 +76,7 @@ class PluginRestartTest {
         assertThat(cluster.client().resources(LustreFileSystem.class).inNamespace(LocalCluster.NAMESPACE).list().getItems())
                 .extracting(f -> f.getMetadata().getName()).containsExactly(LocalCluster.POOL);
         assertThat(s.ledger()).containsOnlyKeys(volume);
-        assertThat(s.ledger().get(volume).state()).isEqualTo(VolumeRecord.READY);
+        assertThat(s.ledger().get(volume).state()).isEqualTo(dev.lustrecsi.model.VolumeState.Ready);
         assertThat(s.volumeDirsOnServer()).containsExactly(volume);
         assertThat(cluster.client().persistentVolumes().list().getItems()).hasSize(1);
     }
@@ -96,7 +96,7 @@ class PluginRestartTest {
                 return s.ledger().containsKey(volume) && s.volumeDirsOnServer().contains(volume);
             });
             assertThat(s.provisioner.errorCodes()).contains(Status.Code.INTERNAL);
-            assertThat(s.ledger().get(volume).state()).isEqualTo(VolumeRecord.CREATING);
+            assertThat(s.ledger().get(volume).state()).isEqualTo(dev.lustrecsi.model.VolumeState.Creating);
             cluster.controller().kill();
             s.marker("down/lfs-setquota", false);
             cluster.controller().start();
@@ -104,7 +104,7 @@ class PluginRestartTest {
             PersistentVolume pv = s.awaitBound("halfway").get(0);
             assertThat(pv.getMetadata().getName()).isEqualTo(volume);
             Map<String, VolumeRecord> ledger = s.ledger();
-            assertThat(ledger.get(volume).state()).isEqualTo(VolumeRecord.READY);
+            assertThat(ledger.get(volume).state()).isEqualTo(dev.lustrecsi.model.VolumeState.Ready);
             assertThat(ledger.values()).extracting(VolumeRecord::projectId).doesNotHaveDuplicates();
             assertThat(s.volumeDirsOnServer()).contains(volume);
             assertThat(cluster.client().persistentVolumes().list().getItems())

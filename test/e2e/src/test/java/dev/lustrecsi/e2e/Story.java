@@ -2,7 +2,7 @@ package dev.lustrecsi.e2e;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.lustrecsi.controller.PoolLedger;
+import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.controller.VolumeRecord;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -141,8 +142,14 @@ final class Story {
                 && fs.getSpec().getOstCount().equals(fs.getStatus().getReadyOsts());
     }
 
+    /** The pool's volume records (LustreVolumes) as stored in the API server, by volume name. */
     Map<String, VolumeRecord> ledger() {
-        return new PoolLedger(cluster.client()).read(LocalCluster.NAMESPACE, LocalCluster.POOL).volumes();
+        Map<String, VolumeRecord> out = new TreeMap<>();
+        for (dev.lustrecsi.model.LustreVolume v : cluster.client().resources(dev.lustrecsi.model.LustreVolume.class)
+                .inNamespace(LocalCluster.NAMESPACE).withLabel(VolumeRecords.LABEL_POOL, LocalCluster.POOL).list().getItems()) {
+            VolumeRecords.parse(v).ifPresent(p -> out.put(p.name(), p.record()));
+        }
+        return out;
     }
 
     /** Volume directories on the pool as the Lustre servers hold them. */

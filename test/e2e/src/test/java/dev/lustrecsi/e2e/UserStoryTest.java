@@ -53,7 +53,7 @@ class UserStoryTest {
                 .containsEntry(VolumeContextKeys.MGS_NIDS, String.join(":", pool.getStatus().getMgsNids()));
         Map<String, VolumeRecord> ledger = s.ledger();
         assertThat(ledger).containsOnlyKeys(a.getMetadata().getName(), pvs.get(1).getMetadata().getName());
-        assertThat(ledger.values()).extracting(VolumeRecord::state).containsOnly(VolumeRecord.READY);
+        assertThat(ledger.values()).extracting(VolumeRecord::state).containsOnly(dev.lustrecsi.model.VolumeState.Ready);
         assertThat(ledger.values()).extracting(VolumeRecord::projectId).doesNotHaveDuplicates();
         assertThat(s.volumeDirsOnServer()).containsExactlyInAnyOrderElementsOf(ledger.keySet());
 

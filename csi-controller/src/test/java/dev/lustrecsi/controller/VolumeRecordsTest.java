@@ -1,0 +1,140 @@
+package dev.lustrecsi.controller;
+
+import static dev.lustrecsi.controller.ControllerFixture.GI;
+import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
+import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.lustrecsi.csi.v1.ListVolumesRequest;
+import dev.lustrecsi.csi.v1.ListVolumesResponse;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.LustreVolume;
+import dev.lustrecsi.model.VolumeReclaim;
+import dev.lustrecsi.model.VolumeState;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Volume records are LustreVolumes only the driver writes; anyone else's object is never read as one. */
+@EnableKubernetesMockClient(crud = true)
+class VolumeRecordsTest {
+    KubernetesClient client;
+    @TempDir
+    Path tmp;
+    ControllerFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(50), false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    /** A create on a pool that is not running yet: UNAVAILABLE, with the volume reserved. */
+    private void reserve(String pool, String name) {
+        assertThatThrownBy(() -> f.stub.createVolume(create(name, 5 * GI, pool(pool)).build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+
+    private List<String> listedIds() {
+        ListVolumesResponse all = f.stub.listVolumes(ListVolumesRequest.getDefaultInstance());
+        return all.getEntriesList().stream().map(e -> e.getVolume().getVolumeId()).toList();
+    }
+
+    @Test
+    void aReservationIsOneLustreVolumeInThePoolsNamespaceOwnedByThePool() {
+        reserve("rho", "pvc-1");
+        LustreFileSystem pool = f.fileSystem("rho").orElseThrow();
+        LustreVolume v = client.resources(LustreVolume.class).inNamespace(NAMESPACE).withName("rho.pvc-1").get();
+        assertThat(v.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+            assertThat(o.getKind()).isEqualTo("LustreFileSystem");
+            assertThat(o.getName()).isEqualTo("rho");
+            assertThat(o.getUid()).isEqualTo(pool.getMetadata().getUid());
+        });
+        assertThat(v.getMetadata().getLabels()).containsEntry(VolumeRecords.LABEL_POOL, "rho");
+        assertThat(v.getSpec().getVolumeName()).isEqualTo("pvc-1");
+        assertThat(v.getSpec().getState()).isEqualTo(VolumeState.Creating);
+        assertThat(v.getSpec().getCapacityBytes()).isEqualTo(5 * GI);
+        assertThat(v.getSpec().getOnDelete()).isEqualTo(VolumeReclaim.Delete);
+        assertThat(f.records("rho")).containsOnlyKeys("pvc-1");
+    }
+
+    @Test
+    void objectsTheDriverDidNotWriteAreNeverReadAsRecords() {
+        reserve("sigma", "pvc-real");
+        LustreFileSystem pool = f.fileSystem("sigma").orElseThrow();
+        VolumeRecord shape = f.records("sigma").get("pvc-real");
+        // A tenant's ConfigMap with the old ledger label (it broke ListVolumes before).
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                .withName("tenant").endMetadata().build()).create();
+        client.configMaps().inNamespace("tenant").resource(new ConfigMapBuilder().withNewMetadata().withName("sigma-csi-volumes")
+                .addToLabels(VolumeRecords.LABEL_POOL, "sigma").endMetadata().addToData("x", "not json").build()).create();
+        // LustreVolumes shaped like records but not the driver's: no owner; a name that is not the derived one.
+        LustreVolume unowned = VolumeRecords.toResource(pool, "pvc-unowned", shape);
+        unowned.getMetadata().setOwnerReferences(List.of());
+        client.resources(LustreVolume.class).inNamespace(NAMESPACE).resource(unowned).create();
+        LustreVolume renamed = VolumeRecords.toResource(pool, "pvc-renamed", shape);
+        renamed.getMetadata().setName("something-else");
+        client.resources(LustreVolume.class).inNamespace(NAMESPACE).resource(renamed).create();
+        LustreVolume incomplete = VolumeRecords.toResource(pool, "pvc-incomplete", shape);
+        incomplete.getSpec().setState(null);
+        client.resources(LustreVolume.class).inNamespace(NAMESPACE).resource(incomplete).create();
+        // Then one the driver writes: once the watch delivered it, it delivered the others too (watch order).
+        reserve("sigma", "pvc-later");
+        await().atMost(Duration.ofSeconds(10)).until(() -> listedIds().size() == 2);
+
+        assertThat(listedIds()).containsExactly("v1:" + NAMESPACE + ":sigma:sigma:pvc-later", "v1:" + NAMESPACE + ":sigma:sigma:pvc-real");
+        assertThat(f.records.requestedBytes(NAMESPACE, "sigma")).isEqualTo(10 * GI);
+        // A restarted controller, rebuilding its view from the API server, reads them the same way.
+        f.restart();
+        assertThat(listedIds()).hasSize(2);
+        assertThat(f.records.requestedBytes(NAMESPACE, "sigma")).isEqualTo(10 * GI);
+    }
+
+    @Test
+    void volumeNamesThatAreNotObjectNamesGetDistinctValidObjectNames() {
+        String plain = VolumeRecords.objectName("pool", "pvc-0a1b");
+        String upper = VolumeRecords.objectName("pool", "Data_Set");
+        String lower = VolumeRecords.objectName("pool", "data-set");
+        assertThat(plain).isEqualTo("pool.pvc-0a1b");
+        assertThat(upper).matches("pool\\.data-set-[0-9a-f]{10}").isNotEqualTo(lower);
+        assertThat(VolumeRecords.objectName("pool", "data_set")).isNotEqualTo(upper);
+
+        reserve("tau", "Data_Set");
+        assertThat(f.records("tau")).containsOnlyKeys("Data_Set");
+        assertThat(client.resources(LustreVolume.class).inNamespace(NAMESPACE).withName(upper.replace("pool.", "tau."))
+                .get()).isNotNull();
+    }
+
+    @Test
+    void listVolumesPagesInIdOrderFromTheTokenWithoutRepeatsOrGaps() {
+        for (int i = 0; i < 7; i++) {
+            reserve(i % 2 == 0 ? "upsilon" : "upsilon-b", "pvc-" + i);
+        }
+        List<String> all = listedIds();
+        assertThat(all).hasSize(7).isSorted();
+        List<String> paged = new java.util.ArrayList<>();
+        String token = "";
+        do {
+            ListVolumesResponse page = f.stub.listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(3)
+                    .setStartingToken(token).build());
+            page.getEntriesList().forEach(e -> paged.add(e.getVolume().getVolumeId()));
+            token = page.getNextToken();
+        } while (!token.isEmpty());
+        assertThat(paged).isEqualTo(all);
+    }
+}

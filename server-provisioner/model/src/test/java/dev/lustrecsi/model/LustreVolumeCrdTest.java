@@ -1,0 +1,68 @@
+package dev.lustrecsi.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written LustreVolume CRD in deploy/crds must describe exactly the Java record the controller writes. */
+class LustreVolumeCrdTest {
+
+    static final Path CRD = Path.of("../../deploy/crds/lustre.lustrecsi.dev_lustrevolumes.yaml");
+
+    static CustomResourceDefinition crd() throws IOException {
+        try (InputStream in = Files.newInputStream(CRD)) {
+            return Serialization.unmarshal(in, CustomResourceDefinition.class);
+        }
+    }
+
+    @Test
+    void namesMatchTheJavaResourceInTheDriversOwnGroup() throws IOException {
+        CustomResourceDefinition crd = crd();
+        assertThat(crd.getMetadata().getName()).isEqualTo(LustreVolume.CRD_NAME)
+                .isEqualTo(HasMetadata.getFullResourceName(LustreVolume.class));
+        assertThat(crd.getSpec().getGroup()).isEqualTo(LustreFileSystem.GROUP).isEqualTo(HasMetadata.getGroup(LustreVolume.class));
+        assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
+        assertThat(crd.getSpec().getNames().getKind()).isEqualTo(HasMetadata.getKind(LustreVolume.class));
+        assertThat(crd.getSpec().getNames().getPlural()).isEqualTo(HasMetadata.getPlural(LustreVolume.class));
+        assertThat(crd.getSpec().getVersions()).singleElement()
+                .satisfies(v -> assertThat(v.getName()).isEqualTo(HasMetadata.getVersion(LustreVolume.class)));
+    }
+
+    @Test
+    void kubectlGetShowsPoolVolumeStateSizeProjectAndClaim() throws IOException {
+        CustomResourceDefinitionVersion v = crd().getSpec().getVersions().get(0);
+        assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
+                .containsExactly("Pool=.spec.pool", "Volume=.spec.volumeName", "State=.spec.state",
+                        "Bytes=.spec.capacityBytes", "Project=.spec.projectId", "PVC=.spec.pvc",
+                        "Age=.metadata.creationTimestamp");
+    }
+
+    @Test
+    void schemaPropertiesAndEnumsAreExactlyTheModels() throws IOException {
+        JSONSchemaProps spec = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
+                .getProperties().get("spec");
+        ObjectMapper mapper = Serialization.jsonMapper();
+        Set<String> javaNames = mapper.getSerializationConfig().introspect(mapper.constructType(LustreVolumeSpec.class))
+                .findProperties().stream().map(BeanPropertyDefinition::getName).collect(Collectors.toCollection(TreeSet::new));
+        assertThat(new TreeSet<>(spec.getProperties().keySet())).isEqualTo(javaNames);
+        assertThat(spec.getProperties().get("state").getEnum()).extracting(n -> n.asText())
+                .containsExactly(Arrays.stream(VolumeState.values()).map(Enum::name).toArray(String[]::new));
+        assertThat(spec.getProperties().get("onDelete").getEnum()).extracting(n -> n.asText())
+                .containsExactly(Arrays.stream(VolumeReclaim.values()).map(Enum::name).toArray(String[]::new));
+    }
+}
