@@ -216,9 +216,19 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             }
             VolumeId id = VolumeId.tryParse(request.getVolumeId()).orElseThrow(() -> Status.NOT_FOUND
                     .withDescription("no such volume: " + GrpcErrors.quote(request.getVolumeId(), 200)).asRuntimeException());
-            Path volumePath = path(() -> config.paths().volumePath(request.getVolumePath(), "volume_path"));
-            if (!mounter.mountAt(volumePath).flatMap(MountInfo::lustreFileset).map(filesetOf(id)::equals).orElse(false)) {
-                throw Status.NOT_FOUND.withDescription("volume " + id + " is not mounted at " + volumePath).asRuntimeException();
+            // A path outside the kubelet's directories (or not absolute) cannot hold a volume of ours: NOT_FOUND too.
+            Path volumePath;
+            try {
+                volumePath = config.paths().volumePath(request.getVolumePath(), "volume_path");
+            } catch (IllegalArgumentException e) {
+                throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + GrpcErrors.quote(request.getVolumePath(), 300)
+                        + ": " + e.getMessage()).asRuntimeException();
+            }
+            Optional<MountInfo> mounted = mounter.mountAt(volumePath);
+            // Another volume mounted there, or nothing at all: this volume is not there. An existing directory whose
+            // mount is gone is still answered, with an abnormal condition saying so (a lost mount, for the CO's events).
+            if (mounted.map(m -> !filesetOf(id).equals(m.lustreFileset().orElse(""))).orElse(!Files.exists(volumePath))) {
+                throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + volumePath).asRuntimeException();
             }
             VolumeHealth health = stats.read(volumePath, filesetOf(id));
             NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
