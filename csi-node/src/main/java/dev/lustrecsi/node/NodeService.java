@@ -227,7 +227,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             Optional<MountInfo> mounted = mounter.mountAt(volumePath);
             // Another volume mounted there, or nothing at all: this volume is not there. An existing directory whose
             // mount is gone is still answered, with an abnormal condition saying so (a lost mount, for the CO's events).
-            if (mounted.map(m -> !filesetOf(id).equals(m.lustreFileset().orElse(""))).orElse(!Files.exists(volumePath))) {
+            // Never stat a mount point: on a Lustre mount whose servers are gone, stat blocks.
+            if (mounted.map(m -> !filesetOf(id).equals(m.lustreFileset().orElse("")))
+                    .orElseGet(() -> !Files.exists(volumePath, LinkOption.NOFOLLOW_LINKS))) {
                 throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + volumePath).asRuntimeException();
             }
             VolumeHealth health = stats.read(volumePath, filesetOf(id));
