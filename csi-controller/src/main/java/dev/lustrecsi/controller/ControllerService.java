@@ -527,10 +527,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void controllerExpandVolume(ControllerExpandVolumeRequest request,
                                        StreamObserver<ControllerExpandVolumeResponse> response) {
         respond(response, () -> {
-            VolumeId id = requireVolumeId(request.getVolumeId());
+            // Required fields first (CSI spec, ControllerExpandVolume errors), then whether the id can be ours.
+            if (request.getVolumeId().isEmpty()) {
+                throw invalid("volume_id is required");
+            }
             if (!request.hasCapacityRange()) {
                 throw invalid("capacity_range is required");
             }
+            VolumeId id = requireVolumeId(request.getVolumeId());
             long required = request.getCapacityRange().getRequiredBytes();
             long limit = request.getCapacityRange().getLimitBytes();
             if (required < 0 || limit < 0 || (limit > 0 && required > limit)) {
@@ -624,10 +628,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
                                            StreamObserver<ValidateVolumeCapabilitiesResponse> response) {
         respond(response, () -> {
-            VolumeId id = requireVolumeId(request.getVolumeId());
+            // Required fields first (CSI spec, ValidateVolumeCapabilities errors), then whether the id can be ours.
+            if (request.getVolumeId().isEmpty()) {
+                throw invalid("volume_id is required");
+            }
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalid("volume_capabilities is required");
             }
+            VolumeId id = requireVolumeId(request.getVolumeId());
             if (id.isManaged()) {
                 describe(id).orElseThrow(() -> notFound(id));
             }

@@ -83,9 +83,12 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
         answer(response, () -> {
+            // Required fields first (CSI spec, NodeStageVolume errors), so no refusal is for an unrelated field.
+            requirePresent(request.getVolumeId(), "volume_id");
+            requirePresent(request.getStagingTargetPath(), "staging_target_path");
+            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             VolumeId id = volumeId(request.getVolumeId());
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
-            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             LustreSource source = source(id, request.getVolumeContextMap());
             List<String> mountOptions = mountOptions(request.getVolumeContextMap(), capability,
                     VolumeCapabilities.readOnly(capability));
@@ -129,10 +132,14 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodePublishVolume(NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
         answer(response, () -> {
+            // Required fields first (CSI spec, NodePublishVolume errors; staging_target_path since we STAGE).
+            requirePresent(request.getVolumeId(), "volume_id");
+            requirePresent(request.getStagingTargetPath(), "staging_target_path");
+            requirePresent(request.getTargetPath(), "target_path");
+            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             VolumeId id = volumeId(request.getVolumeId());
             Path target = path(() -> config.paths().target(request.getTargetPath()));
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
-            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             boolean readOnly = request.getReadonly() || VolumeCapabilities.readOnly(capability);
             requireContextMatches(id, request.getVolumeContextMap());
             // The bind mount cannot change Lustre options, but a forbidden one is still an error.
@@ -330,6 +337,12 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
 
     private static <T> void answer(StreamObserver<T> response, Supplier<T> call) {
         GrpcErrors.answer(response, call);
+    }
+
+    private static void requirePresent(String value, String field) {
+        if (value.isEmpty()) {
+            throw invalid(field + " is required");
+        }
     }
 
     private static VolumeId volumeId(String raw) {
