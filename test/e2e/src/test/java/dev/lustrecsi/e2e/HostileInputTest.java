@@ -70,6 +70,8 @@ class HostileInputTest {
         cluster = Story.startCluster("hostile");
         story = new Story(cluster, "hostile");
         pv = story.claimAndBind("100Gi", "victim");
+        // A second volume on the pool: expanding the victim to Long.MAX_VALUE then overflows the pool's sum.
+        story.claimAndBind("100Gi", "bystander");
         story.awaitPoolSettled();
         // The volume is in use, so a bad call that unmounted or replaced something would show.
         story.kubelet.startPod(pv, "pod-in-use");
