@@ -50,3 +50,16 @@ readOnlyRootFilesystem: true
 capabilities:
   drop: ["ALL"]
 {{- end -}}
+
+{{/* The Kubernetes API client's bounds (values: kubernetesClient), as the env vars fabric8 reads. */}}
+{{- define "lustre-csi.kubernetesClientEnv" -}}
+{{- $k := .Values.kubernetesClient -}}
+- name: KUBERNETES_REQUEST_TIMEOUT
+  value: {{ $k.requestTimeoutMillis | int | quote }}
+- name: KUBERNETES_CONNECTION_TIMEOUT
+  value: {{ $k.connectionTimeoutMillis | int | quote }}
+- name: KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT
+  value: {{ $k.retryBackoffLimit | int | quote }}
+- name: KUBERNETES_REQUEST_RETRY_BACKOFFINTERVAL
+  value: {{ $k.retryBackoffIntervalMillis | int | quote }}
+{{- end }}

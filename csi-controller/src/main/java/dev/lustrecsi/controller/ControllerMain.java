@@ -1,6 +1,7 @@
 package dev.lustrecsi.controller;
 
 import dev.lustrecsi.csi.server.CommonOptions;
+import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.lustre.LfsCommands;
@@ -15,13 +16,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -74,6 +75,11 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--orphan-grace", defaultValue = "PT15M",
             description = "age after which an unfinished volume whose PVC is gone is removed (default: ${DEFAULT-VALUE})")
     Duration orphanGrace;
+
+    @Option(names = "--task-stuck-after", defaultValue = "PT15M",
+            description = "readiness fails when a periodic pass (pool reconcile, orphan collection) runs this long,"
+                    + " or none ends for this long (default: ${DEFAULT-VALUE})")
+    Duration taskStuckAfter;
 
     @Option(names = "--lfs", defaultValue = "lfs", description = "the lfs tool (default: ${DEFAULT-VALUE})")
     String lfsPath;
@@ -135,25 +141,27 @@ public final class ControllerMain implements Callable<Integer> {
             OrphanCollector orphans = new OrphanCollector(client, records, new LustreFileSystems(client),
                     service, orphanGrace);
             PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, records);
-            reconciler.scheduleWithFixedDelay(() -> {
-                service.reconcileAllPools();
-                try {
-                    orphans.collect();
-                    orphanDirectories.collect();
-                } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(OrphanCollector.class).warn("orphan collection failed: {}", e.getMessage());
-                }
-            }, 0, reconcileInterval.toMillis(), TimeUnit.MILLISECONDS);
+            // Each its own task: one that fails (the API answering 503) is logged, counted and run again, and does
+            // not keep the others from running; readiness says when one is stuck.
+            PeriodicTask.Metrics taskMetrics = new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry);
+            List<PeriodicTask> tasks = List.of(
+                    new PeriodicTask("pool reconcile", taskStuckAfter, taskMetrics, Clock.systemUTC(), service::reconcileAllPools),
+                    new PeriodicTask("volume orphan collection", taskStuckAfter, taskMetrics, Clock.systemUTC(), orphans::collect),
+                    new PeriodicTask("pool directory orphan collection", taskStuckAfter, taskMetrics, Clock.systemUTC(),
+                            orphanDirectories::collect));
+            tasks.forEach(t -> t.schedule(reconciler, Duration.ZERO, reconcileInterval));
             ReadinessCheck apiReachable = () -> {
                 client.resources(LustreFileSystem.class).inNamespace(namespace).list();
                 return ReadinessCheck.Result.ready("Kubernetes API reachable");
             };
+            List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(apiReachable));
+            tasks.forEach(t -> readiness.add(t.readiness()));
             LoggerFactory.getLogger(ControllerMain.class).info("controller starting: namespace {}, pool mounts under {}",
                     namespace, poolMountRoot);
             // Pool space from `lfs df` on the pool mounts, next to the CSI call metrics PluginRunner serves.
             new PoolUsageMetrics(poolMountRoot, new MountTable()::read, new ProcessCommandRunner(),
                     new LfsCommands(toolPaths()), Duration.ofSeconds(5)).register(PrometheusRegistry.defaultRegistry);
-            PluginRunner.serveUntilStopped(common, true, List.of(apiReachable), List.of(service));
+            PluginRunner.serveUntilStopped(common, true, readiness, List.of(service));
             reconciler.shutdownNow();
             records.close();
         }

@@ -3,6 +3,9 @@ package dev.lustrecsi.controller;
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeContextKeys;
 import dev.lustrecsi.csi.VolumeId;
+import dev.lustrecsi.csi.server.GrpcErrors;
+import dev.lustrecsi.csi.server.VolumeCapabilities;
+import dev.lustrecsi.csi.server.VolumeLocks;
 import dev.lustrecsi.csi.v1.ControllerExpandVolumeRequest;
 import dev.lustrecsi.csi.v1.ControllerExpandVolumeResponse;
 import dev.lustrecsi.csi.v1.ControllerGetCapabilitiesRequest;
@@ -26,9 +29,7 @@ import dev.lustrecsi.csi.v1.ValidateVolumeCapabilitiesResponse;
 import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.csi.v1.VolumeCondition;
-import dev.lustrecsi.lustre.CommandFailedException;
 import dev.lustrecsi.lustre.FsName;
-import dev.lustrecsi.lustre.LustreMountOptions;
 import dev.lustrecsi.lustre.MgsNids;
 import dev.lustrecsi.lustre.mount.MountException;
 import dev.lustrecsi.model.LustreFileSystem;
@@ -46,8 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -72,8 +71,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     /** Used when a request sets neither required nor limit bytes. */
     public static final long DEFAULT_CAPACITY = 1L << 30;
-    /** Volume names become directory names and record names: a conservative, path-safe subset. */
-    private static final Pattern VOLUME_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    /**
+     * Volume names (CSI allows 128 bytes; external-provisioner's are {@code pvc-<uuid>}) become directory names and
+     * record names: a conservative, path-safe character set. Names of up to 63 characters are used as they are;
+     * longer ones map deterministically to {@link VolumeNames#directoryName}.
+     */
+    private static final Pattern VOLUME_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
     private static final List<ControllerServiceCapability.RPC.Type> CAPABILITIES = List.of(
             ControllerServiceCapability.RPC.Type.CREATE_DELETE_VOLUME,
@@ -90,7 +93,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final PoolMounts mounts;
     private final VolumeDirectories directories;
     private final CapacityPlanner planner;
-    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final VolumeLocks locks;
 
     public ControllerService(ControllerConfig config, LustreFileSystems fileSystems, VolumeRecords records,
                              PoolMounts mounts, VolumeDirectories directories, CapacityPlanner planner) {
@@ -100,6 +103,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         this.mounts = mounts;
         this.directories = directories;
         this.planner = planner;
+        this.locks = new VolumeLocks(config.readyWait().plusSeconds(60));
     }
 
     // ---------------------------------------------------------------- capabilities
@@ -122,14 +126,19 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> response) {
         respond(response, () -> {
-            String name = request.getName();
-            if (name.isEmpty()) {
+            // Required fields first (CSI spec, CreateVolume errors), so no refusal is for an unrelated field.
+            String requestedName = request.getName();
+            if (requestedName.isEmpty()) {
                 throw invalid("name is required");
             }
-            if (!VOLUME_NAME.matcher(name).matches() || name.contains("..")) {
-                throw invalid("volume name '" + abbreviate(name) + "' must be 1-63 letters, digits, '.', '_' or '-',"
-                        + " starting with a letter or digit");
+            if (request.getVolumeCapabilitiesCount() == 0) {
+                throw invalid("volume_capabilities is required");
             }
+            if (!VOLUME_NAME.matcher(requestedName).matches() || requestedName.contains("..")) {
+                throw invalid("volume name '" + abbreviate(requestedName) + "' must be 1-128 letters, digits, '.', '_'"
+                        + " or '-', starting with a letter or digit");
+            }
+            String name = VolumeNames.directoryName(requestedName);
             requireCapabilities(request.getVolumeCapabilitiesList());
             if (request.hasVolumeContentSource()) {
                 throw invalid("volume content sources (snapshots, clones) are not supported");
@@ -184,7 +193,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     }
                     return existing;
                 }
-                long requested = volumes.requestedBytes() + capacity;
+                long requested = sum(volumes.requestedBytes(), capacity);
                 try {
                     planner.requireFits(sizing, requested);
                 } catch (CapacityPlanner.CapacityExhaustedException e) {
@@ -568,10 +577,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void controllerExpandVolume(ControllerExpandVolumeRequest request,
                                        StreamObserver<ControllerExpandVolumeResponse> response) {
         respond(response, () -> {
-            VolumeId id = requireVolumeId(request.getVolumeId());
+            // Required fields first (CSI spec, ControllerExpandVolume errors), then whether the id can be ours.
+            if (request.getVolumeId().isEmpty()) {
+                throw invalid("volume_id is required");
+            }
             if (!request.hasCapacityRange()) {
                 throw invalid("capacity_range is required");
             }
+            VolumeId id = requireVolumeId(request.getVolumeId());
             long required = request.getCapacityRange().getRequiredBytes();
             long limit = request.getCapacityRange().getLimitBytes();
             if (required < 0 || limit < 0 || (limit > 0 && required > limit)) {
@@ -614,7 +627,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (r.capacityBytes() >= wanted) {
                 return r;
             }
-            long requested = volumes.requestedBytes() - r.capacityBytes() + wanted;
+            long requested = sum(volumes.requestedBytes() - r.capacityBytes(), wanted);
             try {
                 planner.requireFits(sizing, requested);
             } catch (CapacityPlanner.CapacityExhaustedException e) {
@@ -670,10 +683,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
                                            StreamObserver<ValidateVolumeCapabilitiesResponse> response) {
         respond(response, () -> {
-            VolumeId id = requireVolumeId(request.getVolumeId());
+            // Required fields first (CSI spec, ValidateVolumeCapabilities errors), then whether the id can be ours.
+            if (request.getVolumeId().isEmpty()) {
+                throw invalid("volume_id is required");
+            }
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalid("volume_capabilities is required");
             }
+            VolumeId id = requireVolumeId(request.getVolumeId());
             if (id.isManaged()) {
                 describe(id).orElseThrow(() -> notFound(id));
             }
@@ -852,14 +869,18 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void getCapacity(GetCapacityRequest request, StreamObserver<GetCapacityResponse> response) {
         respond(response, () -> {
+            if (request.getVolumeCapabilitiesCount() > 0) {
+                requireCapabilities(request.getVolumeCapabilitiesList());
+            }
+            if (request.getParametersMap().isEmpty()) {
+                // No StorageClass: what every existing pool can still take (CSI spec: the total available capacity).
+                return GetCapacityResponse.newBuilder().setAvailableCapacity(availableInAllPools()).build();
+            }
             StorageClassParameters params;
             try {
                 params = StorageClassParameters.parse(request.getParametersMap());
             } catch (IllegalArgumentException e) {
                 throw invalid(e.getMessage());
-            }
-            if (request.getVolumeCapabilitiesCount() > 0) {
-                requireCapabilities(request.getVolumeCapabilitiesList());
             }
             String namespace = params.namespace().orElse(config.namespace());
             Optional<LustreFileSystem> existingPool = params.mode() == StorageClassParameters.Mode.SHARED
@@ -890,7 +911,32 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         });
     }
 
+    private long availableInAllPools() {
+        long total = 0;
+        for (PoolLedger.Snapshot snapshot : ledger.readAll()) {
+            Optional<LustreFileSystem> pool = fileSystems.get(snapshot.namespace(), snapshot.pool());
+            if (pool.isPresent() && pool.get().getSpec() != null && pool.get().getSpec().getOstSizeBytes() > 0) {
+                long free = Math.max(0, FileSystemSpecs.sizing(pool.get()).maxCapacityBytes() - snapshot.requestedBytes());
+                total = total > Long.MAX_VALUE - free ? Long.MAX_VALUE : total + free;
+            }
+        }
+        return total;
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * The pool's sum with one change: capacities are int64 from the caller, so a sum past Long.MAX_VALUE is a
+     * capacity range no pool can hold, OUT_OF_RANGE, never an overflowed (negative) number.
+     */
+    private static long sum(long existing, long change) {
+        try {
+            return Math.addExact(existing, change);
+        } catch (ArithmeticException e) {
+            throw Status.OUT_OF_RANGE.withDescription("the pool's capacity sum would exceed " + Long.MAX_VALUE
+                    + " bytes").asRuntimeException();
+        }
+    }
 
     private static NetworkType networkOf(LustreFileSystem fs) {
         return fs.getSpec().getNetwork() == null || fs.getSpec().getNetwork().getType() == null
@@ -951,30 +997,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     private static void requireCapabilities(List<VolumeCapability> capabilities) {
-        if (capabilities.isEmpty()) {
-            throw invalid("volume_capabilities is required");
-        }
-        for (VolumeCapability c : capabilities) {
-            if (c.hasBlock()) {
-                throw invalid("block access is not supported: Lustre volumes are filesystems");
-            }
-            if (!c.hasMount()) {
-                throw invalid("a volume capability needs mount access");
-            }
-            String fsType = c.getMount().getFsType();
-            if (!fsType.isEmpty() && !fsType.equals("lustre")) {
-                throw invalid("fs_type '" + abbreviate(fsType) + "' is not supported (only lustre)");
-            }
-            if (!c.hasAccessMode() || c.getAccessMode().getMode() == VolumeCapability.AccessMode.Mode.UNKNOWN
-                    || c.getAccessMode().getMode() == VolumeCapability.AccessMode.Mode.UNRECOGNIZED) {
-                throw invalid("a volume capability needs a known access mode");
-            }
-            try {
-                LustreMountOptions.validate(c.getMount().getMountFlagsList());
-            } catch (IllegalArgumentException e) {
-                throw invalid(e.getMessage());
-            }
-        }
+        VolumeCapabilities.requireAll(capabilities);
     }
 
     /** The claim a volume is for, when the external-provisioner passes it ({@code --extra-create-metadata}). */
@@ -1024,26 +1047,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     /**
      * Serializes calls for one volume in this process: a concurrent duplicate waits for the first and then
-     * finds its result. Across processes the resourceVersion-checked writes keep the outcome single. Locks are
-     * kept (a few dozen bytes per volume ever seen) because removing one safely would need a second lock.
+     * finds its result. Across processes the resourceVersion-checked writes keep the outcome single.
      */
     private <T> T withLock(String key, Supplier<T> body) {
-        ReentrantLock lock = locks.computeIfAbsent(key, k -> new ReentrantLock());
-        boolean locked;
-        try {
-            locked = lock.tryLock(config.readyWait().toMillis() + 60_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Status.ABORTED.withDescription("interrupted").asRuntimeException();
-        }
-        if (!locked) {
-            throw Status.ABORTED.withDescription("an operation on " + key + " is still in progress").asRuntimeException();
-        }
-        try {
-            return body.get();
-        } finally {
-            lock.unlock();
-        }
+        return locks.with(key, body);
     }
 
     private static int exhaustedAsStatus(Supplier<Integer> plan, String what) {
@@ -1069,29 +1076,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     private static <T> void respond(StreamObserver<T> observer, Supplier<T> body) {
-        T result;
-        try {
-            result = body.get();
-        } catch (StatusRuntimeException e) {
-            observer.onError(e);
-            return;
-        } catch (CommandFailedException e) {
-            observer.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
-            return;
-        } catch (MountException e) {
-            observer.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
-            return;
-        } catch (KubernetesClientException e) {
-            LOG.warn("Kubernetes API call failed", e);
-            observer.onError(Status.UNAVAILABLE.withDescription("Kubernetes API: " + e.getMessage()).asRuntimeException());
-            return;
-        } catch (RuntimeException e) {
-            LOG.error("unexpected failure", e);
-            observer.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
-            return;
-        }
-        observer.onNext(result);
-        observer.onCompleted();
+        GrpcErrors.answer(observer, body);
     }
 
     private static StatusRuntimeException invalid(String message) {
@@ -1103,7 +1088,6 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     private static String abbreviate(String s) {
-        String clean = s.replaceAll("[^\\x20-\\x7e]", "?");
-        return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
+        return GrpcErrors.quote(s, 80);
     }
 }

@@ -2,6 +2,7 @@ package dev.lustrecsi.node;
 
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.server.CommonOptions;
+import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.lustre.CommandResult;
@@ -22,7 +23,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -146,16 +146,16 @@ public final class NodeMain implements Callable<Integer> {
             jobIdsDone[0] = jobIdsDone[0] || jobIds.apply();
             return taint.map(t -> t.removeIfReady(true)).orElse(true) && jobIdsDone[0];
         });
+        List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(lnetReady));
         if (healthCheckSeconds > 0) {
             MountWatcher watcher = new MountWatcher(mounter, stats, paths,
                     api.<PodEvents>map(c -> new KubernetesPodEvents(c, nodeId)).orElse(PodEvents.NONE));
-            background.scheduleWithFixedDelay(() -> {
-                try {
-                    watcher.checkOnce();
-                } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(NodeMain.class).warn("Lustre mount health check failed: {}", e.toString());
-                }
-            }, healthCheckSeconds, healthCheckSeconds, TimeUnit.SECONDS);
+            // A failed pass is logged, counted and run again; readiness says when one is stuck (a hung statfs).
+            Duration every = Duration.ofSeconds(healthCheckSeconds);
+            PeriodicTask health = new PeriodicTask("Lustre mount health check", every.multipliedBy(3).plusMinutes(5),
+                    new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry), java.time.Clock.systemUTC(), watcher::checkOnce)
+                    .schedule(background, every, every);
+            readiness.add(health.readiness());
         }
         LnetctlCommands lnetctl = new LnetctlCommands(tools);
         new NodeMetrics(nodeId, paths, mounter::mounts, () -> {
@@ -163,7 +163,7 @@ public final class NodeMain implements Callable<Integer> {
             return shown.succeeded() ? Optional.of(LnetNetworks.parseNetShow(shown.stdout())) : Optional.empty();
         }).register(PrometheusRegistry.defaultRegistry);
         try {
-            PluginRunner.serveUntilStopped(common, false, List.of(lnetReady), List.of(node));
+            PluginRunner.serveUntilStopped(common, false, readiness, List.of(node));
         } finally {
             background.shutdownNow();
             api.ifPresent(KubernetesClient::close);

@@ -2,6 +2,9 @@ package dev.lustrecsi.node;
 
 import dev.lustrecsi.csi.VolumeContextKeys;
 import dev.lustrecsi.csi.VolumeId;
+import dev.lustrecsi.csi.server.GrpcErrors;
+import dev.lustrecsi.csi.server.VolumeCapabilities;
+import dev.lustrecsi.csi.server.VolumeLocks;
 import dev.lustrecsi.csi.v1.NodeExpandVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeExpandVolumeResponse;
 import dev.lustrecsi.csi.v1.NodeGetCapabilitiesRequest;
@@ -26,11 +29,10 @@ import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
 import dev.lustrecsi.csi.v1.VolumeCondition;
 import dev.lustrecsi.csi.v1.VolumeUsage;
 import dev.lustrecsi.lustre.FsName;
+import dev.lustrecsi.lustre.LustreMountOptions;
 import dev.lustrecsi.lustre.MgsNids;
 import dev.lustrecsi.lustre.mount.LustreSource;
-import dev.lustrecsi.lustre.mount.MountException;
 import dev.lustrecsi.lustre.mount.MountInfo;
-import dev.lustrecsi.lustre.mount.MountTimeoutException;
 import dev.lustrecsi.lustre.mount.Mounter;
 import dev.lustrecsi.lustre.mount.UnmountOutcome;
 import io.grpc.Status;
@@ -39,12 +41,12 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,16 +59,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeService extends NodeGrpc.NodeImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
-    private static final Set<Mode> SUPPORTED_MODES = Set.of(Mode.SINGLE_NODE_WRITER, Mode.SINGLE_NODE_READER_ONLY,
-            Mode.MULTI_NODE_READER_ONLY, Mode.MULTI_NODE_SINGLE_WRITER, Mode.MULTI_NODE_MULTI_WRITER,
-            Mode.SINGLE_NODE_SINGLE_WRITER, Mode.SINGLE_NODE_MULTI_WRITER);
-    private static final Set<Mode> READ_ONLY_MODES = Set.of(Mode.SINGLE_NODE_READER_ONLY, Mode.MULTI_NODE_READER_ONLY);
 
     private final NodeConfig config;
     private final Mounter mounter;
     private final LnetConfigurator lnet;
     private final VolumeStatsReader stats;
-    private final MountOptionPolicy options = new MountOptionPolicy();
     private final VolumeLocks locks;
 
     /**
@@ -86,12 +83,15 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
         answer(response, () -> {
+            // Required fields first (CSI spec, NodeStageVolume errors), so no refusal is for an unrelated field.
+            requirePresent(request.getVolumeId(), "volume_id");
+            requirePresent(request.getStagingTargetPath(), "staging_target_path");
+            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             VolumeId id = volumeId(request.getVolumeId());
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
-            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             LustreSource source = source(id, request.getVolumeContextMap());
             List<String> mountOptions = mountOptions(request.getVolumeContextMap(), capability,
-                    READ_ONLY_MODES.contains(capability.getAccessMode().getMode()));
+                    VolumeCapabilities.readOnly(capability));
             requireReachableNetwork(source.mgsNids());
 
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
@@ -109,7 +109,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                             + config.maxVolumes() + " Lustre volumes staged (--max-volumes)").asRuntimeException();
                 }
                 createDirectories(staging);
-                mountOp(() -> mounter.mountLustre(source, staging, mountOptions));
+                mounter.mountLustre(source, staging, mountOptions);
                 return NodeStageVolumeResponse.getDefaultInstance();
             }
         });
@@ -132,11 +132,15 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodePublishVolume(NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
         answer(response, () -> {
+            // Required fields first (CSI spec, NodePublishVolume errors; staging_target_path since we STAGE).
+            requirePresent(request.getVolumeId(), "volume_id");
+            requirePresent(request.getStagingTargetPath(), "staging_target_path");
+            requirePresent(request.getTargetPath(), "target_path");
+            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             VolumeId id = volumeId(request.getVolumeId());
             Path target = path(() -> config.paths().target(request.getTargetPath()));
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
-            VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
-            boolean readOnly = request.getReadonly() || READ_ONLY_MODES.contains(capability.getAccessMode().getMode());
+            boolean readOnly = request.getReadonly() || VolumeCapabilities.readOnly(capability);
             requireContextMatches(id, request.getVolumeContextMap());
             // The bind mount cannot change Lustre options, but a forbidden one is still an error.
             mountOptions(request.getVolumeContextMap(), capability, readOnly);
@@ -160,11 +164,23 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                     LOG.info("volume {} already published at {}", id, target);
                     return NodePublishVolumeResponse.getDefaultInstance();
                 }
+                if (capability.getAccessMode().getMode() == Mode.SINGLE_NODE_SINGLE_WRITER) {
+                    // One workload at a time (CSI spec, AccessMode): any other bind mount of it on this node is one.
+                    Optional<Path> other = publishedTargets(id).stream().filter(p -> !p.equals(target)).findFirst();
+                    if (other.isPresent()) {
+                        throw Status.FAILED_PRECONDITION.withDescription("volume " + id + " has access mode"
+                                + " SINGLE_NODE_SINGLE_WRITER and is already published at " + other.get()).asRuntimeException();
+                    }
+                }
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw invalid("target_path " + target + " exists and is not a directory: a Lustre volume is"
+                            + " published as a directory (mount access), never onto a file");
+                }
                 boolean created = !Files.exists(target);
                 createDirectories(target);
                 try {
-                    mountOp(() -> mounter.bindMount(staging, target, readOnly));
-                } catch (StatusRuntimeException e) {
+                    mounter.bindMount(staging, target, readOnly);
+                } catch (RuntimeException e) {
                     if (created) {
                         removeDirectory(target);
                     }
@@ -181,9 +197,12 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             VolumeId id = volumeId(request.getVolumeId());
             Path target = path(() -> config.paths().target(request.getTargetPath()));
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
-                unmountOwn(id, target);
-                // The plugin made the target directory at publish (CSI: the SP creates target_path).
-                removeDirectory(target);
+                // Only a directory this call unmounted the volume from is ours to remove (the SP created it at
+                // publish). Whatever else is at the target (a file, an empty directory nobody mounted) stays:
+                // kubelet removes its own directories after NodeUnpublish succeeds.
+                if (unmountOwn(id, target)) {
+                    removeDirectory(target);
+                }
                 return NodeUnpublishVolumeResponse.getDefaultInstance();
             }
         });
@@ -194,9 +213,30 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> response) {
         answer(response, () -> {
-            VolumeId id = volumeId(request.getVolumeId());
-            Path volumePath = path(() -> config.paths().volumePath(request.getVolumePath(), "volume_path"));
-            if (mounter.mountAt(volumePath).isEmpty() && !Files.exists(volumePath)) {
+            // Required fields first (CSI spec, NodeGetVolumeStats errors): then an id that cannot be one of ours, or a
+            // path where this volume is not mounted, is NOT_FOUND, as the controller answers for unknown ids.
+            if (request.getVolumeId().isEmpty()) {
+                throw invalid("volume_id is required");
+            }
+            if (request.getVolumePath().isEmpty()) {
+                throw invalid("volume_path is required");
+            }
+            VolumeId id = VolumeId.tryParse(request.getVolumeId()).orElseThrow(() -> Status.NOT_FOUND
+                    .withDescription("no such volume: " + GrpcErrors.quote(request.getVolumeId(), 200)).asRuntimeException());
+            // A path outside the kubelet's directories (or not absolute) cannot hold a volume of ours: NOT_FOUND too.
+            Path volumePath;
+            try {
+                volumePath = config.paths().volumePath(request.getVolumePath(), "volume_path");
+            } catch (IllegalArgumentException e) {
+                throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + GrpcErrors.quote(request.getVolumePath(), 300)
+                        + ": " + e.getMessage()).asRuntimeException();
+            }
+            Optional<MountInfo> mounted = mounter.mountAt(volumePath);
+            // Another volume mounted there, or nothing at all: this volume is not there. An existing directory whose
+            // mount is gone is still answered, with an abnormal condition saying so (a lost mount, for the CO's events).
+            // Never stat a mount point: on a Lustre mount whose servers are gone, stat blocks.
+            if (mounted.map(m -> !filesetOf(id).equals(m.lustreFileset().orElse("")))
+                    .orElseGet(() -> !Files.exists(volumePath, LinkOption.NOFOLLOW_LINKS))) {
                 throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + volumePath).asRuntimeException();
             }
             VolumeHealth health = stats.read(volumePath, filesetOf(id));
@@ -261,21 +301,31 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
 
     // ----------------------------------------------------------------- helpers
 
-    /** Unmounts what this volume has at {@code path}; leaves anything else there alone. */
-    private void unmountOwn(VolumeId id, Path path) {
+    /** Unmounts what this volume has at {@code path}, saying whether it did; leaves anything else there alone. */
+    private boolean unmountOwn(VolumeId id, Path path) {
         Optional<MountInfo> mounted = mounter.mountAt(path);
         if (mounted.isEmpty()) {
             LOG.info("volume {} is not mounted at {}: nothing to do", id, path);
-            return;
+            return false;
         }
         if (!filesetOf(id).equals(mounted.get().lustreFileset().orElse(""))) {
             throw Status.FAILED_PRECONDITION.withDescription(path + " has " + describe(mounted.get())
                     + " mounted, not volume " + id + "; leaving it alone").asRuntimeException();
         }
-        UnmountOutcome outcome = mountCall(() -> mounter.unmount(path));
+        UnmountOutcome outcome = mounter.unmount(path);
         if (outcome == UnmountOutcome.DETACHED || outcome == UnmountOutcome.FORCED) {
             LOG.warn("volume {}: {} needed {} because its Lustre servers did not let go", id, path, outcome);
         }
+        return true;
+    }
+
+    /** Where this volume is bind-mounted into pods on this node now (the mount table, not memory). */
+    private List<Path> publishedTargets(VolumeId id) {
+        Path pods = config.paths().kubeletDir().resolve("pods");
+        String fileset = filesetOf(id);
+        return mounter.mounts().stream()
+                .filter(m -> m.mountPoint().startsWith(pods) && fileset.equals(m.lustreFileset().orElse("")))
+                .map(MountInfo::mountPoint).toList();
     }
 
     private long stagedVolumes() {
@@ -286,19 +336,13 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     private static <T> void answer(StreamObserver<T> response, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (StatusRuntimeException e) {
-            response.onError(e);
-            return;
-        } catch (RuntimeException e) {
-            LOG.error("unexpected failure", e);
-            response.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
-            return;
+        GrpcErrors.answer(response, call);
+    }
+
+    private static void requirePresent(String value, String field) {
+        if (value.isEmpty()) {
+            throw invalid(field + " is required");
         }
-        response.onNext(result);
-        response.onCompleted();
     }
 
     private static VolumeId volumeId(String raw) {
@@ -321,23 +365,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     private static VolumeCapability capability(boolean present, VolumeCapability capability) {
-        if (!present) {
-            throw invalid("volume_capability is required");
-        }
-        if (capability.hasBlock()) {
-            throw invalid("block access is not supported: Lustre volumes are filesystems");
-        }
-        if (!capability.hasMount()) {
-            throw invalid("volume_capability needs mount access");
-        }
-        String fsType = capability.getMount().getFsType();
-        if (!fsType.isEmpty() && !fsType.equals("lustre")) {
-            throw invalid("fs_type '" + fsType + "' is not supported: only lustre");
-        }
-        if (!SUPPORTED_MODES.contains(capability.getAccessMode().getMode())) {
-            throw invalid("access mode " + capability.getAccessMode().getMode() + " is not supported");
-        }
-        return capability;
+        return VolumeCapabilities.require(present, capability);
     }
 
     /** The mount source: fsname and subdir from the id, MGS NIDs from the volume context. */
@@ -372,11 +400,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             requested.add(fromContext);
         }
         requested.addAll(capability.getMount().getMountFlagsList());
-        if (readOnly) {
-            requested.add("ro");
-        }
         try {
-            return options.check(requested);
+            return readOnly ? LustreMountOptions.readOnly(requested) : LustreMountOptions.check(requested);
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }
@@ -402,36 +427,6 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
 
     private static String describe(MountInfo m) {
         return m.lustreFileset().map(f -> "Lustre fileset " + f).orElse(m.fsType() + " " + m.source());
-    }
-
-    /**
-     * Runs a mount operation; a bound that ran out is DEADLINE_EXCEEDED (kubelet retries), a failure the code its
-     * {@link MountException.Kind} calls for (CSI spec: INVALID_ARGUMENT and NOT_FOUND are not worth a blind retry;
-     * UNAVAILABLE and ABORTED are), otherwise INTERNAL.
-     */
-    private static <T> T mountCall(Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (MountTimeoutException e) {
-            throw Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException();
-        } catch (MountException e) {
-            Status status = switch (e.kind()) {
-                case INVALID_REQUEST -> Status.INVALID_ARGUMENT;
-                case NOT_FOUND -> Status.NOT_FOUND;
-                case SERVERS_UNREACHABLE -> Status.UNAVAILABLE;
-                case BUSY -> Status.FAILED_PRECONDITION;
-                case ALREADY_MOUNTED -> Status.ABORTED;
-                case OTHER -> Status.INTERNAL;
-            };
-            throw status.withDescription(e.getMessage()).asRuntimeException();
-        }
-    }
-
-    private static void mountOp(Runnable op) {
-        mountCall(() -> {
-            op.run();
-            return null;
-        });
     }
 
     private static void createDirectories(Path dir) {

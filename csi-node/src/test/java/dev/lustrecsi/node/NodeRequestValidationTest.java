@@ -82,7 +82,8 @@ class NodeRequestValidationTest {
         }
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
                 .setVolumeId(good.getVolumeId()).setStagingTargetPath(outside.toString()).build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+        // CSI spec, NodeGetVolumeStats: a path where the volume is not is NOT_FOUND (and nothing is read there).
+        assertRefused(Status.Code.NOT_FOUND, () -> plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
                 .setVolumeId(good.getVolumeId()).setVolumePath("/etc").build()));
         assertThat(outside).isEmptyDirectory();
     }

@@ -148,6 +148,49 @@ class NodeStagePublishTest {
     }
 
     @Test
+    void aSingleNodeSingleWriterVolumeIsPublishedToOneTargetAtATime() {
+        plugin.volumeOnServer("fsd", "pvc-ssw");
+        NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-ssw")
+                .setVolumeCapability(NodePlugin.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER)).build();
+        plugin.node().nodeStageVolume(stage);
+        NodePublishVolumeRequest first = plugin.publish(stage, "pod-1").build();
+        plugin.node().nodePublishVolume(first);
+        plugin.node().nodePublishVolume(first); // the same target again: idempotent
+
+        NodePublishVolumeRequest second = plugin.publish(stage, "pod-2").build();
+        assertThatThrownBy(() -> plugin.node().nodePublishVolume(second))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION))
+                .hasMessageContaining(first.getTargetPath());
+        assertThat(plugin.mountsAt(Path.of(second.getTargetPath()))).isZero();
+
+        plugin.node().nodeUnpublishVolume(unpublish(first));
+        plugin.node().nodePublishVolume(second); // once the first is gone, the second may have it
+        assertThat(plugin.mountsAt(Path.of(second.getTargetPath()))).isEqualTo(1);
+    }
+
+    @Test
+    void publishingOntoAFileIsRefusedAndUnpublishLeavesWhatThePluginDidNotMake() throws Exception {
+        plugin.volumeOnServer("fsd", "pvc-file");
+        NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-file").build();
+        plugin.node().nodeStageVolume(stage);
+        NodePublishVolumeRequest onFile = plugin.publish(stage, "pod-file").build();
+        Path file = Path.of(onFile.getTargetPath());
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "kubelet's, not ours");
+        assertThatThrownBy(() -> plugin.node().nodePublishVolume(onFile))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        plugin.node().nodeUnpublishVolume(unpublish(onFile));
+        assertThat(file).hasContent("kubelet's, not ours");
+
+        Path emptyDir = Path.of(plugin.publish(stage, "pod-empty").build().getTargetPath());
+        Files.createDirectories(emptyDir);
+        plugin.node().nodeUnpublishVolume(unpublish(plugin.publish(stage, "pod-empty").build()));
+        assertThat(emptyDir).isEmptyDirectory();
+    }
+
+    @Test
     void concurrentPublishesOfOneVolumeToSeveralTargets() throws Exception {
         plugin.volumeOnServer("fse", "pvc-5");
         NodeStageVolumeRequest stage = plugin.stage("fse", "pvc-5").build();

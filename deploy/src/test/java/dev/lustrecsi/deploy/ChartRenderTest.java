@@ -127,6 +127,29 @@ class ChartRenderTest {
     }
 
     @Test
+    void everyApiClientHasBoundedRequestsSoNoneOutlivesTheProvisionersTimeout() {
+        Container provisioner = container(defaults.controller().getSpec().getTemplate().getSpec(), "csi-provisioner");
+        long provisionerTimeoutMillis = Long.parseLong(flag(provisioner, "--timeout").orElseThrow().replace("s", "")) * 1000;
+        List<Container> clients = List.of(
+                container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller"),
+                container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node"),
+                container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner"));
+        for (Container c : clients) {
+            Map<String, String> env = new java.util.HashMap<>();
+            c.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+            long timeout = Long.parseLong(env.getOrDefault("KUBERNETES_REQUEST_TIMEOUT", "0"));
+            long retries = Long.parseLong(env.getOrDefault("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT", "-1"));
+            long backoff = Long.parseLong(env.getOrDefault("KUBERNETES_REQUEST_RETRY_BACKOFFINTERVAL", "0"));
+            assertThat(timeout).as(c.getName() + " request timeout").isPositive();
+            assertThat(retries).as(c.getName() + " retry limit").isBetween(0L, 10L);
+            assertThat(Long.parseLong(env.getOrDefault("KUBERNETES_CONNECTION_TIMEOUT", "0"))).isPositive();
+            // fabric8 backs off exponentially from the interval: the worst case of one request, all tries timing out.
+            long worst = (retries + 1) * timeout + backoff * ((1L << retries) - 1);
+            assertThat(worst).as(c.getName() + ": one API request, every try timing out").isLessThan(provisionerTimeoutMillis / 2);
+        }
+    }
+
+    @Test
     void nodePluginIsPrivilegedOnTheHostNetworkWithBidirectionalKubeletMounts() {
         DaemonSet ds = defaults.node();
         PodSpec pod = ds.getSpec().getTemplate().getSpec();

@@ -35,8 +35,9 @@ public final class CallLoggingInterceptor implements ServerInterceptor {
                 if (status.isOk()) {
                     LOG.info("{}{} code=OK latency={}us", method, vol, micros);
                 } else {
+                    // Services answer through GrpcErrors; escaped again here for any that does not.
                     LOG.warn("{}{} code={} latency={}us message={}", method, vol, status.getCode(), micros,
-                            status.getDescription());
+                            GrpcErrors.bounded(status.getDescription()));
                 }
                 super.close(status, trailers);
             }
@@ -58,7 +59,7 @@ public final class CallLoggingInterceptor implements ServerInterceptor {
             return "";
         }
         String id = (String) m.getField(field);
-        // Ids are untrusted input: keep log lines single and short.
-        return id.length() > 160 ? id.substring(0, 160) + "..." : id.replaceAll("[\\p{Cntrl}]", "?");
+        // Ids are untrusted input: keep log lines single (escaped) and short.
+        return GrpcErrors.quote(id, 160);
     }
 }

@@ -6,15 +6,14 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns an exception a service method forgot to handle into INTERNAL with its message (gRPC's
+ * Turns an exception a service method forgot to handle into the status {@link GrpcErrors} maps it to (gRPC's
  * default is UNKNOWN with no message, which tells the CO and the admin nothing). A thrown
- * {@link StatusRuntimeException} keeps its own status.
+ * {@link StatusRuntimeException} keeps its own status, with its description bounded and escaped.
  */
 public final class UncaughtExceptionInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(UncaughtExceptionInterceptor.class);
@@ -57,13 +56,6 @@ public final class UncaughtExceptionInterceptor implements ServerInterceptor {
     }
 
     static Status statusOf(Throwable e) {
-        if (e instanceof StatusRuntimeException sre) {
-            return sre.getStatus();
-        }
-        if (e instanceof StatusException se) {
-            return se.getStatus();
-        }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return Status.INTERNAL.withDescription("internal error: " + message).withCause(e);
+        return GrpcErrors.statusOf(e);
     }
 }

@@ -134,4 +134,26 @@ class ApiFaultsTest {
         cluster.controllerStub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
         assertThat(s.ledger()).doesNotContainKey("pvc-while-down");
     }
+
+    @Test
+    void thePoolReconcilerKeepsRunningAfterTheApiAnswered503ForAWhile() throws InterruptedException {
+        s.awaitPoolSettled();
+        String annotation = dev.lustrecsi.controller.LustreFileSystems.ANNOTATION_CAPACITY;
+        String planned = cluster.pool().getMetadata().getAnnotations().get(annotation);
+        assertThat(planned).isNotNull();
+
+        // Four seconds of 503s: several passes of the 1 s reconcile loop fail.
+        cluster.apiFaults().down();
+        Thread.sleep(4_000);
+        cluster.apiFaults().clear();
+
+        // A change only the reconciler undoes (it rewrites the sum it planned for): proof that it still runs.
+        cluster.client().resources(LustreFileSystem.class).inNamespace(LocalCluster.NAMESPACE).withName(LocalCluster.POOL)
+                .edit(fs -> {
+                    fs.getMetadata().getAnnotations().put(annotation, "1");
+                    return fs;
+                });
+        org.awaitility.Awaitility.await().atMost(Story.PATIENCE).pollInterval(Duration.ofMillis(200))
+                .until(() -> planned.equals(cluster.pool().getMetadata().getAnnotations().get(annotation)));
+    }
 }

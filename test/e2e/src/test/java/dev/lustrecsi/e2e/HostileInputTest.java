@@ -34,6 +34,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -69,6 +70,8 @@ class HostileInputTest {
         cluster = Story.startClusterOnRealControlPlaneIfAvailable("hostile");
         story = new Story(cluster, "hostile");
         pv = story.claimAndBind("100Gi", "victim");
+        // A second volume on the pool: expanding the victim to Long.MAX_VALUE then overflows the pool's sum.
+        story.claimAndBind("100Gi", "bystander");
         story.awaitPoolSettled();
         // The volume is in use, so a bad call that unmounted or replaced something would show.
         story.kubelet.startPod(pv, "pod-in-use");
@@ -78,6 +81,18 @@ class HostileInputTest {
         // A directory a hostile target path leads to through a symlink inside the kubelet's pods directory.
         Files.createDirectories(cluster.kubeletDir().resolve("pods/evil-pod/volumes/kubernetes.io~csi"));
         Files.createSymbolicLink(cluster.kubeletDir().resolve("pods/evil-pod/volumes/kubernetes.io~csi/pv"), outside());
+        // What kubelet (or anyone) left at target paths: not the plugin's to publish onto or to remove.
+        Files.createDirectories(fileTarget().getParent());
+        Files.writeString(fileTarget(), "not a directory");
+        Files.createDirectories(emptyTarget());
+    }
+
+    private static Path fileTarget() {
+        return cluster.kubeletDir().resolve("pods/file-pod/volumes/kubernetes.io~csi/pv/mount");
+    }
+
+    private static Path emptyTarget() {
+        return cluster.kubeletDir().resolve("pods/empty-pod/volumes/kubernetes.io~csi/pv/mount");
     }
 
     @AfterAll
@@ -180,6 +195,18 @@ class HostileInputTest {
                 c("CreateVolume shell in a mount flag", Status.Code.INVALID_ARGUMENT,
                         t -> t.ctl().createVolume(create("pvc-hostile").clearVolumeCapabilities()
                                 .addVolumeCapabilities(rwx("noatime;reboot")).build())),
+                // One policy for controller and node: what the node would refuse at mount time, CreateVolume refuses.
+                c("CreateVolume mount flag defaults (suid,dev,exec)", Status.Code.INVALID_ARGUMENT,
+                        t -> t.ctl().createVolume(create("pvc-hostile").clearVolumeCapabilities()
+                                .addVolumeCapabilities(rwx("defaults")).build())),
+                c("CreateVolume mount flag user_fid2path", Status.Code.INVALID_ARGUMENT,
+                        t -> t.ctl().createVolume(create("pvc-hostile").clearVolumeCapabilities()
+                                .addVolumeCapabilities(rwx("user_fid2path")).build())),
+                c("CreateVolume StorageClass mountOptions noatime,relatime", Status.Code.INVALID_ARGUMENT,
+                        t -> t.ctl().createVolume(createWith("mountOptions", "noatime,relatime").build())),
+                c("CreateVolume of Long.MAX_VALUE bytes (the pool's sum overflows)", Status.Code.OUT_OF_RANGE,
+                        t -> t.ctl().createVolume(create("pvc-hostile")
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(Long.MAX_VALUE)).build())),
                 c("CreateVolume forbidden mount flag", Status.Code.INVALID_ARGUMENT,
                         t -> t.ctl().createVolume(create("pvc-hostile").clearVolumeCapabilities()
                                 .addVolumeCapabilities(rwx("suid")).build())),
@@ -235,6 +262,9 @@ class HostileInputTest {
                 c("ControllerExpandVolume to 1 EiB", Status.Code.RESOURCE_EXHAUSTED,
                         t -> t.ctl().controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(id())
                                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(1L << 60)).build())),
+                c("ControllerExpandVolume to Long.MAX_VALUE (the pool's sum overflows)", Status.Code.OUT_OF_RANGE,
+                        t -> t.ctl().controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(id())
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(Long.MAX_VALUE)).build())),
                 c("ControllerExpandVolume of an unknown volume", Status.Code.NOT_FOUND,
                         t -> t.ctl().controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
                                 .setVolumeId("v1:lustre-csi:scratch:scratch:pvc-nobody")
@@ -309,6 +339,8 @@ class HostileInputTest {
                 c("NodePublishVolume staging path that is not staged", Status.Code.FAILED_PRECONDITION,
                         t -> t.node().nodePublishVolume(publish().setStagingTargetPath(
                                 cluster.kubeletDir() + "/plugins/kubernetes.io/csi/never/globalmount").build())),
+                c("NodePublishVolume onto a regular file", Status.Code.INVALID_ARGUMENT,
+                        t -> t.node().nodePublishVolume(publish().setTargetPath(fileTarget().toString()).build())),
                 c("NodePublishVolume without a capability", Status.Code.INVALID_ARGUMENT,
                         t -> t.node().nodePublishVolume(publish().clearVolumeCapability().build())),
                 c("NodePublishVolume forbidden mount flag", Status.Code.INVALID_ARGUMENT,
@@ -328,6 +360,12 @@ class HostileInputTest {
                         t -> t.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
                                 .setVolumeId("v1:lustre-csi:scratch:scratch:pvc-other")
                                 .setTargetPath(story.kubelet.targetPath(pv, "pod-in-use").toString()).build())),
+                c("NodeUnpublishVolume of a regular file nobody mounted (OK, the file stays)", Status.Code.OK,
+                        t -> t.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id())
+                                .setTargetPath(fileTarget().toString()).build())),
+                c("NodeUnpublishVolume of an empty directory nobody mounted (OK, the directory stays)", Status.Code.OK,
+                        t -> t.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id())
+                                .setTargetPath(emptyTarget().toString()).build())),
                 c("NodeUnstageVolume without an id", Status.Code.INVALID_ARGUMENT,
                         t -> t.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
                                 .setStagingTargetPath(story.kubelet.stagingPath(pv).toString()).build())),
@@ -339,8 +377,15 @@ class HostileInputTest {
                                 .setStagingTargetPath(story.kubelet.stagingPath(pv).toString()).build())),
                 c("NodeGetVolumeStats without a path", Status.Code.INVALID_ARGUMENT,
                         t -> t.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id()).build())),
-                c("NodeGetVolumeStats of /etc", Status.Code.INVALID_ARGUMENT,
+                c("NodeGetVolumeStats of /etc (no volume of ours is there)", Status.Code.NOT_FOUND,
                         t -> t.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id()).setVolumePath("/etc").build())),
+                c("NodeGetVolumeStats of a malformed id (NOT_FOUND, as the controller answers)", Status.Code.NOT_FOUND,
+                        t -> t.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("'; DROP TABLE volumes;--")
+                                .setVolumePath(story.kubelet.targetPath(pv, "pod-in-use").toString()).build())),
+                c("NodeGetVolumeStats of an unknown volume at a published path", Status.Code.NOT_FOUND,
+                        t -> t.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                                .setVolumeId("v1:lustre-csi:scratch:scratch:pvc-nobody")
+                                .setVolumePath(story.kubelet.targetPath(pv, "pod-in-use").toString()).build())),
                 c("NodeGetVolumeStats of a path that is not there", Status.Code.NOT_FOUND,
                         t -> t.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id())
                                 .setVolumePath(cluster.kubeletDir() + "/pods/nobody/volumes/kubernetes.io~csi/pv/mount").build())),
@@ -374,5 +419,77 @@ class HostileInputTest {
         }
         assertThat(got).as(c.name()).isEqualTo(c.expected());
         assertThat(snapshot()).as("nothing created, deleted or mounted by: " + c.name()).isEqualTo(before);
+    }
+
+    @Test
+    void hugeRequestsGetABoundedAnswerAndLogLine() throws Exception {
+        Map<String, String> manyUnknown = new HashMap<>(scParameters);
+        for (int i = 0; i < 10_000; i++) {
+            manyUnknown.put("unknown" + i, "v");
+        }
+        Map<String, String> hugeValue = new HashMap<>(scParameters);
+        hugeValue.put("ostSize", "9".repeat(1 << 20));
+        List<Runnable> calls = List.of(
+                () -> ctl().createVolume(create("pvc-huge").clearParameters().putAllParameters(manyUnknown).build()),
+                () -> ctl().createVolume(create("pvc-huge").clearParameters().putAllParameters(hugeValue).build()),
+                // 600k options in one flag: each refused one named would make a multi-megabyte trailer.
+                () -> ctl().createVolume(create("pvc-huge").clearVolumeCapabilities().addVolumeCapabilities(rwx("o,".repeat(600_000))).build()),
+                () -> node().nodePublishVolume(publish().setVolumeCapability(rwx("o,".repeat(600_000))).build()));
+        for (Runnable call : calls) {
+            Snapshot before = snapshot();
+            StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(call::run, StatusRuntimeException.class);
+            assertThat(e).isNotNull();
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                    .isLessThanOrEqualTo(1024);
+            assertThat(snapshot()).isEqualTo(before);
+        }
+        for (Path log : List.of(cluster.controller().log(), cluster.node().log())) {
+            try (Stream<String> lines = Files.lines(log)) {
+                assertThat(lines.mapToInt(String::length).max().orElse(0)).as("longest line of " + log).isLessThan(4096);
+            }
+        }
+    }
+
+    @Test
+    void aNewlineInAVolumeIdCannotForgeALogLineOrAnAnswerLine() throws Exception {
+        String forged = "FORGED-" + System.nanoTime();
+        String id = "v1:lustre-csi:scratch:scratch:pvc-x\n" + forged + " code=OK";
+        List<Runnable> calls = List.of(
+                () -> ctl().controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build()),
+                () -> ctl().validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder().setVolumeId(id)
+                        .addVolumeCapabilities(rwx()).build()),
+                () -> node().nodeStageVolume(stage().setVolumeId(id + "x".repeat(300)).build()),
+                () -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id)
+                        .setVolumePath(story.kubelet.targetPath(pv, "pod-in-use").toString()).build()));
+        for (Runnable call : calls) {
+            StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(call::run, StatusRuntimeException.class);
+            assertThat(e).isNotNull();
+            assertThat(e.getStatus().getDescription()).doesNotContain("\n");
+        }
+        for (Path log : List.of(cluster.controller().log(), cluster.node().log())) {
+            try (Stream<String> lines = Files.lines(log)) {
+                assertThat(lines.filter(l -> l.startsWith(forged)).toList()).as("forged lines in " + log).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aReadOnlyPublishOverridesRwFromTheVolumesMountOptions() throws Exception {
+        NodePublishVolumeRequest request = NodePublishVolumeRequest.newBuilder(story.kubelet.publishRequest(pv, "pod-ro"))
+                .setReadonly(true).setVolumeCapability(rwx("rw")).build();
+        node().nodePublishVolume(request);
+        Path target = story.kubelet.targetPath(pv, "pod-ro");
+        try {
+            assertThat(Story.mountsAt(target)).isEqualTo(1);
+            assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .filter(l -> l.split(" ")[4].equals(target.toString())).map(l -> l.split(" ")[5]))
+                    .singleElement().satisfies(opts -> assertThat(List.of(opts.split(","))).contains("ro"));
+        } finally {
+            node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id())
+                    .setTargetPath(target.toString()).build());
+        }
+        assertThat(Story.mountsAt(target)).isZero();
+        assertThat(target).as("the target the plugin made is removed").doesNotExist();
     }
 }
