@@ -913,10 +913,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private long availableInAllPools() {
         long total = 0;
-        for (PoolLedger.Snapshot snapshot : ledger.readAll()) {
-            Optional<LustreFileSystem> pool = fileSystems.get(snapshot.namespace(), snapshot.pool());
+        for (VolumeRecords.PoolKey key : records.pools()) {
+            Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());
             if (pool.isPresent() && pool.get().getSpec() != null && pool.get().getSpec().getOstSizeBytes() > 0) {
-                long free = Math.max(0, FileSystemSpecs.sizing(pool.get()).maxCapacityBytes() - snapshot.requestedBytes());
+                long free = Math.max(0, FileSystemSpecs.sizing(pool.get()).maxCapacityBytes()
+                        - records.requestedBytes(key.namespace(), key.pool()));
                 total = total > Long.MAX_VALUE - free ? Long.MAX_VALUE : total + free;
             }
         }

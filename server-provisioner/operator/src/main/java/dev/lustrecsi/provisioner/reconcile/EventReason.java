@@ -25,6 +25,10 @@ public enum EventReason {
     StandbyHoldFailed,
     StandbyPromoted,
     StandbyPromotionFailed,
+    StandbyHoldMissing,
+    // Project quota enforcement
+    ProjectQuotaEnforced,
+    ProjectQuotaNotEnforced,
     // Draining an OST before scale-in
     DrainingOst,
     MigratedFiles,

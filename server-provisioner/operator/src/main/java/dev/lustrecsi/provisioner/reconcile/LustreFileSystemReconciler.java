@@ -481,10 +481,10 @@ public final class LustreFileSystemReconciler {
             if (failure.isEmpty()) {
                 StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, true, Conditions.REASON_ENFORCED,
                         topology.fsName() + ".quota.ost=p and .quota.mdt=p recorded on the MGS", generation);
-                events.normal(fs, "ProjectQuotaEnforced", "project quota limits are enforced on " + topology.fsName());
+                events.normal(fs, EventReason.ProjectQuotaEnforced, "project quota limits are enforced on " + topology.fsName());
             } else if (StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, false, Conditions.REASON_MGS_REFUSED,
                     failure.get(), generation)) {
-                events.warning(fs, "ProjectQuotaNotEnforced", "the MGS did not record quota enforcement: " + failure.get());
+                events.warning(fs, EventReason.ProjectQuotaNotEnforced, "the MGS did not record quota enforcement: " + failure.get());
             }
         }
 

@@ -59,7 +59,7 @@ final class StandbyServers {
                 continue;
             }
             CommandResult hold = executor.exec(ns, server.name(), standby.holdCreation(topology.fsName(), t.index()), TIMEOUT);
-            events.warning(fs, "StandbyHoldMissing", t.name() + " on standby " + server.name() + " took object creation ("
+            events.warning(fs, EventReason.StandbyHoldMissing, t.name() + " on standby " + server.name() + " took object creation ("
                     + (r.succeeded() ? "no_precreate=" + r.stdout().strip() : r.describe()) + "); "
                     + (hold.succeeded() ? "held it now" : "could not hold it: " + hold.describe()));
             if (!hold.succeeded()) {
@@ -80,7 +80,7 @@ final class StandbyServers {
                 // The OST's own hold first (it was mounted with no_precreate), then each MDT's osp device.
                 CommandResult own = executor.exec(ns, server.name(), standby.allowCreation(topology.fsName(), t.index()), TIMEOUT);
                 if (!own.succeeded()) {
-                    events.warning(fs, "StandbyPromotionFailed", "could not allow new objects on " + t.name()
+                    events.warning(fs, EventReason.StandbyPromotionFailed, "could not allow new objects on " + t.name()
                             + " on " + server.name() + ": " + own.describe());
                     return false;
                 }

@@ -23,7 +23,7 @@ class EventRecorderOnRealApiServerTest {
 
         EventRecorder recorder = new EventRecorder(admin);
         for (int i = 0; i < 3; i++) {
-            recorder.onObject(target, EventRecorder.WARNING, "OrphanFound", "no filesystem owns this disk " + i);
+            recorder.onObject(target, EventRecorder.WARNING, EventReason.OrphanFound, "no filesystem owns this disk " + i);
         }
 
         assertThat(admin.v1().events().inNamespace("events-operator").list().getItems()).hasSize(3).allSatisfy(e -> {
