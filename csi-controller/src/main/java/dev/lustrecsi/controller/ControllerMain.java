@@ -3,6 +3,7 @@ package dev.lustrecsi.controller;
 import dev.lustrecsi.csi.server.CommonOptions;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.leader.Leadership;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
@@ -73,6 +74,32 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--lfs", defaultValue = "lfs", description = "the lfs tool (default: ${DEFAULT-VALUE})")
     String lfsPath;
 
+    @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "run the periodic work (pool reconciling, orphan collection) only on the replica holding "
+                    + "the Lease; CSI calls are served by every replica either way (default: ${DEFAULT-VALUE})")
+    boolean leaderElection;
+
+    @Option(names = "--leader-election-namespace", defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
+            description = "namespace of the Lease (default: ${DEFAULT-VALUE})")
+    String leaderElectionNamespace;
+
+    @Option(names = "--leader-election-lease-duration", defaultValue = "PT15S",
+            description = "how long a Lease is valid after its last renewal: the longest a dead leader blocks the "
+                    + "others (default: ${DEFAULT-VALUE})")
+    Duration leaseDuration;
+
+    @Option(names = "--leader-election-renew-deadline", defaultValue = "PT10S",
+            description = "a leader that could not renew for this long stops its periodic work; shorter than the "
+                    + "lease duration (default: ${DEFAULT-VALUE})")
+    Duration renewDeadline;
+
+    @Option(names = "--leader-election-retry-period", defaultValue = "PT2S",
+            description = "how often the Lease is renewed or tried (default: ${DEFAULT-VALUE})")
+    Duration retryPeriod;
+
+    /** Name of the controller's Lease (the sidecars hold their own, named after the driver). */
+    static final String LEASE_NAME = "lustre-csi-controller";
+
     /** The configuration the flags describe. */
     ControllerConfig config() {
         return new ControllerConfig(namespace, Optional.ofNullable(serverImage), Optional.ofNullable(lustreVersion),
@@ -103,6 +130,15 @@ public final class ControllerMain implements Callable<Integer> {
                 orphanGrace, java.time.Clock.systemUTC(), PrometheusRegistry.defaultRegistry);
     }
 
+    /** The periodic work's gate: the Lease when {@code --leader-election}, else always open (one replica). */
+    LeaderRounds leaderRounds(KubernetesClient client) {
+        if (!leaderElection) {
+            return LeaderRounds.always();
+        }
+        return LeaderRounds.elect(client, leaderElectionNamespace, LEASE_NAME, Leadership.uniqueIdentity(),
+                new Leadership.Timing(leaseDuration, renewDeadline, retryPeriod));
+    }
+
     /** The standard tool paths with {@code --lfs}. */
     ToolPaths toolPaths() {
         ToolPaths standard = ToolPaths.standard();
@@ -128,7 +164,8 @@ public final class ControllerMain implements Callable<Integer> {
             OrphanCollector orphans = new OrphanCollector(client, new PoolLedger(client), new LustreFileSystems(client),
                     service, orphanGrace);
             PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config);
-            reconciler.scheduleWithFixedDelay(() -> {
+            LeaderRounds rounds = leaderRounds(client);
+            reconciler.scheduleWithFixedDelay(() -> rounds.run(() -> {
                 service.reconcileAllPools();
                 try {
                     orphans.collect();
@@ -136,7 +173,7 @@ public final class ControllerMain implements Callable<Integer> {
                 } catch (RuntimeException e) {
                     LoggerFactory.getLogger(OrphanCollector.class).warn("orphan collection failed: {}", e.getMessage());
                 }
-            }, 0, reconcileInterval.toMillis(), TimeUnit.MILLISECONDS);
+            }), 0, reconcileInterval.toMillis(), TimeUnit.MILLISECONDS);
             ReadinessCheck apiReachable = () -> {
                 client.resources(LustreFileSystem.class).inNamespace(namespace).list();
                 return ReadinessCheck.Result.ready("Kubernetes API reachable");
@@ -148,6 +185,7 @@ public final class ControllerMain implements Callable<Integer> {
                     new LfsCommands(toolPaths()), Duration.ofSeconds(5)).register(PrometheusRegistry.defaultRegistry);
             PluginRunner.serveUntilStopped(common, true, List.of(apiReachable), List.of(service));
             reconciler.shutdownNow();
+            rounds.close();
         }
         return 0;
     }

@@ -51,6 +51,47 @@ public final class MkfsLustreCommands {
         return List.copyOf(argv);
     }
 
+    /**
+     * {@code format} with ldiskfs multiple mount protection: {@code --mkfsoptions=-O mmp} before the device. A
+     * target that can be started on another node (a server VM restarted elsewhere after its node was lost) must
+     * refuse a second mount while the first host may still write: with MMP, mount of a target whose MMP block
+     * another host keeps updating fails instead of corrupting it. mkfs.lustre enables MMP by itself only when
+     * failover NIDs are given (lustre/utils/libmount_utils_ldiskfs.c, enable_default_ext4_features: "Multiple
+     * mount protection enabled only if failover node specified"); our servers keep one NID and move, so it is
+     * asked for explicitly. mkfs.lustre refuses a second {@code -O} (same file: "don't specify multiple -O
+     * options") and appends its own features to this one. One argv element: the space is part of the option.
+     */
+    public static List<String> withMultiMountProtection(List<String> format) {
+        if (format.isEmpty() || format.stream().anyMatch(a -> a.startsWith("--mkfsoptions"))) {
+            throw new IllegalArgumentException("expected a mkfs.lustre line without --mkfsoptions: " + format);
+        }
+        String device = requireDevice(format.get(format.size() - 1));
+        List<String> argv = new ArrayList<>(format.subList(0, format.size() - 1));
+        argv.add("--mkfsoptions=-O mmp");
+        argv.add(device);
+        return List.copyOf(argv);
+    }
+
+    /**
+     * Turns MMP on for an ldiskfs target formatted without it: {@code tune2fs -O mmp <device>}, on the unmounted
+     * device (tune2fs(8), e2fsprogs; its test t_mmp_1on does exactly this).
+     */
+    public static List<String> enableMultiMountProtection(String device) {
+        return List.of("tune2fs", "-O", "mmp", requireDevice(device));
+    }
+
+    /**
+     * The ZFS equivalent for a pool-backed target: {@code zpool set multihost=on <pool>} (zpoolprops(7); needs a
+     * host id, {@code zgenhostid}, unique per server VM). An imported pool then refuses an import elsewhere while
+     * its uberblock is being updated.
+     */
+    public static List<String> zpoolMultihost(String pool) {
+        if (pool == null || !pool.matches("[A-Za-z][A-Za-z0-9_.:-]{0,254}")) {
+            throw new IllegalArgumentException("not a zpool name: " + pool);
+        }
+        return List.of("zpool", "set", "multihost=on", pool);
+    }
+
     /** Lustre's name for a target: {@code fsname-OST000a}, {@code fsname-MDT0000} (index in 4 hex digits). */
     public static String targetName(FsName fsName, String kind, int index) {
         if (!kind.equals("OST") && !kind.equals("MDT")) {

@@ -41,4 +41,25 @@ class MkfsLustreCommandsTest {
         assertThat(MkfsLustreCommands.targetName(fs, "OST", 26)).isEqualTo("lfs1-OST001a");
         assertThat(MkfsLustreCommands.targetName(fs, "MDT", 0)).isEqualTo("lfs1-MDT0000");
     }
+
+    @Test
+    void aTargetThatCanMoveBetweenNodesIsFormattedWithMultiMountProtection() {
+        assertThat(MkfsLustreCommands.withMultiMountProtection(mkfs.formatOst(fs, 3, MgsNids.parse("10.0.0.5@tcp"), "/dev/vdd")))
+                .containsExactly("mkfs.lustre", "--fsname=lfs1", "--ost", "--index=3", "--mgsnode=10.0.0.5@tcp",
+                        "--mkfsoptions=-O mmp", "/dev/vdd");
+        assertThat(MkfsLustreCommands.withMultiMountProtection(mkfs.formatMgtAndMdt0(fs, "/dev/vdc")))
+                .endsWith("--mkfsoptions=-O mmp", "/dev/vdc");
+        // mkfs.lustre takes one --mkfsoptions with one -O: a second would be refused, not merged.
+        assertThatThrownBy(() -> MkfsLustreCommands.withMultiMountProtection(
+                MkfsLustreCommands.withMultiMountProtection(mkfs.formatMgt("/dev/vdc"))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void existingTargetsAndZfsPoolsGetTheirOwnProtectionLines() {
+        assertThat(MkfsLustreCommands.enableMultiMountProtection("/dev/vdd")).containsExactly("tune2fs", "-O", "mmp", "/dev/vdd");
+        assertThat(MkfsLustreCommands.zpoolMultihost("lfs1-ost3")).containsExactly("zpool", "set", "multihost=on", "lfs1-ost3");
+        assertThatThrownBy(() -> MkfsLustreCommands.zpoolMultihost("-f pool")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MkfsLustreCommands.enableMultiMountProtection("vdd")).isInstanceOf(IllegalArgumentException.class);
+    }
 }
