@@ -73,6 +73,32 @@ public final class MkfsLustreCommands {
     }
 
     /**
+     * {@code format} for a target that a pair of servers can serve: one {@code --servicenode=<nids>} per server
+     * (its NIDs comma-joined) before the device, as in mkfs.lustre(8) ("NID(s) of service partners; treat nodes
+     * as equal service node, mutually exclusive with --failnode"). mkfs.lustre records them as
+     * {@code failover.node=<a>:<b>} (real transcript 210-mkfs.lustre-dryrun-ost.txt, Lustre 2.17) and, on ldiskfs,
+     * turns MMP on by itself (failover specified). Clients then try the servers in turn.
+     */
+    public static List<String> withServiceNodes(List<String> format, List<List<Nid>> servers) {
+        if (servers == null || servers.size() < 2) {
+            throw new IllegalArgumentException("a service node pair needs at least two servers: " + servers);
+        }
+        if (format.isEmpty() || format.stream().anyMatch(a -> a.startsWith("--servicenode") || a.startsWith("--failnode"))) {
+            throw new IllegalArgumentException("expected a mkfs.lustre line without service or failover nodes: " + format);
+        }
+        String device = requireDevice(format.get(format.size() - 1));
+        List<String> argv = new ArrayList<>(format.subList(0, format.size() - 1));
+        for (List<Nid> server : servers) {
+            if (server.isEmpty()) {
+                throw new IllegalArgumentException("a service node without NIDs");
+            }
+            argv.add("--servicenode=" + String.join(",", server.stream().map(Nid::toString).toList()));
+        }
+        argv.add(device);
+        return List.copyOf(argv);
+    }
+
+    /**
      * Turns MMP on for an ldiskfs target formatted without it: {@code tune2fs -O mmp <device>}, on the unmounted
      * device (tune2fs(8), e2fsprogs; its test t_mmp_1on does exactly this).
      */
