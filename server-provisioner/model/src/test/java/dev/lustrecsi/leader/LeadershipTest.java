@@ -84,13 +84,13 @@ class LeadershipTest {
         long killed = System.nanoTime();
         first.fault = Fault.REFUSE; // the process is gone: it never renews again
         assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2))).isTrue();
-        Duration takeover = Duration.ofNanos(second.leadingSince() - killed);
+        Duration takeover = Duration.ofNanos(second.actingSince(killed) - killed);
         System.out.printf("takeover after the leader died: %d ms (bound %d ms)%n", takeover.toMillis(),
                 FAST.takeoverBound().toMillis());
 
         assertThat(takeover).isLessThanOrEqualTo(FAST.takeoverBound());
-        assertThat(first.lostAt).as("the dead leader's own watchdog fired").isPositive();
-        assertNoOverlap(first, second);
+        assertThat(first.lostAt).as("the dead leader's own watchdog fired").isGreaterThan(killed);
+        assertNoOverlap(first, second, killed);
     }
 
     @Test
@@ -102,13 +102,13 @@ class LeadershipTest {
         first.fault = Fault.HANG; // its Lease requests never come back
         assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2))).isTrue();
         System.out.printf("partitioned leader stopped after %d ms; the other started after %d ms%n",
-                (first.lostAt - partitioned) / 1_000_000, (second.leadingSince() - partitioned) / 1_000_000);
+                (first.lostAt - partitioned) / 1_000_000, (second.actingSince(partitioned) - partitioned) / 1_000_000);
 
-        assertThat(first.lostAt).as("the partitioned leader stopped on its own deadline").isPositive();
-        assertThat(first.lostAt).isLessThan(second.leadingSince());
+        assertThat(first.lostAt).as("the partitioned leader stopped on its own deadline").isGreaterThan(partitioned);
+        assertThat(first.lostAt).isLessThan(second.actingSince(partitioned));
         assertThat(Duration.ofNanos(first.lostAt - partitioned)).isLessThanOrEqualTo(
                 FAST.renewDeadline().plus(FAST.retryPeriod()));
-        assertNoOverlap(first, second);
+        assertNoOverlap(first, second, partitioned);
         assertThat(first.leadership.isLeading()).isFalse();
         first.release.countDown();
     }
@@ -118,12 +118,13 @@ class LeadershipTest {
         Replica first = awaitSteadyLeaderOf(replica("a"), replica("b"));
         Replica second = other(first);
 
+        long lostBefore = first.lostAt;
         long closed = System.nanoTime();
         first.stop();
         assertThat(second.leadership.awaitLeading(FAST.takeoverBound())).isTrue();
 
-        assertThat(Duration.ofNanos(second.leadingSince() - closed)).isLessThan(FAST.leaseDuration());
-        assertThat(first.lostAt).as("a deliberate stop is not a loss").isZero();
+        assertThat(Duration.ofNanos(second.actingSince(closed) - closed)).isLessThan(FAST.leaseDuration());
+        assertThat(first.lostAt).as("a deliberate stop is not a loss").isEqualTo(lostBefore);
     }
 
     @Test
@@ -152,10 +153,6 @@ class LeadershipTest {
         assertThatThrownBy(() -> new Leadership.Timing(Duration.ofSeconds(15), Duration.ofSeconds(2), Duration.ofSeconds(2)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retry period");
         assertThat(Leadership.Timing.DEFAULTS.takeoverBound()).isEqualTo(Duration.ofMillis(19_400));
-    }
-
-    private void assertNoOverlap(Replica first, Replica second) {
-        assertNoOverlap(first, second, 0);
     }
 
     /** The actions of {@code second} after {@code since} all come after the last action of {@code first}. */
@@ -218,13 +215,14 @@ class LeadershipTest {
         final Thread worker;
         volatile Fault fault = Fault.NONE;
         volatile long lostAt;
-        volatile long firstLed;
         final CountDownLatch release = new CountDownLatch(1);
         /** Each replica its own connection, as separate processes have. */
         final KubernetesClient connection = server.createClient();
 
         Replica(String name) {
-            this(name, false);
+            // Rejoining: a replica whose first Lease calls were too slow on a cold JVM (and so stepped down, as it
+            // must) campaigns again instead of sitting out the test.
+            this(name, true);
         }
 
         Replica(String name, boolean rejoin) {
@@ -235,11 +233,7 @@ class LeadershipTest {
             worker = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     if (leadership.isLeading()) {
-                        long now = System.nanoTime();
-                        if (firstLed == 0) {
-                            firstLed = now;
-                        }
-                        actions.add(new Action(name, now));
+                        actions.add(new Action(name, System.nanoTime()));
                     }
                     try {
                         Thread.sleep(5);
@@ -252,8 +246,10 @@ class LeadershipTest {
             worker.start();
         }
 
-        long leadingSince() {
-            return firstLed;
+        /** Time of this replica's first action after {@code t}, or 0. */
+        long actingSince(long t) {
+            return actions.stream().filter(x -> x.who().equals(name) && x.nanos() > t).mapToLong(Action::nanos).min()
+                    .orElse(0);
         }
 
         void stop() {
