@@ -4,6 +4,7 @@ import dev.lustrecsi.csi.server.CommonOptions;
 import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.leader.Leadership;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
@@ -84,6 +85,32 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--lfs", defaultValue = "lfs", description = "the lfs tool (default: ${DEFAULT-VALUE})")
     String lfsPath;
 
+    @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "run the periodic work (pool reconciling, orphan collection) only on the replica holding "
+                    + "the Lease; CSI calls are served by every replica either way (default: ${DEFAULT-VALUE})")
+    boolean leaderElection;
+
+    @Option(names = "--leader-election-namespace", defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
+            description = "namespace of the Lease (default: ${DEFAULT-VALUE})")
+    String leaderElectionNamespace;
+
+    @Option(names = "--leader-election-lease-duration", defaultValue = "PT15S",
+            description = "how long a Lease is valid after its last renewal: the longest a dead leader blocks the "
+                    + "others (default: ${DEFAULT-VALUE})")
+    Duration leaseDuration;
+
+    @Option(names = "--leader-election-renew-deadline", defaultValue = "PT10S",
+            description = "a leader that could not renew for this long stops its periodic work; shorter than the "
+                    + "lease duration (default: ${DEFAULT-VALUE})")
+    Duration renewDeadline;
+
+    @Option(names = "--leader-election-retry-period", defaultValue = "PT2S",
+            description = "how often the Lease is renewed or tried (default: ${DEFAULT-VALUE})")
+    Duration retryPeriod;
+
+    /** Name of the controller's Lease (the sidecars hold their own, named after the driver). */
+    static final String LEASE_NAME = "lustre-csi-controller";
+
     /** The configuration the flags describe. */
     ControllerConfig config() {
         return new ControllerConfig(namespace, Optional.ofNullable(serverImage), Optional.ofNullable(lustreVersion),
@@ -112,6 +139,15 @@ public final class ControllerMain implements Callable<Integer> {
                         config.poolMountRoot()),
                 new VolumeDirectories(runner, lfs, config.commandTimeout()), runner, lfs, config.projectIds(),
                 orphanGrace, java.time.Clock.systemUTC(), PrometheusRegistry.defaultRegistry);
+    }
+
+    /** The periodic work's gate: the Lease when {@code --leader-election}, else always open (one replica). */
+    LeaderRounds leaderRounds(KubernetesClient client) {
+        if (!leaderElection) {
+            return LeaderRounds.always();
+        }
+        return LeaderRounds.elect(client, leaderElectionNamespace, LEASE_NAME, Leadership.uniqueIdentity(),
+                new Leadership.Timing(leaseDuration, renewDeadline, retryPeriod));
     }
 
     /** The standard tool paths with {@code --lfs}. */
@@ -143,12 +179,17 @@ public final class ControllerMain implements Callable<Integer> {
             PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, records);
             // Each its own task: one that fails (the API answering 503) is logged, counted and run again, and does
             // not keep the others from running; readiness says when one is stuck.
+            // Only the leader's rounds act; every replica serves CSI calls (LeaderRounds says why).
+            LeaderRounds rounds = leaderRounds(client);
             PeriodicTask.Metrics taskMetrics = new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry);
             List<PeriodicTask> tasks = List.of(
-                    new PeriodicTask("pool reconcile", taskStuckAfter, taskMetrics, Clock.systemUTC(), service::reconcileAllPools),
-                    new PeriodicTask("volume orphan collection", taskStuckAfter, taskMetrics, Clock.systemUTC(), orphans::collect),
+                    new PeriodicTask("pool reconcile", taskStuckAfter, taskMetrics, Clock.systemUTC(),
+                            () -> rounds.run(service::reconcileAllPools)),
+                    new PeriodicTask("volume orphan collection", taskStuckAfter, taskMetrics, Clock.systemUTC(),
+                            () -> rounds.run(orphans::collect)),
                     new PeriodicTask("pool directory orphan collection", taskStuckAfter, taskMetrics, Clock.systemUTC(),
-                            orphanDirectories::collect));
+                            () -> rounds.run(orphanDirectories::collect)));
+            // One thread runs them all (LeaderRounds.run is called from one thread).
             tasks.forEach(t -> t.schedule(reconciler, Duration.ZERO, reconcileInterval));
             ReadinessCheck apiReachable = () -> {
                 client.resources(LustreFileSystem.class).inNamespace(namespace).list();
@@ -163,6 +204,7 @@ public final class ControllerMain implements Callable<Integer> {
                     new LfsCommands(toolPaths()), Duration.ofSeconds(5)).register(PrometheusRegistry.defaultRegistry);
             PluginRunner.serveUntilStopped(common, true, readiness, List.of(service));
             reconciler.shutdownNow();
+            rounds.close();
             records.close();
         }
         return 0;

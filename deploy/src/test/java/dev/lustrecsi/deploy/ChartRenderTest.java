@@ -235,9 +235,6 @@ class ChartRenderTest {
         assertThat(op.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(op.getArgs()).contains("--ssh-identity=/etc/server-provisioner/ssh/id_ed25519",
                 "--ssh-known-hosts=/var/run/server-provisioner/known_hosts", "--virtctl=/usr/local/bin/virtctl");
-        // Without leader election a second replica would reconcile the same filesystems concurrently.
-        assertThat(defaults.operator().getSpec().getReplicas()).isEqualTo(1);
-        assertThat(defaults.operator().getSpec().getStrategy().getType()).isEqualTo("Recreate");
         // The SSH key is readable by the non-root user through fsGroup, and optional.
         Volume key = volume(pod, "ssh-key");
         assertThat(key.getSecret().getSecretName()).isEqualTo("lustre-csi-operator-ssh");
@@ -260,8 +257,56 @@ class ChartRenderTest {
     void everyWorkloadUsesAServiceAccountTheChartCreates() {
         List<String> accounts = defaults.all(ServiceAccount.class).stream().map(sa -> sa.getMetadata().getName()).toList();
         assertThat(defaults.podSpecs()).allSatisfy(p -> assertThat(accounts).contains(p.getServiceAccountName()));
+        // Everything in the release namespace, but the operator's read-only Role on node Leases (node fencing)
+        // and its binding, which must live where the Leases are.
         assertThat(defaults.objects).filteredOn(o -> o.getMetadata().getNamespace() != null)
+                .filteredOn(o -> !o.getMetadata().getName().equals(Helm.RELEASE + "-operator-node-leases"))
                 .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE));
+        assertThat(defaults.objects).filteredOn(o -> "kube-node-lease".equals(o.getMetadata().getNamespace()))
+                .extracting(o -> o.getKind()).containsExactlyInAnyOrder("Role", "RoleBinding");
+    }
+
+    @Test
+    void controllerAndOperatorRunTwoReplicasThatSurviveADrainAndElectALeader() {
+        assertThat(defaults.controller().getSpec().getReplicas()).isEqualTo(2);
+        assertThat(defaults.operator().getSpec().getReplicas()).isEqualTo(2);
+        // A new operator pod starts as a follower before the old one leaves and hands the Lease over.
+        assertThat(defaults.operator().getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(defaults.operator().getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+        assertThat(defaults.operator().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
+                .satisfies(t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+        assertThat(defaults.controller().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()).singleElement()
+                .satisfies(t -> assertThat(t.getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+        // One replica of each may be evicted at a time; the PDBs select exactly the component's pods.
+        assertThat(defaults.all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class))
+                .extracting(p -> p.getMetadata().getName() + " maxUnavailable=" + p.getSpec().getMaxUnavailable().getIntVal())
+                .containsExactlyInAnyOrder(Helm.RELEASE + "-controller maxUnavailable=1",
+                        Helm.RELEASE + "-operator maxUnavailable=1");
+        assertThat(defaults.all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class))
+                .allSatisfy(p -> assertThat(p.getSpec().getSelector().getMatchLabels()).isIn(
+                        defaults.controller().getSpec().getSelector().getMatchLabels(),
+                        defaults.operator().getSpec().getSelector().getMatchLabels()));
+        // Both elect on their own Lease with the same timings, passed to their own flags.
+        for (Container c : List.of(container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller"),
+                container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner"))) {
+            assertThat(c.getArgs()).contains("--leader-election-namespace=$(POD_NAMESPACE)",
+                    "--leader-election-lease-duration=PT15S", "--leader-election-renew-deadline=PT10S",
+                    "--leader-election-retry-period=PT2S");
+            assertThat(c.getEnv()).extracting(e -> e.getName()).contains("POD_NAMESPACE", "POD_NAME");
+        }
+        // A single replica needs no budget (it could never be evicted voluntarily).
+        assertThat(Rendered.parse(Helm.template("--set", "operator.replicas=1", "--set", "controller.replicas=1"))
+                .all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class)).isEmpty();
+    }
+
+    @Test
+    void nodePluginUpgradesRollAFewNodesAtATime() {
+        // Mounted volumes are kernel mounts that outlive the plugin's pod; only new mounts wait for it.
+        assertThat(defaults.node().getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(defaults.node().getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getStrVal())
+                .isEqualTo("10%");
     }
 
     @Test

@@ -36,7 +36,11 @@ class PlainManifestsTest {
         assertThat(first).isInstanceOf(Namespace.class);
         assertThat(first.getMetadata().getName()).isEqualTo(Helm.NAMESPACE);
         assertThat(r.all(CustomResourceDefinition.class)).isEmpty();
+        // All in the namespace it creates, but the operator's read-only Role on node Leases and its binding.
         assertThat(r.objects).filteredOn(o -> o.getMetadata().getNamespace() != null)
+                .filteredOn(o -> !"kube-node-lease".equals(o.getMetadata().getNamespace()))
                 .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE));
+        assertThat(r.objects).filteredOn(o -> "kube-node-lease".equals(o.getMetadata().getNamespace()))
+                .extracting(o -> o.getMetadata().getName()).containsOnly(Helm.RELEASE + "-operator-node-leases");
     }
 }

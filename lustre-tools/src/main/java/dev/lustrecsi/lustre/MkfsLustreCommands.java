@@ -65,6 +65,27 @@ public final class MkfsLustreCommands {
     }
 
     /**
+     * {@code format} with ldiskfs multiple mount protection: {@code --mkfsoptions=-O mmp} before the device. A
+     * target that can be started on another node (a server VM restarted elsewhere after its node was lost) must
+     * refuse a second mount while the first host may still write: with MMP, mount of a target whose MMP block
+     * another host keeps updating fails instead of corrupting it. mkfs.lustre enables MMP by itself only when
+     * failover NIDs are given (lustre/utils/libmount_utils_ldiskfs.c, enable_default_ext4_features: "Multiple
+     * mount protection enabled only if failover node specified"); our servers keep one NID and move, so it is
+     * asked for explicitly. mkfs.lustre refuses a second {@code -O} (same file: "don't specify multiple -O
+     * options") and appends its own features to this one. One argv element: the space is part of the option.
+     */
+    public static List<String> withMultiMountProtection(List<String> format) {
+        if (format.isEmpty() || format.stream().anyMatch(a -> a.startsWith("--mkfsoptions"))) {
+            throw new IllegalArgumentException("expected a mkfs.lustre line without --mkfsoptions: " + format);
+        }
+        String device = requireDevice(format.get(format.size() - 1));
+        List<String> argv = new ArrayList<>(format.subList(0, format.size() - 1));
+        argv.add("--mkfsoptions=-O mmp");
+        argv.add(device);
+        return List.copyOf(argv);
+    }
+
+    /**
      * The label mkfs.lustre gives the ldiskfs it creates before the target first registers: {@code MGS} for a
      * stand-alone MGT, {@code fsname:MDT0000} / {@code fsname:OST0002} otherwise (server_make_name in lustre-release
      * lustre/utils: ':' marks a virgin target; "Target: csifs:OST0003" in a real 2.17.0 dryrun).
@@ -74,6 +95,52 @@ public final class MkfsLustreCommands {
             return "MGS";
         }
         return targetName(fsName, kind, index).replace("-" + kind, ":" + kind);
+    }
+
+    /**
+     * {@code format} for a target that a pair of servers can serve: one {@code --servicenode=<nids>} per server
+     * (its NIDs comma-joined) before the device, as in mkfs.lustre(8) ("NID(s) of service partners; treat nodes
+     * as equal service node, mutually exclusive with --failnode"). mkfs.lustre records them as
+     * {@code failover.node=<a>:<b>} (real transcript 210-mkfs.lustre-dryrun-ost.txt, Lustre 2.17) and, on ldiskfs,
+     * turns MMP on by itself (failover specified). Clients then try the servers in turn.
+     */
+    public static List<String> withServiceNodes(List<String> format, List<List<Nid>> servers) {
+        if (servers == null || servers.size() < 2) {
+            throw new IllegalArgumentException("a service node pair needs at least two servers: " + servers);
+        }
+        if (format.isEmpty() || format.stream().anyMatch(a -> a.startsWith("--servicenode") || a.startsWith("--failnode"))) {
+            throw new IllegalArgumentException("expected a mkfs.lustre line without service or failover nodes: " + format);
+        }
+        String device = requireDevice(format.get(format.size() - 1));
+        List<String> argv = new ArrayList<>(format.subList(0, format.size() - 1));
+        for (List<Nid> server : servers) {
+            if (server.isEmpty()) {
+                throw new IllegalArgumentException("a service node without NIDs");
+            }
+            argv.add("--servicenode=" + String.join(",", server.stream().map(Nid::toString).toList()));
+        }
+        argv.add(device);
+        return List.copyOf(argv);
+    }
+
+    /**
+     * Turns MMP on for an ldiskfs target formatted without it: {@code tune2fs -O mmp <device>}, on the unmounted
+     * device (tune2fs(8), e2fsprogs; its test t_mmp_1on does exactly this).
+     */
+    public static List<String> enableMultiMountProtection(String device) {
+        return List.of("tune2fs", "-O", "mmp", requireDevice(device));
+    }
+
+    /**
+     * The ZFS equivalent for a pool-backed target: {@code zpool set multihost=on <pool>} (zpoolprops(7); needs a
+     * host id, {@code zgenhostid}, unique per server VM). An imported pool then refuses an import elsewhere while
+     * its uberblock is being updated.
+     */
+    public static List<String> zpoolMultihost(String pool) {
+        if (pool == null || !pool.matches("[A-Za-z][A-Za-z0-9_.:-]{0,254}")) {
+            throw new IllegalArgumentException("not a zpool name: " + pool);
+        }
+        return List.of("zpool", "set", "multihost=on", pool);
     }
 
     /** Lustre's name for a target: {@code fsname-OST000a}, {@code fsname-MDT0000} (index in 4 hex digits). */

@@ -3,6 +3,7 @@ package dev.lustrecsi.lustre;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MkfsLustreCommandsTest {
@@ -40,5 +41,42 @@ class MkfsLustreCommandsTest {
     void targetNamesUseFourHexDigits() {
         assertThat(MkfsLustreCommands.targetName(fs, "OST", 26)).isEqualTo("lfs1-OST001a");
         assertThat(MkfsLustreCommands.targetName(fs, "MDT", 0)).isEqualTo("lfs1-MDT0000");
+    }
+
+    @Test
+    void aTargetThatCanMoveBetweenNodesIsFormattedWithMultiMountProtection() {
+        assertThat(MkfsLustreCommands.withMultiMountProtection(mkfs.formatOst(fs, 3, MgsNids.parse("10.0.0.5@tcp"), "/dev/vdd")))
+                .containsExactly("mkfs.lustre", "--fsname=lfs1", "--ost", "--index=3", "--mgsnode=10.0.0.5@tcp",
+                        "--mkfsoptions=-O mmp", "/dev/vdd");
+        assertThat(MkfsLustreCommands.withMultiMountProtection(mkfs.formatMgtAndMdt0(fs, "/dev/vdc")))
+                .endsWith("--mkfsoptions=-O mmp", "/dev/vdc");
+        // mkfs.lustre takes one --mkfsoptions with one -O: a second would be refused, not merged.
+        assertThatThrownBy(() -> MkfsLustreCommands.withMultiMountProtection(
+                MkfsLustreCommands.withMultiMountProtection(mkfs.formatMgt("/dev/vdc"))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void existingTargetsAndZfsPoolsGetTheirOwnProtectionLines() {
+        assertThat(MkfsLustreCommands.enableMultiMountProtection("/dev/vdd")).containsExactly("tune2fs", "-O", "mmp", "/dev/vdd");
+        assertThat(MkfsLustreCommands.zpoolMultihost("lfs1-ost3")).containsExactly("zpool", "set", "multihost=on", "lfs1-ost3");
+        assertThatThrownBy(() -> MkfsLustreCommands.zpoolMultihost("-f pool")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MkfsLustreCommands.enableMultiMountProtection("vdd")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aTargetServedByAPairNamesBothServersAsServiceNodesAsTheRealToolExpects() {
+        // The argument order of the real run in 210-mkfs.lustre-dryrun-ost.txt (Lustre 2.17), on a block device.
+        List<String> argv = MkfsLustreCommands.withServiceNodes(
+                mkfs.formatOst(fs, 3, MgsNids.parse("10.0.2.15@tcp:10.0.2.16@tcp"), "/dev/vdd"),
+                List.of(List.of(Nid.parse("10.0.2.17@tcp")), List.of(Nid.parse("10.0.2.18@tcp"))));
+        assertThat(argv).containsExactly("mkfs.lustre", "--fsname=lfs1", "--ost", "--index=3",
+                "--mgsnode=10.0.2.15@tcp", "--mgsnode=10.0.2.16@tcp",
+                "--servicenode=10.0.2.17@tcp", "--servicenode=10.0.2.18@tcp", "/dev/vdd");
+        assertThatThrownBy(() -> MkfsLustreCommands.withServiceNodes(mkfs.formatMgt("/dev/vdc"),
+                List.of(List.of(Nid.parse("10.0.2.17@tcp"))))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MkfsLustreCommands.withServiceNodes(argv,
+                List.of(List.of(Nid.parse("10.0.2.17@tcp")), List.of(Nid.parse("10.0.2.18@tcp")))))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

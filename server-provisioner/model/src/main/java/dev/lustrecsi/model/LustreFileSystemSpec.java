@@ -12,7 +12,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"fsName", "image", "lustreVersion", "mgs", "mdtCount", "mdtSize", "ostCount", "ostSize",
-        "ostsPerOss", "storageClassName", "diskDeletionPolicy", "vm", "network", "scalePolicy", "standby"})
+        "ostsPerOss", "storageClassName", "diskDeletionPolicy", "vm", "network", "scalePolicy", "standby",
+        "nodeFailureGraceSeconds"})
 public class LustreFileSystemSpec {
 
     private String fsName;
@@ -30,6 +31,10 @@ public class LustreFileSystemSpec {
     private NetworkSpec network = new NetworkSpec();
     private ScalePolicy scalePolicy;
     private StandbySpec standby;
+    private Integer nodeFailureGraceSeconds;
+
+    /** Default of {@link #getNodeFailureGraceSeconds()}: the node lifecycle controller's own pod eviction delay. */
+    public static final int DEFAULT_NODE_FAILURE_GRACE_SECONDS = 300;
 
     /** Lustre filesystem name: 1-8 characters (letters, digits, '_', '-'), see the Lustre manual on mkfs.lustre. */
     public String getFsName() { return fsName; }
@@ -83,6 +88,21 @@ public class LustreFileSystemSpec {
     /** Warm standby OSS servers ({@link StandbySpec}); none when unset. */
     public StandbySpec getStandby() { return standby; }
     public void setStandby(StandbySpec standby) { this.standby = standby; }
+
+    /**
+     * How long a node running one of this filesystem's server VMs must have been NotReady, with its kubelet silent
+     * (node Lease not renewed), before the operator fences it and the VM restarts elsewhere; unset means
+     * {@link #DEFAULT_NODE_FAILURE_GRACE_SECONDS}.
+     */
+    public Integer getNodeFailureGraceSeconds() { return nodeFailureGraceSeconds; }
+    public void setNodeFailureGraceSeconds(Integer nodeFailureGraceSeconds) { this.nodeFailureGraceSeconds = nodeFailureGraceSeconds; }
+
+    /** {@link #getNodeFailureGraceSeconds()} with its default applied. */
+    @JsonIgnore
+    public java.time.Duration nodeFailureGrace() {
+        return java.time.Duration.ofSeconds(nodeFailureGraceSeconds == null ? DEFAULT_NODE_FAILURE_GRACE_SECONDS
+                : nodeFailureGraceSeconds);
+    }
 
     /** Size of one OST in bytes, or 0 when unset or unparseable (the validator reports that). */
     @JsonIgnore

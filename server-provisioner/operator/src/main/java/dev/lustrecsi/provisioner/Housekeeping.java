@@ -52,6 +52,14 @@ public final class Housekeeping implements AutoCloseable {
         }
     }
 
+    /** Another periodic task on the same thread, e.g. node fencing; zero period: never. */
+    public Housekeeping also(Duration period, String what, Runnable task) {
+        if (!period.isZero()) {
+            every(period, what, task);
+        }
+        return this;
+    }
+
     private void every(Duration period, String what, Runnable task) {
         scheduler.scheduleWithFixedDelay(() -> {
             try {

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class LustreOperator implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private Thread worker;
     private volatile boolean running;
+    private volatile BooleanSupplier mayAct = () -> true;
 
     /** @param namespace the namespace to watch, or null for all namespaces */
     public LustreOperator(KubernetesClient client, LustreFileSystemReconciler reconciler, String namespace, Duration resync) {
@@ -51,6 +53,15 @@ public final class LustreOperator implements AutoCloseable {
         this.reconciler = reconciler;
         this.namespace = namespace;
         this.resync = resync;
+    }
+
+    /**
+     * Reconciles only while {@code leading} says so (the Lease holder's check, see Leadership); a skipped key is
+     * picked up again by the next resync.
+     */
+    public LustreOperator gatedBy(BooleanSupplier leading) {
+        this.mayAct = leading;
+        return this;
     }
 
     public synchronized void start() {
@@ -119,6 +130,9 @@ public final class LustreOperator implements AutoCloseable {
                 continue;
             }
             queued.remove(key);
+            if (!mayAct.getAsBoolean()) {
+                continue;
+            }
             int slash = key.indexOf('/');
             try {
                 reconciler.reconcile(key.substring(0, slash), key.substring(slash + 1));

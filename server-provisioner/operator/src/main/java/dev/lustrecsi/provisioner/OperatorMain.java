@@ -1,8 +1,10 @@
 package dev.lustrecsi.provisioner;
 
+import dev.lustrecsi.leader.Leadership;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.exec.VirtctlSshExecutor;
+import dev.lustrecsi.provisioner.fencing.NodeFencer;
 import dev.lustrecsi.provisioner.metrics.OperatorMetrics;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
@@ -15,6 +17,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -70,6 +73,34 @@ public final class OperatorMain implements Callable<Integer> {
             description = "Read Lustre jobstats on the servers this often for per-PVC/per-pod I/O metrics; PT0S: never.")
     Duration ioStatsInterval;
 
+    @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "act only while holding the operator's Lease, so replicas never act together (default: ${DEFAULT-VALUE})")
+    boolean leaderElection;
+
+    @Option(names = "--leader-election-namespace", defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
+            description = "namespace of the Lease (default: ${DEFAULT-VALUE})")
+    String leaderElectionNamespace;
+
+    @Option(names = "--leader-election-lease-duration", defaultValue = "PT15S",
+            description = "how long a Lease is valid after its last renewal: the longest a dead leader blocks the others")
+    Duration leaseDuration;
+
+    @Option(names = "--leader-election-renew-deadline", defaultValue = "PT10S",
+            description = "a leader that could not renew for this long exits; shorter than the lease duration")
+    Duration renewDeadline;
+
+    @Option(names = "--leader-election-retry-period", defaultValue = "PT2S",
+            description = "how often the Lease is renewed or tried")
+    Duration retryPeriod;
+
+    @Option(names = "--node-fencing-interval", defaultValue = "PT15S",
+            description = "Look for dead nodes under server VMs this often and fence them (out-of-service taint) once "
+                    + "their filesystem's nodeFailureGraceSeconds passed; PT0S: never (default: ${DEFAULT-VALUE}).")
+    Duration nodeFencingInterval;
+
+    /** Name of the operator's Lease. */
+    static final String LEASE_NAME = "lustre-csi-operator";
+
     @Override
     public Integer call() throws Exception {
         Path pub = sshPublicKey != null ? sshPublicKey : Path.of(sshIdentity + ".pub");
@@ -84,16 +115,44 @@ public final class OperatorMain implements Callable<Integer> {
             var reconciler = new LustreFileSystemReconciler(client, executor, events, authorizedKey, pinned);
             CountDownLatch stop = new CountDownLatch(1);
             AtomicBoolean started = new AtomicBoolean();
-            try (LustreOperator operator = new LustreOperator(client, reconciler, namespace, resync);
-                 Housekeeping housekeeping = new Housekeeping(client, executor, registry, namespace,
-                         () -> listFileSystems(client), orphanInterval, orphanGrace, ioStatsInterval);
-                 OperatorHttpServer http = metricsPort > 0 ? OperatorHttpServer.start(new InetSocketAddress(metricsPort),
+            // Every replica serves its status page and metrics; only the Lease holder reconciles and does
+            // housekeeping. Losing the Lease ends the process (Leadership.exitProcess): reconcile steps in flight
+            // (VM writes, lctl over ssh) cannot outlive it, and the renew deadline leaves time to die before the
+            // Lease can be taken.
+            Leadership leadership = leaderElection
+                    ? new Leadership(client, leaderElectionNamespace, LEASE_NAME, Leadership.uniqueIdentity(),
+                            new Leadership.Timing(leaseDuration, renewDeadline, retryPeriod),
+                            Leadership.exitProcess("server-provisioner"), false)
+                    : null;
+            try (OperatorHttpServer http = metricsPort > 0 ? OperatorHttpServer.start(new InetSocketAddress(metricsPort),
                          registry, new StatusPage(() -> ClusterView.read(client, namespace)),
-                         () -> started.get() && apiAnswers(client)) : null) {
+                         // A standby replica is ready too: it is campaigning and can see the API server.
+                         () -> (started.get() || leadership != null && !leadership.isLeading()) && apiAnswers(client))
+                         : null) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-                operator.start();
-                started.set(true);
-                stop.await();
+                if (leadership != null) {
+                    leadership.start();
+                    while (!leadership.awaitLeading(Duration.ofSeconds(1))) {
+                        if (stop.getCount() == 0 || leadership.hasLost()) {
+                            leadership.close();
+                            return 0;
+                        }
+                    }
+                }
+                try (LustreOperator operator = new LustreOperator(client, reconciler, namespace, resync)
+                             .gatedBy(leadership == null ? () -> true : leadership::isLeading);
+                     Housekeeping housekeeping = new Housekeeping(client, executor, registry, namespace,
+                             () -> listFileSystems(client), orphanInterval, orphanGrace, ioStatsInterval)
+                             .also(nodeFencingInterval, "node fencing",
+                                     new NodeFencer(client, namespace, Clock.systemUTC(), events)::round)) {
+                    operator.start();
+                    started.set(true);
+                    stop.await();
+                } finally {
+                    if (leadership != null) {
+                        leadership.close();
+                    }
+                }
             }
         }
         return 0;

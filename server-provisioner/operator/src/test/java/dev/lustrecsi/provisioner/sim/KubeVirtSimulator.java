@@ -3,8 +3,11 @@ package dev.lustrecsi.provisioner.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -34,6 +37,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its cloud-init network data), and sets the Ready condition when the readiness probe would pass. It
  * honours runStrategy (Always restarts a failed or deleted VMI; Halted stops it) and can fail a VMI, fail
  * the next boots or keep a guest from ever becoming ready.
+ *
+ * <p>Nodes: when the cluster has Node objects, a VMI runs on a Ready node without the
+ * {@code node.kubernetes.io/out-of-service} taint, in a virt-launcher Pod bound to that node. A VMI on a node
+ * that goes NotReady keeps running there (Ready condition False, as the node lifecycle controller marks its pod):
+ * KubeVirt restarts nothing while the launcher pod is on a NotReady node (kubevirt
+ * pkg/virt-controller/watch/vmi.go fails a VMI only once its pod is gone). When the node gets the out-of-service
+ * taint, kube-controller-manager force-deletes its pods (k8s pkg/controller/podgc/gc_controller.go,
+ * gcTerminating, with the NoExecute taint eviction that precedes it); the VMI then fails and runStrategy Always
+ * starts it on another node. Without Node objects VMIs get a made-up node name, as before.
  *
  * <p>Deterministic: each {@link #tick()} advances every VMI one step. {@link #start(long)} ticks in the
  * background for tests that run the operator's own threads.
@@ -119,6 +131,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
     }
 
     public synchronized void tick() {
+        collectPodsOfFencedNodes();
         Map<String, VirtualMachine> vms = new HashMap<>();
         client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()
                 .forEach(vm -> vms.put(vm.getMetadata().getName(), vm));
@@ -161,10 +174,21 @@ public final class KubeVirtSimulator implements AutoCloseable {
             return;
         }
         String phase = vmi.getStatus() == null ? "Pending" : vmi.getStatus().getPhase();
+        if ("Running".equals(phase) && launcherGone(vmi)) {
+            // virt-controller: the VMI's pod is gone (its node was fenced), so the VMI has failed.
+            vmis().withName(name).edit(v -> {
+                v.getStatus().setPhase("Failed");
+                v.getStatus().setReason("PodNotExists");
+                v.getStatus().setConditions(List.of(condition("Ready", "False")));
+                return v;
+            });
+            return;
+        }
         switch (phase) {
             case "Failed" -> {
                 if ("Always".equals(strategy) || "RerunOnFailure".equals(strategy)) {
                     vmis().withName(name).delete();
+                    client.pods().inNamespace(namespace).withName(launcherPod(name)).delete();
                 }
                 vmStatus(vm, "CrashLoopBackOff", false);
             }
@@ -184,7 +208,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
                 }
             }
             case "Running" -> {
-                boolean ready = !neverReady.getOrDefault(name, false);
+                boolean ready = !neverReady.getOrDefault(name, false) && nodeReady(vmi.getStatus().getNodeName());
                 String wanted = ready ? "True" : "False";
                 boolean same = vmi.getStatus().getConditions() != null && vmi.getStatus().getConditions().stream()
                         .anyMatch(c -> "Ready".equals(c.getType()) && wanted.equals(c.getStatus()));
@@ -253,14 +277,73 @@ public final class KubeVirtSimulator implements AutoCloseable {
             }
             interfaces.add(reported);
         }
+        List<Node> schedulable = client.nodes().list().getItems().stream()
+                .filter(n -> ready(n) && !outOfService(n)).sorted(java.util.Comparator.comparing(n -> n.getMetadata().getName()))
+                .toList();
+        String node;
+        if (schedulable.isEmpty() && !client.nodes().list().getItems().isEmpty()) {
+            return; // no node can take it: stays Scheduled
+        } else if (schedulable.isEmpty()) {
+            node = "node-" + (Math.abs(name.hashCode()) % 3);
+        } else {
+            node = schedulable.get(Math.abs(name.hashCode()) % schedulable.size()).getMetadata().getName();
+            client.pods().inNamespace(namespace).withName(launcherPod(name)).delete();
+            client.pods().inNamespace(namespace).resource(new PodBuilder()
+                    .withNewMetadata().withName(launcherPod(name)).withNamespace(namespace)
+                    .addToLabels("kubevirt.io", "virt-launcher").addToLabels("kubevirt.io/domain", name).endMetadata()
+                    .withNewSpec().withNodeName(node).addNewContainer().withName("compute").withImage("virt-launcher")
+                    .endContainer().endSpec().build()).create();
+        }
         vmis().withName(name).edit(v -> {
             v.getStatus().setPhase("Running");
-            v.getStatus().setNodeName("node-" + (Math.abs(name.hashCode()) % 3));
+            v.getStatus().setNodeName(node);
             v.getStatus().setInterfaces(interfaces);
             // The readiness probe has not run yet.
             v.getStatus().setConditions(List.of(condition("Ready", "False")));
             return v;
         });
+    }
+
+    /** The virt-launcher pod of a VM's current VMI (one at a time; KubeVirt adds a random suffix). */
+    static String launcherPod(String vm) {
+        return "virt-launcher-" + vm;
+    }
+
+    /** kube-controller-manager on out-of-service nodes: their pods are force-deleted. */
+    private void collectPodsOfFencedNodes() {
+        Map<String, Node> nodes = new HashMap<>();
+        client.nodes().list().getItems().forEach(n -> nodes.put(n.getMetadata().getName(), n));
+        for (Pod pod : client.pods().inNamespace(namespace).withLabel("kubevirt.io", "virt-launcher").list().getItems()) {
+            Node node = nodes.get(pod.getSpec().getNodeName());
+            if (node != null && outOfService(node)) {
+                client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+            }
+        }
+    }
+
+    /** With Node objects: whether the VMI's launcher pod is gone from its node. */
+    private boolean launcherGone(VirtualMachineInstance vmi) {
+        String node = vmi.getStatus().getNodeName();
+        if (node == null || client.nodes().withName(node).get() == null) {
+            return false;
+        }
+        Pod pod = client.pods().inNamespace(namespace).withName(launcherPod(vmi.getMetadata().getName())).get();
+        return pod == null || !node.equals(pod.getSpec().getNodeName());
+    }
+
+    private boolean nodeReady(String nodeName) {
+        Node node = nodeName == null ? null : client.nodes().withName(nodeName).get();
+        return node == null || ready(node);
+    }
+
+    static boolean ready(Node node) {
+        return node.getStatus() != null && node.getStatus().getConditions() != null && node.getStatus().getConditions()
+                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    static boolean outOfService(Node node) {
+        return node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
+                .anyMatch(t -> "node.kubernetes.io/out-of-service".equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
     }
 
     /** What the guest configures from cloud-init network data v2 for the interface with this MAC. */

@@ -1,0 +1,231 @@
+package dev.lustrecsi.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.leader.Leadership;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two controller replicas scheduling their periodic rounds against one API server (fabric8's mock in CRUD mode);
+ * a round stands for pool reconciling and orphan collection. Only the Lease holder runs rounds; a replica that
+ * loses the Lease during a round ends its process, one that loses it between rounds stays up as a follower.
+ */
+class LeaderRoundsTest {
+    private static final Leadership.Timing FAST = new Leadership.Timing(Duration.ofMillis(4000),
+            Duration.ofMillis(3000), Duration.ofMillis(400));
+
+    private KubernetesMockServer server;
+    private final List<Replica> replicas = new ArrayList<>();
+    /** Every round of every replica: who, start and end (monotonic). */
+    private final ConcurrentLinkedQueue<long[]> rounds = new ConcurrentLinkedQueue<>();
+
+    @BeforeEach
+    void startServer() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+    }
+
+    @AfterEach
+    void stop() {
+        replicas.forEach(Replica::stop);
+        server.destroy();
+    }
+
+    @Test
+    void onlyTheLeaseHolderRunsPeriodicRounds() throws Exception {
+        Replica a = replica(0, Duration.ofMillis(10));
+        Replica b = replica(1, Duration.ofMillis(10));
+        Replica leader = awaitSteadyLeader();
+        rounds.clear();
+        Thread.sleep(FAST.leaseDuration().toMillis());
+
+        assertThat(rounds).isNotEmpty().allSatisfy(r -> assertThat(r[0]).isEqualTo(leader.index));
+        assertThat(a.exitedAt + b.exitedAt).isZero();
+    }
+
+    @Test
+    void aLeaderCutOffDuringARoundExitsBeforeTheOtherReplicaStartsOne() throws Exception {
+        replica(0, Duration.ofSeconds(30));
+        replica(1, Duration.ofSeconds(30));
+        Replica leader = awaitSteadyLeader();
+        Replica other = replicas.get(1 - leader.index);
+        awaitRoundInFlight(leader);
+
+        long cut = System.nanoTime();
+        leader.fault = true;
+        long deadline = System.nanoTime() + FAST.takeoverBound().plusSeconds(5).toNanos();
+        while (other.firstRoundAt == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        System.out.printf("leader cut off mid-round: exited after %d ms, the other's first round after %d ms%n",
+                (leader.exitedAt - cut) / 1_000_000, (other.firstRoundAt - cut) / 1_000_000);
+
+        assertThat(leader.exitedAt).as("the process ended").isPositive();
+        assertThat(other.firstRoundAt).as("the other took over").isPositive();
+        assertThat(leader.exitedAt).isLessThan(other.firstRoundAt);
+    }
+
+    @Test
+    void aLeaderCutOffBetweenRoundsStaysUpAndFollows() throws Exception {
+        replica(0, Duration.ZERO);
+        replica(1, Duration.ZERO);
+        Replica leader = awaitSteadyLeader();
+        Replica other = replicas.get(1 - leader.index);
+
+        leader.fault = true;
+        long deadline = System.nanoTime() + FAST.takeoverBound().plusSeconds(5).toNanos();
+        while (!other.rounds.isLeading() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        leader.fault = false;
+        Thread.sleep(2 * FAST.retryPeriod().toMillis());
+
+        assertThat(other.rounds.isLeading()).isTrue();
+        assertThat(leader.rounds.isLeading()).isFalse();
+        assertThat(leader.exitedAt).as("no round was in flight: the process stays up").isZero();
+    }
+
+    private Replica replica(int index, Duration roundLength) {
+        Replica r = new Replica(index, roundLength);
+        replicas.add(r);
+        return r;
+    }
+
+    private Replica awaitSteadyLeader() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Replica leader = null;
+        long since = 0;
+        while (System.nanoTime() < deadline) {
+            Replica now = replicas.stream().filter(r -> r.rounds.isLeading()).findFirst().orElse(null);
+            if (now != leader) {
+                leader = now;
+                since = System.nanoTime();
+            } else if (leader != null && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
+                return leader;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no replica led steadily within 30 s");
+    }
+
+    private void awaitRoundInFlight(Replica r) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (r.inRoundSince == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(r.inRoundSince).isPositive();
+    }
+
+    /** A replica: its own API connection with a fault switch, and a scheduler running rounds as ControllerMain does. */
+    final class Replica {
+        final int index;
+        final KubernetesClient connection = server.createClient();
+        final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        final LeaderRounds rounds;
+        volatile boolean fault;
+        volatile long exitedAt;
+        volatile long firstRoundAt;
+        volatile long inRoundSince;
+
+        Replica(int index, Duration roundLength) {
+            this.index = index;
+            Lock lock = new FaultyLock(new LeaseLock("ns", ControllerMain.LEASE_NAME, "replica-" + index), this);
+            // "Exiting" the process: record the moment and stop everything the process runs.
+            rounds = new LeaderRounds(onLost -> new Leadership(connection, lock, FAST, onLost, true, System::nanoTime),
+                    () -> {
+                        exitedAt = System.nanoTime();
+                        scheduler.shutdownNow();
+                    });
+            scheduler.scheduleWithFixedDelay(() -> rounds.run(() -> {
+                long start = System.nanoTime();
+                if (firstRoundAt == 0) {
+                    firstRoundAt = start;
+                }
+                inRoundSince = start;
+                try {
+                    Thread.sleep(roundLength.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    inRoundSince = 0;
+                }
+                rounds().add(new long[] {index, start, System.nanoTime()});
+            }), 0, 20, TimeUnit.MILLISECONDS);
+        }
+
+        ConcurrentLinkedQueue<long[]> rounds() {
+            return LeaderRoundsTest.this.rounds;
+        }
+
+        void stop() {
+            scheduler.shutdownNow();
+            rounds.close();
+            connection.close();
+        }
+    }
+
+    /** The replica's Lease calls, refused while its fault switch is on (cut off from the API server). */
+    static final class FaultyLock implements Lock {
+        private final Lock delegate;
+        private final Replica replica;
+
+        FaultyLock(Lock delegate, Replica replica) {
+            this.delegate = delegate;
+            this.replica = replica;
+        }
+
+        private void check() {
+            if (replica.fault) {
+                throw new KubernetesClientException("connection refused (test fault)");
+            }
+        }
+
+        @Override
+        public LeaderElectionRecord get(KubernetesClient c) {
+            check();
+            return delegate.get(c);
+        }
+
+        @Override
+        public void create(KubernetesClient c, LeaderElectionRecord record) {
+            check();
+            delegate.create(c, record);
+        }
+
+        @Override
+        public void update(KubernetesClient c, LeaderElectionRecord record) {
+            check();
+            delegate.update(c, record);
+        }
+
+        @Override
+        public String identity() {
+            return delegate.identity();
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+    }
+}
