@@ -3,6 +3,7 @@ package dev.lustrecsi.provisioner.fencing;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreFileSystemSpec;
 import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.reconcile.EventReason;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -115,7 +116,7 @@ public final class NodeFencer {
                     + " is on node " + nodeName + ", NotReady and silent for longer than " + grace.toSeconds() + "s";
             fence(node, why, now);
             fenced.add(nodeName);
-            fs.ifPresent(f -> events.warning(f, "ServerNodeFenced", "Fenced " + why
+            fs.ifPresent(f -> events.warning(f, EventReason.ServerNodeFenced, "Fenced " + why
                     + " (taint " + OUT_OF_SERVICE + "); the VM restarts on another node with the same disks"));
         }
         return fenced;

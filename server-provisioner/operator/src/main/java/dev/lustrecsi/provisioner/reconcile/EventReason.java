@@ -18,6 +18,7 @@ public enum EventReason {
     ServerReady,
     ServerRecreated,
     ServerRemoved,
+    ServerNodeFenced,
     Bootstrapped,
     UpgradingServer,
     // Warm standby
