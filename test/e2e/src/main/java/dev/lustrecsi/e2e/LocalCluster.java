@@ -351,7 +351,10 @@ public final class LocalCluster implements AutoCloseable {
         return home.resolve("pools");
     }
 
-    /** A kubeconfig for kubectl, pointing at the mock API server (through a front that answers discovery). */
+    /**
+     * A kubeconfig for kubectl: the mock API server (through a front that answers discovery), or the real
+     * control plane's cluster-admin kubeconfig.
+     */
     public Path kubeconfig() {
         return userKubeconfig;
     }

@@ -35,7 +35,7 @@ class ServerFaultsTest {
 
     @BeforeAll
     void start() {
-        cluster = Story.startClusterOnRealControlPlaneIfAvailable("servers");
+        cluster = Story.startCluster("servers");
     }
 
     @AfterAll

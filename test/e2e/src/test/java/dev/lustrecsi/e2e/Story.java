@@ -64,7 +64,8 @@ final class Story {
         try {
             LocalCluster c = LocalCluster.startOnRealControlPlaneIfAvailable(
                     Files.createTempDirectory("lustre-csi-e2e-" + name + "-"), LocalCluster.Settings.defaults());
-            System.out.println(name + ": " + (c.realControlPlane() ? "real control plane " + c.apiUrl()
+            System.out.println(name + ": " + (c.realControlPlane() ? "real control plane " + c.apiUrl() + " (started in "
+                    + c.controlPlane().startupTime().toMillis() + " ms)"
                     : "mock API server (" + dev.lustrecsi.testing.kube.ControlPlane.unavailableReason().orElse("") + ")"));
             c.applyStorageClass(Map.of());
             return c;
