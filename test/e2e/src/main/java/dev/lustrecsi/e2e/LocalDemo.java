@@ -7,6 +7,7 @@ import dev.lustrecsi.model.Phase;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import dev.lustrecsi.provisioner.web.OperatorHttpServer;
 import dev.lustrecsi.provisioner.web.StatusPage;
 import io.kubevirt.v1.VirtualMachine;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -91,7 +93,20 @@ public final class LocalDemo {
             if (ok) {
                 deleteTree(home);
             }
-            System.out.println(ok ? "Stopped; everything unmounted and removed." : "Stopped after a failure; logs in " + home.resolve("logs"));
+            if (!ok) {
+                System.out.println("Stopped after a failure; logs in " + home.resolve("logs"));
+            } else {
+                sayStopped();
+            }
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean STOPPED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Once: with --keep both the shutdown hook and main() get here. */
+    private static void sayStopped() {
+        if (STOPPED.compareAndSet(false, true)) {
+            System.out.println("Stopped; everything unmounted and removed.");
         }
     }
 
@@ -109,6 +124,7 @@ public final class LocalDemo {
                         tmpfs; no Lustre kernel module is loaded
               stand-in  kubelet and pods: a harness calls NodeStage/NodePublish; a "pod" is a directory that
                         the volume is bind-mounted into
+            PV names are pvc-<claim uid>, as external-provisioner names them (the mock hands out sequential uids).
             """;
 
     void play() throws IOException {
@@ -118,7 +134,10 @@ public final class LocalDemo {
                 "the provisioner harness (for external-provisioner) and instant VM boots (for KubeVirt)", () -> {
             StorageClass sc = cluster.applyStorageClass(Map.of());
             System.out.println("  the StorageClass applied:");
-            System.out.print(indent(cluster.client().getKubernetesSerialization().asYaml(sc), "    "));
+            // As the admin wrote it: without the fields the API server added, parameters in order.
+            StorageClass applied = new StorageClassBuilder(sc).withNewMetadata().withName(sc.getMetadata().getName())
+                    .endMetadata().withParameters(new TreeMap<>(sc.getParameters())).build();
+            System.out.print(indent(cluster.client().getKubernetesSerialization().asYaml(applied), "    "));
             createClaims("data-a", "data-b");
             awaitBound("data-a", "data-b");
             LustreFileSystem fs = cluster.pool();
@@ -187,7 +206,8 @@ public final class LocalDemo {
         step("stop the pods and delete every PVC: DeleteVolume per PV, the pool drains OSTs and scales in",
                 "NodeUnpublish/NodeUnstage (real umount2), DeleteVolume over the socket, the controller lowers"
                         + " spec.ostCount and the operator drains OSTs before removing OSS VMs",
-                "the provisioner and kubelet harnesses; lfs migrate (the drain) is a stand-in", () -> {
+                "the provisioner and kubelet harnesses; the drain's lctl/lfs commands inside the server VMs are"
+                        + " answered by a simulator of the servers", () -> {
             kubelet.stopPod(pv, "pod-writer");
             kubelet.stopPod(pv, "pod-reader");
             kubelet.unstage(pv);
@@ -343,7 +363,7 @@ public final class LocalDemo {
             } catch (IOException e) {
                 System.err.println("could not remove " + cluster.home() + ": " + e.getMessage());
             }
-            System.out.println("Stopped; everything unmounted and removed.");
+            sayStopped();
             stop.countDown();
         }));
         stop.await();
