@@ -56,7 +56,7 @@ public final class ObservedCluster {
         return pvcs.keySet();
     }
 
-    /** The VMI runs and its readiness probe (LNet port) passes. */
+    /** The VMI runs and its readiness probe passes: every target of the server mounted and out of recovery. */
     public boolean ready(String server) {
         VirtualMachineInstance vmi = vmis.get(server);
         if (vmi == null || vmi.getStatus() == null || vmi.getMetadata().getDeletionTimestamp() != null

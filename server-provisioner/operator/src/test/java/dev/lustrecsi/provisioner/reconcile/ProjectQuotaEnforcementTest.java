@@ -49,6 +49,14 @@ class ProjectQuotaEnforcementTest {
     }
 
     @Test
+    void aPodWithAUidTheServersDoNotKnowCanCreateFiles() {
+        bootstrap();
+        // uid 4242 has no passwd entry on the MDS (transcript 096 with the default l_getidentity upcall).
+        assertThat(h.lustre().createFileAs(4242)).isNull();
+        assertThat(h.lustre().createFileAs(1000680000)).isNull();
+    }
+
+    @Test
     void theFilesystemIsNotReadyForVolumesUntilTheMgsRecordedEnforcement() {
         h.create(Fixtures.tcp("demo", 2));
         h.run("demo", 40);

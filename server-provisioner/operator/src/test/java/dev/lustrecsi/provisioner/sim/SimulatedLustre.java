@@ -463,6 +463,32 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         return new Write(written, written < bytes);
     }
 
+    /**
+     * A client creates a file as {@code uid} (no passwd entry on the MDS). The MDT checks every uid through
+     * {@code mdt.*.identity_upcall}, {@code /usr/sbin/l_getidentity} by default, and an unknown uid gets
+     * "Permission denied" (real 2.17.0 transcripts 095/096); with the upcall {@code NONE} the MDT takes the uid the
+     * client sends. The upcall is a live MDT setting, so it is what the MDS's boot script set after its mount.
+     *
+     * @return null when created, else the error the client sees
+     */
+    public synchronized String createFileAs(int uid) {
+        if (uid == 0) {
+            return null;
+        }
+        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class).inNamespace(namespace).list().getItems()) {
+            String mdt0 = fsName + "-MDT0000";
+            if (!carries(vmi.getMetadata().getName(), mdt0)) {
+                continue;
+            }
+            boolean none = vmi.getSpec().getVolumes().stream()
+                    .filter(v -> v.getCloudInitNoCloud() != null && v.getCloudInitNoCloud().getUserData() != null)
+                    .anyMatch(v -> v.getCloudInitNoCloud().getUserData().lines().map(String::strip)
+                            .anyMatch(l -> l.equals("lctl set_param mdt." + mdt0 + ".identity_upcall=NONE")));
+            return none ? null : "touch: cannot touch 'f': Permission denied";
+        }
+        return "touch: cannot touch 'f': Transport endpoint is not connected";
+    }
+
     public synchronized long projectUsage(int project) {
         return projectUsage.getOrDefault(project, 0L);
     }
