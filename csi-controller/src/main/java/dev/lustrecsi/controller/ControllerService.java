@@ -180,6 +180,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         java.util.Set<Long> usedOnDisk = ConcurrentHashMap.newKeySet();
         // Ids this call put on the volume's directory: on a retry the disk shows them in use, by this very volume.
         java.util.Set<Long> projectedHere = ConcurrentHashMap.newKeySet();
+        // After losing an id to another replica, look further on (by a random step), so two replicas allocating
+        // from the same view do not keep colliding on the next id.
+        long[] searchFrom = {0};
         for (int attempt = 1; ; attempt++) {
             VolumeRecords.Reservation reservation = records.reserve(pool, name, volumes -> {
                 VolumeRecord existing = volumes.get(name);
@@ -201,7 +204,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             + " cannot take a volume of " + capacity + " bytes: " + e.getMessage()).asRuntimeException();
                 }
                 ProjectIdAllocator ids = config.projectIds();
-                long projectId = ids.allocate(volumes.lowestPossiblyFreeProjectId(ids.first()),
+                long projectId = ids.allocate(Math.max(volumes.lowestPossiblyFreeProjectId(ids.first()), searchFrom[0]),
                         candidate -> volumes.projectIdTaken(candidate) || usedOnDisk.contains(candidate));
                 return new VolumeRecord(projectId, capacity, fingerprint, VolumeState.Creating,
                         params.onDelete() == StorageClassParameters.Reclaim.ARCHIVE ? VolumeReclaim.Archive : VolumeReclaim.Delete,
@@ -219,7 +222,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 return finishShared(reservation, record, id, capacity, limit, fingerprint, namespace, params.pool(),
                         projectedHere);
             } catch (VolumeRecords.ProjectIdTakenException | VolumeRecords.StaleRecordException e) {
-                if (attempt >= 5) {
+                if (e instanceof VolumeRecords.ProjectIdTakenException lost) {
+                    searchFrom[0] = lost.winner().projectId() + 1
+                            + java.util.concurrent.ThreadLocalRandom.current().nextInt(8 * attempt);
+                }
+                if (attempt >= 10) {
                     throw Status.ABORTED.withDescription("volume " + name + ": " + e.getMessage()).asRuntimeException();
                 }
                 LOG.info("volume {}: {}; deciding again", id, e.getMessage());

@@ -181,10 +181,18 @@ public final class VolumeRecords implements AutoCloseable {
         return records;
     }
 
+    /** Stops the watch, waiting briefly until it has stopped (so a restart does not overlap two watches). */
     @Override
     public void close() {
         if (informer != null) {
             informer.close();
+            try {
+                informer.stopped().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("the records watch did not report stopping: {}", e.toString());
+            }
         }
     }
 

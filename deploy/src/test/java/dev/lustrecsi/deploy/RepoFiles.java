@@ -11,6 +11,7 @@ final class RepoFiles {
     static final Path CHART = ROOT.resolve("deploy/chart/lustre-csi");
     static final Path MANIFESTS = ROOT.resolve("deploy/manifests/lustre-csi.yaml");
     static final Path CRD = ROOT.resolve("deploy/crds/lustre.lustrecsi.dev_lustrefilesystems.yaml");
+    static final Path VOLUME_CRD = ROOT.resolve("deploy/crds/lustre.lustrecsi.dev_lustrevolumes.yaml");
 
     static final Path INSTALL_DOC = ROOT.resolve("deploy/README-install.md");
     static final Path EXAMPLES = ROOT.resolve("examples");
