@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link MountTimeoutException}: DEADLINE_EXCEEDED (a bound ran out; the CO retries);</li>
  *   <li>{@link MountException}: by its {@link MountException.Kind}, read from the errno mount.lustre reported
  *       (CSI spec: INVALID_ARGUMENT and NOT_FOUND are not worth a blind retry; UNAVAILABLE and ABORTED are;
- *       EBUSY is FAILED_PRECONDITION; a failure with no errno, e.g. mount(8)'s own status, INTERNAL);</li>
+ *       EBUSY is FAILED_PRECONDITION; a failure with no errno, e.g. mount(8)'s own status, UNAVAILABLE);</li>
  *   <li>{@link CommandFailedException} (an lfs/lctl command failed): INTERNAL;</li>
  *   <li>fabric8's {@code KubernetesClientException}: UNAVAILABLE (the API server did not answer as asked);</li>
  *   <li>anything else: INTERNAL, logged with its stack trace.</li>
@@ -73,7 +73,9 @@ public final class GrpcErrors {
             case SERVERS_UNREACHABLE -> Status.UNAVAILABLE;
             case BUSY -> Status.FAILED_PRECONDITION;
             case ALREADY_MOUNTED -> Status.ABORTED;
-            case OTHER -> Status.INTERNAL;
+            // No errno to go by (e.g. mount(8)'s own status): the servers or the client did not let us mount, and a
+            // retry may succeed, as for the controller's pool mounts.
+            case OTHER -> Status.UNAVAILABLE;
         };
     }
 
