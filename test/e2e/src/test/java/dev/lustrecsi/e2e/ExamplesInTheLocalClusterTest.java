@@ -36,7 +36,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The files in examples/ as a new user applies them to the demo's cluster: every claim of a driver class is
- * provisioned and bound as written (the classes rely on the controller's default server image and Lustre
+ * provisioned and bound as written and mounts into a pod (the classes rely on the controller's default server image and Lustre
  * version, as the chart sets them), and a misconfigured class shows up as a short Event on the claim while
  * the provisioner backs off instead of spinning.
  */
@@ -58,7 +58,7 @@ class ExamplesInTheLocalClusterTest {
     }
 
     @Test
-    void everyExampleClaimOfADriverClassIsBoundAsWritten() throws IOException {
+    void everyExampleClaimOfADriverClassIsBoundAsWrittenAndMountsIntoAPod() throws IOException {
         List<String> claims = new ArrayList<>();
         for (Path file : exampleFiles()) {
             for (HasMetadata o : load(file)) {
@@ -91,6 +91,19 @@ class ExamplesInTheLocalClusterTest {
             assertThat(pv.getSpec().getCsi().getDriver()).isEqualTo(DriverNames.DRIVER_NAME);
             assertThat(pv.getMetadata().getName()).as("PV name like a real cluster's")
                     .matches("pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+        }
+        // What the pods of the examples do with their claims: kubelet stages and publishes each volume into a
+        // pod, which writes and reads a file there; then the pod ends and the volume is unstaged.
+        Kubelet kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
+        for (String claim : claims) {
+            PersistentVolume pv = provisioner.volumeOf(NAMESPACE, claim).orElseThrow();
+            kubelet.stage(pv);
+            Path mounted = kubelet.startPod(pv, "pod-" + claim);
+            assertThat(Story.mountsAt(mounted)).as("%s bind-mounted into its pod", claim).isEqualTo(1);
+            Files.writeString(mounted.resolve("hello.txt"), "written by a pod using " + claim);
+            assertThat(Files.readString(mounted.resolve("hello.txt"))).isEqualTo("written by a pod using " + claim);
+            kubelet.stopPod(pv, "pod-" + claim);
+            kubelet.unstage(pv);
         }
     }
 
