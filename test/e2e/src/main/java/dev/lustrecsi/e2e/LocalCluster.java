@@ -16,7 +16,10 @@ import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.Crds;
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodeGetInfoResponse;
+import dev.lustrecsi.model.ApiTime;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSINodeBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
@@ -31,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -257,8 +261,15 @@ public final class LocalCluster implements AutoCloseable {
         Map<String, String> segments = info.hasAccessibleTopology() ? info.getAccessibleTopology().getSegmentsMap() : Map.of();
         Map<String, String> labels = new HashMap<>(segments);
         labels.put("kubernetes.io/hostname", NODE);
-        admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).withLabels(labels).endMetadata().build())
-                .serverSideApply();
+        Node node = admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).withLabels(labels)
+                .endMetadata().build()).serverSideApply();
+        // And its status, as kubelet reports it: Ready. The KubeVirt simulator (like KubeVirt) starts a VMI only on
+        // a Ready node, and the operator's node fencing reads the same condition.
+        String now = ApiTime.time(Instant.now());
+        node.setStatus(new NodeStatusBuilder().addNewCondition().withType("Ready").withStatus("True")
+                .withReason("KubeletReady").withMessage("the e2e harness plays kubelet")
+                .withLastHeartbeatTime(now).withLastTransitionTime(now).endCondition().build());
+        admin.nodes().resource(node).updateStatus();
         admin.storage().v1().csiNodes().resource(new CSINodeBuilder().withNewMetadata().withName(NODE).endMetadata()
                 .withNewSpec().addNewDriver().withName(DriverNames.DRIVER_NAME).withNodeID(info.getNodeId())
                 .withTopologyKeys(new ArrayList<>(segments.keySet())).endDriver().endSpec().build()).serverSideApply();
