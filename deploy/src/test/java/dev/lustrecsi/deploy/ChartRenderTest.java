@@ -254,6 +254,33 @@ class ChartRenderTest {
     }
 
     @Test
+    void hostNetworkPluginsServeMetricsOnTheirPodIpOnly() {
+        Container node = container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node");
+        Container controller = container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller");
+        for (Container c : List.of(node, controller)) {
+            assertThat(flag(c, "--metrics-address")).contains("$(POD_IP)");
+            assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("POD_IP")).singleElement()
+                    .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP"));
+        }
+        // Off the host network the pod has its own interfaces: every one of them is fine.
+        Container podNetwork = container(Rendered.parse(Helm.template("--set", "controller.hostNetwork=false")).controller()
+                .getSpec().getTemplate().getSpec(), "lustre-csi-controller");
+        assertThat(flag(podNetwork, "--metrics-address")).isEmpty();
+        assertThat(podNetwork.getEnv()).noneMatch(e -> e.getName().equals("POD_IP"));
+    }
+
+    @Test
+    void operatorWatchingOneNamespaceHasItsRoleThereBoundToItsServiceAccount() {
+        Rendered r = Rendered.parse(Helm.template("--set", "operator.watchNamespace=hpc"));
+        assertThat(r.objects).filteredOn(o -> "hpc".equals(o.getMetadata().getNamespace()))
+                .extracting(o -> o.getKind() + "/" + o.getMetadata().getName())
+                .containsExactlyInAnyOrder("Role/" + Helm.RELEASE + "-operator", "RoleBinding/" + Helm.RELEASE + "-operator");
+        // Without watchNamespace nothing is rendered outside the release namespace but the node-lease Role.
+        assertThat(defaults.objects).filteredOn(o -> o.getMetadata().getNamespace() != null)
+                .extracting(o -> o.getMetadata().getNamespace()).containsOnly(Helm.NAMESPACE, "kube-node-lease");
+    }
+
+    @Test
     void everyWorkloadUsesAServiceAccountTheChartCreates() {
         List<String> accounts = defaults.all(ServiceAccount.class).stream().map(sa -> sa.getMetadata().getName()).toList();
         assertThat(defaults.podSpecs()).allSatisfy(p -> assertThat(accounts).contains(p.getServiceAccountName()));

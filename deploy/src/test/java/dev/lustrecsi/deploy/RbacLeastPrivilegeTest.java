@@ -2,6 +2,8 @@ package dev.lustrecsi.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -74,6 +76,78 @@ class RbacLeastPrivilegeTest {
                         "node cluster core pods list", "node cluster core events create");
         assertThat(r.node().getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(Helm.RELEASE + "-node");
         assertThat(r.node().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
+    }
+
+    @Test
+    void nodePluginsNodeChangesAreAdmittedOnlyForTheNodeInItsOwnToken() {
+        Rendered r = Rendered.parse(Helm.template());
+        ValidatingAdmissionPolicy policy = r.one(ValidatingAdmissionPolicy.class, Helm.RELEASE + "-node-own-node-only");
+        ValidatingAdmissionPolicyBinding binding = r.one(ValidatingAdmissionPolicyBinding.class,
+                Helm.RELEASE + "-node-own-node-only");
+        // Bound and enforced (not only audited), failing closed.
+        assertThat(binding.getSpec().getPolicyName()).isEqualTo(policy.getMetadata().getName());
+        assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
+        assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
+        // Every change the plugin's RBAC allows on Nodes (patch = UPDATE in admission), in the core group.
+        assertThat(policy.getSpec().getMatchConstraints().getResourceRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("");
+            assertThat(rule.getResources()).containsExactly("nodes");
+            assertThat(rule.getOperations()).containsExactly("UPDATE");
+        });
+        // Only the node plugin's own service account is policed, by its exact user name.
+        assertThat(policy.getSpec().getMatchConditions()).singleElement().satisfies(c -> assertThat(c.getExpression())
+                .isEqualTo("request.userInfo.username == \"system:serviceaccount:" + Helm.NAMESPACE + ":" + Helm.RELEASE
+                        + "-node\""));
+        // The Node must be the one named in the token; a token without a node name may change none.
+        assertThat(policy.getSpec().getValidations()).singleElement().satisfies(v -> assertThat(v.getExpression())
+                .contains("'authentication.kubernetes.io/node-name' in request.userInfo.extra &&")
+                .contains("object.metadata.name == request.userInfo.extra['authentication.kubernetes.io/node-name'][0]"));
+        // The plain manifests carry the same policy.
+        assertThat(Rendered.parse(RepoFiles.read(RepoFiles.MANIFESTS)).find(ValidatingAdmissionPolicy.class,
+                policy.getMetadata().getName())).isPresent();
+    }
+
+    @Test
+    void ownNodePolicyIsLeftOutWhenDisabledOrTheClusterPredatesIt() {
+        assertThat(Rendered.parse(Helm.template("--set", "node.restrictToOwnNode=false")).all(ValidatingAdmissionPolicy.class))
+                .isEmpty();
+        // admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA since 1.30: an older API server would
+        // refuse the whole install.
+        Rendered old = Rendered.parse(Helm.template("--kube-version", "1.29.0"));
+        assertThat(old.all(ValidatingAdmissionPolicy.class)).isEmpty();
+        assertThat(old.all(ValidatingAdmissionPolicyBinding.class)).isEmpty();
+    }
+
+    @Test
+    void operatorWatchingOneNamespaceIsGrantedNamespacedVerbsOnlyThere() {
+        TreeSet<Grant> all = granted(Rendered.parse(Helm.template("--set", "operator.watchNamespace=hpc")));
+        List<String> cluster = all.stream().filter(g -> g.account().equals("operator") && g.scope().equals("cluster"))
+                .map(Grant::toString).toList();
+        // Cluster-wide: cluster-scoped objects, and the read-only lists whose objects live in any namespace
+        // (other filesystems' addresses; pods and claims for I/O attribution).
+        assertThat(cluster).containsExactlyInAnyOrder(
+                "operator cluster lustre.lustrecsi.dev lustrefilesystems list",
+                "operator cluster core persistentvolumeclaims list",
+                "operator cluster core pods list",
+                "operator cluster core persistentvolumes list",
+                "operator cluster core nodes list", "operator cluster core nodes get", "operator cluster core nodes patch");
+        // Everything the operator writes (VMs, disks, Secrets, Events, status), port-forward and its watches: in hpc.
+        List<String> watched = all.stream().filter(g -> g.account().equals("operator") && g.scope().equals("hpc"))
+                .map(g -> g.group() + " " + g.resource() + " " + g.verb()).toList();
+        // Exactly what the default install grants cluster-wide for those resources, moved into the namespace.
+        List<String> defaultNamespaced = granted(Rendered.parse(Helm.template())).stream()
+                .filter(g -> g.account().equals("operator") && g.scope().equals("cluster"))
+                .filter(g -> !Set.of("nodes", "persistentvolumes", "pods").contains(g.resource()))
+                .map(g -> g.group() + " " + g.resource() + " " + g.verb()).toList();
+        assertThat(watched).containsExactlyInAnyOrderElementsOf(defaultNamespaced)
+                .contains("kubevirt.io virtualmachines create", "core persistentvolumeclaims delete",
+                        "core secrets create", "subresources.kubevirt.io virtualmachineinstances/portforward get",
+                        "core events create", "lustre.lustrecsi.dev lustrefilesystems/status update");
+        // The other accounts and the operator's release-namespace and kube-node-lease Roles do not change.
+        TreeSet<Grant> defaults = granted(Rendered.parse(Helm.template()));
+        assertThat(all).filteredOn(g -> !g.account().equals("operator") || !Set.of("cluster", "hpc").contains(g.scope()))
+                .containsExactlyElementsOf(defaults.stream().filter(g -> !g.account().equals("operator")
+                        || !g.scope().equals("cluster")).toList());
     }
 
     /** Expands every binding → role → rule into single grants, naming accounts without the release prefix. */

@@ -22,8 +22,18 @@ public final class CommonOptions {
             description = "serve Prometheus metrics on this TCP port at /metrics; 0 turns it off (default: ${DEFAULT-VALUE})")
     int metricsPort;
 
+    // 0.0.0.0 keeps earlier installs working; a host-network pod passes its pod IP (the node's address) so
+    // the server is not also reachable on every other host interface.
+    @Option(names = "--metrics-address", defaultValue = "0.0.0.0",
+            description = "address the metrics server binds to (default: ${DEFAULT-VALUE}, every interface)")
+    String metricsAddress;
+
     public int metricsPort() {
         return metricsPort;
+    }
+
+    public String metricsAddress() {
+        return metricsAddress;
     }
 
     public Endpoint endpoint() {

@@ -26,9 +26,7 @@ public final class PluginRunner {
         all.add(new IdentityService(controllerService, readiness));
         all.addAll(services);
         PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
-        HTTPServer metrics = options.metricsPort() > 0
-                ? HTTPServer.builder().port(options.metricsPort()).registry(registry).buildAndStart()
-                : null;
+        HTTPServer metrics = startMetrics(options, registry);
         CsiServer server = CsiServer.start(options.endpoint(), all, registry);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -41,5 +39,13 @@ public final class PluginRunner {
         }, "csi-shutdown"));
         server.awaitTermination();
         stopped.await();
+    }
+
+    /** The Prometheus /metrics server on {@code --metrics-address}:{@code --metrics-port}; null when the port is 0. */
+    static HTTPServer startMetrics(CommonOptions options, PrometheusRegistry registry) throws IOException {
+        return options.metricsPort() > 0
+                ? HTTPServer.builder().hostname(options.metricsAddress()).port(options.metricsPort()).registry(registry)
+                        .buildAndStart()
+                : null;
     }
 }
