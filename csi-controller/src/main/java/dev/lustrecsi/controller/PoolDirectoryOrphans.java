@@ -107,7 +107,7 @@ public final class PoolDirectoryOrphans {
                 String key = snapshot.namespace() + "/" + snapshot.pool() + "/" + name;
                 if (!name.startsWith(VOLUME_PREFIX) || e.projectId() == 0 || !projectIds.inRange(e.projectId())
                         || !dir.getParent().equals(root.get()) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-                        || records.get(snapshot.namespace(), snapshot.pool(), name).isPresent()
+                        || owned(snapshot, name)
                         || handles.contains(new VolumeId(snapshot.namespace(), snapshot.pool(), fsName, name).encode())) {
                     continue;
                 }
@@ -121,7 +121,7 @@ public final class PoolDirectoryOrphans {
                     continue;
                 }
                 // Decide again on the current records: a CreateVolume may have recorded the name since the pass began.
-                if (records.get(snapshot.namespace(), snapshot.pool(), name).isPresent()) {
+                if (owned(snapshot, name)) {
                     firstSeen.remove(key);
                     continue;
                 }
@@ -142,6 +142,15 @@ public final class PoolDirectoryOrphans {
         }
         firstSeen.keySet().retainAll(seen);
         return done;
+    }
+
+    /**
+     * A record names the directory, or a CreateVolume in this process is between making it and recording it (the
+     * grace period covers another replica's, and a record write whose answer was lost but which lands later).
+     */
+    private boolean owned(VolumeRecords.PoolKey pool, String name) {
+        return records.get(pool.namespace(), pool.pool(), name).isPresent()
+                || records.inFlight(pool.namespace(), pool.pool(), name);
     }
 
     private void event(LustreFileSystem pool, String type, String reason, String message) {

@@ -209,6 +209,20 @@ public final class VolumeRecords implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether this process is carrying out a decision about {@code name} now: a create makes the volume's directory
+     * before it writes the record, so between the two the directory is owned although no record names it.
+     */
+    public boolean inFlight(String namespace, String pool, String name) {
+        PoolState state = pools.get(new PoolKey(namespace, pool));
+        if (state == null) {
+            return false;
+        }
+        synchronized (state) {
+            return state.pending.containsKey(name);
+        }
+    }
+
     /** Σ capacity of the pool's volumes, including decisions being written. */
     public long requestedBytes(String namespace, String pool) {
         PoolState state = pools.get(new PoolKey(namespace, pool));

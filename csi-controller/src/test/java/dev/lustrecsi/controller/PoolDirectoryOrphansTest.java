@@ -150,4 +150,23 @@ class PoolDirectoryOrphansTest {
         assertThat(f.poolMount("omega").resolve("pvc-lost")).isDirectory();
         assertThat(List.copyOf(f.records("omega").keySet())).contains("pvc-lost");
     }
+
+    @Test
+    void aDirectoryWhoseCreateVolumeHasNotRecordedItYetIsNeverArchived() {
+        forget("pvc-lost");
+        long id = 4242;
+        // A CreateVolume between making the directory and writing its record (the record write still in flight).
+        try (VolumeRecords.Reservation creating = f.records.reserve(f.fileSystem("omega").orElseThrow(), "pvc-lost",
+                volumes -> new VolumeRecord(id, 10 * GI, "", dev.lustrecsi.model.VolumeState.Creating,
+                        dev.lustrecsi.model.VolumeReclaim.Delete, 0, 0, 0, null, null, null))) {
+            assertThat(orphans.collect()).isEmpty();
+            now = now.plus(GRACE.multipliedBy(2));
+            assertThat(orphans.collect()).isEmpty();
+            assertThat(f.poolMount("omega").resolve("pvc-lost")).isDirectory();
+        }
+        // The call gave up without a record: from now on it is an orphan like any other, after the grace period.
+        assertThat(orphans.collect()).isEmpty();
+        now = now.plus(GRACE);
+        assertThat(orphans.collect()).containsExactly(NAMESPACE + "/omega/pvc-lost");
+    }
 }
