@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,16 @@ class LedgerMigrationTest {
     static final String CREATING = "{\"projectId\":10001,\"capacityBytes\":2147483648,\"parameters\":\"abc\","
             + "\"state\":\"Creating\",\"onDelete\":\"archive\",\"stripeCount\":4,\"stripeSize\":1048576,\"directoryMode\":488,"
             + "\"mountOptions\":\"flock\",\"createdAt\":\"2026-01-01T00:00:01Z\"}";
+
+    /**
+     * Runs before the mock server's own shutdown (JUnit calls extensions' afterEach after this): closing the client
+     * ends the records watch's WebSocket, which the mock server would otherwise wait for until its 10 s shutdown
+     * bound runs out ("Unable to close MockWebServer").
+     */
+    @AfterEach
+    void closeClientBeforeTheMockServer() {
+        client.close();
+    }
 
     @BeforeEach
     void setUp() {
