@@ -51,12 +51,16 @@ public final class Chart {
         throw new IllegalStateException("deploy/chart/lustre-csi not found above " + Path.of("").toAbsolutePath());
     }
 
-    /** {@code helm template lustre-csi deploy/chart/lustre-csi -n <namespace> --include-crds}, parsed. */
-    public static Chart render(KubernetesClient parser, String namespace) {
+    /** {@code helm template lustre-csi deploy/chart/lustre-csi -n <namespace> --include-crds [--set v]...}, parsed. */
+    public static Chart render(KubernetesClient parser, String namespace, String... setValues) {
         Path root = repoRoot();
         Path helm = root.resolve(".tools/bin/helm");
-        List<String> cmd = List.of(helm.toString(), "template", RELEASE, root.resolve("deploy/chart/lustre-csi").toString(),
-                "--namespace", namespace, "--include-crds");
+        List<String> cmd = new java.util.ArrayList<>(List.of(helm.toString(), "template", RELEASE,
+                root.resolve("deploy/chart/lustre-csi").toString(), "--namespace", namespace, "--include-crds"));
+        for (String value : setValues) {
+            cmd.add("--set");
+            cmd.add(value);
+        }
         try {
             Process p = new ProcessBuilder(cmd).start();
             p.getOutputStream().close();

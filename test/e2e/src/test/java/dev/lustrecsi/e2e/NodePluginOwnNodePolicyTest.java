@@ -37,7 +37,12 @@ import org.junit.jupiter.api.TestInstance;
 @RealControlPlane
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodePluginOwnNodePolicyTest {
-    private static final String NS = LocalCluster.NAMESPACE;
+    /**
+     * A release namespace of its own: the control plane (and its audit log, which RealControlPlaneTest checks
+     * against the chart) is shared by this JVM's tests, and the refusals this test provokes on purpose must not
+     * count as the other tests' node plugin's requests.
+     */
+    private static final String NS = "lustre-csi-policy-test";
     private static final String OWN = "own-node-policy-a";
     private static final String OTHER = "own-node-policy-b";
     private static final String POD = "lustre-csi-node-own-node-policy";
@@ -48,19 +53,21 @@ class NodePluginOwnNodePolicyTest {
     private KubernetesClient admin;
     private KubernetesClient plugin;
 
+    private List<HasMetadata> applied = List.of();
+
     @BeforeAll
     void setUp(ControlPlane cp) {
         plane = cp;
         admin = cp.adminClient();
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS)
                 .withLabels(Map.of("pod-security.kubernetes.io/enforce", "privileged")).endMetadata().build()).serverSideApply();
-        // The chart's node ServiceAccount, its RBAC and the policy, exactly as rendered (the same objects
-        // LocalCluster applies, so applying them again changes nothing for other tests in this JVM).
+        // The chart's node ServiceAccount, its RBAC and the policy, exactly as rendered for a release in NS.
         List<HasMetadata> objects = Chart.render(admin, NS).objects().stream()
                 .filter(o -> APPLIED_KINDS.contains(o.getKind()) && o.getMetadata().getName().startsWith(Chart.NODE_SA))
                 .toList();
         assertThat(objects).extracting(HasMetadata::getKind).containsAll(APPLIED_KINDS);
         objects.forEach(o -> admin.resource(o).serverSideApply());
+        applied = objects;
         for (String node : List.of(OWN, OTHER)) {
             admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).serverSideApply();
         }
@@ -78,7 +85,15 @@ class NodePluginOwnNodePolicyTest {
 
     @AfterAll
     void tearDown() {
+        // The policy is cluster-wide and the control plane is shared by this JVM's tests: the harness of the others
+        // runs the node plugin under a token bound to no Pod, which the policy rightly refuses. Removed, and waited
+        // for until the API server's admission no longer applies it.
+        applied.stream().filter(o -> o.getKind().startsWith("ValidatingAdmissionPolicy"))
+                .forEach(o -> admin.resource(o).delete());
         if (plugin != null) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() ->
+                    plugin.nodes().withName(OTHER).dryRun().patch(PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"metadata\":{\"labels\":{\"lustre-csi-test\":\"probe\"}}}"));
             plugin.close();
         }
         admin.pods().inNamespace(NS).withName(POD).withGracePeriod(0).delete();
