@@ -25,12 +25,15 @@ class HarnessSmokeTest {
 
         List<Figure> figures = table.figures();
         assertThat(figures).extracting(Figure::quantity).containsSubsequence(
-                "CreateVolume latency, ms (concurrency 1)", "DeleteVolume latency, ms (concurrency 1)",
-                "creates/s (concurrency 1, 3 per round)",
-                "CreateVolume latency, ms (concurrency 2)", "DeleteVolume latency, ms (concurrency 2)",
-                "creates/s (concurrency 2, 3 per round)", "calibration: one stand-in lfs run (bash script), ms");
+                "CreateVolume latency, ms (concurrency 1, mock API server)",
+                "DeleteVolume latency, ms (concurrency 1, mock API server)",
+                "creates/s (concurrency 1, mock API server, 3 per round)",
+                "CreateVolume latency, ms (concurrency 2, mock API server)",
+                "DeleteVolume latency, ms (concurrency 2, mock API server)",
+                "creates/s (concurrency 2, mock API server, 3 per round)",
+                "calibration: one stand-in lfs run (bash script), ms");
         assertThat(figures.get(0).runs()).isEqualTo(3);
         assertThat(figures).allSatisfy(f -> assertThat(f.median()).isPositive());
-        assertThat(table.render("smoke")).contains("| create-delete | CreateVolume latency, ms (concurrency 1) | 3 |");
+        assertThat(table.render("smoke")).contains("| create-delete | CreateVolume latency, ms (concurrency 1, mock API server) | 3 |");
     }
 }
