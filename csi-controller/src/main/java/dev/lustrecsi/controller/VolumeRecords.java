@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -138,7 +139,11 @@ public final class VolumeRecords implements AutoCloseable {
                     names.remove(name);
                     if (names.isEmpty()) {
                         holders.remove(before.projectId());
-                        freeHint = Math.min(freeHint, before.projectId());
+                        // MAX_VALUE means "no hint yet: search from the first id"; lowering it to this id would
+                        // claim every id below is held, and a re-applied record would hide the free ids under it.
+                        if (freeHint != Long.MAX_VALUE) {
+                            freeHint = Math.min(freeHint, before.projectId());
+                        }
                     }
                 }
             }
@@ -170,6 +175,14 @@ public final class VolumeRecords implements AutoCloseable {
         records.informer.addEventHandler(records.new Events());
         try {
             records.informer.start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // The informer's start completes once its cache holds the LIST; its handlers run later, on their own
+            // thread. Applying the cache here means a restarted controller never answers from a partial view
+            // (ListVolumes, capacity sums). Creation order stands in for watch order; applying twice is harmless.
+            List<LustreVolume> listed = new ArrayList<>(records.informer.getStore().list());
+            listed.sort(Comparator.comparing((LustreVolume v) -> numericVersion(v.getMetadata().getResourceVersion())));
+            for (LustreVolume v : listed) {
+                records.applyIfStillListed(v);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             records.close();
@@ -566,6 +579,25 @@ public final class VolumeRecords implements AutoCloseable {
     }
 
     /**
+     * {@link #apply} for an object read from the informer's cache at start, unless the cache dropped it meanwhile.
+     * The check runs under the pool's lock, the lock the delete handler takes, so a delete that follows still wins.
+     */
+    private void applyIfStillListed(LustreVolume obj) {
+        Optional<Parsed> parsed = parse(obj);
+        if (parsed.isEmpty()) {
+            return;
+        }
+        PoolState state = pools.computeIfAbsent(new PoolKey(obj.getMetadata().getNamespace(), parsed.get().pool()),
+                k -> new PoolState());
+        synchronized (state) {
+            LustreVolume now = informer.getStore().get(obj);
+            if (now != null && java.util.Objects.equals(now.getMetadata().getUid(), obj.getMetadata().getUid())) {
+                apply(obj.getMetadata().getNamespace(), now, true);
+            }
+        }
+    }
+
+    /**
      * Puts an object into the view unless the view already holds a newer version of it. {@code fromWatch}: it was
      * delivered by the watch, which gives it its arrival order (the arbitration order) if it has none yet.
      */
@@ -597,6 +629,14 @@ public final class VolumeRecords implements AutoCloseable {
             state.change(p.name(), () -> state.committed.put(p.name(), next));
             ordered.put(orderKey(namespace, p.pool(), p.name()), new Listed(namespace, p.pool(), p.name(), next.record()));
             state.notifyAll();
+        }
+    }
+
+    private static long numericVersion(String rv) {
+        try {
+            return rv == null ? Long.MAX_VALUE : Long.parseLong(rv);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
         }
     }
 

@@ -16,7 +16,7 @@ import dev.lustrecsi.csi.v1.IdentityGrpc;
 import dev.lustrecsi.csi.v1.PluginCapability;
 import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The controller process's flags and wiring, served on a real Unix socket as the CSI sidecars reach it. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class ControllerMainTest {
     KubernetesClient client;
     @TempDir

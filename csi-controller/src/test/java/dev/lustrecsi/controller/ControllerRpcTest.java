@@ -39,7 +39,7 @@ import dev.lustrecsi.csi.v1.VolumeContentSource;
 import dev.lustrecsi.lustre.testing.MountNamespace;
 import dev.lustrecsi.model.Phase;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -55,7 +55,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each Controller RPC's contract: capabilities, validation, listing, capacity, condition, hostile input. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class ControllerRpcTest {
     KubernetesClient client;
     @TempDir

@@ -19,7 +19,7 @@ import dev.lustrecsi.model.DiskDeletionPolicy;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.NetworkType;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A whole LustreFileSystem per volume: created, awaited across retries, expanded, deleted by reclaim policy. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class DedicatedVolumeTest {
     KubernetesClient client;
     @TempDir

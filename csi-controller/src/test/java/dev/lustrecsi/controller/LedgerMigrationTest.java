@@ -12,15 +12,14 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Upgrade: the ConfigMap ledgers of earlier releases become LustreVolume records, records first, safely repeated. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class LedgerMigrationTest {
     static final String NS = "lustre-csi";
     KubernetesClient client;
@@ -34,16 +33,6 @@ class LedgerMigrationTest {
     static final String CREATING = "{\"projectId\":10001,\"capacityBytes\":2147483648,\"parameters\":\"abc\","
             + "\"state\":\"Creating\",\"onDelete\":\"archive\",\"stripeCount\":4,\"stripeSize\":1048576,\"directoryMode\":488,"
             + "\"mountOptions\":\"flock\",\"createdAt\":\"2026-01-01T00:00:01Z\"}";
-
-    /**
-     * Runs before the mock server's own shutdown (JUnit calls extensions' afterEach after this): closing the client
-     * ends the records watch's WebSocket, which the mock server would otherwise wait for until its 10 s shutdown
-     * bound runs out ("Unable to close MockWebServer").
-     */
-    @AfterEach
-    void closeClientBeforeTheMockServer() {
-        client.close();
-    }
 
     @BeforeEach
     void setUp() {

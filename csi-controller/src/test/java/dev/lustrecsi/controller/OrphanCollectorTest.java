@@ -13,7 +13,7 @@ import dev.lustrecsi.csi.v1.CreateVolumeRequest;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Unfinished volumes whose claim is gone are removed; anything handed over or still claimed is kept. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class OrphanCollectorTest {
     KubernetesClient client;
     @TempDir

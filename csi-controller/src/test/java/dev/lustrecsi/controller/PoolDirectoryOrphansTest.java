@@ -14,7 +14,7 @@ import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.StatusRuntimeException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Volume directories no volume record and no PV own are archived after the grace period (project id cleared, quota
  * dropped, data kept); live volumes, PV-named directories and an admin's directories are never touched.
  */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class PoolDirectoryOrphansTest {
     private static final Duration GRACE = Duration.ofMinutes(15);
     KubernetesClient client;

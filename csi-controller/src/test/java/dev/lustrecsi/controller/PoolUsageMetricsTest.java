@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.mount.MountTable;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Pool space for the dashboard: `lfs df` through the controller's pool mounts, found in the mount table. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class PoolUsageMetricsTest {
     KubernetesClient client;
     @TempDir

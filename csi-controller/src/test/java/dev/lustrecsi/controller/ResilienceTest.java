@@ -12,7 +12,7 @@ import dev.lustrecsi.csi.v1.CreateVolumeRequest;
 import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.csi.v1.Volume;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bursts, concurrent duplicates, retries and controller restarts on shared pools. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class ResilienceTest {
     KubernetesClient client;
     @TempDir
@@ -193,7 +193,7 @@ class ResilienceTest {
         Map<String, String> params = pool("ids");
         try (OperatorStandIn operator = new OperatorStandIn(client, Map.of("ids", "10.2.0.5@tcp"))) {
             Volume a = f.stub.createVolume(create("pvc-a", GI, params).build()).getVolume();
-            f.stub.createVolume(create("pvc-b", GI, params).build());
+            Volume b = f.stub.createVolume(create("pvc-b", GI, params).build()).getVolume();
             f.restart();
             f.stub.createVolume(create("pvc-c", GI, params).build());
             Map<String, VolumeRecord> ledger = f.records("ids");
@@ -202,6 +202,10 @@ class ResilienceTest {
 
             f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(a.getVolumeId()).build());
             f.restart();
+            // A change to a record above the freed id (here a resize) must not hide the freed id from the next create.
+            f.stub.controllerExpandVolume(dev.lustrecsi.csi.v1.ControllerExpandVolumeRequest.newBuilder()
+                    .setVolumeId(b.getVolumeId())
+                    .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(2 * GI)).build());
             f.stub.createVolume(create("pvc-d", GI, params).build());
             assertThat(f.records("ids").get("pvc-d").projectId()).isEqualTo(aId);
             assertThat(f.records("ids").values().stream().map(VolumeRecord::projectId).distinct()).hasSize(3);

@@ -18,7 +18,7 @@ import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Shared-pool volumes end to end: pool on first use, directories with project quotas, expansion, deletion. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class SharedPoolTest {
     KubernetesClient client;
     @TempDir

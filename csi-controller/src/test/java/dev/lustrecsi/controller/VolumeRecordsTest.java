@@ -16,7 +16,7 @@ import dev.lustrecsi.model.VolumeReclaim;
 import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Volume records are LustreVolumes only the driver writes; anyone else's object is never read as one. */
-@EnableKubernetesMockClient(crud = true)
+@MockKubernetes
 class VolumeRecordsTest {
     KubernetesClient client;
     @TempDir

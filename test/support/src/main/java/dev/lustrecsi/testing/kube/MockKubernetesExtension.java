@@ -1,0 +1,65 @@
+package dev.lustrecsi.testing.kube;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.HashMap;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** See {@link MockKubernetes}. */
+public final class MockKubernetesExtension implements BeforeEachCallback, AfterEachCallback {
+    private static final Logger LOG = LoggerFactory.getLogger(MockKubernetesExtension.class);
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(MockKubernetesExtension.class);
+
+    private record Api(KubernetesMockServer server, KubernetesClient client) {
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IllegalAccessException {
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+        KubernetesClient client = server.createClient();
+        context.getStore(NS).put(Api.class, new Api(server, client));
+        Object instance = context.getRequiredTestInstance();
+        for (Class<?> c = instance.getClass(); c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) || Modifier.isFinal(f.getModifiers())) {
+                    continue;
+                }
+                if (f.getType() == KubernetesClient.class) {
+                    f.setAccessible(true);
+                    f.set(instance, client);
+                } else if (f.getType() == KubernetesMockServer.class) {
+                    f.setAccessible(true);
+                    f.set(instance, server);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        Api api = context.getStore(NS).remove(Api.class, Api.class);
+        if (api == null) {
+            return;
+        }
+        // An open watch (an informer the test did not stop) would otherwise keep a connection to the server.
+        api.client().close();
+        try {
+            api.server().destroy();
+        } catch (IllegalStateException e) {
+            // The mock's Vert.x server did not close in 10 s. The test's own outcome is already decided; a leaked
+            // mock server on an ephemeral port harms nothing after it.
+            LOG.warn("{}: the mock API server did not stop in time: {}", context.getDisplayName(), e.getMessage());
+        }
+    }
+}
