@@ -4,12 +4,13 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Turns API client failures into the one-line messages a shell user can act on. */
 final class ApiErrors {
-    private ApiErrors() {
-    }
+    private ApiErrors() {}
 
     static String describe(KubernetesClientException e, String server) {
         int code = e.getCode();
-        String reason = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+        String reason = e.getStatus() != null && e.getStatus().getMessage() != null
+                ? e.getStatus().getMessage()
+                : e.getMessage();
         if (code <= 0) {
             Throwable root = e;
             while (root.getCause() != null) {

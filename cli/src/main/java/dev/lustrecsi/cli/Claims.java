@@ -25,25 +25,34 @@ final class Claims {
         }
     }
 
-    private Claims() {
-    }
+    private Claims() {}
 
     static List<Claim> using(KubernetesClient client, String namespace, String filesystem) {
         List<Claim> claims = new ArrayList<>();
         for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() == null || pv.getSpec().getCsi() == null
+            if (pv.getSpec() == null
+                    || pv.getSpec().getCsi() == null
                     || !DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
                 continue;
             }
             Optional<VolumeId> id = VolumeId.tryParse(pv.getSpec().getCsi().getVolumeHandle());
-            if (id.isEmpty() || !namespace.equals(id.get().namespace()) || !filesystem.equals(id.get().filesystem())) {
+            if (id.isEmpty()
+                    || !namespace.equals(id.get().namespace())
+                    || !filesystem.equals(id.get().filesystem())) {
                 continue;
             }
             ObjectReference ref = pv.getSpec().getClaimRef();
-            Quantity size = pv.getSpec().getCapacity() == null ? null : pv.getSpec().getCapacity().get("storage");
+            Quantity size = pv.getSpec().getCapacity() == null
+                    ? null
+                    : pv.getSpec().getCapacity().get("storage");
             String phase = pv.getStatus() == null ? null : pv.getStatus().getPhase();
-            claims.add(new Claim(ref == null ? null : ref.getNamespace(), ref == null ? null : ref.getName(),
-                    pv.getMetadata().getName(), size == null ? "-" : size.toString(), id.get().subdir(), phase));
+            claims.add(new Claim(
+                    ref == null ? null : ref.getNamespace(),
+                    ref == null ? null : ref.getName(),
+                    pv.getMetadata().getName(),
+                    size == null ? "-" : size.toString(),
+                    id.get().subdir(),
+                    phase));
         }
         claims.sort(Comparator.comparing(Claim::display));
         return claims;

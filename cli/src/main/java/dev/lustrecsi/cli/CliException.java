@@ -14,7 +14,7 @@ public final class CliException extends RuntimeException {
     }
 
     static CliException notFound(String namespace, String name) {
-        return new CliException(ExitCode.NOT_FOUND,
-                "lustrefilesystem \"" + name + "\" not found in namespace \"" + namespace + "\"");
+        return new CliException(
+                ExitCode.NOT_FOUND, "lustrefilesystem \"" + name + "\" not found in namespace \"" + namespace + "\"");
     }
 }

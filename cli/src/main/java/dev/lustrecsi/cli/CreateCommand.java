@@ -17,23 +17,30 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
-@Command(name = "create", description = {
-        "Create a Lustre filesystem (the operator starts its MGS, MDS and OSS VMs).",
-        "Give the capacity with --size (OSTs are counted for you) or the OST count with --osts."},
-        footer = {"", "Examples:",
-                "  kubectl lustre create scratch --size 4Ti --wait",
-                "  kubectl lustre create ib --osts 8 --ost-size 1Ti --network o2ib --attachment hpc/ib-fabric \\",
-                "      --addresses 192.168.50.10/24,192.168.50.11/24,...  (one per server VM)"})
+@Command(
+        name = "create",
+        description = {
+            "Create a Lustre filesystem (the operator starts its MGS, MDS and OSS VMs).",
+            "Give the capacity with --size (OSTs are counted for you) or the OST count with --osts."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  kubectl lustre create scratch --size 4Ti --wait",
+            "  kubectl lustre create ib --osts 8 --ost-size 1Ti --network o2ib --attachment hpc/ib-fabric \\",
+            "      --addresses 192.168.50.10/24,192.168.50.11/24,...  (one per server VM)"
+        })
 public final class CreateCommand implements Callable<Integer> {
 
     /** The server VM image published from deploy/vm-image, tagged with its Lustre version. */
     public static final String DEFAULT_IMAGE_REPOSITORY = "ghcr.io/lustrecsi/lustre-server-vm";
+
     public static final String DEFAULT_LUSTRE_VERSION = "2.15.5";
 
     @ParentCommand
@@ -49,14 +56,20 @@ public final class CreateCommand implements Callable<Integer> {
     Capacity capacity;
 
     static final class Capacity {
-        @Option(names = "--size", paramLabel = "SIZE", description = "total OST capacity, e.g. 4Ti; rounded up to whole OSS VMs")
+        @Option(
+                names = "--size",
+                paramLabel = "SIZE",
+                description = "total OST capacity, e.g. 4Ti; rounded up to whole OSS VMs")
         String size;
 
         @Option(names = "--osts", paramLabel = "N", description = "number of OSTs")
         Integer osts;
     }
 
-    @Option(names = "--ost-size", defaultValue = "100Gi", description = "size of each OST disk (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--ost-size",
+            defaultValue = "100Gi",
+            description = "size of each OST disk (default: ${DEFAULT-VALUE})")
     String ostSize;
 
     @Option(names = "--osts-per-oss", defaultValue = "1", description = "OSTs per OSS VM (default: ${DEFAULT-VALUE})")
@@ -65,28 +78,46 @@ public final class CreateCommand implements Callable<Integer> {
     @Option(names = "--mdts", defaultValue = "1", description = "MDTs, one MDS VM each (default: ${DEFAULT-VALUE})")
     int mdts;
 
-    @Option(names = "--mdt-size", defaultValue = "10Gi", description = "size of each MDT disk (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--mdt-size",
+            defaultValue = "10Gi",
+            description = "size of each MDT disk (default: ${DEFAULT-VALUE})")
     String mdtSize;
 
     @Option(names = "--fs-name", description = "Lustre fsname, 1-8 characters (default: derived from NAME)")
     String fsName;
 
-    @Option(names = "--network", defaultValue = "tcp", description = "LNet network of the servers: tcp or o2ib (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--network",
+            defaultValue = "tcp",
+            description = "LNet network of the servers: tcp or o2ib (default: ${DEFAULT-VALUE})")
     String network;
 
-    @Option(names = "--attachment", description = "Multus NetworkAttachmentDefinition, NAME or NAMESPACE/NAME (required for o2ib)")
+    @Option(
+            names = "--attachment",
+            description = "Multus NetworkAttachmentDefinition, NAME or NAMESPACE/NAME (required for o2ib)")
     String attachment;
 
-    @Option(names = "--addresses", split = ",", description = "static IPv4/prefix addresses on the attachment, one per server VM")
+    @Option(
+            names = "--addresses",
+            split = ",",
+            description = "static IPv4/prefix addresses on the attachment, one per server VM")
     List<String> addresses = new ArrayList<>();
 
-    @Option(names = "--lustre-version", defaultValue = DEFAULT_LUSTRE_VERSION, description = "Lustre server version (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--lustre-version",
+            defaultValue = DEFAULT_LUSTRE_VERSION,
+            description = "Lustre server version (default: ${DEFAULT-VALUE})")
     String lustreVersion;
 
-    @Option(names = "--image", description = "server VM container disk (default: " + DEFAULT_IMAGE_REPOSITORY + ":<lustre-version>)")
+    @Option(
+            names = "--image",
+            description = "server VM container disk (default: " + DEFAULT_IMAGE_REPOSITORY + ":<lustre-version>)")
     String image;
 
-    @Option(names = "--disk-storage-class", description = "StorageClass of the target disks (default: the cluster default)")
+    @Option(
+            names = "--disk-storage-class",
+            description = "StorageClass of the target disks (default: the cluster default)")
     String diskStorageClass;
 
     @Option(names = "--min-osts", description = "lowest OST count the CSI controller may shrink to")
@@ -95,7 +126,9 @@ public final class CreateCommand implements Callable<Integer> {
     @Option(names = "--max-osts", description = "highest OST count the CSI controller may grow to")
     Integer maxOsts;
 
-    @Option(names = "--dry-run", description = "print the resource that would be created (-o yaml|json) and create nothing")
+    @Option(
+            names = "--dry-run",
+            description = "print the resource that would be created (-o yaml|json) and create nothing")
     boolean dryRun;
 
     @Mixin
@@ -120,11 +153,17 @@ public final class CreateCommand implements Callable<Integer> {
         FileSystems fileSystems = new FileSystems(root.client(), root.namespace());
         LustreFileSystem created;
         try {
-            created = fileSystems.api().inNamespace(fileSystems.namespace()).resource(fs).create();
+            created = fileSystems
+                    .api()
+                    .inNamespace(fileSystems.namespace())
+                    .resource(fs)
+                    .create();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
-                throw new CliException(ExitCode.REFUSED, "lustrefilesystem \"" + name + "\" already exists in namespace \""
-                        + fileSystems.namespace() + "\"");
+                throw new CliException(
+                        ExitCode.REFUSED,
+                        "lustrefilesystem \"" + name + "\" already exists in namespace \"" + fileSystems.namespace()
+                                + "\"");
             }
             throw e;
         }

@@ -14,7 +14,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "describe", description = "Show a filesystem in detail: phase, conditions, servers, targets, NIDs, capacity and the PVCs using it.")
+@Command(
+        name = "describe",
+        description =
+                "Show a filesystem in detail: phase, conditions, servers, targets, NIDs, capacity and the PVCs using it.")
 final class DescribeCommand extends FileSystemCommand {
     @Mixin
     OutputOption output;
@@ -39,19 +42,37 @@ final class DescribeCommand extends FileSystemCommand {
         out.printf("Fsname:          %s%n", s.getFsName());
         out.printf("Phase:           %s%n", Status.phase(fs));
         out.printf("Age:             %s%n", Status.age(fs, Instant.now()));
-        out.printf("Lustre version:  %s (running: %s)%n", s.getLustreVersion(), st.getLustreVersion() == null ? "-" : st.getLustreVersion());
+        out.printf(
+                "Lustre version:  %s (running: %s)%n",
+                s.getLustreVersion(), st.getLustreVersion() == null ? "-" : st.getLustreVersion());
         out.printf("Image:           %s%n", s.getImage());
-        out.printf("Network:         %s%s%n", s.getNetwork() == null ? "tcp" : s.getNetwork().getType().lnetName(),
-                s.getNetwork() != null && s.getNetwork().usesAttachment() ? " via " + s.getNetwork().getAttachment() : " (pod network)");
+        out.printf(
+                "Network:         %s%s%n",
+                s.getNetwork() == null ? "tcp" : s.getNetwork().getType().lnetName(),
+                s.getNetwork() != null && s.getNetwork().usesAttachment()
+                        ? " via " + s.getNetwork().getAttachment()
+                        : " (pod network)");
         out.printf("MGS NIDs:        %s%n", Status.nids(fs));
-        out.printf("Mount source:    %s%n", st.getMgsNids() == null || st.getMgsNids().isEmpty() ? "-"
-                : String.join(":", st.getMgsNids()) + ":/" + s.getFsName());
-        out.printf("OSTs:            %s active/desired, %s each, %d per OSS%n", Status.osts(fs), s.getOstSize(), s.getOstsPerOss());
+        out.printf(
+                "Mount source:    %s%n",
+                st.getMgsNids() == null || st.getMgsNids().isEmpty()
+                        ? "-"
+                        : String.join(":", st.getMgsNids()) + ":/" + s.getFsName());
+        out.printf(
+                "OSTs:            %s active/desired, %s each, %d per OSS%n",
+                Status.osts(fs), s.getOstSize(), s.getOstsPerOss());
         out.printf("MDTs:            %d of %s%n", s.getMdtCount(), s.getMdtSize());
         out.printf("Capacity:        %s%n", Sizes.human(st.getCapacityBytes()));
         if (s.getScalePolicy() != null) {
-            out.printf("Scale policy:    %s..%s OSTs, %s%% headroom%n", s.getScalePolicy().getMinOsts() == null ? "1" : s.getScalePolicy().getMinOsts(),
-                    s.getScalePolicy().getMaxOsts() == null ? "-" : s.getScalePolicy().getMaxOsts(), s.getScalePolicy().getHeadroomPercent());
+            out.printf(
+                    "Scale policy:    %s..%s OSTs, %s%% headroom%n",
+                    s.getScalePolicy().getMinOsts() == null
+                            ? "1"
+                            : s.getScalePolicy().getMinOsts(),
+                    s.getScalePolicy().getMaxOsts() == null
+                            ? "-"
+                            : s.getScalePolicy().getMaxOsts(),
+                    s.getScalePolicy().getHeadroomPercent());
         }
         out.println("Conditions:");
         if (st.getConditions() == null || st.getConditions().isEmpty()) {
@@ -69,8 +90,12 @@ final class DescribeCommand extends FileSystemCommand {
         } else {
             Table t = new Table("  NAME", "ROLE", "READY", "NID", "VERSION");
             for (ServerStatus v : st.getServers()) {
-                t.row("  " + v.getName(), v.getRole() + (v.runsMgs() && v.getRole() != dev.lustrecsi.model.ServerRole.MGS ? "+MGS" : ""),
-                        String.valueOf(v.readyNow()), v.getNid(), v.getLustreVersion());
+                t.row(
+                        "  " + v.getName(),
+                        v.getRole() + (v.runsMgs() && v.getRole() != dev.lustrecsi.model.ServerRole.MGS ? "+MGS" : ""),
+                        String.valueOf(v.readyNow()),
+                        v.getNid(),
+                        v.getLustreVersion());
             }
             t.print(out);
         }
@@ -80,8 +105,13 @@ final class DescribeCommand extends FileSystemCommand {
         } else {
             Table t = new Table("  NAME", "KIND", "STATE", "SERVER", "SIZE", "DISK");
             for (TargetStatus v : st.getTargets()) {
-                t.row("  " + v.getName(), String.valueOf(v.getKind()), String.valueOf(v.getState()), v.getServer(),
-                        Sizes.human(v.getSizeBytes()), v.getPvc());
+                t.row(
+                        "  " + v.getName(),
+                        String.valueOf(v.getKind()),
+                        String.valueOf(v.getState()),
+                        v.getServer(),
+                        Sizes.human(v.getSizeBytes()),
+                        v.getPvc());
             }
             t.print(out);
         }

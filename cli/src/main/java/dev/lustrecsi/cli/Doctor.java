@@ -4,8 +4,8 @@ import dev.lustrecsi.csi.DriverNames;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -23,7 +23,9 @@ import java.util.TreeSet;
 final class Doctor {
     /** How bad a finding is: only {@link #MISSING} makes the command fail. */
     enum Level {
-        OK, WARN, MISSING
+        OK,
+        WARN,
+        MISSING
     }
 
     /** One result: what was checked, what was found, and the fix when it is not OK. */
@@ -37,13 +39,22 @@ final class Doctor {
     static final String KUBEVIRT_CRD = "virtualmachines.kubevirt.io";
     static final String NAD_CRD = "network-attachment-definitions.k8s.cni.cncf.io";
     private static final ResourceDefinitionContext KUBEVIRT_CR = new ResourceDefinitionContext.Builder()
-            .withGroup("kubevirt.io").withVersion("v1").withKind("KubeVirt").withPlural("kubevirts").withNamespaced(true).build();
+            .withGroup("kubevirt.io")
+            .withVersion("v1")
+            .withKind("KubeVirt")
+            .withPlural("kubevirts")
+            .withNamespaced(true)
+            .build();
     private static final ResourceDefinitionContext CDI_STORAGE_PROFILE = new ResourceDefinitionContext.Builder()
-            .withGroup("cdi.kubevirt.io").withVersion("v1beta1").withKind("StorageProfile").withPlural("storageprofiles")
-            .withNamespaced(false).build();
+            .withGroup("cdi.kubevirt.io")
+            .withVersion("v1beta1")
+            .withKind("StorageProfile")
+            .withPlural("storageprofiles")
+            .withNamespaced(false)
+            .build();
     /** Extended resources of SR-IOV and RDMA device plugins, by the prefixes their vendors register. */
-    private static final List<String> RDMA_RESOURCE_PREFIXES = List.of("rdma/", "nvidia.com/", "mellanox.com/",
-            "intel.com/", "openshift.io/");
+    private static final List<String> RDMA_RESOURCE_PREFIXES =
+            List.of("rdma/", "nvidia.com/", "mellanox.com/", "intel.com/", "openshift.io/");
 
     private final KubernetesClient client;
 
@@ -53,8 +64,14 @@ final class Doctor {
 
     List<Finding> run() {
         List<Node> nodes = client.nodes().list().getItems();
-        return List.of(csiDriver(), nodePlugins(), clientModules(nodes), lnetNetworks(nodes), kubeVirt(),
-                fabric(nodes), defaultBlockStorageClass());
+        return List.of(
+                csiDriver(),
+                nodePlugins(),
+                clientModules(nodes),
+                lnetNetworks(nodes),
+                kubeVirt(),
+                fabric(nodes),
+                defaultBlockStorageClass());
     }
 
     /** The CSIDriver object kubelet and the sidecars look the driver up by. */
@@ -63,7 +80,10 @@ final class Doctor {
         if (client.storage().v1().csiDrivers().withName(DriverNames.DRIVER_NAME).get() != null) {
             return Finding.ok(check, "registered");
         }
-        return new Finding(check, Level.MISSING, "not registered: the driver is not installed",
+        return new Finding(
+                check,
+                Level.MISSING,
+                "not registered: the driver is not installed",
                 "helm install lustre-csi deploy/chart/lustre-csi -n lustre-csi --create-namespace"
                         + " (or kubectl apply -f deploy/manifests/), see deploy/README-install.md");
     }
@@ -71,12 +91,20 @@ final class Doctor {
     /** The node plugin DaemonSet(s): every scheduled pod ready. */
     Finding nodePlugins() {
         String check = "node plugins";
-        List<DaemonSet> sets = client.apps().daemonSets().inAnyNamespace()
-                .withLabel("app.kubernetes.io/name", "lustre-csi").withLabel("app.kubernetes.io/component", "node")
-                .list().getItems();
+        List<DaemonSet> sets = client.apps()
+                .daemonSets()
+                .inAnyNamespace()
+                .withLabel("app.kubernetes.io/name", "lustre-csi")
+                .withLabel("app.kubernetes.io/component", "node")
+                .list()
+                .getItems();
         if (sets.isEmpty()) {
-            return new Finding(check, Level.MISSING, "no node plugin DaemonSet (labels app.kubernetes.io/name=lustre-csi,"
-                    + " app.kubernetes.io/component=node)", "install the chart (deploy/README-install.md)");
+            return new Finding(
+                    check,
+                    Level.MISSING,
+                    "no node plugin DaemonSet (labels app.kubernetes.io/name=lustre-csi,"
+                            + " app.kubernetes.io/component=node)",
+                    "install the chart (deploy/README-install.md)");
         }
         List<String> notReady = new ArrayList<>();
         int ready = 0;
@@ -88,13 +116,17 @@ final class Doctor {
             desired += want;
             ready += have;
             if (want == 0 || have < want) {
-                notReady.add(ds.getMetadata().getNamespace() + "/" + ds.getMetadata().getName() + " " + have + "/" + want);
+                notReady.add(
+                        ds.getMetadata().getNamespace() + "/" + ds.getMetadata().getName() + " " + have + "/" + want);
             }
         }
         if (notReady.isEmpty()) {
             return Finding.ok(check, ready + "/" + desired + " ready");
         }
-        return new Finding(check, Level.MISSING, "not ready: " + String.join(", ", notReady),
+        return new Finding(
+                check,
+                Level.MISSING,
+                "not ready: " + String.join(", ", notReady),
                 "kubectl -n <namespace> describe daemonset and the node plugin's log (container lustre-csi-node):"
                         + " a plugin stays unready while its node has no Lustre client or LNet network");
     }
@@ -114,12 +146,18 @@ final class Doctor {
             }
         }
         if (with.isEmpty()) {
-            return new Finding(check, Level.MISSING, nodes.isEmpty() ? "no nodes" : "on no node: " + String.join(", ", without),
+            return new Finding(
+                    check,
+                    Level.MISSING,
+                    nodes.isEmpty() ? "no nodes" : "on no node: " + String.join(", ", without),
                     "install the Lustre client kernel modules built for each node's kernel (lustre-client-modules /"
                             + " kmod-lustre-client, or build lustre-release with --disable-server), see deploy/README-install.md");
         }
         if (!without.isEmpty()) {
-            return new Finding(check, Level.WARN, String.join(", ", with) + "; missing on " + String.join(", ", without),
+            return new Finding(
+                    check,
+                    Level.WARN,
+                    String.join(", ", with) + "; missing on " + String.join(", ", without),
                     "install the client modules there, or keep Lustre pods off those nodes (the startup taint does)");
         }
         return Finding.ok(check, String.join(", ", with));
@@ -144,12 +182,18 @@ final class Doctor {
             }
         }
         if (seen.isEmpty()) {
-            return new Finding(check, Level.MISSING, nodes.isEmpty() ? "no nodes" : "on no node",
+            return new Finding(
+                    check,
+                    Level.MISSING,
+                    nodes.isEmpty() ? "no nodes" : "on no node",
                     "check the node plugin's log; set the chart value network.lnetInterface to the NIC LNet should use,"
                             + " and remove a host lnet.conf / lnet service that configured LNet differently");
         }
         if (!none.isEmpty()) {
-            return new Finding(check, Level.WARN, String.join("+", seen) + "; none on " + String.join(", ", none),
+            return new Finding(
+                    check,
+                    Level.WARN,
+                    String.join("+", seen) + "; none on " + String.join(", ", none),
                     "see those nodes' node plugin logs (network.lnetInterface)");
         }
         return Finding.ok(check, String.join("+", seen) + " on every node");
@@ -158,15 +202,28 @@ final class Doctor {
     /** KubeVirt's CRDs and its KubeVirt resource (installed, deployed, which version). */
     Finding kubeVirt() {
         String check = "KubeVirt";
-        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().withName(KUBEVIRT_CRD).get();
+        CustomResourceDefinition crd = client.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName(KUBEVIRT_CRD)
+                .get();
         if (crd == null) {
-            return new Finding(check, Level.MISSING, "not installed (no CRD " + KUBEVIRT_CRD + ")",
+            return new Finding(
+                    check,
+                    Level.MISSING,
+                    "not installed (no CRD " + KUBEVIRT_CRD + ")",
                     "install KubeVirt: kubectl apply -f kubevirt-operator.yaml and kubevirt-cr.yaml of a release"
                             + " (https://kubevirt.io/user-guide/cluster_admin/installation/)");
         }
-        List<GenericKubernetesResource> crs = client.genericKubernetesResources(KUBEVIRT_CR).inAnyNamespace().list().getItems();
+        List<GenericKubernetesResource> crs = client.genericKubernetesResources(KUBEVIRT_CR)
+                .inAnyNamespace()
+                .list()
+                .getItems();
         if (crs.isEmpty()) {
-            return new Finding(check, Level.MISSING, "CRDs present but no KubeVirt resource: virt-operator deployed nothing",
+            return new Finding(
+                    check,
+                    Level.MISSING,
+                    "CRDs present but no KubeVirt resource: virt-operator deployed nothing",
                     "kubectl apply -f kubevirt-cr.yaml of the same release");
         }
         GenericKubernetesResource kv = crs.get(0);
@@ -175,8 +232,12 @@ final class Doctor {
         String version = Objects.toString(status.get("observedKubeVirtVersion"), "unknown");
         String where = kv.getMetadata().getNamespace() + "/" + kv.getMetadata().getName();
         if (!"Deployed".equals(phase)) {
-            return new Finding(check, Level.MISSING, where + " phase " + phase + " (version " + version + ")",
-                    "kubectl -n " + kv.getMetadata().getNamespace() + " describe kubevirt " + kv.getMetadata().getName());
+            return new Finding(
+                    check,
+                    Level.MISSING,
+                    where + " phase " + phase + " (version " + version + ")",
+                    "kubectl -n " + kv.getMetadata().getNamespace() + " describe kubevirt "
+                            + kv.getMetadata().getName());
         }
         return Finding.ok(check, version + " deployed (" + where + ")");
     }
@@ -184,15 +245,22 @@ final class Doctor {
     /** Multus (NetworkAttachmentDefinition CRD) and RDMA / SR-IOV device plugin resources on nodes. */
     Finding fabric(List<Node> nodes) {
         String check = "Multus / SR-IOV";
-        boolean multus = client.apiextensions().v1().customResourceDefinitions().withName(NAD_CRD).get() != null;
+        boolean multus = client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(NAD_CRD)
+                        .get()
+                != null;
         TreeSet<String> resources = new TreeSet<>();
         for (Node n : nodes) {
-            Map<String, Quantity> allocatable = n.getStatus() == null ? null : n.getStatus().getAllocatable();
+            Map<String, Quantity> allocatable =
+                    n.getStatus() == null ? null : n.getStatus().getAllocatable();
             if (allocatable == null) {
                 continue;
             }
             allocatable.forEach((name, q) -> {
-                if (RDMA_RESOURCE_PREFIXES.stream().anyMatch(name::startsWith) && q.getNumericalAmount().signum() > 0) {
+                if (RDMA_RESOURCE_PREFIXES.stream().anyMatch(name::startsWith)
+                        && q.getNumericalAmount().signum() > 0) {
                     resources.add(name);
                 }
             });
@@ -203,7 +271,10 @@ final class Doctor {
             return Finding.ok(check, found);
         }
         // Optional: servers then sit on the pod network (tcp), whose addresses change when a VM restarts.
-        return new Finding(check, Level.WARN, found,
+        return new Finding(
+                check,
+                Level.WARN,
+                found,
                 "only needed for o2ib (RDMA) or stable server NIDs: install Multus and the SR-IOV network device"
                         + " plugin, then set network.attachment (deploy/README-install.md, \"Networks\")");
     }
@@ -216,7 +287,10 @@ final class Doctor {
                         && "true".equals(sc.getMetadata().getAnnotations().get(DEFAULT_CLASS_ANNOTATION)))
                 .toList();
         if (defaults.isEmpty()) {
-            return new Finding(check, Level.MISSING, "none: the servers' target-disk PVCs (volumeMode Block) would stay Pending",
+            return new Finding(
+                    check,
+                    Level.MISSING,
+                    "none: the servers' target-disk PVCs (volumeMode Block) would stay Pending",
                     "mark a block-capable class default (kubectl annotate storageclass <name> "
                             + DEFAULT_CLASS_ANNOTATION + "=true) or name one per filesystem (spec.storageClassName,"
                             + " kubectl lustre create --disk-storage-class)");
@@ -226,24 +300,37 @@ final class Doctor {
         // CDI (KubeVirt's importer) records per class which volume modes the provisioner gives.
         GenericKubernetesResource profile = null;
         try {
-            profile = client.genericKubernetesResources(CDI_STORAGE_PROFILE).withName(name).get();
+            profile = client.genericKubernetesResources(CDI_STORAGE_PROFILE)
+                    .withName(name)
+                    .get();
         } catch (RuntimeException e) {
             // No CDI: nothing to ask.
         }
-        if (profile != null && profile.get("status") instanceof Map<?, ?> status
+        if (profile != null
+                && profile.get("status") instanceof Map<?, ?> status
                 && status.get("claimPropertySets") instanceof List<?> sets) {
-            boolean block = sets.stream().anyMatch(s -> s instanceof Map<?, ?> m && "Block".equals(m.get("volumeMode")));
-            return block ? Finding.ok(check, name + " (" + sc.getProvisioner() + "), Block per its CDI StorageProfile")
-                    : new Finding(check, Level.MISSING, name + " (" + sc.getProvisioner() + ") gives no Block volumes"
-                            + " per its CDI StorageProfile", "use a block-capable class for the target disks");
+            boolean block =
+                    sets.stream().anyMatch(s -> s instanceof Map<?, ?> m && "Block".equals(m.get("volumeMode")));
+            return block
+                    ? Finding.ok(check, name + " (" + sc.getProvisioner() + "), Block per its CDI StorageProfile")
+                    : new Finding(
+                            check,
+                            Level.MISSING,
+                            name + " (" + sc.getProvisioner() + ") gives no Block volumes"
+                                    + " per its CDI StorageProfile",
+                            "use a block-capable class for the target disks");
         }
-        return new Finding(check, Level.WARN, name + " (" + sc.getProvisioner() + "); cannot tell whether it gives"
-                + " volumeMode Block", "check that " + sc.getProvisioner() + " supports raw block volumes;"
-                + " the target disks need them");
+        return new Finding(
+                check,
+                Level.WARN,
+                name + " (" + sc.getProvisioner() + "); cannot tell whether it gives" + " volumeMode Block",
+                "check that " + sc.getProvisioner() + " supports raw block volumes;" + " the target disks need them");
     }
 
     private static String label(Node n, String key) {
-        return n.getMetadata().getLabels() == null ? null : n.getMetadata().getLabels().get(key);
+        return n.getMetadata().getLabels() == null
+                ? null
+                : n.getMetadata().getLabels().get(key);
     }
 
     @SuppressWarnings("unchecked")

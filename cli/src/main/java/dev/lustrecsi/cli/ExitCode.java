@@ -27,6 +27,5 @@ public final class ExitCode {
               4  refused: already exists, or still used by PVCs (delete without --force)
               5  timed out waiting; the change continues in the cluster""";
 
-    private ExitCode() {
-    }
+    private ExitCode() {}
 }

@@ -3,8 +3,8 @@ package dev.lustrecsi.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** A subcommand that acts on one named LustreFileSystem in the chosen namespace (picocli reads these inherited fields). */

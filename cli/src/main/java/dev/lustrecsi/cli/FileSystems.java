@@ -1,10 +1,10 @@
 package dev.lustrecsi.cli;
 
 import dev.lustrecsi.model.LustreFileSystem;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 
 /** The LustreFileSystem API as the commands use it. */
 final class FileSystems {

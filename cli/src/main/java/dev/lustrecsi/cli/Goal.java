@@ -9,7 +9,8 @@ import java.util.function.Predicate;
 record Goal(String description, boolean deletion, Predicate<LustreFileSystem> reached) {
 
     static Goal ready() {
-        return new Goal("Ready", false, fs -> Status.of(fs).getPhase() == Phase.Ready && Status.observedCurrentSpec(fs));
+        return new Goal(
+                "Ready", false, fs -> Status.of(fs).getPhase() == Phase.Ready && Status.observedCurrentSpec(fs));
     }
 
     static Goal phase(Phase phase) {
@@ -21,14 +22,22 @@ record Goal(String description, boolean deletion, Predicate<LustreFileSystem> re
 
     /** Ready with as many active OSTs as the spec asks for. */
     static Goal scaled() {
-        return new Goal("Ready with the requested OSTs", false, fs -> ready().reached().test(fs)
-                && Objects.equals(Status.of(fs).getActiveOsts(), fs.getSpec().getOstCount()));
+        return new Goal(
+                "Ready with the requested OSTs",
+                false,
+                fs -> ready().reached().test(fs)
+                        && Objects.equals(
+                                Status.of(fs).getActiveOsts(), fs.getSpec().getOstCount()));
     }
 
     /** Ready with every server on the spec's Lustre version. */
     static Goal upgraded() {
-        return new Goal("Ready on the requested Lustre version", false, fs -> ready().reached().test(fs)
-                && Objects.equals(Status.of(fs).getLustreVersion(), fs.getSpec().getLustreVersion()));
+        return new Goal(
+                "Ready on the requested Lustre version",
+                false,
+                fs -> ready().reached().test(fs)
+                        && Objects.equals(
+                                Status.of(fs).getLustreVersion(), fs.getSpec().getLustreVersion()));
     }
 
     static Goal deleted() {

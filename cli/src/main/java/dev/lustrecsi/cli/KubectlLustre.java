@@ -15,23 +15,39 @@ import picocli.CommandLine.ScopeType;
  * {@code kubectl lustre}: a kubectl plugin (kubectl runs {@code kubectl-lustre} from PATH) for the
  * LustreFileSystem resources the server-provisioner operator runs as KubeVirt VMs.
  */
-@Command(name = "kubectl lustre", mixinStandardHelpOptions = true, versionProvider = KubectlLustre.Version.class,
+@Command(
+        name = "kubectl lustre",
+        mixinStandardHelpOptions = true,
+        versionProvider = KubectlLustre.Version.class,
         description = "Create, inspect, scale, upgrade and delete Lustre filesystems (LustreFileSystem resources);"
                 + " check a cluster for what the driver needs (doctor).",
         footer = {"", ExitCode.HELP},
-        subcommands = {CreateCommand.class, GetCommand.class, DescribeCommand.class, ScaleCommand.class,
-                UpgradeCommand.class, DeleteCommand.class, WaitCommand.class, DoctorCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            CreateCommand.class,
+            GetCommand.class,
+            DescribeCommand.class,
+            ScaleCommand.class,
+            UpgradeCommand.class,
+            DeleteCommand.class,
+            WaitCommand.class,
+            DoctorCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class KubectlLustre {
 
-    @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT,
+    @Option(
+            names = {"-n", "--namespace"},
+            scope = ScopeType.INHERIT,
             description = "namespace (default: the kubeconfig context's, else \"default\")")
     String namespace;
 
     @Option(names = "--context", scope = ScopeType.INHERIT, description = "kubeconfig context to use")
     String context;
 
-    @Option(names = "--request-timeout", scope = ScopeType.INHERIT, defaultValue = "30",
+    @Option(
+            names = "--request-timeout",
+            scope = ScopeType.INHERIT,
+            defaultValue = "30",
             description = "seconds a single API request may take (default: ${DEFAULT-VALUE})")
     int requestTimeoutSeconds;
 
@@ -47,7 +63,9 @@ public final class KubectlLustre {
     /** Production: a client from the kubeconfig (KUBECONFIG, ~/.kube/config, in-cluster), like kubectl's. */
     public KubectlLustre() {
         this((ctx, timeout) -> {
-            Config config = new ConfigBuilder(Config.autoConfigure(ctx)).withRequestTimeout(timeout * 1000).build();
+            Config config = new ConfigBuilder(Config.autoConfigure(ctx))
+                    .withRequestTimeout(timeout * 1000)
+                    .build();
             return new KubernetesClientBuilder().withConfig(config).build();
         });
     }
@@ -84,7 +102,9 @@ public final class KubectlLustre {
                 code = c.exitCode();
                 message = c.getMessage();
             } else if (ex instanceof KubernetesClientException k) {
-                message = ApiErrors.describe(k, root.client == null ? null : root.client.getMasterUrl().toString());
+                message = ApiErrors.describe(
+                        k,
+                        root.client == null ? null : root.client.getMasterUrl().toString());
             } else {
                 message = ex.toString();
             }
@@ -107,10 +127,12 @@ public final class KubectlLustre {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         // fabric8 warns on every v1alpha1 request; the CLI knows its CRD is alpha.
-        System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils", "error");
+        System.setProperty(
+                "org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils", "error");
         KubectlLustre root = new KubectlLustre();
         int code;
-        try (PrintWriter out = new PrintWriter(System.out, true); PrintWriter err = new PrintWriter(System.err, true)) {
+        try (PrintWriter out = new PrintWriter(System.out, true);
+                PrintWriter err = new PrintWriter(System.err, true)) {
             code = commandLine(root, out, err).execute(args);
         } finally {
             if (root.client != null) {

@@ -5,7 +5,9 @@ import java.io.PrintWriter;
 
 /** {@code -o json|yaml} for scripts; the default is text for people. */
 enum OutputFormat {
-    text, json, yaml;
+    text,
+    json,
+    yaml;
 
     /** Prints an object (a resource, a list, a map) as JSON or YAML; never called for {@link #text}. */
     void print(PrintWriter out, Object value) {

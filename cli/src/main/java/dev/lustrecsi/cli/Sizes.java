@@ -7,8 +7,7 @@ import java.math.BigDecimal;
 final class Sizes {
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
-    private Sizes() {
-    }
+    private Sizes() {}
 
     static String human(Long bytes) {
         if (bytes == null) {
@@ -20,8 +19,11 @@ final class Sizes {
             v /= 1024;
             unit++;
         }
-        return unit == 0 ? bytes + " B" : (v >= 100 || v == Math.floor(v) ? String.format("%.0f %s", v, UNITS[unit])
-                : String.format("%.1f %s", v, UNITS[unit]));
+        return unit == 0
+                ? bytes + " B"
+                : (v >= 100 || v == Math.floor(v)
+                        ? String.format("%.0f %s", v, UNITS[unit])
+                        : String.format("%.1f %s", v, UNITS[unit]));
     }
 
     /** Bytes of a quantity such as {@code 4Ti}; a usage error naming the option otherwise. */
@@ -33,7 +35,8 @@ final class Sizes {
             }
             return b.setScale(0, java.math.RoundingMode.CEILING).longValueExact();
         } catch (RuntimeException e) {
-            throw new CliException(ExitCode.USAGE, option + " '" + text + "' must be a positive size such as 100Gi or 4Ti");
+            throw new CliException(
+                    ExitCode.USAGE, option + " '" + text + "' must be a positive size such as 100Gi or 4Ti");
         }
     }
 }

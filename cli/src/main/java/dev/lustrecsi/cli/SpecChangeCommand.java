@@ -30,9 +30,13 @@ abstract class SpecChangeCommand extends FileSystemCommand {
      * @param done       the messages after the change was written
      * @param goal       what {@code --wait} waits for
      */
-    record Change(Consumer<LustreFileSystemSpec> edit, Predicate<String> concerns, String refusal, String unchanged,
-            List<String> done, Goal goal) {
-    }
+    record Change(
+            Consumer<LustreFileSystemSpec> edit,
+            Predicate<String> concerns,
+            String refusal,
+            String unchanged,
+            List<String> done,
+            Goal goal) {}
 
     abstract Change plan(LustreFileSystem current);
 
@@ -44,7 +48,9 @@ abstract class SpecChangeCommand extends FileSystemCommand {
         Change change = plan(current);
         LustreFileSystem wanted = Serialization.clone(current);
         change.edit().accept(wanted.getSpec());
-        List<String> problems = SpecValidator.validate(name, wanted.getSpec()).stream().filter(change.concerns()).toList();
+        List<String> problems = SpecValidator.validate(name, wanted.getSpec()).stream()
+                .filter(change.concerns())
+                .toList();
         if (!problems.isEmpty()) {
             throw invalid(change.refusal(), problems);
         }

@@ -13,8 +13,7 @@ import java.util.Optional;
 
 /** Reading a LustreFileSystem's status the same way in every command. */
 final class Status {
-    private Status() {
-    }
+    private Status() {}
 
     static LustreFileSystemStatus of(LustreFileSystem fs) {
         return fs.getStatus() == null ? new LustreFileSystemStatus() : fs.getStatus();
@@ -34,13 +33,17 @@ final class Status {
 
     /** The operator's refusal of the spec, if it refused it. */
     static Optional<String> rejection(LustreFileSystem fs) {
-        return of(fs).condition(Conditions.SPEC_VALID).filter(c -> "False".equals(c.getStatus()))
+        return of(fs).condition(Conditions.SPEC_VALID)
+                .filter(c -> "False".equals(c.getStatus()))
                 .map(Condition::getMessage);
     }
 
     static long readyTargets(LustreFileSystem fs) {
-        return of(fs).getTargets() == null ? 0
-                : of(fs).getTargets().stream().filter(t -> t.getState() == TargetState.Ready).count();
+        return of(fs).getTargets() == null
+                ? 0
+                : of(fs).getTargets().stream()
+                        .filter(t -> t.getState() == TargetState.Ready)
+                        .count();
     }
 
     static int totalTargets(LustreFileSystem fs) {
@@ -48,7 +51,9 @@ final class Status {
     }
 
     static String nids(LustreFileSystem fs) {
-        return of(fs).getMgsNids() == null || of(fs).getMgsNids().isEmpty() ? "-" : String.join(",", of(fs).getMgsNids());
+        return of(fs).getMgsNids() == null || of(fs).getMgsNids().isEmpty()
+                ? "-"
+                : String.join(",", of(fs).getMgsNids());
     }
 
     static String osts(LustreFileSystem fs) {
@@ -60,7 +65,8 @@ final class Status {
     /** One line that changes whenever progress is made; printed by --wait. */
     static String progressLine(LustreFileSystem fs) {
         LustreFileSystemStatus s = of(fs);
-        StringBuilder b = new StringBuilder(fs.getMetadata().getName()).append(": ").append(phase(fs));
+        StringBuilder b =
+                new StringBuilder(fs.getMetadata().getName()).append(": ").append(phase(fs));
         b.append(" (targets ready ").append(readyTargets(fs)).append('/').append(totalTargets(fs));
         b.append(", OSTs ").append(osts(fs));
         b.append(", capacity ").append(Sizes.human(s.getCapacityBytes()));
@@ -68,7 +74,8 @@ final class Status {
             b.append(", Lustre ").append(s.getLustreVersion());
         }
         b.append(')');
-        s.condition(Conditions.DEGRADED).filter(c -> "True".equals(c.getStatus()))
+        s.condition(Conditions.DEGRADED)
+                .filter(c -> "True".equals(c.getStatus()))
                 .ifPresent(c -> b.append(" degraded: ").append(c.getMessage()));
         return b.toString();
     }

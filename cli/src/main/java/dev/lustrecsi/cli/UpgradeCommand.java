@@ -5,8 +5,12 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "upgrade", description = {"Move the servers to another Lustre version, one server at a time.",
-        "The operator restarts each server VM on the new image; clients stay mounted and recover each server in turn."})
+@Command(
+        name = "upgrade",
+        description = {
+            "Move the servers to another Lustre version, one server at a time.",
+            "The operator restarts each server VM on the new image; clients stay mounted and recover each server in turn."
+        })
 final class UpgradeCommand extends SpecChangeCommand {
     @Option(names = "--version", required = true, paramLabel = "V", description = "Lustre version, e.g. 2.15.6")
     String version;
@@ -18,8 +22,10 @@ final class UpgradeCommand extends SpecChangeCommand {
     Change plan(LustreFileSystem current) {
         String from = current.getSpec().getLustreVersion();
         String newImage = image != null ? image : retag(current.getSpec().getImage(), from, version);
-        boolean already = version.equals(from) && newImage.equals(current.getSpec().getImage());
-        return new Change(s -> {
+        boolean already =
+                version.equals(from) && newImage.equals(current.getSpec().getImage());
+        return new Change(
+                s -> {
                     s.setLustreVersion(version);
                     s.setImage(newImage);
                 },
@@ -35,8 +41,10 @@ final class UpgradeCommand extends SpecChangeCommand {
     static String retag(String image, String from, String to) {
         String suffix = ":" + from;
         if (image == null || from == null || !image.endsWith(suffix)) {
-            throw new CliException(ExitCode.USAGE, "cannot tell the image for Lustre " + to + " from '" + image
-                    + "' (its tag is not the current version " + from + "): give --image");
+            throw new CliException(
+                    ExitCode.USAGE,
+                    "cannot tell the image for Lustre " + to + " from '" + image
+                            + "' (its tag is not the current version " + from + "): give --image");
         }
         return image.substring(0, image.length() - suffix.length()) + ":" + to;
     }

@@ -7,14 +7,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "wait", description = {"Wait for a phase (default Ready) or deletion, printing progress to stderr.",
-        "Exit code 5 on timeout, 3 if it is deleted while waiting for a phase, 1 if the operator rejects it."})
+@Command(
+        name = "wait",
+        description = {
+            "Wait for a phase (default Ready) or deletion, printing progress to stderr.",
+            "Exit code 5 on timeout, 3 if it is deleted while waiting for a phase, 1 if the operator rejects it."
+        })
 final class WaitCommand extends FileSystemCommand {
-    @Option(names = "--for", defaultValue = "Ready", paramLabel = "STATE",
-            description = "a phase (Pending, Provisioning, Ready, Degraded, Scaling, Upgrading, Deleting) or 'delete' (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--for",
+            defaultValue = "Ready",
+            paramLabel = "STATE",
+            description =
+                    "a phase (Pending, Provisioning, Ready, Degraded, Scaling, Upgrading, Deleting) or 'delete' (default: ${DEFAULT-VALUE})")
     String state;
 
-    @Option(names = "--timeout", defaultValue = "30m", converter = WaitOptions.DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "30m",
+            converter = WaitOptions.DurationConverter.class,
             description = "how long to wait, e.g. 90s, 20m, 2h (default: ${DEFAULT-VALUE})")
     java.time.Duration timeout;
 
@@ -37,8 +48,17 @@ final class WaitCommand extends FileSystemCommand {
         if ("delete".equalsIgnoreCase(state) || "deleted".equalsIgnoreCase(state)) {
             return Goal.deleted();
         }
-        return Arrays.stream(Phase.values()).filter(p -> p.name().equalsIgnoreCase(state)).findFirst().map(Goal::phase)
-                .orElseThrow(() -> new CliException(ExitCode.USAGE, "--for must be a phase ("
-                        + String.join(", ", Arrays.stream(Phase.values()).map(Enum::name).toList()) + ") or delete, not '" + state + "'"));
+        return Arrays.stream(Phase.values())
+                .filter(p -> p.name().equalsIgnoreCase(state))
+                .findFirst()
+                .map(Goal::phase)
+                .orElseThrow(() -> new CliException(
+                        ExitCode.USAGE,
+                        "--for must be a phase ("
+                                + String.join(
+                                        ", ",
+                                        Arrays.stream(Phase.values())
+                                                .map(Enum::name)
+                                                .toList()) + ") or delete, not '" + state + "'"));
     }
 }

@@ -28,29 +28,41 @@ final class Waiter {
         AtomicReference<CliException> failure = new AtomicReference<>();
         AtomicReference<LustreFileSystem> seen = new AtomicReference<>();
         try {
-            fileSystems.resource(name).waitUntilCondition(fs -> {
-                if (fs == null) {
-                    if (!goal.deletion()) {
-                        failure.set(new CliException(ExitCode.NOT_FOUND, "lustrefilesystem \"" + name
-                                + "\" was deleted while waiting for " + goal.description()));
-                    } else {
-                        report(start, last, name + ": deleted");
-                    }
-                    seen.set(null);
-                    return true;
-                }
-                seen.set(fs);
-                report(start, last, Status.progressLine(fs));
-                if (Status.observedCurrentSpec(fs) && Status.rejection(fs).isPresent()) {
-                    failure.set(new CliException(ExitCode.FAILED, "the operator rejected " + name + ": "
-                            + Status.rejection(fs).get()));
-                    return true;
-                }
-                return !goal.deletion() && goal.reached().test(fs);
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            fileSystems
+                    .resource(name)
+                    .waitUntilCondition(
+                            fs -> {
+                                if (fs == null) {
+                                    if (!goal.deletion()) {
+                                        failure.set(new CliException(
+                                                ExitCode.NOT_FOUND,
+                                                "lustrefilesystem \"" + name + "\" was deleted while waiting for "
+                                                        + goal.description()));
+                                    } else {
+                                        report(start, last, name + ": deleted");
+                                    }
+                                    seen.set(null);
+                                    return true;
+                                }
+                                seen.set(fs);
+                                report(start, last, Status.progressLine(fs));
+                                if (Status.observedCurrentSpec(fs)
+                                        && Status.rejection(fs).isPresent()) {
+                                    failure.set(new CliException(
+                                            ExitCode.FAILED,
+                                            "the operator rejected " + name + ": "
+                                                    + Status.rejection(fs).get()));
+                                    return true;
+                                }
+                                return !goal.deletion() && goal.reached().test(fs);
+                            },
+                            timeout.toMillis(),
+                            TimeUnit.MILLISECONDS);
         } catch (KubernetesClientTimeoutException e) {
-            throw new CliException(ExitCode.TIMEOUT, "timed out after " + format(timeout) + " waiting for " + name
-                    + " to be " + goal.description() + "; last seen: " + (last.get().isEmpty() ? "nothing" : last.get()));
+            throw new CliException(
+                    ExitCode.TIMEOUT,
+                    "timed out after " + format(timeout) + " waiting for " + name + " to be " + goal.description()
+                            + "; last seen: " + (last.get().isEmpty() ? "nothing" : last.get()));
         }
         if (failure.get() != null) {
             throw failure.get();

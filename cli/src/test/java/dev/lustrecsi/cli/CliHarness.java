@@ -21,10 +21,10 @@ import java.util.function.Consumer;
  * CRD installed, and plays the operator's part by writing status the way the operator does.
  */
 final class CliHarness {
-    static final Path CRD = Path.of(System.getProperty("repo.root", "..")).resolve("deploy/crds/lustre.lustrecsi.dev_lustrefilesystems.yaml");
+    static final Path CRD = Path.of(System.getProperty("repo.root", ".."))
+            .resolve("deploy/crds/lustre.lustrecsi.dev_lustrefilesystems.yaml");
 
-    record Result(int exitCode, String out, String err) {
-    }
+    record Result(int exitCode, String out, String err) {}
 
     private final KubernetesClient client;
 
@@ -35,8 +35,13 @@ final class CliHarness {
     /** Installs the project's CRD so the mock knows the kind's scope and status subresource. */
     void installCrd() throws IOException {
         try (InputStream in = Files.newInputStream(CRD)) {
-            CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(r -> r.update());
+            CustomResourceDefinition crd =
+                    client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+            client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .resource(crd)
+                    .createOr(r -> r.update());
         }
     }
 
@@ -54,7 +59,8 @@ final class CliHarness {
     Result run(SyncWriter errBuffer, String... args) {
         StringWriter out = new StringWriter();
         KubectlLustre root = new KubectlLustre((ctx, timeout) -> client);
-        int code = KubectlLustre.commandLine(root, new PrintWriter(out, true), new PrintWriter(errBuffer, true)).execute(args);
+        int code = KubectlLustre.commandLine(root, new PrintWriter(out, true), new PrintWriter(errBuffer, true))
+                .execute(args);
         return new Result(code, out.toString(), errBuffer.toString());
     }
 
@@ -77,7 +83,10 @@ final class CliHarness {
     }
 
     LustreFileSystem get(String namespace, String name) {
-        return client.resources(LustreFileSystem.class).inNamespace(namespace).withName(name).get();
+        return client.resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
     }
 
     /** What the operator does after each reconcile: write status through the status subresource. */
@@ -89,7 +98,10 @@ final class CliHarness {
             status.setObservedGeneration(fs.getMetadata().getGeneration());
         }
         fs.setStatus(status);
-        client.resources(LustreFileSystem.class).inNamespace(namespace).resource(fs).updateStatus();
+        client.resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .resource(fs)
+                .updateStatus();
     }
 
     /** A StringWriter safe to read while the command writes from another thread. */

@@ -33,8 +33,17 @@ class CreateCommandTest extends CliOnMockCluster {
 
     @Test
     void rdmaFilesystemCarriesItsAttachmentAndAddresses() {
-        CliHarness.Result r = cli.run("create", "ib", "--osts", "2", "--network", "o2ib", "--attachment", "hpc/ib-fabric",
-                "--addresses", "192.168.50.10/24,192.168.50.11/24,192.168.50.12/24");
+        CliHarness.Result r = cli.run(
+                "create",
+                "ib",
+                "--osts",
+                "2",
+                "--network",
+                "o2ib",
+                "--attachment",
+                "hpc/ib-fabric",
+                "--addresses",
+                "192.168.50.10/24,192.168.50.11/24,192.168.50.12/24");
         assertThat(r.exitCode()).as(r.err()).isZero();
         LustreFileSystem fs = cli.get("test", "ib");
         assertThat(fs.getSpec().getNetwork().getType()).isEqualTo(NetworkType.O2IB);
@@ -46,7 +55,8 @@ class CreateCommandTest extends CliOnMockCluster {
     void anInvalidSpecIsRefusedWithEveryProblemAndNothingIsCreated() {
         CliHarness.Result r = cli.run("create", "bad", "--osts", "3", "--osts-per-oss", "2", "--network", "o2ib");
         assertThat(r.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(r.err()).startsWith("error: invalid filesystem bad:")
+        assertThat(r.err())
+                .startsWith("error: invalid filesystem bad:")
                 .contains("must be a multiple of spec.ostsPerOss 2")
                 .contains("o2ib needs spec.network.attachment");
         assertThat(cli.get("test", "bad")).isNull();
@@ -88,7 +98,8 @@ class CreateCommandTest extends CliOnMockCluster {
 
     @Test
     void waitShowsProgressUntilTheOperatorReportsReady() throws Exception {
-        CliHarness.Running running = cli.start("create", "lfs1", "--osts", "2", "--wait", "--timeout", "5m", "-o", "json");
+        CliHarness.Running running =
+                cli.start("create", "lfs1", "--osts", "2", "--wait", "--timeout", "5m", "-o", "json");
         running.awaitProgress("lfs1: Pending");
 
         cli.setStatus("test", "lfs1", s -> Fixtures.provisioning(s, "lfs1", 2, 1));

@@ -2,10 +2,10 @@ package dev.lustrecsi.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import dev.lustrecsi.model.Conditions;
 import dev.lustrecsi.model.Phase;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,11 +19,14 @@ class DeleteWaitTest extends CliOnMockCluster {
 
     @Test
     void deleteIsRefusedWhileVolumesLiveOnIt() {
-        client.persistentVolumes().resource(Fixtures.volume("pvc-1", "v1:test:lfs:lfs:pvc-1", "research", "home-bob", "10Gi")).create();
+        client.persistentVolumes()
+                .resource(Fixtures.volume("pvc-1", "v1:test:lfs:lfs:pvc-1", "research", "home-bob", "10Gi"))
+                .create();
         CliHarness.Result r = cli.run("delete", "lfs");
         assertThat(r.exitCode()).isEqualTo(ExitCode.REFUSED);
-        assertThat(r.err()).isEqualTo("error: lustrefilesystem \"lfs\" is used by 1 volume: research/home-bob;"
-                + " delete those PVCs first, or use --force\n");
+        assertThat(r.err())
+                .isEqualTo("error: lustrefilesystem \"lfs\" is used by 1 volume: research/home-bob;"
+                        + " delete those PVCs first, or use --force\n");
         assertThat(cli.get("test", "lfs")).isNotNull();
 
         CliHarness.Result forced = cli.run("delete", "lfs", "--force");
@@ -36,7 +39,8 @@ class DeleteWaitTest extends CliOnMockCluster {
     void deleteAnUnusedFilesystemAndWaitForItToGo() {
         CliHarness.Result r = cli.run("delete", "lfs", "--wait", "--timeout", "2m");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).contains("lustrefilesystem/lfs deleted (target disks are retained: diskDeletionPolicy Retain)")
+        assertThat(r.err())
+                .contains("lustrefilesystem/lfs deleted (target disks are retained: diskDeletionPolicy Retain)")
                 .contains("lfs: deleted");
         assertThat(cli.get("test", "lfs")).isNull();
         assertThat(cli.run("delete", "lfs").exitCode()).isEqualTo(ExitCode.NOT_FOUND);
@@ -47,14 +51,20 @@ class DeleteWaitTest extends CliOnMockCluster {
         cli.setStatus("test", "lfs", s -> Fixtures.provisioning(s, "lfs", 1, 0));
         CliHarness.Result r = cli.run("wait", "lfs", "--timeout", "2s");
         assertThat(r.exitCode()).isEqualTo(ExitCode.TIMEOUT);
-        assertThat(r.err()).contains("error: timed out after 2s waiting for lfs to be Ready; last seen: lfs: Provisioning (targets ready 1/2");
+        assertThat(r.err())
+                .contains(
+                        "error: timed out after 2s waiting for lfs to be Ready; last seen: lfs: Provisioning (targets ready 1/2");
     }
 
     @Test
     void waitStopsWithExitOneWhenTheOperatorRejectsTheSpec() {
-        Condition rejected = new ConditionBuilder().withType(Conditions.SPEC_VALID).withStatus("False")
-                .withReason(Conditions.REASON_INVALID_SPEC).withMessage("spec.network.addresses has 0 addresses but up to 3 servers need one each")
-                .withLastTransitionTime("2026-01-01T00:00:00Z").build();
+        Condition rejected = new ConditionBuilder()
+                .withType(Conditions.SPEC_VALID)
+                .withStatus("False")
+                .withReason(Conditions.REASON_INVALID_SPEC)
+                .withMessage("spec.network.addresses has 0 addresses but up to 3 servers need one each")
+                .withLastTransitionTime("2026-01-01T00:00:00Z")
+                .build();
         cli.setStatus("test", "lfs", s -> {
             s.setPhase(Phase.Pending);
             s.setConditions(List.of(rejected));
@@ -68,7 +78,10 @@ class DeleteWaitTest extends CliOnMockCluster {
     void waitForAPhaseEndsWithExitThreeIfTheFilesystemIsDeleted() throws Exception {
         CliHarness.Running running = cli.start("wait", "lfs");
         running.awaitProgress("lfs: Pending");
-        client.resources(dev.lustrecsi.model.LustreFileSystem.class).inNamespace("test").withName("lfs").delete();
+        client.resources(dev.lustrecsi.model.LustreFileSystem.class)
+                .inNamespace("test")
+                .withName("lfs")
+                .delete();
         CliHarness.Result r = running.finish();
         assertThat(r.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
         assertThat(r.err()).contains("was deleted while waiting for Ready");
@@ -91,7 +104,8 @@ class DeleteWaitTest extends CliOnMockCluster {
     void helpListsEveryCommandAndTheExitCodes() {
         CliHarness.Result r = cli.run("--help");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("create", "get", "describe", "scale", "upgrade", "delete", "wait")
+        assertThat(r.out())
+                .contains("create", "get", "describe", "scale", "upgrade", "delete", "wait")
                 .contains("5  timed out waiting");
         CliHarness.Result unknown = cli.run("frobnicate");
         assertThat(unknown.exitCode()).isEqualTo(ExitCode.USAGE);

@@ -44,8 +44,15 @@ class DoctorTest {
         assertThat(r.exitCode()).isEqualTo(ExitCode.FAILED);
         assertThat(r.out()).contains("MISSING  CSIDriver " + DriverNames.DRIVER_NAME, "fix: helm install lustre-csi");
 
-        client.storage().v1().csiDrivers().resource(new CSIDriverBuilder().withNewMetadata()
-                .withName(DriverNames.DRIVER_NAME).endMetadata().build()).create();
+        client.storage()
+                .v1()
+                .csiDrivers()
+                .resource(new CSIDriverBuilder()
+                        .withNewMetadata()
+                        .withName(DriverNames.DRIVER_NAME)
+                        .endMetadata()
+                        .build())
+                .create();
         assertThat(doctor.csiDriver().level()).isEqualTo(Doctor.Level.OK);
     }
 
@@ -62,7 +69,10 @@ class DoctorTest {
 
     @Test
     void clientModulesAreReadFromTheTopologyLabelsTheNodePluginPublishes() {
-        node("n1", Map.of(DriverNames.TOPOLOGY_CLIENT_VERSION, "none", DriverNames.TOPOLOGY_KERNEL, "6.1.0-18-amd64"), Map.of());
+        node(
+                "n1",
+                Map.of(DriverNames.TOPOLOGY_CLIENT_VERSION, "none", DriverNames.TOPOLOGY_KERNEL, "6.1.0-18-amd64"),
+                Map.of());
         Doctor.Finding none = doctor.clientModules(client.nodes().list().getItems());
         assertThat(none.level()).isEqualTo(Doctor.Level.MISSING);
         assertThat(none.detail()).contains("n1 (kernel 6.1.0-18-amd64)");
@@ -74,7 +84,8 @@ class DoctorTest {
         assertThat(some.detail()).contains("n2 2.15.6", "missing on n1");
 
         node("n1", Map.of(DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6"), Map.of());
-        assertThat(doctor.clientModules(client.nodes().list().getItems()).level()).isEqualTo(Doctor.Level.OK);
+        assertThat(doctor.clientModules(client.nodes().list().getItems()).level())
+                .isEqualTo(Doctor.Level.OK);
     }
 
     @Test
@@ -118,10 +129,20 @@ class DoctorTest {
     @Test
     void theTargetDisksNeedADefaultStorageClassThatGivesBlockVolumes() {
         assertThat(doctor.defaultBlockStorageClass().level()).isEqualTo(Doctor.Level.MISSING);
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName("local")
-                .addToAnnotations(Doctor.DEFAULT_CLASS_ANNOTATION, "true").endMetadata()
-                .withProvisioner("rancher.io/local-path").build()).create();
-        assertThat(doctor.defaultBlockStorageClass().level()).as("no CDI profile: cannot tell").isEqualTo(Doctor.Level.WARN);
+        client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("local")
+                        .addToAnnotations(Doctor.DEFAULT_CLASS_ANNOTATION, "true")
+                        .endMetadata()
+                        .withProvisioner("rancher.io/local-path")
+                        .build())
+                .create();
+        assertThat(doctor.defaultBlockStorageClass().level())
+                .as("no CDI profile: cannot tell")
+                .isEqualTo(Doctor.Level.WARN);
         storageProfile("local", "Filesystem");
         assertThat(doctor.defaultBlockStorageClass().level()).isEqualTo(Doctor.Level.MISSING);
         storageProfile("local", "Block");
@@ -130,15 +151,33 @@ class DoctorTest {
 
     @Test
     void aHealthyClusterExitsZeroAndWarningsDoNotFailIt() {
-        client.storage().v1().csiDrivers().resource(new CSIDriverBuilder().withNewMetadata()
-                .withName(DriverNames.DRIVER_NAME).endMetadata().build()).create();
+        client.storage()
+                .v1()
+                .csiDrivers()
+                .resource(new CSIDriverBuilder()
+                        .withNewMetadata()
+                        .withName(DriverNames.DRIVER_NAME)
+                        .endMetadata()
+                        .build())
+                .create();
         nodeDaemonSet(1, 1);
-        node("n1", Map.of(DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6", DriverNames.TOPOLOGY_LNET_TCP, "true"), Map.of());
+        node(
+                "n1",
+                Map.of(DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6", DriverNames.TOPOLOGY_LNET_TCP, "true"),
+                Map.of());
         crd(Doctor.KUBEVIRT_CRD);
         kubevirt("Deployed");
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName("ceph")
-                .addToAnnotations(Doctor.DEFAULT_CLASS_ANNOTATION, "true").endMetadata()
-                .withProvisioner("rbd.csi.ceph.com").build()).create();
+        client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("ceph")
+                        .addToAnnotations(Doctor.DEFAULT_CLASS_ANNOTATION, "true")
+                        .endMetadata()
+                        .withProvisioner("rbd.csi.ceph.com")
+                        .build())
+                .create();
         storageProfile("ceph", "Block");
 
         CliHarness.Result r = cli.run("doctor");
@@ -147,50 +186,102 @@ class DoctorTest {
     }
 
     private static ResourceDefinitionContext kubevirtCr() {
-        return new ResourceDefinitionContext.Builder().withGroup("kubevirt.io").withVersion("v1").withKind("KubeVirt")
-                .withPlural("kubevirts").withNamespaced(true).build();
+        return new ResourceDefinitionContext.Builder()
+                .withGroup("kubevirt.io")
+                .withVersion("v1")
+                .withKind("KubeVirt")
+                .withPlural("kubevirts")
+                .withNamespaced(true)
+                .build();
     }
 
     private void node(String name, Map<String, String> labels, Map<String, String> allocatable) {
-        NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata();
+        NodeBuilder b = new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata();
         b.withNewStatus().endStatus();
-        allocatable.forEach((k, v) -> b.editStatus().addToAllocatable(k, new Quantity(v)).endStatus());
+        allocatable.forEach(
+                (k, v) -> b.editStatus().addToAllocatable(k, new Quantity(v)).endStatus());
         client.nodes().resource(b.build()).createOr(r -> r.update());
     }
 
     private void nodeDaemonSet(int desired, int ready) {
-        client.apps().daemonSets().inNamespace("lustre-csi").resource(new DaemonSetBuilder()
-                .withNewMetadata().withNamespace("lustre-csi").withName("lustre-csi-node")
-                .addToLabels("app.kubernetes.io/name", "lustre-csi").addToLabels("app.kubernetes.io/component", "node")
-                .endMetadata()
-                .withNewStatus().withDesiredNumberScheduled(desired).withNumberReady(ready).endStatus()
-                .build()).createOr(r -> r.update());
+        client.apps()
+                .daemonSets()
+                .inNamespace("lustre-csi")
+                .resource(new DaemonSetBuilder()
+                        .withNewMetadata()
+                        .withNamespace("lustre-csi")
+                        .withName("lustre-csi-node")
+                        .addToLabels("app.kubernetes.io/name", "lustre-csi")
+                        .addToLabels("app.kubernetes.io/component", "node")
+                        .endMetadata()
+                        .withNewStatus()
+                        .withDesiredNumberScheduled(desired)
+                        .withNumberReady(ready)
+                        .endStatus()
+                        .build())
+                .createOr(r -> r.update());
     }
 
     private void crd(String name) {
         String[] parts = name.split("\\.", 2);
-        client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
-                .withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withGroup(parts[1]).withScope("Namespaced")
-                .withNewNames().withPlural(parts[0]).withKind(parts[0]).endNames().endSpec()
-                .build()).create();
+        client.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .resource(new CustomResourceDefinitionBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withGroup(parts[1])
+                        .withScope("Namespaced")
+                        .withNewNames()
+                        .withPlural(parts[0])
+                        .withKind(parts[0])
+                        .endNames()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     private void kubevirt(String phase) {
-        GenericKubernetesResource kv = new GenericKubernetesResourceBuilder().withApiVersion("kubevirt.io/v1")
-                .withKind("KubeVirt").withNewMetadata().withNamespace("kubevirt").withName("kubevirt").endMetadata()
+        GenericKubernetesResource kv = new GenericKubernetesResourceBuilder()
+                .withApiVersion("kubevirt.io/v1")
+                .withKind("KubeVirt")
+                .withNewMetadata()
+                .withNamespace("kubevirt")
+                .withName("kubevirt")
+                .endMetadata()
                 .addToAdditionalProperties("status", Map.of("phase", phase, "observedKubeVirtVersion", "v1.6.2"))
                 .build();
-        client.genericKubernetesResources(kubevirtCr()).inNamespace("kubevirt").resource(kv).createOr(r -> r.update());
+        client.genericKubernetesResources(kubevirtCr())
+                .inNamespace("kubevirt")
+                .resource(kv)
+                .createOr(r -> r.update());
     }
 
     private void storageProfile(String name, String volumeMode) {
-        ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder().withGroup("cdi.kubevirt.io")
-                .withVersion("v1beta1").withKind("StorageProfile").withPlural("storageprofiles").withNamespaced(false).build();
-        GenericKubernetesResource p = new GenericKubernetesResourceBuilder().withApiVersion("cdi.kubevirt.io/v1beta1")
-                .withKind("StorageProfile").withNewMetadata().withName(name).endMetadata()
-                .addToAdditionalProperties("status", Map.of("claimPropertySets",
-                        List.of(Map.of("accessModes", List.of("ReadWriteOnce"), "volumeMode", volumeMode))))
+        ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder()
+                .withGroup("cdi.kubevirt.io")
+                .withVersion("v1beta1")
+                .withKind("StorageProfile")
+                .withPlural("storageprofiles")
+                .withNamespaced(false)
+                .build();
+        GenericKubernetesResource p = new GenericKubernetesResourceBuilder()
+                .withApiVersion("cdi.kubevirt.io/v1beta1")
+                .withKind("StorageProfile")
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .addToAdditionalProperties(
+                        "status",
+                        Map.of(
+                                "claimPropertySets",
+                                List.of(Map.of("accessModes", List.of("ReadWriteOnce"), "volumeMode", volumeMode))))
                 .build();
         client.genericKubernetesResources(ctx).resource(p).createOr(r -> r.update());
     }

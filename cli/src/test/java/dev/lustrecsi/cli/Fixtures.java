@@ -17,8 +17,7 @@ import java.util.List;
 final class Fixtures {
     static final long GI = 1024L * 1024 * 1024;
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static void provisioning(LustreFileSystemStatus s, String fsName, int osts, int readyOsts) {
         s.setPhase(Phase.Provisioning);
@@ -39,7 +38,8 @@ final class Fixtures {
         mds.setNid("10.244.1.10@tcp");
         mds.setReady(true);
         servers.add(mds);
-        TargetStatus mdt = new TargetStatus(fsName + "-MDT0000", TargetKind.MDT, 0, mds.getName(), fsName + "-mdt0", 10 * GI);
+        TargetStatus mdt =
+                new TargetStatus(fsName + "-MDT0000", TargetKind.MDT, 0, mds.getName(), fsName + "-mdt0", 10 * GI);
         mdt.setState(TargetState.Ready);
         targets.add(mdt);
         for (int i = 0; i < osts; i++) {
@@ -47,8 +47,13 @@ final class Fixtures {
             oss.setReady(i < readyOsts);
             oss.setNid("10.244.2." + (10 + i) + "@tcp");
             servers.add(oss);
-            TargetStatus ost = new TargetStatus(String.format("%s-OST%04x", fsName, i), TargetKind.OST, i, oss.getName(),
-                    fsName + "-ost" + i, ostBytes);
+            TargetStatus ost = new TargetStatus(
+                    String.format("%s-OST%04x", fsName, i),
+                    TargetKind.OST,
+                    i,
+                    oss.getName(),
+                    fsName + "-ost" + i,
+                    ostBytes);
             ost.setState(i < readyOsts ? TargetState.Ready : TargetState.Pending);
             targets.add(ost);
         }
@@ -64,12 +69,20 @@ final class Fixtures {
     /** A PV of this driver on a LustreFileSystem, bound to a claim, as the external-provisioner creates it. */
     static PersistentVolume volume(String pvName, String handle, String claimNamespace, String claimName, String size) {
         return new PersistentVolumeBuilder()
-                .withNewMetadata().withName(pvName).endMetadata()
+                .withNewMetadata()
+                .withName(pvName)
+                .endMetadata()
                 .withNewSpec()
                 .addToCapacity("storage", new Quantity(size))
                 .withAccessModes("ReadWriteMany")
-                .withNewCsi().withDriver("lustre.csi.lustrecsi.dev").withVolumeHandle(handle).endCsi()
-                .withNewClaimRef().withNamespace(claimNamespace).withName(claimName).endClaimRef()
+                .withNewCsi()
+                .withDriver("lustre.csi.lustrecsi.dev")
+                .withVolumeHandle(handle)
+                .endCsi()
+                .withNewClaimRef()
+                .withNamespace(claimNamespace)
+                .withName(claimName)
+                .endClaimRef()
                 .endSpec()
                 .build();
     }

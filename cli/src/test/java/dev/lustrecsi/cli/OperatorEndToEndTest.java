@@ -34,8 +34,8 @@ class OperatorEndToEndTest {
     }
 
     /** Starts a waiting command, lets it begin watching, drives the operator until the goal, returns its result. */
-    private CliHarness.Result waitingCommand(Predicate<LustreFileSystem> operatorGoal, String expectedStart, String... args)
-            throws Exception {
+    private CliHarness.Result waitingCommand(
+            Predicate<LustreFileSystem> operatorGoal, String expectedStart, String... args) throws Exception {
         CliHarness.Running running = cli.start(inNamespace(args));
         running.awaitProgress(expectedStart);
         h.runUntil("demo", operatorGoal, 200);
@@ -48,31 +48,56 @@ class OperatorEndToEndTest {
 
     @Test
     void createScaleUpgradeAndDeleteWithTheOperatorDoingTheWork() throws Exception {
-        CliHarness.Result created = waitingCommand(OperatorEndToEndTest::ready, "demo: Pending",
-                "create", "demo", "--osts", "2", "--fs-name", "lfs1", "--wait", "--timeout", "10m");
+        CliHarness.Result created = waitingCommand(
+                OperatorEndToEndTest::ready,
+                "demo: Pending",
+                "create",
+                "demo",
+                "--osts",
+                "2",
+                "--fs-name",
+                "lfs1",
+                "--wait",
+                "--timeout",
+                "10m");
         assertThat(created.exitCode()).as(created.err()).isZero();
-        assertThat(created.err()).contains("lustrefilesystem/demo created (2 OSTs of 100Gi, tcp)")
+        assertThat(created.err())
+                .contains("lustrefilesystem/demo created (2 OSTs of 100Gi, tcp)")
                 .containsPattern("demo: Ready \\(targets ready 3/3, OSTs 2/2, capacity 200 GiB");
 
         CliHarness.Result described = cli.run(inNamespace("describe", "demo"));
         assertThat(described.exitCode()).isZero();
-        assertThat(described.out()).contains("Phase:           Ready")
+        assertThat(described.out())
+                .contains("Phase:           Ready")
                 .containsPattern("lfs1-MDT0000 +MDT +Ready +demo-mds0")
                 .containsPattern("lfs1-OST0001 +OST +Ready +demo-oss1")
                 .containsPattern("Mount source: +\\S+@tcp:/lfs1");
 
-        CliHarness.Result scaled = waitingCommand(fs -> ready(fs) && Integer.valueOf(4).equals(fs.getStatus().getActiveOsts()),
-                "scaled from 2 to 4 OSTs", "scale", "demo", "--osts", "4", "--wait");
+        CliHarness.Result scaled = waitingCommand(
+                fs -> ready(fs) && Integer.valueOf(4).equals(fs.getStatus().getActiveOsts()),
+                "scaled from 2 to 4 OSTs",
+                "scale",
+                "demo",
+                "--osts",
+                "4",
+                "--wait");
         assertThat(scaled.exitCode()).as(scaled.err()).isZero();
         assertThat(scaled.err()).containsPattern("demo: Ready \\(targets ready 5/5, OSTs 4/4, capacity 400 GiB");
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3");
 
-        CliHarness.Result upgraded = waitingCommand(fs -> ready(fs) && "2.15.6".equals(fs.getStatus().getLustreVersion()),
-                "upgrading from Lustre 2.15.5 to 2.15.6", "upgrade", "demo", "--version", "2.15.6", "--wait");
+        CliHarness.Result upgraded = waitingCommand(
+                fs -> ready(fs) && "2.15.6".equals(fs.getStatus().getLustreVersion()),
+                "upgrading from Lustre 2.15.5 to 2.15.6",
+                "upgrade",
+                "demo",
+                "--version",
+                "2.15.6",
+                "--wait");
         assertThat(upgraded.exitCode()).as(upgraded.err()).isZero();
         assertThat(upgraded.err()).contains("Lustre 2.15.6)");
 
-        CliHarness.Result deleted = waitingCommand(fs -> fs == null, "lustrefilesystem/demo deleted", "delete", "demo", "--wait");
+        CliHarness.Result deleted =
+                waitingCommand(fs -> fs == null, "lustrefilesystem/demo deleted", "delete", "demo", "--wait");
         assertThat(deleted.exitCode()).as(deleted.err()).isZero();
         assertThat(deleted.err()).contains("demo: deleted");
         assertThat(h.vmNames()).isEmpty();

@@ -11,7 +11,9 @@ class ScaleUpgradeTest extends CliOnMockCluster {
 
     @BeforeEach
     void aReadyFilesystemOfTwoOsts() {
-        assertThat(cli.run("create", "lfs", "--osts", "2", "--osts-per-oss", "2", "--min-osts", "2", "--max-osts", "8").exitCode()).isZero();
+        assertThat(cli.run("create", "lfs", "--osts", "2", "--osts-per-oss", "2", "--min-osts", "2", "--max-osts", "8")
+                        .exitCode())
+                .isZero();
         cli.setStatus("test", "lfs", s -> Fixtures.ready(s, "lfs", 2, 100 * Fixtures.GI, "2.15.5"));
     }
 
@@ -78,14 +80,18 @@ class ScaleUpgradeTest extends CliOnMockCluster {
         assertThat(bad.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(bad.err()).contains("spec.lustreVersion 'latest' must look like 2.15.5");
 
-        assertThat(cli.run("create", "custom", "--osts", "1", "--image", "registry.example.org/lustre:site-build").exitCode()).isZero();
+        assertThat(cli.run("create", "custom", "--osts", "1", "--image", "registry.example.org/lustre:site-build")
+                        .exitCode())
+                .isZero();
         CliHarness.Result noImage = cli.run("upgrade", "custom", "--version", "2.16.1");
         assertThat(noImage.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(noImage.err()).contains("give --image");
         assertThat(cli.get("test", "custom").getSpec().getLustreVersion()).isEqualTo("2.15.5");
 
-        CliHarness.Result withImage = cli.run("upgrade", "custom", "--version", "2.16.1", "--image", "registry.example.org/lustre:site-build-2");
+        CliHarness.Result withImage = cli.run(
+                "upgrade", "custom", "--version", "2.16.1", "--image", "registry.example.org/lustre:site-build-2");
         assertThat(withImage.exitCode()).as(withImage.err()).isZero();
-        assertThat(cli.get("test", "custom").getSpec().getImage()).isEqualTo("registry.example.org/lustre:site-build-2");
+        assertThat(cli.get("test", "custom").getSpec().getImage())
+                .isEqualTo("registry.example.org/lustre:site-build-2");
     }
 }

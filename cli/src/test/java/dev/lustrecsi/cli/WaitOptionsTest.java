@@ -20,18 +20,22 @@ class WaitOptionsTest {
 
     @Test
     void otherSpellingsAndZeroAreRefused() {
-        assertThatThrownBy(() -> converter.convert("1d")).isInstanceOf(TypeConversionException.class)
+        assertThatThrownBy(() -> converter.convert("1d"))
+                .isInstanceOf(TypeConversionException.class)
                 .hasMessage("'1d' is not a duration such as 90s, 20m or 2h");
         assertThatThrownBy(() -> converter.convert("-5m")).isInstanceOf(TypeConversionException.class);
-        assertThatThrownBy(() -> converter.convert("0s")).isInstanceOf(TypeConversionException.class)
+        assertThatThrownBy(() -> converter.convert("0s"))
+                .isInstanceOf(TypeConversionException.class)
                 .hasMessage("timeout must be positive");
     }
 
     @Test
     void aNumberTooLargeForADurationIsAUsageErrorNotANumberFormatException() {
-        assertThatThrownBy(() -> converter.convert("99999999999999999999s")).isInstanceOf(TypeConversionException.class)
+        assertThatThrownBy(() -> converter.convert("99999999999999999999s"))
+                .isInstanceOf(TypeConversionException.class)
                 .hasMessage("'99999999999999999999s' is too long a duration");
-        assertThatThrownBy(() -> converter.convert("9223372036854775807h")).isInstanceOf(TypeConversionException.class)
+        assertThatThrownBy(() -> converter.convert("9223372036854775807h"))
+                .isInstanceOf(TypeConversionException.class)
                 .hasMessage("'9223372036854775807h' is too long a duration");
     }
 }

@@ -16,6 +16,5 @@ public final class DriverNames {
     /** The taint the node plugin removes from its Node once its Lustre client is ready (Probe ready). */
     public static final String STARTUP_TAINT_KEY = DRIVER_NAME + "/agent-not-ready";
 
-    private DriverNames() {
-    }
+    private DriverNames() {}
 }

@@ -16,6 +16,5 @@ public final class VolumeContextKeys {
     /** LNet network type the servers are reached on: {@code tcp} or {@code o2ib}. */
     public static final String NETWORK = "network";
 
-    private VolumeContextKeys() {
-    }
+    private VolumeContextKeys() {}
 }

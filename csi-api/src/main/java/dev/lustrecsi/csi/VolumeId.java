@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 public record VolumeId(String namespace, String filesystem, String fsName, String subdir) {
     /** CSI recommends ids of at most 128 bytes; the sidecars and kubelet store them in object names and paths. */
     public static final int MAX_LENGTH = 128;
+
     private static final String VERSION = "v1";
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
@@ -65,8 +66,8 @@ public record VolumeId(String namespace, String filesystem, String fsName, Strin
         }
         String[] parts = id.split(":", -1);
         if (parts.length != 5 || !VERSION.equals(parts[0])) {
-            throw new IllegalArgumentException("malformed volume id '" + id
-                    + "': expected v1:<namespace>:<filesystem>:<fsName>:<subdir>");
+            throw new IllegalArgumentException(
+                    "malformed volume id '" + id + "': expected v1:<namespace>:<filesystem>:<fsName>:<subdir>");
         }
         return new VolumeId(parts[1], parts[2], parts[3], parts[4]);
     }

@@ -3,9 +3,9 @@ package dev.lustrecsi.csi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class VolumeIdTest {
 
@@ -30,12 +30,13 @@ class VolumeIdTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "v2:ns:fs:lustre:dir", "v1:ns:fs:lustre", "v1:ns:fs:lustre:dir:extra",
-        "v1:ns:fs:lustre:..", "v1:ns:fs:lustre:a..b", "v1:ns:fs:lustre:a/b", "v1:ns:fs:lustre:.hidden",
-        "v1:ns:fs:toolongname:dir", "v1:ns::lustre:dir", "v1::fs:lustre:dir", "v1:NS:fs:lustre:dir",
-        "v1:ns:fs:lus tre:dir", "v1:ns:fs:lustre:dir\n", "v1:ns:fs:-lustre:dir", "v1:ns:fs:lustre:dir;rm"
-    })
+    @ValueSource(
+            strings = {
+                "", "v2:ns:fs:lustre:dir", "v1:ns:fs:lustre", "v1:ns:fs:lustre:dir:extra",
+                "v1:ns:fs:lustre:..", "v1:ns:fs:lustre:a..b", "v1:ns:fs:lustre:a/b", "v1:ns:fs:lustre:.hidden",
+                "v1:ns:fs:toolongname:dir", "v1:ns::lustre:dir", "v1::fs:lustre:dir", "v1:NS:fs:lustre:dir",
+                "v1:ns:fs:lus tre:dir", "v1:ns:fs:lustre:dir\n", "v1:ns:fs:-lustre:dir", "v1:ns:fs:lustre:dir;rm"
+            })
     void rejectsMalformedOrTraversingIds(String bad) {
         assertThatThrownBy(() -> VolumeId.parse(bad)).isInstanceOf(IllegalArgumentException.class);
         assertThat(VolumeId.tryParse(bad)).isEmpty();

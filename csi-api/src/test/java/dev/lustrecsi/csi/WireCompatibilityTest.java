@@ -83,7 +83,8 @@ class WireCompatibilityTest {
     void schemaComparatorCatchesRenumberedRenamedRetypedAndUnmarkedSecretFields() throws Exception {
         // Guard against a comparator that can never fail: tamper with a copy of our schema.
         FileDescriptorProto.Builder tampered = OURS.toProto().toBuilder();
-        field(message(tampered, "NodeStageVolumeRequest"), "staging_target_path").setNumber(9);
+        field(message(tampered, "NodeStageVolumeRequest"), "staging_target_path")
+                .setNumber(9);
         field(message(tampered, "NodePublishVolumeRequest"), "target_path").setName("target_dir");
         field(message(tampered, "NodeGetInfoResponse"), "max_volumes_per_node")
                 .setType(FieldDescriptorProto.Type.TYPE_INT32);
@@ -91,11 +92,12 @@ class WireCompatibilityTest {
         FileDescriptor broken = FileDescriptor.buildFrom(
                 tampered.build(), OURS.getDependencies().toArray(new FileDescriptor[0]));
 
-        assertThat(SchemaComparator.compare(V11, broken)).containsExactlyInAnyOrder(
-                "csi.v1.NodeStageVolumeRequest.staging_target_path = 3: no field with that number",
-                "csi.v1.NodePublishVolumeRequest.target_path = 4: is named target_dir",
-                "csi.v1.NodeGetInfoResponse.max_volumes_per_node = 2: type INT32 instead of INT64",
-                "csi.v1.DeleteVolumeRequest.secrets = 2: csi_secret is false instead of true");
+        assertThat(SchemaComparator.compare(V11, broken))
+                .containsExactlyInAnyOrder(
+                        "csi.v1.NodeStageVolumeRequest.staging_target_path = 3: no field with that number",
+                        "csi.v1.NodePublishVolumeRequest.target_path = 4: is named target_dir",
+                        "csi.v1.NodeGetInfoResponse.max_volumes_per_node = 2: type INT32 instead of INT64",
+                        "csi.v1.DeleteVolumeRequest.secrets = 2: csi_secret is false instead of true");
     }
 
     @Test
@@ -117,8 +119,14 @@ class WireCompatibilityTest {
                 if (!grpcFullMethodName(candidate).equals(name)) {
                     problems.add(name + " is served as " + grpcFullMethodName(candidate));
                 }
-                if (!candidate.getInputType().getFullName().equals(method.getInputType().getFullName())
-                        || !candidate.getOutputType().getFullName().equals(method.getOutputType().getFullName())
+                if (!candidate
+                                .getInputType()
+                                .getFullName()
+                                .equals(method.getInputType().getFullName())
+                        || !candidate
+                                .getOutputType()
+                                .getFullName()
+                                .equals(method.getOutputType().getFullName())
                         || candidate.isClientStreaming() != method.isClientStreaming()
                         || candidate.isServerStreaming() != method.isServerStreaming()) {
                     problems.add(name + " has a different signature");
@@ -152,14 +160,26 @@ class WireCompatibilityTest {
     @Test
     void ourProtoServesTheRpcsAddedUpToCsi112() {
         assertThat(methodNames("Identity")).containsExactly("GetPluginInfo", "GetPluginCapabilities", "Probe");
-        assertThat(methodNames("Controller")).contains(
-                "ControllerGetCapabilities", "GetCapacity", "ListVolumes", "ControllerExpandVolume",
-                "ControllerGetVolume", "ControllerModifyVolume", "ListSnapshots", "GetSnapshot");
-        assertThat(methodNames("Node")).contains(
-                "NodeStageVolume", "NodePublishVolume", "NodeGetVolumeStats", "NodeExpandVolume",
-                "NodeGetCapabilities", "NodeGetInfo");
-        assertThat(methodNames("GroupController")).contains(
-                "GroupControllerGetCapabilities", "CreateVolumeGroupSnapshot");
+        assertThat(methodNames("Controller"))
+                .contains(
+                        "ControllerGetCapabilities",
+                        "GetCapacity",
+                        "ListVolumes",
+                        "ControllerExpandVolume",
+                        "ControllerGetVolume",
+                        "ControllerModifyVolume",
+                        "ListSnapshots",
+                        "GetSnapshot");
+        assertThat(methodNames("Node"))
+                .contains(
+                        "NodeStageVolume",
+                        "NodePublishVolume",
+                        "NodeGetVolumeStats",
+                        "NodeExpandVolume",
+                        "NodeGetCapabilities",
+                        "NodeGetInfo");
+        assertThat(methodNames("GroupController"))
+                .contains("GroupControllerGetCapabilities", "CreateVolumeGroupSnapshot");
     }
 
     @Test
@@ -176,17 +196,25 @@ class WireCompatibilityTest {
                 }
             }
         }
-        assertThat(marked).isEqualTo(namedSecrets).contains(
-                "csi.v1.NodeStageVolumeRequest.secrets",
-                "csi.v1.NodePublishVolumeRequest.secrets",
-                "csi.v1.CreateVolumeRequest.secrets",
-                "csi.v1.NodeExpandVolumeRequest.secrets",
-                "csi.v1.ControllerModifyVolumeRequest.secrets");
+        assertThat(marked)
+                .isEqualTo(namedSecrets)
+                .contains(
+                        "csi.v1.NodeStageVolumeRequest.secrets",
+                        "csi.v1.NodePublishVolumeRequest.secrets",
+                        "csi.v1.CreateVolumeRequest.secrets",
+                        "csi.v1.NodeExpandVolumeRequest.secrets",
+                        "csi.v1.ControllerModifyVolumeRequest.secrets");
         // Through the typed extension, as the interceptor will read it.
-        assertThat(NodeStageVolumeRequest.getDescriptor().findFieldByName("secrets").getOptions()
-                .getExtension(dev.lustrecsi.csi.v1.Csi.csiSecret)).isTrue();
-        assertThat(NodeStageVolumeRequest.getDescriptor().findFieldByName("volume_context").getOptions()
-                .getExtension(dev.lustrecsi.csi.v1.Csi.csiSecret)).isFalse();
+        assertThat(NodeStageVolumeRequest.getDescriptor()
+                        .findFieldByName("secrets")
+                        .getOptions()
+                        .getExtension(dev.lustrecsi.csi.v1.Csi.csiSecret))
+                .isTrue();
+        assertThat(NodeStageVolumeRequest.getDescriptor()
+                        .findFieldByName("volume_context")
+                        .getOptions()
+                        .getExtension(dev.lustrecsi.csi.v1.Csi.csiSecret))
+                .isFalse();
     }
 
     @Test
@@ -195,10 +223,13 @@ class WireCompatibilityTest {
         assertMutableParams(dev.lustrecsi.csi.v1.ValidateVolumeCapabilitiesRequest.getDescriptor(), 6);
         assertMutableParams(dev.lustrecsi.csi.v1.ValidateVolumeCapabilitiesResponse.Confirmed.getDescriptor(), 4);
         assertThat(dev.lustrecsi.csi.v1.ControllerModifyVolumeRequest.getDescriptor()
-                .findFieldByName("mutable_parameters").getNumber()).isEqualTo(3);
+                        .findFieldByName("mutable_parameters")
+                        .getNumber())
+                .isEqualTo(3);
 
         // JSON (e.g. csi-sanity dumps, debug logs) reads exactly as the spec's Go bindings print it.
-        CreateVolumeRequest request = CreateVolumeRequest.newBuilder().putMutableParams("iops", "100").build();
+        CreateVolumeRequest request =
+                CreateVolumeRequest.newBuilder().putMutableParams("iops", "100").build();
         String json = com.google.protobuf.util.JsonFormat.printer().print(request);
         assertThat(json).contains("\"mutableParameters\"").doesNotContain("mutableParams");
         CreateVolumeRequest.Builder parsed = CreateVolumeRequest.newBuilder();
@@ -228,9 +259,11 @@ class WireCompatibilityTest {
     }
 
     private static boolean hasOneofInTree(Descriptor message, int depth) {
-        return !message.getRealOneofs().isEmpty() || depth < 8 && message.getFields().stream()
-                .filter(f -> f.getJavaType() == FieldDescriptor.JavaType.MESSAGE)
-                .anyMatch(f -> hasOneofInTree(f.getMessageType(), depth + 1));
+        return !message.getRealOneofs().isEmpty()
+                || depth < 8
+                        && message.getFields().stream()
+                                .filter(f -> f.getJavaType() == FieldDescriptor.JavaType.MESSAGE)
+                                .anyMatch(f -> hasOneofInTree(f.getMessageType(), depth + 1));
     }
 
     @ParameterizedTest(name = "{0} oneof branch {1}")
@@ -248,11 +281,13 @@ class WireCompatibilityTest {
     void v11EncodedMessageDecodesInOursFieldForField(String type, int branch) throws Exception {
         Message v11 = Populator.allFields().populate(v11Builder(type), branch);
 
-        Message ours = ourBuilder(type).getDefaultInstanceForType().getParserForType()
-                .parseFrom(v11.toByteString());
+        Message ours =
+                ourBuilder(type).getDefaultInstanceForType().getParserForType().parseFrom(v11.toByteString());
 
         assertThat(Normalized.of(ours, f -> true)).isEqualTo(Normalized.of(v11, f -> true));
-        assertThat(unknownFieldCount(ours)).as("fields our proto did not recognise").isZero();
+        assertThat(unknownFieldCount(ours))
+                .as("fields our proto did not recognise")
+                .isZero();
     }
 
     @ParameterizedTest(name = "{0} oneof branch {1}")
@@ -261,8 +296,8 @@ class WireCompatibilityTest {
         // All of our fields, including those added after 1.1, and each enum at its highest value.
         Message ours = Populator.allFields().populate(ourBuilder(type), branch);
 
-        Message v11 = v11Builder(type).getDefaultInstanceForType().getParserForType()
-                .parseFrom(ours.toByteString());
+        Message v11 =
+                v11Builder(type).getDefaultInstanceForType().getParserForType().parseFrom(ours.toByteString());
 
         assertThat(Normalized.of(v11, f -> true)).isEqualTo(Normalized.of(ours, WireCompatibilityTest::isV11Field));
         assertThat(unknownFieldCount(v11) > 0).isEqualTo(hasFieldsNewerThanV11(ours));
@@ -278,8 +313,11 @@ class WireCompatibilityTest {
         csi.v1.Csi.CreateVolumeRequest request = csi.v1.Csi.CreateVolumeRequest.newBuilder()
                 .setName("pvc-0b1c2d3e")
                 .setCapacityRange(csi.v1.Csi.CapacityRange.newBuilder()
-                        .setRequiredBytes(10L << 30).setLimitBytes(20L << 30))
-                .addVolumeCapabilities(v11Mount("lustre", List.of("flock", "noatime"),
+                        .setRequiredBytes(10L << 30)
+                        .setLimitBytes(20L << 30))
+                .addVolumeCapabilities(v11Mount(
+                        "lustre",
+                        List.of("flock", "noatime"),
                         csi.v1.Csi.VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                 .addVolumeCapabilities(csi.v1.Csi.VolumeCapability.newBuilder()
                         .setBlock(csi.v1.Csi.VolumeCapability.BlockVolume.getDefaultInstance())
@@ -310,12 +348,14 @@ class WireCompatibilityTest {
         VolumeCapability block = ours.getVolumeCapabilities(1);
         assertThat(block.getAccessTypeCase()).isEqualTo(VolumeCapability.AccessTypeCase.BLOCK);
         assertThat(block.getAccessMode().getMode()).isEqualTo(Mode.SINGLE_NODE_WRITER);
-        assertThat(ours.getParametersMap()).containsOnly(
-                entry("fsName", "scratch"), entry("mgsNids", "10.0.0.1@tcp:10.0.0.2@tcp"));
+        assertThat(ours.getParametersMap())
+                .containsOnly(entry("fsName", "scratch"), entry("mgsNids", "10.0.0.1@tcp:10.0.0.2@tcp"));
         assertThat(ours.getSecretsMap()).containsOnly(entry("lnet-key", "s3cr3t"));
         assertThat(ours.getVolumeContentSource().getSnapshot().getSnapshotId()).isEqualTo("snap-7");
-        assertThat(ours.getAccessibilityRequirements().getRequisite(0).getSegmentsMap()).containsOnly(entry("zone", "a"));
-        assertThat(ours.getAccessibilityRequirements().getPreferred(0).getSegmentsMap()).containsOnly(entry("zone", "b"));
+        assertThat(ours.getAccessibilityRequirements().getRequisite(0).getSegmentsMap())
+                .containsOnly(entry("zone", "a"));
+        assertThat(ours.getAccessibilityRequirements().getPreferred(0).getSegmentsMap())
+                .containsOnly(entry("zone", "b"));
         assertThat(ours.getMutableParamsMap()).isEmpty();
         assertThat(unknownFieldCount(ours)).isZero();
     }
@@ -328,7 +368,8 @@ class WireCompatibilityTest {
                         .setVolumeId("v1:research:pool-fast:fast01:pvc-0b1c2d3e")
                         .putVolumeContext("mgsNids", "10.0.0.1@tcp")
                         .setContentSource(VolumeContentSource.newBuilder()
-                                .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId("v1:src")))
+                                .setVolume(VolumeContentSource.VolumeSource.newBuilder()
+                                        .setVolumeId("v1:src")))
                         .addAccessibleTopology(Topology.newBuilder().putSegments("lustre.lustrecsi.dev/lnet", "tcp0")))
                 .build();
 
@@ -350,8 +391,8 @@ class WireCompatibilityTest {
                 .setVolumeId("v1:::scratch:")
                 .putPublishContext("attached", "yes")
                 .setStagingTargetPath("/var/lib/kubelet/plugins/kubernetes.io/csi/lustre/abc/globalmount")
-                .setVolumeCapability(v11Mount("lustre", List.of("ro"),
-                        csi.v1.Csi.VolumeCapability.AccessMode.Mode.MULTI_NODE_READER_ONLY))
+                .setVolumeCapability(v11Mount(
+                        "lustre", List.of("ro"), csi.v1.Csi.VolumeCapability.AccessMode.Mode.MULTI_NODE_READER_ONLY))
                 .putSecrets("token", "t0k3n")
                 .putVolumeContext("mgsNids", "10.0.0.1@o2ib")
                 .build();
@@ -377,9 +418,10 @@ class WireCompatibilityTest {
                 .setStagingTargetPath("/staging/pvc-1")
                 .setVolumeCapability(VolumeCapability.newBuilder()
                         .setMount(VolumeCapability.MountVolume.newBuilder()
-                                .setFsType("lustre").addMountFlags("flock").setVolumeMountGroup("2000"))
-                        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                .setMode(Mode.SINGLE_NODE_MULTI_WRITER)))
+                                .setFsType("lustre")
+                                .addMountFlags("flock")
+                                .setVolumeMountGroup("2000"))
+                        .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER)))
                 .putSecrets("token", "t0k3n")
                 .putVolumeContext("fsName", "fs")
                 .build();
@@ -400,12 +442,12 @@ class WireCompatibilityTest {
         // ...and volume_mount_group (field 3 of MountVolume) as an unknown field.
         UnknownFieldSet mountUnknown = v11.getVolumeCapability().getMount().getUnknownFields();
         assertThat(mountUnknown.asMap()).containsOnlyKeys(3);
-        assertThat(mountUnknown.getField(3).getLengthDelimitedList())
-                .containsExactly(ByteString.copyFromUtf8("2000"));
+        assertThat(mountUnknown.getField(3).getLengthDelimitedList()).containsExactly(ByteString.copyFromUtf8("2000"));
 
         NodeStageVolumeRequest echoed = NodeStageVolumeRequest.parseFrom(v11.toByteArray());
         assertThat(echoed).isEqualTo(request);
-        assertThat(echoed.getVolumeCapability().getMount().getVolumeMountGroup()).isEqualTo("2000");
+        assertThat(echoed.getVolumeCapability().getMount().getVolumeMountGroup())
+                .isEqualTo("2000");
         assertThat(echoed.getVolumeCapability().getAccessMode().getMode()).isEqualTo(Mode.SINGLE_NODE_MULTI_WRITER);
     }
 
@@ -416,7 +458,9 @@ class WireCompatibilityTest {
                 .putPublishContext("k", "v")
                 .setStagingTargetPath("/staging/x")
                 .setTargetPath("/var/lib/kubelet/pods/uid/volumes/kubernetes.io~csi/pv/mount")
-                .setVolumeCapability(v11Mount("lustre", List.of("localflock"),
+                .setVolumeCapability(v11Mount(
+                        "lustre",
+                        List.of("localflock"),
                         csi.v1.Csi.VolumeCapability.AccessMode.Mode.MULTI_NODE_SINGLE_WRITER))
                 .setReadonly(true)
                 .putSecrets("token", "t0k3n")
@@ -440,7 +484,8 @@ class WireCompatibilityTest {
                         .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
                         .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)))
                 .build();
-        csi.v1.Csi.NodePublishVolumeRequest v11Block = csi.v1.Csi.NodePublishVolumeRequest.parseFrom(block.toByteArray());
+        csi.v1.Csi.NodePublishVolumeRequest v11Block =
+                csi.v1.Csi.NodePublishVolumeRequest.parseFrom(block.toByteArray());
         assertThat(v11Block.getVolumeCapability().getAccessTypeCase())
                 .isEqualTo(csi.v1.Csi.VolumeCapability.AccessTypeCase.BLOCK);
         assertThat(v11Block.getTargetPath()).isEqualTo(ours.getTargetPath());
@@ -458,7 +503,8 @@ class WireCompatibilityTest {
                         .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("lustre")))
                 .build();
 
-        csi.v1.Csi.ControllerExpandVolumeRequest v11 = csi.v1.Csi.ControllerExpandVolumeRequest.parseFrom(request.toByteArray());
+        csi.v1.Csi.ControllerExpandVolumeRequest v11 =
+                csi.v1.Csi.ControllerExpandVolumeRequest.parseFrom(request.toByteArray());
         assertThat(v11.getVolumeId()).isEqualTo("v1:ns:pool:fs:pvc-1");
         assertThat(v11.getCapacityRange().getRequiredBytes()).isEqualTo(5L << 40);
         assertThat(v11.getSecretsMap()).containsOnly(entry("token", "t0k3n"));
@@ -466,7 +512,9 @@ class WireCompatibilityTest {
         assertThat(ControllerExpandVolumeRequest.parseFrom(v11.toByteArray())).isEqualTo(request);
 
         csi.v1.Csi.ControllerExpandVolumeResponse v11Response = csi.v1.Csi.ControllerExpandVolumeResponse.newBuilder()
-                .setCapacityBytes(5L << 40).setNodeExpansionRequired(true).build();
+                .setCapacityBytes(5L << 40)
+                .setNodeExpansionRequired(true)
+                .build();
         assertEveryFieldSet(v11Response);
         ControllerExpandVolumeResponse ours = ControllerExpandVolumeResponse.parseFrom(v11Response.toByteArray());
         assertThat(ours.getCapacityBytes()).isEqualTo(5L << 40);
@@ -489,19 +537,27 @@ class WireCompatibilityTest {
 
         // "Not ready yet" is a present BoolValue holding false: it must not collapse into "unset" (= ready).
         csi.v1.Csi.ProbeResponse notReady = csi.v1.Csi.ProbeResponse.newBuilder()
-                .setReady(BoolValue.of(false)).build();
+                .setReady(BoolValue.of(false))
+                .build();
         ProbeResponse ours = ProbeResponse.parseFrom(notReady.toByteArray());
         assertThat(ours.hasReady()).isTrue();
         assertThat(ours.getReady().getValue()).isFalse();
-        assertThat(csi.v1.Csi.ProbeResponse.parseFrom(ProbeResponse.getDefaultInstance().toByteArray()).hasReady())
+        assertThat(csi.v1.Csi.ProbeResponse.parseFrom(
+                                ProbeResponse.getDefaultInstance().toByteArray())
+                        .hasReady())
                 .isFalse();
     }
 
     @Test
     void snapshotCreationTimeIsTheSharedWellKnownTimestamp() throws InvalidProtocolBufferException {
-        Timestamp created = Timestamp.newBuilder().setSeconds(1_700_000_000L).setNanos(5).build();
+        Timestamp created =
+                Timestamp.newBuilder().setSeconds(1_700_000_000L).setNanos(5).build();
         csi.v1.Csi.Snapshot v11 = csi.v1.Csi.Snapshot.newBuilder()
-                .setSizeBytes(1).setSnapshotId("s").setSourceVolumeId("v").setCreationTime(created).setReadyToUse(true)
+                .setSizeBytes(1)
+                .setSnapshotId("s")
+                .setSourceVolumeId("v")
+                .setCreationTime(created)
+                .setReadyToUse(true)
                 .build();
         assertEveryFieldSet(v11);
         dev.lustrecsi.csi.v1.Snapshot ours = dev.lustrecsi.csi.v1.Snapshot.parseFrom(v11.toByteArray());
@@ -516,13 +572,16 @@ class WireCompatibilityTest {
             String fsType, List<String> flags, csi.v1.Csi.VolumeCapability.AccessMode.Mode mode) {
         return csi.v1.Csi.VolumeCapability.newBuilder()
                 .setMount(csi.v1.Csi.VolumeCapability.MountVolume.newBuilder()
-                        .setFsType(fsType).addAllMountFlags(flags))
-                .setAccessMode(csi.v1.Csi.VolumeCapability.AccessMode.newBuilder().setMode(mode))
+                        .setFsType(fsType)
+                        .addAllMountFlags(flags))
+                .setAccessMode(
+                        csi.v1.Csi.VolumeCapability.AccessMode.newBuilder().setMode(mode))
                 .build();
     }
 
     private static String grpcFullMethodName(MethodDescriptor method) {
-        return io.grpc.MethodDescriptor.generateFullMethodName(method.getService().getFullName(), method.getName());
+        return io.grpc.MethodDescriptor.generateFullMethodName(
+                method.getService().getFullName(), method.getName());
     }
 
     private static Set<String> grpcPaths(io.grpc.ServiceDescriptor service) {
@@ -532,28 +591,36 @@ class WireCompatibilityTest {
     }
 
     private static List<String> methodNames(String service) {
-        return OURS.findServiceByName(service).getMethods().stream().map(MethodDescriptor::getName).toList();
+        return OURS.findServiceByName(service).getMethods().stream()
+                .map(MethodDescriptor::getName)
+                .toList();
     }
 
     private static DescriptorProto.Builder message(FileDescriptorProto.Builder file, String name) {
         return file.getMessageTypeBuilderList().stream()
-                .filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
+                .filter(m -> m.getName().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static FieldDescriptorProto.Builder field(DescriptorProto.Builder message, String name) {
         return message.getFieldBuilderList().stream()
-                .filter(f -> f.getName().equals(name)).findFirst().orElseThrow();
+                .filter(f -> f.getName().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** Reads csi_secret whether the option was parsed as an extension or kept as an unknown field. */
     static boolean isCsiSecret(FieldDescriptor field) {
-        for (Map.Entry<FieldDescriptor, Object> option : field.getOptions().getAllFields().entrySet()) {
+        for (Map.Entry<FieldDescriptor, Object> option :
+                field.getOptions().getAllFields().entrySet()) {
             if (option.getKey().isExtension() && option.getKey().getNumber() == CSI_SECRET) {
                 return Boolean.TRUE.equals(option.getValue());
             }
         }
         UnknownFieldSet unknown = field.getOptions().getUnknownFields();
-        return unknown.hasField(CSI_SECRET) && unknown.getField(CSI_SECRET).getVarintList().contains(1L);
+        return unknown.hasField(CSI_SECRET)
+                && unknown.getField(CSI_SECRET).getVarintList().contains(1L);
     }
 
     /** True for fields that CSI v1.1 defines, and for well-known types (google.protobuf.*) both share. */
@@ -561,7 +628,8 @@ class WireCompatibilityTest {
         if (!field.getFile().getPackage().equals(V11.getPackage())) {
             return true;
         }
-        Descriptor v11 = SchemaComparator.allMessages(V11).get(field.getContainingType().getFullName());
+        Descriptor v11 =
+                SchemaComparator.allMessages(V11).get(field.getContainingType().getFullName());
         return v11 != null && v11.findFieldByNumber(field.getNumber()) != null;
     }
 
@@ -599,13 +667,16 @@ class WireCompatibilityTest {
                 continue;
             }
             if (field.isRepeated()) {
-                assertThat(message.getRepeatedFieldCount(field)).as(field.getFullName()).isPositive();
+                assertThat(message.getRepeatedFieldCount(field))
+                        .as(field.getFullName())
+                        .isPositive();
             } else {
                 assertThat(message.hasField(field)).as(field.getFullName()).isTrue();
             }
         }
         for (Map.Entry<FieldDescriptor, Object> set : message.getAllFields().entrySet()) {
-            if (set.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE || set.getKey().isMapField()) {
+            if (set.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE
+                    || set.getKey().isMapField()) {
                 continue;
             }
             if (set.getKey().isRepeated()) {
@@ -680,8 +751,8 @@ class WireCompatibilityTest {
                 for (EnumValueDescriptor value : enumType.getValues()) {
                     EnumValueDescriptor same = other.findValueByNumber(value.getNumber());
                     if (same == null || !same.getName().equals(value.getName())) {
-                        problems.add(enumType.getFullName() + "." + value.getName() + " = " + value.getNumber()
-                                + ": " + (same == null ? "no value with that number" : "is named " + same.getName()));
+                        problems.add(enumType.getFullName() + "." + value.getName() + " = " + value.getNumber() + ": "
+                                + (same == null ? "no value with that number" : "is named " + same.getName()));
                     }
                 }
             }
@@ -689,8 +760,8 @@ class WireCompatibilityTest {
         }
 
         private static void compareField(FieldDescriptor expected, FieldDescriptor actual, List<String> problems) {
-            String where = expected.getContainingType().getFullName() + "." + expected.getName()
-                    + " = " + expected.getNumber();
+            String where = expected.getContainingType().getFullName() + "." + expected.getName() + " = "
+                    + expected.getNumber();
             if (actual == null) {
                 problems.add(where + ": no field with that number");
                 return;
@@ -706,12 +777,16 @@ class WireCompatibilityTest {
             }
             if (expected.getType() == FieldDescriptor.Type.MESSAGE
                     && actual.getType() == FieldDescriptor.Type.MESSAGE
-                    && !actual.getMessageType().getFullName().equals(expected.getMessageType().getFullName())) {
+                    && !actual.getMessageType()
+                            .getFullName()
+                            .equals(expected.getMessageType().getFullName())) {
                 problems.add(where + ": message type " + actual.getMessageType().getFullName());
             }
             if (expected.getType() == FieldDescriptor.Type.ENUM
                     && actual.getType() == FieldDescriptor.Type.ENUM
-                    && !actual.getEnumType().getFullName().equals(expected.getEnumType().getFullName())) {
+                    && !actual.getEnumType()
+                            .getFullName()
+                            .equals(expected.getEnumType().getFullName())) {
                 problems.add(where + ": enum type " + actual.getEnumType().getFullName());
             }
             String expectedOneof = oneofName(expected);
@@ -761,7 +836,8 @@ class WireCompatibilityTest {
         private final Predicate<FieldDescriptor> include;
         private final Function<EnumDescriptor, EnumValueDescriptor> enumChoice;
 
-        private Populator(Predicate<FieldDescriptor> include, Function<EnumDescriptor, EnumValueDescriptor> enumChoice) {
+        private Populator(
+                Predicate<FieldDescriptor> include, Function<EnumDescriptor, EnumValueDescriptor> enumChoice) {
             this.include = include;
             this.enumChoice = enumChoice;
         }
@@ -781,7 +857,9 @@ class WireCompatibilityTest {
         }
 
         private static EnumValueDescriptor highestValue(EnumDescriptor type) {
-            return type.getValues().stream().max(Comparator.comparingInt(EnumValueDescriptor::getNumber)).orElseThrow();
+            return type.getValues().stream()
+                    .max(Comparator.comparingInt(EnumValueDescriptor::getNumber))
+                    .orElseThrow();
         }
 
         Message populate(Message.Builder builder, int oneofBranch) {
@@ -830,8 +908,8 @@ class WireCompatibilityTest {
             return members.get(oneofBranch % members.size()) == field;
         }
 
-        private Object value(Message.Builder parent, FieldDescriptor field, String path, int index,
-                             int oneofBranch, int depth) {
+        private Object value(
+                Message.Builder parent, FieldDescriptor field, String path, int index, int oneofBranch, int depth) {
             switch (field.getJavaType()) {
                 case MESSAGE: {
                     Message.Builder nested = parent.newBuilderForField(field);
@@ -898,7 +976,8 @@ class WireCompatibilityTest {
                 return map;
             }
             if (field.isRepeated()) {
-                return ((List<?>) value).stream().map(v -> single(field, v, include)).toList();
+                return ((List<?>) value)
+                        .stream().map(v -> single(field, v, include)).toList();
             }
             return single(field, value, include);
         }

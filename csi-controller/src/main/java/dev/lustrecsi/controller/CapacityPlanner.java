@@ -82,8 +82,9 @@ public final class CapacityPlanner {
             throw new IllegalArgumentException("requested bytes must be >= 0");
         }
         if (requestedBytes > pool.maxCapacityBytes()) {
-            throw new CapacityExhaustedException("requests total " + requestedBytes + " bytes but the pool can grow to at most "
-                    + pool.maxOsts() + " OSTs x " + pool.ostSizeBytes() + " bytes = " + pool.maxCapacityBytes() + " bytes");
+            throw new CapacityExhaustedException(
+                    "requests total " + requestedBytes + " bytes but the pool can grow to at most " + pool.maxOsts()
+                            + " OSTs x " + pool.ostSizeBytes() + " bytes = " + pool.maxCapacityBytes() + " bytes");
         }
     }
 
@@ -91,10 +92,12 @@ public final class CapacityPlanner {
     static int needed(PoolSizing pool, long requestedBytes, int headroomPercent) {
         BigInteger want = BigInteger.valueOf(requestedBytes).multiply(BigInteger.valueOf(100L + headroomPercent));
         BigInteger perOst = BigInteger.valueOf(pool.ostSizeBytes()).multiply(BigInteger.valueOf(100));
-        BigInteger osts = new java.math.BigDecimal(want).divide(new java.math.BigDecimal(perOst), 0, RoundingMode.CEILING)
+        BigInteger osts = new java.math.BigDecimal(want)
+                .divide(new java.math.BigDecimal(perOst), 0, RoundingMode.CEILING)
                 .toBigInteger();
         BigInteger step = BigInteger.valueOf(pool.ostsPerOss());
-        BigInteger rounded = osts.add(step).subtract(BigInteger.ONE).divide(step).multiply(step);
+        BigInteger rounded =
+                osts.add(step).subtract(BigInteger.ONE).divide(step).multiply(step);
         int count = rounded.min(BigInteger.valueOf(pool.maxOsts())).intValue();
         // Headroom is best-effort at the top: the requests themselves fit (checked), the margin may not.
         return Math.max(count, pool.minOsts());

@@ -19,16 +19,39 @@ import java.util.Optional;
  * @param diskStorageClass  StorageClass of the server VMs' target disks in the filesystems the driver creates;
  *                          empty: the cluster's default class
  */
-public record ControllerConfig(String namespace, Optional<String> serverImage, Optional<String> lustreVersion,
-                               Duration readyWait, Duration pollInterval, int shrinkBandPercent,
-                               ProjectIdAllocator projectIds, Path poolMountRoot, Duration commandTimeout,
-                               Optional<String> diskStorageClass) {
+public record ControllerConfig(
+        String namespace,
+        Optional<String> serverImage,
+        Optional<String> lustreVersion,
+        Duration readyWait,
+        Duration pollInterval,
+        int shrinkBandPercent,
+        ProjectIdAllocator projectIds,
+        Path poolMountRoot,
+        Duration commandTimeout,
+        Optional<String> diskStorageClass) {
 
     /** Target disks on the cluster's default StorageClass. */
-    public ControllerConfig(String namespace, Optional<String> serverImage, Optional<String> lustreVersion,
-                            Duration readyWait, Duration pollInterval, int shrinkBandPercent,
-                            ProjectIdAllocator projectIds, Path poolMountRoot, Duration commandTimeout) {
-        this(namespace, serverImage, lustreVersion, readyWait, pollInterval, shrinkBandPercent, projectIds,
-                poolMountRoot, commandTimeout, Optional.empty());
+    public ControllerConfig(
+            String namespace,
+            Optional<String> serverImage,
+            Optional<String> lustreVersion,
+            Duration readyWait,
+            Duration pollInterval,
+            int shrinkBandPercent,
+            ProjectIdAllocator projectIds,
+            Path poolMountRoot,
+            Duration commandTimeout) {
+        this(
+                namespace,
+                serverImage,
+                lustreVersion,
+                readyWait,
+                pollInterval,
+                shrinkBandPercent,
+                projectIds,
+                poolMountRoot,
+                commandTimeout,
+                Optional.empty());
     }
 }

@@ -35,19 +35,26 @@ import picocli.CommandLine.Option;
  * (in-cluster config, or {@code KUBECONFIG} / {@code ~/.kube/config} as fabric8 finds them) and holding pool
  * mounts under {@code --pool-mount-root}.
  */
-@Command(name = "lustre-csi-controller", mixinStandardHelpOptions = true,
+@Command(
+        name = "lustre-csi-controller",
+        mixinStandardHelpOptions = true,
         description = "CSI controller plugin for Lustre: provisions shared-pool and dedicated volumes and expands them")
 public final class ControllerMain implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--pool-mount-root", defaultValue = "/var/lib/lustre-csi/pools",
+    @Option(
+            names = "--pool-mount-root",
+            defaultValue = "/var/lib/lustre-csi/pools",
             description = "where pools are mounted to create volume directories (default: ${DEFAULT-VALUE})")
     Path poolMountRoot;
 
-    @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
-            description = "namespace of pools and dedicated filesystems unless a StorageClass names one (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--namespace",
+            defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
+            description =
+                    "namespace of pools and dedicated filesystems unless a StorageClass names one (default: ${DEFAULT-VALUE})")
     String namespace;
 
     @Option(names = "--server-image", description = "Lustre server VM image for filesystems the driver creates")
@@ -56,28 +63,43 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--lustre-version", description = "Lustre version of --server-image, e.g. 2.15.5")
     String lustreVersion;
 
-    @Option(names = "--disk-storage-class",
-            description = "StorageClass of the server VMs' target disks (volumeMode Block) in filesystems the driver creates"
-                    + " (default: the cluster's default StorageClass)")
+    @Option(
+            names = "--disk-storage-class",
+            description =
+                    "StorageClass of the server VMs' target disks (volumeMode Block) in filesystems the driver creates"
+                            + " (default: the cluster's default StorageClass)")
     String diskStorageClass;
 
-    @Option(names = "--ready-wait", defaultValue = "PT50S",
-            description = "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE (ISO-8601, default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--ready-wait",
+            defaultValue = "PT50S",
+            description =
+                    "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE (ISO-8601, default: ${DEFAULT-VALUE})")
     Duration readyWait;
 
-    @Option(names = "--shrink-band-percent", defaultValue = "25",
+    @Option(
+            names = "--shrink-band-percent",
+            defaultValue = "25",
             description = "hysteresis: extra headroom a pool keeps when it shrinks (default: ${DEFAULT-VALUE})")
     int shrinkBandPercent;
 
-    @Option(names = "--reconcile-interval", defaultValue = "PT1M",
-            description = "how often every pool's OST count is re-planned from its volume records (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--reconcile-interval",
+            defaultValue = "PT1M",
+            description =
+                    "how often every pool's OST count is re-planned from its volume records (default: ${DEFAULT-VALUE})")
     Duration reconcileInterval;
 
-    @Option(names = "--orphan-grace", defaultValue = "PT15M",
-            description = "age after which an unfinished volume whose PVC is gone is removed (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--orphan-grace",
+            defaultValue = "PT15M",
+            description =
+                    "age after which an unfinished volume whose PVC is gone is removed (default: ${DEFAULT-VALUE})")
     Duration orphanGrace;
 
-    @Option(names = "--task-stuck-after", defaultValue = "PT15M",
+    @Option(
+            names = "--task-stuck-after",
+            defaultValue = "PT15M",
             description = "readiness fails when a periodic pass (pool reconcile, orphan collection) runs this long,"
                     + " or none ends for this long (default: ${DEFAULT-VALUE})")
     Duration taskStuckAfter;
@@ -85,26 +107,38 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--lfs", defaultValue = "lfs", description = "the lfs tool (default: ${DEFAULT-VALUE})")
     String lfsPath;
 
-    @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--leader-election",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "run the periodic work (pool reconciling, orphan collection) only on the replica holding "
                     + "the Lease; CSI calls are served by every replica either way (default: ${DEFAULT-VALUE})")
     boolean leaderElection;
 
-    @Option(names = "--leader-election-namespace", defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
+    @Option(
+            names = "--leader-election-namespace",
+            defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
             description = "namespace of the Lease (default: ${DEFAULT-VALUE})")
     String leaderElectionNamespace;
 
-    @Option(names = "--leader-election-lease-duration", defaultValue = "PT15S",
+    @Option(
+            names = "--leader-election-lease-duration",
+            defaultValue = "PT15S",
             description = "how long a Lease is valid after its last renewal: the longest a dead leader blocks the "
                     + "others (default: ${DEFAULT-VALUE})")
     Duration leaseDuration;
 
-    @Option(names = "--leader-election-renew-deadline", defaultValue = "PT10S",
+    @Option(
+            names = "--leader-election-renew-deadline",
+            defaultValue = "PT10S",
             description = "a leader that could not renew for this long stops its periodic work; shorter than the "
                     + "lease duration (default: ${DEFAULT-VALUE})")
     Duration renewDeadline;
 
-    @Option(names = "--leader-election-retry-period", defaultValue = "PT2S",
+    @Option(
+            names = "--leader-election-retry-period",
+            defaultValue = "PT2S",
             description = "how often the Lease is renewed or tried (default: ${DEFAULT-VALUE})")
     Duration retryPeriod;
 
@@ -113,17 +147,29 @@ public final class ControllerMain implements Callable<Integer> {
 
     /** The configuration the flags describe. */
     ControllerConfig config() {
-        return new ControllerConfig(namespace, Optional.ofNullable(serverImage), Optional.ofNullable(lustreVersion),
-                readyWait, Duration.ofSeconds(2), shrinkBandPercent, ProjectIdAllocator.defaults(), poolMountRoot,
-                Duration.ofSeconds(60), Optional.ofNullable(diskStorageClass).filter(c -> !c.isBlank()));
+        return new ControllerConfig(
+                namespace,
+                Optional.ofNullable(serverImage),
+                Optional.ofNullable(lustreVersion),
+                readyWait,
+                Duration.ofSeconds(2),
+                shrinkBandPercent,
+                ProjectIdAllocator.defaults(),
+                poolMountRoot,
+                Duration.ofSeconds(60),
+                Optional.ofNullable(diskStorageClass).filter(c -> !c.isBlank()));
     }
 
     /** The Controller service wired for production: real mount(8), real lfs, the given API client. */
     ControllerService createService(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
         ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
-        return new ControllerService(config, new LustreFileSystems(client), records,
-                new PoolMounts(new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
+        return new ControllerService(
+                config,
+                new LustreFileSystems(client),
+                records,
+                new PoolMounts(
+                        new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                         config.poolMountRoot()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
                 new CapacityPlanner(config.shrinkBandPercent()));
@@ -134,11 +180,20 @@ public final class ControllerMain implements Callable<Integer> {
         ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
         LfsCommands lfs = new LfsCommands(tools);
-        return new PoolDirectoryOrphans(client, records, new LustreFileSystems(client),
-                new PoolMounts(new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
+        return new PoolDirectoryOrphans(
+                client,
+                records,
+                new LustreFileSystems(client),
+                new PoolMounts(
+                        new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                         config.poolMountRoot()),
-                new VolumeDirectories(runner, lfs, config.commandTimeout()), runner, lfs, config.projectIds(),
-                orphanGrace, java.time.Clock.systemUTC(), PrometheusRegistry.defaultRegistry);
+                new VolumeDirectories(runner, lfs, config.commandTimeout()),
+                runner,
+                lfs,
+                config.projectIds(),
+                orphanGrace,
+                java.time.Clock.systemUTC(),
+                PrometheusRegistry.defaultRegistry);
     }
 
     /** The periodic work's gate: the Lease when {@code --leader-election}, else always open (one replica). */
@@ -146,15 +201,25 @@ public final class ControllerMain implements Callable<Integer> {
         if (!leaderElection) {
             return LeaderRounds.always();
         }
-        return LeaderRounds.elect(client, leaderElectionNamespace, LEASE_NAME, Leadership.uniqueIdentity(),
+        return LeaderRounds.elect(
+                client,
+                leaderElectionNamespace,
+                LEASE_NAME,
+                Leadership.uniqueIdentity(),
                 new Leadership.Timing(leaseDuration, renewDeadline, retryPeriod));
     }
 
     /** The standard tool paths with {@code --lfs}. */
     ToolPaths toolPaths() {
         ToolPaths standard = ToolPaths.standard();
-        return new ToolPaths(standard.mount(), standard.umount(), lfsPath, standard.lctl(),
-                standard.lnetctl(), standard.modprobe(), standard.mkfsLustre());
+        return new ToolPaths(
+                standard.mount(),
+                standard.umount(),
+                lfsPath,
+                standard.lctl(),
+                standard.lnetctl(),
+                standard.modprobe(),
+                standard.mkfsLustre());
     }
 
     public static void main(String[] args) {
@@ -174,8 +239,8 @@ public final class ControllerMain implements Callable<Integer> {
                 t.setDaemon(true);
                 return t;
             });
-            OrphanCollector orphans = new OrphanCollector(client, records, new LustreFileSystems(client),
-                    service, orphanGrace);
+            OrphanCollector orphans =
+                    new OrphanCollector(client, records, new LustreFileSystems(client), service, orphanGrace);
             PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, records);
             // Each its own task: one that fails (the API answering 503) is logged, counted and run again, and does
             // not keep the others from running; readiness says when one is stuck.
@@ -183,11 +248,23 @@ public final class ControllerMain implements Callable<Integer> {
             LeaderRounds rounds = leaderRounds(client);
             PeriodicTask.Metrics taskMetrics = new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry);
             List<PeriodicTask> tasks = List.of(
-                    new PeriodicTask("pool reconcile", taskStuckAfter, taskMetrics, Clock.systemUTC(),
+                    new PeriodicTask(
+                            "pool reconcile",
+                            taskStuckAfter,
+                            taskMetrics,
+                            Clock.systemUTC(),
                             () -> rounds.run(service::reconcileAllPools)),
-                    new PeriodicTask("volume orphan collection", taskStuckAfter, taskMetrics, Clock.systemUTC(),
+                    new PeriodicTask(
+                            "volume orphan collection",
+                            taskStuckAfter,
+                            taskMetrics,
+                            Clock.systemUTC(),
                             () -> rounds.run(orphans::collect)),
-                    new PeriodicTask("pool directory orphan collection", taskStuckAfter, taskMetrics, Clock.systemUTC(),
+                    new PeriodicTask(
+                            "pool directory orphan collection",
+                            taskStuckAfter,
+                            taskMetrics,
+                            Clock.systemUTC(),
                             () -> rounds.run(orphanDirectories::collect)));
             // One thread runs them all (LeaderRounds.run is called from one thread).
             tasks.forEach(t -> t.schedule(reconciler, Duration.ZERO, reconcileInterval));
@@ -197,11 +274,16 @@ public final class ControllerMain implements Callable<Integer> {
             };
             List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(apiReachable));
             tasks.forEach(t -> readiness.add(t.readiness()));
-            LoggerFactory.getLogger(ControllerMain.class).info("controller starting: namespace {}, pool mounts under {}",
-                    namespace, poolMountRoot);
+            LoggerFactory.getLogger(ControllerMain.class)
+                    .info("controller starting: namespace {}, pool mounts under {}", namespace, poolMountRoot);
             // Pool space from `lfs df` on the pool mounts, next to the CSI call metrics PluginRunner serves.
-            new PoolUsageMetrics(poolMountRoot, new MountTable()::read, new ProcessCommandRunner(),
-                    new LfsCommands(toolPaths()), Duration.ofSeconds(5)).register(PrometheusRegistry.defaultRegistry);
+            new PoolUsageMetrics(
+                            poolMountRoot,
+                            new MountTable()::read,
+                            new ProcessCommandRunner(),
+                            new LfsCommands(toolPaths()),
+                            Duration.ofSeconds(5))
+                    .register(PrometheusRegistry.defaultRegistry);
             PluginRunner.serveUntilStopped(common, true, readiness, List.of(service));
             reconciler.shutdownNow();
             rounds.close();
@@ -218,8 +300,11 @@ public final class ControllerMain implements Callable<Integer> {
         LustreFileSystems fileSystems = new LustreFileSystems(client);
         java.util.Set<String> namespaces = new java.util.TreeSet<>();
         namespaces.add(namespace);
-        for (LustreFileSystem fs : client.resources(LustreFileSystem.class).inAnyNamespace()
-                .withLabel(LustreFileSystems.LABEL_ROLE, LustreFileSystems.ROLE_POOL).list().getItems()) {
+        for (LustreFileSystem fs : client.resources(LustreFileSystem.class)
+                .inAnyNamespace()
+                .withLabel(LustreFileSystems.LABEL_ROLE, LustreFileSystems.ROLE_POOL)
+                .list()
+                .getItems()) {
             namespaces.add(fs.getMetadata().getNamespace());
         }
         LedgerMigration migration = new LedgerMigration(client, fileSystems);

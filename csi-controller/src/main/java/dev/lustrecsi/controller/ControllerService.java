@@ -36,7 +36,6 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.NetworkType;
 import dev.lustrecsi.model.VolumeReclaim;
 import dev.lustrecsi.model.VolumeState;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -95,8 +94,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final CapacityPlanner planner;
     private final VolumeLocks locks;
 
-    public ControllerService(ControllerConfig config, LustreFileSystems fileSystems, VolumeRecords records,
-                             PoolMounts mounts, VolumeDirectories directories, CapacityPlanner planner) {
+    public ControllerService(
+            ControllerConfig config,
+            LustreFileSystems fileSystems,
+            VolumeRecords records,
+            PoolMounts mounts,
+            VolumeDirectories directories,
+            CapacityPlanner planner) {
         this.config = config;
         this.fileSystems = fileSystems;
         this.records = records;
@@ -109,8 +113,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     // ---------------------------------------------------------------- capabilities
 
     @Override
-    public void controllerGetCapabilities(ControllerGetCapabilitiesRequest request,
-                                          StreamObserver<ControllerGetCapabilitiesResponse> response) {
+    public void controllerGetCapabilities(
+            ControllerGetCapabilitiesRequest request, StreamObserver<ControllerGetCapabilitiesResponse> response) {
         respond(response, () -> {
             ControllerGetCapabilitiesResponse.Builder b = ControllerGetCapabilitiesResponse.newBuilder();
             for (ControllerServiceCapability.RPC.Type type : CAPABILITIES) {
@@ -159,17 +163,25 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String pvc = claimOf(request.getParametersMap());
             String namespace = params.namespace().orElse(config.namespace());
             if (params.mode() == StorageClassParameters.Mode.SHARED) {
-                return withLock(namespace + "/" + params.pool() + "/" + name,
+                return withLock(
+                        namespace + "/" + params.pool() + "/" + name,
                         () -> createShared(name, capacity, limit, params, namespace, fingerprint, pvc));
             }
             String resource = FileSystemSpecs.dedicatedResourceName(name);
-            return withLock(namespace + "/" + resource,
+            return withLock(
+                    namespace + "/" + resource,
                     () -> createDedicated(name, resource, capacity, limit, params, namespace, fingerprint, pvc));
         });
     }
 
-    private CreateVolumeResponse createShared(String name, long capacity, long limit, StorageClassParameters params,
-                                              String namespace, String fingerprint, String pvc) {
+    private CreateVolumeResponse createShared(
+            String name,
+            long capacity,
+            long limit,
+            StorageClassParameters params,
+            String namespace,
+            String fingerprint,
+            String pvc) {
         LustreFileSystem pool = ensurePool(namespace, params, capacity);
         FsName fsName = new FsName(pool.getSpec().getFsName());
         VolumeId id = volumeId(namespace, params.pool(), fsName.value(), name);
@@ -188,11 +200,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 VolumeRecord existing = volumes.get(name);
                 if (existing != null) {
                     if (existing.state() == VolumeState.Deleting) {
-                        throw Status.ABORTED.withDescription("volume " + name + " is being deleted").asRuntimeException();
+                        throw Status.ABORTED
+                                .withDescription("volume " + name + " is being deleted")
+                                .asRuntimeException();
                     }
                     if (!existing.parameters().equals(fingerprint)) {
-                        throw Status.ALREADY_EXISTS.withDescription("volume " + name
-                                + " exists with different StorageClass parameters").asRuntimeException();
+                        throw Status.ALREADY_EXISTS
+                                .withDescription("volume " + name + " exists with different StorageClass parameters")
+                                .asRuntimeException();
                     }
                     return existing;
                 }
@@ -200,34 +215,53 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 try {
                     planner.requireFits(sizing, requested);
                 } catch (CapacityPlanner.CapacityExhaustedException e) {
-                    throw Status.RESOURCE_EXHAUSTED.withDescription("pool " + namespace + "/" + params.pool()
-                            + " cannot take a volume of " + capacity + " bytes: " + e.getMessage()).asRuntimeException();
+                    throw Status.RESOURCE_EXHAUSTED
+                            .withDescription("pool " + namespace + "/" + params.pool() + " cannot take a volume of "
+                                    + capacity + " bytes: " + e.getMessage())
+                            .asRuntimeException();
                 }
                 ProjectIdAllocator ids = config.projectIds();
-                long projectId = ids.allocate(Math.max(volumes.lowestPossiblyFreeProjectId(ids.first()), searchFrom[0]),
+                long projectId = ids.allocate(
+                        Math.max(volumes.lowestPossiblyFreeProjectId(ids.first()), searchFrom[0]),
                         candidate -> volumes.projectIdTaken(candidate) || usedOnDisk.contains(candidate));
-                return new VolumeRecord(projectId, capacity, fingerprint, VolumeState.Creating,
-                        params.onDelete() == StorageClassParameters.Reclaim.ARCHIVE ? VolumeReclaim.Archive : VolumeReclaim.Delete,
-                        params.stripeCount(), params.stripeSizeBytes(), params.directoryMode(),
-                        String.join(",", params.mountOptions()), pvc, java.time.Instant.now().toString());
+                return new VolumeRecord(
+                        projectId,
+                        capacity,
+                        fingerprint,
+                        VolumeState.Creating,
+                        params.onDelete() == StorageClassParameters.Reclaim.ARCHIVE
+                                ? VolumeReclaim.Archive
+                                : VolumeReclaim.Delete,
+                        params.stripeCount(),
+                        params.stripeSizeBytes(),
+                        params.directoryMode(),
+                        String.join(",", params.mountOptions()),
+                        pvc,
+                        java.time.Instant.now().toString());
             });
             try (reservation) {
                 VolumeRecord record = reservation.record();
                 // The disk is asked outside the pool's lock, so other creates on the pool do not wait for lfs.
-                if (reservation.isNew() && !projectedHere.contains(record.projectId())
-                        && poolRoot.get().map(root -> directories.projectInUse(root, record.projectId())).orElse(false)) {
+                if (reservation.isNew()
+                        && !projectedHere.contains(record.projectId())
+                        && poolRoot.get()
+                                .map(root -> directories.projectInUse(root, record.projectId()))
+                                .orElse(false)) {
                     usedOnDisk.add(record.projectId());
                     continue;
                 }
-                return finishShared(reservation, record, id, capacity, limit, fingerprint, namespace, params.pool(),
-                        projectedHere);
+                return finishShared(
+                        reservation, record, id, capacity, limit, fingerprint, namespace, params.pool(), projectedHere);
             } catch (VolumeRecords.ProjectIdTakenException | VolumeRecords.StaleRecordException e) {
                 if (e instanceof VolumeRecords.ProjectIdTakenException lost) {
-                    searchFrom[0] = lost.winner().projectId() + 1
+                    searchFrom[0] = lost.winner().projectId()
+                            + 1
                             + java.util.concurrent.ThreadLocalRandom.current().nextInt(8 * attempt);
                 }
                 if (attempt >= 10) {
-                    throw Status.ABORTED.withDescription("volume " + name + ": " + e.getMessage()).asRuntimeException();
+                    throw Status.ABORTED
+                            .withDescription("volume " + name + ": " + e.getMessage())
+                            .asRuntimeException();
                 }
                 LOG.info("volume {}: {}; deciding again", id, e.getMessage());
             }
@@ -239,13 +273,21 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
      * new volume on a usable pool. If the volume cannot be finished now (the pool is not usable yet, a Lustre step
      * failed), the reservation is written as Creating instead, so its project id and size hold until a retry.
      */
-    private CreateVolumeResponse finishShared(VolumeRecords.Reservation reservation, VolumeRecord record, VolumeId id,
-                                              long capacity, long limit, String fingerprint, String namespace,
-                                              String poolName, java.util.Set<Long> projectedHere) {
+    private CreateVolumeResponse finishShared(
+            VolumeRecords.Reservation reservation,
+            VolumeRecord record,
+            VolumeId id,
+            long capacity,
+            long limit,
+            String fingerprint,
+            String namespace,
+            String poolName,
+            java.util.Set<Long> projectedHere) {
         String name = id.subdir();
         requireCompatibleSize(name, record.capacityBytes(), capacity, limit);
         if (!record.parameters().equals(fingerprint)) {
-            throw Status.ALREADY_EXISTS.withDescription("volume " + name + " exists with different parameters")
+            throw Status.ALREADY_EXISTS
+                    .withDescription("volume " + name + " exists with different parameters")
                     .asRuntimeException();
         }
         LustreFileSystem usable;
@@ -266,7 +308,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 } catch (VolumeRecords.ProjectIdTakenException lost) {
                     // Another replica holds that id: nothing is reserved; the retry decides again.
                 } catch (RuntimeException writeFailed) {
-                    LOG.warn("volume {}: could not record the reservation after a failure: {}", id, writeFailed.getMessage());
+                    LOG.warn(
+                            "volume {}: could not record the reservation after a failure: {}",
+                            id,
+                            writeFailed.getMessage());
                 }
             }
             throw e;
@@ -276,12 +321,18 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 reservation.commit(record.withState(VolumeState.Ready));
             } catch (VolumeRecords.ProjectIdTakenException lost) {
                 // Both set their quota on the id: the record that keeps it gets its own size back.
-                directories.setQuota(root, lost.winner().projectId(), lost.winner().capacityBytes());
+                directories.setQuota(
+                        root, lost.winner().projectId(), lost.winner().capacityBytes());
                 throw lost;
             }
         }
-        LOG.info("volume {} ready: {} bytes, project {} on pool {}/{}", id, record.capacityBytes(),
-                record.projectId(), namespace, poolName);
+        LOG.info(
+                "volume {} ready: {} bytes, project {} on pool {}/{}",
+                id,
+                record.capacityBytes(),
+                record.projectId(),
+                namespace,
+                poolName);
         return CreateVolumeResponse.newBuilder()
                 .setVolume(volume(id, record.capacityBytes(), usable, record.mountOptions()))
                 .build();
@@ -296,24 +347,34 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 throw invalid("LustreFileSystem " + namespace + "/" + params.pool()
                         + " is a dedicated volume's filesystem, not a pool");
             }
-            if (pool.getSpec() == null || pool.getSpec().getOstSizeBytes() <= 0 || !FsName.isValid(pool.getSpec().getFsName())) {
-                throw Status.FAILED_PRECONDITION.withDescription("pool " + namespace + "/" + params.pool()
-                        + " has no valid fsName/ostSize in its spec").asRuntimeException();
+            if (pool.getSpec() == null
+                    || pool.getSpec().getOstSizeBytes() <= 0
+                    || !FsName.isValid(pool.getSpec().getFsName())) {
+                throw Status.FAILED_PRECONDITION
+                        .withDescription(
+                                "pool " + namespace + "/" + params.pool() + " has no valid fsName/ostSize in its spec")
+                        .asRuntimeException();
             }
             return pool;
         }
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(params);
-        int osts = exhaustedAsStatus(() -> planner.desiredOsts(sizing, firstVolume, params.minOsts()),
+        int osts = exhaustedAsStatus(
+                () -> planner.desiredOsts(sizing, firstVolume, params.minOsts()),
                 "a new pool " + namespace + "/" + params.pool());
         String fsName = params.fsName().orElse(FileSystemSpecs.poolFsName(params.pool()));
         LustreFileSystem desired;
         try {
-            desired = FileSystemSpecs.build(namespace, params.pool(), fsName, LustreFileSystems.ROLE_POOL, osts,
-                    params, config, Map.of());
+            desired = FileSystemSpecs.build(
+                    namespace, params.pool(), fsName, LustreFileSystems.ROLE_POOL, osts, params, config, Map.of());
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }
-        LOG.info("creating pool {}/{} (fsname {}, {} OSTs of {} bytes)", namespace, params.pool(), fsName, osts,
+        LOG.info(
+                "creating pool {}/{} (fsname {}, {} OSTs of {} bytes)",
+                namespace,
+                params.pool(),
+                fsName,
+                osts,
                 params.ostSizeBytes());
         return fileSystems.createOrGet(desired);
     }
@@ -336,7 +397,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             result = fileSystems.update(namespace, pool, fs -> {
                 long requested = records.requestedBytes(namespace, pool);
                 CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
-                int current = fs.getSpec().getOstCount() == null ? sizing.minOsts() : fs.getSpec().getOstCount();
+                int current = fs.getSpec().getOstCount() == null
+                        ? sizing.minOsts()
+                        : fs.getSpec().getOstCount();
                 int desired;
                 try {
                     desired = planner.desiredOsts(sizing, requested, current);
@@ -348,9 +411,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 decision[1] = desired;
                 decision[2] = requested;
                 String sum = Long.toString(requested);
-                Map<String, String> annotations = fs.getMetadata().getAnnotations() == null ? new HashMap<>()
+                Map<String, String> annotations = fs.getMetadata().getAnnotations() == null
+                        ? new HashMap<>()
                         : new HashMap<>(fs.getMetadata().getAnnotations());
-                if (desired == current && (!recordSum || sum.equals(annotations.get(LustreFileSystems.ANNOTATION_CAPACITY)))) {
+                if (desired == current
+                        && (!recordSum || sum.equals(annotations.get(LustreFileSystems.ANNOTATION_CAPACITY)))) {
                     decision[0] = -1;
                     return null;
                 }
@@ -363,7 +428,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 return result;
             }
             if (decision[0] != decision[1]) {
-                LOG.info("pool {}/{}: {} bytes requested: OSTs {} -> {}", namespace, pool, decision[2], decision[0], decision[1]);
+                LOG.info(
+                        "pool {}/{}: {} bytes requested: OSTs {} -> {}",
+                        namespace,
+                        pool,
+                        decision[2],
+                        decision[0],
+                        decision[1]);
             }
             if (records.requestedBytes(namespace, pool) <= decision[2]) {
                 return result;
@@ -385,9 +456,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
     }
 
-    private CreateVolumeResponse createDedicated(String name, String resource, long capacity, long limit,
-                                                 StorageClassParameters params, String namespace, String fingerprint,
-                                                 String pvc) {
+    private CreateVolumeResponse createDedicated(
+            String name,
+            String resource,
+            long capacity,
+            long limit,
+            StorageClassParameters params,
+            String namespace,
+            String fingerprint,
+            String pvc) {
         Optional<LustreFileSystem> existing = fileSystems.get(namespace, resource);
         LustreFileSystem fs;
         if (existing.isPresent()) {
@@ -395,18 +472,37 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             requireSameDedicated(fs, name, fingerprint, capacity, limit);
         } else {
             CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(params);
-            int osts = exhaustedAsStatus(() -> planner.desiredOsts(sizing, capacity, params.minOsts()),
+            int osts = exhaustedAsStatus(
+                    () -> planner.desiredOsts(sizing, capacity, params.minOsts()),
                     "a dedicated filesystem for " + name);
-            Map<String, String> annotations = new DedicatedVolume(name, fingerprint, capacity,
-                    String.join(",", params.mountOptions()), Optional.ofNullable(pvc), false).annotations();
+            Map<String, String> annotations = new DedicatedVolume(
+                            name,
+                            fingerprint,
+                            capacity,
+                            String.join(",", params.mountOptions()),
+                            Optional.ofNullable(pvc),
+                            false)
+                    .annotations();
             LustreFileSystem desired;
             try {
-                desired = FileSystemSpecs.build(namespace, resource, FileSystemSpecs.dedicatedFsName(namespace, resource),
-                        LustreFileSystems.ROLE_DEDICATED, osts, params, config, annotations);
+                desired = FileSystemSpecs.build(
+                        namespace,
+                        resource,
+                        FileSystemSpecs.dedicatedFsName(namespace, resource),
+                        LustreFileSystems.ROLE_DEDICATED,
+                        osts,
+                        params,
+                        config,
+                        annotations);
             } catch (IllegalArgumentException e) {
                 throw invalid(e.getMessage());
             }
-            LOG.info("creating dedicated LustreFileSystem {}/{} for volume {} ({} OSTs)", namespace, resource, name, osts);
+            LOG.info(
+                    "creating dedicated LustreFileSystem {}/{} for volume {} ({} OSTs)",
+                    namespace,
+                    resource,
+                    name,
+                    osts);
             fs = fileSystems.createOrGet(desired);
             // A concurrent call may have won the create with different parameters.
             requireSameDedicated(fs, name, fingerprint, capacity, limit);
@@ -414,7 +510,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         LustreFileSystem usable = awaitUsable(fs, "dedicated filesystem");
         // Marks it handed over before answering: from now on only DeleteVolume removes it, never the orphan collector.
         if (!dedicatedRecord(usable).handedOver()) {
-            usable = fileSystems.update(namespace, resource, current -> dedicatedRecord(current).markHandedOver().writeTo(current));
+            usable = fileSystems.update(
+                    namespace,
+                    resource,
+                    current -> dedicatedRecord(current).markHandedOver().writeTo(current));
         }
         DedicatedVolume recorded = dedicatedRecord(usable);
         VolumeId id = volumeId(namespace, resource, usable.getSpec().getFsName(), "");
@@ -426,22 +525,27 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     /** An existing volume answers a repeated create only if its size is within the requested range. */
     private static void requireCompatibleSize(String name, long existing, long required, long limit) {
         if (existing < required || (limit > 0 && existing > limit)) {
-            throw Status.ALREADY_EXISTS.withDescription("volume " + name + " exists with " + existing
-                    + " bytes, outside the requested " + required + ".." + (limit > 0 ? limit : "unlimited") + " bytes")
+            throw Status.ALREADY_EXISTS
+                    .withDescription("volume " + name + " exists with " + existing + " bytes, outside the requested "
+                            + required + ".." + (limit > 0 ? limit : "unlimited") + " bytes")
                     .asRuntimeException();
         }
     }
 
-    private static void requireSameDedicated(LustreFileSystem fs, String name, String fingerprint, long capacity,
-                                             long limit) {
-        String where = "LustreFileSystem " + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName();
-        Optional<DedicatedVolume> record = DedicatedVolume.isDedicated(fs) ? Optional.of(dedicatedRecord(fs)) : Optional.empty();
+    private static void requireSameDedicated(
+            LustreFileSystem fs, String name, String fingerprint, long capacity, long limit) {
+        String where = "LustreFileSystem " + fs.getMetadata().getNamespace() + "/"
+                + fs.getMetadata().getName();
+        Optional<DedicatedVolume> record =
+                DedicatedVolume.isDedicated(fs) ? Optional.of(dedicatedRecord(fs)) : Optional.empty();
         if (record.isEmpty() || !name.equals(record.get().volumeName())) {
-            throw Status.ALREADY_EXISTS.withDescription(where + " exists and is not the dedicated filesystem of volume "
-                    + name).asRuntimeException();
+            throw Status.ALREADY_EXISTS
+                    .withDescription(where + " exists and is not the dedicated filesystem of volume " + name)
+                    .asRuntimeException();
         }
         if (!fingerprint.equals(record.get().parameters())) {
-            throw Status.ALREADY_EXISTS.withDescription("volume " + name + " exists with different StorageClass parameters")
+            throw Status.ALREADY_EXISTS
+                    .withDescription("volume " + name + " exists with different StorageClass parameters")
                     .asRuntimeException();
         }
         requireCompatibleSize(name, record.get().capacityBytes(), capacity, limit);
@@ -450,8 +554,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     /** The record on a dedicated volume's filesystem; FAILED_PRECONDITION if its annotations were broken by hand. */
     private static DedicatedVolume dedicatedRecord(LustreFileSystem fs) {
         try {
-            return DedicatedVolume.read(fs).orElseThrow(() -> new IllegalArgumentException("LustreFileSystem "
-                    + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName() + " is not a dedicated volume's"));
+            return DedicatedVolume.read(fs)
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "LustreFileSystem " + fs.getMetadata().getNamespace() + "/"
+                                    + fs.getMetadata().getName() + " is not a dedicated volume's"));
         } catch (IllegalArgumentException e) {
             throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
         }
@@ -461,16 +567,19 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         if (LustreFileSystems.usable(fs)) {
             return fs;
         }
-        Optional<LustreFileSystem> latest = fileSystems.awaitUsable(fs.getMetadata().getNamespace(),
-                fs.getMetadata().getName(), config.readyWait(), config.pollInterval());
+        Optional<LustreFileSystem> latest = fileSystems.awaitUsable(
+                fs.getMetadata().getNamespace(), fs.getMetadata().getName(), config.readyWait(), config.pollInterval());
         if (latest.isEmpty()) {
-            throw Status.ABORTED.withDescription(what + " " + fs.getMetadata().getName() + " was deleted meanwhile")
+            throw Status.ABORTED
+                    .withDescription(what + " " + fs.getMetadata().getName() + " was deleted meanwhile")
                     .asRuntimeException();
         }
         if (!LustreFileSystems.usable(latest.get())) {
             // Non-final for the external-provisioner: it retries, and the retry finds the same resource.
-            throw Status.UNAVAILABLE.withDescription(LustreFileSystems.describe(latest.get())
-                    + "; the volume is reserved and will be ready when the " + what + " is").asRuntimeException();
+            throw Status.UNAVAILABLE
+                    .withDescription(LustreFileSystems.describe(latest.get())
+                            + "; the volume is reserved and will be ready when the " + what + " is")
+                    .asRuntimeException();
         }
         return latest.get();
     }
@@ -478,11 +587,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private Path mountPool(LustreFileSystem pool) {
         MgsNids nids = mgsNids(pool);
         try {
-            return mounts.ensureMounted(pool.getMetadata().getNamespace(), pool.getMetadata().getName(), nids,
+            return mounts.ensureMounted(
+                    pool.getMetadata().getNamespace(),
+                    pool.getMetadata().getName(),
+                    nids,
                     new FsName(pool.getSpec().getFsName()));
         } catch (MountException e) {
-            throw Status.UNAVAILABLE.withDescription("cannot mount pool " + pool.getMetadata().getName() + ": "
-                    + e.getMessage()).asRuntimeException();
+            throw Status.UNAVAILABLE
+                    .withDescription("cannot mount pool " + pool.getMetadata().getName() + ": " + e.getMessage())
+                    .asRuntimeException();
         }
     }
 
@@ -496,8 +609,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             Optional<VolumeId> parsed = VolumeId.tryParse(request.getVolumeId());
             if (parsed.isEmpty() || !parsed.get().isManaged()) {
-                // No volume this driver created can have that id: by the spec, deleting it succeeds and touches nothing.
-                LOG.info("DeleteVolume of {} id '{}': nothing of ours to delete", parsed.isEmpty() ? "malformed" : "static",
+                // No volume this driver created can have that id: by the spec, deleting it succeeds and touches
+                // nothing.
+                LOG.info(
+                        "DeleteVolume of {} id '{}': nothing of ours to delete",
+                        parsed.isEmpty() ? "malformed" : "static",
                         abbreviate(request.getVolumeId()));
                 return DeleteVolumeResponse.getDefaultInstance();
             }
@@ -529,7 +645,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             LOG.info("DeleteVolume {}: no such volume; nothing to delete", id);
             return;
         }
-        boolean neverServed = pool.getStatus() == null || pool.getStatus().getMgsNids() == null
+        boolean neverServed = pool.getStatus() == null
+                || pool.getStatus().getMgsNids() == null
                 || pool.getStatus().getMgsNids().isEmpty();
         if (!LustreFileSystems.usable(pool) && neverServed) {
             // The pool never ran, so no directory can exist: only the reservation is to undo.
@@ -539,14 +656,19 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return;
         }
         if (!LustreFileSystems.usable(pool)) {
-            throw Status.UNAVAILABLE.withDescription(LustreFileSystems.describe(pool)
-                    + "; the volume will be deleted when the pool is usable").asRuntimeException();
+            throw Status.UNAVAILABLE
+                    .withDescription(
+                            LustreFileSystems.describe(pool) + "; the volume will be deleted when the pool is usable")
+                    .asRuntimeException();
         }
         Path root = mountPool(pool);
         Path archived = directories.reclaim(root, name, record);
         records.update(pool, name, volumes -> null);
         reconcilePool(id.namespace(), id.filesystem());
-        LOG.info("volume {} deleted{}; project {} freed", id, archived == null ? "" : " (data archived at " + archived + ")",
+        LOG.info(
+                "volume {} deleted{}; project {} freed",
+                id,
+                archived == null ? "" : " (data archived at " + archived + ")",
                 record.projectId());
     }
 
@@ -558,10 +680,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         LustreFileSystem fs = found.get();
         if (!DedicatedVolume.isDedicated(fs) || !id.fsName().equals(fs.getSpec().getFsName())) {
             // Never delete a pool or an admin's filesystem because an id names it.
-            throw Status.FAILED_PRECONDITION.withDescription("LustreFileSystem " + id.namespace() + "/" + id.filesystem()
-                    + " is not the dedicated filesystem of volume " + id + "; refusing to delete it").asRuntimeException();
+            throw Status.FAILED_PRECONDITION
+                    .withDescription("LustreFileSystem " + id.namespace() + "/" + id.filesystem()
+                            + " is not the dedicated filesystem of volume " + id + "; refusing to delete it")
+                    .asRuntimeException();
         }
-        LOG.info("deleting dedicated LustreFileSystem {}/{} (disks: {})", id.namespace(), id.filesystem(),
+        LOG.info(
+                "deleting dedicated LustreFileSystem {}/{} (disks: {})",
+                id.namespace(),
+                id.filesystem(),
                 fs.getSpec().getDiskDeletionPolicy());
         fileSystems.delete(fs);
     }
@@ -581,8 +708,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     // ---------------------------------------------------------------- ControllerExpandVolume
 
     @Override
-    public void controllerExpandVolume(ControllerExpandVolumeRequest request,
-                                       StreamObserver<ControllerExpandVolumeResponse> response) {
+    public void controllerExpandVolume(
+            ControllerExpandVolumeRequest request, StreamObserver<ControllerExpandVolumeResponse> response) {
         respond(response, () -> {
             // Required fields first (CSI spec, ControllerExpandVolume errors), then whether the id can be ours.
             if (request.getVolumeId().isEmpty()) {
@@ -595,8 +722,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             long required = request.getCapacityRange().getRequiredBytes();
             long limit = request.getCapacityRange().getLimitBytes();
             if (required < 0 || limit < 0 || (limit > 0 && required > limit)) {
-                throw Status.OUT_OF_RANGE.withDescription("invalid capacity range: required " + required
-                        + ", limit " + limit).asRuntimeException();
+                throw Status.OUT_OF_RANGE
+                        .withDescription("invalid capacity range: required " + required + ", limit " + limit)
+                        .asRuntimeException();
             }
             long wanted = required > 0 ? required : limit;
             if (wanted == 0) {
@@ -606,19 +734,24 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 requireCapabilities(List.of(request.getVolumeCapability()));
             }
             if (!id.isManaged()) {
-                throw Status.FAILED_PRECONDITION.withDescription("volume " + id
-                        + " is a static volume on a filesystem this driver does not manage").asRuntimeException();
+                throw Status.FAILED_PRECONDITION
+                        .withDescription(
+                                "volume " + id + " is a static volume on a filesystem this driver does not manage")
+                        .asRuntimeException();
             }
-            long capacity = withLock(lockKey(id),
-                    () -> id.isWholeFilesystem() ? expandDedicated(id, wanted) : expandShared(id, wanted));
+            long capacity = withLock(
+                    lockKey(id), () -> id.isWholeFilesystem() ? expandDedicated(id, wanted) : expandShared(id, wanted));
             // Quotas and OSTs are server side: nothing for the node to do.
-            return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(capacity)
-                    .setNodeExpansionRequired(false).build();
+            return ControllerExpandVolumeResponse.newBuilder()
+                    .setCapacityBytes(capacity)
+                    .setNodeExpansionRequired(false)
+                    .build();
         });
     }
 
     private long expandShared(VolumeId id, long wanted) {
-        LustreFileSystem pool = fileSystems.get(id.namespace(), id.filesystem())
+        LustreFileSystem pool = fileSystems
+                .get(id.namespace(), id.filesystem())
                 .filter(p -> id.fsName().equals(p.getSpec().getFsName()))
                 .orElseThrow(() -> notFound(id));
         String name = id.subdir();
@@ -629,7 +762,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 throw notFound(id);
             }
             if (r.state() == VolumeState.Deleting) {
-                throw Status.ABORTED.withDescription("volume " + id + " is being deleted").asRuntimeException();
+                throw Status.ABORTED
+                        .withDescription("volume " + id + " is being deleted")
+                        .asRuntimeException();
             }
             if (r.capacityBytes() >= wanted) {
                 return r;
@@ -638,8 +773,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             try {
                 planner.requireFits(sizing, requested);
             } catch (CapacityPlanner.CapacityExhaustedException e) {
-                throw Status.RESOURCE_EXHAUSTED.withDescription("pool " + id.namespace() + "/" + id.filesystem()
-                        + " cannot grow volume " + name + " to " + wanted + " bytes: " + e.getMessage()).asRuntimeException();
+                throw Status.RESOURCE_EXHAUSTED
+                        .withDescription("pool " + id.namespace() + "/" + id.filesystem() + " cannot grow volume "
+                                + name + " to " + wanted + " bytes: " + e.getMessage())
+                        .asRuntimeException();
             }
             return r.withCapacity(wanted);
         });
@@ -656,7 +793,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     private long expandDedicated(VolumeId id, long wanted) {
-        LustreFileSystem fs = fileSystems.get(id.namespace(), id.filesystem())
+        LustreFileSystem fs = fileSystems
+                .get(id.namespace(), id.filesystem())
                 .filter(f -> id.fsName().equals(f.getSpec().getFsName()))
                 .filter(DedicatedVolume::isDedicated)
                 .orElseThrow(() -> notFound(id));
@@ -665,7 +803,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return awaitOsts(id, fs.getSpec().getOstCount(), recorded);
         }
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
-        int osts = exhaustedAsStatus(() -> planner.desiredOsts(sizing, wanted, fs.getSpec().getOstCount()),
+        int osts = exhaustedAsStatus(
+                () -> planner.desiredOsts(sizing, wanted, fs.getSpec().getOstCount()),
                 "volume " + id + " at " + wanted + " bytes");
         fileSystems.update(id.namespace(), id.filesystem(), current -> {
             current.getSpec().setOstCount(Math.max(osts, current.getSpec().getOstCount()));
@@ -677,9 +816,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     /** The new capacity once the operator reports the OSTs behind it Ready; until then UNAVAILABLE (the resizer retries). */
     private long awaitOsts(VolumeId id, int osts, long capacity) {
-        if (!fileSystems.awaitReadyOsts(id.namespace(), id.filesystem(), osts, config.readyWait(), config.pollInterval())) {
-            throw Status.UNAVAILABLE.withDescription("volume " + id + " is growing to " + capacity + " bytes: "
-                    + osts + " OSTs requested, not all Ready yet").asRuntimeException();
+        if (!fileSystems.awaitReadyOsts(
+                id.namespace(), id.filesystem(), osts, config.readyWait(), config.pollInterval())) {
+            throw Status.UNAVAILABLE
+                    .withDescription("volume " + id + " is growing to " + capacity + " bytes: " + osts
+                            + " OSTs requested, not all Ready yet")
+                    .asRuntimeException();
         }
         return capacity;
     }
@@ -687,8 +829,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     // ---------------------------------------------------------------- ValidateVolumeCapabilities
 
     @Override
-    public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
-                                           StreamObserver<ValidateVolumeCapabilitiesResponse> response) {
+    public void validateVolumeCapabilities(
+            ValidateVolumeCapabilitiesRequest request, StreamObserver<ValidateVolumeCapabilitiesResponse> response) {
         respond(response, () -> {
             // Required fields first (CSI spec, ValidateVolumeCapabilities errors), then whether the id can be ours.
             if (request.getVolumeId().isEmpty()) {
@@ -708,21 +850,23 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     StorageClassParameters.parse(request.getParametersMap());
                 }
             } catch (StatusRuntimeException | IllegalArgumentException e) {
-                String message = e instanceof StatusRuntimeException sre ? sre.getStatus().getDescription() : e.getMessage();
+                String message = e instanceof StatusRuntimeException sre
+                        ? sre.getStatus().getDescription()
+                        : e.getMessage();
                 return b.setMessage(message).build();
             }
             return b.setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
-                    .putAllVolumeContext(request.getVolumeContextMap())
-                    .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
-                    .putAllParameters(request.getParametersMap())).build();
+                            .putAllVolumeContext(request.getVolumeContextMap())
+                            .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
+                            .putAllParameters(request.getParametersMap()))
+                    .build();
         });
     }
 
     // ---------------------------------------------------------------- ListVolumes, ControllerGetVolume
 
     /** A volume as ListVolumes/ControllerGetVolume report it. */
-    private record Described(Volume volume, VolumeCondition condition) {
-    }
+    private record Described(Volume volume, VolumeCondition condition) {}
 
     @Override
     public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> response) {
@@ -732,7 +876,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             String token = request.getStartingToken();
             if (!token.isEmpty() && VolumeId.tryParse(token).isEmpty()) {
-                throw Status.ABORTED.withDescription("starting_token '" + abbreviate(token) + "' is not one this plugin issued")
+                throw Status.ABORTED
+                        .withDescription("starting_token '" + abbreviate(token) + "' is not one this plugin issued")
                         .asRuntimeException();
             }
             int max = request.getMaxEntries() == 0 ? Integer.MAX_VALUE : request.getMaxEntries();
@@ -774,7 +919,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             more = batch.size() > Math.min(max, 1000);
             for (VolumeRecords.Listed l : batch) {
                 key = VolumeRecords.orderKey(l.namespace(), l.pool(), l.name());
-                Optional<LustreFileSystem> pool = pools.computeIfAbsent(new VolumeRecords.PoolKey(l.namespace(), l.pool()),
+                Optional<LustreFileSystem> pool = pools.computeIfAbsent(
+                        new VolumeRecords.PoolKey(l.namespace(), l.pool()),
                         k -> fileSystems.get(k.namespace(), k.pool()).filter(p -> p.getSpec() != null));
                 if (pool.isEmpty()) {
                     continue;
@@ -804,21 +950,28 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         int i = 0;
         int j = 0;
         while (merged.size() < max && (i < shared.size() || j < dedicated.size())) {
-            boolean takeShared = j >= dedicated.size() || i < shared.size()
-                    && shared.get(i).volume().getVolumeId().compareTo(dedicated.get(j).volume().getVolumeId()) <= 0;
+            boolean takeShared = j >= dedicated.size()
+                    || i < shared.size()
+                            && shared.get(i)
+                                            .volume()
+                                            .getVolumeId()
+                                            .compareTo(dedicated.get(j).volume().getVolumeId())
+                                    <= 0;
             merged.add(takeShared ? shared.get(i++) : dedicated.get(j++));
         }
         return merged;
     }
 
     @Override
-    public void controllerGetVolume(ControllerGetVolumeRequest request, StreamObserver<ControllerGetVolumeResponse> response) {
+    public void controllerGetVolume(
+            ControllerGetVolumeRequest request, StreamObserver<ControllerGetVolumeResponse> response) {
         respond(response, () -> {
             VolumeId id = requireVolumeId(request.getVolumeId());
             Described d = describe(id).orElseThrow(() -> notFound(id));
             return ControllerGetVolumeResponse.newBuilder()
                     .setVolume(d.volume())
-                    .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder().setVolumeCondition(d.condition()))
+                    .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder()
+                            .setVolumeCondition(d.condition()))
                     .build();
         });
     }
@@ -827,8 +980,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         if (!id.isManaged()) {
             return Optional.empty();
         }
-        Optional<LustreFileSystem> fs = fileSystems.get(id.namespace(), id.filesystem())
-                .filter(f -> f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
+        Optional<LustreFileSystem> fs = fileSystems
+                .get(id.namespace(), id.filesystem())
+                .filter(f ->
+                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
         if (fs.isEmpty()) {
             return Optional.empty();
         }
@@ -838,12 +993,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             return Optional.of(describeDedicated(fs.get()));
         }
-        VolumeRecord record = records.get(id.namespace(), id.filesystem(), id.subdir()).orElse(null);
+        VolumeRecord record =
+                records.get(id.namespace(), id.filesystem(), id.subdir()).orElse(null);
         return Optional.ofNullable(record).map(r -> describeShared(fs.get(), id.subdir(), r));
     }
 
     private Described describeShared(LustreFileSystem pool, String name, VolumeRecord record) {
-        VolumeId id = volumeId(pool.getMetadata().getNamespace(), pool.getMetadata().getName(), pool.getSpec().getFsName(), name);
+        VolumeId id = volumeId(
+                pool.getMetadata().getNamespace(),
+                pool.getMetadata().getName(),
+                pool.getSpec().getFsName(),
+                name);
         String problem = null;
         if (!LustreFileSystems.usable(pool)) {
             problem = LustreFileSystems.describe(pool);
@@ -854,7 +1014,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     private Described describeDedicated(LustreFileSystem fs) {
-        VolumeId id = volumeId(fs.getMetadata().getNamespace(), fs.getMetadata().getName(), fs.getSpec().getFsName(), "");
+        VolumeId id = volumeId(
+                fs.getMetadata().getNamespace(),
+                fs.getMetadata().getName(),
+                fs.getSpec().getFsName(),
+                "");
         String problem = LustreFileSystems.usable(fs) ? null : LustreFileSystems.describe(fs);
         DedicatedVolume record;
         try {
@@ -867,8 +1031,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     private static VolumeCondition condition(String problem) {
-        return problem == null ? VolumeCondition.newBuilder().setAbnormal(false).setMessage("ok").build()
-                : VolumeCondition.newBuilder().setAbnormal(true).setMessage(problem).build();
+        return problem == null
+                ? VolumeCondition.newBuilder()
+                        .setAbnormal(false)
+                        .setMessage("ok")
+                        .build()
+                : VolumeCondition.newBuilder()
+                        .setAbnormal(true)
+                        .setMessage(problem)
+                        .build();
     }
 
     // ---------------------------------------------------------------- GetCapacity
@@ -881,7 +1052,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             if (request.getParametersMap().isEmpty()) {
                 // No StorageClass: what every existing pool can still take (CSI spec: the total available capacity).
-                return GetCapacityResponse.newBuilder().setAvailableCapacity(availableInAllPools()).build();
+                return GetCapacityResponse.newBuilder()
+                        .setAvailableCapacity(availableInAllPools())
+                        .build();
             }
             StorageClassParameters params;
             try {
@@ -891,10 +1064,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             String namespace = params.namespace().orElse(config.namespace());
             Optional<LustreFileSystem> existingPool = params.mode() == StorageClassParameters.Mode.SHARED
-                    ? fileSystems.get(namespace, params.pool()) : Optional.empty();
+                    ? fileSystems.get(namespace, params.pool())
+                    : Optional.empty();
             NetworkType network = existingPool.map(ControllerService::networkOf).orElse(params.network());
             if (request.hasAccessibleTopology()
-                    && !"true".equals(request.getAccessibleTopology().getSegmentsMap().get(topologyKey(network)))) {
+                    && !"true"
+                            .equals(request.getAccessibleTopology()
+                                    .getSegmentsMap()
+                                    .get(topologyKey(network)))) {
                 // Nodes in that segment cannot reach a filesystem on this network.
                 return GetCapacityResponse.newBuilder().setAvailableCapacity(0).build();
             }
@@ -902,7 +1079,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             long maxVolume;
             if (params.mode() == StorageClassParameters.Mode.SHARED) {
                 Optional<LustreFileSystem> pool = existingPool;
-                CapacityPlanner.PoolSizing sizing = pool.map(FileSystemSpecs::sizing).orElse(FileSystemSpecs.sizing(params));
+                CapacityPlanner.PoolSizing sizing =
+                        pool.map(FileSystemSpecs::sizing).orElse(FileSystemSpecs.sizing(params));
                 long requested = pool.isPresent() ? records.requestedBytes(namespace, params.pool()) : 0;
                 available = Math.max(0, sizing.maxCapacityBytes() - requested);
                 maxVolume = available;
@@ -922,9 +1100,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         long total = 0;
         for (VolumeRecords.PoolKey key : records.pools()) {
             Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());
-            if (pool.isPresent() && pool.get().getSpec() != null && pool.get().getSpec().getOstSizeBytes() > 0) {
-                long free = Math.max(0, FileSystemSpecs.sizing(pool.get()).maxCapacityBytes()
-                        - records.requestedBytes(key.namespace(), key.pool()));
+            if (pool.isPresent()
+                    && pool.get().getSpec() != null
+                    && pool.get().getSpec().getOstSizeBytes() > 0) {
+                long free = Math.max(
+                        0,
+                        FileSystemSpecs.sizing(pool.get()).maxCapacityBytes()
+                                - records.requestedBytes(key.namespace(), key.pool()));
                 total = total > Long.MAX_VALUE - free ? Long.MAX_VALUE : total + free;
             }
         }
@@ -941,14 +1123,16 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         try {
             return Math.addExact(existing, change);
         } catch (ArithmeticException e) {
-            throw Status.OUT_OF_RANGE.withDescription("the pool's capacity sum would exceed " + Long.MAX_VALUE
-                    + " bytes").asRuntimeException();
+            throw Status.OUT_OF_RANGE
+                    .withDescription("the pool's capacity sum would exceed " + Long.MAX_VALUE + " bytes")
+                    .asRuntimeException();
         }
     }
 
     private static NetworkType networkOf(LustreFileSystem fs) {
         return fs.getSpec().getNetwork() == null || fs.getSpec().getNetwork().getType() == null
-                ? NetworkType.TCP : fs.getSpec().getNetwork().getType();
+                ? NetworkType.TCP
+                : fs.getSpec().getNetwork().getType();
     }
 
     private Volume volume(VolumeId id, long capacity, LustreFileSystem fs, String mountOptions) {
@@ -975,8 +1159,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         try {
             return MgsNids.parse(String.join(":", fs.getStatus().getMgsNids()));
         } catch (IllegalArgumentException e) {
-            throw Status.INTERNAL.withDescription(LustreFileSystems.describe(fs) + " but reports unusable MGS NIDs "
-                    + fs.getStatus().getMgsNids() + ": " + e.getMessage()).asRuntimeException();
+            throw Status.INTERNAL
+                    .withDescription(LustreFileSystems.describe(fs) + " but reports unusable MGS NIDs "
+                            + fs.getStatus().getMgsNids() + ": " + e.getMessage())
+                    .asRuntimeException();
         }
     }
 
@@ -1000,7 +1186,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         try {
             return VolumeId.parse(text);
         } catch (IllegalArgumentException e) {
-            throw Status.NOT_FOUND.withDescription("no such volume: " + e.getMessage()).asRuntimeException();
+            throw Status.NOT_FOUND
+                    .withDescription("no such volume: " + e.getMessage())
+                    .asRuntimeException();
         }
     }
 
@@ -1019,10 +1207,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         long required = request.getCapacityRange().getRequiredBytes();
         long limit = request.getCapacityRange().getLimitBytes();
         if (required < 0 || limit < 0) {
-            throw Status.OUT_OF_RANGE.withDescription("capacity must not be negative").asRuntimeException();
+            throw Status.OUT_OF_RANGE
+                    .withDescription("capacity must not be negative")
+                    .asRuntimeException();
         }
         if (limit > 0 && required > limit) {
-            throw Status.OUT_OF_RANGE.withDescription("required_bytes " + required + " exceeds limit_bytes " + limit)
+            throw Status.OUT_OF_RANGE
+                    .withDescription("required_bytes " + required + " exceeds limit_bytes " + limit)
                     .asRuntimeException();
         }
         if (required > 0) {
@@ -1042,10 +1233,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return;
         }
         String key = topologyKey(network);
-        boolean reachable = candidates.stream().anyMatch(t -> "true".equals(t.getSegmentsMap().get(key)));
+        boolean reachable = candidates.stream()
+                .anyMatch(t -> "true".equals(t.getSegmentsMap().get(key)));
         if (!reachable) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("no node in the accessibility requirements has " + key
-                    + "=true: a " + network.lnetName() + " filesystem would be unreachable").asRuntimeException();
+            throw Status.RESOURCE_EXHAUSTED
+                    .withDescription("no node in the accessibility requirements has " + key + "=true: a "
+                            + network.lnetName() + " filesystem would be unreachable")
+                    .asRuntimeException();
         }
     }
 
@@ -1065,7 +1259,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         try {
             return plan.get();
         } catch (CapacityPlanner.CapacityExhaustedException e) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("cannot size " + what + ": " + e.getMessage()).asRuntimeException();
+            throw Status.RESOURCE_EXHAUSTED
+                    .withDescription("cannot size " + what + ": " + e.getMessage())
+                    .asRuntimeException();
         }
     }
 
@@ -1092,7 +1288,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     private static StatusRuntimeException notFound(VolumeId id) {
-        return Status.NOT_FOUND.withDescription("volume " + id + " does not exist").asRuntimeException();
+        return Status.NOT_FOUND
+                .withDescription("volume " + id + " does not exist")
+                .asRuntimeException();
     }
 
     private static String abbreviate(String s) {

@@ -16,8 +16,13 @@ import java.util.Optional;
  * @param pvc           {@code namespace/name} of the claim, when the external-provisioner said
  * @param handedOver    CreateVolume answered with it: from then on only DeleteVolume removes it
  */
-public record DedicatedVolume(String volumeName, String parameters, long capacityBytes, String mountOptions,
-                              Optional<String> pvc, boolean handedOver) {
+public record DedicatedVolume(
+        String volumeName,
+        String parameters,
+        long capacityBytes,
+        String mountOptions,
+        Optional<String> pvc,
+        boolean handedOver) {
 
     /** Whether the filesystem is a dedicated volume's (by its role label), whatever its annotations hold. */
     public static boolean isDedicated(LustreFileSystem fs) {
@@ -35,8 +40,11 @@ public record DedicatedVolume(String volumeName, String parameters, long capacit
         if (!isDedicated(fs)) {
             return Optional.empty();
         }
-        Map<String, String> a = fs.getMetadata().getAnnotations() == null ? Map.of() : fs.getMetadata().getAnnotations();
-        String where = "LustreFileSystem " + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName();
+        Map<String, String> a = fs.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : fs.getMetadata().getAnnotations();
+        String where = "LustreFileSystem " + fs.getMetadata().getNamespace() + "/"
+                + fs.getMetadata().getName();
         String name = a.get(LustreFileSystems.ANNOTATION_VOLUME);
         String parameters = a.get(LustreFileSystems.ANNOTATION_PARAMETERS);
         String capacity = a.get(LustreFileSystems.ANNOTATION_CAPACITY);
@@ -50,9 +58,13 @@ public record DedicatedVolume(String volumeName, String parameters, long capacit
             bytes = -1;
         }
         if (bytes < 0) {
-            throw new IllegalArgumentException(where + " records capacity '" + abbreviate(capacity) + "', not a size in bytes");
+            throw new IllegalArgumentException(
+                    where + " records capacity '" + abbreviate(capacity) + "', not a size in bytes");
         }
-        return Optional.of(new DedicatedVolume(name, parameters, bytes,
+        return Optional.of(new DedicatedVolume(
+                name,
+                parameters,
+                bytes,
                 a.getOrDefault(LustreFileSystems.ANNOTATION_MOUNT_OPTIONS, ""),
                 Optional.ofNullable(a.get(LustreFileSystems.ANNOTATION_PVC)),
                 "true".equals(a.get(LustreFileSystems.ANNOTATION_PROVISIONED))));
@@ -74,7 +86,8 @@ public record DedicatedVolume(String volumeName, String parameters, long capacit
 
     /** Writes this record into the filesystem's annotations (in place, for an update). */
     public LustreFileSystem writeTo(LustreFileSystem fs) {
-        Map<String, String> a = fs.getMetadata().getAnnotations() == null ? new HashMap<>()
+        Map<String, String> a = fs.getMetadata().getAnnotations() == null
+                ? new HashMap<>()
                 : new HashMap<>(fs.getMetadata().getAnnotations());
         a.putAll(annotations());
         fs.getMetadata().setAnnotations(a);

@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
 final class FileSystemSpecs {
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
-    private FileSystemSpecs() {
-    }
+    private FileSystemSpecs() {}
 
     /** A pool's sizing as its spec states it. Without a scale policy the pool has a fixed size. */
     static CapacityPlanner.PoolSizing sizing(LustreFileSystem fs) {
@@ -36,19 +35,27 @@ final class FileSystemSpecs {
         }
         int min = policy.getMinOsts() == null ? perOss : policy.getMinOsts();
         int max = policy.getMaxOsts() == null ? SpecValidator.MAX_OSTS : policy.getMaxOsts();
-        int headroom = policy.getHeadroomPercent() == null ? StorageClassParameters.DEFAULT_HEADROOM_PERCENT
+        int headroom = policy.getHeadroomPercent() == null
+                ? StorageClassParameters.DEFAULT_HEADROOM_PERCENT
                 : policy.getHeadroomPercent();
         return new CapacityPlanner.PoolSizing(spec.getOstSizeBytes(), perOss, min, Math.max(min, max), headroom);
     }
 
     static CapacityPlanner.PoolSizing sizing(StorageClassParameters p) {
-        return new CapacityPlanner.PoolSizing(p.ostSizeBytes(), p.ostsPerOss(), p.minOsts(), p.maxOsts(),
-                p.headroomPercent());
+        return new CapacityPlanner.PoolSizing(
+                p.ostSizeBytes(), p.ostsPerOss(), p.minOsts(), p.maxOsts(), p.headroomPercent());
     }
 
     /** A new filesystem from StorageClass parameters; the spec is validated as the operator would. */
-    static LustreFileSystem build(String namespace, String name, String fsName, String role, int ostCount,
-                                  StorageClassParameters p, ControllerConfig config, Map<String, String> annotations) {
+    static LustreFileSystem build(
+            String namespace,
+            String name,
+            String fsName,
+            String role,
+            int ostCount,
+            StorageClassParameters p,
+            ControllerConfig config,
+            Map<String, String> annotations) {
         List<String> errors = new ArrayList<>();
         String image = p.serverImage().or(config::serverImage).orElse(null);
         String version = p.lustreVersion().or(config::lustreVersion).orElse(null);
@@ -84,14 +91,17 @@ final class FileSystemSpecs {
         network.setAddresses(new ArrayList<>(p.networkAddresses()));
         spec.setNetwork(network);
         // Dedicated: "archive" keeps the target disks when the volume is deleted. Pools always keep theirs.
-        spec.setDiskDeletionPolicy(StorageClassParameters.Mode.DEDICATED.equals(p.mode())
-                && p.onDelete() == StorageClassParameters.Reclaim.DELETE ? DiskDeletionPolicy.Delete : DiskDeletionPolicy.Retain);
+        spec.setDiskDeletionPolicy(
+                StorageClassParameters.Mode.DEDICATED.equals(p.mode())
+                                && p.onDelete() == StorageClassParameters.Reclaim.DELETE
+                        ? DiskDeletionPolicy.Delete
+                        : DiskDeletionPolicy.Retain);
         if (errors.isEmpty()) {
             errors.addAll(SpecValidator.validate(name, spec));
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("cannot create LustreFileSystem " + namespace + "/" + name + ": "
-                    + String.join("; ", errors));
+            throw new IllegalArgumentException(
+                    "cannot create LustreFileSystem " + namespace + "/" + name + ": " + String.join("; ", errors));
         }
         LustreFileSystem fs = new LustreFileSystem();
         fs.setMetadata(new ObjectMetaBuilder()
@@ -122,7 +132,8 @@ final class FileSystemSpecs {
     /** The LustreFileSystem name of a dedicated volume: the volume name when it fits, else a hash of it. */
     static String dedicatedResourceName(String volumeName) {
         String lower = volumeName.toLowerCase(Locale.ROOT);
-        if (lower.equals(volumeName) && volumeName.length() <= SpecValidator.MAX_RESOURCE_NAME_LENGTH
+        if (lower.equals(volumeName)
+                && volumeName.length() <= SpecValidator.MAX_RESOURCE_NAME_LENGTH
                 && DNS_LABEL.matcher(volumeName).matches()) {
             return volumeName;
         }

@@ -32,17 +32,19 @@ final class LeaderRounds implements AutoCloseable {
      */
     LeaderRounds(Function<Runnable, Leadership> leadership, Runnable exit) {
         this.exit = exit;
-        this.leadership = leadership == null ? null : leadership.apply(this::lost).start();
+        this.leadership =
+                leadership == null ? null : leadership.apply(this::lost).start();
     }
 
     /** Every round runs: a single replica (leader election off). */
     static LeaderRounds always() {
-        return new LeaderRounds(null, () -> { });
+        return new LeaderRounds(null, () -> {});
     }
 
-    static LeaderRounds elect(KubernetesClient client, String namespace, String lease, String identity,
-                              Leadership.Timing timing) {
-        return new LeaderRounds(onLost -> new Leadership(client, namespace, lease, identity, timing, onLost, true),
+    static LeaderRounds elect(
+            KubernetesClient client, String namespace, String lease, String identity, Leadership.Timing timing) {
+        return new LeaderRounds(
+                onLost -> new Leadership(client, namespace, lease, identity, timing, onLost, true),
                 Leadership.exitProcess("csi-controller periodic work"));
     }
 

@@ -39,19 +39,24 @@ public final class LedgerMigration {
     }
 
     /** What one run did. */
-    public record Result(int ledgersMigrated, int recordsCreated, List<String> problems) {
-    }
+    public record Result(int ledgersMigrated, int recordsCreated, List<String> problems) {}
 
     /** Migrates the ledgers of one namespace. A namespace the controller may not read is reported, not fatal. */
     public Result migrate(String namespace) {
         List<String> problems = new ArrayList<>();
         List<ConfigMap> ledgers;
         try {
-            ledgers = client.configMaps().inNamespace(namespace).withLabel(VolumeRecords.LABEL_POOL).list().getItems();
+            ledgers = client.configMaps()
+                    .inNamespace(namespace)
+                    .withLabel(VolumeRecords.LABEL_POOL)
+                    .list()
+                    .getItems();
         } catch (KubernetesClientException e) {
             problems.add("cannot list ConfigMaps in " + namespace + ": " + e.getCode());
-            LOG.warn("ledger migration: cannot list ConfigMaps in namespace {} ({}); ledgers there stay unmigrated",
-                    namespace, e.getMessage());
+            LOG.warn(
+                    "ledger migration: cannot list ConfigMaps in namespace {} ({}); ledgers there stay unmigrated",
+                    namespace,
+                    e.getMessage());
             return new Result(0, 0, problems);
         }
         int migrated = 0;
@@ -68,7 +73,10 @@ public final class LedgerMigration {
             }
             try {
                 created += migrate(fs.get(), cm);
-                client.configMaps().inNamespace(namespace).withName(cm.getMetadata().getName()).delete();
+                client.configMaps()
+                        .inNamespace(namespace)
+                        .withName(cm.getMetadata().getName())
+                        .delete();
                 migrated++;
                 LOG.info("ledger {} migrated to LustreVolume records and deleted", where);
             } catch (IllegalArgumentException | KubernetesClientException e) {
@@ -88,7 +96,10 @@ public final class LedgerMigration {
         int created = 0;
         for (LustreVolume v : resources) {
             try {
-                client.resources(LustreVolume.class).inNamespace(pool.getMetadata().getNamespace()).resource(v).create();
+                client.resources(LustreVolume.class)
+                        .inNamespace(pool.getMetadata().getNamespace())
+                        .resource(v)
+                        .create();
                 created++;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
@@ -111,10 +122,17 @@ public final class LedgerMigration {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("entry " + name + " is not a JSON object");
         }
-        return new VolumeRecord(number(n, name, "projectId"), number(n, name, "capacityBytes"), text(n, name, "parameters"),
-                state(text(n, name, "state"), name), reclaim(text(n, name, "onDelete"), name),
-                (int) optionalNumber(n, name, "stripeCount"), optionalNumber(n, name, "stripeSize"),
-                (int) optionalNumber(n, name, "directoryMode"), optionalText(n, "mountOptions"), optionalText(n, "pvc"),
+        return new VolumeRecord(
+                number(n, name, "projectId"),
+                number(n, name, "capacityBytes"),
+                text(n, name, "parameters"),
+                state(text(n, name, "state"), name),
+                reclaim(text(n, name, "onDelete"), name),
+                (int) optionalNumber(n, name, "stripeCount"),
+                optionalNumber(n, name, "stripeSize"),
+                (int) optionalNumber(n, name, "directoryMode"),
+                optionalText(n, "mountOptions"),
+                optionalText(n, "pvc"),
                 optionalText(n, "createdAt"));
     }
 
@@ -161,8 +179,10 @@ public final class LedgerMigration {
     }
 
     private static boolean ownedBy(ConfigMap cm, String pool) {
-        return cm.getMetadata().getOwnerReferences() != null && cm.getMetadata().getOwnerReferences().stream()
-                .anyMatch(o -> "LustreFileSystem".equals(o.getKind()) && pool.equals(o.getName())
-                        && LustreFileSystem.API_VERSION.equals(o.getApiVersion()));
+        return cm.getMetadata().getOwnerReferences() != null
+                && cm.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(o -> "LustreFileSystem".equals(o.getKind())
+                                && pool.equals(o.getName())
+                                && LustreFileSystem.API_VERSION.equals(o.getApiVersion()));
     }
 }

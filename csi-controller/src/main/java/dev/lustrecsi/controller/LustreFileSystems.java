@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
 public final class LustreFileSystems {
     /** Labels and annotations the controller puts on the filesystems it creates. */
     public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+
     public static final String LABEL_ROLE = "lustre.csi.lustrecsi.dev/role";
     public static final String ROLE_POOL = "pool";
     public static final String ROLE_DEDICATED = "dedicated";
@@ -40,7 +41,8 @@ public final class LustreFileSystems {
         this.client = client;
     }
 
-    private MixedOperation<LustreFileSystem, KubernetesResourceList<LustreFileSystem>, Resource<LustreFileSystem>> crs() {
+    private MixedOperation<LustreFileSystem, KubernetesResourceList<LustreFileSystem>, Resource<LustreFileSystem>>
+            crs() {
         return client.resources(LustreFileSystem.class);
     }
 
@@ -63,7 +65,10 @@ public final class LustreFileSystems {
 
     /** Dedicated-volume filesystems the driver created, in every namespace it can see. */
     public List<LustreFileSystem> listDedicated() {
-        return crs().inAnyNamespace().withLabel(LABEL_ROLE, ROLE_DEDICATED).list().getItems();
+        return crs().inAnyNamespace()
+                .withLabel(LABEL_ROLE, ROLE_DEDICATED)
+                .list()
+                .getItems();
     }
 
     /**
@@ -72,8 +77,9 @@ public final class LustreFileSystems {
      */
     public LustreFileSystem update(String namespace, String name, UnaryOperator<LustreFileSystem> change) {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            LustreFileSystem current = get(namespace, name).orElseThrow(
-                    () -> new IllegalStateException("LustreFileSystem " + namespace + "/" + name + " disappeared"));
+            LustreFileSystem current = get(namespace, name)
+                    .orElseThrow(() ->
+                            new IllegalStateException("LustreFileSystem " + namespace + "/" + name + " disappeared"));
             LustreFileSystem changed = change.apply(current);
             if (changed == null) {
                 return current;
@@ -90,7 +96,9 @@ public final class LustreFileSystems {
     }
 
     public void delete(LustreFileSystem fs) {
-        crs().inNamespace(fs.getMetadata().getNamespace()).withName(fs.getMetadata().getName()).delete();
+        crs().inNamespace(fs.getMetadata().getNamespace())
+                .withName(fs.getMetadata().getName())
+                .delete();
     }
 
     /**
@@ -137,18 +145,24 @@ public final class LustreFileSystems {
     }
 
     public static int readyOsts(LustreFileSystem fs) {
-        return fs.getStatus() == null || fs.getStatus().getReadyOsts() == null ? 0 : fs.getStatus().getReadyOsts();
+        return fs.getStatus() == null || fs.getStatus().getReadyOsts() == null
+                ? 0
+                : fs.getStatus().getReadyOsts();
     }
 
     public static boolean usable(LustreFileSystem fs) {
-        return fs.getStatus() != null && fs.getStatus().getPhase() != null && USABLE.contains(fs.getStatus().getPhase())
-                && fs.getStatus().getMgsNids() != null && !fs.getStatus().getMgsNids().isEmpty();
+        return fs.getStatus() != null
+                && fs.getStatus().getPhase() != null
+                && USABLE.contains(fs.getStatus().getPhase())
+                && fs.getStatus().getMgsNids() != null
+                && !fs.getStatus().getMgsNids().isEmpty();
     }
 
     public static String describe(LustreFileSystem fs) {
-        String phase = fs.getStatus() == null || fs.getStatus().getPhase() == null ? "Pending"
+        String phase = fs.getStatus() == null || fs.getStatus().getPhase() == null
+                ? "Pending"
                 : fs.getStatus().getPhase().name();
-        return "LustreFileSystem " + fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName()
-                + " is " + phase;
+        return "LustreFileSystem " + fs.getMetadata().getNamespace() + "/"
+                + fs.getMetadata().getName() + " is " + phase;
     }
 }

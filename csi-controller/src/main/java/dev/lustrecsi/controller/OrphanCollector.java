@@ -35,8 +35,12 @@ public final class OrphanCollector {
     private final ControllerService service;
     private final Duration grace;
 
-    public OrphanCollector(KubernetesClient client, VolumeRecords records, LustreFileSystems fileSystems,
-                           ControllerService service, Duration grace) {
+    public OrphanCollector(
+            KubernetesClient client,
+            VolumeRecords records,
+            LustreFileSystems fileSystems,
+            ControllerService service,
+            Duration grace) {
         this.client = client;
         this.records = records;
         this.fileSystems = fileSystems;
@@ -49,7 +53,8 @@ public final class OrphanCollector {
         Instant cutoff = Instant.now().minus(grace);
         Set<String> handles = new HashSet<>();
         for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() != null && pv.getSpec().getCsi() != null
+            if (pv.getSpec() != null
+                    && pv.getSpec().getCsi() != null
                     && DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
                 handles.add(pv.getSpec().getCsi().getVolumeHandle());
             }
@@ -60,12 +65,14 @@ public final class OrphanCollector {
             if (pool.isEmpty()) {
                 continue;
             }
-            for (Map.Entry<String, VolumeRecord> e : records.volumes(key.namespace(), key.pool()).entrySet()) {
+            for (Map.Entry<String, VolumeRecord> e :
+                    records.volumes(key.namespace(), key.pool()).entrySet()) {
                 VolumeRecord r = e.getValue();
                 if (r.state() != VolumeState.Creating || !olderThan(r.createdAt(), cutoff)) {
                     continue;
                 }
-                VolumeId id = new VolumeId(key.namespace(), key.pool(), pool.get().getSpec().getFsName(), e.getKey());
+                VolumeId id = new VolumeId(
+                        key.namespace(), key.pool(), pool.get().getSpec().getFsName(), e.getKey());
                 reclaimIfAbandoned(id, r.pvc(), handles, removed);
             }
         }
@@ -77,10 +84,16 @@ public final class OrphanCollector {
                 LOG.warn("not collecting {}: {}", fs.getMetadata().getName(), e.getMessage());
                 continue;
             }
-            if (record.isEmpty() || record.get().handedOver() || !olderThan(fs.getMetadata().getCreationTimestamp(), cutoff)) {
+            if (record.isEmpty()
+                    || record.get().handedOver()
+                    || !olderThan(fs.getMetadata().getCreationTimestamp(), cutoff)) {
                 continue;
             }
-            VolumeId id = new VolumeId(fs.getMetadata().getNamespace(), fs.getMetadata().getName(), fs.getSpec().getFsName(), "");
+            VolumeId id = new VolumeId(
+                    fs.getMetadata().getNamespace(),
+                    fs.getMetadata().getName(),
+                    fs.getSpec().getFsName(),
+                    "");
             reclaimIfAbandoned(id, record.get().pvc().orElse(null), handles, removed);
         }
         return removed;
@@ -101,8 +114,11 @@ public final class OrphanCollector {
 
     private boolean claimExists(String pvc) {
         int slash = pvc.indexOf('/');
-        return client.persistentVolumeClaims().inNamespace(pvc.substring(0, slash)).withName(pvc.substring(slash + 1))
-                .get() != null;
+        return client.persistentVolumeClaims()
+                        .inNamespace(pvc.substring(0, slash))
+                        .withName(pvc.substring(slash + 1))
+                        .get()
+                != null;
     }
 
     private static boolean olderThan(String timestamp, Instant cutoff) {

@@ -62,9 +62,18 @@ public final class PoolDirectoryOrphans {
     private final Counter archived;
     private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
 
-    public PoolDirectoryOrphans(KubernetesClient client, VolumeRecords records, LustreFileSystems fileSystems, PoolMounts mounts,
-                                VolumeDirectories directories, CommandRunner runner, LfsCommands lfs,
-                                ProjectIdAllocator projectIds, Duration grace, Clock clock, PrometheusRegistry registry) {
+    public PoolDirectoryOrphans(
+            KubernetesClient client,
+            VolumeRecords records,
+            LustreFileSystems fileSystems,
+            PoolMounts mounts,
+            VolumeDirectories directories,
+            CommandRunner runner,
+            LfsCommands lfs,
+            ProjectIdAllocator projectIds,
+            Duration grace,
+            Clock clock,
+            PrometheusRegistry registry) {
         this.client = client;
         this.records = records;
         this.fileSystems = fileSystems;
@@ -75,9 +84,11 @@ public final class PoolDirectoryOrphans {
         this.projectIds = projectIds;
         this.grace = grace;
         this.clock = clock;
-        this.archived = Counter.builder().name("lustre_controller_orphans_removed_total")
+        this.archived = Counter.builder()
+                .name("lustre_controller_orphans_removed_total")
                 .help("Orphaned pool volume directories archived (kind=subdir), with their project id and quota freed")
-                .labelNames("kind").register(registry);
+                .labelNames("kind")
+                .register(registry);
         archived.labelValues("subdir");
     }
 
@@ -86,7 +97,8 @@ public final class PoolDirectoryOrphans {
         Instant now = clock.instant();
         Set<String> handles = new HashSet<>();
         for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() != null && pv.getSpec().getCsi() != null
+            if (pv.getSpec() != null
+                    && pv.getSpec().getCsi() != null
                     && DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
                 handles.add(pv.getSpec().getCsi().getVolumeHandle());
             }
@@ -100,21 +112,31 @@ public final class PoolDirectoryOrphans {
                 continue;
             }
             String fsName = pool.get().getSpec().getFsName();
-            String out = runner.runChecked(lfs.listProjects(root.get().toString()), Duration.ofMinutes(1)).stdout();
+            String out = runner.runChecked(lfs.listProjects(root.get().toString()), Duration.ofMinutes(1))
+                    .stdout();
             for (LfsCommands.ProjectEntry e : LfsCommands.parseProjects(out)) {
                 Path dir = Path.of(e.path());
                 String name = dir.getFileName().toString();
                 String key = snapshot.namespace() + "/" + snapshot.pool() + "/" + name;
-                if (!name.startsWith(VOLUME_PREFIX) || e.projectId() == 0 || !projectIds.inRange(e.projectId())
-                        || !dir.getParent().equals(root.get()) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                if (!name.startsWith(VOLUME_PREFIX)
+                        || e.projectId() == 0
+                        || !projectIds.inRange(e.projectId())
+                        || !dir.getParent().equals(root.get())
+                        || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
                         || owned(snapshot, name)
-                        || handles.contains(new VolumeId(snapshot.namespace(), snapshot.pool(), fsName, name).encode())) {
+                        || handles.contains(
+                                new VolumeId(snapshot.namespace(), snapshot.pool(), fsName, name).encode())) {
                     continue;
                 }
                 seen.add(key);
                 Instant first = firstSeen.computeIfAbsent(key, k -> {
-                    event(pool.get(), "Warning", "OrphanDirectoryFound", "/" + name + " (project " + e.projectId()
-                            + ") is in no volume record and no PV; archived after " + grace + " unless claimed");
+                    event(
+                            pool.get(),
+                            "Warning",
+                            "OrphanDirectoryFound",
+                            "/" + name + " (project " + e.projectId()
+                                    + ") is in no volume record and no PV; archived after " + grace
+                                    + " unless claimed");
                     return now;
                 });
                 if (first.plus(grace).isAfter(now)) {
@@ -125,15 +147,19 @@ public final class PoolDirectoryOrphans {
                     firstSeen.remove(key);
                     continue;
                 }
-                VolumeRecord record = new VolumeRecord(e.projectId(), 0, "", VolumeState.Deleting, VolumeReclaim.Archive,
-                        0, 0, 0, null, null, null);
+                VolumeRecord record = new VolumeRecord(
+                        e.projectId(), 0, "", VolumeState.Deleting, VolumeReclaim.Archive, 0, 0, 0, null, null, null);
                 try {
                     Path to = directories.reclaim(root.get(), name, record);
                     archived.labelValues("subdir").inc();
                     firstSeen.remove(key);
                     done.add(key);
-                    event(pool.get(), "Normal", "OrphanDirectoryArchived", "/" + name + " archived to /"
-                            + root.get().relativize(to) + "; project " + e.projectId() + " and its quota freed");
+                    event(
+                            pool.get(),
+                            "Normal",
+                            "OrphanDirectoryArchived",
+                            "/" + name + " archived to /" + root.get().relativize(to) + "; project " + e.projectId()
+                                    + " and its quota freed");
                     LOG.info("archived orphaned volume directory {} to {}", key, to);
                 } catch (RuntimeException ex) {
                     LOG.warn("orphaned volume directory {} not archived yet: {}", key, ex.getMessage());
@@ -156,15 +182,32 @@ public final class PoolDirectoryOrphans {
     private void event(LustreFileSystem pool, String type, String reason, String message) {
         String now = ApiTime.time(Instant.now());
         try {
-            client.v1().events().inNamespace(pool.getMetadata().getNamespace()).resource(new EventBuilder()
-                    .withNewMetadata().withName(pool.getMetadata().getName() + ".orphan." + Long.toHexString(System.nanoTime()))
-                    .withNamespace(pool.getMetadata().getNamespace()).endMetadata()
-                    .withNewInvolvedObject().withApiVersion(LustreFileSystem.API_VERSION).withKind("LustreFileSystem")
-                    .withName(pool.getMetadata().getName()).withNamespace(pool.getMetadata().getNamespace())
-                    .withUid(pool.getMetadata().getUid()).endInvolvedObject()
-                    .withType(type).withReason(reason).withMessage(message).withCount(1)
-                    .withFirstTimestamp(now).withLastTimestamp(now)
-                    .withNewSource().withComponent("lustre-csi-controller").endSource().build()).create();
+            client.v1()
+                    .events()
+                    .inNamespace(pool.getMetadata().getNamespace())
+                    .resource(new EventBuilder()
+                            .withNewMetadata()
+                            .withName(pool.getMetadata().getName() + ".orphan." + Long.toHexString(System.nanoTime()))
+                            .withNamespace(pool.getMetadata().getNamespace())
+                            .endMetadata()
+                            .withNewInvolvedObject()
+                            .withApiVersion(LustreFileSystem.API_VERSION)
+                            .withKind("LustreFileSystem")
+                            .withName(pool.getMetadata().getName())
+                            .withNamespace(pool.getMetadata().getNamespace())
+                            .withUid(pool.getMetadata().getUid())
+                            .endInvolvedObject()
+                            .withType(type)
+                            .withReason(reason)
+                            .withMessage(message)
+                            .withCount(1)
+                            .withFirstTimestamp(now)
+                            .withLastTimestamp(now)
+                            .withNewSource()
+                            .withComponent("lustre-csi-controller")
+                            .endSource()
+                            .build())
+                    .create();
         } catch (KubernetesClientException e) {
             LOG.warn("could not record event {}: {}", reason, e.getMessage());
         }

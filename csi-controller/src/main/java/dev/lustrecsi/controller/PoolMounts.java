@@ -47,7 +47,11 @@ public final class PoolMounts {
                 if (source.isMountedFrom(existing.get())) {
                     return target;
                 }
-                LOG.warn("{} holds {} instead of {}; remounting", target, existing.get().source(), source);
+                LOG.warn(
+                        "{} holds {} instead of {}; remounting",
+                        target,
+                        existing.get().source(),
+                        source);
                 mounter.unmount(target);
             }
             try {

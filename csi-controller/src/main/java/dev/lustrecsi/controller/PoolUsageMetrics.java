@@ -56,8 +56,12 @@ public final class PoolUsageMetrics implements MultiCollector {
      * @param mounts        the mount table as read now
      * @param bound         how long one scrape may wait for {@code lfs df}
      */
-    public PoolUsageMetrics(Path poolMountRoot, Supplier<List<MountInfo>> mounts, CommandRunner runner, LfsCommands lfs,
-                            Duration bound) {
+    public PoolUsageMetrics(
+            Path poolMountRoot,
+            Supplier<List<MountInfo>> mounts,
+            CommandRunner runner,
+            LfsCommands lfs,
+            Duration bound) {
         this.root = poolMountRoot.toAbsolutePath().normalize();
         this.mounts = mounts;
         this.runner = runner;
@@ -75,11 +79,9 @@ public final class PoolUsageMetrics implements MultiCollector {
         return List.of(SIZE, USED, AVAILABLE, OSTS, DF_SUCCESS);
     }
 
-    private record Pool(String namespace, String name, Path mountPoint) {
-    }
+    private record Pool(String namespace, String name, Path mountPoint) {}
 
-    private record Usage(Pool pool, Optional<LfsCommands.DfSummary> df) {
-    }
+    private record Usage(Pool pool, Optional<LfsCommands.DfSummary> df) {}
 
     @Override
     public MetricSnapshots collect() {
@@ -87,8 +89,13 @@ public final class PoolUsageMetrics implements MultiCollector {
         try {
             for (MountInfo m : mounts.get()) {
                 Path p = m.mountPoint();
-                if (m.lustreFileset().isPresent() && p.startsWith(root) && root.relativize(p).getNameCount() == 2) {
-                    found.add(new Pool(p.getParent().getFileName().toString(), p.getFileName().toString(), p));
+                if (m.lustreFileset().isPresent()
+                        && p.startsWith(root)
+                        && root.relativize(p).getNameCount() == 2) {
+                    found.add(new Pool(
+                            p.getParent().getFileName().toString(),
+                            p.getFileName().toString(),
+                            p));
                 }
             }
         } catch (RuntimeException e) {
@@ -96,7 +103,8 @@ public final class PoolUsageMetrics implements MultiCollector {
         }
         List<Pool> pools = new ArrayList<>(found);
         List<CompletableFuture<Usage>> asked = pools.stream()
-                .map(pool -> CompletableFuture.supplyAsync(() -> df(pool), workers)).toList();
+                .map(pool -> CompletableFuture.supplyAsync(() -> df(pool), workers))
+                .toList();
         long deadline = System.nanoTime() + bound.toNanos();
         GaugeSnapshot.Builder size = gauge(SIZE, "Pool size: sum of its OSTs as `lfs df` reports them");
         GaugeSnapshot.Builder used = gauge(USED, "Space used in the pool, from `lfs df`");
@@ -107,7 +115,9 @@ public final class PoolUsageMetrics implements MultiCollector {
             Pool pool = pools.get(i);
             Optional<LfsCommands.DfSummary> df;
             try {
-                df = asked.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).df();
+                df = asked.get(i)
+                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                        .df();
             } catch (Exception e) {
                 asked.get(i).cancel(true);
                 df = Optional.empty();

@@ -15,6 +15,7 @@ public final class ProjectIdAllocator {
 
     /** Ids below this are left to admins (and 0 means "no project"). */
     public static final long DEFAULT_FIRST_ID = 10_000;
+
     public static final long DEFAULT_LAST_ID = 4_000_000_000L;
 
     private final long first;

@@ -46,7 +46,10 @@ public record StorageClassParameters(
         Optional<String> lustreVersion,
         int standbyOssServers) {
 
-    public enum Mode { SHARED, DEDICATED }
+    public enum Mode {
+        SHARED,
+        DEDICATED
+    }
 
     /** What DeleteVolume does with the data. */
     public enum Reclaim {
@@ -81,9 +84,27 @@ public record StorageClassParameters(
     /** Parameters the external-provisioner adds or passes through (PVC/PV names, secrets); not ours. */
     public static final String SIDECAR_PREFIX = "csi.storage.k8s.io/";
 
-    public static final Set<String> KNOWN = Set.of(MODE, POOL, NAMESPACE, FS_NAME, OST_SIZE, OSTS_PER_OSS, MIN_OSTS,
-            MAX_OSTS, HEADROOM_PERCENT, STRIPE_COUNT, STRIPE_SIZE, NETWORK, NETWORK_ATTACHMENT, NETWORK_ADDRESSES,
-            MOUNT_OPTIONS, ON_DELETE, DIRECTORY_MODE, SERVER_IMAGE, LUSTRE_VERSION, STANDBY_OSS_SERVERS);
+    public static final Set<String> KNOWN = Set.of(
+            MODE,
+            POOL,
+            NAMESPACE,
+            FS_NAME,
+            OST_SIZE,
+            OSTS_PER_OSS,
+            MIN_OSTS,
+            MAX_OSTS,
+            HEADROOM_PERCENT,
+            STRIPE_COUNT,
+            STRIPE_SIZE,
+            NETWORK,
+            NETWORK_ATTACHMENT,
+            NETWORK_ADDRESSES,
+            MOUNT_OPTIONS,
+            ON_DELETE,
+            DIRECTORY_MODE,
+            SERVER_IMAGE,
+            LUSTRE_VERSION,
+            STANDBY_OSS_SERVERS);
 
     public static final String DEFAULT_OST_SIZE = "100Gi";
     public static final int DEFAULT_MAX_OSTS = 16;
@@ -92,7 +113,8 @@ public record StorageClassParameters(
     public static final int MAX_OSTS_LIMIT = 4096;
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    private static final Pattern ATTACHMENT = Pattern.compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern ATTACHMENT =
+            Pattern.compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern CIDR = Pattern.compile(
             "((?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d))/(\\d|[12]\\d|3[0-2])");
     private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+(\\.\\d+){0,2}");
@@ -108,7 +130,8 @@ public record StorageClassParameters(
                 continue;
             }
             if (!KNOWN.contains(e.getKey())) {
-                errors.add("unknown parameter '" + e.getKey() + "' (known: " + String.join(", ", new java.util.TreeSet<>(KNOWN)) + ")");
+                errors.add("unknown parameter '" + e.getKey() + "' (known: "
+                        + String.join(", ", new java.util.TreeSet<>(KNOWN)) + ")");
                 continue;
             }
             p.put(e.getKey(), e.getValue() == null ? "" : e.getValue().trim());
@@ -192,7 +215,8 @@ public record StorageClassParameters(
         List<String> addresses = list(p.get(NETWORK_ADDRESSES));
         for (String a : addresses) {
             if (!CIDR.matcher(a).matches()) {
-                errors.add(NETWORK_ADDRESSES + " entry '" + a + "' must be IPv4 with a prefix length, e.g. 192.168.50.10/24");
+                errors.add(NETWORK_ADDRESSES + " entry '" + a
+                        + "' must be IPv4 with a prefix length, e.g. 192.168.50.10/24");
             }
         }
         if (!addresses.isEmpty() && attachment.isEmpty()) {
@@ -242,9 +266,27 @@ public record StorageClassParameters(
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid StorageClass parameters: " + String.join("; ", errors));
         }
-        return new StorageClassParameters(mode, pool, namespace, fsName, ostSize, perOss, min, max, headroom,
-                stripeCount, stripeSize, network, attachment, addresses, mountOptions, reclaim, directoryMode, image,
-                version, standby);
+        return new StorageClassParameters(
+                mode,
+                pool,
+                namespace,
+                fsName,
+                ostSize,
+                perOss,
+                min,
+                max,
+                headroom,
+                stripeCount,
+                stripeSize,
+                network,
+                attachment,
+                addresses,
+                mountOptions,
+                reclaim,
+                directoryMode,
+                image,
+                version,
+                standby);
     }
 
     /**
@@ -281,7 +323,10 @@ public record StorageClassParameters(
         if (commaSeparated == null || commaSeparated.isBlank()) {
             return List.of();
         }
-        return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(commaSeparated.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     private static int integer(Map<String, String> p, String key, int def, int min, int max, List<String> errors) {

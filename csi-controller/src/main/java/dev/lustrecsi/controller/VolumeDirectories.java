@@ -72,9 +72,11 @@ public final class VolumeDirectories {
      */
     public boolean projectInUse(Path poolRoot, long projectId) {
         String mount = poolRoot.toString();
-        String out = runner.runChecked(lfs.projectQuota(projectId, mount), timeout).stdout();
-        LfsCommands.ProjectQuota quota = LfsCommands.parseProjectQuota(out, mount).orElseThrow(() ->
-                new IllegalStateException("cannot read the quota of project " + projectId + " on " + mount + " from: " + out));
+        String out =
+                runner.runChecked(lfs.projectQuota(projectId, mount), timeout).stdout();
+        LfsCommands.ProjectQuota quota = LfsCommands.parseProjectQuota(out, mount)
+                .orElseThrow(() -> new IllegalStateException(
+                        "cannot read the quota of project " + projectId + " on " + mount + " from: " + out));
         return quota.files() > 0 || quota.usedBytes() > 0;
     }
 
@@ -141,7 +143,8 @@ public final class VolumeDirectories {
                     try {
                         Files.deleteIfExists(d);
                     } catch (DirectoryNotEmptyException e) {
-                        throw new IOException("cannot delete " + d + ": something wrote into it while it was deleted", e);
+                        throw new IOException(
+                                "cannot delete " + d + ": something wrote into it while it was deleted", e);
                     }
                     return FileVisitResult.CONTINUE;
                 }
@@ -158,7 +161,8 @@ public final class VolumeDirectories {
         PosixFilePermission[] order = {
             PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
             PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ
+        };
         for (int bit = 0; bit < order.length; bit++) {
             if ((mode & (1 << bit)) != 0) {
                 perms.add(order[bit]);

@@ -16,8 +16,7 @@ final class VolumeNames {
     static final int MAX_DIRECTORY_NAME = 63;
     private static final int KEPT = 40;
 
-    private VolumeNames() {
-    }
+    private VolumeNames() {}
 
     /** {@code name} must already be of the path-safe character set CreateVolume checks. */
     static String directoryName(String name) {

@@ -21,32 +21,72 @@ import java.util.Objects;
  *                      ({@code --extra-create-metadata}); lets {@link OrphanCollector} tell abandoned reservations
  * @param createdAt     when it was reserved (ISO-8601)
  */
-public record VolumeRecord(long projectId, long capacityBytes, String parameters, VolumeState state,
-                           VolumeReclaim onDelete, int stripeCount, long stripeSize, int directoryMode,
-                           String mountOptions, String pvc, String createdAt) {
+public record VolumeRecord(
+        long projectId,
+        long capacityBytes,
+        String parameters,
+        VolumeState state,
+        VolumeReclaim onDelete,
+        int stripeCount,
+        long stripeSize,
+        int directoryMode,
+        String mountOptions,
+        String pvc,
+        String createdAt) {
 
     public VolumeRecord {
         Objects.requireNonNull(parameters, "parameters");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(onDelete, "onDelete");
         if (projectId < 1 || capacityBytes < 0) {
-            throw new IllegalArgumentException("invalid record: project id " + projectId + ", capacity " + capacityBytes);
+            throw new IllegalArgumentException(
+                    "invalid record: project id " + projectId + ", capacity " + capacityBytes);
         }
     }
 
     public VolumeRecord withState(VolumeState newState) {
-        return new VolumeRecord(projectId, capacityBytes, parameters, newState, onDelete, stripeCount, stripeSize,
-                directoryMode, mountOptions, pvc, createdAt);
+        return new VolumeRecord(
+                projectId,
+                capacityBytes,
+                parameters,
+                newState,
+                onDelete,
+                stripeCount,
+                stripeSize,
+                directoryMode,
+                mountOptions,
+                pvc,
+                createdAt);
     }
 
     public VolumeRecord withCapacity(long newCapacity) {
-        return new VolumeRecord(projectId, newCapacity, parameters, state, onDelete, stripeCount, stripeSize,
-                directoryMode, mountOptions, pvc, createdAt);
+        return new VolumeRecord(
+                projectId,
+                newCapacity,
+                parameters,
+                state,
+                onDelete,
+                stripeCount,
+                stripeSize,
+                directoryMode,
+                mountOptions,
+                pvc,
+                createdAt);
     }
 
     public VolumeRecord withProjectId(long newProjectId) {
-        return new VolumeRecord(newProjectId, capacityBytes, parameters, state, onDelete, stripeCount, stripeSize,
-                directoryMode, mountOptions, pvc, createdAt);
+        return new VolumeRecord(
+                newProjectId,
+                capacityBytes,
+                parameters,
+                state,
+                onDelete,
+                stripeCount,
+                stripeSize,
+                directoryMode,
+                mountOptions,
+                pvc,
+                createdAt);
     }
 
     public boolean archiveOnDelete() {

@@ -59,18 +59,17 @@ public final class VolumeRecords implements AutoCloseable {
     /** Label on every record: the pool it is on (selects a pool's records with kubectl). */
     public static final String LABEL_POOL = "lustre.csi.lustrecsi.dev/pool";
     /** Kubernetes' object name rule (a DNS subdomain, RFC 1123). */
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile(
-            "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
     private static final int MAX_ATTEMPTS = 10;
     private static final Duration ARBITRATION_WAIT = Duration.ofSeconds(10);
 
     /** A pool: its namespace and LustreFileSystem name. */
-    public record PoolKey(String namespace, String pool) {
-    }
+    public record PoolKey(String namespace, String pool) {}
 
     /** A record as ListVolumes pages through them, in volume id order. */
-    public record Listed(String namespace, String pool, String name, VolumeRecord record) {
-    }
+    public record Listed(String namespace, String pool, String name, VolumeRecord record) {}
 
     /** The pool's volumes as a decision sees them: committed records overlaid with decisions in flight. */
     public interface PoolVolumes {
@@ -106,14 +105,14 @@ public final class VolumeRecords implements AutoCloseable {
      * A record as held in the view: the object's uid (which incarnation of the name) and version, and
      * {@code arrival}, the order in which the watch delivered it (0: not yet).
      */
-    private record Held(VolumeRecord record, String uid, String resourceVersion, long arrival) {
-    }
+    private record Held(VolumeRecord record, String uid, String resourceVersion, long arrival) {}
 
     /** One pool's view. Every field is guarded by the object's monitor. */
     private static final class PoolState {
         final Map<String, Held> committed = new HashMap<>();
         /** Decisions being written: the new record, or empty for a removal. */
         final Map<String, Optional<VolumeRecord>> pending = new HashMap<>();
+
         final Map<Long, Set<String>> holders = new HashMap<>();
         long requested;
         long freeHint = Long.MAX_VALUE;
@@ -149,7 +148,8 @@ public final class VolumeRecords implements AutoCloseable {
             }
             if (after != null) {
                 requested += after.capacityBytes();
-                holders.computeIfAbsent(after.projectId(), k -> new HashSet<>(2)).add(name);
+                holders.computeIfAbsent(after.projectId(), k -> new HashSet<>(2))
+                        .add(name);
             }
         }
     }
@@ -160,6 +160,7 @@ public final class VolumeRecords implements AutoCloseable {
     private final ConcurrentSkipListMap<String, Listed> ordered = new ConcurrentSkipListMap<>();
     /** Uids of objects this process deleted: late events about them must not bring them back. */
     private final Set<String> tombstones = ConcurrentHashMap.newKeySet();
+
     private final AtomicLong arrivals = new AtomicLong();
     private final Set<String> rejectedLogged = ConcurrentHashMap.newKeySet();
     private SharedIndexInformer<LustreVolume> informer;
@@ -178,8 +179,10 @@ public final class VolumeRecords implements AutoCloseable {
             // The informer's start completes once its cache holds the LIST; its handlers run later, on their own
             // thread. Applying the cache here means a restarted controller never answers from a partial view
             // (ListVolumes, capacity sums). Creation order stands in for watch order; applying twice is harmless.
-            List<LustreVolume> listed = new ArrayList<>(records.informer.getStore().list());
-            listed.sort(Comparator.comparing((LustreVolume v) -> numericVersion(v.getMetadata().getResourceVersion())));
+            List<LustreVolume> listed =
+                    new ArrayList<>(records.informer.getStore().list());
+            listed.sort(Comparator.comparing(
+                    (LustreVolume v) -> numericVersion(v.getMetadata().getResourceVersion())));
             for (LustreVolume v : listed) {
                 records.applyIfStillListed(v);
             }
@@ -304,8 +307,13 @@ public final class VolumeRecords implements AutoCloseable {
         private boolean pendingHeld;
         private boolean open = true;
 
-        private Reservation(LustreFileSystem pool, PoolState state, String name, VolumeRecord before, VolumeRecord decided,
-                            boolean pendingHeld) {
+        private Reservation(
+                LustreFileSystem pool,
+                PoolState state,
+                String name,
+                VolumeRecord before,
+                VolumeRecord decided,
+                boolean pendingHeld) {
             this.pool = pool;
             this.state = state;
             this.name = name;
@@ -455,7 +463,10 @@ public final class VolumeRecords implements AutoCloseable {
         PoolState state = pools.get(key(pool));
         try {
             if (after == null) {
-                client.resources(LustreVolume.class).inNamespace(namespace).withName(object).delete();
+                client.resources(LustreVolume.class)
+                        .inNamespace(namespace)
+                        .withName(object)
+                        .delete();
                 Held gone;
                 synchronized (state) {
                     gone = state.committed.get(name);
@@ -470,21 +481,27 @@ public final class VolumeRecords implements AutoCloseable {
             LustreVolume resource = toResource(pool, name, after);
             LustreVolume written;
             if (before == null) {
-                written = client.resources(LustreVolume.class).inNamespace(namespace).resource(resource).create();
+                written = client.resources(LustreVolume.class)
+                        .inNamespace(namespace)
+                        .resource(resource)
+                        .create();
             } else {
                 Held held;
                 synchronized (state) {
                     held = state.committed.get(name);
                 }
                 resource.getMetadata().setResourceVersion(held == null ? null : held.resourceVersion());
-                written = client.resources(LustreVolume.class).inNamespace(namespace).resource(resource).update();
+                written = client.resources(LustreVolume.class)
+                        .inNamespace(namespace)
+                        .resource(resource)
+                        .update();
             }
             apply(namespace, written, false);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409 || e.getCode() == 404 && after != null && before != null) {
                 refresh(namespace, object);
-                throw new StaleRecordException("LustreVolume " + namespace + "/" + object + " changed meanwhile ("
-                        + e.getCode() + ")");
+                throw new StaleRecordException(
+                        "LustreVolume " + namespace + "/" + object + " changed meanwhile (" + e.getCode() + ")");
             }
             throw e;
         }
@@ -492,7 +509,10 @@ public final class VolumeRecords implements AutoCloseable {
 
     /** Reads one object into the view again (after a conflict). */
     private void refresh(String namespace, String object) {
-        LustreVolume current = client.resources(LustreVolume.class).inNamespace(namespace).withName(object).get();
+        LustreVolume current = client.resources(LustreVolume.class)
+                .inNamespace(namespace)
+                .withName(object)
+                .get();
         if (current != null) {
             apply(namespace, current, false);
         }
@@ -523,8 +543,11 @@ public final class VolumeRecords implements AutoCloseable {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    LOG.warn("the watch has not delivered record {} after {}; its project id {} is not cross-checked",
-                            name, ARBITRATION_WAIT, record.projectId());
+                    LOG.warn(
+                            "the watch has not delivered record {} after {}; its project id {} is not cross-checked",
+                            name,
+                            ARBITRATION_WAIT,
+                            record.projectId());
                     return;
                 }
                 try {
@@ -536,8 +559,13 @@ public final class VolumeRecords implements AutoCloseable {
             }
         }
         if (winner != null) {
-            LOG.warn("project id {} of new volume {} was given first to another volume of pool {}/{} (another replica);"
-                    + " choosing again", record.projectId(), name, pool.getMetadata().getNamespace(), pool.getMetadata().getName());
+            LOG.warn(
+                    "project id {} of new volume {} was given first to another volume of pool {}/{} (another replica);"
+                            + " choosing again",
+                    record.projectId(),
+                    name,
+                    pool.getMetadata().getNamespace(),
+                    pool.getMetadata().getName());
             write(pool, name, record, null);
             throw new ProjectIdTakenException("project id " + record.projectId() + " was taken concurrently", winner);
         }
@@ -569,7 +597,9 @@ public final class VolumeRecords implements AutoCloseable {
             synchronized (state) {
                 Held held = state.committed.get(p.name());
                 // Only that incarnation goes: the name may have been created again since.
-                if (held != null && java.util.Objects.equals(held.uid(), obj.getMetadata().getUid())) {
+                if (held != null
+                        && java.util.Objects.equals(
+                                held.uid(), obj.getMetadata().getUid())) {
                     state.change(p.name(), () -> state.committed.remove(p.name()));
                     ordered.remove(orderKey(namespace, p.pool(), p.name()));
                 }
@@ -587,11 +617,13 @@ public final class VolumeRecords implements AutoCloseable {
         if (parsed.isEmpty()) {
             return;
         }
-        PoolState state = pools.computeIfAbsent(new PoolKey(obj.getMetadata().getNamespace(), parsed.get().pool()),
-                k -> new PoolState());
+        PoolState state = pools.computeIfAbsent(
+                new PoolKey(obj.getMetadata().getNamespace(), parsed.get().pool()), k -> new PoolState());
         synchronized (state) {
             LustreVolume now = informer.getStore().get(obj);
-            if (now != null && java.util.Objects.equals(now.getMetadata().getUid(), obj.getMetadata().getUid())) {
+            if (now != null
+                    && java.util.Objects.equals(
+                            now.getMetadata().getUid(), obj.getMetadata().getUid())) {
                 apply(obj.getMetadata().getNamespace(), now, true);
             }
         }
@@ -624,10 +656,12 @@ public final class VolumeRecords implements AutoCloseable {
                 arrival = fromWatch ? arrivals.incrementAndGet() : 0; // a new incarnation of the name
             }
             boolean keepContent = sameObject && newer(held.resourceVersion(), rv);
-            Held next = keepContent ? new Held(held.record(), uid, held.resourceVersion(), arrival)
+            Held next = keepContent
+                    ? new Held(held.record(), uid, held.resourceVersion(), arrival)
                     : new Held(p.record(), uid, rv, arrival);
             state.change(p.name(), () -> state.committed.put(p.name(), next));
-            ordered.put(orderKey(namespace, p.pool(), p.name()), new Listed(namespace, p.pool(), p.name(), next.record()));
+            ordered.put(
+                    orderKey(namespace, p.pool(), p.name()), new Listed(namespace, p.pool(), p.name(), next.record()));
             state.notifyAll();
         }
     }
@@ -655,8 +689,7 @@ public final class VolumeRecords implements AutoCloseable {
     // ------------------------------------------------------------------ the one reader and writer of the object
 
     /** A record read back: its pool, volume name and content. */
-    public record Parsed(String pool, String name, VolumeRecord record) {
-    }
+    public record Parsed(String pool, String name, VolumeRecord record) {}
 
     /**
      * The record an object holds, if it is one the driver wrote: its name is the one derived from its pool and
@@ -668,23 +701,39 @@ public final class VolumeRecords implements AutoCloseable {
         String problem = null;
         if (s == null || s.getPool() == null || s.getVolumeName() == null) {
             problem = "no spec.pool or spec.volumeName";
-        } else if (!objectName(s.getPool(), s.getVolumeName()).equals(obj.getMetadata().getName())) {
-            problem = "its name is not the one the driver gives volume " + s.getVolumeName() + " of pool " + s.getPool();
-        } else if (obj.getMetadata().getLabels() == null || !s.getPool().equals(obj.getMetadata().getLabels().get(LABEL_POOL))) {
+        } else if (!objectName(s.getPool(), s.getVolumeName())
+                .equals(obj.getMetadata().getName())) {
+            problem =
+                    "its name is not the one the driver gives volume " + s.getVolumeName() + " of pool " + s.getPool();
+        } else if (obj.getMetadata().getLabels() == null
+                || !s.getPool().equals(obj.getMetadata().getLabels().get(LABEL_POOL))) {
             problem = "label " + LABEL_POOL + " is not " + s.getPool();
         } else if (!ownedByPool(obj, s.getPool())) {
             problem = "it is not owned by LustreFileSystem " + s.getPool();
-        } else if (s.getState() == null || s.getProjectId() == null || s.getCapacityBytes() == null
-                || s.getParameters() == null || s.getOnDelete() == null) {
+        } else if (s.getState() == null
+                || s.getProjectId() == null
+                || s.getCapacityBytes() == null
+                || s.getParameters() == null
+                || s.getOnDelete() == null) {
             problem = "spec.state, projectId, capacityBytes, parameters or onDelete is missing";
         }
         if (problem == null) {
             try {
-                return Optional.of(new Parsed(s.getPool(), s.getVolumeName(), new VolumeRecord(s.getProjectId(),
-                        s.getCapacityBytes(), s.getParameters(), s.getState(), s.getOnDelete(),
-                        s.getStripeCount() == null ? 0 : s.getStripeCount(), s.getStripeSize() == null ? 0 : s.getStripeSize(),
-                        s.getDirectoryMode() == null ? 0 : s.getDirectoryMode(), s.getMountOptions(), s.getPvc(),
-                        s.getCreatedAt())));
+                return Optional.of(new Parsed(
+                        s.getPool(),
+                        s.getVolumeName(),
+                        new VolumeRecord(
+                                s.getProjectId(),
+                                s.getCapacityBytes(),
+                                s.getParameters(),
+                                s.getState(),
+                                s.getOnDelete(),
+                                s.getStripeCount() == null ? 0 : s.getStripeCount(),
+                                s.getStripeSize() == null ? 0 : s.getStripeSize(),
+                                s.getDirectoryMode() == null ? 0 : s.getDirectoryMode(),
+                                s.getMountOptions(),
+                                s.getPvc(),
+                                s.getCreatedAt())));
             } catch (IllegalArgumentException e) {
                 problem = e.getMessage();
             }
@@ -696,8 +745,11 @@ public final class VolumeRecords implements AutoCloseable {
 
     private static boolean ownedByPool(LustreVolume obj, String pool) {
         List<OwnerReference> owners = obj.getMetadata().getOwnerReferences();
-        return owners != null && owners.stream().anyMatch(o -> LustreFileSystem.API_VERSION.equals(o.getApiVersion())
-                && "LustreFileSystem".equals(o.getKind()) && pool.equals(o.getName()));
+        return owners != null
+                && owners.stream()
+                        .anyMatch(o -> LustreFileSystem.API_VERSION.equals(o.getApiVersion())
+                                && "LustreFileSystem".equals(o.getKind())
+                                && pool.equals(o.getName()));
     }
 
     public static LustreVolume toResource(LustreFileSystem pool, String name, VolumeRecord r) {
@@ -742,7 +794,8 @@ public final class VolumeRecords implements AutoCloseable {
         if (plain.length() <= 253 && DNS_SUBDOMAIN.matcher(plain).matches()) {
             return plain;
         }
-        String cleaned = volume.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
+        String cleaned = volume.toLowerCase(java.util.Locale.ROOT)
+                .replaceAll("[^a-z0-9]+", "-")
                 .replaceAll("^-+|-+$", "");
         String hash = sha256(volume).substring(0, 10);
         return pool + "." + (cleaned.isEmpty() ? "" : cleaned + "-") + hash;
@@ -750,7 +803,8 @@ public final class VolumeRecords implements AutoCloseable {
 
     private static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

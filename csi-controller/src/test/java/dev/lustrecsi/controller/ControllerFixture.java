@@ -46,8 +46,8 @@ final class ControllerFixture implements AutoCloseable {
     static final String NAMESPACE = "lustre-csi";
     static final String IMAGE = "registry.example.org/lustre/server:2.15.5";
     static final long GI = 1L << 30;
-    static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(20), Duration.ofSeconds(5),
-            Duration.ofSeconds(5), Duration.ofSeconds(5));
+    static final MountBounds BOUNDS = new MountBounds(
+            Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
 
     final KubernetesClient client;
     final Path mountRoot;
@@ -98,15 +98,30 @@ final class ControllerFixture implements AutoCloseable {
     }
 
     private void start() {
-        ControllerConfig config = new ControllerConfig(NAMESPACE, Optional.empty(), Optional.empty(), readyWait,
-                Duration.ofMillis(20), 25, new ProjectIdAllocator(1000, 100_000), mountRoot, Duration.ofSeconds(30));
+        ControllerConfig config = new ControllerConfig(
+                NAMESPACE,
+                Optional.empty(),
+                Optional.empty(),
+                readyWait,
+                Duration.ofMillis(20),
+                25,
+                new ProjectIdAllocator(1000, 100_000),
+                mountRoot,
+                Duration.ofSeconds(30));
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
-        service = new ControllerService(config, new LustreFileSystems(client), records,
-                new PoolMounts(mounter, mountRoot), new VolumeDirectories(runner, new LfsCommands(tools),
-                config.commandTimeout()), new CapacityPlanner(config.shrinkBandPercent()));
+        service = new ControllerService(
+                config,
+                new LustreFileSystems(client),
+                records,
+                new PoolMounts(mounter, mountRoot),
+                new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
+                new CapacityPlanner(config.shrinkBandPercent()));
         try {
-            server = InProcessServerBuilder.forName(serverName).addService(service).build().start();
+            server = InProcessServerBuilder.forName(serverName)
+                    .addService(service)
+                    .build()
+                    .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -141,17 +156,24 @@ final class ControllerFixture implements AutoCloseable {
     static CreateVolumeRequest.Builder create(String name, long bytes, Map<String, String> parameters) {
         return CreateVolumeRequest.newBuilder()
                 .setName(name)
-                .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(bytes))
+                .setCapacityRange(
+                        dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(bytes))
                 .addVolumeCapabilities(mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                 .putAllParameters(parameters);
     }
 
     Optional<LustreFileSystem> fileSystem(String name) {
-        return Optional.ofNullable(client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(name).get());
+        return Optional.ofNullable(client.resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .withName(name)
+                .get());
     }
 
     List<LustreFileSystem> fileSystems() {
-        return client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).list().getItems();
+        return client.resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .list()
+                .getItems();
     }
 
     /** What the operator does when the servers are up: phase Ready, MGS NIDs, capacity of the active OSTs. */
@@ -169,7 +191,10 @@ final class ControllerFixture implements AutoCloseable {
             fs.getStatus().setReadyOsts(osts);
             fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
             try {
-                return client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).resource(fs).updateStatus();
+                return client.resources(LustreFileSystem.class)
+                        .inNamespace(NAMESPACE)
+                        .resource(fs)
+                        .updateStatus();
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt > 20) {
                     throw e;
@@ -195,7 +220,10 @@ final class ControllerFixture implements AutoCloseable {
     Map<String, VolumeRecord> records(String pool) {
         Map<String, VolumeRecord> out = new java.util.TreeMap<>();
         for (dev.lustrecsi.model.LustreVolume v : client.resources(dev.lustrecsi.model.LustreVolume.class)
-                .inNamespace(NAMESPACE).withLabel(VolumeRecords.LABEL_POOL, pool).list().getItems()) {
+                .inNamespace(NAMESPACE)
+                .withLabel(VolumeRecords.LABEL_POOL, pool)
+                .list()
+                .getItems()) {
             VolumeRecords.parse(v).ifPresent(p -> out.put(p.name(), p.record()));
         }
         return out;
@@ -212,23 +240,29 @@ final class ControllerFixture implements AutoCloseable {
 
     /** The project id and inherit flag lfs reports for a directory. */
     LfsCommands.ProjectEntry projectOf(Path dir) {
-        String out = runner.runChecked(new LfsCommands(tools).showProject(dir.toString()), Duration.ofSeconds(10)).stdout();
+        String out = runner.runChecked(new LfsCommands(tools).showProject(dir.toString()), Duration.ofSeconds(10))
+                .stdout();
         return LfsCommands.parseProjects(out).get(0);
     }
 
     LfsCommands.ProjectQuota quotaOf(long projectId, Path mount) {
-        String out = runner.runChecked(new LfsCommands(tools).projectQuota(projectId, mount.toString()),
-                Duration.ofSeconds(10)).stdout();
+        String out = runner.runChecked(
+                        new LfsCommands(tools).projectQuota(projectId, mount.toString()), Duration.ofSeconds(10))
+                .stdout();
         return LfsCommands.parseProjectQuota(out, mount.toString()).orElseThrow();
     }
 
     String stripeOf(Path dir) {
-        return runner.runChecked(List.of(tools.lfs(), "getstripe", "-d", dir.toString()), Duration.ofSeconds(10)).stdout();
+        return runner.runChecked(List.of(tools.lfs(), "getstripe", "-d", dir.toString()), Duration.ofSeconds(10))
+                .stdout();
     }
 
     List<String> lustreMountCalls() {
-        return standIns == null ? List.of() : standIns.lustreMounts().stream()
-                .filter(l -> l.contains("target=" + mountRoot)).toList();
+        return standIns == null
+                ? List.of()
+                : standIns.lustreMounts().stream()
+                        .filter(l -> l.contains("target=" + mountRoot))
+                        .toList();
     }
 
     @Override
@@ -238,9 +272,12 @@ final class ControllerFixture implements AutoCloseable {
             return;
         }
         // Unmount the pool mounts this test made (deepest first) so the temporary directory can go.
-        List<MountInfo> ours = new ArrayList<>(new MountTable().read().stream()
-                .filter(m -> m.mountPoint().startsWith(mountRoot)).toList());
-        ours.sort(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount()).reversed());
+        List<MountInfo> ours = new ArrayList<>(new MountTable()
+                .read().stream()
+                        .filter(m -> m.mountPoint().startsWith(mountRoot))
+                        .toList());
+        ours.sort(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount())
+                .reversed());
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         for (MountInfo m : ours) {
             mounter.unmount(m.mountPoint());

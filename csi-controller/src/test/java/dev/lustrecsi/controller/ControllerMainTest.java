@@ -1,6 +1,5 @@
 package dev.lustrecsi.controller;
 
-import dev.lustrecsi.csi.server.UnixChannels;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.create;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,15 +8,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.ControllerGetCapabilitiesRequest;
 import dev.lustrecsi.csi.v1.ControllerGrpc;
 import dev.lustrecsi.csi.v1.GetPluginCapabilitiesRequest;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
 import dev.lustrecsi.csi.v1.PluginCapability;
 import dev.lustrecsi.model.LustreFileSystem;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.lustrecsi.testing.kube.MockKubernetes;
-import io.grpc.Grpc;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.nio.file.Path;
@@ -33,6 +32,7 @@ import picocli.CommandLine;
 @MockKubernetes
 class ControllerMainTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
 
@@ -51,9 +51,15 @@ class ControllerMainTest {
     @Test
     void acceptsTheArgumentsTheHelmChartPasses() {
         ControllerMain main = new ControllerMain();
-        new CommandLine(main).parseArgs("--endpoint=unix:///csi/csi.sock", "--v=2",
-                "--pool-mount-root=/var/lib/lustre-csi/pools", "--namespace=lustre-csi",
-                "--server-image=ghcr.io/lustrecsi/lustre-server-vm:2.15.5", "--lustre-version=2.15.5", "--metrics-port=9819");
+        new CommandLine(main)
+                .parseArgs(
+                        "--endpoint=unix:///csi/csi.sock",
+                        "--v=2",
+                        "--pool-mount-root=/var/lib/lustre-csi/pools",
+                        "--namespace=lustre-csi",
+                        "--server-image=ghcr.io/lustrecsi/lustre-server-vm:2.15.5",
+                        "--lustre-version=2.15.5",
+                        "--metrics-port=9819");
         assertThat(main.config().namespace()).isEqualTo("lustre-csi");
         assertThat(main.config().serverImage()).contains("ghcr.io/lustrecsi/lustre-server-vm:2.15.5");
         assertThat(main.config().lustreVersion()).contains("2.15.5");
@@ -65,25 +71,49 @@ class ControllerMainTest {
     void servesIdentityAndControllerOnTheSocketAndProvisionsThroughTheApi() throws Exception {
         Path socket = tmp.resolve("csi.sock");
         ControllerMain main = new ControllerMain();
-        new CommandLine(main).parseArgs("--endpoint", "unix://" + socket, "--namespace", "hpc",
-                "--pool-mount-root", tmp.resolve("pools").toString(), "--server-image", ControllerFixture.IMAGE,
-                "--lustre-version", "2.15.5", "--ready-wait", "PT0.1S", "--v", "5");
+        new CommandLine(main)
+                .parseArgs(
+                        "--endpoint",
+                        "unix://" + socket,
+                        "--namespace",
+                        "hpc",
+                        "--pool-mount-root",
+                        tmp.resolve("pools").toString(),
+                        "--server-image",
+                        ControllerFixture.IMAGE,
+                        "--lustre-version",
+                        "2.15.5",
+                        "--ready-wait",
+                        "PT0.1S",
+                        "--v",
+                        "5");
         VolumeRecords records = VolumeRecords.start(client, Duration.ofSeconds(30));
         ControllerService service = main.createService(client, main.config(), records);
-        CsiServer server = CsiServer.start(Endpoint.parse("unix://" + socket),
-                List.of(new IdentityService(true, List.of()), service));
+        CsiServer server = CsiServer.start(
+                Endpoint.parse("unix://" + socket), List.of(new IdentityService(true, List.of()), service));
         ManagedChannel channel = UnixChannels.open("unix://" + socket);
         try {
-            assertThat(IdentityGrpc.newBlockingStub(channel).getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-                    .getCapabilitiesList()).contains(PluginCapability.newBuilder().setService(PluginCapability.Service.newBuilder()
-                    .setType(PluginCapability.Service.Type.CONTROLLER_SERVICE)).build());
+            assertThat(IdentityGrpc.newBlockingStub(channel)
+                            .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                            .getCapabilitiesList())
+                    .contains(PluginCapability.newBuilder()
+                            .setService(PluginCapability.Service.newBuilder()
+                                    .setType(PluginCapability.Service.Type.CONTROLLER_SERVICE))
+                            .build());
             ControllerGrpc.ControllerBlockingStub controller = ControllerGrpc.newBlockingStub(channel);
-            assertThat(controller.controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
-                    .getCapabilitiesCount()).isEqualTo(7);
+            assertThat(controller
+                            .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
+                            .getCapabilitiesCount())
+                    .isEqualTo(7);
             // Image and version come from the flags; the namespace too.
-            assertThatThrownBy(() -> controller.createVolume(create("pvc-main", GI, Map.of("mode", "dedicated")).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-            LustreFileSystem fs = client.resources(LustreFileSystem.class).inNamespace("hpc").withName("pvc-main").get();
+            assertThatThrownBy(() -> controller.createVolume(
+                            create("pvc-main", GI, Map.of("mode", "dedicated")).build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            LustreFileSystem fs = client.resources(LustreFileSystem.class)
+                    .inNamespace("hpc")
+                    .withName("pvc-main")
+                    .get();
             assertThat(fs.getSpec().getImage()).isEqualTo(ControllerFixture.IMAGE);
             assertThat(fs.getSpec().getLustreVersion()).isEqualTo("2.15.5");
         } finally {

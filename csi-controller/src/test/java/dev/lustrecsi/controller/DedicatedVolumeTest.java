@@ -18,8 +18,8 @@ import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.model.DiskDeletionPolicy;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.NetworkType;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.lustrecsi.testing.kube.MockKubernetes;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -40,8 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 @MockKubernetes
 class DedicatedVolumeTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
 
     @BeforeEach
@@ -55,8 +57,19 @@ class DedicatedVolumeTest {
     }
 
     static Map<String, String> dedicated(String... extra) {
-        Map<String, String> p = new HashMap<>(Map.of("mode", "dedicated", "serverImage", IMAGE,
-                "lustreVersion", "2.15.5", "ostSize", "100Gi", "maxOsts", "8", "headroomPercent", "10"));
+        Map<String, String> p = new HashMap<>(Map.of(
+                "mode",
+                "dedicated",
+                "serverImage",
+                IMAGE,
+                "lustreVersion",
+                "2.15.5",
+                "ostSize",
+                "100Gi",
+                "maxOsts",
+                "8",
+                "headroomPercent",
+                "10"));
         for (int i = 0; i < extra.length; i += 2) {
             p.put(extra[i], extra[i + 1]);
         }
@@ -69,9 +82,13 @@ class DedicatedVolumeTest {
 
     @Test
     void createsOneFilesystemSizedFromTheRequestAndAnswersWhenItIsReady() {
-        CreateVolumeRequest req = create("pvc-0b3c2d1e-aaaa-bbbb-cccc-000000000001", 250 * GI, dedicated("mountOptions", "noatime")).build();
-        assertThatThrownBy(() -> f.stub.createVolume(req)).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
-        LustreFileSystem fs = f.fileSystem("pvc-0b3c2d1e-aaaa-bbbb-cccc-000000000001").orElseThrow();
+        CreateVolumeRequest req = create(
+                        "pvc-0b3c2d1e-aaaa-bbbb-cccc-000000000001", 250 * GI, dedicated("mountOptions", "noatime"))
+                .build();
+        assertThatThrownBy(() -> f.stub.createVolume(req))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+        LustreFileSystem fs =
+                f.fileSystem("pvc-0b3c2d1e-aaaa-bbbb-cccc-000000000001").orElseThrow();
         // 250Gi + 10% on 100Gi OSTs -> 3 OSTs; delete reclaim -> its disks go with it.
         assertThat(fs.getSpec().getOstCount()).isEqualTo(3);
         assertThat(fs.getSpec().getDiskDeletionPolicy()).isEqualTo(DiskDeletionPolicy.Delete);
@@ -80,15 +97,17 @@ class DedicatedVolumeTest {
 
         // Retries while it provisions keep waiting on the same resource, never a second one.
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> f.stub.createVolume(req)).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+            assertThatThrownBy(() -> f.stub.createVolume(req))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
         }
         assertThat(f.fileSystems()).hasSize(1);
 
         f.markReady(fs.getMetadata().getName(), "10.3.0.1@tcp");
         Volume v = f.stub.createVolume(req).getVolume();
 
-        assertThat(VolumeId.parse(v.getVolumeId())).isEqualTo(new VolumeId(NAMESPACE, fs.getMetadata().getName(),
-                fs.getSpec().getFsName(), ""));
+        assertThat(VolumeId.parse(v.getVolumeId()))
+                .isEqualTo(new VolumeId(
+                        NAMESPACE, fs.getMetadata().getName(), fs.getSpec().getFsName(), ""));
         assertThat(v.getCapacityBytes()).isEqualTo(250 * GI);
         assertThat(v.getVolumeContextMap())
                 .containsEntry(VolumeContextKeys.MGS_NIDS, "10.3.0.1@tcp")
@@ -101,9 +120,11 @@ class DedicatedVolumeTest {
     @Test
     void aRetryAfterAControllerRestartFindsTheFilesystemItStarted() {
         CreateVolumeRequest req = create("pvc-restart", 100 * GI, dedicated()).build();
-        assertThatThrownBy(() -> f.stub.createVolume(req)).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> f.stub.createVolume(req))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
         f.restart();
-        assertThatThrownBy(() -> f.stub.createVolume(req)).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> f.stub.createVolume(req))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
         f.markReady("pvc-restart", "10.3.0.2@tcp");
         f.stub.createVolume(req);
         assertThat(f.fileSystems()).hasSize(1);
@@ -136,10 +157,13 @@ class DedicatedVolumeTest {
 
     @Test
     void sameNameWithOtherParametersOrAForeignResourceIsAlreadyExists() {
-        f.markReadyAfterCreate("pvc-p", "10.3.0.3@tcp", create("pvc-p", 10 * GI, dedicated()).build());
-        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-p", 10 * GI, dedicated("stripeCount", "2")).build()))
+        f.markReadyAfterCreate(
+                "pvc-p", "10.3.0.3@tcp", create("pvc-p", 10 * GI, dedicated()).build());
+        assertThatThrownBy(() -> f.stub.createVolume(
+                        create("pvc-p", 10 * GI, dedicated("stripeCount", "2")).build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
-        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-p", 20 * GI, dedicated()).build()))
+        assertThatThrownBy(() -> f.stub.createVolume(
+                        create("pvc-p", 20 * GI, dedicated()).build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
 
         // A LustreFileSystem an admin made under the same name is not taken over.
@@ -147,8 +171,12 @@ class DedicatedVolumeTest {
         admin.getMetadata().setName("pvc-admin");
         admin.getMetadata().setNamespace(NAMESPACE);
         admin.getSpec().setFsName("adm");
-        client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).resource(admin).create();
-        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        client.resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .resource(admin)
+                .create();
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-admin", GI, dedicated()).build()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
         assertThat(e.getStatus().getDescription()).contains("not the dedicated filesystem");
@@ -156,45 +184,68 @@ class DedicatedVolumeTest {
 
     @Test
     void tooLargeForMaxOstsIsResourceExhaustedAndCreatesNothing() {
-        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-                () -> f.stub.createVolume(create("pvc-huge", 900 * GI, dedicated()).build()));
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
+                () -> f.stub.createVolume(
+                        create("pvc-huge", 900 * GI, dedicated()).build()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(e.getStatus().getDescription()).contains(Long.toString(900 * GI)).contains("8 OSTs")
+        assertThat(e.getStatus().getDescription())
+                .contains(Long.toString(900 * GI))
+                .contains("8 OSTs")
                 .contains(Long.toString(800 * GI));
         assertThat(f.fileSystems()).isEmpty();
     }
 
     @Test
     void expansionAddsOsts() {
-        Volume v = f.markReadyAfterCreate("pvc-grow", "10.3.0.4@tcp", create("pvc-grow", 50 * GI, dedicated()).build());
-        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount()).isEqualTo(1);
-        ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(500 * GI)).build();
+        Volume v = f.markReadyAfterCreate(
+                "pvc-grow",
+                "10.3.0.4@tcp",
+                create("pvc-grow", 50 * GI, dedicated()).build());
+        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount())
+                .isEqualTo(1);
+        ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder()
+                .setVolumeId(v.getVolumeId())
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(500 * GI))
+                .build();
         // The new capacity is not reported before the operator has the new OSTs Ready: the resizer retries.
         assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE))
                 .hasMessageContaining("6 OSTs requested");
-        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount()).isEqualTo(6);
-        assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow)).as("a retry before they are Ready")
+        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount())
+                .isEqualTo(6);
+        assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
+                .as("a retry before they are Ready")
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
         f.markReady("pvc-grow", "10.3.0.4@tcp");
         assertThat(f.stub.controllerExpandVolume(grow).getCapacityBytes()).isEqualTo(500 * GI);
-        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount()).isEqualTo(6);
+        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount())
+                .isEqualTo(6);
         assertThatThrownBy(() -> f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId()).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(801 * GI)).build()))
+                        .setVolumeId(v.getVolumeId())
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(801 * GI))
+                        .build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
-        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount()).isEqualTo(6);
+        assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount())
+                .isEqualTo(6);
     }
 
     @Test
     void deleteRemovesTheFilesystemAndArchiveKeepsItsDisks() {
-        Volume gone = f.markReadyAfterCreate("pvc-del", "10.3.0.5@tcp", create("pvc-del", GI, dedicated()).build());
-        f.markReadyAfterCreate("pvc-arc", "10.3.0.6@tcp", create("pvc-arc", GI, dedicated("onDelete", "archive")).build());
-        assertThat(f.fileSystem("pvc-arc").orElseThrow().getSpec().getDiskDeletionPolicy()).isEqualTo(DiskDeletionPolicy.Retain);
+        Volume gone = f.markReadyAfterCreate(
+                "pvc-del", "10.3.0.5@tcp", create("pvc-del", GI, dedicated()).build());
+        f.markReadyAfterCreate(
+                "pvc-arc",
+                "10.3.0.6@tcp",
+                create("pvc-arc", GI, dedicated("onDelete", "archive")).build());
+        assertThat(f.fileSystem("pvc-arc").orElseThrow().getSpec().getDiskDeletionPolicy())
+                .isEqualTo(DiskDeletionPolicy.Retain);
 
-        f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(gone.getVolumeId()).build());
+        f.stub.deleteVolume(
+                DeleteVolumeRequest.newBuilder().setVolumeId(gone.getVolumeId()).build());
         assertThat(f.fileSystem("pvc-del")).isEmpty();
-        f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(gone.getVolumeId()).build());
+        f.stub.deleteVolume(
+                DeleteVolumeRequest.newBuilder().setVolumeId(gone.getVolumeId()).build());
         assertThat(f.fileSystem("pvc-arc")).isPresent();
     }
 
@@ -205,15 +256,21 @@ class DedicatedVolumeTest {
         pool.getMetadata().setNamespace(NAMESPACE);
         pool.getMetadata().setLabels(Map.of(LustreFileSystems.LABEL_ROLE, "pool"));
         pool.getSpec().setFsName("shared");
-        client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).resource(pool).create();
+        client.resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .resource(pool)
+                .create();
 
         assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
-                .setVolumeId("v1:" + NAMESPACE + ":shared:shared:").build()))
+                        .setVolumeId("v1:" + NAMESPACE + ":shared:shared:")
+                        .build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION));
         // Wrong fsname for an existing resource: also untouched.
-        Volume v = f.markReadyAfterCreate("pvc-mine", "10.3.0.7@tcp", create("pvc-mine", GI, dedicated()).build());
+        Volume v = f.markReadyAfterCreate(
+                "pvc-mine", "10.3.0.7@tcp", create("pvc-mine", GI, dedicated()).build());
         assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
-                .setVolumeId("v1:" + NAMESPACE + ":pvc-mine:other:").build()))
+                        .setVolumeId("v1:" + NAMESPACE + ":pvc-mine:other:")
+                        .build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION));
         assertThat(f.fileSystem("shared")).isPresent();
         assertThat(f.fileSystem("pvc-mine")).isPresent();
@@ -222,30 +279,43 @@ class DedicatedVolumeTest {
 
     @Test
     void o2ibFilesystemsAreReachableOnlyFromO2ibNodes() {
-        Map<String, String> params = dedicated("network", "o2ib", "networkAttachment", "hpc/ib0",
-                "networkAddresses", "192.168.50.10/24,192.168.50.11/24,192.168.50.12/24,192.168.50.13/24,"
+        Map<String, String> params = dedicated(
+                "network",
+                "o2ib",
+                "networkAttachment",
+                "hpc/ib0",
+                "networkAddresses",
+                "192.168.50.10/24,192.168.50.11/24,192.168.50.12/24,192.168.50.13/24,"
                         + "192.168.50.14/24,192.168.50.15/24,192.168.50.16/24,192.168.50.17/24,192.168.50.18/24");
-        Volume v = f.markReadyAfterCreate("pvc-ib", "192.168.50.10@o2ib", create("pvc-ib", GI, params).build());
-        assertThat(f.fileSystem("pvc-ib").orElseThrow().getSpec().getNetwork().getType()).isEqualTo(NetworkType.O2IB);
-        assertThat(v.getAccessibleTopology(0).getSegmentsMap()).containsExactly(Map.entry(DriverNames.TOPOLOGY_LNET_O2IB, "true"));
-        assertThat(v.getVolumeContextMap()).containsEntry(VolumeContextKeys.NETWORK, "o2ib")
+        Volume v = f.markReadyAfterCreate(
+                "pvc-ib", "192.168.50.10@o2ib", create("pvc-ib", GI, params).build());
+        assertThat(f.fileSystem("pvc-ib").orElseThrow().getSpec().getNetwork().getType())
+                .isEqualTo(NetworkType.O2IB);
+        assertThat(v.getAccessibleTopology(0).getSegmentsMap())
+                .containsExactly(Map.entry(DriverNames.TOPOLOGY_LNET_O2IB, "true"));
+        assertThat(v.getVolumeContextMap())
+                .containsEntry(VolumeContextKeys.NETWORK, "o2ib")
                 .containsEntry(VolumeContextKeys.MGS_NIDS, "192.168.50.10@o2ib");
     }
 
     @Test
     void aDedicatedSpecTheOperatorWouldRejectIsInvalidArgument() {
         // o2ib needs a Multus attachment with an address per server: refused before anything is created.
-        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-                () -> f.stub.createVolume(create("pvc-bad", GI, dedicated("network", "o2ib")).build()));
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
+                () -> f.stub.createVolume(
+                        create("pvc-bad", GI, dedicated("network", "o2ib")).build()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(e.getStatus().getDescription()).contains("attachment");
         Map<String, String> noImage = dedicated();
         noImage.remove("serverImage");
-        e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-bad", GI, noImage).build()));
         // The message is what the user reads in the PVC's Event: what is missing and the two places to set it.
-        assertThat(e.getStatus().getDescription()).contains("no serverImage: set it in the StorageClass",
-                "serverVm.image").hasSizeLessThan(300);
+        assertThat(e.getStatus().getDescription())
+                .contains("no serverImage: set it in the StorageClass", "serverVm.image")
+                .hasSizeLessThan(300);
         assertThat(f.fileSystems()).isEmpty();
     }
 }

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * loses the Lease during a round ends its process, one that loses it between rounds stays up as a follower.
  */
 class LeaderRoundsTest {
-    private static final Leadership.Timing FAST = new Leadership.Timing(Duration.ofMillis(4000),
-            Duration.ofMillis(3000), Duration.ofMillis(400));
+    private static final Leadership.Timing FAST =
+            new Leadership.Timing(Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(400));
 
     private KubernetesMockServer server;
     private final List<Replica> replicas = new ArrayList<>();
@@ -40,8 +40,8 @@ class LeaderRoundsTest {
 
     @BeforeEach
     void startServer() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
     }
 
@@ -77,7 +77,8 @@ class LeaderRoundsTest {
         while (other.firstRoundAt == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        System.out.printf("leader cut off mid-round: exited after %d ms, the other's first round after %d ms%n",
+        System.out.printf(
+                "leader cut off mid-round: exited after %d ms, the other's first round after %d ms%n",
                 (leader.exitedAt - cut) / 1_000_000, (other.firstRoundAt - cut) / 1_000_000);
 
         assertThat(leader.exitedAt).as("the process ended").isPositive();
@@ -102,7 +103,9 @@ class LeaderRoundsTest {
 
         assertThat(other.rounds.isLeading()).isTrue();
         assertThat(leader.rounds.isLeading()).isFalse();
-        assertThat(leader.exitedAt).as("no round was in flight: the process stays up").isZero();
+        assertThat(leader.exitedAt)
+                .as("no round was in flight: the process stays up")
+                .isZero();
     }
 
     private Replica replica(int index, Duration roundLength) {
@@ -116,11 +119,15 @@ class LeaderRoundsTest {
         Replica leader = null;
         long since = 0;
         while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream().filter(r -> r.rounds.isLeading()).findFirst().orElse(null);
+            Replica now = replicas.stream()
+                    .filter(r -> r.rounds.isLeading())
+                    .findFirst()
+                    .orElse(null);
             if (now != leader) {
                 leader = now;
                 since = System.nanoTime();
-            } else if (leader != null && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
+            } else if (leader != null
+                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
                 return leader;
             }
             Thread.sleep(10);
@@ -151,26 +158,30 @@ class LeaderRoundsTest {
             this.index = index;
             Lock lock = new FaultyLock(new LeaseLock("ns", ControllerMain.LEASE_NAME, "replica-" + index), this);
             // "Exiting" the process: record the moment and stop everything the process runs.
-            rounds = new LeaderRounds(onLost -> new Leadership(connection, lock, FAST, onLost, true, System::nanoTime),
-                    () -> {
+            rounds = new LeaderRounds(
+                    onLost -> new Leadership(connection, lock, FAST, onLost, true, System::nanoTime), () -> {
                         exitedAt = System.nanoTime();
                         scheduler.shutdownNow();
                     });
-            scheduler.scheduleWithFixedDelay(() -> rounds.run(() -> {
-                long start = System.nanoTime();
-                if (firstRoundAt == 0) {
-                    firstRoundAt = start;
-                }
-                inRoundSince = start;
-                try {
-                    Thread.sleep(roundLength.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    inRoundSince = 0;
-                }
-                rounds().add(new long[] {index, start, System.nanoTime()});
-            }), 0, 20, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(
+                    () -> rounds.run(() -> {
+                        long start = System.nanoTime();
+                        if (firstRoundAt == 0) {
+                            firstRoundAt = start;
+                        }
+                        inRoundSince = start;
+                        try {
+                            Thread.sleep(roundLength.toMillis());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            inRoundSince = 0;
+                        }
+                        rounds().add(new long[] {index, start, System.nanoTime()});
+                    }),
+                    0,
+                    20,
+                    TimeUnit.MILLISECONDS);
         }
 
         ConcurrentLinkedQueue<long[]> rounds() {

@@ -7,12 +7,12 @@ import dev.lustrecsi.model.LustreFileSystemSpec;
 import dev.lustrecsi.model.LustreVolume;
 import dev.lustrecsi.model.VolumeReclaim;
 import dev.lustrecsi.model.VolumeState;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,9 +27,10 @@ class LedgerMigrationTest {
     LedgerMigration migration;
 
     // Entries exactly as the ConfigMap ledger (PoolLedger, up to this release) wrote them.
-    static final String READY = "{\"projectId\":10000,\"capacityBytes\":1073741824,\"parameters\":\"abc\",\"state\":\"Ready\","
-            + "\"onDelete\":\"delete\",\"stripeCount\":0,\"stripeSize\":0,\"directoryMode\":1528,\"mountOptions\":\"\","
-            + "\"pvc\":\"team/data\",\"createdAt\":\"2026-01-01T00:00:00Z\"}";
+    static final String READY =
+            "{\"projectId\":10000,\"capacityBytes\":1073741824,\"parameters\":\"abc\",\"state\":\"Ready\","
+                    + "\"onDelete\":\"delete\",\"stripeCount\":0,\"stripeSize\":0,\"directoryMode\":1528,\"mountOptions\":\"\","
+                    + "\"pvc\":\"team/data\",\"createdAt\":\"2026-01-01T00:00:00Z\"}";
     static final String CREATING = "{\"projectId\":10001,\"capacityBytes\":2147483648,\"parameters\":\"abc\","
             + "\"state\":\"Creating\",\"onDelete\":\"archive\",\"stripeCount\":4,\"stripeSize\":1048576,\"directoryMode\":488,"
             + "\"mountOptions\":\"flock\",\"createdAt\":\"2026-01-01T00:00:01Z\"}";
@@ -37,27 +38,47 @@ class LedgerMigrationTest {
     @BeforeEach
     void setUp() {
         LustreFileSystem fs = new LustreFileSystem();
-        fs.setMetadata(new ObjectMetaBuilder().withName("alpha").withNamespace(NS)
-                .addToLabels(LustreFileSystems.LABEL_ROLE, LustreFileSystems.ROLE_POOL).build());
+        fs.setMetadata(new ObjectMetaBuilder()
+                .withName("alpha")
+                .withNamespace(NS)
+                .addToLabels(LustreFileSystems.LABEL_ROLE, LustreFileSystems.ROLE_POOL)
+                .build());
         fs.setSpec(new LustreFileSystemSpec());
         fs.getSpec().setFsName("alpha");
-        pool = client.resources(LustreFileSystem.class).inNamespace(NS).resource(fs).create();
+        pool = client.resources(LustreFileSystem.class)
+                .inNamespace(NS)
+                .resource(fs)
+                .create();
         migration = new LedgerMigration(client, new LustreFileSystems(client));
     }
 
     private ConfigMap ledger(String name, Map<String, String> data, boolean owned) {
-        ConfigMapBuilder b = new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(NS)
-                .addToLabels(VolumeRecords.LABEL_POOL, "alpha").endMetadata().withData(data);
+        ConfigMapBuilder b = new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .addToLabels(VolumeRecords.LABEL_POOL, "alpha")
+                .endMetadata()
+                .withData(data);
         if (owned) {
-            b.editMetadata().withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(LustreFileSystem.API_VERSION)
-                    .withKind("LustreFileSystem").withName("alpha").withUid(pool.getMetadata().getUid()).build()).endMetadata();
+            b.editMetadata()
+                    .withOwnerReferences(new OwnerReferenceBuilder()
+                            .withApiVersion(LustreFileSystem.API_VERSION)
+                            .withKind("LustreFileSystem")
+                            .withName("alpha")
+                            .withUid(pool.getMetadata().getUid())
+                            .build())
+                    .endMetadata();
         }
         return client.configMaps().inNamespace(NS).resource(b.build()).create();
     }
 
     private Map<String, VolumeRecord> records() {
         Map<String, VolumeRecord> out = new java.util.TreeMap<>();
-        client.resources(LustreVolume.class).inNamespace(NS).list().getItems()
+        client.resources(LustreVolume.class)
+                .inNamespace(NS)
+                .list()
+                .getItems()
                 .forEach(v -> VolumeRecords.parse(v).ifPresent(p -> out.put(p.name(), p.record())));
         return out;
     }
@@ -71,11 +92,37 @@ class LedgerMigrationTest {
         assertThat(result.ledgersMigrated()).isEqualTo(1);
         assertThat(result.recordsCreated()).isEqualTo(2);
         Map<String, VolumeRecord> records = records();
-        assertThat(records.get("pvc-a")).isEqualTo(new VolumeRecord(10000, 1L << 30, "abc", VolumeState.Ready,
-                VolumeReclaim.Delete, 0, 0, 02770, "", "team/data", "2026-01-01T00:00:00Z"));
-        assertThat(records.get("pvc-b")).isEqualTo(new VolumeRecord(10001, 2L << 30, "abc", VolumeState.Creating,
-                VolumeReclaim.Archive, 4, 1 << 20, 0750, "flock", null, "2026-01-01T00:00:01Z"));
-        assertThat(client.configMaps().inNamespace(NS).withName("alpha-csi-volumes").get()).isNull();
+        assertThat(records.get("pvc-a"))
+                .isEqualTo(new VolumeRecord(
+                        10000,
+                        1L << 30,
+                        "abc",
+                        VolumeState.Ready,
+                        VolumeReclaim.Delete,
+                        0,
+                        0,
+                        02770,
+                        "",
+                        "team/data",
+                        "2026-01-01T00:00:00Z"));
+        assertThat(records.get("pvc-b"))
+                .isEqualTo(new VolumeRecord(
+                        10001,
+                        2L << 30,
+                        "abc",
+                        VolumeState.Creating,
+                        VolumeReclaim.Archive,
+                        4,
+                        1 << 20,
+                        0750,
+                        "flock",
+                        null,
+                        "2026-01-01T00:00:01Z"));
+        assertThat(client.configMaps()
+                        .inNamespace(NS)
+                        .withName("alpha-csi-volumes")
+                        .get())
+                .isNull();
         // The controller started after it reads them as its own.
         try (VolumeRecords view = VolumeRecords.start(client, Duration.ofSeconds(30))) {
             assertThat(view.requestedBytes(NS, "alpha")).isEqualTo(3L << 30);
@@ -87,14 +134,20 @@ class LedgerMigrationTest {
     void aMigrationInterruptedAfterSomeRecordsFinishesAtTheNextStartAndChangesNothingTwice() {
         ledger("alpha-csi-volumes", Map.of("pvc-a", READY, "pvc-b", CREATING), true);
         // The first run wrote pvc-a's record and stopped (crash) before the rest.
-        client.resources(LustreVolume.class).inNamespace(NS)
-                .resource(VolumeRecords.toResource(pool, "pvc-a", LedgerMigration.decode("pvc-a", READY))).create();
+        client.resources(LustreVolume.class)
+                .inNamespace(NS)
+                .resource(VolumeRecords.toResource(pool, "pvc-a", LedgerMigration.decode("pvc-a", READY)))
+                .create();
 
         LedgerMigration.Result result = migration.migrate(NS);
 
         assertThat(result.recordsCreated()).isEqualTo(1);
         assertThat(records()).containsOnlyKeys("pvc-a", "pvc-b");
-        assertThat(client.configMaps().inNamespace(NS).withName("alpha-csi-volumes").get()).isNull();
+        assertThat(client.configMaps()
+                        .inNamespace(NS)
+                        .withName("alpha-csi-volumes")
+                        .get())
+                .isNull();
         assertThat(migration.migrate(NS)).isEqualTo(new LedgerMigration.Result(0, 0, java.util.List.of()));
     }
 
@@ -105,8 +158,16 @@ class LedgerMigrationTest {
         LedgerMigration.Result result = migration.migrate(NS);
 
         assertThat(result.ledgersMigrated()).isZero();
-        assertThat(result.problems()).singleElement().asString().contains("pvc-bad").contains("unknown state 'Done'");
-        assertThat(client.configMaps().inNamespace(NS).withName("alpha-csi-volumes").get()).isNotNull();
+        assertThat(result.problems())
+                .singleElement()
+                .asString()
+                .contains("pvc-bad")
+                .contains("unknown state 'Done'");
+        assertThat(client.configMaps()
+                        .inNamespace(NS)
+                        .withName("alpha-csi-volumes")
+                        .get())
+                .isNotNull();
         assertThat(records()).isEmpty();
     }
 
@@ -123,9 +184,12 @@ class LedgerMigrationTest {
 
     @Test
     void entriesMissingAFieldAreRefusedNotDefaulted() {
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> LedgerMigration.decode("v", "{\"projectId\":1}")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("capacityBytes");
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> LedgerMigration.decode("v",
-                READY.replace("10000", "\"10000\"")))).hasMessageContaining("projectId");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                        () -> LedgerMigration.decode("v", "{\"projectId\":1}")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("capacityBytes");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                        () -> LedgerMigration.decode("v", READY.replace("10000", "\"10000\""))))
+                .hasMessageContaining("projectId");
     }
 }

@@ -28,12 +28,14 @@ final class OperatorStandIn implements AutoCloseable {
     OperatorStandIn(KubernetesClient client, Map<String, String> nids) {
         this.client = client;
         this.nids = nids;
-        this.watch = client.resources(LustreFileSystem.class).inNamespace(ControllerFixture.NAMESPACE)
+        this.watch = client.resources(LustreFileSystem.class)
+                .inNamespace(ControllerFixture.NAMESPACE)
                 .watch(new Watcher<>() {
                     @Override
                     public void eventReceived(Action action, LustreFileSystem fs) {
                         if (action == Action.ADDED || action == Action.MODIFIED) {
-                            List<Integer> seen = ostCounts.computeIfAbsent(fs.getMetadata().getName(),
+                            List<Integer> seen = ostCounts.computeIfAbsent(
+                                    fs.getMetadata().getName(),
                                     n -> java.util.Collections.synchronizedList(new ArrayList<>()));
                             Integer count = fs.getSpec().getOstCount();
                             synchronized (seen) {
@@ -45,8 +47,7 @@ final class OperatorStandIn implements AutoCloseable {
                     }
 
                     @Override
-                    public void onClose(WatcherException cause) {
-                    }
+                    public void onClose(WatcherException cause) {}
                 });
         this.reconciler = new Thread(this::loop, "operator-stand-in");
         reconciler.setDaemon(true);
@@ -56,11 +57,16 @@ final class OperatorStandIn implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                for (LustreFileSystem fs : client.resources(LustreFileSystem.class).inNamespace(ControllerFixture.NAMESPACE)
-                        .list().getItems()) {
+                for (LustreFileSystem fs : client.resources(LustreFileSystem.class)
+                        .inNamespace(ControllerFixture.NAMESPACE)
+                        .list()
+                        .getItems()) {
                     String nid = nids.get(fs.getMetadata().getName());
                     int osts = fs.getSpec().getOstCount();
-                    if (nid == null || (fs.getStatus().getPhase() == Phase.Ready && Integer.valueOf(osts).equals(fs.getStatus().getActiveOsts()))) {
+                    if (nid == null
+                            || (fs.getStatus().getPhase() == Phase.Ready
+                                    && Integer.valueOf(osts)
+                                            .equals(fs.getStatus().getActiveOsts()))) {
                         continue;
                     }
                     fs.getStatus().setPhase(Phase.Ready);
@@ -69,7 +75,10 @@ final class OperatorStandIn implements AutoCloseable {
                     fs.getStatus().setReadyOsts(osts);
                     fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
                     try {
-                        client.resources(LustreFileSystem.class).inNamespace(ControllerFixture.NAMESPACE).resource(fs).updateStatus();
+                        client.resources(LustreFileSystem.class)
+                                .inNamespace(ControllerFixture.NAMESPACE)
+                                .resource(fs)
+                                .updateStatus();
                     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                         // Conflict with the controller's write: look again next round.
                     }

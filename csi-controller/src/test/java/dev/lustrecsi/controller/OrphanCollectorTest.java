@@ -10,10 +10,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.v1.CreateVolumeRequest;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 @MockKubernetes
 class OrphanCollectorTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
 
     @BeforeEach
@@ -54,8 +56,15 @@ class OrphanCollectorTest {
     }
 
     private void claim(String name) {
-        client.persistentVolumeClaims().inNamespace("team").resource(new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName(name).withNamespace("team").endMetadata().build()).create();
+        client.persistentVolumeClaims()
+                .inNamespace("team")
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace("team")
+                        .endMetadata()
+                        .build())
+                .create();
     }
 
     private void unavailable(CreateVolumeRequest req) {
@@ -85,13 +94,27 @@ class OrphanCollectorTest {
         claim("d-kept");
         unavailable(create("pvc-d-kept", GI, forClaim(dedicated(), "d-kept")).build());
         // Handed over (CreateVolume answered), claim since deleted, PV kept by a Retain policy: never touched.
-        f.markReadyAfterCreate("pvc-d-done", "10.5.0.1@tcp", create("pvc-d-done", GI, forClaim(dedicated(), "d-done")).build());
+        f.markReadyAfterCreate(
+                "pvc-d-done",
+                "10.5.0.1@tcp",
+                create("pvc-d-done", GI, forClaim(dedicated(), "d-done")).build());
         // Not yet handed over, claim gone, but a PV already names it: kept.
         unavailable(create("pvc-d-pv", GI, forClaim(dedicated(), "d-pv")).build());
-        String pvHandle = "v1:" + NAMESPACE + ":pvc-d-pv:" + f.fileSystem("pvc-d-pv").orElseThrow().getSpec().getFsName() + ":";
-        client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName("pvc-d-pv").endMetadata()
-                .withNewSpec().withNewCsi().withDriver(DriverNames.DRIVER_NAME).withVolumeHandle(pvHandle).endCsi().endSpec()
-                .build()).create();
+        String pvHandle = "v1:" + NAMESPACE + ":pvc-d-pv:"
+                + f.fileSystem("pvc-d-pv").orElseThrow().getSpec().getFsName() + ":";
+        client.persistentVolumes()
+                .resource(new PersistentVolumeBuilder()
+                        .withNewMetadata()
+                        .withName("pvc-d-pv")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewCsi()
+                        .withDriver(DriverNames.DRIVER_NAME)
+                        .withVolumeHandle(pvHandle)
+                        .endCsi()
+                        .endSpec()
+                        .build())
+                .create();
 
         assertThat(collector().collect()).hasSize(1).first().asString().contains(":pvc-d-gone:");
 
@@ -104,8 +127,8 @@ class OrphanCollectorTest {
     @Test
     void nothingYoungerThanTheGracePeriodIsTouched() {
         unavailable(create("pvc-young", GI, forClaim(dedicated(), "young")).build());
-        OrphanCollector patient = new OrphanCollector(client, f.records, new LustreFileSystems(client),
-                f.service, Duration.ofHours(1));
+        OrphanCollector patient =
+                new OrphanCollector(client, f.records, new LustreFileSystems(client), f.service, Duration.ofHours(1));
         assertThat(patient.collect()).isEmpty();
         assertThat(f.fileSystem("pvc-young")).isPresent();
     }

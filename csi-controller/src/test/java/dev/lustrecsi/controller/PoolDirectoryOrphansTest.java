@@ -12,9 +12,9 @@ import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.StatusRuntimeException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -40,8 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 class PoolDirectoryOrphansTest {
     private static final Duration GRACE = Duration.ofMinutes(15);
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private PoolDirectoryOrphans orphans;
@@ -61,11 +63,20 @@ class PoolDirectoryOrphansTest {
         f.stub.createVolume(create("pvc-lost", 10 * GI, params).build());
         f.stub.createVolume(create("pvc-bound", 10 * GI, params).build());
         LfsCommands lfs = new LfsCommands(f.tools);
-        PoolMounts mounts = new PoolMounts(new LinuxMounter(f.runner, new MountCommands(f.tools), new MountTable(),
-                MountBounds.defaults()), f.mountRoot);
-        orphans = new PoolDirectoryOrphans(client, f.records, new LustreFileSystems(client), mounts,
-                new VolumeDirectories(f.runner, lfs, Duration.ofSeconds(30)), f.runner, lfs,
-                new ProjectIdAllocator(1000, 100_000), GRACE, new Clock() {
+        PoolMounts mounts = new PoolMounts(
+                new LinuxMounter(f.runner, new MountCommands(f.tools), new MountTable(), MountBounds.defaults()),
+                f.mountRoot);
+        orphans = new PoolDirectoryOrphans(
+                client,
+                f.records,
+                new LustreFileSystems(client),
+                mounts,
+                new VolumeDirectories(f.runner, lfs, Duration.ofSeconds(30)),
+                f.runner,
+                lfs,
+                new ProjectIdAllocator(1000, 100_000),
+                GRACE,
+                new Clock() {
                     @Override
                     public java.time.ZoneId getZone() {
                         return ZoneOffset.UTC;
@@ -80,7 +91,8 @@ class PoolDirectoryOrphansTest {
                     public Instant instant() {
                         return now;
                     }
-                }, registry);
+                },
+                registry);
     }
 
     @AfterEach
@@ -93,8 +105,11 @@ class PoolDirectoryOrphansTest {
     }
 
     private double archivedCount() {
-        return registry.scrape().stream().filter(s -> s instanceof CounterSnapshot)
-                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream()).mapToDouble(p -> p.getValue()).sum();
+        return registry.scrape().stream()
+                .filter(s -> s instanceof CounterSnapshot)
+                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
+                .mapToDouble(p -> p.getValue())
+                .sum();
     }
 
     @Test
@@ -105,12 +120,24 @@ class PoolDirectoryOrphansTest {
         forget("pvc-lost");
         // pvc-bound lost its record too, but a PV still names it.
         forget("pvc-bound");
-        client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName("pvc-bound").endMetadata()
-                .withNewSpec().withNewCsi().withDriver(DriverNames.DRIVER_NAME)
-                .withVolumeHandle("v1:" + NAMESPACE + ":omega:omega:pvc-bound").endCsi().endSpec().build()).create();
+        client.persistentVolumes()
+                .resource(new PersistentVolumeBuilder()
+                        .withNewMetadata()
+                        .withName("pvc-bound")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewCsi()
+                        .withDriver(DriverNames.DRIVER_NAME)
+                        .withVolumeHandle("v1:" + NAMESPACE + ":omega:omega:pvc-bound")
+                        .endCsi()
+                        .endSpec()
+                        .build())
+                .create();
         // An admin's directory with a project id from the driver's range, and a hidden one: not volumes.
         Files.createDirectories(root.resolve("admin-scratch"));
-        f.runner.runChecked(new LfsCommands(f.tools).setProject(lostId + 100, root.resolve("admin-scratch").toString()),
+        f.runner.runChecked(
+                new LfsCommands(f.tools)
+                        .setProject(lostId + 100, root.resolve("admin-scratch").toString()),
                 Duration.ofSeconds(10));
 
         assertThat(orphans.collect()).isEmpty();
@@ -127,7 +154,8 @@ class PoolDirectoryOrphansTest {
         assertThat(f.quotaOf(lostId, root).hardLimitBytes()).isZero();
         assertThat(archivedCount()).isEqualTo(1.0);
         assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
-                .extracting(e -> e.getReason()).contains("OrphanDirectoryFound", "OrphanDirectoryArchived");
+                .extracting(e -> e.getReason())
+                .contains("OrphanDirectoryFound", "OrphanDirectoryArchived");
 
         // Never touched, however long we wait.
         now = now.plus(Duration.ofDays(30));
@@ -156,9 +184,21 @@ class PoolDirectoryOrphansTest {
         forget("pvc-lost");
         long id = 4242;
         // A CreateVolume between making the directory and writing its record (the record write still in flight).
-        try (VolumeRecords.Reservation creating = f.records.reserve(f.fileSystem("omega").orElseThrow(), "pvc-lost",
-                volumes -> new VolumeRecord(id, 10 * GI, "", dev.lustrecsi.model.VolumeState.Creating,
-                        dev.lustrecsi.model.VolumeReclaim.Delete, 0, 0, 0, null, null, null))) {
+        try (VolumeRecords.Reservation creating = f.records.reserve(
+                f.fileSystem("omega").orElseThrow(),
+                "pvc-lost",
+                volumes -> new VolumeRecord(
+                        id,
+                        10 * GI,
+                        "",
+                        dev.lustrecsi.model.VolumeState.Creating,
+                        dev.lustrecsi.model.VolumeReclaim.Delete,
+                        0,
+                        0,
+                        0,
+                        null,
+                        null,
+                        null))) {
             assertThat(orphans.collect()).isEmpty();
             now = now.plus(GRACE.multipliedBy(2));
             assertThat(orphans.collect()).isEmpty();

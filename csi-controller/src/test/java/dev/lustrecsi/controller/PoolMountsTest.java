@@ -22,8 +22,11 @@ class PoolMountsTest {
     @Test
     void aPoolWhoseMgsMovedIsMountedAgainFromItsNewNidsAndKeptOtherwise() throws Exception {
         LustreStandIns standIns = LustreStandIns.install();
-        LinuxMounter mounter = new LinuxMounter(new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()),
-                new MountTable(), ControllerFixture.BOUNDS);
+        LinuxMounter mounter = new LinuxMounter(
+                new ProcessCommandRunner(),
+                new MountCommands(standIns.toolPaths()),
+                new MountTable(),
+                ControllerFixture.BOUNDS);
         PoolMounts pools = new PoolMounts(mounter, tmp.resolve("pools"));
         FsName fs = new FsName("fsmove");
         Files.writeString(standIns.serverRoot("10.8.0.1@tcp", "fsmove").resolve("old-mgs"), "");

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.mount.MountTable;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.lustrecsi.testing.kube.MockKubernetes;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -28,8 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 @MockKubernetes
 class PoolUsageMetricsTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
 
     @BeforeEach
@@ -44,8 +46,9 @@ class PoolUsageMetricsTest {
 
     private PrometheusRegistry registry() {
         PrometheusRegistry registry = new PrometheusRegistry();
-        new PoolUsageMetrics(f.mountRoot, new MountTable()::read, f.runner, new LfsCommands(f.tools),
-                Duration.ofSeconds(10)).register(registry);
+        new PoolUsageMetrics(
+                        f.mountRoot, new MountTable()::read, f.runner, new LfsCommands(f.tools), Duration.ofSeconds(10))
+                .register(registry);
         return registry;
     }
 
@@ -56,7 +59,8 @@ class PoolUsageMetricsTest {
     }
 
     private static double value(String text, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
         assertThat(m.find()).as(series + " in\n" + text).isTrue();
         return Double.parseDouble(m.group(1));
     }
@@ -66,9 +70,11 @@ class PoolUsageMetricsTest {
         PrometheusRegistry registry = registry();
         assertThat(scrape(registry)).as("no pool mounted yet").doesNotContain("lustre_pool_df_success{");
 
-        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build()));
+        assertThatThrownBy(() -> f.stub.createVolume(
+                create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build()));
         f.markReady("alpha", "10.1.0.1@tcp");
-        f.stub.createVolume(create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build());
+        f.stub.createVolume(
+                create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build());
 
         String labels = "{filesystem=\"alpha\",namespace=\"" + ControllerFixture.NAMESPACE + "\"}";
         String before = scrape(registry);
@@ -77,7 +83,9 @@ class PoolUsageMetricsTest {
         double size = value(before, "lustre_pool_size_bytes" + labels);
         double used = value(before, "lustre_pool_used_bytes" + labels);
         assertThat(size).isPositive();
-        assertThat(value(before, "lustre_pool_available_bytes" + labels)).isPositive().isLessThanOrEqualTo(size);
+        assertThat(value(before, "lustre_pool_available_bytes" + labels))
+                .isPositive()
+                .isLessThanOrEqualTo(size);
 
         // 8 MiB written into the volume shows in the pool's usage (the stand-in server is a tmpfs).
         Files.write(f.poolMount("alpha").resolve("pvc-a").resolve("data"), new byte[8 << 20]);
@@ -85,6 +93,7 @@ class PoolUsageMetricsTest {
 
         f.restart();
         assertThat(value(scrape(registry()), "lustre_pool_df_success" + labels))
-                .as("a restarted controller finds its pool mounts in the mount table").isEqualTo(1.0);
+                .as("a restarted controller finds its pool mounts in the mount table")
+                .isEqualTo(1.0);
     }
 }

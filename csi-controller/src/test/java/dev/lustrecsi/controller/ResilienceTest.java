@@ -1,6 +1,5 @@
 package dev.lustrecsi.controller;
 
-import dev.lustrecsi.model.VolumeState;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.create;
 import static dev.lustrecsi.controller.SharedPoolTest.pool;
@@ -11,8 +10,9 @@ import static org.awaitility.Awaitility.await;
 import dev.lustrecsi.csi.v1.CreateVolumeRequest;
 import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.csi.v1.Volume;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.lustrecsi.model.VolumeState;
 import dev.lustrecsi.testing.kube.MockKubernetes;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 @MockKubernetes
 class ResilienceTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
     ExecutorService pool = Executors.newFixedThreadPool(8);
 
@@ -73,10 +75,12 @@ class ResilienceTest {
             List<Volume> volumes = all(creates);
 
             // 30 x 20Gi = 600Gi, +20% headroom on 100Gi OSTs -> 8 OSTs.
-            assertThat(f.fileSystem("burst").orElseThrow().getSpec().getOstCount()).isEqualTo(8);
+            assertThat(f.fileSystem("burst").orElseThrow().getSpec().getOstCount())
+                    .isEqualTo(8);
             Map<String, VolumeRecord> ledger = f.records("burst");
             assertThat(ledger).hasSize(30);
-            assertThat(ledger.values().stream().map(VolumeRecord::projectId).distinct()).hasSize(30);
+            assertThat(ledger.values().stream().map(VolumeRecord::projectId).distinct())
+                    .hasSize(30);
             Path server = f.serverRoot("10.2.0.1@tcp", "burst");
             try (Stream<Path> dirs = Files.list(server)) {
                 assertThat(dirs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("pvc-")))
@@ -89,14 +93,18 @@ class ResilienceTest {
             List<Future<Object>> deletes = new ArrayList<>();
             for (Volume v : volumes.subList(0, 25)) {
                 deletes.add(pool.submit(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
-                        .setVolumeId(v.getVolumeId()).build())));
+                        .setVolumeId(v.getVolumeId())
+                        .build())));
             }
             all(deletes);
 
             // 100Gi left: shrinking keeps 20% + 25% band -> 145Gi -> 2 OSTs (not 1, which growth would accept).
-            assertThat(f.fileSystem("burst").orElseThrow().getSpec().getOstCount()).isEqualTo(2);
+            assertThat(f.fileSystem("burst").orElseThrow().getSpec().getOstCount())
+                    .isEqualTo(2);
             assertThat(f.records("burst")).hasSize(5);
-            await().until(() -> operator.ostCountHistory("burst").get(operator.ostCountHistory("burst").size() - 1) == 2);
+            await().until(() -> operator.ostCountHistory("burst")
+                            .get(operator.ostCountHistory("burst").size() - 1)
+                    == 2);
             List<Integer> history = operator.ostCountHistory("burst");
             List<Integer> shrink = history.subList(history.indexOf(8), history.size());
             assertThat(shrink).isSortedAccordingTo((a, b) -> Integer.compare(b, a));
@@ -121,17 +129,30 @@ class ResilienceTest {
             // A retry later is the same volume too.
             assertThat(f.stub.createVolume(req).getVolume()).isEqualTo(volumes.get(0));
             // Same name, different parameters or a larger size: ALREADY_EXISTS, nothing changed.
-            assertThatThrownBy(() -> f.stub.createVolume(create("pvc-same", 7 * GI, pool("dup", "stripeCount", "4")).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
-            assertThatThrownBy(() -> f.stub.createVolume(create("pvc-same", 8 * GI, params).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+            assertThatThrownBy(() -> f.stub.createVolume(create("pvc-same", 7 * GI, pool("dup", "stripeCount", "4"))
+                            .build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+            assertThatThrownBy(() -> f.stub.createVolume(
+                            create("pvc-same", 8 * GI, params).build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
             // A repeat whose limit is below the existing size cannot be answered with it either.
             assertThatThrownBy(() -> f.stub.createVolume(create("pvc-same", GI, params)
-                    .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(GI).setLimitBytes(2 * GI)).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+                            .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder()
+                                    .setRequiredBytes(GI)
+                                    .setLimitBytes(2 * GI))
+                            .build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
             assertThat(f.stub.createVolume(create("pvc-same", GI, params)
-                    .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(GI).setLimitBytes(7 * GI)).build())
-                    .getVolume().getCapacityBytes()).isEqualTo(7 * GI);
+                                    .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder()
+                                            .setRequiredBytes(GI)
+                                            .setLimitBytes(7 * GI))
+                                    .build())
+                            .getVolume()
+                            .getCapacityBytes())
+                    .isEqualTo(7 * GI);
             assertThat(f.records("dup").get("pvc-same").capacityBytes()).isEqualTo(7 * GI);
         }
     }
@@ -140,7 +161,7 @@ class ResilienceTest {
     void twoControllerReplicasNeverHandOutTheSameProjectId() throws Exception {
         Map<String, String> params = pool("twin");
         try (OperatorStandIn operator = new OperatorStandIn(client, Map.of("twin", "10.2.0.3@tcp"));
-             ControllerFixture other = new ControllerFixture(client, f.mountRoot, Duration.ofSeconds(20), true)) {
+                ControllerFixture other = new ControllerFixture(client, f.mountRoot, Duration.ofSeconds(20), true)) {
             f.stub.createVolume(create("pvc-seed", GI, params).build());
             List<Future<Volume>> calls = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
@@ -151,9 +172,11 @@ class ResilienceTest {
             all(calls);
             Map<String, VolumeRecord> ledger = f.records("twin");
             assertThat(ledger).hasSize(17);
-            assertThat(ledger.values().stream().map(VolumeRecord::projectId).collect(Collectors.toSet())).hasSize(17);
+            assertThat(ledger.values().stream().map(VolumeRecord::projectId).collect(Collectors.toSet()))
+                    .hasSize(17);
             for (Map.Entry<String, VolumeRecord> e : ledger.entrySet()) {
-                assertThat(f.projectOf(f.poolMount("twin").resolve(e.getKey())).projectId()).isEqualTo(e.getValue().projectId());
+                assertThat(f.projectOf(f.poolMount("twin").resolve(e.getKey())).projectId())
+                        .isEqualTo(e.getValue().projectId());
             }
         }
     }
@@ -165,23 +188,29 @@ class ResilienceTest {
             f.stub.createVolume(create("pvc-first", GI, params).build());
             // Setting the quota fails after the id was reserved and the directory made: the call stops half-way.
             Files.writeString(f.standIns.stateDirectory().resolve("down/lfs-setquota"), "");
-            assertThatThrownBy(() -> f.stub.createVolume(create("pvc-mid", 3 * GI, params).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
+            assertThatThrownBy(() -> f.stub.createVolume(
+                            create("pvc-mid", 3 * GI, params).build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
             VolumeRecord reserved = f.records("resume").get("pvc-mid");
             assertThat(reserved.state()).isEqualTo(VolumeState.Creating);
 
-            assertThat(f.serverRoot("10.2.0.4@tcp", "resume").resolve("pvc-mid")).isDirectory();
+            assertThat(f.serverRoot("10.2.0.4@tcp", "resume").resolve("pvc-mid"))
+                    .isDirectory();
 
             f.restart();
             Files.delete(f.standIns.stateDirectory().resolve("down/lfs-setquota"));
-            Volume v = f.stub.createVolume(create("pvc-mid", 3 * GI, params).build()).getVolume();
+            Volume v = f.stub.createVolume(create("pvc-mid", 3 * GI, params).build())
+                    .getVolume();
 
             assertThat(v.getVolumeId()).endsWith(":pvc-mid");
             VolumeRecord done = f.records("resume").get("pvc-mid");
             assertThat(done.projectId()).isEqualTo(reserved.projectId());
             assertThat(done.state()).isEqualTo(VolumeState.Ready);
-            assertThat(f.projectOf(f.poolMount("resume").resolve("pvc-mid")).projectId()).isEqualTo(reserved.projectId());
-            assertThat(f.quotaOf(reserved.projectId(), f.poolMount("resume")).hardLimitBytes()).isEqualTo(3 * GI);
+            assertThat(f.projectOf(f.poolMount("resume").resolve("pvc-mid")).projectId())
+                    .isEqualTo(reserved.projectId());
+            assertThat(f.quotaOf(reserved.projectId(), f.poolMount("resume")).hardLimitBytes())
+                    .isEqualTo(3 * GI);
             assertThat(f.records("resume")).hasSize(2);
             // The restarted controller found its pool mount in the mount table instead of mounting again.
             assertThat(f.lustreMountCalls()).hasSize(1);
@@ -197,18 +226,26 @@ class ResilienceTest {
             f.restart();
             f.stub.createVolume(create("pvc-c", GI, params).build());
             Map<String, VolumeRecord> ledger = f.records("ids");
-            assertThat(ledger.values().stream().map(VolumeRecord::projectId).distinct()).hasSize(3);
+            assertThat(ledger.values().stream().map(VolumeRecord::projectId).distinct())
+                    .hasSize(3);
             long aId = ledger.get("pvc-a").projectId();
 
-            f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(a.getVolumeId()).build());
+            f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
+                    .setVolumeId(a.getVolumeId())
+                    .build());
             f.restart();
             // A change to a record above the freed id (here a resize) must not hide the freed id from the next create.
             f.stub.controllerExpandVolume(dev.lustrecsi.csi.v1.ControllerExpandVolumeRequest.newBuilder()
                     .setVolumeId(b.getVolumeId())
-                    .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(2 * GI)).build());
+                    .setCapacityRange(
+                            dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(2 * GI))
+                    .build());
             f.stub.createVolume(create("pvc-d", GI, params).build());
             assertThat(f.records("ids").get("pvc-d").projectId()).isEqualTo(aId);
-            assertThat(f.records("ids").values().stream().map(VolumeRecord::projectId).distinct()).hasSize(3);
+            assertThat(f.records("ids").values().stream()
+                            .map(VolumeRecord::projectId)
+                            .distinct())
+                    .hasSize(3);
         }
     }
 
@@ -219,7 +256,8 @@ class ResilienceTest {
             f.stub.createVolume(create("pvc-1", GI, params).build());
             // An admin made a directory with project 1001 (the next free id) by hand.
             Path manual = Files.createDirectory(f.poolMount("admin").resolve("scratch-by-hand"));
-            f.runner.runChecked(new dev.lustrecsi.lustre.LfsCommands(f.tools).setProject(1001, manual.toString()),
+            f.runner.runChecked(
+                    new dev.lustrecsi.lustre.LfsCommands(f.tools).setProject(1001, manual.toString()),
                     Duration.ofSeconds(10));
             f.stub.createVolume(create("pvc-2", GI, params).build());
             assertThat(f.records("admin").get("pvc-2").projectId()).isNotEqualTo(1001);
@@ -230,19 +268,27 @@ class ResilienceTest {
     void aRestartMidDeleteFinishesTheDeleteAndCreatesWaitForIt() throws Exception {
         Map<String, String> params = pool("undo");
         try (OperatorStandIn operator = new OperatorStandIn(client, Map.of("undo", "10.2.0.7@tcp"))) {
-            Volume v = f.stub.createVolume(create("pvc-gone", 4 * GI, params).build()).getVolume();
+            Volume v = f.stub.createVolume(create("pvc-gone", 4 * GI, params).build())
+                    .getVolume();
             long id = f.records("undo").get("pvc-gone").projectId();
             Files.writeString(f.standIns.stateDirectory().resolve("down/lfs"), "");
-            assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
+            assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
+                            .setVolumeId(v.getVolumeId())
+                            .build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
             assertThat(f.records("undo").get("pvc-gone").state()).isEqualTo(VolumeState.Deleting);
             // A create under the same name must not resurrect a half-deleted volume.
-            assertThatThrownBy(() -> f.stub.createVolume(create("pvc-gone", 4 * GI, params).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ABORTED));
+            assertThatThrownBy(() -> f.stub.createVolume(
+                            create("pvc-gone", 4 * GI, params).build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ABORTED));
 
             f.restart();
             Files.delete(f.standIns.stateDirectory().resolve("down/lfs"));
-            f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+            f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
+                    .setVolumeId(v.getVolumeId())
+                    .build());
 
             assertThat(f.records("undo")).isEmpty();
             assertThat(f.serverRoot("10.2.0.7@tcp", "undo").resolve("pvc-gone")).doesNotExist();
@@ -254,15 +300,19 @@ class ResilienceTest {
     void periodicReconcileRepairsAPoolSizeChangedBehindTheControllersBack() throws Exception {
         Map<String, String> params = pool("heal");
         try (OperatorStandIn operator = new OperatorStandIn(client, Map.of("heal", "10.2.0.8@tcp"))) {
-            IntStream.range(0, 3).forEach(i -> f.stub.createVolume(create("pvc-" + i, 100 * GI, params).build()));
-            assertThat(f.fileSystem("heal").orElseThrow().getSpec().getOstCount()).isEqualTo(4);
+            IntStream.range(0, 3)
+                    .forEach(i -> f.stub.createVolume(
+                            create("pvc-" + i, 100 * GI, params).build()));
+            assertThat(f.fileSystem("heal").orElseThrow().getSpec().getOstCount())
+                    .isEqualTo(4);
             new LustreFileSystems(client).update(ControllerFixture.NAMESPACE, "heal", fs -> {
                 fs.getSpec().setOstCount(1);
                 return fs;
             });
             f.restart();
             f.service.reconcileAllPools();
-            assertThat(f.fileSystem("heal").orElseThrow().getSpec().getOstCount()).isEqualTo(4);
+            assertThat(f.fileSystem("heal").orElseThrow().getSpec().getOstCount())
+                    .isEqualTo(4);
         }
     }
 }

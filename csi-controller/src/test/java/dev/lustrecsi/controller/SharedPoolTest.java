@@ -1,6 +1,5 @@
 package dev.lustrecsi.controller;
 
-import dev.lustrecsi.model.VolumeState;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.IMAGE;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
@@ -17,8 +16,9 @@ import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.model.LustreFileSystem;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.lustrecsi.model.VolumeState;
 import dev.lustrecsi.testing.kube.MockKubernetes;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -36,8 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 @MockKubernetes
 class SharedPoolTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
 
     @BeforeEach
@@ -51,8 +53,19 @@ class SharedPoolTest {
     }
 
     static Map<String, String> pool(String name, String... extra) {
-        Map<String, String> p = new HashMap<>(Map.of("pool", name, "serverImage", IMAGE, "lustreVersion", "2.15.5",
-                "ostSize", "100Gi", "maxOsts", "10", "headroomPercent", "20"));
+        Map<String, String> p = new HashMap<>(Map.of(
+                "pool",
+                name,
+                "serverImage",
+                IMAGE,
+                "lustreVersion",
+                "2.15.5",
+                "ostSize",
+                "100Gi",
+                "maxOsts",
+                "10",
+                "headroomPercent",
+                "20"));
         for (int i = 0; i < extra.length; i += 2) {
             p.put(extra[i], extra[i + 1]);
         }
@@ -70,7 +83,8 @@ class SharedPoolTest {
     @Test
     void firstVolumeCreatesThePoolWaitsForItAndGetsADirectoryWithItsProjectQuota() throws Exception {
         Map<String, String> params = pool("alpha", "stripeCount", "2", "stripeSize", "1Mi", "mountOptions", "flock");
-        StatusRuntimeException pending = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException pending = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-a", 30 * GI, params).build()));
         assertThat(pending.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(pending.getStatus().getDescription()).contains("alpha").contains("reserved");
@@ -81,7 +95,8 @@ class SharedPoolTest {
         assertThat(created.getMetadata().getLabels()).containsEntry(LustreFileSystems.LABEL_ROLE, "pool");
 
         // A retry while the pool is still provisioning waits again; it never makes a second pool or volume.
-        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-a", 30 * GI, params).build()))
+        assertThatThrownBy(() ->
+                        f.stub.createVolume(create("pvc-a", 30 * GI, params).build()))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         assertThat(f.fileSystems()).hasSize(1);
         assertThat(f.records("alpha")).containsOnlyKeys("pvc-a");
@@ -98,12 +113,14 @@ class SharedPoolTest {
                 .containsEntry(VolumeContextKeys.NETWORK, "tcp")
                 .containsEntry(VolumeContextKeys.MOUNT_OPTIONS, "flock");
         assertThat(v.getAccessibleTopologyList()).hasSize(1);
-        assertThat(v.getAccessibleTopology(0).getSegmentsMap()).containsExactly(Map.entry(DriverNames.TOPOLOGY_LNET_TCP, "true"));
+        assertThat(v.getAccessibleTopology(0).getSegmentsMap())
+                .containsExactly(Map.entry(DriverNames.TOPOLOGY_LNET_TCP, "true"));
 
         // The directory exists on the filesystem itself (what every node's mount of the pool shows).
         Path onServer = f.serverRoot("10.1.0.1@tcp", "alpha").resolve("pvc-a");
         assertThat(onServer).isDirectory();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(onServer))).isEqualTo("rwxrwxrwx");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(onServer)))
+                .isEqualTo("rwxrwxrwx");
         Path dir = f.poolMount("alpha").resolve("pvc-a");
         long projectId = f.records("alpha").get("pvc-a").projectId();
         assertThat(f.projectOf(dir)).isEqualTo(new LfsCommands.ProjectEntry(projectId, true, dir.toString()));
@@ -111,8 +128,12 @@ class SharedPoolTest {
         assertThat(f.stripeOf(dir)).contains("stripe_count:  2").contains("stripe_size:   1048576");
         assertThat(f.records("alpha").get("pvc-a").state()).isEqualTo(VolumeState.Ready);
         // One client mount of the whole pool, held by the controller.
-        assertThat(f.lustreMountCalls()).hasSize(1).first().asString()
-                .contains("source=10.1.0.1@tcp:/alpha ").contains("target=" + f.poolMount("alpha"));
+        assertThat(f.lustreMountCalls())
+                .hasSize(1)
+                .first()
+                .asString()
+                .contains("source=10.1.0.1@tcp:/alpha ")
+                .contains("target=" + f.poolMount("alpha"));
     }
 
     @Test
@@ -142,13 +163,17 @@ class SharedPoolTest {
         f.stub.createVolume(create("pvc-3", 5 * GI + 1, params).build());
 
         Map<String, VolumeRecord> volumes = f.records("beta");
-        assertThat(volumes.values().stream().map(VolumeRecord::projectId).distinct()).hasSize(3);
+        assertThat(volumes.values().stream().map(VolumeRecord::projectId).distinct())
+                .hasSize(3);
         for (String name : volumes.keySet()) {
             long id = volumes.get(name).projectId();
-            assertThat(f.projectOf(f.poolMount("beta").resolve(name)).projectId()).isEqualTo(id);
+            assertThat(f.projectOf(f.poolMount("beta").resolve(name)).projectId())
+                    .isEqualTo(id);
             // Quotas are set in KiB, rounded up: never less than asked for.
             long quota = f.quotaOf(id, f.poolMount("beta")).hardLimitBytes();
-            assertThat(quota).isBetween(volumes.get(name).capacityBytes(), volumes.get(name).capacityBytes() + 1023);
+            assertThat(quota)
+                    .isBetween(
+                            volumes.get(name).capacityBytes(), volumes.get(name).capacityBytes() + 1023);
         }
         // Creates write the pool only when its OST count changes; the periodic re-plan records the sum planned for.
         f.service.reconcileAllPools();
@@ -168,7 +193,8 @@ class SharedPoolTest {
 
         ControllerExpandVolumeResponse r = f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
                 .setVolumeId(v.getVolumeId())
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(300 * GI)).build());
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(300 * GI))
+                .build());
 
         assertThat(r.getCapacityBytes()).isEqualTo(300 * GI);
         assertThat(r.getNodeExpansionRequired()).isFalse();
@@ -176,17 +202,26 @@ class SharedPoolTest {
         assertThat(f.quotaOf(id, f.poolMount("gamma")).hardLimitBytes()).isEqualTo(300 * GI);
         // 300Gi + 20% headroom on 100Gi OSTs.
         assertThat(f.fileSystem("gamma").orElseThrow().getSpec().getOstCount()).isEqualTo(4);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                .isEqualTo("rwx------");
         // Asking for less than it has is a no-op that reports the current size.
-        assertThat(f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(100 * GI)).build()).getCapacityBytes())
+        assertThat(f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
+                                .setVolumeId(v.getVolumeId())
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(100 * GI))
+                                .build())
+                        .getCapacityBytes())
                 .isEqualTo(300 * GI);
         // Beyond maxOsts: RESOURCE_EXHAUSTED with the numbers, and the volume keeps its size.
-        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-                () -> f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(2000 * GI)).build()));
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
+                () -> f.stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(2000 * GI))
+                        .build()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(e.getStatus().getDescription()).contains(Long.toString(2000 * GI)).contains("10 OSTs")
+        assertThat(e.getStatus().getDescription())
+                .contains(Long.toString(2000 * GI))
+                .contains("10 OSTs")
                 .contains(Long.toString(1000 * GI));
         assertThat(f.quotaOf(id, f.poolMount("gamma")).hardLimitBytes()).isEqualTo(300 * GI);
     }
@@ -195,14 +230,16 @@ class SharedPoolTest {
     void deleteRemovesTheDirectoryFreesTheProjectIdAndShrinksThePool() throws Exception {
         Map<String, String> params = pool("delta");
         Volume big = firstVolume("delta", "10.1.0.4@tcp", "pvc-big", 500 * GI, params);
-        Volume small = f.stub.createVolume(create("pvc-small", 10 * GI, params).build()).getVolume();
+        Volume small = f.stub.createVolume(create("pvc-small", 10 * GI, params).build())
+                .getVolume();
         assertThat(f.fileSystem("delta").orElseThrow().getSpec().getOstCount()).isEqualTo(7);
         long bigId = f.records("delta").get("pvc-big").projectId();
         Path data = f.poolMount("delta").resolve("pvc-big").resolve("results");
         Files.createDirectories(data);
         Files.writeString(data.resolve("out.txt"), "42");
 
-        f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(big.getVolumeId()).build());
+        f.stub.deleteVolume(
+                DeleteVolumeRequest.newBuilder().setVolumeId(big.getVolumeId()).build());
 
         assertThat(f.serverRoot("10.1.0.4@tcp", "delta").resolve("pvc-big")).doesNotExist();
         assertThat(f.records("delta")).containsOnlyKeys("pvc-small");
@@ -210,7 +247,8 @@ class SharedPoolTest {
         // 10Gi left: the pool goes back to its minimum.
         assertThat(f.fileSystem("delta").orElseThrow().getSpec().getOstCount()).isEqualTo(1);
         // Deleting again succeeds and changes nothing.
-        f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(big.getVolumeId()).build());
+        f.stub.deleteVolume(
+                DeleteVolumeRequest.newBuilder().setVolumeId(big.getVolumeId()).build());
         assertThat(f.serverRoot("10.1.0.4@tcp", "delta").resolve("pvc-small")).isDirectory();
         // The freed id is taken by the next volume: ids come from the ledger, not a counter.
         f.stub.createVolume(create("pvc-next", GI, params).build());
@@ -225,12 +263,16 @@ class SharedPoolTest {
         long id = f.records("eps").get("pvc-keep").projectId();
         Files.writeString(f.poolMount("eps").resolve("pvc-keep").resolve("thesis.tex"), "chapter 1");
 
-        f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+        f.stub.deleteVolume(
+                DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
 
-        Path archived = f.serverRoot("10.1.0.5@tcp", "eps").resolve(".csi-archive").resolve("pvc-keep-" + id);
+        Path archived =
+                f.serverRoot("10.1.0.5@tcp", "eps").resolve(".csi-archive").resolve("pvc-keep-" + id);
         assertThat(archived.resolve("thesis.tex")).hasContent("chapter 1");
         assertThat(f.serverRoot("10.1.0.5@tcp", "eps").resolve("pvc-keep")).doesNotExist();
-        assertThat(f.projectOf(f.poolMount("eps").resolve(".csi-archive").resolve("pvc-keep-" + id)).projectId()).isZero();
+        assertThat(f.projectOf(f.poolMount("eps").resolve(".csi-archive").resolve("pvc-keep-" + id))
+                        .projectId())
+                .isZero();
         assertThat(f.records("eps")).isEmpty();
         // A new volume reusing the id is not charged for the archive.
         f.stub.createVolume(create("pvc-new", GI, params).build());
@@ -244,12 +286,16 @@ class SharedPoolTest {
         Map<String, String> params = pool("zeta", "maxOsts", "2");
         firstVolume("zeta", "10.1.0.6@tcp", "pvc-150", 150 * GI, params);
 
-        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-60", 60 * GI, params).build()));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(e.getStatus().getDescription()).contains(Long.toString(60 * GI)).contains(Long.toString(210 * GI))
-                .contains("2 OSTs").contains(Long.toString(200 * GI));
+        assertThat(e.getStatus().getDescription())
+                .contains(Long.toString(60 * GI))
+                .contains(Long.toString(210 * GI))
+                .contains("2 OSTs")
+                .contains(Long.toString(200 * GI));
         assertThat(f.records("zeta")).containsOnlyKeys("pvc-150");
         assertThat(f.serverRoot("10.1.0.6@tcp", "zeta").resolve("pvc-60")).doesNotExist();
         assertThat(f.fileSystem("zeta").orElseThrow().getSpec().getOstCount()).isEqualTo(2);
@@ -263,13 +309,17 @@ class SharedPoolTest {
         admin.getSpec().setFsName("fixed");
         admin.getSpec().setOstCount(3);
         admin.getSpec().setOstSize(new io.fabric8.kubernetes.api.model.Quantity("100Gi"));
-        client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).resource(admin).create();
+        client.resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .resource(admin)
+                .create();
         f.markReady("fixed", "10.1.0.7@tcp");
         // No scale policy: a fixed 300Gi pool, whatever the StorageClass says about sizing.
         Map<String, String> params = Map.of("pool", "fixed", "maxOsts", "50");
 
         f.stub.createVolume(create("pvc-x", 250 * GI, params).build());
-        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-y", 100 * GI, params).build()));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);

@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.model.LustreFileSystem;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.lustrecsi.testing.kube.MockKubernetes;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 @MockKubernetes
 class StandbyParameterTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
 
     @BeforeEach
@@ -43,9 +45,12 @@ class StandbyParameterTest {
 
     @Test
     void aDedicatedFilesystemAndAPoolAreCreatedWithTheirStandbyServers() {
-        unavailable(create("pvc-ded", 50 * GI, dedicated("standbyOssServers", "1")).build());
-        unavailable(create("pvc-pool", 50 * GI, pool("warm", "standbyOssServers", "2")).build());
-        assertThat(f.fileSystems()).extracting(fs -> fs.getMetadata().getName() + "="
+        unavailable(
+                create("pvc-ded", 50 * GI, dedicated("standbyOssServers", "1")).build());
+        unavailable(create("pvc-pool", 50 * GI, pool("warm", "standbyOssServers", "2"))
+                .build());
+        assertThat(f.fileSystems())
+                .extracting(fs -> fs.getMetadata().getName() + "="
                         + fs.getSpec().getStandby().getOssServers())
                 .containsExactlyInAnyOrder("pvc-ded=1", "warm=2");
     }
@@ -56,7 +61,8 @@ class StandbyParameterTest {
         LustreFileSystem plain = f.fileSystem("pvc-plain").orElseThrow();
         assertThat(plain.getSpec().getStandby()).isNull();
 
-        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-bad", 50 * GI, dedicated("standbyOssServers", "17")).build()))
+        assertThatThrownBy(() -> f.stub.createVolume(create("pvc-bad", 50 * GI, dedicated("standbyOssServers", "17"))
+                        .build()))
                 .satisfies(e -> {
                     assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                     assertThat(Status.fromThrowable(e).getDescription()).contains("standbyOssServers");

@@ -84,31 +84,33 @@ class StorageClassParametersTest {
     }
 
     @ParameterizedTest(name = "{0}={1} -> {2}")
-    @CsvSource(delimiter = '|', value = {
-        "mode|replicated|mode must be 'shared' or 'dedicated'",
-        "pool|../etc|pool '../etc' must be a DNS label",
-        "pool|UPPER|must be a DNS label",
-        "fsName|toolongname|fsName 'toolongname' must be 1-8",
-        "ostSize|lots|ostSize 'lots' must be a positive quantity",
-        "ostSize|-5Gi|ostSize '-5Gi' must be a positive quantity",
-        "ostSize|100Mi|ostSize must be at least 1Gi",
-        "minOsts|0|minOsts must be between 1 and 4096",
-        "maxOsts|x|maxOsts must be an integer",
-        "headroomPercent|95|headroomPercent must be between 0 and 90",
-        "stripeCount|-2|stripeCount must be between -1 and 2000",
-        "stripeSize|100Ki|stripe size must be a multiple of 64KiB",
-        "network|ib|network must be 'tcp' or 'o2ib'",
-        "networkAddresses|10.0.0.1|must be IPv4 with a prefix length",
-        "mountOptions|flock,suid|mount options not allowed: 'suid'",
-        "mountOptions|exec;rm -rf /|not allowed: 'exec;rm -rf /'",
-        "mountOptions|noatime,relatime|conflicting mount options: noatime, relatime",
-        "mountOptions|defaults|not allowed: 'defaults'",
-        "onDelete|shred|onDelete must be 'delete' or 'archive'",
-        "directoryMode|4777|directoryMode '4777' must be an octal mode",
-        "serverImage|$(reboot)|is not a container image reference",
-        "lustreVersion|latest|lustreVersion 'latest' must look like 2.15.5",
-        "colour|blue|unknown parameter 'colour'",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "mode|replicated|mode must be 'shared' or 'dedicated'",
+                "pool|../etc|pool '../etc' must be a DNS label",
+                "pool|UPPER|must be a DNS label",
+                "fsName|toolongname|fsName 'toolongname' must be 1-8",
+                "ostSize|lots|ostSize 'lots' must be a positive quantity",
+                "ostSize|-5Gi|ostSize '-5Gi' must be a positive quantity",
+                "ostSize|100Mi|ostSize must be at least 1Gi",
+                "minOsts|0|minOsts must be between 1 and 4096",
+                "maxOsts|x|maxOsts must be an integer",
+                "headroomPercent|95|headroomPercent must be between 0 and 90",
+                "stripeCount|-2|stripeCount must be between -1 and 2000",
+                "stripeSize|100Ki|stripe size must be a multiple of 64KiB",
+                "network|ib|network must be 'tcp' or 'o2ib'",
+                "networkAddresses|10.0.0.1|must be IPv4 with a prefix length",
+                "mountOptions|flock,suid|mount options not allowed: 'suid'",
+                "mountOptions|exec;rm -rf /|not allowed: 'exec;rm -rf /'",
+                "mountOptions|noatime,relatime|conflicting mount options: noatime, relatime",
+                "mountOptions|defaults|not allowed: 'defaults'",
+                "onDelete|shred|onDelete must be 'delete' or 'archive'",
+                "directoryMode|4777|directoryMode '4777' must be an octal mode",
+                "serverImage|$(reboot)|is not a container image reference",
+                "lustreVersion|latest|lustreVersion 'latest' must look like 2.15.5",
+                "colour|blue|unknown parameter 'colour'",
+            })
     void rejectsEachBadValueWithAClearMessage(String key, String value, String message) {
         Map<String, String> raw = new HashMap<>(Map.of("pool", "p"));
         raw.put(key, value);
@@ -138,9 +140,11 @@ class StorageClassParametersTest {
     @Test
     void fingerprintIgnoresSidecarKeysAndOrderButNotValues() {
         String a = StorageClassParameters.fingerprint(Map.of("pool", "p", "stripeCount", "2"));
-        assertThat(StorageClassParameters.fingerprint(Map.of("stripeCount", "2", "pool", "p",
-                "csi.storage.k8s.io/pvc/name", "x"))).isEqualTo(a);
-        assertThat(StorageClassParameters.fingerprint(Map.of("pool", "p", "stripeCount", "4"))).isNotEqualTo(a);
+        assertThat(StorageClassParameters.fingerprint(
+                        Map.of("stripeCount", "2", "pool", "p", "csi.storage.k8s.io/pvc/name", "x")))
+                .isEqualTo(a);
+        assertThat(StorageClassParameters.fingerprint(Map.of("pool", "p", "stripeCount", "4")))
+                .isNotEqualTo(a);
         // Key/value boundaries are unambiguous.
         assertThat(StorageClassParameters.fingerprint(Map.of("ab", "c")))
                 .isNotEqualTo(StorageClassParameters.fingerprint(Map.of("a", "bc")));

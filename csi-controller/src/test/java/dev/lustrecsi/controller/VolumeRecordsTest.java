@@ -14,9 +14,9 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreVolume;
 import dev.lustrecsi.model.VolumeReclaim;
 import dev.lustrecsi.model.VolumeState;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 @MockKubernetes
 class VolumeRecordsTest {
     KubernetesClient client;
+
     @TempDir
     Path tmp;
+
     ControllerFixture f;
 
     @BeforeEach
@@ -46,20 +48,26 @@ class VolumeRecordsTest {
 
     /** A create on a pool that is not running yet: UNAVAILABLE, with the volume reserved. */
     private void reserve(String pool, String name) {
-        assertThatThrownBy(() -> f.stub.createVolume(create(name, 5 * GI, pool(pool)).build()))
+        assertThatThrownBy(() ->
+                        f.stub.createVolume(create(name, 5 * GI, pool(pool)).build()))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     }
 
     private List<String> listedIds() {
         ListVolumesResponse all = f.stub.listVolumes(ListVolumesRequest.getDefaultInstance());
-        return all.getEntriesList().stream().map(e -> e.getVolume().getVolumeId()).toList();
+        return all.getEntriesList().stream()
+                .map(e -> e.getVolume().getVolumeId())
+                .toList();
     }
 
     @Test
     void aReservationIsOneLustreVolumeInThePoolsNamespaceOwnedByThePool() {
         reserve("rho", "pvc-1");
         LustreFileSystem pool = f.fileSystem("rho").orElseThrow();
-        LustreVolume v = client.resources(LustreVolume.class).inNamespace(NAMESPACE).withName("rho.pvc-1").get();
+        LustreVolume v = client.resources(LustreVolume.class)
+                .inNamespace(NAMESPACE)
+                .withName("rho.pvc-1")
+                .get();
         assertThat(v.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
             assertThat(o.getKind()).isEqualTo("LustreFileSystem");
             assertThat(o.getName()).isEqualTo("rho");
@@ -79,25 +87,49 @@ class VolumeRecordsTest {
         LustreFileSystem pool = f.fileSystem("sigma").orElseThrow();
         VolumeRecord shape = f.records("sigma").get("pvc-real");
         // A tenant's ConfigMap with the old ledger label (it broke ListVolumes before).
-        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-                .withName("tenant").endMetadata().build()).create();
-        client.configMaps().inNamespace("tenant").resource(new ConfigMapBuilder().withNewMetadata().withName("sigma-csi-volumes")
-                .addToLabels(VolumeRecords.LABEL_POOL, "sigma").endMetadata().addToData("x", "not json").build()).create();
+        client.namespaces()
+                .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("tenant")
+                        .endMetadata()
+                        .build())
+                .create();
+        client.configMaps()
+                .inNamespace("tenant")
+                .resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("sigma-csi-volumes")
+                        .addToLabels(VolumeRecords.LABEL_POOL, "sigma")
+                        .endMetadata()
+                        .addToData("x", "not json")
+                        .build())
+                .create();
         // LustreVolumes shaped like records but not the driver's: no owner; a name that is not the derived one.
         LustreVolume unowned = VolumeRecords.toResource(pool, "pvc-unowned", shape);
         unowned.getMetadata().setOwnerReferences(List.of());
-        client.resources(LustreVolume.class).inNamespace(NAMESPACE).resource(unowned).create();
+        client.resources(LustreVolume.class)
+                .inNamespace(NAMESPACE)
+                .resource(unowned)
+                .create();
         LustreVolume renamed = VolumeRecords.toResource(pool, "pvc-renamed", shape);
         renamed.getMetadata().setName("something-else");
-        client.resources(LustreVolume.class).inNamespace(NAMESPACE).resource(renamed).create();
+        client.resources(LustreVolume.class)
+                .inNamespace(NAMESPACE)
+                .resource(renamed)
+                .create();
         LustreVolume incomplete = VolumeRecords.toResource(pool, "pvc-incomplete", shape);
         incomplete.getSpec().setState(null);
-        client.resources(LustreVolume.class).inNamespace(NAMESPACE).resource(incomplete).create();
+        client.resources(LustreVolume.class)
+                .inNamespace(NAMESPACE)
+                .resource(incomplete)
+                .create();
         // Then one the driver writes: once the watch delivered it, it delivered the others too (watch order).
         reserve("sigma", "pvc-later");
         await().atMost(Duration.ofSeconds(10)).until(() -> listedIds().size() == 2);
 
-        assertThat(listedIds()).containsExactly("v1:" + NAMESPACE + ":sigma:sigma:pvc-later", "v1:" + NAMESPACE + ":sigma:sigma:pvc-real");
+        assertThat(listedIds())
+                .containsExactly(
+                        "v1:" + NAMESPACE + ":sigma:sigma:pvc-later", "v1:" + NAMESPACE + ":sigma:sigma:pvc-real");
         assertThat(f.records.requestedBytes(NAMESPACE, "sigma")).isEqualTo(10 * GI);
         // A restarted controller, rebuilding its view from the API server, reads them the same way.
         f.restart();
@@ -116,8 +148,11 @@ class VolumeRecordsTest {
 
         reserve("tau", "Data_Set");
         assertThat(f.records("tau")).containsOnlyKeys("Data_Set");
-        assertThat(client.resources(LustreVolume.class).inNamespace(NAMESPACE).withName(upper.replace("pool.", "tau."))
-                .get()).isNotNull();
+        assertThat(client.resources(LustreVolume.class)
+                        .inNamespace(NAMESPACE)
+                        .withName(upper.replace("pool.", "tau."))
+                        .get())
+                .isNotNull();
     }
 
     @Test
@@ -130,8 +165,10 @@ class VolumeRecordsTest {
         List<String> paged = new java.util.ArrayList<>();
         String token = "";
         do {
-            ListVolumesResponse page = f.stub.listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(3)
-                    .setStartingToken(token).build());
+            ListVolumesResponse page = f.stub.listVolumes(ListVolumesRequest.newBuilder()
+                    .setMaxEntries(3)
+                    .setStartingToken(token)
+                    .build());
             page.getEntriesList().forEach(e -> paged.add(e.getVolume().getVolumeId()));
             token = page.getNextToken();
         } while (!token.isEmpty());

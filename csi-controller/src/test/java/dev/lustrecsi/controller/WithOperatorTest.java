@@ -31,18 +31,32 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WithOperatorTest {
     private static final String NS = OperatorHarness.NAMESPACE;
+
     @TempDir
     Path tmp;
 
     private static Predicate<LustreFileSystem> settled(int osts) {
-        return fs -> fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
+        return fs -> fs != null
+                && fs.getStatus() != null
+                && fs.getStatus().getPhase() == Phase.Ready
                 && Integer.valueOf(osts).equals(fs.getStatus().getActiveOsts())
                 && Integer.valueOf(osts).equals(fs.getStatus().getReadyOsts());
     }
 
     private static Map<String, String> params(String... kv) {
-        Map<String, String> p = new HashMap<>(Map.of("namespace", NS, "serverImage", IMAGE, "lustreVersion", "2.15.5",
-                "ostSize", "100Gi", "maxOsts", "8", "headroomPercent", "20"));
+        Map<String, String> p = new HashMap<>(Map.of(
+                "namespace",
+                NS,
+                "serverImage",
+                IMAGE,
+                "lustreVersion",
+                "2.15.5",
+                "ostSize",
+                "100Gi",
+                "maxOsts",
+                "8",
+                "headroomPercent",
+                "20"));
         for (int i = 0; i < kv.length; i += 2) {
             p.put(kv[i], kv[i + 1]);
         }
@@ -53,26 +67,35 @@ class WithOperatorTest {
     void aDedicatedVolumeIsServedGrownAndRemovedByTheOperator() {
         String fsName = FileSystemSpecs.dedicatedFsName(NS, "pvc-ded");
         try (OperatorHarness h = new OperatorHarness(fsName);
-             ControllerFixture f = new ControllerFixture(h.client(), tmp.resolve("pools"), Duration.ofMillis(50), false)) {
+                ControllerFixture f =
+                        new ControllerFixture(h.client(), tmp.resolve("pools"), Duration.ofMillis(50), false)) {
             Map<String, String> p = params("mode", "dedicated");
-            assertThatThrownBy(() -> f.stub.createVolume(create("pvc-ded", 150 * GI, p).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            assertThatThrownBy(() ->
+                            f.stub.createVolume(create("pvc-ded", 150 * GI, p).build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
             LustreFileSystem ready = h.runUntil("pvc-ded", settled(2), 200);
 
-            Volume v = f.stub.createVolume(create("pvc-ded", 150 * GI, p).build()).getVolume();
+            Volume v =
+                    f.stub.createVolume(create("pvc-ded", 150 * GI, p).build()).getVolume();
             assertThat(v.getVolumeContextMap().get(VolumeContextKeys.MGS_NIDS))
                     .isEqualTo(String.join(":", ready.getStatus().getMgsNids()));
             assertThat(v.getVolumeContextMap()).containsEntry(VolumeContextKeys.FS_NAME, fsName);
 
-            ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(400 * GI)).build();
+            ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder()
+                    .setVolumeId(v.getVolumeId())
+                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(400 * GI))
+                    .build();
             // The new size is answered only once the operator has the new OSTs Ready; the resizer retries until then.
             assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
             h.runUntil("pvc-ded", settled(5), 300);
             assertThat(f.stub.controllerExpandVolume(grow).getCapacityBytes()).isEqualTo(400 * GI);
 
-            f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+            f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
+                    .setVolumeId(v.getVolumeId())
+                    .build());
             h.runUntil("pvc-ded", fs -> fs == null, 300);
             assertThat(h.vmNames()).isEmpty();
         }
@@ -81,32 +104,41 @@ class WithOperatorTest {
     @Test
     void aSharedPoolIsScaledOutAndDrainedByTheOperatorAsVolumesComeAndGo() {
         try (OperatorHarness h = new OperatorHarness("simpool");
-             ControllerFixture f = new ControllerFixture(h.client(), tmp.resolve("pools"), Duration.ofMillis(50), true)) {
+                ControllerFixture f =
+                        new ControllerFixture(h.client(), tmp.resolve("pools"), Duration.ofMillis(50), true)) {
             Map<String, String> p = params("pool", "simpool");
-            assertThatThrownBy(() -> f.stub.createVolume(create("pvc-0", 100 * GI, p).build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            assertThatThrownBy(() ->
+                            f.stub.createVolume(create("pvc-0", 100 * GI, p).build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
             // 100Gi + 20% on 100Gi OSTs: the pool starts with 2.
             LustreFileSystem pool = h.runUntil("simpool", settled(2), 200);
             List<Volume> volumes = new ArrayList<>();
-            volumes.add(f.stub.createVolume(create("pvc-0", 100 * GI, p).build()).getVolume());
+            volumes.add(
+                    f.stub.createVolume(create("pvc-0", 100 * GI, p).build()).getVolume());
             assertThat(volumes.get(0).getVolumeContextMap().get(VolumeContextKeys.MGS_NIDS))
                     .isEqualTo(String.join(":", pool.getStatus().getMgsNids()));
 
             for (int i = 1; i < 4; i++) {
-                volumes.add(f.stub.createVolume(create("pvc-" + i, 100 * GI, p).build()).getVolume());
+                volumes.add(f.stub.createVolume(create("pvc-" + i, 100 * GI, p).build())
+                        .getVolume());
             }
             // 400Gi + 20%: 5 OSTs, brought up by the operator while the pool keeps serving.
             assertThat(h.get("simpool").getSpec().getOstCount()).isEqualTo(5);
             h.runUntil("simpool", settled(5), 300);
 
             for (Volume v : volumes.subList(1, 4)) {
-                f.stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+                f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .build());
             }
             // 100Gi left: with the hysteresis band (20% + 25%) the pool goes back to 2, and the operator drains 3.
             assertThat(h.get("simpool").getSpec().getOstCount()).isEqualTo(2);
             LustreFileSystem drained = h.runUntil("simpool", settled(2), 600);
             assertThat(drained.getStatus().getRetiredOstIndexes()).hasSize(3);
-            assertThat(f.serverRoot(pool.getStatus().getMgsNids().get(0), "simpool").resolve("pvc-0")).isDirectory();
+            assertThat(f.serverRoot(pool.getStatus().getMgsNids().get(0), "simpool")
+                            .resolve("pvc-0"))
+                    .isDirectory();
         }
     }
 }

@@ -46,18 +46,24 @@ public final class KubernetesPodEvents implements PodEvents {
         String now = ApiTime.time(at);
         Event event = new EventBuilder()
                 .withNewMetadata()
-                    .withName(p.getMetadata().getName() + "." + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
-                    .withNamespace(p.getMetadata().getNamespace())
+                .withName(p.getMetadata().getName() + "."
+                        + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
+                .withNamespace(p.getMetadata().getNamespace())
                 .endMetadata()
                 .withNewInvolvedObject()
-                    .withApiVersion("v1").withKind("Pod")
-                    .withName(p.getMetadata().getName()).withNamespace(p.getMetadata().getNamespace())
-                    .withUid(p.getMetadata().getUid())
+                .withApiVersion("v1")
+                .withKind("Pod")
+                .withName(p.getMetadata().getName())
+                .withNamespace(p.getMetadata().getNamespace())
+                .withUid(p.getMetadata().getUid())
                 .endInvolvedObject()
                 .withType(type.name())
                 .withReason(reason)
                 .withMessage(message.length() > 1000 ? message.substring(0, 1000) + "..." : message)
-                .withNewSource().withComponent(COMPONENT).withHost(nodeName).endSource()
+                .withNewSource()
+                .withComponent(COMPONENT)
+                .withHost(nodeName)
+                .endSource()
                 .withReportingComponent(COMPONENT)
                 .withReportingInstance(nodeName)
                 .withFirstTimestamp(now)
@@ -66,8 +72,18 @@ public final class KubernetesPodEvents implements PodEvents {
                 .withCount(1)
                 .withAction("CheckMount")
                 .build();
-        client.v1().events().inNamespace(p.getMetadata().getNamespace()).resource(event).create();
-        LOG.info("event {} {} on pod {}/{}: {}", type, reason, p.getMetadata().getNamespace(), p.getMetadata().getName(), message);
+        client.v1()
+                .events()
+                .inNamespace(p.getMetadata().getNamespace())
+                .resource(event)
+                .create();
+        LOG.info(
+                "event {} {} on pod {}/{}: {}",
+                type,
+                reason,
+                p.getMetadata().getNamespace(),
+                p.getMetadata().getName(),
+                message);
     }
 
     /**
@@ -77,7 +93,11 @@ public final class KubernetesPodEvents implements PodEvents {
     private synchronized Optional<Pod> podByUid(String uid) {
         Optional<Pod> found = find(uid);
         if (found.isEmpty() || System.nanoTime() - listedAt > LIST_REUSE.toNanos()) {
-            pods = client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems();
+            pods = client.pods()
+                    .inAnyNamespace()
+                    .withField("spec.nodeName", nodeName)
+                    .list()
+                    .getItems();
             listedAt = System.nanoTime();
             found = find(uid);
         }

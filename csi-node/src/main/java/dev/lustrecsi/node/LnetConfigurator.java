@@ -53,8 +53,13 @@ public final class LnetConfigurator {
      * @param tcpInterface the interface for LNet tcp when set (else the default route's)
      * @param bound        time bound of each tool call
      */
-    public LnetConfigurator(CommandRunner runner, ToolPaths tools, Path sysfsRoot, Path procNetRoute,
-                            Optional<String> tcpInterface, Duration bound) {
+    public LnetConfigurator(
+            CommandRunner runner,
+            ToolPaths tools,
+            Path sysfsRoot,
+            Path procNetRoute,
+            Optional<String> tcpInterface,
+            Duration bound) {
         tcpInterface.ifPresent(i -> {
             if (!LnetctlCommands.isValidInterfaceName(i)) {
                 throw new IllegalArgumentException("invalid LNet interface name '" + i + "'");
@@ -105,8 +110,11 @@ public final class LnetConfigurator {
             for (String line : Files.readAllLines(procNetRoute)) {
                 String[] f = line.trim().split("\\s+");
                 // Iface Destination Gateway Flags ...: destination 0.0.0.0 with RTF_UP (0x1).
-                if (f.length > 3 && f[1].equals("00000000") && f[3].matches("[0-9A-Fa-f]+")
-                        && (Integer.parseInt(f[3], 16) & 1) == 1 && LnetctlCommands.isValidInterfaceName(f[0])) {
+                if (f.length > 3
+                        && f[1].equals("00000000")
+                        && f[3].matches("[0-9A-Fa-f]+")
+                        && (Integer.parseInt(f[3], 16) & 1) == 1
+                        && LnetctlCommands.isValidInterfaceName(f[0])) {
                     return Optional.of(f[0]);
                 }
             }
@@ -128,16 +136,18 @@ public final class LnetConfigurator {
     }
 
     /** One LNet network to configure and the interfaces it runs on. */
-    public record PlannedNet(String net, List<String> interfaces) {
-    }
+    public record PlannedNet(String net, List<String> interfaces) {}
 
     /** Loads modules, configures LNet and adds missing networks; returns the resulting state. */
     public synchronized LnetState ensureConfigured() {
         String kernel = kernelRelease();
         CommandResult loaded = runner.run(modprobe.load(ModprobeCommands.LUSTRE_CLIENT), bound);
         if (!loaded.succeeded()) {
-            return notReady(Optional.empty(), kernel, "Lustre client kernel modules cannot be loaded (" + loaded.describe()
-                    + "); install a Lustre client built for kernel " + kernel);
+            return notReady(
+                    Optional.empty(),
+                    kernel,
+                    "Lustre client kernel modules cannot be loaded (" + loaded.describe()
+                            + "); install a Lustre client built for kernel " + kernel);
         }
         Optional<String> version = clientVersion();
         // Reported so an admin sees client/kernel mismatches in the log and Probe's detail at a glance.
@@ -155,8 +165,11 @@ public final class LnetConfigurator {
         }
         List<PlannedNet> plan = plan();
         if (plan.isEmpty() && current.get().interfaces().isEmpty()) {
-            return notReady(version, kernel, "no RDMA adapter under " + sysfsRoot.resolve("class/infiniband")
-                    + ", no --lnet-interface and no default route: no interface for LNet");
+            return notReady(
+                    version,
+                    kernel,
+                    "no RDMA adapter under " + sysfsRoot.resolve("class/infiniband")
+                            + ", no --lnet-interface and no default route: no interface for LNet");
         }
         List<String> problems = new ArrayList<>();
         for (PlannedNet net : plan) {
@@ -183,9 +196,17 @@ public final class LnetConfigurator {
             problems.add(0, "no LNet network is up");
             state = new LnetState(false, after.get(), version, kernel, String.join("; ", problems));
         } else {
-            String nids = String.join(", ", after.get().interfaces().stream().map(LnetNetworks.LocalNi::nid).toList());
-            state = new LnetState(true, after.get(), version, kernel, client + "; LNet up: " + nids
-                    + (problems.isEmpty() ? "" : "; " + String.join("; ", problems)));
+            String nids = String.join(
+                    ", ",
+                    after.get().interfaces().stream()
+                            .map(LnetNetworks.LocalNi::nid)
+                            .toList());
+            state = new LnetState(
+                    true,
+                    after.get(),
+                    version,
+                    kernel,
+                    client + "; LNet up: " + nids + (problems.isEmpty() ? "" : "; " + String.join("; ", problems)));
         }
         LOG.info("{}", state.detail());
         return state;
@@ -220,7 +241,8 @@ public final class LnetConfigurator {
     }
 
     static Optional<String> parseVersion(String text) {
-        List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        List<String> lines =
+                text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
         for (String line : lines) {
             if (line.startsWith("lustre:")) {
                 return Optional.of(line.substring("lustre:".length()).strip()).filter(v -> !v.isEmpty());

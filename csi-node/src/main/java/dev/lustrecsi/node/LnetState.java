@@ -9,8 +9,8 @@ import java.util.Optional;
  * networks it has, the loaded client's version and the kernel it runs on (all reported as topology),
  * and why not when it is not ready.
  */
-public record LnetState(boolean ready, LnetNetworks networks, Optional<String> clientVersion, String kernelRelease,
-                        String detail) {
+public record LnetState(
+        boolean ready, LnetNetworks networks, Optional<String> clientVersion, String kernelRelease, String detail) {
 
     public static LnetState notReady(Optional<String> clientVersion, String kernelRelease, String detail) {
         return new LnetState(false, new LnetNetworks(List.of()), clientVersion, kernelRelease, detail);
@@ -26,7 +26,11 @@ public record LnetState(boolean ready, LnetNetworks networks, Optional<String> c
 
     /** Network types (tcp, o2ib) with an NI that is up. */
     public List<String> networkTypes() {
-        return networks.interfaces().stream().filter(LnetNetworks.LocalNi::isUp)
-                .map(LnetNetworks.LocalNi::networkType).distinct().sorted().toList();
+        return networks.interfaces().stream()
+                .filter(LnetNetworks.LocalNi::isUp)
+                .map(LnetNetworks.LocalNi::networkType)
+                .distinct()
+                .sorted()
+                .toList();
     }
 }

@@ -46,19 +46,28 @@ public final class MountWatcher {
             now.put(m.mountPoint(), health);
             Boolean before = lastAbnormal.put(m.mountPoint(), health.abnormal());
             if (health.abnormal() && !Boolean.TRUE.equals(before)) {
-                LOG.warn("Lustre volume {} at {} is unhealthy: {}", m.lustreFileset().get(), m.mountPoint(), health.message());
+                LOG.warn(
+                        "Lustre volume {} at {} is unhealthy: {}",
+                        m.lustreFileset().get(),
+                        m.mountPoint(),
+                        health.message());
                 tell(m, table, PodEvents.EventType.Warning, REASON_UNHEALTHY, health.message());
             } else if (!health.abnormal() && Boolean.TRUE.equals(before)) {
                 LOG.info("Lustre volume {} at {} recovered", m.lustreFileset().get(), m.mountPoint());
-                tell(m, table, PodEvents.EventType.Normal, REASON_RECOVERED, "Lustre volume " + m.lustreFileset().get()
-                        + " answers again: " + health.message());
+                tell(
+                        m,
+                        table,
+                        PodEvents.EventType.Normal,
+                        REASON_RECOVERED,
+                        "Lustre volume " + m.lustreFileset().get() + " answers again: " + health.message());
             }
         }
         lastAbnormal.keySet().retainAll(now.keySet());
         return now;
     }
 
-    private void tell(MountInfo staged, List<MountInfo> table, PodEvents.EventType type, String reason, String message) {
+    private void tell(
+            MountInfo staged, List<MountInfo> table, PodEvents.EventType type, String reason, String message) {
         for (PublishedTargets.Target t : PublishedTargets.of(staged, table, paths)) {
             try {
                 events.record(t.podUid(), type, reason, "volume " + t.volumeName() + ": " + message);

@@ -16,6 +16,9 @@ import dev.lustrecsi.lustre.ToolPaths;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,9 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,39 +33,61 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The node plugin process (DaemonSet, privileged, host network): CSI Identity + Node on a Unix socket. */
-@Command(name = "lustre-csi-node", mixinStandardHelpOptions = true,
+@Command(
+        name = "lustre-csi-node",
+        mixinStandardHelpOptions = true,
         description = "Lustre CSI node plugin: LNet setup, Lustre client mounts, bind mounts into pods.")
 public final class NodeMain implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--node-id", required = true, defaultValue = "${env:NODE_NAME}",
+    @Option(
+            names = "--node-id",
+            required = true,
+            defaultValue = "${env:NODE_NAME}",
             description = "this node's Kubernetes name (default: $NODE_NAME)")
     String nodeId;
 
-    @Option(names = "--kubelet-dir", defaultValue = "/var/lib/kubelet",
-            description = "kubelet's root directory; targets must be under <dir>/pods, staging under <dir>/plugins (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--kubelet-dir",
+            defaultValue = "/var/lib/kubelet",
+            description =
+                    "kubelet's root directory; targets must be under <dir>/pods, staging under <dir>/plugins (default: ${DEFAULT-VALUE})")
     Path kubeletDir;
 
-    @Option(names = "--sysfs-root", defaultValue = "/sys", description = "where sysfs is mounted (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--sysfs-root",
+            defaultValue = "/sys",
+            description = "where sysfs is mounted (default: ${DEFAULT-VALUE})")
     Path sysfsRoot;
 
-    @Option(names = "--lnet-interface", description = "interface for LNet tcp when the node has no RDMA adapter "
-            + "(default: the default route's interface)")
+    @Option(
+            names = "--lnet-interface",
+            description = "interface for LNet tcp when the node has no RDMA adapter "
+                    + "(default: the default route's interface)")
     String lnetInterface;
 
-    @Option(names = "--max-volumes", defaultValue = "-1",
-            description = "Lustre volumes this node may stage at once; -1: as many as the Lustre client's device table "
-                    + "holds for filesystems of --budget-mdts/--budget-osts targets; 0: no limit (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-volumes",
+            defaultValue = "-1",
+            description =
+                    "Lustre volumes this node may stage at once; -1: as many as the Lustre client's device table "
+                            + "holds for filesystems of --budget-mdts/--budget-osts targets; 0: no limit (default: ${DEFAULT-VALUE})")
     long maxVolumes;
 
-    @Option(names = "--budget-mdts", defaultValue = "1",
-            description = "MDTs of the largest filesystem this node mounts, for --max-volumes=-1 (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--budget-mdts",
+            defaultValue = "1",
+            description =
+                    "MDTs of the largest filesystem this node mounts, for --max-volumes=-1 (default: ${DEFAULT-VALUE})")
     int budgetMdts;
 
-    @Option(names = "--budget-osts", defaultValue = "32",
-            description = "OSTs of the largest filesystem this node mounts, for --max-volumes=-1 (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--budget-osts",
+            defaultValue = "32",
+            description =
+                    "OSTs of the largest filesystem this node mounts, for --max-volumes=-1 (default: ${DEFAULT-VALUE})")
     int budgetOsts;
 
     /**
@@ -76,59 +98,96 @@ public final class NodeMain implements Callable<Integer> {
         return maxVolumes >= 0 ? maxVolumes : ObdDevices.maxClientMounts(budgetMdts, budgetOsts);
     }
 
-    @Option(names = "--lustre-tools-dir", description = "directory holding lnetctl, lctl, lfs and modprobe "
-            + "when they are not on PATH")
+    @Option(
+            names = "--lustre-tools-dir",
+            description = "directory holding lnetctl, lctl, lfs and modprobe " + "when they are not on PATH")
     Path toolsDir;
 
-    @Option(names = "--kubernetes-api", defaultValue = "auto",
+    @Option(
+            names = "--kubernetes-api",
+            defaultValue = "auto",
             description = "auto: use the API server when running in a cluster (startup taint, events on pods); "
                     + "off: never (default: ${DEFAULT-VALUE})")
     ApiAccess kubernetesApi;
 
-    @Option(names = "--startup-taint", defaultValue = DriverNames.STARTUP_TAINT_KEY,
-            description = "taint key removed from this node once the Lustre client is ready; empty: none (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--startup-taint",
+            defaultValue = DriverNames.STARTUP_TAINT_KEY,
+            description =
+                    "taint key removed from this node once the Lustre client is ready; empty: none (default: ${DEFAULT-VALUE})")
     String startupTaint;
 
-    @Option(names = "--health-check-interval", defaultValue = "30",
-            description = "seconds between checks of the staged Lustre mounts (import state, MGS ping); 0: off (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--health-check-interval",
+            defaultValue = "30",
+            description =
+                    "seconds between checks of the staged Lustre mounts (import state, MGS ping); 0: off (default: ${DEFAULT-VALUE})")
     long healthCheckSeconds;
 
-    @Option(names = "--jobid-var", defaultValue = JobIdSetup.DEFAULT_VAR,
+    @Option(
+            names = "--jobid-var",
+            defaultValue = JobIdSetup.DEFAULT_VAR,
             description = "Lustre jobid_var set on this node: the environment variable pods carry their job id in; "
                     + "empty: leave the node's setting alone (default: ${DEFAULT-VALUE})")
     String jobIdVar;
 
-    @Option(names = "--jobid-name", defaultValue = JobIdSetup.DEFAULT_NAME,
+    @Option(
+            names = "--jobid-name",
+            defaultValue = JobIdSetup.DEFAULT_NAME,
             description = "Lustre jobid_name: the job id of processes without the variable (default: ${DEFAULT-VALUE})")
     String jobIdName;
 
     /** Whether the plugin talks to the API server. */
-    enum ApiAccess { auto, off }
+    enum ApiAccess {
+        auto,
+        off
+    }
 
     @Override
     public Integer call() throws Exception {
         common.applyLogLevel();
-        ToolPaths tools = toolsDir == null ? ToolPaths.standard()
-                : new ToolPaths("mount", "umount", toolsDir.resolve("lfs").toString(), toolsDir.resolve("lctl").toString(),
-                        toolsDir.resolve("lnetctl").toString(), toolsDir.resolve("modprobe").toString(),
+        ToolPaths tools = toolsDir == null
+                ? ToolPaths.standard()
+                : new ToolPaths(
+                        "mount",
+                        "umount",
+                        toolsDir.resolve("lfs").toString(),
+                        toolsDir.resolve("lctl").toString(),
+                        toolsDir.resolve("lnetctl").toString(),
+                        toolsDir.resolve("modprobe").toString(),
                         toolsDir.resolve("mkfs.lustre").toString());
         CommandRunner runner = new ProcessCommandRunner();
-        LnetConfigurator lnet = new LnetConfigurator(runner, tools, sysfsRoot, Path.of("/proc/net/route"),
-                Optional.ofNullable(lnetInterface), Duration.ofSeconds(30));
+        LnetConfigurator lnet = new LnetConfigurator(
+                runner,
+                tools,
+                sysfsRoot,
+                Path.of("/proc/net/route"),
+                Optional.ofNullable(lnetInterface),
+                Duration.ofSeconds(30));
         MountBounds bounds = MountBounds.defaults();
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), bounds);
-        VolumeStatsReader stats = new VolumeStatsReader(mounter, new ServerHealth(runner, tools, Duration.ofSeconds(5)));
+        VolumeStatsReader stats =
+                new VolumeStatsReader(mounter, new ServerHealth(runner, tools, Duration.ofSeconds(5)));
         NodePaths paths = new NodePaths(kubeletDir);
-        NodeService node = new NodeService(new NodeConfig(nodeId, effectiveMaxVolumes(), paths,
-                bounds.lustreMount().plusSeconds(15)), mounter, lnet, stats);
-        JobIdSetup jobIds = new JobIdSetup(runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName,
-                Duration.ofSeconds(10));
+        NodeService node = new NodeService(
+                new NodeConfig(
+                        nodeId,
+                        effectiveMaxVolumes(),
+                        paths,
+                        bounds.lustreMount().plusSeconds(15)),
+                mounter,
+                lnet,
+                stats);
+        JobIdSetup jobIds = new JobIdSetup(
+                runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName, Duration.ofSeconds(10));
 
         LnetState initial = lnet.ensureConfigured();
         LoggerFactory.getLogger(NodeMain.class).info("node {} starting: {}", nodeId, initial.detail());
         ReadinessCheck lnetReady = () -> {
             LnetState state = lnet.ensureConfigured();
-            return state.ready() ? ReadinessCheck.Result.ready(state.detail()) : ReadinessCheck.Result.notReady(state.detail());
+            return state.ready()
+                    ? ReadinessCheck.Result.ready(state.detail())
+                    : ReadinessCheck.Result.notReady(state.detail());
         };
         Optional<KubernetesClient> api = kubernetesClient();
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -137,7 +196,8 @@ public final class NodeMain implements Callable<Integer> {
             return t;
         });
         // Once the client is ready: node-wide job id settings, then the startup taint comes off.
-        Optional<StartupTaint> taint = api.filter(c -> !startupTaint.isBlank()).map(c -> new StartupTaint(c, nodeId, startupTaint));
+        Optional<StartupTaint> taint =
+                api.filter(c -> !startupTaint.isBlank()).map(c -> new StartupTaint(c, nodeId, startupTaint));
         boolean[] jobIdsDone = {false};
         UntilDone.schedule(background, Duration.ofSeconds(5), Duration.ofMinutes(2), "readiness tasks", () -> {
             if (!lnet.ensureConfigured().ready()) {
@@ -148,20 +208,30 @@ public final class NodeMain implements Callable<Integer> {
         });
         List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(lnetReady));
         if (healthCheckSeconds > 0) {
-            MountWatcher watcher = new MountWatcher(mounter, stats, paths,
+            MountWatcher watcher = new MountWatcher(
+                    mounter,
+                    stats,
+                    paths,
                     api.<PodEvents>map(c -> new KubernetesPodEvents(c, nodeId)).orElse(PodEvents.NONE));
             // A failed pass is logged, counted and run again; readiness says when one is stuck (a hung statfs).
             Duration every = Duration.ofSeconds(healthCheckSeconds);
-            PeriodicTask health = new PeriodicTask("Lustre mount health check", every.multipliedBy(3).plusMinutes(5),
-                    new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry), java.time.Clock.systemUTC(), watcher::checkOnce)
+            PeriodicTask health = new PeriodicTask(
+                            "Lustre mount health check",
+                            every.multipliedBy(3).plusMinutes(5),
+                            new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry),
+                            java.time.Clock.systemUTC(),
+                            watcher::checkOnce)
                     .schedule(background, every, every);
             readiness.add(health.readiness());
         }
         LnetctlCommands lnetctl = new LnetctlCommands(tools);
         new NodeMetrics(nodeId, paths, mounter::mounts, () -> {
-            CommandResult shown = runner.run(lnetctl.showNets(), Duration.ofSeconds(5));
-            return shown.succeeded() ? Optional.of(LnetNetworks.parseNetShow(shown.stdout())) : Optional.empty();
-        }).register(PrometheusRegistry.defaultRegistry);
+                    CommandResult shown = runner.run(lnetctl.showNets(), Duration.ofSeconds(5));
+                    return shown.succeeded()
+                            ? Optional.of(LnetNetworks.parseNetShow(shown.stdout()))
+                            : Optional.empty();
+                })
+                .register(PrometheusRegistry.defaultRegistry);
         try {
             PluginRunner.serveUntilStopped(common, false, readiness, List.of(node));
         } finally {
@@ -175,8 +245,8 @@ public final class NodeMain implements Callable<Integer> {
     private Optional<KubernetesClient> kubernetesClient() {
         boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null || System.getenv("KUBECONFIG") != null;
         if (kubernetesApi == ApiAccess.off || !inCluster) {
-            LoggerFactory.getLogger(NodeMain.class).info("running without Kubernetes API access: no startup taint "
-                    + "removal, no events on pods");
+            LoggerFactory.getLogger(NodeMain.class)
+                    .info("running without Kubernetes API access: no startup taint " + "removal, no events on pods");
             return Optional.empty();
         }
         return Optional.of(new KubernetesClientBuilder().build());

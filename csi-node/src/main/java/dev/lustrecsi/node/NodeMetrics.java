@@ -39,8 +39,8 @@ public final class NodeMetrics implements MultiCollector {
      * @param mounts the mount table as read now
      * @param lnet   LNet's networks as shown now; empty when LNet is not configured or cannot be asked
      */
-    public NodeMetrics(String node, NodePaths paths, Supplier<List<MountInfo>> mounts,
-                       Supplier<Optional<LnetNetworks>> lnet) {
+    public NodeMetrics(
+            String node, NodePaths paths, Supplier<List<MountInfo>> mounts, Supplier<Optional<LnetNetworks>> lnet) {
         this.node = node;
         this.staging = paths.kubeletDir().resolve("plugins");
         this.publish = paths.kubeletDir().resolve("pods");
@@ -64,7 +64,8 @@ public final class NodeMetrics implements MultiCollector {
     }
 
     private GaugeSnapshot mountGauge() {
-        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(MOUNTS)
+        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder()
+                .name(MOUNTS)
                 .help("Lustre mounts in the node's mount table: kind=staging (one per staged volume, under the "
                         + "kubelet plugins dir) or publish (bind mounts into pods)");
         long staged = 0;
@@ -85,11 +86,13 @@ public final class NodeMetrics implements MultiCollector {
             return gauge.build();
         }
         return gauge.dataPoint(point(staged, "node", node, "kind", "staging"))
-                .dataPoint(point(published, "node", node, "kind", "publish")).build();
+                .dataPoint(point(published, "node", node, "kind", "publish"))
+                .build();
     }
 
     private GaugeSnapshot lnetGauge() {
-        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(LNET_NETWORK)
+        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder()
+                .name(LNET_NETWORK)
                 .help("1 when this node has an LNet network of this type (net=tcp|o2ib) with an interface up, else 0");
         Optional<LnetNetworks> shown;
         try {
@@ -100,17 +103,23 @@ public final class NodeMetrics implements MultiCollector {
         }
         TreeSet<String> types = new TreeSet<>(KNOWN_NETWORK_TYPES);
         // "lo" (0@lo) is LNet's own loopback, on every node: not a network the node reaches servers on.
-        shown.ifPresent(n -> n.interfaces().stream().map(LnetNetworks.LocalNi::networkType)
-                .filter(t -> !t.equals("lo")).forEach(types::add));
+        shown.ifPresent(n -> n.interfaces().stream()
+                .map(LnetNetworks.LocalNi::networkType)
+                .filter(t -> !t.equals("lo"))
+                .forEach(types::add));
         for (String type : types) {
             boolean up = shown.map(n -> n.interfaces().stream()
-                    .anyMatch(ni -> ni.isUp() && ni.networkType().equals(type))).orElse(false);
+                            .anyMatch(ni -> ni.isUp() && ni.networkType().equals(type)))
+                    .orElse(false);
             gauge.dataPoint(point(up ? 1 : 0, "node", node, "net", type));
         }
         return gauge.build();
     }
 
     private static GaugeDataPointSnapshot point(double value, String... labels) {
-        return GaugeDataPointSnapshot.builder().labels(Labels.of(labels)).value(value).build();
+        return GaugeDataPointSnapshot.builder()
+                .labels(Labels.of(labels))
+                .value(value)
+                .build();
     }
 }

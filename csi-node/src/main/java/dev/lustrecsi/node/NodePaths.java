@@ -78,7 +78,8 @@ public final class NodePaths {
             } catch (NoSuchFileException e) {
                 break;
             } catch (IOException e) {
-                throw new IllegalArgumentException(field + " '" + p + "': cannot inspect " + current + ": " + e.getMessage());
+                throw new IllegalArgumentException(
+                        field + " '" + p + "': cannot inspect " + current + ": " + e.getMessage());
             }
         }
         return p;

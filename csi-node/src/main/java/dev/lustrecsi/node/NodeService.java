@@ -90,8 +90,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             VolumeId id = volumeId(request.getVolumeId());
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
             LustreSource source = source(id, request.getVolumeContextMap());
-            List<String> mountOptions = mountOptions(request.getVolumeContextMap(), capability,
-                    VolumeCapabilities.readOnly(capability));
+            List<String> mountOptions =
+                    mountOptions(request.getVolumeContextMap(), capability, VolumeCapabilities.readOnly(capability));
             requireReachableNetwork(source.mgsNids());
 
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
@@ -101,12 +101,16 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                         LOG.info("volume {} already staged at {}", id, staging);
                         return NodeStageVolumeResponse.getDefaultInstance();
                     }
-                    throw Status.ALREADY_EXISTS.withDescription(staging + " already has "
-                            + describe(existing.get()) + " mounted, not " + source).asRuntimeException();
+                    throw Status.ALREADY_EXISTS
+                            .withDescription(
+                                    staging + " already has " + describe(existing.get()) + " mounted, not " + source)
+                            .asRuntimeException();
                 }
                 if (config.maxVolumes() > 0 && stagedVolumes() >= config.maxVolumes()) {
-                    throw Status.RESOURCE_EXHAUSTED.withDescription("this node already has "
-                            + config.maxVolumes() + " Lustre volumes staged (--max-volumes)").asRuntimeException();
+                    throw Status.RESOURCE_EXHAUSTED
+                            .withDescription("this node already has " + config.maxVolumes()
+                                    + " Lustre volumes staged (--max-volumes)")
+                            .asRuntimeException();
                 }
                 createDirectories(staging);
                 mounter.mountLustre(source, staging, mountOptions);
@@ -116,7 +120,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnstageVolume(NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
+    public void nodeUnstageVolume(
+            NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
         answer(response, () -> {
             VolumeId id = volumeId(request.getVolumeId());
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
@@ -130,7 +135,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     // ----------------------------------------------------------------- publish / unpublish
 
     @Override
-    public void nodePublishVolume(NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
+    public void nodePublishVolume(
+            NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
         answer(response, () -> {
             // Required fields first (CSI spec, NodePublishVolume errors; staging_target_path since we STAGE).
             requirePresent(request.getVolumeId(), "volume_id");
@@ -147,32 +153,43 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
 
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
                 Optional<MountInfo> staged = mounter.mountAt(staging);
-                if (staged.isEmpty() || !filesetOf(id).equals(staged.get().lustreFileset().orElse(""))) {
-                    throw Status.FAILED_PRECONDITION.withDescription("volume " + id + " is not staged at " + staging
-                            + (staged.isPresent() ? " (it has " + describe(staged.get()) + ")" : "")).asRuntimeException();
+                if (staged.isEmpty()
+                        || !filesetOf(id).equals(staged.get().lustreFileset().orElse(""))) {
+                    throw Status.FAILED_PRECONDITION
+                            .withDescription("volume " + id + " is not staged at " + staging
+                                    + (staged.isPresent() ? " (it has " + describe(staged.get()) + ")" : ""))
+                            .asRuntimeException();
                 }
                 Optional<MountInfo> existing = mounter.mountAt(target);
                 if (existing.isPresent()) {
                     if (!filesetOf(id).equals(existing.get().lustreFileset().orElse(""))) {
-                        throw Status.ALREADY_EXISTS.withDescription(target + " already has " + describe(existing.get())
-                                + " mounted").asRuntimeException();
+                        throw Status.ALREADY_EXISTS
+                                .withDescription(target + " already has " + describe(existing.get()) + " mounted")
+                                .asRuntimeException();
                     }
                     if (existing.get().readOnly() != readOnly) {
-                        throw Status.ALREADY_EXISTS.withDescription("volume " + id + " is already published at " + target
-                                + (existing.get().readOnly() ? " read-only" : " read-write")).asRuntimeException();
+                        throw Status.ALREADY_EXISTS
+                                .withDescription("volume " + id + " is already published at " + target
+                                        + (existing.get().readOnly() ? " read-only" : " read-write"))
+                                .asRuntimeException();
                     }
                     LOG.info("volume {} already published at {}", id, target);
                     return NodePublishVolumeResponse.getDefaultInstance();
                 }
                 if (capability.getAccessMode().getMode() == Mode.SINGLE_NODE_SINGLE_WRITER) {
                     // One workload at a time (CSI spec, AccessMode): any other bind mount of it on this node is one.
-                    Optional<Path> other = publishedTargets(id).stream().filter(p -> !p.equals(target)).findFirst();
+                    Optional<Path> other = publishedTargets(id).stream()
+                            .filter(p -> !p.equals(target))
+                            .findFirst();
                     if (other.isPresent()) {
-                        throw Status.FAILED_PRECONDITION.withDescription("volume " + id + " has access mode"
-                                + " SINGLE_NODE_SINGLE_WRITER and is already published at " + other.get()).asRuntimeException();
+                        throw Status.FAILED_PRECONDITION
+                                .withDescription("volume " + id + " has access mode"
+                                        + " SINGLE_NODE_SINGLE_WRITER and is already published at " + other.get())
+                                .asRuntimeException();
                     }
                 }
-                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
+                        && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                     throw invalid("target_path " + target + " exists and is not a directory: a Lustre volume is"
                             + " published as a directory (mount access), never onto a file");
                 }
@@ -192,7 +209,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
+    public void nodeUnpublishVolume(
+            NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> response) {
         answer(response, () -> {
             VolumeId id = volumeId(request.getVolumeId());
             Path target = path(() -> config.paths().target(request.getTargetPath()));
@@ -211,7 +229,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     // ----------------------------------------------------------------- stats, expansion, info
 
     @Override
-    public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> response) {
+    public void nodeGetVolumeStats(
+            NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> response) {
         answer(response, () -> {
             // Required fields first (CSI spec, NodeGetVolumeStats errors): then an id that cannot be one of ours, or a
             // path where this volume is not mounted, is NOT_FOUND, as the controller answers for unknown ids.
@@ -221,30 +240,40 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             if (request.getVolumePath().isEmpty()) {
                 throw invalid("volume_path is required");
             }
-            VolumeId id = VolumeId.tryParse(request.getVolumeId()).orElseThrow(() -> Status.NOT_FOUND
-                    .withDescription("no such volume: " + GrpcErrors.quote(request.getVolumeId(), 200)).asRuntimeException());
+            VolumeId id = VolumeId.tryParse(request.getVolumeId())
+                    .orElseThrow(() -> Status.NOT_FOUND
+                            .withDescription("no such volume: " + GrpcErrors.quote(request.getVolumeId(), 200))
+                            .asRuntimeException());
             // A path outside the kubelet's directories (or not absolute) cannot hold a volume of ours: NOT_FOUND too.
             Path volumePath;
             try {
                 volumePath = config.paths().volumePath(request.getVolumePath(), "volume_path");
             } catch (IllegalArgumentException e) {
-                throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + GrpcErrors.quote(request.getVolumePath(), 300)
-                        + ": " + e.getMessage()).asRuntimeException();
+                throw Status.NOT_FOUND
+                        .withDescription("volume " + id + " is not at " + GrpcErrors.quote(request.getVolumePath(), 300)
+                                + ": " + e.getMessage())
+                        .asRuntimeException();
             }
             Optional<MountInfo> mounted = mounter.mountAt(volumePath);
             // Another volume mounted there, or nothing at all: this volume is not there. An existing directory whose
-            // mount is gone is still answered, with an abnormal condition saying so (a lost mount, for the CO's events).
+            // mount is gone is still answered, with an abnormal condition saying so (a lost mount, for the CO's
+            // events).
             // Never stat a mount point: on a Lustre mount whose servers are gone, stat blocks.
             if (mounted.map(m -> !filesetOf(id).equals(m.lustreFileset().orElse("")))
                     .orElseGet(() -> !Files.exists(volumePath, LinkOption.NOFOLLOW_LINKS))) {
-                throw Status.NOT_FOUND.withDescription("volume " + id + " is not at " + volumePath).asRuntimeException();
+                throw Status.NOT_FOUND
+                        .withDescription("volume " + id + " is not at " + volumePath)
+                        .asRuntimeException();
             }
             VolumeHealth health = stats.read(volumePath, filesetOf(id));
             NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
-                    .setVolumeCondition(VolumeCondition.newBuilder().setAbnormal(health.abnormal()).setMessage(health.message()));
-            health.usage().ifPresent(u -> out
-                    .addUsage(usage(VolumeUsage.Unit.BYTES, u.totalBytes(), u.usedBytes(), u.availableBytes()))
-                    .addUsage(usage(VolumeUsage.Unit.INODES, u.totalInodes(), u.usedInodes(), u.freeInodes())));
+                    .setVolumeCondition(VolumeCondition.newBuilder()
+                            .setAbnormal(health.abnormal())
+                            .setMessage(health.message()));
+            health.usage()
+                    .ifPresent(u -> out.addUsage(
+                                    usage(VolumeUsage.Unit.BYTES, u.totalBytes(), u.usedBytes(), u.availableBytes()))
+                            .addUsage(usage(VolumeUsage.Unit.INODES, u.totalInodes(), u.usedInodes(), u.freeInodes())));
             if (health.abnormal()) {
                 LOG.warn("volume {} at {} is abnormal: {}", id, volumePath, health.message());
             }
@@ -267,18 +296,25 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             }
             VolumeHealth health = stats.read(volumePath, filesetOf(id));
             if (health.usage().isEmpty()) {
-                throw Status.FAILED_PRECONDITION.withDescription(health.message()).asRuntimeException();
+                throw Status.FAILED_PRECONDITION
+                        .withDescription(health.message())
+                        .asRuntimeException();
             }
-            return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(health.usage().get().totalBytes()).build();
+            return NodeExpandVolumeResponse.newBuilder()
+                    .setCapacityBytes(health.usage().get().totalBytes())
+                    .build();
         });
     }
 
     @Override
-    public void nodeGetCapabilities(NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
+    public void nodeGetCapabilities(
+            NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
         answer(response, () -> {
             NodeGetCapabilitiesResponse.Builder caps = NodeGetCapabilitiesResponse.newBuilder();
-            for (NodeServiceCapability.RPC.Type type : List.of(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
-                    NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+            for (NodeServiceCapability.RPC.Type type : List.of(
+                    NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+                    NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+                    NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
                     NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER)) {
                 caps.addCapabilities(NodeServiceCapability.newBuilder()
                         .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)));
@@ -309,8 +345,10 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             return false;
         }
         if (!filesetOf(id).equals(mounted.get().lustreFileset().orElse(""))) {
-            throw Status.FAILED_PRECONDITION.withDescription(path + " has " + describe(mounted.get())
-                    + " mounted, not volume " + id + "; leaving it alone").asRuntimeException();
+            throw Status.FAILED_PRECONDITION
+                    .withDescription(path + " has " + describe(mounted.get()) + " mounted, not volume " + id
+                            + "; leaving it alone")
+                    .asRuntimeException();
         }
         UnmountOutcome outcome = mounter.unmount(path);
         if (outcome == UnmountOutcome.DETACHED || outcome == UnmountOutcome.FORCED) {
@@ -324,14 +362,17 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Path pods = config.paths().kubeletDir().resolve("pods");
         String fileset = filesetOf(id);
         return mounter.mounts().stream()
-                .filter(m -> m.mountPoint().startsWith(pods) && fileset.equals(m.lustreFileset().orElse("")))
-                .map(MountInfo::mountPoint).toList();
+                .filter(m -> m.mountPoint().startsWith(pods)
+                        && fileset.equals(m.lustreFileset().orElse("")))
+                .map(MountInfo::mountPoint)
+                .toList();
     }
 
     private long stagedVolumes() {
         Path plugins = config.paths().kubeletDir().resolve("plugins");
         return mounter.mounts().stream()
-                .filter(m -> m.mountPoint().startsWith(plugins) && m.lustreFileset().isPresent())
+                .filter(m ->
+                        m.mountPoint().startsWith(plugins) && m.lustreFileset().isPresent())
                 .count();
     }
 
@@ -411,13 +452,16 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     private void requireReachableNetwork(MgsNids nids) {
         LnetState state = lnet.ensureConfigured();
         if (!state.ready()) {
-            throw Status.FAILED_PRECONDITION.withDescription("the Lustre client on this node is not ready: "
-                    + state.detail()).asRuntimeException();
+            throw Status.FAILED_PRECONDITION
+                    .withDescription("the Lustre client on this node is not ready: " + state.detail())
+                    .asRuntimeException();
         }
         List<String> wanted = nids.networkTypes();
         if (wanted.stream().noneMatch(state.networkTypes()::contains)) {
-            throw Status.FAILED_PRECONDITION.withDescription("the MGS is reachable over LNet " + wanted
-                    + " but this node has only " + state.networkTypes()).asRuntimeException();
+            throw Status.FAILED_PRECONDITION
+                    .withDescription("the MGS is reachable over LNet " + wanted + " but this node has only "
+                            + state.networkTypes())
+                    .asRuntimeException();
         }
     }
 
@@ -433,7 +477,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw Status.INTERNAL.withDescription("cannot create " + dir + ": " + e.getMessage()).asRuntimeException();
+            throw Status.INTERNAL
+                    .withDescription("cannot create " + dir + ": " + e.getMessage())
+                    .asRuntimeException();
         }
     }
 
@@ -452,6 +498,11 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     private static VolumeUsage usage(VolumeUsage.Unit unit, long total, long used, long available) {
-        return VolumeUsage.newBuilder().setUnit(unit).setTotal(total).setUsed(used).setAvailable(available).build();
+        return VolumeUsage.newBuilder()
+                .setUnit(unit)
+                .setTotal(total)
+                .setUsed(used)
+                .setAvailable(available)
+                .build();
     }
 }

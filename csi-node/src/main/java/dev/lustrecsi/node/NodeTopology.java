@@ -16,14 +16,15 @@ final class NodeTopology {
     static final String NO_CLIENT = "none";
     private static final int MAX_LABEL_VALUE = 63;
 
-    private NodeTopology() {
-    }
+    private NodeTopology() {}
 
     static Map<String, String> segments(LnetState state) {
         Map<String, String> s = new TreeMap<>();
         s.put(DriverNames.TOPOLOGY_LNET_TCP, Boolean.toString(state.hasTcp()));
         s.put(DriverNames.TOPOLOGY_LNET_O2IB, Boolean.toString(state.hasO2ib()));
-        s.put(DriverNames.TOPOLOGY_CLIENT_VERSION, state.clientVersion().map(NodeTopology::labelValue).orElse(NO_CLIENT));
+        s.put(
+                DriverNames.TOPOLOGY_CLIENT_VERSION,
+                state.clientVersion().map(NodeTopology::labelValue).orElse(NO_CLIENT));
         s.put(DriverNames.TOPOLOGY_KERNEL, labelValue(state.kernelRelease()));
         return s;
     }

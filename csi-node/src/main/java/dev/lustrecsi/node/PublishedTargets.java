@@ -10,12 +10,10 @@ import java.util.Optional;
  * the staging mount (same device, same root) at {@code <kubelet>/pods/<pod uid>/volumes/kubernetes.io~csi/<pv>/mount}.
  */
 final class PublishedTargets {
-    private PublishedTargets() {
-    }
+    private PublishedTargets() {}
 
     /** A pod's view of a volume: the pod's UID and the PV name kubelet put in the path. */
-    record Target(String podUid, String volumeName, Path path) {
-    }
+    record Target(String podUid, String volumeName, Path path) {}
 
     static List<Target> of(MountInfo staged, List<MountInfo> table, NodePaths paths) {
         Path pods = paths.kubeletDir().resolve("pods");
@@ -33,8 +31,10 @@ final class PublishedTargets {
             return Optional.empty();
         }
         Path rel = pods.relativize(mountPoint);
-        if (rel.getNameCount() != 5 || !rel.getName(1).toString().equals("volumes")
-                || !rel.getName(2).toString().equals("kubernetes.io~csi") || !rel.getName(4).toString().equals("mount")) {
+        if (rel.getNameCount() != 5
+                || !rel.getName(1).toString().equals("volumes")
+                || !rel.getName(2).toString().equals("kubernetes.io~csi")
+                || !rel.getName(4).toString().equals("mount")) {
             return Optional.empty();
         }
         return Optional.of(new Target(rel.getName(0).toString(), rel.getName(3).toString(), mountPoint));

@@ -69,7 +69,8 @@ public final class ServerHealth {
             }
         }
         String message = "lost its servers: " + String.join(", ", parts);
-        return Optional.of(mgsNids(mount).map(n -> message + "; " + mgsReachability(n)).orElse(message));
+        return Optional.of(
+                mgsNids(mount).map(n -> message + "; " + mgsReachability(n)).orElse(message));
     }
 
     /** "MGS 10.0.0.1@tcp answers LNet ping" or why none of the MGS NIDs does. */
@@ -81,16 +82,20 @@ public final class ServerHealth {
                 if (ping.succeeded()) {
                     return "MGS " + nid + " answers LNet ping (the network is up; the targets are down or recovering)";
                 }
-                failures.add(nid + ": " + (ping.timedOut() ? "no answer within " + bound.toSeconds() + " s"
-                        : lastLine(ping.stderr().isBlank() ? ping.stdout() : ping.stderr())));
+                failures.add(nid + ": "
+                        + (ping.timedOut()
+                                ? "no answer within " + bound.toSeconds() + " s"
+                                : lastLine(ping.stderr().isBlank() ? ping.stdout() : ping.stderr())));
             }
         }
         return "no MGS NID answers LNet ping (" + String.join("; ", failures) + ")";
     }
 
     static Optional<FsName> fsName(MountInfo mount) {
-        return mount.lustreFileset().map(f -> f.replaceAll("^/+", "").replaceAll("/.*$", ""))
-                .filter(FsName::isValid).map(FsName::new);
+        return mount.lustreFileset()
+                .map(f -> f.replaceAll("^/+", "").replaceAll("/.*$", ""))
+                .filter(FsName::isValid)
+                .map(FsName::new);
     }
 
     static Optional<MgsNids> mgsNids(MountInfo mount) {
@@ -106,9 +111,15 @@ public final class ServerHealth {
     }
 
     private static String lastLine(String text) {
-        List<String> lines = text.strip().lines().map(String::strip).filter(l -> !l.isEmpty() && !l.equals("...")).toList();
+        List<String> lines = text.strip()
+                .lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.equals("..."))
+                .toList();
         // lnetctl's YAML error: "descr: ! 'failed to ping ...: No route to host'" (2.17.0, real transcript 015).
-        String line = lines.stream().filter(l -> l.startsWith("descr:")).reduce((a, b) -> b)
+        String line = lines.stream()
+                .filter(l -> l.startsWith("descr:"))
+                .reduce((a, b) -> b)
                 .orElse(lines.isEmpty() ? "failed" : lines.get(lines.size() - 1));
         return line.replaceAll("^descr:\\s*(!\\s*)?", "").replace("\"", "").replaceAll("^'(.*)'$", "$1");
     }

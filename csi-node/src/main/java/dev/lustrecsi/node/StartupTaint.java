@@ -45,12 +45,14 @@ public final class StartupTaint {
                 LOG.warn("node {} not found in the API; cannot remove taint {}", nodeName, key);
                 return false;
             }
-            List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null ? List.of() : node.getSpec().getTaints();
+            List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null
+                    ? List.of()
+                    : node.getSpec().getTaints();
             boolean removedAny = false;
             for (int i = taints.size() - 1; i >= 0; i--) {
                 if (key.equals(taints.get(i).getKey())) {
-                    String patch = "[{\"op\":\"test\",\"path\":\"/spec/taints/" + i + "/key\",\"value\":\"" + key + "\"},"
-                            + "{\"op\":\"remove\",\"path\":\"/spec/taints/" + i + "\"}]";
+                    String patch = "[{\"op\":\"test\",\"path\":\"/spec/taints/" + i + "/key\",\"value\":\"" + key
+                            + "\"}," + "{\"op\":\"remove\",\"path\":\"/spec/taints/" + i + "\"}]";
                     client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON), patch);
                     removedAny = true;
                 }

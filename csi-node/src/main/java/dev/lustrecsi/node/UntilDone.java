@@ -15,15 +15,15 @@ import org.slf4j.LoggerFactory;
 final class UntilDone {
     private static final Logger LOG = LoggerFactory.getLogger(UntilDone.class);
 
-    private UntilDone() {
-    }
+    private UntilDone() {}
 
-    static void schedule(ScheduledExecutorService executor, Duration first, Duration max, String what, BooleanSupplier task) {
+    static void schedule(
+            ScheduledExecutorService executor, Duration first, Duration max, String what, BooleanSupplier task) {
         executor.schedule(() -> runAndReschedule(executor, first, max, what, task), 0, TimeUnit.MILLISECONDS);
     }
 
-    private static void runAndReschedule(ScheduledExecutorService executor, Duration delay, Duration max, String what,
-                                         BooleanSupplier task) {
+    private static void runAndReschedule(
+            ScheduledExecutorService executor, Duration delay, Duration max, String what, BooleanSupplier task) {
         boolean done;
         try {
             done = task.getAsBoolean();
@@ -33,7 +33,8 @@ final class UntilDone {
         }
         if (!done && !executor.isShutdown()) {
             Duration next = delay.multipliedBy(2).compareTo(max) > 0 ? max : delay.multipliedBy(2);
-            executor.schedule(() -> runAndReschedule(executor, next, max, what, task), delay.toMillis(), TimeUnit.MILLISECONDS);
+            executor.schedule(
+                    () -> runAndReschedule(executor, next, max, what, task), delay.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 }

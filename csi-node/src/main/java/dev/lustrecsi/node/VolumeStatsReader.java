@@ -34,8 +34,9 @@ public final class VolumeStatsReader {
         }
         Optional<String> shown = mount.get().lustreFileset();
         if (!shown.map(fileset::equals).orElse(false)) {
-            return VolumeHealth.abnormal(volumePath + " has " + shown.orElse(mount.get().fsType() + " " + mount.get().source())
-                    + " mounted, not Lustre fileset " + fileset);
+            return VolumeHealth.abnormal(volumePath + " has "
+                    + shown.orElse(mount.get().fsType() + " " + mount.get().source()) + " mounted, not Lustre fileset "
+                    + fileset);
         }
         FsUsage usage;
         try {

@@ -15,15 +15,20 @@ import org.junit.jupiter.api.io.TempDir;
 class JobIdSetupTest {
 
     private static String current(NodePlugin plugin) {
-        return new ProcessCommandRunner().run(new JobIdCommands(plugin.standIns.toolPaths()).show(), Duration.ofSeconds(5))
+        return new ProcessCommandRunner()
+                .run(new JobIdCommands(plugin.standIns.toolPaths()).show(), Duration.ofSeconds(5))
                 .stdout();
     }
 
     @Test
     void setsJobIdVarAndFallbackOnceTheClientModulesAreLoaded(@TempDir Path dir) {
         try (NodePlugin plugin = new NodePlugin(dir)) {
-            JobIdSetup setup = new JobIdSetup(new ProcessCommandRunner(), plugin.standIns.toolPaths(),
-                    Optional.of(JobIdSetup.DEFAULT_VAR), JobIdSetup.DEFAULT_NAME, Duration.ofSeconds(5));
+            JobIdSetup setup = new JobIdSetup(
+                    new ProcessCommandRunner(),
+                    plugin.standIns.toolPaths(),
+                    Optional.of(JobIdSetup.DEFAULT_VAR),
+                    JobIdSetup.DEFAULT_NAME,
+                    Duration.ofSeconds(5));
 
             // Before `modprobe lustre` the parameters do not exist: not done, tried again later.
             assertThat(setup.apply()).isFalse();
@@ -32,8 +37,8 @@ class JobIdSetupTest {
             assertThat(setup.apply()).isTrue();
 
             assertThat(current(plugin)).isEqualTo("LUSTRE_JOBID\n%e.%u\n");
-            assertThat(plugin.standIns.calls("lctl")).contains("argv: set_param jobid_var=LUSTRE_JOBID",
-                    "argv: set_param jobid_name=%e.%u");
+            assertThat(plugin.standIns.calls("lctl"))
+                    .contains("argv: set_param jobid_var=LUSTRE_JOBID", "argv: set_param jobid_name=%e.%u");
         }
     }
 
@@ -41,8 +46,12 @@ class JobIdSetupTest {
     void anEmptyVariableLeavesTheNodesSettingsAlone(@TempDir Path dir) {
         try (NodePlugin plugin = new NodePlugin(dir)) {
             plugin.lnet.ensureConfigured();
-            JobIdSetup setup = new JobIdSetup(new ProcessCommandRunner(), plugin.standIns.toolPaths(),
-                    Optional.empty(), JobIdSetup.DEFAULT_NAME, Duration.ofSeconds(5));
+            JobIdSetup setup = new JobIdSetup(
+                    new ProcessCommandRunner(),
+                    plugin.standIns.toolPaths(),
+                    Optional.empty(),
+                    JobIdSetup.DEFAULT_NAME,
+                    Duration.ofSeconds(5));
 
             assertThat(setup.apply()).isTrue();
 
@@ -54,8 +63,12 @@ class JobIdSetupTest {
     @Test
     void aBadSettingStopsThePluginAtStart(@TempDir Path dir) {
         try (NodePlugin plugin = new NodePlugin(dir)) {
-            assertThatThrownBy(() -> new JobIdSetup(new ProcessCommandRunner(), plugin.standIns.toolPaths(),
-                    Optional.of("JOB ID"), JobIdSetup.DEFAULT_NAME, Duration.ofSeconds(5)))
+            assertThatThrownBy(() -> new JobIdSetup(
+                            new ProcessCommandRunner(),
+                            plugin.standIns.toolPaths(),
+                            Optional.of("JOB ID"),
+                            JobIdSetup.DEFAULT_NAME,
+                            Duration.ofSeconds(5)))
                     .isInstanceOf(IllegalArgumentException.class);
         }
     }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LnetSetupTest {
     @TempDir
     Path dir;
+
     private NodePlugin plugin;
 
     @BeforeEach
@@ -35,7 +36,9 @@ class LnetSetupTest {
     }
 
     private long netAdds() {
-        return plugin.standIns.calls("lnetctl").stream().filter(l -> l.startsWith("argv: net add")).count();
+        return plugin.standIns.calls("lnetctl").stream()
+                .filter(l -> l.startsWith("argv: net add"))
+                .count();
     }
 
     @Test
@@ -47,7 +50,8 @@ class LnetSetupTest {
                 .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "true")
                 .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "false");
         assertThat(plugin.standIns.calls("modprobe")).containsExactly("argv: lustre");
-        assertThat(plugin.standIns.calls("lnetctl")).contains("argv: lnet configure", "argv: net add --net tcp --if eth7");
+        assertThat(plugin.standIns.calls("lnetctl"))
+                .contains("argv: lnet configure", "argv: net add --net tcp --if eth7");
     }
 
     @Test
@@ -60,8 +64,8 @@ class LnetSetupTest {
         assertThat(info.getAccessibleTopology().getSegmentsMap())
                 .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "true")
                 .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "true");
-        assertThat(plugin.standIns.calls("lnetctl")).contains("argv: net add --net o2ib --if ib0",
-                "argv: net add --net tcp --if eth7");
+        assertThat(plugin.standIns.calls("lnetctl"))
+                .contains("argv: net add --net o2ib --if ib0", "argv: net add --net tcp --if eth7");
     }
 
     @Test
@@ -72,7 +76,8 @@ class LnetSetupTest {
         LnetState state = plugin.lnet.ensureConfigured();
 
         assertThat(state.ready()).isTrue();
-        assertThat(state.networks().interfaces()).extracting(LnetNetworks.LocalNi::nid)
+        assertThat(state.networks().interfaces())
+                .extracting(LnetNetworks.LocalNi::nid)
                 .containsExactlyInAnyOrder("192.168.77.5@o2ib", "10.7.0.50@tcp");
         assertThat(state.detail()).contains("cannot add LNet network o2ib on ib1");
     }
@@ -95,29 +100,46 @@ class LnetSetupTest {
 
     @Test
     void rdmaDetectionReadsTheSysfsTree() {
-        LnetConfigurator lnet = new LnetConfigurator(new ProcessCommandRunner(), plugin.standIns.toolPaths(),
-                plugin.sysfs.root(), plugin.route, Optional.empty(), Duration.ofSeconds(5));
+        LnetConfigurator lnet = new LnetConfigurator(
+                new ProcessCommandRunner(),
+                plugin.standIns.toolPaths(),
+                plugin.sysfs.root(),
+                plugin.route,
+                Optional.empty(),
+                Duration.ofSeconds(5));
         assertThat(lnet.rdmaInterfaces()).isEmpty();
         assertThat(lnet.plan()).containsExactly(new LnetConfigurator.PlannedNet("tcp", java.util.List.of("eth7")));
 
         plugin.sysfs.infinibandDeviceWithoutNet("mlx4_0");
-        assertThat(lnet.rdmaInterfaces()).as("an adapter without a net device is no use to LNet").isEmpty();
+        assertThat(lnet.rdmaInterfaces())
+                .as("an adapter without a net device is no use to LNet")
+                .isEmpty();
 
         plugin.sysfs.infinibandDevice("mlx5_1", "ib1").infinibandDevice("mlx5_0", "ib0");
         assertThat(lnet.rdmaInterfaces()).containsExactly("ib0", "ib1");
-        assertThat(lnet.plan()).containsExactly(new LnetConfigurator.PlannedNet("o2ib", java.util.List.of("ib0", "ib1")),
-                new LnetConfigurator.PlannedNet("tcp", java.util.List.of("eth7")));
+        assertThat(lnet.plan())
+                .containsExactly(
+                        new LnetConfigurator.PlannedNet("o2ib", java.util.List.of("ib0", "ib1")),
+                        new LnetConfigurator.PlannedNet("tcp", java.util.List.of("eth7")));
     }
 
     @Test
     void aConfiguredInterfaceWinsOverTheDefaultRoute() {
         plugin.standIns.interfaceAddress("eth9", "10.9.0.5");
-        LnetConfigurator lnet = new LnetConfigurator(new ProcessCommandRunner(), plugin.standIns.toolPaths(),
-                plugin.sysfs.root(), plugin.route, Optional.of("eth9"), Duration.ofSeconds(5));
+        LnetConfigurator lnet = new LnetConfigurator(
+                new ProcessCommandRunner(),
+                plugin.standIns.toolPaths(),
+                plugin.sysfs.root(),
+                plugin.route,
+                Optional.of("eth9"),
+                Duration.ofSeconds(5));
         LnetState state = lnet.ensureConfigured();
         assertThat(state.ready()).isTrue();
         assertThat(state.detail()).startsWith("Lustre client 2.15.6 on kernel ").contains("LNet up: 10.9.0.5@tcp");
-        assertThat(state.networks().onInterface("eth9")).get().extracting(n -> n.nid()).isEqualTo("10.9.0.5@tcp");
+        assertThat(state.networks().onInterface("eth9"))
+                .get()
+                .extracting(n -> n.nid())
+                .isEqualTo("10.9.0.5@tcp");
     }
 
     @Test
@@ -126,36 +148,58 @@ class LnetSetupTest {
         plugin.identity().probe(ProbeRequest.getDefaultInstance());
         plugin.restart();
         plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
-        assertThat(plugin.identity().probe(ProbeRequest.getDefaultInstance()).getReady().getValue()).isTrue();
+        assertThat(plugin.identity()
+                        .probe(ProbeRequest.getDefaultInstance())
+                        .getReady()
+                        .getValue())
+                .isTrue();
 
         assertThat(netAdds()).isEqualTo(1);
-        assertThat(plugin.standIns.calls("lnetctl").stream().filter(l -> l.equals("argv: lnet configure")).count()).isEqualTo(1);
+        assertThat(plugin.standIns.calls("lnetctl").stream()
+                        .filter(l -> l.equals("argv: lnet configure"))
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
     void missingClientModulesMakeTheNodeNotReadyAndStagingRefused() {
         plugin.standIns.missingModules(true);
 
-        assertThat(plugin.identity().probe(ProbeRequest.getDefaultInstance()).getReady().getValue()).isFalse();
+        assertThat(plugin.identity()
+                        .probe(ProbeRequest.getDefaultInstance())
+                        .getReady()
+                        .getValue())
+                .isFalse();
         LnetState state = plugin.lnet.ensureConfigured();
         assertThat(state.ready()).isFalse();
         assertThat(state.detail()).contains("Module lustre not found");
 
         plugin.volumeOnServer("fsm", "pvc-1");
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(plugin.stage("fsm", "pvc-1").build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION))
+        assertThatThrownBy(() -> plugin.node()
+                        .nodeStageVolume(plugin.stage("fsm", "pvc-1").build()))
+                .satisfies(
+                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION))
                 .hasMessageContaining("Module lustre not found");
         assertThat(plugin.mountsBelowRoot()).isEmpty();
 
         plugin.standIns.missingModules(false); // the admin installs the client: the next probe recovers
-        assertThat(plugin.identity().probe(ProbeRequest.getDefaultInstance()).getReady().getValue()).isTrue();
+        assertThat(plugin.identity()
+                        .probe(ProbeRequest.getDefaultInstance())
+                        .getReady()
+                        .getValue())
+                .isTrue();
     }
 
     @Test
     void aHungLnetctlIsBounded() {
         plugin.standIns.hangTool("lnetctl", true);
-        LnetConfigurator lnet = new LnetConfigurator(new ProcessCommandRunner(), plugin.standIns.toolPaths(),
-                plugin.sysfs.root(), plugin.route, Optional.empty(), Duration.ofMillis(500));
+        LnetConfigurator lnet = new LnetConfigurator(
+                new ProcessCommandRunner(),
+                plugin.standIns.toolPaths(),
+                plugin.sysfs.root(),
+                plugin.route,
+                Optional.empty(),
+                Duration.ofMillis(500));
         LnetState state = lnet.ensureConfigured();
         assertThat(state.ready()).isFalse();
         assertThat(state.detail()).contains("timed out");

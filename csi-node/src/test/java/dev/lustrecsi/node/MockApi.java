@@ -45,14 +45,19 @@ final class MockApi implements AutoCloseable {
                 return super.handleGet(path);
             }
             String node = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
-            String rest = path.replace(m.group(0), "").replace("?&", "?").replace("&&", "&").replaceAll("[?&]$", "");
+            String rest = path.replace(m.group(0), "")
+                    .replace("?&", "?")
+                    .replace("&&", "&")
+                    .replaceAll("[?&]$", "");
             MockResponse response = super.handleGet(rest);
             if (response.code() != 200) {
                 return response;
             }
-            PodList pods = Serialization.unmarshal(new String(response.getBody().getBytes(), StandardCharsets.UTF_8), PodList.class);
+            PodList pods = Serialization.unmarshal(
+                    new String(response.getBody().getBytes(), StandardCharsets.UTF_8), PodList.class);
             pods.setItems(pods.getItems().stream()
-                    .filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName())).toList());
+                    .filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
+                    .toList());
             return response.setBody(Serialization.asJson(pods));
         }
     }

@@ -13,12 +13,16 @@ class NodeCapabilitiesTest {
     @Test
     void advertisesStagingStatsConditionsAndMultiWriter(@TempDir Path dir) {
         try (NodePlugin plugin = new NodePlugin(dir)) {
-            assertThat(plugin.node().nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList())
+            assertThat(plugin.node()
+                            .nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+                            .getCapabilitiesList())
                     .extracting(c -> c.getRpc().getType())
-                    .containsExactlyInAnyOrder(Type.STAGE_UNSTAGE_VOLUME, Type.GET_VOLUME_STATS, Type.VOLUME_CONDITION,
+                    .containsExactlyInAnyOrder(
+                            Type.STAGE_UNSTAGE_VOLUME,
+                            Type.GET_VOLUME_STATS,
+                            Type.VOLUME_CONDITION,
                             Type.SINGLE_NODE_MULTI_WRITER)
                     .doesNotContain(Type.EXPAND_VOLUME);
         }
     }
-
 }

@@ -11,9 +11,22 @@ class NodeMainTest {
     @Test
     void parsesTheDaemonSetsFlags() {
         NodeMain main = new NodeMain();
-        new CommandLine(main).parseArgs("--endpoint", "unix:///csi/csi.sock", "--node-id", "worker-3",
-                "--kubelet-dir", "/data/kubelet", "--sysfs-root", "/host/sys", "--lnet-interface", "bond0",
-                "--max-volumes", "64", "--v", "5");
+        new CommandLine(main)
+                .parseArgs(
+                        "--endpoint",
+                        "unix:///csi/csi.sock",
+                        "--node-id",
+                        "worker-3",
+                        "--kubelet-dir",
+                        "/data/kubelet",
+                        "--sysfs-root",
+                        "/host/sys",
+                        "--lnet-interface",
+                        "bond0",
+                        "--max-volumes",
+                        "64",
+                        "--v",
+                        "5");
         assertThat(main.nodeId).isEqualTo("worker-3");
         assertThat(main.kubeletDir).isEqualTo(Path.of("/data/kubelet"));
         assertThat(main.sysfsRoot).isEqualTo(Path.of("/host/sys"));
@@ -43,8 +56,20 @@ class NodeMainTest {
     @Test
     void selfHealingTopologyAndJobIdFlags() {
         NodeMain main = new NodeMain();
-        new CommandLine(main).parseArgs("--node-id", "worker-3", "--kubernetes-api", "off", "--startup-taint", "",
-                "--health-check-interval", "0", "--jobid-var", "SLURM_JOB_ID", "--jobid-name", "%e.%u.%H");
+        new CommandLine(main)
+                .parseArgs(
+                        "--node-id",
+                        "worker-3",
+                        "--kubernetes-api",
+                        "off",
+                        "--startup-taint",
+                        "",
+                        "--health-check-interval",
+                        "0",
+                        "--jobid-var",
+                        "SLURM_JOB_ID",
+                        "--jobid-name",
+                        "%e.%u.%H");
         assertThat(main.kubernetesApi).isEqualTo(NodeMain.ApiAccess.off);
         assertThat(main.startupTaint).isEmpty();
         assertThat(main.healthCheckSeconds).isZero();

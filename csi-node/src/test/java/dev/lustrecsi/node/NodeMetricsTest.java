@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeMetricsTest {
     @TempDir
     Path dir;
+
     private NodePlugin plugin;
 
     @BeforeEach
@@ -48,9 +49,12 @@ class NodeMetricsTest {
         ProcessCommandRunner runner = new ProcessCommandRunner();
         LnetctlCommands lnetctl = new LnetctlCommands(plugin.standIns.toolPaths());
         new NodeMetrics("node-1", new NodePaths(plugin.kubelet), plugin.mounter::mounts, () -> {
-            CommandResult shown = runner.run(lnetctl.showNets(), Duration.ofSeconds(5));
-            return shown.succeeded() ? Optional.of(LnetNetworks.parseNetShow(shown.stdout())) : Optional.empty();
-        }).register(registry);
+                    CommandResult shown = runner.run(lnetctl.showNets(), Duration.ofSeconds(5));
+                    return shown.succeeded()
+                            ? Optional.of(LnetNetworks.parseNetShow(shown.stdout()))
+                            : Optional.empty();
+                })
+                .register(registry);
         return registry;
     }
 
@@ -63,7 +67,8 @@ class NodeMetricsTest {
     @Test
     void countsStagedAndPublishedLustreMountsFromTheMountTable() throws Exception {
         PrometheusRegistry registry = metrics();
-        assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 0.0")
+        assertThat(scrape(registry))
+                .contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 0.0")
                 .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 0.0");
 
         plugin.volumeOnServer("fsa", "pvc-1");
@@ -76,16 +81,21 @@ class NodeMetricsTest {
         plugin.node().nodePublishVolume(podA);
         plugin.node().nodePublishVolume(plugin.publish(one, "pod-b").build());
         plugin.node().nodePublishVolume(plugin.publish(two, "pod-c").build());
-        assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 2.0")
-                .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 3.0");
-
-        plugin.restart();
-        assertThat(scrape(metrics())).as("a restarted plugin reports the mounts that are there")
+        assertThat(scrape(registry))
                 .contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 2.0")
                 .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 3.0");
 
-        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(podA.getVolumeId())
-                .setTargetPath(podA.getTargetPath()).build());
+        plugin.restart();
+        assertThat(scrape(metrics()))
+                .as("a restarted plugin reports the mounts that are there")
+                .contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 2.0")
+                .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 3.0");
+
+        plugin.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(podA.getVolumeId())
+                        .setTargetPath(podA.getTargetPath())
+                        .build());
         assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 2.0");
     }
 
@@ -93,7 +103,8 @@ class NodeMetricsTest {
     void reportsTcpWhenTheNodeHasNoRdmaAdapter() throws Exception {
         PrometheusRegistry registry = metrics();
         plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
-        assertThat(scrape(registry)).contains("lustre_node_lnet_network{net=\"tcp\",node=\"node-1\"} 1.0")
+        assertThat(scrape(registry))
+                .contains("lustre_node_lnet_network{net=\"tcp\",node=\"node-1\"} 1.0")
                 .contains("lustre_node_lnet_network{net=\"o2ib\",node=\"node-1\"} 0.0")
                 .doesNotContain("net=\"lo\"");
     }
@@ -103,11 +114,13 @@ class NodeMetricsTest {
         plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
         plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
         PrometheusRegistry registry = metrics();
-        assertThat(scrape(registry)).as("before LNet is configured nothing is up")
+        assertThat(scrape(registry))
+                .as("before LNet is configured nothing is up")
                 .contains("lustre_node_lnet_network{net=\"o2ib\",node=\"node-1\"} 0.0");
         plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
         // tcp comes up too (on the default route): an RDMA node still mounts tcp filesystems.
-        assertThat(scrape(registry)).contains("lustre_node_lnet_network{net=\"o2ib\",node=\"node-1\"} 1.0")
+        assertThat(scrape(registry))
+                .contains("lustre_node_lnet_network{net=\"o2ib\",node=\"node-1\"} 1.0")
                 .contains("lustre_node_lnet_network{net=\"tcp\",node=\"node-1\"} 1.0");
     }
 }

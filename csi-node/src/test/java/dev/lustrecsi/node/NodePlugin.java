@@ -1,24 +1,23 @@
 package dev.lustrecsi.node;
 
-import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
 import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
 import dev.lustrecsi.csi.v1.NodeGrpc;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeCapability;
-import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.lustre.MountCommands;
-import dev.lustrecsi.lustre.testing.LustreStandIns;
-import dev.lustrecsi.lustre.testing.SysfsFixture;
+import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.lustre.mount.LibC;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
-import io.grpc.Grpc;
+import dev.lustrecsi.lustre.testing.LustreStandIns;
+import dev.lustrecsi.lustre.testing.SysfsFixture;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,8 +36,8 @@ import java.util.Optional;
  */
 final class NodePlugin implements AutoCloseable {
     static final String MGS = "10.7.0.1@tcp";
-    static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(4), Duration.ofSeconds(2),
-            Duration.ofSeconds(2), Duration.ofSeconds(1));
+    static final MountBounds BOUNDS =
+            new MountBounds(Duration.ofSeconds(4), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1));
 
     final LustreStandIns standIns;
     final Path root;
@@ -84,16 +83,21 @@ final class NodePlugin implements AutoCloseable {
 
     private void start() {
         ProcessCommandRunner runner = new ProcessCommandRunner();
-        lnet = new LnetConfigurator(runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(), Duration.ofSeconds(5));
+        lnet = new LnetConfigurator(
+                runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(), Duration.ofSeconds(5));
         mounter = new LinuxMounter(libc, runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         stats = new VolumeStatsReader(mounter, new ServerHealth(runner, standIns.toolPaths(), Duration.ofSeconds(5)));
-        NodeService node = new NodeService(new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
-                mounter, lnet, stats);
+        NodeService node = new NodeService(
+                new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
+                mounter,
+                lnet,
+                stats);
         ReadinessCheck lnetReady = () -> {
             LnetState s = lnet.ensureConfigured();
             return new ReadinessCheck.Result(s.ready(), s.detail());
         };
-        server = CsiServer.start(Endpoint.parse("unix://" + root.resolve("csi/csi.sock")),
+        server = CsiServer.start(
+                Endpoint.parse("unix://" + root.resolve("csi/csi.sock")),
                 List.of(new IdentityService(false, List.of(lnetReady)), node));
         channel = UnixChannels.open(server.endpoint().uri());
     }
@@ -166,7 +170,11 @@ final class NodePlugin implements AutoCloseable {
 
     /** Every mount this test left below its directory. */
     List<Path> mountsBelowRoot() {
-        return new MountTable().read().stream().map(m -> m.mountPoint()).filter(p -> p.startsWith(root)).toList();
+        return new MountTable()
+                .read().stream()
+                        .map(m -> m.mountPoint())
+                        .filter(p -> p.startsWith(root))
+                        .toList();
     }
 
     private void stop() {
@@ -184,9 +192,10 @@ final class NodePlugin implements AutoCloseable {
         standIns.releaseHungServers();
         // Leave no mount behind for the next test, deepest first, detaching what no longer answers.
         List<Path> left = mountsBelowRoot().stream()
-                .sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList();
-        LinuxMounter cleaner = new LinuxMounter(new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()),
-                new MountTable(), BOUNDS);
+                .sorted((a, b) -> b.getNameCount() - a.getNameCount())
+                .toList();
+        LinuxMounter cleaner = new LinuxMounter(
+                new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         for (Path p : left) {
             cleaner.unmount(p);
         }

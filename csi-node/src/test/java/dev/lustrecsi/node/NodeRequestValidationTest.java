@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeRequestValidationTest {
     @TempDir
     Path dir;
+
     private NodePlugin plugin;
     private Path outside;
 
@@ -39,7 +40,8 @@ class NodeRequestValidationTest {
     }
 
     private void assertRefused(Status.Code code, Executable call) {
-        assertThatThrownBy(call::execute).satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(code));
+        assertThatThrownBy(call::execute)
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(code));
         assertThat(plugin.standIns.lustreMounts()).as("nothing may be mounted").isEmpty();
         assertThat(plugin.mountsBelowRoot()).as("nothing may be mounted").isEmpty();
     }
@@ -50,84 +52,182 @@ class NodeRequestValidationTest {
 
     @Test
     void forbiddenMountOptionsFromTheVolumeContextOrTheCapability() {
-        for (String options : new String[] {"suid", "flock,dev", "remount", "exec", "context=system_u:object_r:tmp_t",
-                "flock,localflock", "noflock,x-mount.mkdir", "ro,rw"}) {
-            assertRefused(Status.Code.INVALID_ARGUMENT,
-                    () -> plugin.node().nodeStageVolume(stage().putVolumeContext("mountOptions", options).build()));
+        for (String options : new String[] {
+            "suid",
+            "flock,dev",
+            "remount",
+            "exec",
+            "context=system_u:object_r:tmp_t",
+            "flock,localflock",
+            "noflock,x-mount.mkdir",
+            "ro,rw"
+        }) {
+            assertRefused(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> plugin.node()
+                            .nodeStageVolume(stage().putVolumeContext("mountOptions", options)
+                                    .build()));
         }
         for (String flag : new String[] {"suid", "user_xattr,dev", "nosuid,bind"}) {
-            assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage()
-                    .setVolumeCapability(NodePlugin.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag)).build()));
+            assertRefused(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> plugin.node()
+                            .nodeStageVolume(stage().setVolumeCapability(
+                                            NodePlugin.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag))
+                                    .build()));
         }
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage().putVolumeContext("mountOptions", "suid").build()))
+        assertThatThrownBy(() -> plugin.node()
+                        .nodeStageVolume(
+                                stage().putVolumeContext("mountOptions", "suid").build()))
                 .hasMessageContaining("mount options not allowed: 'suid'");
     }
 
     @Test
     void traversalAndPathsOutsideKubeletAreRefused() {
         String staging = plugin.staging("x").toString();
-        for (String bad : new String[] {staging + "/../../../../../../outside", outside.toString(), "relative/globalmount",
-                plugin.kubelet.resolve("plugins").toString(), plugin.kubelet.resolve("pods/p/volumes/v/mount").toString(), ""}) {
-            assertRefused(Status.Code.INVALID_ARGUMENT,
-                    () -> plugin.node().nodeStageVolume(stage().setStagingTargetPath(bad).build()));
+        for (String bad : new String[] {
+            staging + "/../../../../../../outside",
+            outside.toString(),
+            "relative/globalmount",
+            plugin.kubelet.resolve("plugins").toString(),
+            plugin.kubelet.resolve("pods/p/volumes/v/mount").toString(),
+            ""
+        }) {
+            assertRefused(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> plugin.node()
+                            .nodeStageVolume(stage().setStagingTargetPath(bad).build()));
         }
         NodeStageVolumeRequest good = stage().build();
         NodePublishVolumeRequest publish = plugin.publish(good, "pod").build();
-        for (String bad : new String[] {plugin.kubelet + "/pods/../../outside", outside.toString(),
-                plugin.kubelet + "/pods/./p/mount", plugin.kubelet + "/pods", staging, plugin.kubelet + "/podsX/p/mount"}) {
-            assertRefused(Status.Code.INVALID_ARGUMENT,
-                    () -> plugin.node().nodePublishVolume(publish.toBuilder().setTargetPath(bad).build()));
-            assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeUnpublishVolume(
-                    NodeUnpublishVolumeRequest.newBuilder().setVolumeId(publish.getVolumeId()).setTargetPath(bad).build()));
+        for (String bad : new String[] {
+            plugin.kubelet + "/pods/../../outside",
+            outside.toString(),
+            plugin.kubelet + "/pods/./p/mount",
+            plugin.kubelet + "/pods",
+            staging,
+            plugin.kubelet + "/podsX/p/mount"
+        }) {
+            assertRefused(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> plugin.node()
+                            .nodePublishVolume(
+                                    publish.toBuilder().setTargetPath(bad).build()));
+            assertRefused(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> plugin.node()
+                            .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                                    .setVolumeId(publish.getVolumeId())
+                                    .setTargetPath(bad)
+                                    .build()));
         }
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(good.getVolumeId()).setStagingTargetPath(outside.toString()).build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setVolumeId(good.getVolumeId())
+                                .setStagingTargetPath(outside.toString())
+                                .build()));
         // CSI spec, NodeGetVolumeStats: a path where the volume is not is NOT_FOUND (and nothing is read there).
-        assertRefused(Status.Code.NOT_FOUND, () -> plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(good.getVolumeId()).setVolumePath("/etc").build()));
+        assertRefused(
+                Status.Code.NOT_FOUND,
+                () -> plugin.node()
+                        .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                                .setVolumeId(good.getVolumeId())
+                                .setVolumePath("/etc")
+                                .build()));
         assertThat(outside).isEmptyDirectory();
     }
 
     @Test
     void malformedVolumeIdsAreRefused() {
-        for (String id : new String[] {"", "v1:default:pool-a:fsv:..", "v1:default:pool-a:fsv:a/b", "v1:default:pool-a:toolongfsname:x",
-                "v2:default:pool-a:fsv:pvc-1", "v1:Default:pool-a:fsv:pvc-1", "v1:default:pool-a:fsv:pvc-1\n", "x".repeat(300),
-                "v1:default:pool-a:fsv:pvc 1"}) {
-            assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage().setVolumeId(id).build()));
+        for (String id : new String[] {
+            "",
+            "v1:default:pool-a:fsv:..",
+            "v1:default:pool-a:fsv:a/b",
+            "v1:default:pool-a:toolongfsname:x",
+            "v2:default:pool-a:fsv:pvc-1",
+            "v1:Default:pool-a:fsv:pvc-1",
+            "v1:default:pool-a:fsv:pvc-1\n",
+            "x".repeat(300),
+            "v1:default:pool-a:fsv:pvc 1"
+        }) {
+            assertRefused(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> plugin.node().nodeStageVolume(stage().setVolumeId(id).build()));
         }
     }
 
     @Test
     void blockAccessAndOtherFilesystemTypesAreRefused() {
-        VolumeCapability block = VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)).build();
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage().setVolumeCapability(block).build()));
+        VolumeCapability block = VolumeCapability.newBuilder()
+                .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+                .build();
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().setVolumeCapability(block).build()));
         NodeStageVolumeRequest good = stage().build();
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodePublishVolume(
-                plugin.publish(good, "pod").setVolumeCapability(block).build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodePublishVolume(plugin.publish(good, "pod")
+                                .setVolumeCapability(block)
+                                .build()));
         VolumeCapability ext4 = VolumeCapability.newBuilder()
                 .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)).build();
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage().setVolumeCapability(ext4).build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage().clearVolumeCapability().build()));
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+                .build();
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().setVolumeCapability(ext4).build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().clearVolumeCapability().build()));
     }
 
     @Test
     void aVolumeContextContradictingTheIdIsRefused() {
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage().putVolumeContext("fsName", "other").build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage().putVolumeContext("subdir", "pvc-9").build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage().removeVolumeContext("mgsNids").build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(
-                stage().putVolumeContext("mgsNids", "10.7.0.1@tcp;reboot").build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(
-                stage().putVolumeContext("mgsNids", "-o remount").build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(
+                                stage().putVolumeContext("fsName", "other").build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(
+                                stage().putVolumeContext("subdir", "pvc-9").build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().removeVolumeContext("mgsNids").build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().putVolumeContext("mgsNids", "10.7.0.1@tcp;reboot")
+                                .build()));
+        assertRefused(
+                Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().putVolumeContext("mgsNids", "-o remount")
+                                .build()));
     }
 
     @Test
     void anMgsOnlyOnANetworkThisNodeLacksIsAClearPreconditionFailure() {
-        assertRefused(Status.Code.FAILED_PRECONDITION, () -> plugin.node().nodeStageVolume(
-                stage().putVolumeContext("mgsNids", "192.168.7.1@o2ib").build()));
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage().putVolumeContext("mgsNids", "192.168.7.1@o2ib").build()))
-                .hasMessageContaining("[o2ib]").hasMessageContaining("[tcp]");
+        assertRefused(
+                Status.Code.FAILED_PRECONDITION,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().putVolumeContext("mgsNids", "192.168.7.1@o2ib")
+                                .build()));
+        assertThatThrownBy(() -> plugin.node()
+                        .nodeStageVolume(stage().putVolumeContext("mgsNids", "192.168.7.1@o2ib")
+                                .build()))
+                .hasMessageContaining("[o2ib]")
+                .hasMessageContaining("[tcp]");
     }
 }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeStagePublishTest {
     @TempDir
     Path dir;
+
     private NodePlugin plugin;
 
     @BeforeEach
@@ -42,12 +43,17 @@ class NodeStagePublishTest {
     }
 
     private static NodeUnpublishVolumeRequest unpublish(NodePublishVolumeRequest p) {
-        return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(p.getVolumeId()).setTargetPath(p.getTargetPath()).build();
+        return NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(p.getVolumeId())
+                .setTargetPath(p.getTargetPath())
+                .build();
     }
 
     private static NodeUnstageVolumeRequest unstage(NodeStageVolumeRequest s) {
-        return NodeUnstageVolumeRequest.newBuilder().setVolumeId(s.getVolumeId())
-                .setStagingTargetPath(s.getStagingTargetPath()).build();
+        return NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(s.getVolumeId())
+                .setStagingTargetPath(s.getStagingTargetPath())
+                .build();
     }
 
     @Test
@@ -80,7 +86,8 @@ class NodeStagePublishTest {
             assertThat(plugin.mountsAt(staging)).isZero();
         }
         // One Lustre client mount per round: repeats found the mount in the mount table.
-        assertThat(plugin.standIns.lustreMounts()).hasSize(2)
+        assertThat(plugin.standIns.lustreMounts())
+                .hasSize(2)
                 .allSatisfy(l -> assertThat(l).startsWith("source=10.7.0.1@tcp:/fsa/pvc-1 target=" + staging));
         assertThat(onServer.resolve("round-1")).exists();
         assertThat(plugin.mountsBelowRoot()).isEmpty();
@@ -116,7 +123,8 @@ class NodeStagePublishTest {
         plugin.node().nodeStageVolume(stage);
         Files.writeString(Path.of(stage.getStagingTargetPath(), "existing"), "readable");
 
-        NodePublishVolumeRequest ro = plugin.publish(stage, "reader").setReadonly(true).build();
+        NodePublishVolumeRequest ro =
+                plugin.publish(stage, "reader").setReadonly(true).build();
         plugin.node().nodePublishVolume(ro);
         NodePublishVolumeRequest rw = plugin.publish(stage, "writer").build();
         plugin.node().nodePublishVolume(rw);
@@ -124,12 +132,14 @@ class NodeStagePublishTest {
         Path roTarget = Path.of(ro.getTargetPath());
         assertThat(roTarget.resolve("existing")).hasContent("readable");
         assertThatThrownBy(() -> Files.writeString(roTarget.resolve("new"), "x"))
-                .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+                .isInstanceOf(FileSystemException.class)
+                .hasMessageContaining("Read-only file system");
         Files.writeString(Path.of(rw.getTargetPath(), "new"), "the writer still writes");
         assertThat(roTarget.resolve("new")).hasContent("the writer still writes");
 
         // Asking for the same target read-write now contradicts the existing read-only publish.
-        assertThatThrownBy(() -> plugin.node().nodePublishVolume(ro.toBuilder().setReadonly(false).build()))
+        assertThatThrownBy(() -> plugin.node()
+                        .nodePublishVolume(ro.toBuilder().setReadonly(false).build()))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
     }
 
@@ -137,21 +147,26 @@ class NodeStagePublishTest {
     void aReaderOnlyAccessModeStagesAndPublishesReadOnly() throws Exception {
         plugin.volumeOnServer("fsd", "pvc-4");
         NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-4")
-                .setVolumeCapability(NodePlugin.mountCapability(Mode.MULTI_NODE_READER_ONLY)).build();
+                .setVolumeCapability(NodePlugin.mountCapability(Mode.MULTI_NODE_READER_ONLY))
+                .build();
         plugin.node().nodeStageVolume(stage);
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod-ro").build();
         plugin.node().nodePublishVolume(publish);
 
-        assertThat(plugin.standIns.lustreMounts()).singleElement().satisfies(l -> assertThat(l).endsWith("options=ro"));
+        assertThat(plugin.standIns.lustreMounts())
+                .singleElement()
+                .satisfies(l -> assertThat(l).endsWith("options=ro"));
         assertThatThrownBy(() -> Files.writeString(Path.of(publish.getTargetPath(), "x"), "x"))
-                .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+                .isInstanceOf(FileSystemException.class)
+                .hasMessageContaining("Read-only file system");
     }
 
     @Test
     void aSingleNodeSingleWriterVolumeIsPublishedToOneTargetAtATime() {
         plugin.volumeOnServer("fsd", "pvc-ssw");
         NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-ssw")
-                .setVolumeCapability(NodePlugin.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER)).build();
+                .setVolumeCapability(NodePlugin.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER))
+                .build();
         plugin.node().nodeStageVolume(stage);
         NodePublishVolumeRequest first = plugin.publish(stage, "pod-1").build();
         plugin.node().nodePublishVolume(first);
@@ -159,7 +174,8 @@ class NodeStagePublishTest {
 
         NodePublishVolumeRequest second = plugin.publish(stage, "pod-2").build();
         assertThatThrownBy(() -> plugin.node().nodePublishVolume(second))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION))
                 .hasMessageContaining(first.getTargetPath());
         assertThat(plugin.mountsAt(Path.of(second.getTargetPath()))).isZero();
@@ -179,14 +195,17 @@ class NodeStagePublishTest {
         Files.createDirectories(file.getParent());
         Files.writeString(file, "kubelet's, not ours");
         assertThatThrownBy(() -> plugin.node().nodePublishVolume(onFile))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
         plugin.node().nodeUnpublishVolume(unpublish(onFile));
         assertThat(file).hasContent("kubelet's, not ours");
 
         Path emptyDir = Path.of(plugin.publish(stage, "pod-empty").build().getTargetPath());
         Files.createDirectories(emptyDir);
-        plugin.node().nodeUnpublishVolume(unpublish(plugin.publish(stage, "pod-empty").build()));
+        plugin.node()
+                .nodeUnpublishVolume(
+                        unpublish(plugin.publish(stage, "pod-empty").build()));
         assertThat(emptyDir).isEmptyDirectory();
     }
 
@@ -244,7 +263,8 @@ class NodeStagePublishTest {
         NodeStageVolumeRequest stage = plugin.stage("fsf", "pvc-6").build();
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod-6").build();
         assertThatThrownBy(() -> plugin.node().nodePublishVolume(publish))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+                .satisfies(
+                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 
@@ -254,13 +274,16 @@ class NodeStagePublishTest {
         plugin.volumeOnServer("fsg", "pvc-8");
         NodeStageVolumeRequest first = plugin.stage("fsg", "pvc-7").build();
         plugin.node().nodeStageVolume(first);
-        NodeStageVolumeRequest other = plugin.stage("fsg", "pvc-8").setStagingTargetPath(first.getStagingTargetPath()).build();
+        NodeStageVolumeRequest other = plugin.stage("fsg", "pvc-8")
+                .setStagingTargetPath(first.getStagingTargetPath())
+                .build();
 
         assertThatThrownBy(() -> plugin.node().nodeStageVolume(other))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
         // Nor does unstaging the other volume take the first one's mount away.
         assertThatThrownBy(() -> plugin.node().nodeUnstageVolume(unstage(other)))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+                .satisfies(
+                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
         assertThat(plugin.mountsAt(Path.of(first.getStagingTargetPath()))).isEqualTo(1);
     }
 
@@ -269,7 +292,8 @@ class NodeStagePublishTest {
         plugin.standIns.serverRoot(NodePlugin.MGS, "fsh");
         NodeStageVolumeRequest stage = plugin.stage("fsh", "never-created").build();
         assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("No such file or directory");
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("No such file or directory");
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 
@@ -288,10 +312,13 @@ class NodeStagePublishTest {
         Files.writeString(Path.of(stage.getStagingTargetPath(), "top"), "whole filesystem");
 
         assertThat(fsRoot.resolve("top")).hasContent("whole filesystem");
-        assertThat(plugin.standIns.lustreMounts()).singleElement().satisfies(l -> assertThat(l)
-                .isEqualTo("source=10.7.0.1@tcp,192.168.7.1@o2ib:10.7.0.2@tcp:/fsi target="
-                        + stage.getStagingTargetPath() + " options=rw,flock,lazystatfs"));
-        assertThat(new MountTable().mountAt(Path.of(stage.getStagingTargetPath()))).isPresent();
+        assertThat(plugin.standIns.lustreMounts())
+                .singleElement()
+                .satisfies(l -> assertThat(l)
+                        .isEqualTo("source=10.7.0.1@tcp,192.168.7.1@o2ib:10.7.0.2@tcp:/fsi target="
+                                + stage.getStagingTargetPath() + " options=rw,flock,lazystatfs"));
+        assertThat(new MountTable().mountAt(Path.of(stage.getStagingTargetPath())))
+                .isPresent();
     }
 
     @Test
@@ -303,11 +330,15 @@ class NodeStagePublishTest {
         NodeStageVolumeRequest first = plugin.stage("fsj", "pvc-1").build();
         plugin.node().nodeStageVolume(first);
 
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(plugin.stage("fsj", "pvc-2").build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+        assertThatThrownBy(() -> plugin.node()
+                        .nodeStageVolume(plugin.stage("fsj", "pvc-2").build()))
+                .satisfies(
+                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
         plugin.node().nodeStageVolume(first);
         assertThat(plugin.standIns.lustreMounts()).hasSize(1);
-        assertThat(plugin.node().nodeGetInfo(dev.lustrecsi.csi.v1.NodeGetInfoRequest.getDefaultInstance())
-                .getMaxVolumesPerNode()).isEqualTo(1);
+        assertThat(plugin.node()
+                        .nodeGetInfo(dev.lustrecsi.csi.v1.NodeGetInfoRequest.getDefaultInstance())
+                        .getMaxVolumesPerNode())
+                .isEqualTo(1);
     }
 }

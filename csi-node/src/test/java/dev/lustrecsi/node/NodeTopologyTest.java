@@ -22,11 +22,12 @@ class NodeTopologyTest {
         try (NodePlugin plugin = new NodePlugin(dir)) {
             NodeGetInfoResponse info = plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
 
-            assertThat(info.getAccessibleTopology().getSegmentsMap()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                    DriverNames.TOPOLOGY_LNET_TCP, "true",
-                    DriverNames.TOPOLOGY_LNET_O2IB, "false",
-                    DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6",
-                    DriverNames.TOPOLOGY_KERNEL, NodeTopology.labelValue(System.getProperty("os.version"))));
+            assertThat(info.getAccessibleTopology().getSegmentsMap())
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            DriverNames.TOPOLOGY_LNET_TCP, "true",
+                            DriverNames.TOPOLOGY_LNET_O2IB, "false",
+                            DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6",
+                            DriverNames.TOPOLOGY_KERNEL, NodeTopology.labelValue(System.getProperty("os.version"))));
             assertThat(info.getAccessibleTopology().getSegmentsMap().values()).allMatch(v -> v.matches(LABEL_VALUE));
             assertThat(plugin.standIns.calls("lctl")).contains("argv: get_param -n version");
         }
@@ -37,11 +38,14 @@ class NodeTopologyTest {
         try (NodePlugin plugin = new NodePlugin(dir)) {
             plugin.standIns.missingModules(true);
 
-            Map<String, String> segments = plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
-                    .getAccessibleTopology().getSegmentsMap();
+            Map<String, String> segments = plugin.node()
+                    .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
+                    .getAccessibleTopology()
+                    .getSegmentsMap();
 
             // allowedTopologies on lnet-tcp/lnet-o2ib "true" or on a client-version keeps volumes off this node.
-            assertThat(segments).containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "false")
+            assertThat(segments)
+                    .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "false")
                     .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "false")
                     .containsEntry(DriverNames.TOPOLOGY_CLIENT_VERSION, "none")
                     .containsKey(DriverNames.TOPOLOGY_KERNEL);
@@ -54,10 +58,13 @@ class NodeTopologyTest {
             plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
             plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
 
-            Map<String, String> segments = plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
-                    .getAccessibleTopology().getSegmentsMap();
+            Map<String, String> segments = plugin.node()
+                    .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
+                    .getAccessibleTopology()
+                    .getSegmentsMap();
 
-            assertThat(segments).containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "true")
+            assertThat(segments)
+                    .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "true")
                     .containsEntry(DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6");
         }
     }
@@ -65,7 +72,8 @@ class NodeTopologyTest {
     @Test
     void versionsAndKernelsBecomeValidLabelValues() {
         assertThat(NodeTopology.labelValue("2.15.6")).isEqualTo("2.15.6");
-        assertThat(NodeTopology.labelValue("5.14.0-362.8.1.el9_3.x86_64+debug")).isEqualTo("5.14.0-362.8.1.el9_3.x86_64_debug");
+        assertThat(NodeTopology.labelValue("5.14.0-362.8.1.el9_3.x86_64+debug"))
+                .isEqualTo("5.14.0-362.8.1.el9_3.x86_64_debug");
         assertThat(NodeTopology.labelValue("2.15.62_23_g1d3e8f7 ")).isEqualTo("2.15.62_23_g1d3e8f7");
         assertThat(NodeTopology.labelValue("-weird-")).isEqualTo("weird");
         assertThat(NodeTopology.labelValue("+++")).isEqualTo("unknown");
@@ -79,9 +87,14 @@ class NodeTopologyTest {
                 .contains("2.10.8");
         assertThat(LnetConfigurator.parseVersion("")).isEmpty();
 
-        LnetState state = new LnetState(true, new LnetNetworks(List.of(new LnetNetworks.LocalNi("tcp", "10.0.0.5@tcp", "up",
-                List.of("eth0")))), Optional.of("2.15.5"), "6.1.0-13-amd64", "ready");
-        assertThat(NodeTopology.segments(state)).containsEntry(DriverNames.TOPOLOGY_KERNEL, "6.1.0-13-amd64")
+        LnetState state = new LnetState(
+                true,
+                new LnetNetworks(List.of(new LnetNetworks.LocalNi("tcp", "10.0.0.5@tcp", "up", List.of("eth0")))),
+                Optional.of("2.15.5"),
+                "6.1.0-13-amd64",
+                "ready");
+        assertThat(NodeTopology.segments(state))
+                .containsEntry(DriverNames.TOPOLOGY_KERNEL, "6.1.0-13-amd64")
                 .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "true");
     }
 }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeVolumeHealthTest {
     @TempDir
     Path dir;
+
     private NodePlugin plugin;
 
     @BeforeEach
@@ -36,12 +37,18 @@ class NodeVolumeHealthTest {
     }
 
     private NodeGetVolumeStatsResponse stats(NodeStageVolumeRequest stage, String path) {
-        return plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(stage.getVolumeId()).setVolumePath(path).build());
+        return plugin.node()
+                .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(stage.getVolumeId())
+                        .setVolumePath(path)
+                        .build());
     }
 
     private static VolumeUsage usage(NodeGetVolumeStatsResponse r, VolumeUsage.Unit unit) {
-        return r.getUsageList().stream().filter(u -> u.getUnit() == unit).findFirst().orElseThrow();
+        return r.getUsageList().stream()
+                .filter(u -> u.getUnit() == unit)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -65,7 +72,10 @@ class NodeVolumeHealthTest {
         assertThat(inodes.getUsed()).isGreaterThanOrEqualTo(4);
         assertThat(inodes.getTotal()).isEqualTo(inodes.getUsed() + inodes.getAvailable());
         // The staging path answers too (kubelet may ask for either).
-        assertThat(stats(stage, stage.getStagingTargetPath()).getVolumeCondition().getAbnormal()).isFalse();
+        assertThat(stats(stage, stage.getStagingTargetPath())
+                        .getVolumeCondition()
+                        .getAbnormal())
+                .isFalse();
     }
 
     @Test
@@ -107,12 +117,21 @@ class NodeVolumeHealthTest {
         NodeStageVolumeRequest after = plugin.stage("fsr", "pvc-after").build();
         plugin.node().nodeStageVolume(after);
 
-        assertThat(stats(before, before.getStagingTargetPath()).getVolumeCondition().getAbnormal()).isFalse();
-        assertThat(stats(after, after.getStagingTargetPath()).getVolumeCondition().getAbnormal()).isFalse();
+        assertThat(stats(before, before.getStagingTargetPath())
+                        .getVolumeCondition()
+                        .getAbnormal())
+                .isFalse();
+        assertThat(stats(after, after.getStagingTargetPath())
+                        .getVolumeCondition()
+                        .getAbnormal())
+                .isFalse();
 
         // An OST that is really gone still counts.
         plugin.standIns.importState("fsr", "DISCONN");
-        assertThat(stats(after, after.getStagingTargetPath()).getVolumeCondition().getMessage()).contains("fsr-OST0000 DISCONN")
+        assertThat(stats(after, after.getStagingTargetPath())
+                        .getVolumeCondition()
+                        .getMessage())
+                .contains("fsr-OST0000 DISCONN")
                 .doesNotContain("fsr-OST0002");
     }
 
@@ -129,7 +148,8 @@ class NodeVolumeHealthTest {
         assertThat(r.getVolumeCondition().getMessage()).contains("not answering");
         assertThat(r.getUsageList()).isEmpty();
         // Asked again while the first statfs is still stuck in the kernel: answered again.
-        assertThat(stats(stage, publish.getTargetPath()).getVolumeCondition().getAbnormal()).isTrue();
+        assertThat(stats(stage, publish.getTargetPath()).getVolumeCondition().getAbnormal())
+                .isTrue();
 
         // The connection to the server is torn down: the mount is stale, statfs fails at once.
         plugin.standIns.releaseHungServers();
@@ -137,10 +157,16 @@ class NodeVolumeHealthTest {
         assertThat(stale.getVolumeCondition().getAbnormal()).isTrue();
         assertThat(stale.getVolumeCondition().getMessage()).contains("stale").contains("not connected");
 
-        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(publish.getVolumeId()).setTargetPath(publish.getTargetPath()).build());
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(stage.getVolumeId()).setStagingTargetPath(stage.getStagingTargetPath()).build());
+        plugin.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(publish.getVolumeId())
+                        .setTargetPath(publish.getTargetPath())
+                        .build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(stage.getVolumeId())
+                        .setStagingTargetPath(stage.getStagingTargetPath())
+                        .build());
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 
@@ -167,7 +193,8 @@ class NodeVolumeHealthTest {
         // mount.lustre: "... failed: Connection timed out", exit 110 (real 2.17.0 transcript 149).
         assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
-                .hasMessageContaining("Connection timed out").hasMessageContaining("does not answer");
+                .hasMessageContaining("Connection timed out")
+                .hasMessageContaining("does not answer");
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 
@@ -178,7 +205,8 @@ class NodeVolumeHealthTest {
         NodeStageVolumeRequest stage = plugin.stage("fsn", "pvc-gone").build();
         assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND))
-                .hasMessageContaining("No such file or directory").hasMessageContaining("/pvc-gone does not exist");
+                .hasMessageContaining("No such file or directory")
+                .hasMessageContaining("/pvc-gone does not exist");
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 

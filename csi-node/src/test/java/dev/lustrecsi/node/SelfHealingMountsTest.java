@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SelfHealingMountsTest {
     @TempDir
     Path dir;
+
     private NodePlugin plugin;
 
     @BeforeEach
@@ -45,8 +46,11 @@ class SelfHealingMountsTest {
     }
 
     private NodeGetVolumeStatsResponse stats(NodePublishVolumeRequest publish) {
-        return plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(publish.getVolumeId()).setVolumePath(publish.getTargetPath()).build());
+        return plugin.node()
+                .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(publish.getVolumeId())
+                        .setVolumePath(publish.getTargetPath())
+                        .build());
     }
 
     private NodePublishVolumeRequest stageAndPublish(String fs, String volume, String podUid) {
@@ -67,8 +71,10 @@ class SelfHealingMountsTest {
         NodeGetVolumeStatsResponse lost = stats(publish);
 
         assertThat(lost.getVolumeCondition().getAbnormal()).isTrue();
-        assertThat(lost.getVolumeCondition().getMessage()).contains("lost its servers")
-                .contains("lost its servers: fsd-MDT0000 DISCONN via 10.7.0.1@tcp, fsd-OST0000 DISCONN via 10.7.0.1@tcp;")
+        assertThat(lost.getVolumeCondition().getMessage())
+                .contains("lost its servers")
+                .contains(
+                        "lost its servers: fsd-MDT0000 DISCONN via 10.7.0.1@tcp, fsd-OST0000 DISCONN via 10.7.0.1@tcp;")
                 .contains("MGS 10.7.0.1@tcp answers LNet ping");
         // statfs still answered (from the client's cache): usage is still reported.
         assertThat(lost.getUsageList()).extracting(VolumeUsage::getUnit).contains(VolumeUsage.Unit.BYTES);
@@ -101,11 +107,14 @@ class SelfHealingMountsTest {
         List<String> calls = new CopyOnWriteArrayList<>();
         CountDownLatch never = new CountDownLatch(1);
         LibC real = LibC.load();
-        plugin.libc = (LibC) Proxy.newProxyInstance(LibC.class.getClassLoader(), new Class<?>[] {LibC.class},
-                (proxy, method, args) -> {
+        plugin.libc = (LibC) Proxy.newProxyInstance(
+                LibC.class.getClassLoader(), new Class<?>[] {LibC.class}, (proxy, method, args) -> {
                     if (method.getName().equals("umount2")) {
                         int flags = (Integer) args[1];
-                        calls.add(flags == 0 ? "normal" : flags == LibC.MNT_FORCE ? "force" : flags == LibC.MNT_DETACH ? "lazy" : "?");
+                        calls.add(
+                                flags == 0
+                                        ? "normal"
+                                        : flags == LibC.MNT_FORCE ? "force" : flags == LibC.MNT_DETACH ? "lazy" : "?");
                         if ((flags & LibC.MNT_DETACH) == 0) {
                             never.await(1, TimeUnit.MINUTES);
                             return -1;
@@ -120,10 +129,16 @@ class SelfHealingMountsTest {
         plugin.restart();
 
         try {
-            plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                    .setVolumeId(publish.getVolumeId()).setTargetPath(publish.getTargetPath()).build());
-            plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                    .setVolumeId(stage.getVolumeId()).setStagingTargetPath(stage.getStagingTargetPath()).build());
+            plugin.node()
+                    .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                            .setVolumeId(publish.getVolumeId())
+                            .setTargetPath(publish.getTargetPath())
+                            .build());
+            plugin.node()
+                    .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                            .setVolumeId(stage.getVolumeId())
+                            .setStagingTargetPath(stage.getStagingTargetPath())
+                            .build());
         } finally {
             never.countDown();
         }
@@ -141,47 +156,101 @@ class SelfHealingMountsTest {
 
         NodeGetVolumeStatsResponse hung = stats(publish);
         assertThat(hung.getVolumeCondition().getAbnormal()).isTrue();
-        assertThat(hung.getVolumeCondition().getMessage()).contains("not answering").contains("fsh-MDT0000 CONNECTING");
+        assertThat(hung.getVolumeCondition().getMessage())
+                .contains("not answering")
+                .contains("fsh-MDT0000 CONNECTING");
 
         // The server never answers again (no release): unpublish and unstage still free the node.
-        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(publish.getVolumeId()).setTargetPath(publish.getTargetPath()).build());
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(stage.getVolumeId()).setStagingTargetPath(stage.getStagingTargetPath()).build());
+        plugin.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(publish.getVolumeId())
+                        .setTargetPath(publish.getTargetPath())
+                        .build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(stage.getVolumeId())
+                        .setStagingTargetPath(stage.getStagingTargetPath())
+                        .build());
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 
     @Test
     void podsUsingAVolumeThatLostItsServersGetAnEventAndAnotherWhenItRecovers() {
         try (MockApi api = new MockApi()) {
-            Pod user = api.client.pods().inNamespace("science").resource(new PodBuilder()
-                    .withNewMetadata().withName("simulation-0").withNamespace("science").endMetadata()
-                    .withNewSpec().withNodeName("node-1").addNewContainer().withName("main").withImage("busybox").endContainer()
-                    .endSpec().build()).create();
-            Pod bystander = api.client.pods().inNamespace("science").resource(new PodBuilder()
-                    .withNewMetadata().withName("other-0").withNamespace("science").endMetadata()
-                    .withNewSpec().withNodeName("node-1").addNewContainer().withName("main").withImage("busybox").endContainer()
-                    .endSpec().build()).create();
+            Pod user = api.client
+                    .pods()
+                    .inNamespace("science")
+                    .resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withName("simulation-0")
+                            .withNamespace("science")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNodeName("node-1")
+                            .addNewContainer()
+                            .withName("main")
+                            .withImage("busybox")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create();
+            Pod bystander = api.client
+                    .pods()
+                    .inNamespace("science")
+                    .resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withName("other-0")
+                            .withNamespace("science")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNodeName("node-1")
+                            .addNewContainer()
+                            .withName("main")
+                            .withImage("busybox")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create();
             // A pod of the same name space elsewhere must not get this node's events.
-            api.client.pods().inNamespace("science").resource(new PodBuilder()
-                    .withNewMetadata().withName("elsewhere-0").withNamespace("science").endMetadata()
-                    .withNewSpec().withNodeName("node-2").addNewContainer().withName("main").withImage("busybox").endContainer()
-                    .endSpec().build()).create();
+            api.client
+                    .pods()
+                    .inNamespace("science")
+                    .resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withName("elsewhere-0")
+                            .withNamespace("science")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNodeName("node-2")
+                            .addNewContainer()
+                            .withName("main")
+                            .withImage("busybox")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create();
             String uid = user.getMetadata().getUid();
             assertThat(uid).isNotBlank();
             stageAndPublish("fsw", "pvc-4", uid);
             stageAndPublish("fsv", "pvc-5", bystander.getMetadata().getUid());
-            MountWatcher watcher = new MountWatcher(plugin.mounter, plugin.stats, new NodePaths(plugin.kubelet),
+            MountWatcher watcher = new MountWatcher(
+                    plugin.mounter,
+                    plugin.stats,
+                    new NodePaths(plugin.kubelet),
                     new KubernetesPodEvents(api.client, "node-1"));
 
-            assertThat(watcher.checkOnce()).hasSize(2).allSatisfy((path, health) -> assertThat(health.abnormal()).isFalse());
-            assertThat(api.client.v1().events().inNamespace("science").list().getItems()).isEmpty();
+            assertThat(watcher.checkOnce())
+                    .hasSize(2)
+                    .allSatisfy((path, health) -> assertThat(health.abnormal()).isFalse());
+            assertThat(api.client.v1().events().inNamespace("science").list().getItems())
+                    .isEmpty();
 
             plugin.standIns.importState("fsw", "DISCONN");
             watcher.checkOnce();
             watcher.checkOnce(); // still broken: told once, not on every pass
 
-            List<Event> events = api.client.v1().events().inNamespace("science").list().getItems();
+            List<Event> events =
+                    api.client.v1().events().inNamespace("science").list().getItems();
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.getInvolvedObject().getUid()).isEqualTo(uid);
                 assertThat(e.getInvolvedObject().getName()).isEqualTo("simulation-0");
@@ -198,7 +267,8 @@ class SelfHealingMountsTest {
 
             assertThat(api.client.v1().events().inNamespace("science").list().getItems())
                     .extracting(Event::getReason, Event::getType)
-                    .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(MountWatcher.REASON_UNHEALTHY, "Warning"),
+                    .containsExactlyInAnyOrder(
+                            org.assertj.core.groups.Tuple.tuple(MountWatcher.REASON_UNHEALTHY, "Warning"),
                             org.assertj.core.groups.Tuple.tuple(MountWatcher.REASON_RECOVERED, "Normal"));
             assertThat(api.client.v1().events().inNamespace("science").list().getItems())
                     .allSatisfy(e -> assertThat(e.getInvolvedObject().getUid()).isEqualTo(uid));

@@ -19,8 +19,17 @@ class StartupTaintTest {
     }
 
     private void node(String name, Taint... taints) {
-        api.client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withTaints(taints).endSpec().build()).create();
+        api.client
+                .nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withTaints(taints)
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     private static Taint taint(String key, String effect) {
@@ -33,36 +42,55 @@ class StartupTaintTest {
 
     @Test
     void theTaintStaysUntilTheClientIsReadyThenOnlyItGoes() {
-        node("worker-1", taint("gpu", "NoSchedule"), taint(DriverNames.STARTUP_TAINT_KEY, "NoSchedule"),
+        node(
+                "worker-1",
+                taint("gpu", "NoSchedule"),
+                taint(DriverNames.STARTUP_TAINT_KEY, "NoSchedule"),
                 taint("maintenance", "NoExecute"));
         node("worker-2", taint(DriverNames.STARTUP_TAINT_KEY, "NoSchedule"));
         StartupTaint taint = new StartupTaint(api.client, "worker-1", DriverNames.STARTUP_TAINT_KEY);
 
         assertThat(taint.removeIfReady(false)).isFalse();
-        assertThat(get("worker-1").getSpec().getTaints()).extracting(Taint::getKey).contains(DriverNames.STARTUP_TAINT_KEY);
+        assertThat(get("worker-1").getSpec().getTaints())
+                .extracting(Taint::getKey)
+                .contains(DriverNames.STARTUP_TAINT_KEY);
 
         assertThat(taint.removeIfReady(true)).isTrue();
-        assertThat(get("worker-1").getSpec().getTaints()).extracting(Taint::getKey).containsExactly("gpu", "maintenance");
+        assertThat(get("worker-1").getSpec().getTaints())
+                .extracting(Taint::getKey)
+                .containsExactly("gpu", "maintenance");
         // Another node's taint is its own plugin's business.
-        assertThat(get("worker-2").getSpec().getTaints()).extracting(Taint::getKey).containsExactly(DriverNames.STARTUP_TAINT_KEY);
+        assertThat(get("worker-2").getSpec().getTaints())
+                .extracting(Taint::getKey)
+                .containsExactly(DriverNames.STARTUP_TAINT_KEY);
 
         // Again (a retry, a restarted plugin): nothing left to do, nothing else touched.
         assertThat(taint.removeIfReady(true)).isTrue();
-        assertThat(get("worker-1").getSpec().getTaints()).extracting(Taint::getKey).containsExactly("gpu", "maintenance");
+        assertThat(get("worker-1").getSpec().getTaints())
+                .extracting(Taint::getKey)
+                .containsExactly("gpu", "maintenance");
     }
 
     @Test
     void everyEffectOfTheTaintGoes() {
-        node("worker-3", taint(DriverNames.STARTUP_TAINT_KEY, "NoSchedule"), taint("other", "NoSchedule"),
+        node(
+                "worker-3",
+                taint(DriverNames.STARTUP_TAINT_KEY, "NoSchedule"),
+                taint("other", "NoSchedule"),
                 taint(DriverNames.STARTUP_TAINT_KEY, "NoExecute"));
 
-        assertThat(new StartupTaint(api.client, "worker-3", DriverNames.STARTUP_TAINT_KEY).removeIfReady(true)).isTrue();
+        assertThat(new StartupTaint(api.client, "worker-3", DriverNames.STARTUP_TAINT_KEY).removeIfReady(true))
+                .isTrue();
 
-        assertThat(get("worker-3").getSpec().getTaints()).extracting(Taint::getKey).containsExactly("other");
+        assertThat(get("worker-3").getSpec().getTaints())
+                .extracting(Taint::getKey)
+                .containsExactly("other");
     }
 
     @Test
     void aNodeTheApiDoesNotKnowIsRetriedLater() {
-        assertThat(new StartupTaint(api.client, "not-yet-registered", DriverNames.STARTUP_TAINT_KEY).removeIfReady(true)).isFalse();
+        assertThat(new StartupTaint(api.client, "not-yet-registered", DriverNames.STARTUP_TAINT_KEY)
+                        .removeIfReady(true))
+                .isFalse();
     }
 }

@@ -17,8 +17,8 @@ import picocli.CommandLine;
  * fails here instead of in a CrashLoopBackOff. ($(VAR) references are expanded by kubelet; they parse as text.)
  */
 class ChartArgsAcceptedTest {
-    static final Rendered R = Rendered.parse(Helm.template("--set", "network.lnetInterface=ib0",
-            "--set", "serverVm.diskStorageClass=ceph-block"));
+    static final Rendered R = Rendered.parse(
+            Helm.template("--set", "network.lnetInterface=ib0", "--set", "serverVm.diskStorageClass=ceph-block"));
 
     @Test
     void controllerAcceptsItsArgs() {
@@ -40,7 +40,8 @@ class ChartArgsAcceptedTest {
         try {
             main = Class.forName("dev.lustrecsi.provisioner.OperatorMain");
         } catch (ClassNotFoundException e) {
-            Assumptions.abort("dev.lustrecsi.provisioner.OperatorMain does not exist yet (server-provisioner is being written)");
+            Assumptions.abort(
+                    "dev.lustrecsi.provisioner.OperatorMain does not exist yet (server-provisioner is being written)");
             return;
         }
         Container c = container(R.operator().getSpec().getTemplate().getSpec(), "server-provisioner");
@@ -49,6 +50,7 @@ class ChartArgsAcceptedTest {
 
     private static void assertParses(Object command, List<String> args) {
         assertThatCode(() -> new CommandLine(command).parseArgs(args.toArray(String[]::new)))
-                .as(command.getClass().getSimpleName() + " " + args).doesNotThrowAnyException();
+                .as(command.getClass().getSimpleName() + " " + args)
+                .doesNotThrowAnyException();
     }
 }

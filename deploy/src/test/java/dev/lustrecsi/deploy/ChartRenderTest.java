@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.lustrecsi.controller.StorageClassParameters;
-
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -52,20 +51,30 @@ class ChartRenderTest {
         assertThat(defaults.podSpecs()).hasSize(3);
         for (PodSpec pod : defaults.podSpecs()) {
             for (Container c : pod.getContainers()) {
-                assertThat(c.getImage()).as(c.getName()).matches("[a-z0-9./-]+:[A-Za-z0-9._-]+").doesNotEndWith(":latest");
-                assertThat(c.getResources().getRequests()).as(c.getName() + " requests").containsKeys("cpu", "memory");
-                assertThat(c.getResources().getLimits()).as(c.getName() + " limits").containsKey("memory");
+                assertThat(c.getImage())
+                        .as(c.getName())
+                        .matches("[a-z0-9./-]+:[A-Za-z0-9._-]+")
+                        .doesNotEndWith(":latest");
+                assertThat(c.getResources().getRequests())
+                        .as(c.getName() + " requests")
+                        .containsKeys("cpu", "memory");
+                assertThat(c.getResources().getLimits())
+                        .as(c.getName() + " limits")
+                        .containsKey("memory");
             }
         }
     }
 
     @Test
     void ourImagesDefaultToTheChartAppVersionAndFollowValues() {
-        assertThat(container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller").getImage())
+        assertThat(container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller")
+                        .getImage())
                 .isEqualTo("ghcr.io/lustrecsi/lustre-csi-controller:" + APP_VERSION);
-        assertThat(container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node").getImage())
+        assertThat(container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node")
+                        .getImage())
                 .isEqualTo("ghcr.io/lustrecsi/lustre-csi-node:" + APP_VERSION);
-        assertThat(container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner").getImage())
+        assertThat(container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner")
+                        .getImage())
                 .isEqualTo("ghcr.io/lustrecsi/lustre-server-provisioner:" + APP_VERSION);
 
         Rendered custom = Rendered.parse(Helm.template(
@@ -74,38 +83,51 @@ class ChartRenderTest {
                 "--set", "images.csiProvisioner.tag=v9.9.9",
                 "--set", "images.pullPolicy=Always"));
         PodSpec node = custom.node().getSpec().getTemplate().getSpec();
-        assertThat(container(node, "lustre-csi-node").getImage()).isEqualTo("registry.example.org/hpc/lustre-csi-node:0.2.0-rc1");
-        assertThat(container(custom.controller().getSpec().getTemplate().getSpec(), "csi-provisioner").getImage())
+        assertThat(container(node, "lustre-csi-node").getImage())
+                .isEqualTo("registry.example.org/hpc/lustre-csi-node:0.2.0-rc1");
+        assertThat(container(custom.controller().getSpec().getTemplate().getSpec(), "csi-provisioner")
+                        .getImage())
                 .isEqualTo("registry.k8s.io/sig-storage/csi-provisioner:v9.9.9");
-        assertThat(custom.podSpecs()).allSatisfy(p -> assertThat(p.getContainers())
-                .allSatisfy(c -> assertThat(c.getImagePullPolicy()).isEqualTo("Always")));
+        assertThat(custom.podSpecs())
+                .allSatisfy(p -> assertThat(p.getContainers())
+                        .allSatisfy(c -> assertThat(c.getImagePullPolicy()).isEqualTo("Always")));
     }
 
     @Test
     void controllerRunsTheDriverWithProvisionerResizerAndLivenessSidecars() {
         Deployment dep = defaults.controller();
         PodSpec pod = dep.getSpec().getTemplate().getSpec();
-        assertThat(pod.getContainers()).extracting(Container::getName)
+        assertThat(pod.getContainers())
+                .extracting(Container::getName)
                 .containsExactly("lustre-csi-controller", "csi-provisioner", "csi-resizer", "liveness-probe");
         assertThat(dep.getSpec().getReplicas()).isEqualTo(2);
 
         Container driver = container(pod, "lustre-csi-controller");
-        assertThat(driver.getArgs()).contains("--endpoint=unix:///csi/csi.sock", "--v=2",
-                "--pool-mount-root=/var/lib/lustre-csi/pools", "--namespace=$(POD_NAMESPACE)",
-                "--server-image=ghcr.io/lustrecsi/lustre-server-vm:2.15.5", "--lustre-version=2.15.5");
+        assertThat(driver.getArgs())
+                .contains(
+                        "--endpoint=unix:///csi/csi.sock",
+                        "--v=2",
+                        "--pool-mount-root=/var/lib/lustre-csi/pools",
+                        "--namespace=$(POD_NAMESPACE)",
+                        "--server-image=ghcr.io/lustrecsi/lustre-server-vm:2.15.5",
+                        "--lustre-version=2.15.5");
         assertThat(mountPath(driver, "pool-mounts")).isEqualTo("/var/lib/lustre-csi/pools");
 
         Container provisioner = container(pod, "csi-provisioner");
         assertThat(provisioner.getImage()).isEqualTo("registry.k8s.io/sig-storage/csi-provisioner:v5.3.0");
-        assertThat(provisioner.getArgs()).contains("--csi-address=/csi/csi.sock",
-                "--leader-election", "--leader-election-namespace=$(POD_NAMESPACE)", "--extra-create-metadata");
+        assertThat(provisioner.getArgs())
+                .contains(
+                        "--csi-address=/csi/csi.sock",
+                        "--leader-election",
+                        "--leader-election-namespace=$(POD_NAMESPACE)",
+                        "--extra-create-metadata");
         // Topology is GA and on in external-provisioner v5 ("Setting GA feature gate Topology=true. It will be
         // removed in a future release."): the gate would stop the sidecar once it is removed.
         assertThat(provisioner.getArgs()).noneMatch(a -> a.startsWith("--feature-gates"));
         Container resizer = container(pod, "csi-resizer");
         assertThat(resizer.getImage()).isEqualTo("registry.k8s.io/sig-storage/csi-resizer:v1.14.0");
-        assertThat(resizer.getArgs()).contains("--csi-address=/csi/csi.sock", "--leader-election",
-                "--handle-volume-inuse-error=false");
+        assertThat(resizer.getArgs())
+                .contains("--csi-address=/csi/csi.sock", "--leader-election", "--handle-volume-inuse-error=false");
         // Each leader-electing sidecar learns its namespace from the downward API.
         for (Container c : List.of(provisioner, resizer)) {
             assertThat(c.getEnv()).anySatisfy(e -> {
@@ -114,7 +136,8 @@ class ChartRenderTest {
             });
         }
         // Every container that speaks CSI shares the socket directory at /csi.
-        assertThat(pod.getContainers()).allSatisfy(c -> assertThat(mountPath(c, "socket-dir")).isEqualTo("/csi"));
+        assertThat(pod.getContainers())
+                .allSatisfy(c -> assertThat(mountPath(c, "socket-dir")).isEqualTo("/csi"));
         assertThat(volume(pod, "socket-dir").getEmptyDir()).isNotNull();
 
         assertLivenessWired(pod, "lustre-csi-controller");
@@ -123,13 +146,16 @@ class ChartRenderTest {
         assertThat(pod.getServiceAccountName()).isEqualTo("lustre-csi-controller");
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
-                .singleElement().satisfies(t -> assertThat(t.getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+                .singleElement()
+                .satisfies(t -> assertThat(t.getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
     }
 
     @Test
     void everyApiClientHasBoundedRequestsSoNoneOutlivesTheProvisionersTimeout() {
-        Container provisioner = container(defaults.controller().getSpec().getTemplate().getSpec(), "csi-provisioner");
-        long provisionerTimeoutMillis = Long.parseLong(flag(provisioner, "--timeout").orElseThrow().replace("s", "")) * 1000;
+        Container provisioner =
+                container(defaults.controller().getSpec().getTemplate().getSpec(), "csi-provisioner");
+        long provisionerTimeoutMillis =
+                Long.parseLong(flag(provisioner, "--timeout").orElseThrow().replace("s", "")) * 1000;
         List<Container> clients = List.of(
                 container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller"),
                 container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node"),
@@ -142,10 +168,13 @@ class ChartRenderTest {
             long backoff = Long.parseLong(env.getOrDefault("KUBERNETES_REQUEST_RETRY_BACKOFFINTERVAL", "0"));
             assertThat(timeout).as(c.getName() + " request timeout").isPositive();
             assertThat(retries).as(c.getName() + " retry limit").isBetween(0L, 10L);
-            assertThat(Long.parseLong(env.getOrDefault("KUBERNETES_CONNECTION_TIMEOUT", "0"))).isPositive();
+            assertThat(Long.parseLong(env.getOrDefault("KUBERNETES_CONNECTION_TIMEOUT", "0")))
+                    .isPositive();
             // fabric8 backs off exponentially from the interval: the worst case of one request, all tries timing out.
             long worst = (retries + 1) * timeout + backoff * ((1L << retries) - 1);
-            assertThat(worst).as(c.getName() + ": one API request, every try timing out").isLessThan(provisionerTimeoutMillis / 2);
+            assertThat(worst)
+                    .as(c.getName() + ": one API request, every try timing out")
+                    .isLessThan(provisionerTimeoutMillis / 2);
         }
     }
 
@@ -153,7 +182,8 @@ class ChartRenderTest {
     void nodePluginIsPrivilegedOnTheHostNetworkWithBidirectionalKubeletMounts() {
         DaemonSet ds = defaults.node();
         PodSpec pod = ds.getSpec().getTemplate().getSpec();
-        assertThat(pod.getContainers()).extracting(Container::getName)
+        assertThat(pod.getContainers())
+                .extracting(Container::getName)
                 .containsExactly("lustre-csi-node", "node-driver-registrar", "liveness-probe");
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
@@ -162,14 +192,23 @@ class ChartRenderTest {
 
         Container plugin = container(pod, "lustre-csi-node");
         assertThat(plugin.getSecurityContext().getPrivileged()).isTrue();
-        assertThat(plugin.getArgs()).contains("--endpoint=unix:///csi/csi.sock", "--node-id=$(NODE_NAME)",
-                "--kubelet-dir=/var/lib/kubelet", "--sysfs-root=/sys", "--max-volumes=-1", "--v=2");
+        assertThat(plugin.getArgs())
+                .contains(
+                        "--endpoint=unix:///csi/csi.sock",
+                        "--node-id=$(NODE_NAME)",
+                        "--kubelet-dir=/var/lib/kubelet",
+                        "--sysfs-root=/sys",
+                        "--max-volumes=-1",
+                        "--v=2");
         assertThat(plugin.getArgs()).noneMatch(a -> a.startsWith("--lnet-interface"));
         assertThat(plugin.getEnv()).anySatisfy(e -> {
             assertThat(e.getName()).isEqualTo("NODE_NAME");
             assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
         });
-        VolumeMount kubelet = plugin.getVolumeMounts().stream().filter(m -> m.getName().equals("kubelet-dir")).findFirst().orElseThrow();
+        VolumeMount kubelet = plugin.getVolumeMounts().stream()
+                .filter(m -> m.getName().equals("kubelet-dir"))
+                .findFirst()
+                .orElseThrow();
         assertThat(kubelet.getMountPath()).isEqualTo("/var/lib/kubelet");
         assertThat(kubelet.getMountPropagation()).isEqualTo("Bidirectional");
         assertThat(volume(pod, "kubelet-dir").getHostPath().getPath()).isEqualTo("/var/lib/kubelet");
@@ -178,12 +217,14 @@ class ChartRenderTest {
         String pluginDir = volume(pod, "plugin-dir").getHostPath().getPath();
         assertThat(pluginDir).isEqualTo("/var/lib/kubelet/plugins/" + DRIVER);
         Container registrar = container(pod, "node-driver-registrar");
-        assertThat(registrar.getArgs()).contains("--csi-address=/csi/csi.sock",
-                "--kubelet-registration-path=" + pluginDir + "/csi.sock");
+        assertThat(registrar.getArgs())
+                .contains("--csi-address=/csi/csi.sock", "--kubelet-registration-path=" + pluginDir + "/csi.sock");
         assertThat(mountPath(registrar, "registration-dir")).isEqualTo("/registration");
-        assertThat(volume(pod, "registration-dir").getHostPath().getPath()).isEqualTo("/var/lib/kubelet/plugins_registry");
+        assertThat(volume(pod, "registration-dir").getHostPath().getPath())
+                .isEqualTo("/var/lib/kubelet/plugins_registry");
         assertThat(registrar.getLivenessProbe().getExec().getCommand())
-                .contains("--mode=kubelet-registration-probe", "--kubelet-registration-path=" + pluginDir + "/csi.sock");
+                .contains(
+                        "--mode=kubelet-registration-probe", "--kubelet-registration-path=" + pluginDir + "/csi.sock");
 
         assertLivenessWired(pod, "lustre-csi-node");
         assertSidecarsUnprivileged(pod, "lustre-csi-node");
@@ -194,34 +235,52 @@ class ChartRenderTest {
 
     @Test
     void kubeletDirAndLnetInterfaceValuesReachEveryPath() {
-        Rendered r = Rendered.parse(Helm.template("--set", "node.kubeletDir=/var/lib/k0s/kubelet",
-                "--set", "network.lnetInterface=ib0"));
+        Rendered r = Rendered.parse(
+                Helm.template("--set", "node.kubeletDir=/var/lib/k0s/kubelet", "--set", "network.lnetInterface=ib0"));
         PodSpec pod = r.node().getSpec().getTemplate().getSpec();
         Container plugin = container(pod, "lustre-csi-node");
         assertThat(plugin.getArgs()).contains("--kubelet-dir=/var/lib/k0s/kubelet", "--lnet-interface=ib0");
         assertThat(mountPath(plugin, "kubelet-dir")).isEqualTo("/var/lib/k0s/kubelet");
-        assertThat(volume(pod, "plugin-dir").getHostPath().getPath()).isEqualTo("/var/lib/k0s/kubelet/plugins/" + DRIVER);
+        assertThat(volume(pod, "plugin-dir").getHostPath().getPath())
+                .isEqualTo("/var/lib/k0s/kubelet/plugins/" + DRIVER);
         assertThat(flag(container(pod, "node-driver-registrar"), "--kubelet-registration-path"))
                 .contains("/var/lib/k0s/kubelet/plugins/" + DRIVER + "/csi.sock");
-        assertThat(volume(pod, "registration-dir").getHostPath().getPath()).isEqualTo("/var/lib/k0s/kubelet/plugins_registry");
+        assertThat(volume(pod, "registration-dir").getHostPath().getPath())
+                .isEqualTo("/var/lib/k0s/kubelet/plugins_registry");
     }
 
     @Test
     void tolerationsNodeSelectorsAndResourcesFollowValues() {
         Rendered r = Rendered.parse(Helm.template(
-                "--set-json", "controller.tolerations=[{\"key\":\"hpc\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]",
+                "--set-json",
+                        "controller.tolerations=[{\"key\":\"hpc\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]",
                 "--set-json", "node.tolerations=[{\"key\":\"gpu\",\"operator\":\"Equal\",\"value\":\"a100\"}]",
                 "--set-json", "node.nodeSelector={\"lustre-client\":\"installed\"}",
                 "--set", "controller.resources.controller.limits.memory=3Gi",
                 "--set", "operator.resources.requests.cpu=250m"));
         PodSpec ctl = r.controller().getSpec().getTemplate().getSpec();
-        assertThat(ctl.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("hpc"));
+        assertThat(ctl.getTolerations())
+                .singleElement()
+                .satisfies(t -> assertThat(t.getKey()).isEqualTo("hpc"));
         PodSpec node = r.node().getSpec().getTemplate().getSpec();
-        assertThat(node.getTolerations()).singleElement().satisfies(t -> assertThat(t.getValue()).isEqualTo("a100"));
-        assertThat(node.getNodeSelector()).containsEntry("lustre-client", "installed").containsEntry("kubernetes.io/os", "linux");
-        assertThat(container(ctl, "lustre-csi-controller").getResources().getLimits().get("memory").toString()).isEqualTo("3Gi");
-        assertThat(container(r.operator().getSpec().getTemplate().getSpec(), "server-provisioner").getResources()
-                .getRequests().get("cpu").toString()).isEqualTo("250m");
+        assertThat(node.getTolerations())
+                .singleElement()
+                .satisfies(t -> assertThat(t.getValue()).isEqualTo("a100"));
+        assertThat(node.getNodeSelector())
+                .containsEntry("lustre-client", "installed")
+                .containsEntry("kubernetes.io/os", "linux");
+        assertThat(container(ctl, "lustre-csi-controller")
+                        .getResources()
+                        .getLimits()
+                        .get("memory")
+                        .toString())
+                .isEqualTo("3Gi");
+        assertThat(container(r.operator().getSpec().getTemplate().getSpec(), "server-provisioner")
+                        .getResources()
+                        .getRequests()
+                        .get("cpu")
+                        .toString())
+                .isEqualTo("250m");
     }
 
     @Test
@@ -233,8 +292,11 @@ class ChartRenderTest {
         assertThat(op.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
         assertThat(op.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(op.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(op.getArgs()).contains("--ssh-identity=/etc/server-provisioner/ssh/id_ed25519",
-                "--ssh-known-hosts=/var/run/server-provisioner/known_hosts", "--virtctl=/usr/local/bin/virtctl");
+        assertThat(op.getArgs())
+                .contains(
+                        "--ssh-identity=/etc/server-provisioner/ssh/id_ed25519",
+                        "--ssh-known-hosts=/var/run/server-provisioner/known_hosts",
+                        "--virtctl=/usr/local/bin/virtctl");
         // The SSH key is readable by the non-root user through fsGroup, and optional.
         Volume key = volume(pod, "ssh-key");
         assertThat(key.getSecret().getSecretName()).isEqualTo("lustre-csi-operator-ssh");
@@ -246,25 +308,42 @@ class ChartRenderTest {
             assertThat(flag(op, "--ssh-identity").orElseThrow()).startsWith(m.getMountPath() + "/");
         });
         // The known_hosts file is written at run time: it lives on a writable volume (read-only root).
-        assertThat(op.getVolumeMounts()).anySatisfy(m -> assertThat(flag(op, "--ssh-known-hosts").orElseThrow())
-                .startsWith(m.getMountPath() + "/"));
-        assertThat(Rendered.parse(Helm.template("--set", "operator.watchNamespace=hpc")).operator().getSpec().getTemplate()
-                .getSpec().getContainers().get(0).getArgs()).contains("--namespace=hpc");
+        assertThat(op.getVolumeMounts())
+                .anySatisfy(m ->
+                        assertThat(flag(op, "--ssh-known-hosts").orElseThrow()).startsWith(m.getMountPath() + "/"));
+        assertThat(Rendered.parse(Helm.template("--set", "operator.watchNamespace=hpc"))
+                        .operator()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getArgs())
+                .contains("--namespace=hpc");
         assertThat(pod.getServiceAccountName()).isEqualTo("lustre-csi-operator");
     }
 
     @Test
     void hostNetworkPluginsServeMetricsOnTheirPodIpOnly() {
         Container node = container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node");
-        Container controller = container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller");
+        Container controller =
+                container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller");
         for (Container c : List.of(node, controller)) {
             assertThat(flag(c, "--metrics-address")).contains("$(POD_IP)");
-            assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("POD_IP")).singleElement()
-                    .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP"));
+            assertThat(c.getEnv())
+                    .filteredOn(e -> e.getName().equals("POD_IP"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                            .isEqualTo("status.podIP"));
         }
         // Off the host network the pod has its own interfaces: every one of them is fine.
-        Container podNetwork = container(Rendered.parse(Helm.template("--set", "controller.hostNetwork=false")).controller()
-                .getSpec().getTemplate().getSpec(), "lustre-csi-controller");
+        Container podNetwork = container(
+                Rendered.parse(Helm.template("--set", "controller.hostNetwork=false"))
+                        .controller()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec(),
+                "lustre-csi-controller");
         assertThat(flag(podNetwork, "--metrics-address")).isEmpty();
         assertThat(podNetwork.getEnv()).noneMatch(e -> e.getName().equals("POD_IP"));
     }
@@ -272,25 +351,34 @@ class ChartRenderTest {
     @Test
     void operatorWatchingOneNamespaceHasItsRoleThereBoundToItsServiceAccount() {
         Rendered r = Rendered.parse(Helm.template("--set", "operator.watchNamespace=hpc"));
-        assertThat(r.objects).filteredOn(o -> "hpc".equals(o.getMetadata().getNamespace()))
+        assertThat(r.objects)
+                .filteredOn(o -> "hpc".equals(o.getMetadata().getNamespace()))
                 .extracting(o -> o.getKind() + "/" + o.getMetadata().getName())
-                .containsExactlyInAnyOrder("Role/" + Helm.RELEASE + "-operator", "RoleBinding/" + Helm.RELEASE + "-operator");
+                .containsExactlyInAnyOrder(
+                        "Role/" + Helm.RELEASE + "-operator", "RoleBinding/" + Helm.RELEASE + "-operator");
         // Without watchNamespace nothing is rendered outside the release namespace but the node-lease Role.
-        assertThat(defaults.objects).filteredOn(o -> o.getMetadata().getNamespace() != null)
-                .extracting(o -> o.getMetadata().getNamespace()).containsOnly(Helm.NAMESPACE, "kube-node-lease");
+        assertThat(defaults.objects)
+                .filteredOn(o -> o.getMetadata().getNamespace() != null)
+                .extracting(o -> o.getMetadata().getNamespace())
+                .containsOnly(Helm.NAMESPACE, "kube-node-lease");
     }
 
     @Test
     void everyWorkloadUsesAServiceAccountTheChartCreates() {
-        List<String> accounts = defaults.all(ServiceAccount.class).stream().map(sa -> sa.getMetadata().getName()).toList();
+        List<String> accounts = defaults.all(ServiceAccount.class).stream()
+                .map(sa -> sa.getMetadata().getName())
+                .toList();
         assertThat(defaults.podSpecs()).allSatisfy(p -> assertThat(accounts).contains(p.getServiceAccountName()));
         // Everything in the release namespace, but the operator's read-only Role on node Leases (node fencing)
         // and its binding, which must live where the Leases are.
-        assertThat(defaults.objects).filteredOn(o -> o.getMetadata().getNamespace() != null)
+        assertThat(defaults.objects)
+                .filteredOn(o -> o.getMetadata().getNamespace() != null)
                 .filteredOn(o -> !o.getMetadata().getName().equals(Helm.RELEASE + "-operator-node-leases"))
                 .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE));
-        assertThat(defaults.objects).filteredOn(o -> "kube-node-lease".equals(o.getMetadata().getNamespace()))
-                .extracting(o -> o.getKind()).containsExactlyInAnyOrder("Role", "RoleBinding");
+        assertThat(defaults.objects)
+                .filteredOn(o -> "kube-node-lease".equals(o.getMetadata().getNamespace()))
+                .extracting(o -> o.getKind())
+                .containsExactlyInAnyOrder("Role", "RoleBinding");
     }
 
     @Test
@@ -299,40 +387,71 @@ class ChartRenderTest {
         assertThat(defaults.operator().getSpec().getReplicas()).isEqualTo(2);
         // A new operator pod starts as a follower before the old one leaves and hands the Lease over.
         assertThat(defaults.operator().getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
-        assertThat(defaults.operator().getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
-        assertThat(defaults.operator().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
-                .getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
-                .satisfies(t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
-        assertThat(defaults.controller().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
-                .getRequiredDuringSchedulingIgnoredDuringExecution()).singleElement()
+        assertThat(defaults.operator()
+                        .getSpec()
+                        .getStrategy()
+                        .getRollingUpdate()
+                        .getMaxUnavailable()
+                        .getIntVal())
+                .isZero();
+        assertThat(defaults.operator()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getAffinity()
+                        .getPodAntiAffinity()
+                        .getPreferredDuringSchedulingIgnoredDuringExecution())
+                .singleElement()
+                .satisfies(
+                        t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+        assertThat(defaults.controller()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getAffinity()
+                        .getPodAntiAffinity()
+                        .getRequiredDuringSchedulingIgnoredDuringExecution())
+                .singleElement()
                 .satisfies(t -> assertThat(t.getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
         // One replica of each may be evicted at a time; the PDBs select exactly the component's pods.
         assertThat(defaults.all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class))
-                .extracting(p -> p.getMetadata().getName() + " maxUnavailable=" + p.getSpec().getMaxUnavailable().getIntVal())
-                .containsExactlyInAnyOrder(Helm.RELEASE + "-controller maxUnavailable=1",
-                        Helm.RELEASE + "-operator maxUnavailable=1");
+                .extracting(p -> p.getMetadata().getName() + " maxUnavailable="
+                        + p.getSpec().getMaxUnavailable().getIntVal())
+                .containsExactlyInAnyOrder(
+                        Helm.RELEASE + "-controller maxUnavailable=1", Helm.RELEASE + "-operator maxUnavailable=1");
         assertThat(defaults.all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class))
-                .allSatisfy(p -> assertThat(p.getSpec().getSelector().getMatchLabels()).isIn(
-                        defaults.controller().getSpec().getSelector().getMatchLabels(),
-                        defaults.operator().getSpec().getSelector().getMatchLabels()));
+                .allSatisfy(p -> assertThat(p.getSpec().getSelector().getMatchLabels())
+                        .isIn(
+                                defaults.controller().getSpec().getSelector().getMatchLabels(),
+                                defaults.operator().getSpec().getSelector().getMatchLabels()));
         // Both elect on their own Lease with the same timings, passed to their own flags.
-        for (Container c : List.of(container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller"),
+        for (Container c : List.of(
+                container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller"),
                 container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner"))) {
-            assertThat(c.getArgs()).contains("--leader-election-namespace=$(POD_NAMESPACE)",
-                    "--leader-election-lease-duration=PT15S", "--leader-election-renew-deadline=PT10S",
-                    "--leader-election-retry-period=PT2S");
+            assertThat(c.getArgs())
+                    .contains(
+                            "--leader-election-namespace=$(POD_NAMESPACE)",
+                            "--leader-election-lease-duration=PT15S",
+                            "--leader-election-renew-deadline=PT10S",
+                            "--leader-election-retry-period=PT2S");
             assertThat(c.getEnv()).extracting(e -> e.getName()).contains("POD_NAMESPACE", "POD_NAME");
         }
         // A single replica needs no budget (it could never be evicted voluntarily).
         assertThat(Rendered.parse(Helm.template("--set", "operator.replicas=1", "--set", "controller.replicas=1"))
-                .all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class)).isEmpty();
+                        .all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class))
+                .isEmpty();
     }
 
     @Test
     void nodePluginUpgradesRollAFewNodesAtATime() {
         // Mounted volumes are kernel mounts that outlive the plugin's pod; only new mounts wait for it.
         assertThat(defaults.node().getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
-        assertThat(defaults.node().getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getStrVal())
+        assertThat(defaults.node()
+                        .getSpec()
+                        .getUpdateStrategy()
+                        .getRollingUpdate()
+                        .getMaxUnavailable()
+                        .getStrVal())
                 .isEqualTo("10%");
     }
 
@@ -341,8 +460,11 @@ class ChartRenderTest {
         assertThat(defaults.ofKind("ServiceMonitor")).isEmpty();
         assertThat(defaults.all(Service.class)).isEmpty();
 
-        Rendered r = Rendered.parse(Helm.template("--set", "metrics.serviceMonitor.enabled=true",
-                "--set", "metrics.serviceMonitor.labels.release=kube-prometheus"));
+        Rendered r = Rendered.parse(Helm.template(
+                "--set",
+                "metrics.serviceMonitor.enabled=true",
+                "--set",
+                "metrics.serviceMonitor.labels.release=kube-prometheus"));
         HasMetadata sm = r.ofKind("ServiceMonitor").get(0);
         assertThat(sm).isInstanceOf(GenericKubernetesResource.class);
         assertThat(sm.getMetadata().getLabels()).containsEntry("release", "kube-prometheus");
@@ -351,20 +473,32 @@ class ChartRenderTest {
 
         List<Service> services = r.all(Service.class);
         // Controller, node plugin and operator each serve /metrics.
-        assertThat(services).extracting(svc -> svc.getMetadata().getName()).containsExactlyInAnyOrder(
-                "lustre-csi-controller-metrics", "lustre-csi-node-metrics", "lustre-csi-operator-metrics");
+        assertThat(services)
+                .extracting(svc -> svc.getMetadata().getName())
+                .containsExactlyInAnyOrder(
+                        "lustre-csi-controller-metrics", "lustre-csi-node-metrics", "lustre-csi-operator-metrics");
         for (Service svc : services) {
             Map<String, String> selector = svc.getSpec().getSelector();
             List<PodSpec> pods = Stream.concat(
-                            r.all(Deployment.class).stream().map(d -> d.getSpec().getTemplate()),
+                            r.all(Deployment.class).stream()
+                                    .map(d -> d.getSpec().getTemplate()),
                             r.all(DaemonSet.class).stream().map(d -> d.getSpec().getTemplate()))
                     .filter(t -> t.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-                    .map(t -> t.getSpec()).toList();
-            assertThat(pods).as(svc.getMetadata().getName() + " selects exactly one workload").hasSize(1);
+                    .map(t -> t.getSpec())
+                    .toList();
+            assertThat(pods)
+                    .as(svc.getMetadata().getName() + " selects exactly one workload")
+                    .hasSize(1);
             // The port it scrapes exists on that workload and is the one the process serves metrics on.
             Container served = pods.get(0).getContainers().stream()
-                    .filter(c -> c.getPorts().stream().anyMatch(p -> "metrics".equals(p.getName()))).findFirst().orElseThrow();
-            int port = served.getPorts().stream().filter(p -> "metrics".equals(p.getName())).findFirst().orElseThrow().getContainerPort();
+                    .filter(c -> c.getPorts().stream().anyMatch(p -> "metrics".equals(p.getName())))
+                    .findFirst()
+                    .orElseThrow();
+            int port = served.getPorts().stream()
+                    .filter(p -> "metrics".equals(p.getName()))
+                    .findFirst()
+                    .orElseThrow()
+                    .getContainerPort();
             assertThat(flag(served, "--metrics-port")).contains(String.valueOf(port));
             assertThat(svc.getSpec().getPorts().get(0).getPort()).isEqualTo(port);
         }
@@ -379,11 +513,17 @@ class ChartRenderTest {
 
         assertThatCode(() -> StorageClassParameters.parse(sc.getParameters())).doesNotThrowAnyException();
 
-        Rendered rdma = Rendered.parse(Helm.template("--set", "network.type=o2ib",
-                "--set", "network.attachment=hpc-net/ib-fabric",
-                "--set-json", "network.addresses=[\"192.168.50.10/24\",\"192.168.50.11/24\"]"));
+        Rendered rdma = Rendered.parse(Helm.template(
+                "--set",
+                "network.type=o2ib",
+                "--set",
+                "network.attachment=hpc-net/ib-fabric",
+                "--set-json",
+                "network.addresses=[\"192.168.50.10/24\",\"192.168.50.11/24\"]"));
         Map<String, String> params = rdma.one(StorageClass.class, "lustre").getParameters();
-        assertThat(params).containsEntry("network", "o2ib").containsEntry("networkAttachment", "hpc-net/ib-fabric")
+        assertThat(params)
+                .containsEntry("network", "o2ib")
+                .containsEntry("networkAttachment", "hpc-net/ib-fabric")
                 .containsEntry("networkAddresses", "192.168.50.10/24,192.168.50.11/24");
         // The controller's own parser accepts what the chart writes.
         assertThat(StorageClassParameters.parse(params).networkAddresses()).hasSize(2);
@@ -397,27 +537,44 @@ class ChartRenderTest {
         Container c = container(pod, plugin);
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
         String portName = c.getLivenessProbe().getHttpGet().getPort().getStrVal();
-        int port = c.getPorts().stream().filter(p -> portName.equals(p.getName())).findFirst().orElseThrow().getContainerPort();
+        int port = c.getPorts().stream()
+                .filter(p -> portName.equals(p.getName()))
+                .findFirst()
+                .orElseThrow()
+                .getContainerPort();
         Container probe = container(pod, "liveness-probe");
         assertThat(probe.getArgs()).contains("--csi-address=/csi/csi.sock", "--health-port=" + port);
         assertThat(probe.getImage()).isEqualTo("registry.k8s.io/sig-storage/livenessprobe:v2.16.0");
     }
 
     private static void assertSidecarsUnprivileged(PodSpec pod, String plugin) {
-        assertThat(pod.getContainers()).filteredOn(c -> !c.getName().equals(plugin)).allSatisfy(c -> {
-            assertThat(c.getSecurityContext().getPrivileged()).as(c.getName()).isNotEqualTo(Boolean.TRUE);
-            assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
-            assertThat(c.getSecurityContext().getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
-        });
+        assertThat(pod.getContainers())
+                .filteredOn(c -> !c.getName().equals(plugin))
+                .allSatisfy(c -> {
+                    assertThat(c.getSecurityContext().getPrivileged())
+                            .as(c.getName())
+                            .isNotEqualTo(Boolean.TRUE);
+                    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation())
+                            .as(c.getName())
+                            .isFalse();
+                    assertThat(c.getSecurityContext().getCapabilities().getDrop())
+                            .as(c.getName())
+                            .containsExactly("ALL");
+                });
     }
 
     private static String mountPath(Container c, String volume) {
-        return c.getVolumeMounts().stream().filter(m -> volume.equals(m.getName())).map(VolumeMount::getMountPath)
-                .findFirst().orElseThrow(() -> new AssertionError(c.getName() + " does not mount " + volume));
+        return c.getVolumeMounts().stream()
+                .filter(m -> volume.equals(m.getName()))
+                .map(VolumeMount::getMountPath)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(c.getName() + " does not mount " + volume));
     }
 
     private static Volume volume(PodSpec pod, String name) {
-        return pod.getVolumes().stream().filter(v -> name.equals(v.getName())).findFirst()
+        return pod.getVolumes().stream()
+                .filter(v -> name.equals(v.getName()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no volume " + name));
     }
 }

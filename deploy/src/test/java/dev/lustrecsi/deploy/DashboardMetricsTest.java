@@ -1,6 +1,5 @@
 package dev.lustrecsi.deploy;
 
-import dev.lustrecsi.csi.server.UnixChannels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +8,7 @@ import dev.lustrecsi.controller.PoolUsageMetrics;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.GetPluginInfoRequest;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
 import dev.lustrecsi.lustre.CommandResult;
@@ -31,7 +31,6 @@ import dev.lustrecsi.provisioner.orphans.OrphanMetrics;
 import dev.lustrecsi.provisioner.reconcile.EventReason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -61,8 +60,22 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardMetricsTest {
     static final Path DASHBOARD = RepoFiles.ROOT.resolve("deploy/grafana/lustre-csi-dashboard.json");
     /** PromQL words that look like metric names but are not. */
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
-            "and", "or", "unless", "bool", "offset", "inf", "nan", "le");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "and",
+            "or",
+            "unless",
+            "bool",
+            "offset",
+            "inf",
+            "nan",
+            "le");
+
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_:][A-Za-z0-9_:]*");
 
     static Set<String> exported;
@@ -72,8 +85,10 @@ class DashboardMetricsTest {
         PrometheusRegistry registry = new PrometheusRegistry();
 
         // CSI call metrics, as the controller and node plugin record them: one real call over the socket.
-        CsiServer server = CsiServer.start(Endpoint.parse("unix://" + tmp.resolve("csi.sock")),
-                List.of(new IdentityService(false, List.of())), registry);
+        CsiServer server = CsiServer.start(
+                Endpoint.parse("unix://" + tmp.resolve("csi.sock")),
+                List.of(new IdentityService(false, List.of())),
+                registry);
         ManagedChannel channel = UnixChannels.open(server.endpoint().uri());
         try {
             IdentityGrpc.newBlockingStub(channel).getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
@@ -88,9 +103,13 @@ class DashboardMetricsTest {
                 102 25 0:77 /pvc-1 /var/lib/kubelet/pods/uid/volumes/kubernetes.io~csi/pvc-1/mount rw - lustre 10.0.0.1@tcp:/lfs1/pvc-1 rw
                 103 25 0:78 / /var/lib/lustre-csi/pools/hpc/pool-a rw - lustre 10.0.0.1@tcp:/lfs1 rw
                 """;
-        new NodeMetrics("node-1", new NodePaths(Path.of("/var/lib/kubelet")), () -> MountTable.parse(mountinfo),
-                () -> Optional.of(new LnetNetworks(List.of(new LnetNetworks.LocalNi("tcp", "10.0.0.9@tcp", "up",
-                        List.of("eth0")))))).register(registry);
+        new NodeMetrics(
+                        "node-1",
+                        new NodePaths(Path.of("/var/lib/kubelet")),
+                        () -> MountTable.parse(mountinfo),
+                        () -> Optional.of(new LnetNetworks(
+                                List.of(new LnetNetworks.LocalNi("tcp", "10.0.0.9@tcp", "up", List.of("eth0"))))))
+                .register(registry);
 
         // Controller: one pool mount, `lfs df` answering as the manual shows it.
         String df = """
@@ -100,13 +119,18 @@ class DashboardMetricsTest {
 
                 filesystem_summary:    100000000    40000000    60000000  40% /var/lib/lustre-csi/pools/hpc/pool-a
                 """;
-        new PoolUsageMetrics(Path.of("/var/lib/lustre-csi/pools"), () -> MountTable.parse(mountinfo),
-                (argv, timeout) -> new CommandResult(argv, 0, df, "", false), new LfsCommands(ToolPaths.standard()),
-                Duration.ofSeconds(5)).register(registry);
+        new PoolUsageMetrics(
+                        Path.of("/var/lib/lustre-csi/pools"),
+                        () -> MountTable.parse(mountinfo),
+                        (argv, timeout) -> new CommandResult(argv, 0, df, "", false),
+                        new LfsCommands(ToolPaths.standard()),
+                        Duration.ofSeconds(5))
+                .register(registry);
 
         // Operator: one Ready filesystem, one scale-out, scale-in and recovery step.
         LustreFileSystem fs = new LustreFileSystem();
-        fs.setMetadata(new ObjectMetaBuilder().withNamespace("hpc").withName("pool-a").build());
+        fs.setMetadata(
+                new ObjectMetaBuilder().withNamespace("hpc").withName("pool-a").build());
         LustreFileSystemSpec spec = new LustreFileSystemSpec();
         spec.setOstCount(1);
         fs.setSpec(spec);
@@ -186,7 +210,8 @@ class DashboardMetricsTest {
      */
     static Set<String> metricNames(String expr) {
         Set<String> names = new TreeSet<>();
-        Matcher labelValues = Pattern.compile("^\\s*label_values\\(\\s*([A-Za-z_:][A-Za-z0-9_:]*)").matcher(expr);
+        Matcher labelValues = Pattern.compile("^\\s*label_values\\(\\s*([A-Za-z_:][A-Za-z0-9_:]*)")
+                .matcher(expr);
         if (labelValues.find()) {
             names.add(labelValues.group(1));
             return names;
@@ -210,7 +235,9 @@ class DashboardMetricsTest {
 
     @Test
     void theExtractorFindsMetricNamesAndNothingElse() {
-        assertThat(metricNames("histogram_quantile(0.99, sum by (method, le) (rate(csi_call_duration_seconds_bucket{code!=\"OK\"}[$__rate_interval])))"))
+        assertThat(
+                        metricNames(
+                                "histogram_quantile(0.99, sum by (method, le) (rate(csi_call_duration_seconds_bucket{code!=\"OK\"}[$__rate_interval])))"))
                 .containsExactly("csi_call_duration_seconds_bucket");
         assertThat(metricNames("count(lustre_filesystem_phase{phase!=\"Ready\"} == 1) or vector(0)"))
                 .containsExactly("lustre_filesystem_phase");
@@ -229,17 +256,32 @@ class DashboardMetricsTest {
         for (String expr : exprs) {
             Set<String> names = metricNames(expr);
             assertThat(names).as("metric names in " + expr).isNotEmpty();
-            assertThat(exported).as("exported metrics; the dashboard queries " + names + " in " + expr).containsAll(names);
+            assertThat(exported)
+                    .as("exported metrics; the dashboard queries " + names + " in " + expr)
+                    .containsAll(names);
             queried.addAll(names);
         }
         // The issue's list: CSI calls and latency, mounts, LNet type, phase, OSTs, capacity and usage, scale/recovery.
-        assertThat(queried).contains("csi_calls_total", "csi_call_duration_seconds_bucket", "lustre_node_mounts",
-                "lustre_node_lnet_network", "lustre_filesystem_phase", "lustre_filesystem_osts_ready",
-                "lustre_filesystem_capacity_bytes", "lustre_pool_used_bytes", "lustre_pool_size_bytes",
-                "lustre_operator_scale_events_total", "lustre_operator_recovery_events_total",
-                // Issue 9: per-PVC and per-pod I/O, warm standby, orphans.
-                "lustre_pvc_read_bytes_total", "lustre_pvc_write_bytes_total", "lustre_pvc_metadata_ops_total",
-                "lustre_pod_read_bytes_total", "lustre_filesystem_standby_servers_ready", "lustre_operator_orphans_removed_total");
+        assertThat(queried)
+                .contains(
+                        "csi_calls_total",
+                        "csi_call_duration_seconds_bucket",
+                        "lustre_node_mounts",
+                        "lustre_node_lnet_network",
+                        "lustre_filesystem_phase",
+                        "lustre_filesystem_osts_ready",
+                        "lustre_filesystem_capacity_bytes",
+                        "lustre_pool_used_bytes",
+                        "lustre_pool_size_bytes",
+                        "lustre_operator_scale_events_total",
+                        "lustre_operator_recovery_events_total",
+                        // Issue 9: per-PVC and per-pod I/O, warm standby, orphans.
+                        "lustre_pvc_read_bytes_total",
+                        "lustre_pvc_write_bytes_total",
+                        "lustre_pvc_metadata_ops_total",
+                        "lustre_pod_read_bytes_total",
+                        "lustre_filesystem_standby_servers_ready",
+                        "lustre_operator_orphans_removed_total");
     }
 
     @Test
@@ -249,7 +291,8 @@ class DashboardMetricsTest {
         for (JsonNode panel : dashboard.path("panels")) {
             ids.add(panel.path("id").asInt());
             if (!"row".equals(panel.path("type").asText())) {
-                assertThat(panel.path("datasource").path("uid").asText()).as(panel.path("title").asText())
+                assertThat(panel.path("datasource").path("uid").asText())
+                        .as(panel.path("title").asText())
                         .isEqualTo("${datasource}");
             }
         }
@@ -261,12 +304,18 @@ class DashboardMetricsTest {
     void theChartShipsTheDashboardForGrafanasSidecarWhenAsked() {
         assertThat(Rendered.parse(Helm.template()).all(ConfigMap.class))
                 .noneMatch(c -> c.getMetadata().getName().endsWith("grafana-dashboard"));
-        Rendered r = Rendered.parse(Helm.template("--set", "metrics.grafanaDashboard.enabled=true",
-                "--set", "metrics.grafanaDashboard.namespace=monitoring"));
+        Rendered r = Rendered.parse(Helm.template(
+                "--set",
+                "metrics.grafanaDashboard.enabled=true",
+                "--set",
+                "metrics.grafanaDashboard.namespace=monitoring"));
         ConfigMap cm = r.all(ConfigMap.class).stream()
-                .filter(c -> c.getMetadata().getName().endsWith("grafana-dashboard")).findFirst().orElseThrow();
+                .filter(c -> c.getMetadata().getName().endsWith("grafana-dashboard"))
+                .findFirst()
+                .orElseThrow();
         assertThat(cm.getMetadata().getNamespace()).isEqualTo("monitoring");
         assertThat(cm.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
-        assertThat(cm.getData().get("lustre-csi-dashboard.json")).isEqualTo(RepoFiles.read(DASHBOARD).stripTrailing());
+        assertThat(cm.getData().get("lustre-csi-dashboard.json"))
+                .isEqualTo(RepoFiles.read(DASHBOARD).stripTrailing());
     }
 }

@@ -26,14 +26,21 @@ import org.w3c.dom.Node;
  */
 class DockerfilesTest {
 
-    record Image(String dockerfile, String module, String mainClass, Optional<Integer> user) {
-    }
+    record Image(String dockerfile, String module, String mainClass, Optional<Integer> user) {}
 
     static Stream<Arguments> images() {
         return Stream.of(
                 Arguments.of(new Image("node.Dockerfile", "csi-node", "dev.lustrecsi.node.NodeMain", Optional.empty())),
-                Arguments.of(new Image("controller.Dockerfile", "csi-controller", "dev.lustrecsi.controller.ControllerMain", Optional.empty())),
-                Arguments.of(new Image("operator.Dockerfile", "server-provisioner/operator", "dev.lustrecsi.provisioner.OperatorMain", Optional.of(65532))));
+                Arguments.of(new Image(
+                        "controller.Dockerfile",
+                        "csi-controller",
+                        "dev.lustrecsi.controller.ControllerMain",
+                        Optional.empty())),
+                Arguments.of(new Image(
+                        "operator.Dockerfile",
+                        "server-provisioner/operator",
+                        "dev.lustrecsi.provisioner.OperatorMain",
+                        Optional.of(65532))));
     }
 
     @ParameterizedTest
@@ -51,30 +58,44 @@ class DockerfilesTest {
         String pomText = RepoFiles.read(RepoFiles.ROOT.resolve(image.module()).resolve("pom.xml"));
         String artifactId = text(pom.getDocumentElement(), "artifactId");
         String version = Optional.ofNullable(text(pom.getDocumentElement(), "version"))
-                .orElseGet(() -> text((Element) pom.getDocumentElement().getElementsByTagName("parent").item(0), "version"));
+                .orElseGet(() -> text(
+                        (Element) pom.getDocumentElement()
+                                .getElementsByTagName("parent")
+                                .item(0),
+                        "version"));
         // The parent's shade execution attaches "-all"; a module may choose its own classifier.
         String classifier = firstTag(pomText, "shadedClassifierName").orElse("all");
         String jar = "/src/" + image.module() + "/target/" + artifactId + "-" + version + "-" + classifier + ".jar";
 
         assertThat(instructions(image, "RUN").get(0)).contains("-pl " + image.module() + " -am package");
-        String copy = instructions(image, "COPY").stream().filter(c -> c.startsWith("--from=build")).findFirst().orElseThrow();
+        String copy = instructions(image, "COPY").stream()
+                .filter(c -> c.startsWith("--from=build"))
+                .findFirst()
+                .orElseThrow();
         String[] parts = copy.split("\\s+");
         assertThat(parts[1]).as("jar copied from the build stage").isEqualTo(jar);
-        String[] entrypoint = new ObjectMapper().readValue(instructions(image, "ENTRYPOINT").get(0), String[].class);
+        String[] entrypoint =
+                new ObjectMapper().readValue(instructions(image, "ENTRYPOINT").get(0), String[].class);
         assertThat(entrypoint[0]).isEqualTo("java");
-        assertThat(List.of(entrypoint).subList(entrypoint.length - 2, entrypoint.length)).containsExactly("-jar", parts[2]);
+        assertThat(List.of(entrypoint).subList(entrypoint.length - 2, entrypoint.length))
+                .containsExactly("-jar", parts[2]);
 
-        Path source = RepoFiles.ROOT.resolve(image.module()).resolve("src/main/java")
+        Path source = RepoFiles.ROOT
+                .resolve(image.module())
+                .resolve("src/main/java")
                 .resolve(image.mainClass().replace('.', '/') + ".java");
-        Assumptions.assumeTrue(Files.exists(source) && pomText.contains("maven-shade-plugin"),
+        Assumptions.assumeTrue(
+                Files.exists(source) && pomText.contains("maven-shade-plugin"),
                 image.module() + " does not build a runnable jar of " + image.mainClass() + " yet");
         // Either the parent's execution with ${main.class}, or the module's own transformer.
         assertThat(firstTag(pomText, "main.class").or(() -> firstTag(pomText, "mainClass")))
-                .as(image.module() + " names the runnable jar's main class").contains(image.mainClass());
+                .as(image.module() + " names the runnable jar's main class")
+                .contains(image.mainClass());
     }
 
     private static Optional<String> firstTag(String xml, String tag) {
-        Matcher m = Pattern.compile("<" + Pattern.quote(tag) + ">\\s*([^<\\s]+)\\s*</" + Pattern.quote(tag) + ">").matcher(xml);
+        Matcher m = Pattern.compile("<" + Pattern.quote(tag) + ">\\s*([^<\\s]+)\\s*</" + Pattern.quote(tag) + ">")
+                .matcher(xml);
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
@@ -88,14 +109,17 @@ class DockerfilesTest {
             return;
         }
         assertThat(users).hasSize(1);
-        assertThat(users.get(0)).isEqualTo(image.user().get() + ":" + image.user().get());
+        assertThat(users.get(0))
+                .isEqualTo(image.user().get() + ":" + image.user().get());
         assertThat(RepoFiles.read(RepoFiles.CHART.resolve("templates/operator-deployment.yaml")))
-                .contains("runAsUser: " + image.user().get()).contains("runAsNonRoot: true");
+                .contains("runAsUser: " + image.user().get())
+                .contains("runAsNonRoot: true");
     }
 
     /** Instruction arguments in order, with backslash-continued lines joined. */
     static List<String> instructions(Image image, String keyword) {
-        String text = RepoFiles.read(RepoFiles.DOCKERFILES.resolve(image.dockerfile())).replaceAll("\\\\\\n", " ");
+        String text = RepoFiles.read(RepoFiles.DOCKERFILES.resolve(image.dockerfile()))
+                .replaceAll("\\\\\\n", " ");
         Matcher m = Pattern.compile("(?m)^" + keyword + "\\s+(.*)$").matcher(text);
         List<String> found = new java.util.ArrayList<>();
         while (m.find()) {
@@ -107,7 +131,8 @@ class DockerfilesTest {
     static Document pom(String module) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(false);
-        return f.newDocumentBuilder().parse(RepoFiles.ROOT.resolve(module).resolve("pom.xml").toFile());
+        return f.newDocumentBuilder()
+                .parse(RepoFiles.ROOT.resolve(module).resolve("pom.xml").toFile());
     }
 
     /** Text of a direct child element, or null. */

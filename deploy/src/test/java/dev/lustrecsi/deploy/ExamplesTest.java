@@ -59,9 +59,15 @@ class ExamplesTest {
 
     @Test
     void theExamplesTheDocumentationPromisesExist() throws IOException {
-        assertThat(exampleFiles().map(p -> p.getFileName().toString())).contains(
-                "storageclass-shared.yaml", "storageclass-dedicated.yaml", "storageclass-rdma.yaml",
-                "pvc-rwx-two-pods.yaml", "hpc-ior-job.yaml", "research-workspace.yaml", "static-pv-external.yaml");
+        assertThat(exampleFiles().map(p -> p.getFileName().toString()))
+                .contains(
+                        "storageclass-shared.yaml",
+                        "storageclass-dedicated.yaml",
+                        "storageclass-rdma.yaml",
+                        "pvc-rwx-two-pods.yaml",
+                        "hpc-ior-job.yaml",
+                        "research-workspace.yaml",
+                        "static-pv-external.yaml");
     }
 
     @ParameterizedTest
@@ -70,9 +76,12 @@ class ExamplesTest {
         Rendered r = Rendered.parse(RepoFiles.read(file));
         assertThat(r.objects).as(file + " has documents").isNotEmpty();
         for (HasMetadata o : r.objects) {
-            String what = file.getFileName() + ": " + o.getKind() + "/" + o.getMetadata().getName();
+            String what = file.getFileName() + ": " + o.getKind() + "/"
+                    + o.getMetadata().getName();
             assertThat(o).as(what + " is a known Kubernetes type").isNotInstanceOf(GenericKubernetesResource.class);
-            assertThat(StrictModel.unknownFields(o)).as(what + " fields the API server would drop").isEmpty();
+            assertThat(StrictModel.unknownFields(o))
+                    .as(what + " fields the API server would drop")
+                    .isEmpty();
             assertThat(o.getMetadata().getName()).as(what).matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
         }
     }
@@ -84,8 +93,11 @@ class ExamplesTest {
         for (StorageClass sc : classes) {
             assertThat(sc.getProvisioner()).isEqualTo(DriverNames.DRIVER_NAME);
             assertThatCode(() -> StorageClassParameters.parse(sc.getParameters()))
-                    .as(sc.getMetadata().getName()).doesNotThrowAnyException();
-            assertThat(sc.getAllowVolumeExpansion()).as(sc.getMetadata().getName()).isTrue();
+                    .as(sc.getMetadata().getName())
+                    .doesNotThrowAnyException();
+            assertThat(sc.getAllowVolumeExpansion())
+                    .as(sc.getMetadata().getName())
+                    .isTrue();
         }
     }
 
@@ -93,20 +105,27 @@ class ExamplesTest {
     void installingTheChartAndThenApplyingTheExamplesNeverRedefinesAClass() throws IOException {
         // A StorageClass's parameters are immutable: an example class named like the chart's would fail to apply.
         List<String> chartClasses = Rendered.parse(Helm.template()).all(StorageClass.class).stream()
-                .map(sc -> sc.getMetadata().getName()).toList();
+                .map(sc -> sc.getMetadata().getName())
+                .toList();
         assertThat(chartClasses).isNotEmpty();
-        List<String> exampleClasses = all().all(StorageClass.class).stream().map(sc -> sc.getMetadata().getName()).toList();
+        List<String> exampleClasses = all().all(StorageClass.class).stream()
+                .map(sc -> sc.getMetadata().getName())
+                .toList();
         assertThat(exampleClasses).doesNotContainAnyElementsOf(chartClasses);
     }
 
     @Test
     void everyExampleClaimUsesAClassTheExamplesDefineOrNamesItsVolume() throws IOException {
         Rendered r = all();
-        List<String> classes = r.all(StorageClass.class).stream().map(sc -> sc.getMetadata().getName()).toList();
+        List<String> classes = r.all(StorageClass.class).stream()
+                .map(sc -> sc.getMetadata().getName())
+                .toList();
         for (PersistentVolumeClaim pvc : r.all(PersistentVolumeClaim.class)) {
             String sc = pvc.getSpec().getStorageClassName();
             if (sc == null || sc.isEmpty()) {
-                assertThat(pvc.getSpec().getVolumeName()).as(pvc.getMetadata().getName() + " binds a static PV").isNotBlank();
+                assertThat(pvc.getSpec().getVolumeName())
+                        .as(pvc.getMetadata().getName() + " binds a static PV")
+                        .isNotBlank();
             } else {
                 assertThat(classes).as(pvc.getMetadata().getName() + "'s class").contains(sc);
             }
@@ -115,12 +134,14 @@ class ExamplesTest {
 
     @Test
     void sharedAndDedicatedClassesSayWhatTheyAre() {
-        StorageClassParameters shared = StorageClassParameters.parse(
-                load("storageclass-shared.yaml").one(StorageClass.class, "lustre-shared").getParameters());
+        StorageClassParameters shared = StorageClassParameters.parse(load("storageclass-shared.yaml")
+                .one(StorageClass.class, "lustre-shared")
+                .getParameters());
         assertThat(shared.mode()).isEqualTo(StorageClassParameters.Mode.SHARED);
         assertThat(shared.pool()).isNotBlank();
-        StorageClassParameters dedicated = StorageClassParameters.parse(
-                load("storageclass-dedicated.yaml").one(StorageClass.class, "lustre-dedicated").getParameters());
+        StorageClassParameters dedicated = StorageClassParameters.parse(load("storageclass-dedicated.yaml")
+                .one(StorageClass.class, "lustre-dedicated")
+                .getParameters());
         assertThat(dedicated.mode()).isEqualTo(StorageClassParameters.Mode.DEDICATED);
     }
 
@@ -130,11 +151,14 @@ class ExamplesTest {
         StorageClassParameters p = StorageClassParameters.parse(sc.getParameters());
         assertThat(p.network().lnetName()).isEqualTo("o2ib");
         assertThat(p.networkAttachment()).isPresent();
-        assertThat(sc.getAllowedTopologies()).singleElement().satisfies(t ->
-                assertThat(t.getMatchLabelExpressions()).singleElement().satisfies(e -> {
-                    assertThat(e.getKey()).isEqualTo(DriverNames.TOPOLOGY_LNET_O2IB);
-                    assertThat(e.getValues()).containsExactly("true");
-                }));
+        assertThat(sc.getAllowedTopologies())
+                .singleElement()
+                .satisfies(t -> assertThat(t.getMatchLabelExpressions())
+                        .singleElement()
+                        .satisfies(e -> {
+                            assertThat(e.getKey()).isEqualTo(DriverNames.TOPOLOGY_LNET_O2IB);
+                            assertThat(e.getValues()).containsExactly("true");
+                        }));
         // Pods pick the node; the claim must wait for them so the topology constraint can apply.
         assertThat(sc.getVolumeBindingMode()).isEqualTo("WaitForFirstConsumer");
     }
@@ -142,11 +166,15 @@ class ExamplesTest {
     @Test
     void everyClaimNamesAClassOrAVolumeTheExamplesDefine() throws IOException {
         Rendered r = all();
-        List<String> classes = r.all(StorageClass.class).stream().map(s -> s.getMetadata().getName()).toList();
+        List<String> classes = r.all(StorageClass.class).stream()
+                .map(s -> s.getMetadata().getName())
+                .toList();
         for (PersistentVolumeClaim pvc : r.all(PersistentVolumeClaim.class)) {
             String sc = pvc.getSpec().getStorageClassName();
             if (sc == null || sc.isEmpty()) {
-                assertThat(r.find(PersistentVolume.class, pvc.getSpec().getVolumeName())).as(pvc.getMetadata().getName()).isPresent();
+                assertThat(r.find(PersistentVolume.class, pvc.getSpec().getVolumeName()))
+                        .as(pvc.getMetadata().getName())
+                        .isPresent();
             } else {
                 assertThat(classes).as(pvc.getMetadata().getName()).contains(sc);
             }
@@ -160,13 +188,18 @@ class ExamplesTest {
         for (PodSpec pod : podSpecs(r)) {
             for (Volume v : pod.getVolumes()) {
                 if (v.getPersistentVolumeClaim() != null) {
-                    assertThat(r.find(PersistentVolumeClaim.class, v.getPersistentVolumeClaim().getClaimName()))
-                            .as(file.getFileName() + " claim " + v.getPersistentVolumeClaim().getClaimName()).isPresent();
+                    assertThat(r.find(
+                                    PersistentVolumeClaim.class,
+                                    v.getPersistentVolumeClaim().getClaimName()))
+                            .as(file.getFileName() + " claim "
+                                    + v.getPersistentVolumeClaim().getClaimName())
+                            .isPresent();
                 }
             }
             for (Container c : pod.getContainers()) {
                 for (VolumeMount m : c.getVolumeMounts()) {
-                    assertThat(pod.getVolumes()).as(file.getFileName() + " " + c.getName() + " mounts " + m.getName())
+                    assertThat(pod.getVolumes())
+                            .as(file.getFileName() + " " + c.getName() + " mounts " + m.getName())
                             .anyMatch(v -> v.getName().equals(m.getName()));
                 }
             }
@@ -179,7 +212,10 @@ class ExamplesTest {
         PersistentVolumeClaim pvc = r.all(PersistentVolumeClaim.class).get(0);
         assertThat(pvc.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
         List<Pod> pods = r.all(Pod.class);
-        assertThat(pods).hasSize(2).allSatisfy(p -> assertThat(claimNames(p.getSpec())).containsExactly(pvc.getMetadata().getName()));
+        assertThat(pods)
+                .hasSize(2)
+                .allSatisfy(p -> assertThat(claimNames(p.getSpec()))
+                        .containsExactly(pvc.getMetadata().getName()));
     }
 
     @Test
@@ -190,10 +226,12 @@ class ExamplesTest {
         assertThat(job.getSpec().getCompletionMode()).isEqualTo("Indexed");
         PodSpec pod = job.getSpec().getTemplate().getSpec();
         Container c = pod.getContainers().get(0);
-        assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/lustre"));
+        assertThat(c.getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/lustre"));
         assertThat(String.join(" ", c.getCommand())).contains("ior ").contains("-o /lustre/");
         String claim = claimNames(pod).get(0);
-        assertThat(r.one(PersistentVolumeClaim.class, claim).getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+        assertThat(r.one(PersistentVolumeClaim.class, claim).getSpec().getAccessModes())
+                .containsExactly("ReadWriteMany");
     }
 
     @Test
@@ -202,18 +240,32 @@ class ExamplesTest {
         StatefulSet sts = r.all(StatefulSet.class).get(0);
         PodSpec pod = sts.getSpec().getTemplate().getSpec();
         Container nb = pod.getContainers().get(0);
-        String home = nb.getEnv().stream().filter(e -> e.getName().equals("HOME")).findFirst().orElseThrow().getValue();
-        VolumeMount homeMount = nb.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(home)).findFirst()
+        String home = nb.getEnv().stream()
+                .filter(e -> e.getName().equals("HOME"))
+                .findFirst()
+                .orElseThrow()
+                .getValue();
+        VolumeMount homeMount = nb.getVolumeMounts().stream()
+                .filter(m -> m.getMountPath().equals(home))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("HOME " + home + " is not a volume mount"));
-        String claim = pod.getVolumes().stream().filter(v -> v.getName().equals(homeMount.getName())).findFirst()
-                .orElseThrow().getPersistentVolumeClaim().getClaimName();
-        assertThat(r.one(PersistentVolumeClaim.class, claim).getSpec().getStorageClassName()).isEqualTo("lustre-shared");
+        String claim = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals(homeMount.getName()))
+                .findFirst()
+                .orElseThrow()
+                .getPersistentVolumeClaim()
+                .getClaimName();
+        assertThat(r.one(PersistentVolumeClaim.class, claim).getSpec().getStorageClassName())
+                .isEqualTo("lustre-shared");
         // The notebook runs as a non-root user and kubelet does not chown (fsGroupPolicy None): the class must
         // create volume directories that user can write.
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-        StorageClassParameters p = StorageClassParameters.parse(
-                load("storageclass-shared.yaml").one(StorageClass.class, "lustre-shared").getParameters());
-        assertThat(p.directoryMode() & 0002).as("directoryMode %o lets other users write", p.directoryMode()).isNotZero();
+        StorageClassParameters p = StorageClassParameters.parse(load("storageclass-shared.yaml")
+                .one(StorageClass.class, "lustre-shared")
+                .getParameters());
+        assertThat(p.directoryMode() & 0002)
+                .as("directoryMode %o lets other users write", p.directoryMode())
+                .isNotZero();
     }
 
     @Test
@@ -222,18 +274,22 @@ class ExamplesTest {
         PersistentVolume pv = r.all(PersistentVolume.class).get(0);
         assertThat(pv.getSpec().getCsi().getDriver()).isEqualTo(DriverNames.DRIVER_NAME);
         VolumeId id = VolumeId.parse(pv.getSpec().getCsi().getVolumeHandle());
-        assertThat(id.isManaged()).as("an external filesystem is not managed by the driver").isFalse();
+        assertThat(id.isManaged())
+                .as("an external filesystem is not managed by the driver")
+                .isFalse();
         Map<String, String> attrs = pv.getSpec().getCsi().getVolumeAttributes();
         assertThat(attrs.get(VolumeContextKeys.FS_NAME)).isEqualTo(id.fsName());
         assertThat(attrs.get(VolumeContextKeys.SUBDIR)).isEqualTo(id.subdir());
         assertThat(MgsNids.parse(attrs.get(VolumeContextKeys.MGS_NIDS)).nodes()).hasSize(2);
-        assertThat(VolumeContextKeys.class.getFields()).extracting(f -> {
-            try {
-                return (String) f.get(null);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }).containsAll(attrs.keySet());
+        assertThat(VolumeContextKeys.class.getFields())
+                .extracting(f -> {
+                    try {
+                        return (String) f.get(null);
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .containsAll(attrs.keySet());
         // Deleting the claim must never touch data the cluster does not own.
         assertThat(pv.getSpec().getPersistentVolumeReclaimPolicy()).isEqualTo("Retain");
         PersistentVolumeClaim pvc = r.all(PersistentVolumeClaim.class).get(0);
@@ -244,12 +300,16 @@ class ExamplesTest {
         List<PodSpec> specs = new ArrayList<>(r.podSpecs());
         r.all(Pod.class).forEach(p -> specs.add(p.getSpec()));
         r.all(Job.class).forEach(j -> specs.add(j.getSpec().getTemplate().getSpec()));
-        r.all(StatefulSet.class).forEach(s -> specs.add(s.getSpec().getTemplate().getSpec()));
+        r.all(StatefulSet.class)
+                .forEach(s -> specs.add(s.getSpec().getTemplate().getSpec()));
         return specs;
     }
 
     private static List<String> claimNames(PodSpec pod) {
-        return pod.getVolumes().stream().map(v -> Optional.ofNullable(v.getPersistentVolumeClaim()))
-                .flatMap(Optional::stream).map(c -> c.getClaimName()).toList();
+        return pod.getVolumes().stream()
+                .map(v -> Optional.ofNullable(v.getPersistentVolumeClaim()))
+                .flatMap(Optional::stream)
+                .map(c -> c.getClaimName())
+                .toList();
     }
 }

@@ -17,8 +17,7 @@ final class Helm {
     static final String RELEASE = "lustre-csi";
     static final String NAMESPACE = "lustre-csi";
 
-    private Helm() {
-    }
+    private Helm() {}
 
     static Path binary() {
         String env = System.getenv("HELM");
@@ -31,26 +30,26 @@ final class Helm {
 
     /** {@code helm template lustre-csi deploy/chart/lustre-csi -n lustre-csi <extra args>}; fails on a non-zero exit. */
     static String template(String... extraArgs) {
-        List<String> cmd = new ArrayList<>(List.of(binary().toString(), "template", RELEASE, RepoFiles.CHART.toString(),
-                "--namespace", NAMESPACE));
+        List<String> cmd = new ArrayList<>(List.of(
+                binary().toString(), "template", RELEASE, RepoFiles.CHART.toString(), "--namespace", NAMESPACE));
         cmd.addAll(List.of(extraArgs));
         Result r = run(cmd);
         if (r.exitCode != 0) {
-            throw new AssertionError("helm template " + String.join(" ", extraArgs) + " failed (" + r.exitCode + "): " + r.stderr);
+            throw new AssertionError(
+                    "helm template " + String.join(" ", extraArgs) + " failed (" + r.exitCode + "): " + r.stderr);
         }
         return r.stdout;
     }
 
     /** Runs helm and returns its exit code and stderr; for values the chart must refuse. */
     static Result templateExpectingFailure(String... extraArgs) {
-        List<String> cmd = new ArrayList<>(List.of(binary().toString(), "template", RELEASE, RepoFiles.CHART.toString(),
-                "--namespace", NAMESPACE));
+        List<String> cmd = new ArrayList<>(List.of(
+                binary().toString(), "template", RELEASE, RepoFiles.CHART.toString(), "--namespace", NAMESPACE));
         cmd.addAll(List.of(extraArgs));
         return run(cmd);
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
-    }
+    record Result(int exitCode, String stdout, String stderr) {}
 
     private static Result run(List<String> cmd) {
         try {
@@ -73,7 +72,8 @@ final class Helm {
 
     private static String readAll(Process p, boolean stdout) {
         try {
-            return new String((stdout ? p.getInputStream() : p.getErrorStream()).readAllBytes(), StandardCharsets.UTF_8);
+            return new String(
+                    (stdout ? p.getInputStream() : p.getErrorStream()).readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -13,8 +13,7 @@ class PlainManifestsTest {
 
     @Test
     void committedManifestsEqualAFreshRenderOfTheChart() {
-        String expected = RepoFiles.read(RepoFiles.ROOT.resolve("deploy/manifests/namespace.yaml"))
-                + Helm.template();
+        String expected = RepoFiles.read(RepoFiles.ROOT.resolve("deploy/manifests/namespace.yaml")) + Helm.template();
         assertThat(RepoFiles.read(RepoFiles.MANIFESTS))
                 .as("deploy/manifests/lustre-csi.yaml is stale: run deploy/render-manifests")
                 .isEqualTo(expected);
@@ -24,10 +23,12 @@ class PlainManifestsTest {
     void chartInstallsTheCrdsExactlyAsDeployCrdsDefinesThem() throws Exception {
         // deploy/crds/ holds LustreFileSystem (the operator's) and LustreVolume (the controller's records); the
         // chart's crds/ is a link to it, so they cannot drift.
-        assertThat(RepoFiles.CHART.resolve("crds").toRealPath()).isEqualTo(RepoFiles.CRD.getParent().toRealPath());
-        CustomResourceDefinition fileSystems = Serialization.unmarshal(RepoFiles.read(RepoFiles.CRD), CustomResourceDefinition.class);
-        CustomResourceDefinition volumes = Serialization.unmarshal(RepoFiles.read(RepoFiles.VOLUME_CRD),
-                CustomResourceDefinition.class);
+        assertThat(RepoFiles.CHART.resolve("crds").toRealPath())
+                .isEqualTo(RepoFiles.CRD.getParent().toRealPath());
+        CustomResourceDefinition fileSystems =
+                Serialization.unmarshal(RepoFiles.read(RepoFiles.CRD), CustomResourceDefinition.class);
+        CustomResourceDefinition volumes =
+                Serialization.unmarshal(RepoFiles.read(RepoFiles.VOLUME_CRD), CustomResourceDefinition.class);
         Rendered withCrds = Rendered.parse(Helm.template("--include-crds"));
         assertThat(withCrds.all(CustomResourceDefinition.class)).containsExactlyInAnyOrder(fileSystems, volumes);
     }
@@ -40,10 +41,13 @@ class PlainManifestsTest {
         assertThat(first.getMetadata().getName()).isEqualTo(Helm.NAMESPACE);
         assertThat(r.all(CustomResourceDefinition.class)).isEmpty();
         // All in the namespace it creates, but the operator's read-only Role on node Leases and its binding.
-        assertThat(r.objects).filteredOn(o -> o.getMetadata().getNamespace() != null)
+        assertThat(r.objects)
+                .filteredOn(o -> o.getMetadata().getNamespace() != null)
                 .filteredOn(o -> !"kube-node-lease".equals(o.getMetadata().getNamespace()))
                 .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE));
-        assertThat(r.objects).filteredOn(o -> "kube-node-lease".equals(o.getMetadata().getNamespace()))
-                .extracting(o -> o.getMetadata().getName()).containsOnly(Helm.RELEASE + "-operator-node-leases");
+        assertThat(r.objects)
+                .filteredOn(o -> "kube-node-lease".equals(o.getMetadata().getNamespace()))
+                .extracting(o -> o.getMetadata().getName())
+                .containsOnly(Helm.RELEASE + "-operator-node-leases");
     }
 }

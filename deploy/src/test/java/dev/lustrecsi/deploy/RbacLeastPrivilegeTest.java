@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class RbacLeastPrivilegeTest {
 
     /** One granted permission: "controller cluster core persistentvolumes get". */
-    record Grant(String account, String scope, String group, String resource, String verb) implements Comparable<Grant> {
+    record Grant(String account, String scope, String group, String resource, String verb)
+            implements Comparable<Grant> {
         @Override
         public int compareTo(Grant o) {
             return toString().compareTo(o.toString());
@@ -52,8 +53,10 @@ class RbacLeastPrivilegeTest {
     @Test
     void noRuleUsesWildcardsOrResourceNamesOutsideTheTable() {
         Rendered r = Rendered.parse(Helm.template());
-        Stream.concat(r.all(ClusterRole.class).stream().flatMap(c -> c.getRules().stream()),
-                r.all(Role.class).stream().flatMap(c -> c.getRules().stream())).forEach(rule -> {
+        Stream.concat(
+                        r.all(ClusterRole.class).stream().flatMap(c -> c.getRules().stream()),
+                        r.all(Role.class).stream().flatMap(c -> c.getRules().stream()))
+                .forEach(rule -> {
                     assertThat(rule.getVerbs()).doesNotContain("*");
                     assertThat(rule.getResources()).doesNotContain("*");
                     assertThat(rule.getApiGroups()).doesNotContain("*");
@@ -61,55 +64,82 @@ class RbacLeastPrivilegeTest {
                 });
         // Roles nobody is bound to would be unaudited grants waiting for a binding.
         Set<String> bound = new TreeSet<>();
-        r.all(ClusterRoleBinding.class).forEach(b -> bound.add("ClusterRole/" + b.getRoleRef().getName()));
-        r.all(RoleBinding.class).forEach(b -> bound.add(b.getRoleRef().getKind() + "/" + b.getRoleRef().getName()));
-        r.all(ClusterRole.class).forEach(c -> assertThat(bound).contains("ClusterRole/" + c.getMetadata().getName()));
-        r.all(Role.class).forEach(c -> assertThat(bound).contains("Role/" + c.getMetadata().getName()));
+        r.all(ClusterRoleBinding.class)
+                .forEach(b -> bound.add("ClusterRole/" + b.getRoleRef().getName()));
+        r.all(RoleBinding.class)
+                .forEach(b -> bound.add(
+                        b.getRoleRef().getKind() + "/" + b.getRoleRef().getName()));
+        r.all(ClusterRole.class)
+                .forEach(c -> assertThat(bound)
+                        .contains("ClusterRole/" + c.getMetadata().getName()));
+        r.all(Role.class)
+                .forEach(c ->
+                        assertThat(bound).contains("Role/" + c.getMetadata().getName()));
     }
 
     @Test
     void nodePluginMayOnlyUntaintNodesReadPodsAndCreateEvents() {
         Rendered r = Rendered.parse(Helm.template());
         // Privileged on every node, so its token must not write anything but a Node's taints and Events.
-        assertThat(granted(r)).filteredOn(g -> g.account().equals("node")).map(Grant::toString)
-                .containsExactlyInAnyOrder("node cluster core nodes get", "node cluster core nodes patch",
-                        "node cluster core pods list", "node cluster core events create");
-        assertThat(r.node().getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(Helm.RELEASE + "-node");
-        assertThat(r.node().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
+        assertThat(granted(r))
+                .filteredOn(g -> g.account().equals("node"))
+                .map(Grant::toString)
+                .containsExactlyInAnyOrder(
+                        "node cluster core nodes get",
+                        "node cluster core nodes patch",
+                        "node cluster core pods list",
+                        "node cluster core events create");
+        assertThat(r.node().getSpec().getTemplate().getSpec().getServiceAccountName())
+                .isEqualTo(Helm.RELEASE + "-node");
+        assertThat(r.node().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken())
+                .isTrue();
     }
 
     @Test
     void nodePluginsNodeChangesAreAdmittedOnlyForTheNodeInItsOwnToken() {
         Rendered r = Rendered.parse(Helm.template());
         ValidatingAdmissionPolicy policy = r.one(ValidatingAdmissionPolicy.class, Helm.RELEASE + "-node-own-node-only");
-        ValidatingAdmissionPolicyBinding binding = r.one(ValidatingAdmissionPolicyBinding.class,
-                Helm.RELEASE + "-node-own-node-only");
+        ValidatingAdmissionPolicyBinding binding =
+                r.one(ValidatingAdmissionPolicyBinding.class, Helm.RELEASE + "-node-own-node-only");
         // Bound and enforced (not only audited), failing closed.
-        assertThat(binding.getSpec().getPolicyName()).isEqualTo(policy.getMetadata().getName());
+        assertThat(binding.getSpec().getPolicyName())
+                .isEqualTo(policy.getMetadata().getName());
         assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
         assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
         // Every change the plugin's RBAC allows on Nodes (patch = UPDATE in admission), in the core group.
-        assertThat(policy.getSpec().getMatchConstraints().getResourceRules()).singleElement().satisfies(rule -> {
-            assertThat(rule.getApiGroups()).containsExactly("");
-            assertThat(rule.getResources()).containsExactly("nodes");
-            assertThat(rule.getOperations()).containsExactly("UPDATE");
-        });
+        assertThat(policy.getSpec().getMatchConstraints().getResourceRules())
+                .singleElement()
+                .satisfies(rule -> {
+                    assertThat(rule.getApiGroups()).containsExactly("");
+                    assertThat(rule.getResources()).containsExactly("nodes");
+                    assertThat(rule.getOperations()).containsExactly("UPDATE");
+                });
         // Only the node plugin's own service account is policed, by its exact user name.
-        assertThat(policy.getSpec().getMatchConditions()).singleElement().satisfies(c -> assertThat(c.getExpression())
-                .isEqualTo("request.userInfo.username == \"system:serviceaccount:" + Helm.NAMESPACE + ":" + Helm.RELEASE
-                        + "-node\""));
+        assertThat(policy.getSpec().getMatchConditions())
+                .singleElement()
+                .satisfies(c -> assertThat(c.getExpression())
+                        .isEqualTo("request.userInfo.username == \"system:serviceaccount:" + Helm.NAMESPACE + ":"
+                                + Helm.RELEASE + "-node\""));
         // The Node must be the one named in the token; a token without a node name may change none.
-        assertThat(policy.getSpec().getValidations()).singleElement().satisfies(v -> assertThat(v.getExpression())
-                .contains("'authentication.kubernetes.io/node-name' in request.userInfo.extra &&")
-                .contains("object.metadata.name == request.userInfo.extra['authentication.kubernetes.io/node-name'][0]"));
+        assertThat(policy.getSpec().getValidations())
+                .singleElement()
+                .satisfies(
+                        v -> assertThat(v.getExpression())
+                                .contains("'authentication.kubernetes.io/node-name' in request.userInfo.extra &&")
+                                .contains(
+                                        "object.metadata.name == request.userInfo.extra['authentication.kubernetes.io/node-name'][0]"));
         // The plain manifests carry the same policy.
-        assertThat(Rendered.parse(RepoFiles.read(RepoFiles.MANIFESTS)).find(ValidatingAdmissionPolicy.class,
-                policy.getMetadata().getName())).isPresent();
+        assertThat(Rendered.parse(RepoFiles.read(RepoFiles.MANIFESTS))
+                        .find(
+                                ValidatingAdmissionPolicy.class,
+                                policy.getMetadata().getName()))
+                .isPresent();
     }
 
     @Test
     void ownNodePolicyIsLeftOutWhenDisabledOrTheClusterPredatesIt() {
-        assertThat(Rendered.parse(Helm.template("--set", "node.restrictToOwnNode=false")).all(ValidatingAdmissionPolicy.class))
+        assertThat(Rendered.parse(Helm.template("--set", "node.restrictToOwnNode=false"))
+                        .all(ValidatingAdmissionPolicy.class))
                 .isEmpty();
         // admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA since 1.30: an older API server would
         // refuse the whole install.
@@ -121,33 +151,50 @@ class RbacLeastPrivilegeTest {
     @Test
     void operatorWatchingOneNamespaceIsGrantedNamespacedVerbsOnlyThere() {
         TreeSet<Grant> all = granted(Rendered.parse(Helm.template("--set", "operator.watchNamespace=hpc")));
-        List<String> cluster = all.stream().filter(g -> g.account().equals("operator") && g.scope().equals("cluster"))
-                .map(Grant::toString).toList();
+        List<String> cluster = all.stream()
+                .filter(g -> g.account().equals("operator") && g.scope().equals("cluster"))
+                .map(Grant::toString)
+                .toList();
         // Cluster-wide: cluster-scoped objects, and the read-only lists whose objects live in any namespace
         // (other filesystems' addresses; pods and claims for I/O attribution).
-        assertThat(cluster).containsExactlyInAnyOrder(
-                "operator cluster lustre.lustrecsi.dev lustrefilesystems list",
-                "operator cluster core persistentvolumeclaims list",
-                "operator cluster core pods list",
-                "operator cluster core persistentvolumes list",
-                "operator cluster core nodes list", "operator cluster core nodes get", "operator cluster core nodes patch");
+        assertThat(cluster)
+                .containsExactlyInAnyOrder(
+                        "operator cluster lustre.lustrecsi.dev lustrefilesystems list",
+                        "operator cluster core persistentvolumeclaims list",
+                        "operator cluster core pods list",
+                        "operator cluster core persistentvolumes list",
+                        "operator cluster core nodes list",
+                        "operator cluster core nodes get",
+                        "operator cluster core nodes patch");
         // Everything the operator writes (VMs, disks, Secrets, Events, status), port-forward and its watches: in hpc.
-        List<String> watched = all.stream().filter(g -> g.account().equals("operator") && g.scope().equals("hpc"))
-                .map(g -> g.group() + " " + g.resource() + " " + g.verb()).toList();
+        List<String> watched = all.stream()
+                .filter(g -> g.account().equals("operator") && g.scope().equals("hpc"))
+                .map(g -> g.group() + " " + g.resource() + " " + g.verb())
+                .toList();
         // Exactly what the default install grants cluster-wide for those resources, moved into the namespace.
         List<String> defaultNamespaced = granted(Rendered.parse(Helm.template())).stream()
                 .filter(g -> g.account().equals("operator") && g.scope().equals("cluster"))
                 .filter(g -> !Set.of("nodes", "persistentvolumes", "pods").contains(g.resource()))
-                .map(g -> g.group() + " " + g.resource() + " " + g.verb()).toList();
-        assertThat(watched).containsExactlyInAnyOrderElementsOf(defaultNamespaced)
-                .contains("kubevirt.io virtualmachines create", "core persistentvolumeclaims delete",
-                        "core secrets create", "subresources.kubevirt.io virtualmachineinstances/portforward get",
-                        "core events create", "lustre.lustrecsi.dev lustrefilesystems/status update");
+                .map(g -> g.group() + " " + g.resource() + " " + g.verb())
+                .toList();
+        assertThat(watched)
+                .containsExactlyInAnyOrderElementsOf(defaultNamespaced)
+                .contains(
+                        "kubevirt.io virtualmachines create",
+                        "core persistentvolumeclaims delete",
+                        "core secrets create",
+                        "subresources.kubevirt.io virtualmachineinstances/portforward get",
+                        "core events create",
+                        "lustre.lustrecsi.dev lustrefilesystems/status update");
         // The other accounts and the operator's release-namespace and kube-node-lease Roles do not change.
         TreeSet<Grant> defaults = granted(Rendered.parse(Helm.template()));
-        assertThat(all).filteredOn(g -> !g.account().equals("operator") || !Set.of("cluster", "hpc").contains(g.scope()))
-                .containsExactlyElementsOf(defaults.stream().filter(g -> !g.account().equals("operator")
-                        || !g.scope().equals("cluster")).toList());
+        assertThat(all)
+                .filteredOn(g -> !g.account().equals("operator")
+                        || !Set.of("cluster", "hpc").contains(g.scope()))
+                .containsExactlyElementsOf(defaults.stream()
+                        .filter(g ->
+                                !g.account().equals("operator") || !g.scope().equals("cluster"))
+                        .toList());
     }
 
     /** Expands every binding → role → rule into single grants, naming accounts without the release prefix. */
@@ -155,7 +202,8 @@ class RbacLeastPrivilegeTest {
         TreeSet<Grant> grants = new TreeSet<>();
         for (ClusterRoleBinding b : r.all(ClusterRoleBinding.class)) {
             assertThat(b.getRoleRef().getKind()).isEqualTo("ClusterRole");
-            List<PolicyRule> rules = r.one(ClusterRole.class, b.getRoleRef().getName()).getRules();
+            List<PolicyRule> rules =
+                    r.one(ClusterRole.class, b.getRoleRef().getName()).getRules();
             for (Subject s : b.getSubjects()) {
                 expand(grants, account(s), "cluster", rules);
             }
@@ -165,9 +213,11 @@ class RbacLeastPrivilegeTest {
             // A RoleBinding to a ClusterRole would grant that ClusterRole in the namespace; we use none.
             assertThat(ref.getKind()).isEqualTo("Role");
             Role role = r.one(Role.class, ref.getName());
-            assertThat(role.getMetadata().getNamespace()).isEqualTo(b.getMetadata().getNamespace());
+            assertThat(role.getMetadata().getNamespace())
+                    .isEqualTo(b.getMetadata().getNamespace());
             // "namespace": the release namespace; a Role elsewhere (kube-node-lease) is named by its namespace.
-            String scope = Helm.NAMESPACE.equals(role.getMetadata().getNamespace()) ? "namespace"
+            String scope = Helm.NAMESPACE.equals(role.getMetadata().getNamespace())
+                    ? "namespace"
                     : role.getMetadata().getNamespace();
             for (Subject s : b.getSubjects()) {
                 expand(grants, account(s), scope, role.getRules());
@@ -206,7 +256,9 @@ class RbacLeastPrivilegeTest {
             if (!line.startsWith("|") || line.startsWith("|---") || line.startsWith("| service account")) {
                 continue;
             }
-            String[] cells = Arrays.stream(line.substring(1, line.lastIndexOf('|')).split("\\|")).map(String::trim)
+            String[] cells = Arrays.stream(
+                            line.substring(1, line.lastIndexOf('|')).split("\\|"))
+                    .map(String::trim)
                     .toArray(String[]::new);
             assertThat(cells).as(line).hasSize(6);
             for (String verb : cells[4].split(",")) {
@@ -216,5 +268,4 @@ class RbacLeastPrivilegeTest {
         assertThat(grants).isNotEmpty();
         return grants;
     }
-
 }

@@ -57,12 +57,17 @@ final class Rendered {
     }
 
     <T extends HasMetadata> T one(Class<T> type, String name) {
-        return find(type, name).orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " named " + name
-                + " in " + objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList()));
+        return find(type, name)
+                .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " named " + name + " in "
+                        + objects.stream()
+                                .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+                                .toList()));
     }
 
     <T extends HasMetadata> Optional<T> find(Class<T> type, String name) {
-        return all(type).stream().filter(o -> name.equals(o.getMetadata().getName())).findFirst();
+        return all(type).stream()
+                .filter(o -> name.equals(o.getMetadata().getName()))
+                .findFirst();
     }
 
     Deployment controller() {
@@ -79,12 +84,18 @@ final class Rendered {
 
     /** Pod specs of every workload in the stream. */
     List<PodSpec> podSpecs() {
-        return Stream.concat(all(Deployment.class).stream().map(d -> d.getSpec().getTemplate().getSpec()),
-                all(DaemonSet.class).stream().map(d -> d.getSpec().getTemplate().getSpec())).toList();
+        return Stream.concat(
+                        all(Deployment.class).stream()
+                                .map(d -> d.getSpec().getTemplate().getSpec()),
+                        all(DaemonSet.class).stream()
+                                .map(d -> d.getSpec().getTemplate().getSpec()))
+                .toList();
     }
 
     static Container container(PodSpec pod, String name) {
-        return pod.getContainers().stream().filter(c -> name.equals(c.getName())).findFirst()
+        return pod.getContainers().stream()
+                .filter(c -> name.equals(c.getName()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no container " + name + " in "
                         + pod.getContainers().stream().map(Container::getName).toList()));
     }
@@ -92,6 +103,9 @@ final class Rendered {
     /** The value of {@code --flag=value} in a container's args. */
     static Optional<String> flag(Container c, String flag) {
         String prefix = flag + "=";
-        return c.getArgs().stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length())).findFirst();
+        return c.getArgs().stream()
+                .filter(a -> a.startsWith(prefix))
+                .map(a -> a.substring(prefix.length()))
+                .findFirst();
     }
 }

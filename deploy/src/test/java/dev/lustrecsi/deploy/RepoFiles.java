@@ -7,7 +7,8 @@ import java.nio.file.Path;
 
 /** Paths in the source tree the tests check (the repository root comes from the build, see pom.xml). */
 final class RepoFiles {
-    static final Path ROOT = Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
+    static final Path ROOT =
+            Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
     static final Path CHART = ROOT.resolve("deploy/chart/lustre-csi");
     static final Path MANIFESTS = ROOT.resolve("deploy/manifests/lustre-csi.yaml");
     static final Path CRD = ROOT.resolve("deploy/crds/lustre.lustrecsi.dev_lustrefilesystems.yaml");
@@ -17,8 +18,7 @@ final class RepoFiles {
     static final Path EXAMPLES = ROOT.resolve("examples");
     static final Path DOCKERFILES = ROOT.resolve("deploy/docker");
 
-    private RepoFiles() {
-    }
+    private RepoFiles() {}
 
     static String read(Path p) {
         try {

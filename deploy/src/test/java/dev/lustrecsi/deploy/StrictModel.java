@@ -13,8 +13,7 @@ import java.util.Map;
  * "fine" and be silently ignored by the API server's defaulting; this walk reports it with its path.
  */
 final class StrictModel {
-    private StrictModel() {
-    }
+    private StrictModel() {}
 
     static List<String> unknownFields(Object model) {
         List<String> found = new ArrayList<>();
@@ -41,7 +40,9 @@ final class StrictModel {
             return;
         }
         for (Method m : o.getClass().getMethods()) {
-            if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers()) || !m.getName().startsWith("get")
+            if (m.getParameterCount() != 0
+                    || Modifier.isStatic(m.getModifiers())
+                    || !m.getName().startsWith("get")
                     || m.getDeclaringClass() == Object.class) {
                 continue;
             }

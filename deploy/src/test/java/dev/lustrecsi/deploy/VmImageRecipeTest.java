@@ -23,17 +23,23 @@ class VmImageRecipeTest {
 
     @Test
     void buildScriptIsValidBash() throws Exception {
-        Process p = new ProcessBuilder("bash", "-n", DIR.resolve("build.sh").toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("bash", "-n", DIR.resolve("build.sh").toString())
+                .redirectErrorStream(true)
+                .start();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+        assertThat(p.exitValue())
+                .as(new String(p.getInputStream().readAllBytes()))
+                .isZero();
     }
 
     @Test
     void containerDiskHoldsTheBuiltQcow2UnderDiskOwnedByQemu() {
         String containerfile = RepoFiles.read(DIR.resolve("Containerfile"));
-        assertThat(containerfile).containsPattern("(?m)^FROM scratch$")
+        assertThat(containerfile)
+                .containsPattern("(?m)^FROM scratch$")
                 .containsPattern("(?m)^ADD --chown=107:107 lustre-server\\.qcow2 /disk/$");
-        assertThat(RepoFiles.read(DIR.resolve("build.sh"))).contains("virt-sparsify --compress \"$work/base.qcow2\" lustre-server.qcow2");
+        assertThat(RepoFiles.read(DIR.resolve("build.sh")))
+                .contains("virt-sparsify --compress \"$work/base.qcow2\" lustre-server.qcow2");
     }
 
     @Test
@@ -43,18 +49,28 @@ class VmImageRecipeTest {
         assertThat(m.find()).isTrue();
         List<String> checked = List.of(m.group(1).trim().split("\\s+"));
         ToolPaths tools = ToolPaths.standard();
-        assertThat(checked).contains(tools.mkfsLustre(), tools.lctl(), tools.lnetctl(), tools.lfs(), tools.modprobe(),
-                "mount.lustre", "blkid", "udevadm");
+        assertThat(checked)
+                .contains(
+                        tools.mkfsLustre(),
+                        tools.lctl(),
+                        tools.lnetctl(),
+                        tools.lfs(),
+                        tools.modprobe(),
+                        "mount.lustre",
+                        "blkid",
+                        "udevadm");
     }
 
     @Test
     void chartCliExamplesAndRecipeAgreeOnTheDefaultImage() throws java.io.IOException {
         String defaultImage = CreateCommand.DEFAULT_IMAGE_REPOSITORY + ":" + CreateCommand.DEFAULT_LUSTRE_VERSION;
         String script = RepoFiles.read(DIR.resolve("build.sh"));
-        assertThat(script).contains("LUSTRE_VERSION=\"${LUSTRE_VERSION:-" + CreateCommand.DEFAULT_LUSTRE_VERSION + "}\"")
+        assertThat(script)
+                .contains("LUSTRE_VERSION=\"${LUSTRE_VERSION:-" + CreateCommand.DEFAULT_LUSTRE_VERSION + "}\"")
                 .contains("IMAGE=\"${1:-" + CreateCommand.DEFAULT_IMAGE_REPOSITORY + ":${LUSTRE_VERSION}}\"");
         Rendered chart = Rendered.parse(Helm.template());
-        assertThat(Rendered.container(chart.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller").getArgs())
+        assertThat(Rendered.container(chart.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller")
+                        .getArgs())
                 .contains("--server-image=" + defaultImage, "--lustre-version=" + CreateCommand.DEFAULT_LUSTRE_VERSION);
         // The examples leave image and version to the chart's defaults, so they cannot drift from them.
         for (StorageClass sc : ExamplesTest.all().all(StorageClass.class)) {

@@ -17,7 +17,11 @@ public final class ClientImportCommands {
 
     /** The metadata (mdc) and object storage (osc) client imports of every mount of {@code fsName}. */
     public List<String> imports(FsName fsName) {
-        return List.of(tools.lctl(), "get_param", "-n",
-                "mdc." + fsName.value() + "-*.import", "osc." + fsName.value() + "-*.import");
+        return List.of(
+                tools.lctl(),
+                "get_param",
+                "-n",
+                "mdc." + fsName.value() + "-*.import",
+                "osc." + fsName.value() + "-*.import");
     }
 }

@@ -19,7 +19,8 @@ public final class JobIdCommands {
     /** Longest job id Lustre keeps (LUSTRE_JOBID_SIZE is 32 bytes with the terminating NUL). */
     public static final int MAX_JOB_ID_BYTES = 31;
 
-    private static final Pattern VAR = Pattern.compile("disable|procname_uid|nodelocal|session|[A-Za-z_][A-Za-z0-9_]{0,63}");
+    private static final Pattern VAR =
+            Pattern.compile("disable|procname_uid|nodelocal|session|[A-Za-z_][A-Za-z0-9_]{0,63}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9%._:/@+-]{1,31}");
 
     private final ToolPaths tools;

@@ -28,8 +28,7 @@ import java.util.regex.Pattern;
 public final class JobStats {
 
     /** One counter: how many requests, and the sum of their values in {@code unit} (bytes for *_bytes). */
-    public record Counter(long samples, String unit, long sum) {
-    }
+    public record Counter(long samples, String unit, long sum) {}
 
     /** The counters of one job on one target. */
     public record Entry(String target, String jobId, Map<String, Counter> counters) {
@@ -61,17 +60,33 @@ public final class JobStats {
      * MDT counters that are metadata operations. An MDT with Data-on-MDT also counts read/write bytes; those are
      * data, not metadata, and left out here.
      */
-    public static final Set<String> METADATA_OPS = Set.of("open", "close", "mknod", "link", "unlink", "mkdir", "rmdir",
-            "rename", "getattr", "setattr", "getxattr", "setxattr", "statfs", "sync", "samedir_rename",
-            "parallel_rename_file", "parallel_rename_dir", "crossdir_rename", "migrate");
+    public static final Set<String> METADATA_OPS = Set.of(
+            "open",
+            "close",
+            "mknod",
+            "link",
+            "unlink",
+            "mkdir",
+            "rmdir",
+            "rename",
+            "getattr",
+            "setattr",
+            "getxattr",
+            "setxattr",
+            "statfs",
+            "sync",
+            "samedir_rename",
+            "parallel_rename_file",
+            "parallel_rename_dir",
+            "crossdir_rename",
+            "migrate");
 
     private static final Pattern PARAM = Pattern.compile("^(?:obdfilter|mdt|ost|mds)\\.([^.=\\s]+)\\.job_stats=(.*)$");
     private static final Pattern JOB = Pattern.compile("^\\s*-\\s+job_id:\\s*(.*?)\\s*$");
     private static final Pattern COUNTER = Pattern.compile("^\\s+([A-Za-z_][A-Za-z0-9_]*):\\s*\\{(.*)}\\s*$");
     private static final Pattern FIELD = Pattern.compile("([A-Za-z_]+):\\s*([^,{}\\s]+)");
 
-    private JobStats() {
-    }
+    private JobStats() {}
 
     public static List<Entry> parse(String output) {
         List<Entry> entries = new ArrayList<>();
@@ -104,8 +119,12 @@ public final class JobStats {
                 while (f.find()) {
                     fields.put(f.group(1), f.group(2));
                 }
-                counters.put(c.group(1), new Counter(number(fields.get("samples")), fields.getOrDefault("unit", ""),
-                        number(fields.get("sum"))));
+                counters.put(
+                        c.group(1),
+                        new Counter(
+                                number(fields.get("samples")),
+                                fields.getOrDefault("unit", ""),
+                                number(fields.get("sum"))));
             }
         }
         flush(entries, target, job, counters);

@@ -34,8 +34,8 @@ public final class LfsCommands {
      * created below it is charged to that project's quota.
      */
     public List<String> setProject(long projectId, String dir) {
-        return List.of(paths.lfs(), "project", "-p", Long.toString(requireProjectId(projectId)), "-s",
-                requirePath(dir));
+        return List.of(
+                paths.lfs(), "project", "-p", Long.toString(requireProjectId(projectId)), "-s", requirePath(dir));
     }
 
     /**
@@ -65,20 +65,40 @@ public final class LfsCommands {
             throw new IllegalArgumentException("quota limit must be >= 0, got " + bytes);
         }
         long kbytes = (bytes + 1023) / 1024;
-        return List.of(paths.lfs(), "setquota", "-p", Long.toString(requireProjectId(projectId)),
-                "-b", "0", "-B", Long.toString(kbytes), requirePath(mountPoint));
+        return List.of(
+                paths.lfs(),
+                "setquota",
+                "-p",
+                Long.toString(requireProjectId(projectId)),
+                "-b",
+                "0",
+                "-B",
+                Long.toString(kbytes),
+                requirePath(mountPoint));
     }
 
     /** {@code lfs setquota -p ID -b 0 -B 0 -i 0 -I 0 MOUNT}: no limits left for a freed project id. */
     public List<String> clearProjectQuota(long projectId, String mountPoint) {
-        return List.of(paths.lfs(), "setquota", "-p", Long.toString(requireProjectId(projectId)),
-                "-b", "0", "-B", "0", "-i", "0", "-I", "0", requirePath(mountPoint));
+        return List.of(
+                paths.lfs(),
+                "setquota",
+                "-p",
+                Long.toString(requireProjectId(projectId)),
+                "-b",
+                "0",
+                "-B",
+                "0",
+                "-i",
+                "0",
+                "-I",
+                "0",
+                requirePath(mountPoint));
     }
 
     /** {@code lfs quota -q -p ID MOUNT}: usage and limits of one project, without the header lines. */
     public List<String> projectQuota(long projectId, String mountPoint) {
-        return List.of(paths.lfs(), "quota", "-q", "-p", Long.toString(requireProjectId(projectId)),
-                requirePath(mountPoint));
+        return List.of(
+                paths.lfs(), "quota", "-q", "-p", Long.toString(requireProjectId(projectId)), requirePath(mountPoint));
     }
 
     /**
@@ -104,12 +124,12 @@ public final class LfsCommands {
     /** Rejects stripe settings {@code lfs setstripe} would refuse, so bad StorageClass input fails early. */
     public static void validateStripe(int count, long stripeSizeBytes) {
         if (count < -1 || count > MAX_STRIPE_COUNT) {
-            throw new IllegalArgumentException("stripe count must be -1 (all OSTs), 0 (default) or 1.."
-                    + MAX_STRIPE_COUNT + ", got " + count);
+            throw new IllegalArgumentException(
+                    "stripe count must be -1 (all OSTs), 0 (default) or 1.." + MAX_STRIPE_COUNT + ", got " + count);
         }
         if (stripeSizeBytes < 0 || stripeSizeBytes % STRIPE_SIZE_UNIT != 0 || stripeSizeBytes > MAX_STRIPE_SIZE) {
-            throw new IllegalArgumentException("stripe size must be a multiple of 64KiB up to 4GiB-64KiB, got "
-                    + stripeSizeBytes);
+            throw new IllegalArgumentException(
+                    "stripe size must be a multiple of 64KiB up to 4GiB-64KiB, got " + stripeSizeBytes);
         }
     }
 
@@ -159,8 +179,8 @@ public final class LfsCommands {
             Value files = Value.of(t[4]);
             if (used != null && soft != null && hard != null && files != null) {
                 boolean complete = used.valid && soft.valid && hard.valid && files.valid;
-                return Optional.of(new ProjectQuota(used.number * 1024, soft.number * 1024, hard.number * 1024,
-                        files.number, complete));
+                return Optional.of(new ProjectQuota(
+                        used.number * 1024, soft.number * 1024, hard.number * 1024, files.number, complete));
             }
         }
         return Optional.empty();
@@ -181,8 +201,7 @@ public final class LfsCommands {
     }
 
     /** Filesystem-wide space from {@code lfs df}, in bytes, and the number of OSTs listed. */
-    public record DfSummary(long totalBytes, long usedBytes, long availableBytes, int osts) {
-    }
+    public record DfSummary(long totalBytes, long usedBytes, long availableBytes, int osts) {}
 
     /**
      * Parses {@code lfs df}: target lines {@code <fs>-OST0000_UUID 1K-blocks used avail use% mount[OST:0]}
@@ -201,8 +220,8 @@ public final class LfsCommands {
                 OptionalLong used = number(t[2]);
                 OptionalLong avail = number(t[3]);
                 if (total.isPresent() && used.isPresent() && avail.isPresent()) {
-                    summary = new DfSummary(total.getAsLong() * 1024, used.getAsLong() * 1024,
-                            avail.getAsLong() * 1024, 0);
+                    summary = new DfSummary(
+                            total.getAsLong() * 1024, used.getAsLong() * 1024, avail.getAsLong() * 1024, 0);
                 }
             }
         }
@@ -213,8 +232,7 @@ public final class LfsCommands {
     }
 
     /** One line of {@code lfs project}: the project id of an entry and whether it has the inherit flag. */
-    public record ProjectEntry(long projectId, boolean inherit, String path) {
-    }
+    public record ProjectEntry(long projectId, boolean inherit, String path) {}
 
     /** Parses {@code lfs project DIR} / {@code lfs project -d DIR}; lines that do not parse are skipped. */
     public static List<ProjectEntry> parseProjects(String output) {

@@ -96,7 +96,8 @@ public record LnetNetworks(List<LocalNi> interfaces) {
 
     /** Whether LNet network {@code net} (e.g. o2ib, tcp) already has an NI on {@code iface}. */
     public boolean hasNi(String net, String iface) {
-        return interfaces.stream().anyMatch(ni -> ni.net().equals(net) && ni.interfaces().contains(iface));
+        return interfaces.stream()
+                .anyMatch(ni -> ni.net().equals(net) && ni.interfaces().contains(iface));
     }
 
     public Optional<LocalNi> onInterface(String iface) {

@@ -32,8 +32,12 @@ public final class LnetctlCommands {
      * same errno with "cannot add network: File exists"). Not the exit code: 234 is every -EINVAL-ish failure too.
      */
     public static boolean alreadyAdded(CommandResult result) {
-        return !result.succeeded() && !result.timedOut()
-                && (result.stderr() + "\n" + result.stdout()).lines().map(String::strip).anyMatch(l -> l.equals("errno: -17"));
+        return !result.succeeded()
+                && !result.timedOut()
+                && (result.stderr() + "\n" + result.stdout())
+                        .lines()
+                        .map(String::strip)
+                        .anyMatch(l -> l.equals("errno: -17"));
     }
 
     /**

@@ -104,8 +104,8 @@ public record LustreImports(List<Import> imports) {
         return new LustreImports(out);
     }
 
-    private static void add(List<Import> out, String name, String target, String state, String connection,
-                            List<String> flags) {
+    private static void add(
+            List<Import> out, String name, String target, String state, String connection, List<String> flags) {
         if (name != null && state != null) {
             out.add(new Import(name, target == null ? name : target, state, connection, flags));
         }
@@ -117,7 +117,10 @@ public record LustreImports(List<Import> imports) {
         if (v.startsWith("[") && v.endsWith("]")) {
             v = v.substring(1, v.length() - 1);
         }
-        return java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        return java.util.Arrays.stream(v.split(","))
+                .map(String::strip)
+                .filter(x -> !x.isEmpty())
+                .toList();
     }
 
     private static String unquote(String v) {

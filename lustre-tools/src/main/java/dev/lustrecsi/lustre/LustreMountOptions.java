@@ -26,9 +26,25 @@ public final class LustreMountOptions {
 
     /** Options of mount(8) and of mount.lustre(8) ("CLIENT OPTIONS") that are safe to pass through. */
     public static final Set<String> ALLOWED = Set.of(
-            "ro", "rw", "flock", "localflock", "noflock", "user_xattr", "nouser_xattr",
-            "noatime", "relatime", "nodiratime", "lazystatfs", "nolazystatfs", "acl", "noacl",
-            "nouser_fid2path", "nosuid", "nodev", "noexec", "async");
+            "ro",
+            "rw",
+            "flock",
+            "localflock",
+            "noflock",
+            "user_xattr",
+            "nouser_xattr",
+            "noatime",
+            "relatime",
+            "nodiratime",
+            "lazystatfs",
+            "nolazystatfs",
+            "acl",
+            "noacl",
+            "nouser_fid2path",
+            "nosuid",
+            "nodev",
+            "noexec",
+            "async");
 
     /** At most one of each group: mount(8) would let the last win, which is never what both writers meant. */
     private static final List<Set<String>> EXCLUSIVE = List.of(
@@ -42,8 +58,7 @@ public final class LustreMountOptions {
     private static final int MAX_QUOTED = 64;
     private static final int MAX_REFUSED_NAMED = 8;
 
-    private LustreMountOptions() {
-    }
+    private LustreMountOptions() {}
 
     /** A comma-separated list (a StorageClass's {@code mountOptions}) checked as {@link #check(List)} does. */
     public static List<String> parse(String commaSeparated) {
@@ -83,8 +98,9 @@ public final class LustreMountOptions {
         }
         if (refusedCount > 0) {
             String more = refusedCount > refused.size() ? " and " + (refusedCount - refused.size()) + " more" : "";
-            throw new IllegalArgumentException("mount options not allowed: " + String.join(", ", refused) + more
-                    + " (allowed: " + String.join(", ", ALLOWED.stream().sorted().toList()) + ")");
+            throw new IllegalArgumentException(
+                    "mount options not allowed: " + String.join(", ", refused) + more + " (allowed: "
+                            + String.join(", ", ALLOWED.stream().sorted().toList()) + ")");
         }
         for (Set<String> group : EXCLUSIVE) {
             List<String> chosen = options.stream().filter(group::contains).toList();

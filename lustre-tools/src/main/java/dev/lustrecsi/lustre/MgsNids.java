@@ -39,7 +39,12 @@ public record MgsNids(List<List<Nid>> nodes) {
 
     /** The LNet network types (tcp, o2ib) a client needs to reach at least one MGS NID. */
     public List<String> networkTypes() {
-        return nodes.stream().flatMap(List::stream).map(Nid::networkType).distinct().sorted().toList();
+        return nodes.stream()
+                .flatMap(List::stream)
+                .map(Nid::networkType)
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     @Override

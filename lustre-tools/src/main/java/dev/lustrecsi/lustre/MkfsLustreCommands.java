@@ -42,10 +42,12 @@ public final class MkfsLustreCommands {
             throw new IllegalArgumentException("target index out of range: " + index);
         }
         Objects.requireNonNull(mgs, "MGS NIDs");
-        List<String> argv = new ArrayList<>(List.of(paths.mkfsLustre(), "--fsname=" + fsName, kind, "--index=" + index));
+        List<String> argv =
+                new ArrayList<>(List.of(paths.mkfsLustre(), "--fsname=" + fsName, kind, "--index=" + index));
         // One --mgsnode per MGS node; the NIDs of one node are comma-joined (mkfs.lustre(8)).
         for (List<Nid> node : mgs.nodes()) {
-            argv.add("--mgsnode=" + String.join(",", node.stream().map(Nid::toString).toList()));
+            argv.add("--mgsnode="
+                    + String.join(",", node.stream().map(Nid::toString).toList()));
         }
         argv.add(requireDevice(device));
         return List.copyOf(argv);
@@ -108,8 +110,10 @@ public final class MkfsLustreCommands {
         if (servers == null || servers.size() < 2) {
             throw new IllegalArgumentException("a service node pair needs at least two servers: " + servers);
         }
-        if (format.isEmpty() || format.stream().anyMatch(a -> a.startsWith("--servicenode") || a.startsWith("--failnode"))) {
-            throw new IllegalArgumentException("expected a mkfs.lustre line without service or failover nodes: " + format);
+        if (format.isEmpty()
+                || format.stream().anyMatch(a -> a.startsWith("--servicenode") || a.startsWith("--failnode"))) {
+            throw new IllegalArgumentException(
+                    "expected a mkfs.lustre line without service or failover nodes: " + format);
         }
         String device = requireDevice(format.get(format.size() - 1));
         List<String> argv = new ArrayList<>(format.subList(0, format.size() - 1));
@@ -117,7 +121,8 @@ public final class MkfsLustreCommands {
             if (server.isEmpty()) {
                 throw new IllegalArgumentException("a service node without NIDs");
             }
-            argv.add("--servicenode=" + String.join(",", server.stream().map(Nid::toString).toList()));
+            argv.add("--servicenode="
+                    + String.join(",", server.stream().map(Nid::toString).toList()));
         }
         argv.add(device);
         return List.copyOf(argv);

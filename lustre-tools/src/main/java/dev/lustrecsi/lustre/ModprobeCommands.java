@@ -6,6 +6,7 @@ import java.util.List;
 public final class ModprobeCommands {
     /** The client stack: loading {@code lustre} pulls in lnet, ptlrpc, the LNet drivers on demand, ... */
     public static final String LUSTRE_CLIENT = "lustre";
+
     public static final String LNET = "lnet";
 
     private final ToolPaths tools;

@@ -13,7 +13,9 @@ public record Nid(String address, String network) {
             "((?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d))@((?:tcp|o2ib)\\d{0,3})");
 
     public Nid {
-        if (address == null || network == null || !NID.matcher(address + "@" + network).matches()) {
+        if (address == null
+                || network == null
+                || !NID.matcher(address + "@" + network).matches()) {
             throw new IllegalArgumentException("invalid LNet NID '" + address + "@" + network + "'");
         }
     }
@@ -21,8 +23,8 @@ public record Nid(String address, String network) {
     public static Nid parse(String text) {
         Matcher m = text == null ? null : NID.matcher(text.trim());
         if (m == null || !m.matches()) {
-            throw new IllegalArgumentException("invalid LNet NID '" + text
-                    + "': expected <ipv4>@tcp[N] or <ipv4>@o2ib[N]");
+            throw new IllegalArgumentException(
+                    "invalid LNet NID '" + text + "': expected <ipv4>@tcp[N] or <ipv4>@o2ib[N]");
         }
         return new Nid(m.group(1), m.group(2));
     }

@@ -15,13 +15,13 @@ public final class ObdDevices {
     /** Kept free for MGCs (one per MGS) and devices of other software on the node (e.g. a server stack). */
     public static final int RESERVED = 64;
 
-    private ObdDevices() {
-    }
+    private ObdDevices() {}
 
     /** Devices one client mount of a filesystem with these targets takes: lov + lmv + an mdc per MDT + an osc per OST. */
     public static int perClientMount(int mdts, int osts) {
         if (mdts < 1 || osts < 1) {
-            throw new IllegalArgumentException("a filesystem has at least one MDT and one OST, got " + mdts + "/" + osts);
+            throw new IllegalArgumentException(
+                    "a filesystem has at least one MDT and one OST, got " + mdts + "/" + osts);
         }
         return 2 + mdts + osts;
     }

@@ -79,8 +79,11 @@ public final class ServerBootCommands {
      * (Lustre Operations Manual, "Lustre Recovery": recovery_status).
      */
     public List<String> recoveryStatus(String targetName) {
-        return List.of(paths.lctl(), "get_param", "-n", deviceFamily(targetName) + "." + requireTarget(targetName)
-                + ".recovery_status");
+        return List.of(
+                paths.lctl(),
+                "get_param",
+                "-n",
+                deviceFamily(targetName) + "." + requireTarget(targetName) + ".recovery_status");
     }
 
     /**
@@ -102,7 +105,8 @@ public final class ServerBootCommands {
      * writer got "Disk quota exceeded" (real 2.17.0 transcripts 100-110). Pods commonly run as root.
      */
     public List<String> enforceProjectQuotaForRoot(String targetName) {
-        return List.of(paths.lctl(), "set_param", "osd-*." + requireTarget(targetName) + ".quota_slave.root_prj_enable=1");
+        return List.of(
+                paths.lctl(), "set_param", "osd-*." + requireTarget(targetName) + ".quota_slave.root_prj_enable=1");
     }
 
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,7}-(MDT|OST)[0-9a-f]{4}");
@@ -133,8 +137,14 @@ public final class ServerBootCommands {
                 throw new IllegalArgumentException("invalid target mount option: " + o);
             }
         }
-        return List.of(paths.mount(), "-t", "lustre", "-o", String.join(",", options),
-                MkfsLustreCommands.requireDevice(device), requireDir(mountPoint));
+        return List.of(
+                paths.mount(),
+                "-t",
+                "lustre",
+                "-o",
+                String.join(",", options),
+                MkfsLustreCommands.requireDevice(device),
+                requireDir(mountPoint));
     }
 
     /** A client mount of the whole filesystem on a server (used by the MDS to migrate objects off OSTs). */

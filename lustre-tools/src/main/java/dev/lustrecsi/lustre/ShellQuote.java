@@ -9,8 +9,7 @@ import java.util.stream.Collectors;
  * character in it is special to the shell.
  */
 public final class ShellQuote {
-    private ShellQuote() {
-    }
+    private ShellQuote() {}
 
     public static String word(String s) {
         if (s.indexOf('\0') >= 0) {

@@ -42,17 +42,23 @@ public final class StandbyOstCommands {
 
     /** {@code lctl set_param obdfilter.F-OSTxxxx.no_precreate=0} (on the OSS): the OST takes objects again. */
     public List<String> allowCreation(FsName fs, int ostIndex) {
-        return List.of(paths.lctl(), "set_param", "obdfilter." + OstDrainCommands.ostName(fs, ostIndex) + ".no_precreate=0");
+        return List.of(
+                paths.lctl(), "set_param", "obdfilter." + OstDrainCommands.ostName(fs, ostIndex) + ".no_precreate=0");
     }
 
     /** {@code lctl set_param obdfilter.F-OSTxxxx.no_precreate=1} (on the OSS): hold a mounted OST live. */
     public List<String> holdCreation(FsName fs, int ostIndex) {
-        return List.of(paths.lctl(), "set_param", "obdfilter." + OstDrainCommands.ostName(fs, ostIndex) + ".no_precreate=1");
+        return List.of(
+                paths.lctl(), "set_param", "obdfilter." + OstDrainCommands.ostName(fs, ostIndex) + ".no_precreate=1");
     }
 
     /** {@code lctl get_param -n obdfilter.F-OSTxxxx.no_precreate} (on the OSS): 1 while the OST is held. */
     public List<String> creationHeld(FsName fs, int ostIndex) {
-        return List.of(paths.lctl(), "get_param", "-n", "obdfilter." + OstDrainCommands.ostName(fs, ostIndex) + ".no_precreate");
+        return List.of(
+                paths.lctl(),
+                "get_param",
+                "-n",
+                "obdfilter." + OstDrainCommands.ostName(fs, ostIndex) + ".no_precreate");
     }
 
     static String ospOnEveryMdt(FsName fs, int ostIndex) {

@@ -8,8 +8,8 @@ import java.util.Objects;
  * a test or an unusual host image may point any of them elsewhere (e.g. stand-ins in a fixture
  * directory) without changing the command lines themselves.
  */
-public record ToolPaths(String mount, String umount, String lfs, String lctl, String lnetctl,
-                        String modprobe, String mkfsLustre) {
+public record ToolPaths(
+        String mount, String umount, String lfs, String lctl, String lnetctl, String modprobe, String mkfsLustre) {
 
     public ToolPaths {
         Objects.requireNonNull(mount);
@@ -27,9 +27,13 @@ public record ToolPaths(String mount, String umount, String lfs, String lctl, St
 
     /** Every tool looked up in one directory (a host image with tools outside PATH, or tests). */
     public static ToolPaths in(Path dir) {
-        return new ToolPaths(dir.resolve("mount").toString(), dir.resolve("umount").toString(),
-                dir.resolve("lfs").toString(), dir.resolve("lctl").toString(),
-                dir.resolve("lnetctl").toString(), dir.resolve("modprobe").toString(),
+        return new ToolPaths(
+                dir.resolve("mount").toString(),
+                dir.resolve("umount").toString(),
+                dir.resolve("lfs").toString(),
+                dir.resolve("lctl").toString(),
+                dir.resolve("lnetctl").toString(),
+                dir.resolve("modprobe").toString(),
                 dir.resolve("mkfs.lustre").toString());
     }
 }

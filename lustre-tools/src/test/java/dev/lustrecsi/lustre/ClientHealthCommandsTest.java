@@ -60,7 +60,9 @@ class ClientHealthCommandsTest {
                 """;
         LustreImports imports = LustreImports.parse(out);
 
-        assertThat(imports.imports()).extracting(LustreImports.Import::state).containsExactly("FULL", "IDLE", "DISCONN");
+        assertThat(imports.imports())
+                .extracting(LustreImports.Import::state)
+                .containsExactly("FULL", "IDLE", "DISCONN");
         assertThat(imports.notWorking()).singleElement().satisfies(i -> {
             assertThat(i.targetName()).isEqualTo("scratch-OST0001");
             assertThat(i.currentConnection()).isEqualTo("10.0.0.4@tcp");
@@ -74,14 +76,17 @@ class ClientHealthCommandsTest {
         LustreImports imports = LustreImports.parse(RecordedOutput.of("194").stdout());
 
         assertThat(imports.imports()).hasSize(4);
-        assertThat(imports.deactivated()).extracting(LustreImports.Import::device)
+        assertThat(imports.deactivated())
+                .extracting(LustreImports.Import::device)
                 .containsExactly("lustre-OST0001-osc-MDT0000", "lustre-OST0001-osc-ff2f57309251d000");
         assertThat(imports.deactivated()).allSatisfy(i -> {
             assertThat(i.state()).isEqualTo("FULL");
             assertThat(i.working()).as("an invalid import serves no request").isFalse();
         });
         assertThat(imports.notWorking()).isEmpty();
-        assertThat(imports.imports().get(0).currentConnection()).as("2.17 quotes NIDs").isEqualTo("0@lo");
+        assertThat(imports.imports().get(0).currentConnection())
+                .as("2.17 quotes NIDs")
+                .isEqualTo("0@lo");
     }
 
     @Test
@@ -103,7 +108,8 @@ class ClientHealthCommandsTest {
                     state: FULL
                     import_flags: [ invalid, replayable, pingable, connect_tried ]
                 """;
-        assertThat(LustreImports.parse(neverConnected).notWorking()).extracting(LustreImports.Import::targetName)
+        assertThat(LustreImports.parse(neverConnected).notWorking())
+                .extracting(LustreImports.Import::targetName)
                 .containsExactly("lustre-OST0002", "lustre-OST0003");
     }
 }

@@ -43,7 +43,8 @@ class JobStatsTest {
                   write_bytes:     { samples: 2, unit: bytes, min: 1, max: 1, sum: 2, sumsq: 2, hist: { 1: 2 } }
                 """;
         List<JobStats.Entry> entries = JobStats.parse(out);
-        assertThat(entries).extracting(e -> e.target() + " " + e.jobId())
+        assertThat(entries)
+                .extracting(e -> e.target() + " " + e.jobId())
                 .containsExactly("lfs1-OST0000 hpc/ior-0", "lfs1-OST0000 odd job:id", "lfs1-OST0002 hpc/ior-0");
         JobStats.Entry ior = entries.get(0);
         assertThat(ior.sum("read_bytes")).isEqualTo(41943040L);
@@ -78,6 +79,7 @@ class JobStatsTest {
     @Test
     void emptyOrForeignOutputGivesNoEntries() {
         assertThat(JobStats.parse("")).isEmpty();
-        assertThat(JobStats.parse("error: get_param: param_path 'obdfilter/*/job_stats': No such file or directory\n")).isEmpty();
+        assertThat(JobStats.parse("error: get_param: param_path 'obdfilter/*/job_stats': No such file or directory\n"))
+                .isEmpty();
     }
 }

@@ -20,7 +20,8 @@ class LfsCommandsTest {
 
     @Test
     void projectAndQuotaCommandLinesFollowTheManual() {
-        assertThat(lfs.setProject(1001, "/pool/pvc-1")).containsExactly("lfs", "project", "-p", "1001", "-s", "/pool/pvc-1");
+        assertThat(lfs.setProject(1001, "/pool/pvc-1"))
+                .containsExactly("lfs", "project", "-p", "1001", "-s", "/pool/pvc-1");
         assertThat(lfs.clearProjectRecursively("/pool/x")).containsExactly("lfs", "project", "-C", "-r", "/pool/x");
         assertThat(lfs.listProjects("/pool")).containsExactly("lfs", "project", "/pool");
         // Limits in KiB, rounded up: a volume never gets less than it asked for.
@@ -56,7 +57,8 @@ class LfsCommandsTest {
         String shortMount = "    /mnt/lustre     512       0 1048576       -       3       0       0       -\n";
         assertThat(LfsCommands.parseProjectQuota(shortMount, "/mnt/lustre"))
                 .contains(new LfsCommands.ProjectQuota(512 * 1024L, 0, 1048576 * 1024L, 3));
-        String longMount = "/var/lib/lustre-csi/pools/ns/pool\n                2048*      0    1024       -      10       0       0       -\n";
+        String longMount =
+                "/var/lib/lustre-csi/pools/ns/pool\n                2048*      0    1024       -      10       0       0       -\n";
         assertThat(LfsCommands.parseProjectQuota(longMount, "/var/lib/lustre-csi/pools/ns/pool"))
                 .contains(new LfsCommands.ProjectQuota(2048 * 1024L, 0, 1024 * 1024L, 10));
         assertThat(LfsCommands.parseProjectQuota("garbage", "/mnt/lustre")).isEmpty();
@@ -94,8 +96,10 @@ class LfsCommandsTest {
         assertThat(LfsCommands.parseProjectQuota(wrapped, path))
                 .contains(new LfsCommands.ProjectQuota(124973 * 1024L, 0, 102400 * 1024L, 8));
         // A path that merely starts with the mount point is another line.
-        assertThat(LfsCommands.parseProjectQuota("    /mnt/lustre2      29       0  102400       -       3       0   10000       - \n",
-                "/mnt/lustre")).isEmpty();
+        assertThat(LfsCommands.parseProjectQuota(
+                        "    /mnt/lustre2      29       0  102400       -       3       0   10000       - \n",
+                        "/mnt/lustre"))
+                .isEmpty();
     }
 
     @Test
@@ -138,9 +142,10 @@ class LfsCommandsTest {
     @Test
     void parsesProjectListings() {
         String out = " 1000 P /pool/pvc-a\n    0 - /pool/lost+found\nnot a line\n";
-        assertThat(LfsCommands.parseProjects(out)).containsExactly(
-                new LfsCommands.ProjectEntry(1000, true, "/pool/pvc-a"),
-                new LfsCommands.ProjectEntry(0, false, "/pool/lost+found"));
+        assertThat(LfsCommands.parseProjects(out))
+                .containsExactly(
+                        new LfsCommands.ProjectEntry(1000, true, "/pool/pvc-a"),
+                        new LfsCommands.ProjectEntry(0, false, "/pool/lost+found"));
     }
 
     /** The command lines built here are accepted by the stand-in, which implements the manual's syntax. */
@@ -156,8 +161,8 @@ class LfsCommandsTest {
         Path mount = Files.createDirectories(tmp.resolve("mnt"));
         Path volume = Files.createDirectories(mount.resolve("pvc-1"));
         CommandRunner runner = new ProcessCommandRunner(Map.of("LFS_STANDIN_STATE", state.toString()));
-        LfsCommands commands = new LfsCommands(new ToolPaths("mount", "umount", tool.toString(), "lctl", "lnetctl",
-                "modprobe", "mkfs.lustre"));
+        LfsCommands commands = new LfsCommands(
+                new ToolPaths("mount", "umount", tool.toString(), "lctl", "lnetctl", "modprobe", "mkfs.lustre"));
         Duration t = Duration.ofSeconds(20);
 
         runner.runChecked(commands.setProject(1042, volume.toString()), t);
@@ -169,17 +174,25 @@ class LfsCommandsTest {
                 runner.runChecked(commands.listProjects(mount.toString()), t).stdout());
         assertThat(projects).containsExactly(new LfsCommands.ProjectEntry(1042, true, volume.toString()));
         LfsCommands.ProjectQuota quota = LfsCommands.parseProjectQuota(
-                runner.runChecked(commands.projectQuota(1042, mount.toString()), t).stdout(), mount.toString()).orElseThrow();
+                        runner.runChecked(commands.projectQuota(1042, mount.toString()), t)
+                                .stdout(),
+                        mount.toString())
+                .orElseThrow();
         assertThat(quota.hardLimitBytes()).isEqualTo(2L << 20);
         assertThat(quota.usedBytes()).isGreaterThanOrEqualTo(200 * 1024L);
-        assertThat(LfsCommands.parseDf(runner.runChecked(commands.df(mount.toString()), t).stdout())).isPresent();
+        assertThat(LfsCommands.parseDf(
+                        runner.runChecked(commands.df(mount.toString()), t).stdout()))
+                .isPresent();
 
         runner.runChecked(commands.clearProjectRecursively(volume.toString()), t);
         runner.runChecked(commands.clearProjectQuota(1042, mount.toString()), t);
-        assertThat(LfsCommands.parseProjects(runner.runChecked(commands.listProjects(mount.toString()), t).stdout()))
+        assertThat(LfsCommands.parseProjects(runner.runChecked(commands.listProjects(mount.toString()), t)
+                        .stdout()))
                 .containsExactly(new LfsCommands.ProjectEntry(0, false, volume.toString()));
         // A command line outside the manual's syntax is refused, as the real tool would.
-        assertThat(runner.run(List.of(tool.toString(), "setquota", "-u", "1", "/x"), t).succeeded()).isFalse();
+        assertThat(runner.run(List.of(tool.toString(), "setquota", "-u", "1", "/x"), t)
+                        .succeeded())
+                .isFalse();
         assertThat(Files.readAllLines(state.resolve("log/lfs.log"))).contains("project -p 1042 -s " + volume);
     }
 }

@@ -30,17 +30,22 @@ class LnetNetworksTest {
                               0: eth0
                 """;
         LnetNetworks nets = LnetNetworks.parseNetShow(yaml);
-        assertThat(nets.interfaces()).extracting(LnetNetworks.LocalNi::nid)
+        assertThat(nets.interfaces())
+                .extracting(LnetNetworks.LocalNi::nid)
                 .containsExactly("192.168.10.5@o2ib", "10.0.0.5@tcp");
         assertThat(nets.hasNetworkType("o2ib")).isTrue();
         assertThat(nets.hasNetworkType("tcp")).isFalse(); // down
-        assertThat(nets.onInterface("ib0")).get().extracting(LnetNetworks.LocalNi::net).isEqualTo("o2ib");
+        assertThat(nets.onInterface("ib0"))
+                .get()
+                .extracting(LnetNetworks.LocalNi::net)
+                .isEqualTo("o2ib");
         assertThat(nets.nets()).containsExactly("o2ib", "tcp");
     }
 
     @Test
     void emptyWhenOnlyLoopback() {
-        LnetNetworks nets = LnetNetworks.parseNetShow("net:\n    - net type: lo\n      local NI(s):\n        - nid: 0@lo\n          status: up\n");
+        LnetNetworks nets = LnetNetworks.parseNetShow(
+                "net:\n    - net type: lo\n      local NI(s):\n        - nid: 0@lo\n          status: up\n");
         assertThat(nets.interfaces()).isEmpty();
     }
 
@@ -54,9 +59,11 @@ class LnetNetworksTest {
         });
         assertThat(nets.hasNi("tcp", "eth0")).isTrue();
         assertThat(nets.hasNi("tcp", "eth1")).isFalse();
-        assertThat(LnetNetworks.parseNetShow(RecordedOutput.of("007").stdout()).nets()).containsExactly("tcp");
+        assertThat(LnetNetworks.parseNetShow(RecordedOutput.of("007").stdout()).nets())
+                .containsExactly("tcp");
         // 232: after `lnetctl net del --net tcp` only the loopback is left.
-        assertThat(LnetNetworks.parseNetShow(RecordedOutput.of("232").stdout()).interfaces()).isEmpty();
+        assertThat(LnetNetworks.parseNetShow(RecordedOutput.of("232").stdout()).interfaces())
+                .isEmpty();
     }
 
     @Test

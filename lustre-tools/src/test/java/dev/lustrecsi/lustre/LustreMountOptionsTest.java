@@ -20,7 +20,8 @@ class LustreMountOptionsTest {
     void acceptsLustreClientOptionsSplittingCommasAndDroppingDuplicates() {
         assertThat(LustreMountOptions.check(List.of("flock,user_xattr", " noatime ", "lazystatfs", "flock", "")))
                 .containsExactly("flock", "user_xattr", "noatime", "lazystatfs");
-        assertThat(LustreMountOptions.check(List.of("async", "nouser_fid2path"))).containsExactly("async", "nouser_fid2path");
+        assertThat(LustreMountOptions.check(List.of("async", "nouser_fid2path")))
+                .containsExactly("async", "nouser_fid2path");
         assertThat(LustreMountOptions.check(List.of())).isEmpty();
     }
 
@@ -29,11 +30,24 @@ class LustreMountOptionsTest {
         assertThatThrownBy(() -> LustreMountOptions.parse("flock,suid")).hasMessageContaining("'suid'");
         assertThatThrownBy(() -> LustreMountOptions.check(List.of("flock,suid", "dev")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'suid'").hasMessageContaining("'dev'").hasMessageContaining("allowed:");
-        for (String bad : List.of("remount", "bind", "rbind", "exec", "context=x", "uid=0", "noflock=1", "-o", "FLOCK",
+                .hasMessageContaining("'suid'")
+                .hasMessageContaining("'dev'")
+                .hasMessageContaining("allowed:");
+        for (String bad : List.of(
+                "remount",
+                "bind",
+                "rbind",
+                "exec",
+                "context=x",
+                "uid=0",
+                "noflock=1",
+                "-o",
+                "FLOCK",
                 // Options with values could smuggle in anything (devices, tunables): none are allowed.
                 "max_cached_mb=1")) {
-            assertThatThrownBy(() -> LustreMountOptions.check(List.of(bad))).as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> LustreMountOptions.check(List.of(bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 
@@ -47,14 +61,16 @@ class LustreMountOptionsTest {
 
     @Test
     void refusesContradictions() {
-        assertThatThrownBy(() -> LustreMountOptions.check(List.of("flock", "localflock"))).hasMessageContaining("conflicting");
+        assertThatThrownBy(() -> LustreMountOptions.check(List.of("flock", "localflock")))
+                .hasMessageContaining("conflicting");
         assertThatThrownBy(() -> LustreMountOptions.check(List.of("ro,rw"))).hasMessageContaining("conflicting");
         assertThatThrownBy(() -> LustreMountOptions.parse("noatime,relatime")).hasMessageContaining("conflicting");
     }
 
     @Test
     void aReadOnlyMountOverridesRwInsteadOfConflictingWithIt() {
-        assertThat(LustreMountOptions.readOnly(List.of("flock,rw", "noatime"))).containsExactly("flock", "noatime", "ro");
+        assertThat(LustreMountOptions.readOnly(List.of("flock,rw", "noatime")))
+                .containsExactly("flock", "noatime", "ro");
         assertThat(LustreMountOptions.readOnly(List.of())).containsExactly("ro");
         assertThatThrownBy(() -> LustreMountOptions.readOnly(List.of("suid"))).hasMessageContaining("'suid'");
     }
@@ -67,7 +83,9 @@ class LustreMountOptionsTest {
         }
         many.add("x".repeat(1 << 20) + "\nforged log line");
         assertThatThrownBy(() -> LustreMountOptions.check(many))
-                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(1200).doesNotContain("\n")
+                .satisfies(e -> assertThat(e.getMessage())
+                        .hasSizeLessThan(1200)
+                        .doesNotContain("\n")
                         .contains("and 599993 more"));
     }
 }

@@ -18,7 +18,8 @@ class OstDrainCommandsTest {
                 .containsExactly("lfs", "find", "--ost", "lfs1-OST0003_UUID", "--type", "f", "/lustre/client");
         assertThat(drain.migrate(List.of("/lustre/client/a", "/lustre/client/-b")))
                 .containsExactly("lfs", "migrate", "--non-block", "--", "/lustre/client/a", "/lustre/client/-b");
-        assertThat(drain.deactivatePermanently(fs, 3)).containsExactly("lctl", "conf_param", "lfs1-OST0003.osc.active=0");
+        assertThat(drain.deactivatePermanently(fs, 3))
+                .containsExactly("lctl", "conf_param", "lfs1-OST0003.osc.active=0");
     }
 
     @Test

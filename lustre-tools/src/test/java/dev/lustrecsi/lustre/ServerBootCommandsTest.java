@@ -19,9 +19,11 @@ class ServerBootCommandsTest {
                 .containsExactly("lctl", "get_param", "-n", "obdfilter.lfs1-OST0001.recovery_status");
         assertThat(boot.recoveryStatus("lfs1-MDT0001"))
                 .containsExactly("lctl", "get_param", "-n", "mdt.lfs1-MDT0001.recovery_status");
-        assertThatThrownBy(() -> boot.trustClientIdentities("lfs1-OST0000")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> boot.trustClientIdentities("lfs1-OST0000"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> boot.enforceProjectQuotaForRoot("*")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> boot.recoveryStatus("lfs1-OST0000;reboot")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> boot.recoveryStatus("lfs1-OST0000;reboot"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -38,7 +40,8 @@ class ServerBootCommandsTest {
     @Test
     void projectQuotaIsEnforcedOnOstsAndMdtsOfTheFilesystem() {
         assertThat(new QuotaEnforcementCommands(ToolPaths.standard()).enforceProjectQuota(new FsName("lfs1")))
-                .containsExactly(List.of("lctl", "conf_param", "lfs1.quota.ost=p"),
+                .containsExactly(
+                        List.of("lctl", "conf_param", "lfs1.quota.ost=p"),
                         List.of("lctl", "conf_param", "lfs1.quota.mdt=p"));
     }
 }

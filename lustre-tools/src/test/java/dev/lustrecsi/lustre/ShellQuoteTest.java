@@ -16,12 +16,14 @@ class ShellQuoteTest {
 
     @Test
     void aRealShellGetsBackTheExactArguments() throws Exception {
-        List<String> nasty = List.of("a b", "it's", "$(touch /tmp/pwned)", "`x`", "\"q\"", "*", "", "semi;colon\nnewline");
+        List<String> nasty =
+                List.of("a b", "it's", "$(touch /tmp/pwned)", "`x`", "\"q\"", "*", "", "semi;colon\nnewline");
         String script = "printf '%s\\0' " + ShellQuote.command(nasty);
         Process p = new ProcessBuilder("sh", "-c", script).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isZero();
-        assertThat(out.split("\0", -1)).containsExactly(
-                "a b", "it's", "$(touch /tmp/pwned)", "`x`", "\"q\"", "*", "", "semi;colon\nnewline", "");
+        assertThat(out.split("\0", -1))
+                .containsExactly(
+                        "a b", "it's", "$(touch /tmp/pwned)", "`x`", "\"q\"", "*", "", "semi;colon\nnewline", "");
     }
 }

@@ -12,7 +12,8 @@ class ToolCommandsTest {
 
     @Test
     void mountLustreIsOneArgumentPerWord() {
-        assertThat(new MountCommands(tools).mountLustre("10.0.0.1@tcp:/fs1/v", Path.of("/stage"), List.of("flock", "ro")))
+        assertThat(new MountCommands(tools)
+                        .mountLustre("10.0.0.1@tcp:/fs1/v", Path.of("/stage"), List.of("flock", "ro")))
                 .containsExactly("mount", "-t", "lustre", "-o", "flock,ro", "10.0.0.1@tcp:/fs1/v", "/stage");
         assertThat(new MountCommands(tools).mountLustre("10.0.0.1@tcp:/fs1", Path.of("/stage"), List.of()))
                 .containsExactly("mount", "-t", "lustre", "10.0.0.1@tcp:/fs1", "/stage");

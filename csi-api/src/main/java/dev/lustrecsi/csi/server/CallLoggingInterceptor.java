@@ -22,8 +22,8 @@ public final class CallLoggingInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger("csi.calls");
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         long start = System.nanoTime();
         String method = call.getMethodDescriptor().getFullMethodName();
         AtomicReference<String> volumeId = new AtomicReference<>("");
@@ -36,7 +36,12 @@ public final class CallLoggingInterceptor implements ServerInterceptor {
                     LOG.info("{}{} code=OK latency={}us", method, vol, micros);
                 } else {
                     // Services answer through GrpcErrors; escaped again here for any that does not.
-                    LOG.warn("{}{} code={} latency={}us message={}", method, vol, status.getCode(), micros,
+                    LOG.warn(
+                            "{}{} code={} latency={}us message={}",
+                            method,
+                            vol,
+                            status.getCode(),
+                            micros,
                             GrpcErrors.bounded(status.getDescription()));
                 }
                 super.close(status, trailers);

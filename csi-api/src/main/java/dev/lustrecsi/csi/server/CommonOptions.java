@@ -6,25 +6,36 @@ import picocli.CommandLine.Option;
 /** Flags every plugin process takes, spelled as the Kubernetes CSI drivers spell them. */
 public final class CommonOptions {
 
-    @Option(names = "--endpoint", defaultValue = "unix:///csi/csi.sock",
+    @Option(
+            names = "--endpoint",
+            defaultValue = "unix:///csi/csi.sock",
             description = "CSI endpoint to serve on (default: ${DEFAULT-VALUE})")
     String endpoint;
 
-    @Option(names = "--v", defaultValue = "2",
+    @Option(
+            names = "--v",
+            defaultValue = "2",
             description = "log verbosity as klog counts it: 0-3 info, 4-5 debug, 6+ trace (default: ${DEFAULT-VALUE})")
     int verbosity;
 
-    @Option(names = "--grace-period", defaultValue = "30",
+    @Option(
+            names = "--grace-period",
+            defaultValue = "30",
             description = "seconds in-flight calls may take to finish after SIGTERM (default: ${DEFAULT-VALUE})")
     int gracePeriodSeconds;
 
-    @Option(names = "--metrics-port", defaultValue = "0",
-            description = "serve Prometheus metrics on this TCP port at /metrics; 0 turns it off (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "0",
+            description =
+                    "serve Prometheus metrics on this TCP port at /metrics; 0 turns it off (default: ${DEFAULT-VALUE})")
     int metricsPort;
 
     // 0.0.0.0 keeps earlier installs working; a host-network pod passes its pod IP (the node's address) so
     // the server is not also reachable on every other host interface.
-    @Option(names = "--metrics-address", defaultValue = "0.0.0.0",
+    @Option(
+            names = "--metrics-address",
+            defaultValue = "0.0.0.0",
             description = "address the metrics server binds to (default: ${DEFAULT-VALUE}, every interface)")
     String metricsAddress;
 

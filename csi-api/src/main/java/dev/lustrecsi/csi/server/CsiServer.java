@@ -8,11 +8,11 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -47,8 +47,8 @@ public final class CsiServer implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private CsiServer(Endpoint endpoint, List<BindableService> services, int workerThreads,
-                      PrometheusRegistry registry) {
+    private CsiServer(
+            Endpoint endpoint, List<BindableService> services, int workerThreads, PrometheusRegistry registry) {
         this.endpoint = endpoint;
         this.boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
@@ -59,7 +59,8 @@ public final class CsiServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(endpoint.socketPath().toString()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(
+                        new DomainSocketAddress(endpoint.socketPath().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 // grpc-netty sets TCP keepalive on every accepted channel; a Unix socket has none and
                 // Netty warns per connection. A null value removes the option from the bootstrap.
@@ -72,8 +73,8 @@ public final class CsiServer implements AutoCloseable {
         CallMetricsInterceptor metrics = new CallMetricsInterceptor(registry);
         for (BindableService service : services) {
             // Interceptors run last-added first: logging and metrics see the status the exception mapper produced.
-            builder.addService(ServerInterceptors.intercept(service, new UncaughtExceptionInterceptor(),
-                    new CallLoggingInterceptor(), metrics));
+            builder.addService(ServerInterceptors.intercept(
+                    service, new UncaughtExceptionInterceptor(), new CallLoggingInterceptor(), metrics));
         }
         this.server = builder.build();
     }
@@ -100,8 +101,8 @@ public final class CsiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + socket, e);
         }
-        CsiServer csi = new CsiServer(endpoint, services, Math.max(2, Runtime.getRuntime().availableProcessors()),
-                registry);
+        CsiServer csi = new CsiServer(
+                endpoint, services, Math.max(2, Runtime.getRuntime().availableProcessors()), registry);
         try {
             csi.server.start();
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));

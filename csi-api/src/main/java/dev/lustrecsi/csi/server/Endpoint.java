@@ -20,7 +20,8 @@ public record Endpoint(Path socketPath) {
         } else if (text.startsWith("/")) {
             path = text;
         } else {
-            throw new IllegalArgumentException("unsupported endpoint '" + text + "': expected unix:///absolute/path.sock");
+            throw new IllegalArgumentException(
+                    "unsupported endpoint '" + text + "': expected unix:///absolute/path.sock");
         }
         if (!path.startsWith("/") || path.contains("\0")) {
             throw new IllegalArgumentException("endpoint '" + text + "' must name an absolute socket path");

@@ -41,8 +41,7 @@ public final class GrpcErrors {
      */
     private static final String KUBERNETES_CLIENT_EXCEPTION = "io.fabric8.kubernetes.client.KubernetesClientException";
 
-    private GrpcErrors() {
-    }
+    private GrpcErrors() {}
 
     /** The status for {@code e}, with a bounded, escaped description. */
     public static Status statusOf(Throwable e) {
@@ -58,10 +57,14 @@ public final class GrpcErrors {
         } else if (e instanceof CommandFailedException) {
             status = Status.INTERNAL.withDescription(e.getMessage()).withCause(e);
         } else if (isA(e, KUBERNETES_CLIENT_EXCEPTION)) {
-            status = Status.UNAVAILABLE.withDescription("Kubernetes API: " + e.getMessage()).withCause(e);
+            status = Status.UNAVAILABLE
+                    .withDescription("Kubernetes API: " + e.getMessage())
+                    .withCause(e);
         } else {
-            status = Status.INTERNAL.withDescription("internal error: "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())).withCause(e);
+            status = Status.INTERNAL
+                    .withDescription("internal error: "
+                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()))
+                    .withCause(e);
         }
         return status.withDescription(bounded(status.getDescription()));
     }
@@ -131,7 +134,10 @@ public final class GrpcErrors {
             bytes += n;
             i += Character.charCount(cp);
         }
-        return out.append("... (").append(utf8Length(clean) - bytes).append(" more bytes)").toString();
+        return out.append("... (")
+                .append(utf8Length(clean) - bytes)
+                .append(" more bytes)")
+                .toString();
     }
 
     /** Control characters (C0, DEL, C1, line and paragraph separators) as escapes; everything else as is. */
@@ -143,8 +149,10 @@ public final class GrpcErrors {
                 case '\n' -> "\\n";
                 case '\r' -> "\\r";
                 case '\t' -> "\\t";
-                default -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
-                        ? String.format("\\u%04x", (int) c) : null;
+                default ->
+                    Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+                            ? String.format("\\u%04x", (int) c)
+                            : null;
             };
             if (replacement != null && out == null) {
                 out = new StringBuilder(text.length() + 16).append(text, 0, i);

@@ -43,8 +43,8 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
     }
 
     @Override
-    public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
-                                      StreamObserver<GetPluginCapabilitiesResponse> response) {
+    public void getPluginCapabilities(
+            GetPluginCapabilitiesRequest request, StreamObserver<GetPluginCapabilitiesResponse> response) {
         GetPluginCapabilitiesResponse.Builder caps = GetPluginCapabilitiesResponse.newBuilder();
         if (controllerService) {
             caps.addCapabilities(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
@@ -67,7 +67,8 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
             try {
                 result = check.check();
             } catch (RuntimeException e) {
-                result = ReadinessCheck.Result.notReady(check.getClass().getSimpleName() + " failed: " + e.getMessage());
+                result =
+                        ReadinessCheck.Result.notReady(check.getClass().getSimpleName() + " failed: " + e.getMessage());
             }
             if (!result.ready()) {
                 failures.add(result.detail());
@@ -77,7 +78,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
             // Not an error: the spec lets a plugin that is alive but not yet able to serve answer ready=false.
             LOG.warn("probe: not ready: {}", String.join("; ", failures));
         }
-        response.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(failures.isEmpty())).build());
+        response.onNext(ProbeResponse.newBuilder()
+                .setReady(BoolValue.of(failures.isEmpty()))
+                .build());
         response.onCompleted();
     }
 

@@ -30,13 +30,21 @@ public final class PeriodicTask implements Runnable {
         private final Gauge lastSuccess;
 
         public Metrics(PrometheusRegistry registry) {
-            failures = Counter.builder().name("lustre_csi_periodic_task_failures_total")
+            failures = Counter.builder()
+                    .name("lustre_csi_periodic_task_failures_total")
                     .help("passes of a periodic task that ended with an exception (the task runs again)")
-                    .labelNames("task").register(registry);
-            runs = Counter.builder().name("lustre_csi_periodic_task_runs_total")
-                    .help("passes of a periodic task, failed or not").labelNames("task").register(registry);
-            lastSuccess = Gauge.builder().name("lustre_csi_periodic_task_last_success_seconds")
-                    .help("Unix time at which the task's last successful pass ended").labelNames("task").register(registry);
+                    .labelNames("task")
+                    .register(registry);
+            runs = Counter.builder()
+                    .name("lustre_csi_periodic_task_runs_total")
+                    .help("passes of a periodic task, failed or not")
+                    .labelNames("task")
+                    .register(registry);
+            lastSuccess = Gauge.builder()
+                    .name("lustre_csi_periodic_task_last_success_seconds")
+                    .help("Unix time at which the task's last successful pass ended")
+                    .labelNames("task")
+                    .register(registry);
         }
     }
 
@@ -48,6 +56,7 @@ public final class PeriodicTask implements Runnable {
     private final Instant created;
     /** When the pass in progress started, or null between passes. */
     private final AtomicReference<Instant> runningSince = new AtomicReference<>();
+
     private final AtomicReference<Instant> lastEnded = new AtomicReference<>();
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
 
@@ -104,11 +113,12 @@ public final class PeriodicTask implements Runnable {
             Instant ended = lastEnded.get();
             Instant since = ended == null ? created : ended;
             if (started == null && Duration.between(since, now).compareTo(stuckAfter) > 0) {
-                return ReadinessCheck.Result.notReady(name + " has not run for " + Duration.between(since, now).toSeconds()
-                        + " s");
+                return ReadinessCheck.Result.notReady(name + " has not run for "
+                        + Duration.between(since, now).toSeconds() + " s");
             }
             String failure = lastFailure.get();
-            return ReadinessCheck.Result.ready(name + (failure == null ? " ok" : " running (last pass failed: " + failure + ")"));
+            return ReadinessCheck.Result.ready(
+                    name + (failure == null ? " ok" : " running (last pass failed: " + failure + ")"));
         };
     }
 

@@ -15,12 +15,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class PluginRunner {
 
-    private PluginRunner() {
-    }
+    private PluginRunner() {}
 
     /** Starts Identity plus the given services and blocks until the process is told to stop. */
-    public static void serveUntilStopped(CommonOptions options, boolean controllerService,
-                                         List<ReadinessCheck> readiness, List<BindableService> services)
+    public static void serveUntilStopped(
+            CommonOptions options,
+            boolean controllerService,
+            List<ReadinessCheck> readiness,
+            List<BindableService> services)
             throws InterruptedException, IOException {
         List<BindableService> all = new ArrayList<>();
         all.add(new IdentityService(controllerService, readiness));
@@ -29,14 +31,17 @@ public final class PluginRunner {
         HTTPServer metrics = startMetrics(options, registry);
         CsiServer server = CsiServer.start(options.endpoint(), all, registry);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LoggerFactory.getLogger(PluginRunner.class).info("signal received: stopping gracefully");
-            server.stop(options.gracePeriod());
-            if (metrics != null) {
-                metrics.stop();
-            }
-            stopped.countDown();
-        }, "csi-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LoggerFactory.getLogger(PluginRunner.class).info("signal received: stopping gracefully");
+                            server.stop(options.gracePeriod());
+                            if (metrics != null) {
+                                metrics.stop();
+                            }
+                            stopped.countDown();
+                        },
+                        "csi-shutdown"));
         server.awaitTermination();
         stopped.await();
     }
@@ -44,7 +49,10 @@ public final class PluginRunner {
     /** The Prometheus /metrics server on {@code --metrics-address}:{@code --metrics-port}; null when the port is 0. */
     static HTTPServer startMetrics(CommonOptions options, PrometheusRegistry registry) throws IOException {
         return options.metricsPort() > 0
-                ? HTTPServer.builder().hostname(options.metricsAddress()).port(options.metricsPort()).registry(registry)
+                ? HTTPServer.builder()
+                        .hostname(options.metricsAddress())
+                        .port(options.metricsPort())
+                        .registry(registry)
                         .buildAndStart()
                 : null;
     }

@@ -19,8 +19,8 @@ public final class UncaughtExceptionInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(UncaughtExceptionInterceptor.class);
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         ServerCall.Listener<Q> delegate = next.startCall(call, headers);
         return new SimpleForwardingServerCallListener<>(delegate) {
             @Override
@@ -46,7 +46,10 @@ public final class UncaughtExceptionInterceptor implements ServerInterceptor {
     private static void fail(ServerCall<?, ?> call, RuntimeException e) {
         Status status = statusOf(e);
         if (status.getCode() == Status.Code.INTERNAL) {
-            LOG.error("{} failed with an unexpected exception", call.getMethodDescriptor().getFullMethodName(), e);
+            LOG.error(
+                    "{} failed with an unexpected exception",
+                    call.getMethodDescriptor().getFullMethodName(),
+                    e);
         }
         try {
             call.close(status, new Metadata());

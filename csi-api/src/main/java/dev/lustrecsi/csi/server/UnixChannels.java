@@ -16,8 +16,7 @@ import io.netty.channel.ChannelOption;
  * value removes it from the Netty bootstrap) is the cause fixed, not the warning hidden.
  */
 public final class UnixChannels {
-    private UnixChannels() {
-    }
+    private UnixChannels() {}
 
     /** A plaintext channel to {@code target}, e.g. {@code unix:///csi/csi.sock}. */
     public static ManagedChannel open(String target) {

@@ -16,14 +16,18 @@ import java.util.Set;
  */
 public final class VolumeCapabilities {
     /** Every access mode a shared filesystem can serve (CSI spec, VolumeCapability.AccessMode). */
-    public static final Set<Mode> SUPPORTED_MODES = Set.of(Mode.SINGLE_NODE_WRITER, Mode.SINGLE_NODE_READER_ONLY,
-            Mode.MULTI_NODE_READER_ONLY, Mode.MULTI_NODE_SINGLE_WRITER, Mode.MULTI_NODE_MULTI_WRITER,
-            Mode.SINGLE_NODE_SINGLE_WRITER, Mode.SINGLE_NODE_MULTI_WRITER);
+    public static final Set<Mode> SUPPORTED_MODES = Set.of(
+            Mode.SINGLE_NODE_WRITER,
+            Mode.SINGLE_NODE_READER_ONLY,
+            Mode.MULTI_NODE_READER_ONLY,
+            Mode.MULTI_NODE_SINGLE_WRITER,
+            Mode.MULTI_NODE_MULTI_WRITER,
+            Mode.SINGLE_NODE_SINGLE_WRITER,
+            Mode.SINGLE_NODE_MULTI_WRITER);
     /** Modes that only ever read: the node mounts these read-only. */
     public static final Set<Mode> READ_ONLY_MODES = Set.of(Mode.SINGLE_NODE_READER_ONLY, Mode.MULTI_NODE_READER_ONLY);
 
-    private VolumeCapabilities() {
-    }
+    private VolumeCapabilities() {}
 
     /** A repeated {@code volume_capabilities} field: required, and each one valid. */
     public static void requireAll(List<VolumeCapability> capabilities) {
@@ -56,7 +60,8 @@ public final class VolumeCapabilities {
             throw invalid("fs_type '" + GrpcErrors.quote(fsType, 80) + "' is not supported (only lustre)");
         }
         if (!c.hasAccessMode() || !SUPPORTED_MODES.contains(c.getAccessMode().getMode())) {
-            throw invalid("a volume capability needs a known access mode, not " + c.getAccessMode().getMode());
+            throw invalid("a volume capability needs a known access mode, not "
+                    + c.getAccessMode().getMode());
         }
         try {
             LustreMountOptions.check(c.getMount().getMountFlagsList());

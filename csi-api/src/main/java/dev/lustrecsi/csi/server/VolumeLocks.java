@@ -33,12 +33,15 @@ public final class VolumeLocks {
         ReentrantLock lock = locks.computeIfAbsent(volume, k -> new ReentrantLock());
         try {
             if (!lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw Status.ABORTED.withDescription("an operation on volume " + GrpcErrors.quote(volume, 300)
-                        + " is still in progress").asRuntimeException();
+                throw Status.ABORTED
+                        .withDescription(
+                                "an operation on volume " + GrpcErrors.quote(volume, 300) + " is still in progress")
+                        .asRuntimeException();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw Status.ABORTED.withDescription("interrupted waiting for volume " + GrpcErrors.quote(volume, 300))
+            throw Status.ABORTED
+                    .withDescription("interrupted waiting for volume " + GrpcErrors.quote(volume, 300))
                     .asRuntimeException();
         }
         return lock::unlock;

@@ -1,8 +1,8 @@
 package dev.lustrecsi.csi.tools;
 
-import dev.lustrecsi.csi.server.UnixChannels;
 import com.google.protobuf.util.JsonFormat;
 import dev.lustrecsi.csi.server.Endpoint;
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.GetPluginCapabilitiesRequest;
 import dev.lustrecsi.csi.v1.GetPluginInfoRequest;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
@@ -10,7 +10,6 @@ import dev.lustrecsi.csi.v1.NodeGetCapabilitiesRequest;
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodeGrpc;
 import dev.lustrecsi.csi.v1.ProbeRequest;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
@@ -25,7 +24,9 @@ import picocli.CommandLine.Option;
  * Identity (and, with {@code --node}, Node) services answer, as JSON. For admins checking a node
  * and for the README's quick start.
  */
-@Command(name = "csi-check", mixinStandardHelpOptions = true,
+@Command(
+        name = "csi-check",
+        mixinStandardHelpOptions = true,
         description = "Print a CSI plugin's Identity (and Node) answers.")
 public final class CsiCheck implements Callable<Integer> {
 
@@ -56,23 +57,30 @@ public final class CsiCheck implements Callable<Integer> {
     public Integer call() throws Exception {
         ManagedChannel channel = UnixChannels.open(Endpoint.parse(endpoint).uri());
         try {
-            IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+            IdentityGrpc.IdentityBlockingStub identity =
+                    IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
             print("GetPluginInfo", identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance()));
             identity = identity.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
-            print("GetPluginCapabilities", identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()));
+            print(
+                    "GetPluginCapabilities",
+                    identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()));
             identity = identity.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
             print("Probe", identity.probe(ProbeRequest.getDefaultInstance()));
             if (node) {
                 NodeGrpc.NodeBlockingStub nodeStub = NodeGrpc.newBlockingStub(channel);
-                print("NodeGetInfo", nodeStub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
-                        .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()));
-                print("NodeGetCapabilities", nodeStub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
-                        .nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance()));
+                print(
+                        "NodeGetInfo",
+                        nodeStub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
+                                .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()));
+                print(
+                        "NodeGetCapabilities",
+                        nodeStub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
+                                .nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance()));
             }
             return 0;
         } catch (StatusRuntimeException e) {
-            System.err.println("csi-check: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            System.err.println("csi-check: " + e.getStatus().getCode() + ": "
+                    + e.getStatus().getDescription());
             return 1;
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -80,7 +88,10 @@ public final class CsiCheck implements Callable<Integer> {
     }
 
     private void print(String method, com.google.protobuf.MessageOrBuilder answer) throws Exception {
-        out.println(method + ": " + JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(answer)
-                .replace("\n", "\n  "));
+        out.println(method + ": "
+                + JsonFormat.printer()
+                        .alwaysPrintFieldsWithNoPresence()
+                        .print(answer)
+                        .replace("\n", "\n  "));
     }
 }

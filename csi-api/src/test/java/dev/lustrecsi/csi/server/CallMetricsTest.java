@@ -12,7 +12,6 @@ import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeResponse;
 import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeUnstageVolumeResponse;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -37,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CallMetricsTest {
     @TempDir
     Path dir;
+
     private CsiServer server;
     private ManagedChannel channel;
     private final CountDownLatch release = new CountDownLatch(1);
@@ -67,7 +67,8 @@ class CallMetricsTest {
         }
 
         @Override
-        public void nodeUnstageVolume(NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
+        public void nodeUnstageVolume(
+                NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -91,8 +92,10 @@ class CallMetricsTest {
     @Test
     void countsEachCallByMethodAndCodeWithItsLatency() throws Exception {
         PrometheusRegistry registry = new PrometheusRegistry();
-        server = CsiServer.start(Endpoint.parse("unix://" + dir.resolve("csi.sock")),
-                List.of(new IdentityService(false, List.of()), new Node()), registry);
+        server = CsiServer.start(
+                Endpoint.parse("unix://" + dir.resolve("csi.sock")),
+                List.of(new IdentityService(false, List.of()), new Node()),
+                registry);
         channel = UnixChannels.open(server.endpoint().uri());
         NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(channel);
 
@@ -103,7 +106,7 @@ class CallMetricsTest {
                 .hasMessageContaining("NOT_FOUND");
         // kubelet gives up on a slow call: the call still ends on the server and must be counted.
         assertThatThrownBy(() -> node.withDeadlineAfter(200, TimeUnit.MILLISECONDS)
-                .nodeUnstageVolume(NodeUnstageVolumeRequest.getDefaultInstance()))
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.getDefaultInstance()))
                 .hasMessageContaining("DEADLINE_EXCEEDED");
         release.countDown();
         assertThat(unstageEnded.await(30, TimeUnit.SECONDS)).isTrue();
@@ -112,9 +115,11 @@ class CallMetricsTest {
                 .contains("csi_calls_total{code=\"OK\",method=\"NodeGetInfo\"} 2.0")
                 .contains("csi_calls_total{code=\"OK\",method=\"GetPluginInfo\"} 1.0")
                 .contains("csi_calls_total{code=\"NOT_FOUND\",method=\"NodeStageVolume\"} 1.0")
-                .containsPattern("csi_calls_total\\{code=\"(CANCELLED|DEADLINE_EXCEEDED)\",method=\"NodeUnstageVolume\"} 1.0");
+                .containsPattern(
+                        "csi_calls_total\\{code=\"(CANCELLED|DEADLINE_EXCEEDED)\",method=\"NodeUnstageVolume\"} 1.0");
         String text = scrape(registry);
-        assertThat(text).contains("csi_call_duration_seconds_count{method=\"NodeGetInfo\"} 2")
+        assertThat(text)
+                .contains("csi_call_duration_seconds_count{method=\"NodeGetInfo\"} 2")
                 .contains("csi_call_duration_seconds_bucket{method=\"NodeGetInfo\",le=\"+Inf\"} 2")
                 .contains("csi_call_duration_seconds_count{method=\"NodeStageVolume\"} 1")
                 .contains("csi_call_duration_seconds_count{method=\"NodeUnstageVolume\"} 1")

@@ -17,7 +17,6 @@ import dev.lustrecsi.csi.v1.NodeStageVolumeResponse;
 import dev.lustrecsi.csi.v1.PluginCapability;
 import dev.lustrecsi.csi.v1.ProbeRequest;
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -81,14 +80,20 @@ class CsiServerTest {
 
         GetPluginInfoResponse info = identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         assertThat(info.getName()).isEqualTo(DriverNames.DRIVER_NAME).isEqualTo("lustre.csi.lustrecsi.dev");
-        assertThat(info.getVendorVersion()).isEqualTo(BuildInfo.version()).isNotBlank().doesNotContain("${");
+        assertThat(info.getVendorVersion())
+                .isEqualTo(BuildInfo.version())
+                .isNotBlank()
+                .doesNotContain("${");
 
         List<PluginCapability> caps = identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesList();
-        assertThat(caps).extracting(c -> c.getService().getType())
-                .contains(PluginCapability.Service.Type.CONTROLLER_SERVICE,
+        assertThat(caps)
+                .extracting(c -> c.getService().getType())
+                .contains(
+                        PluginCapability.Service.Type.CONTROLLER_SERVICE,
                         PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS);
-        assertThat(caps).filteredOn(PluginCapability::hasVolumeExpansion)
+        assertThat(caps)
+                .filteredOn(PluginCapability::hasVolumeExpansion)
                 .extracting(c -> c.getVolumeExpansion().getType())
                 .containsExactly(PluginCapability.VolumeExpansion.Type.ONLINE);
     }
@@ -97,22 +102,30 @@ class CsiServerTest {
     void nodeOnlyPluginDoesNotAdvertiseTheControllerService() {
         CsiServer server = start(false, List.of());
         List<PluginCapability> caps = IdentityGrpc.newBlockingStub(dial(server))
-                .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList();
-        assertThat(caps).extracting(c -> c.getService().getType())
+                .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesList();
+        assertThat(caps)
+                .extracting(c -> c.getService().getType())
                 .doesNotContain(PluginCapability.Service.Type.CONTROLLER_SERVICE);
     }
 
     @Test
     void probeReflectsTheRealDependencies() {
         AtomicBoolean lnetUp = new AtomicBoolean(false);
-        CsiServer server = start(false, List.of(
-                () -> ReadinessCheck.Result.ready("api reachable"),
-                () -> lnetUp.get() ? ReadinessCheck.Result.ready("lnet up") : ReadinessCheck.Result.notReady("lnet down")));
+        CsiServer server = start(
+                false,
+                List.of(
+                        () -> ReadinessCheck.Result.ready("api reachable"),
+                        () -> lnetUp.get()
+                                ? ReadinessCheck.Result.ready("lnet up")
+                                : ReadinessCheck.Result.notReady("lnet down")));
         IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(dial(server));
 
-        assertThat(identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue()).isFalse();
+        assertThat(identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue())
+                .isFalse();
         lnetUp.set(true);
-        assertThat(identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue()).isTrue();
+        assertThat(identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue())
+                .isTrue();
     }
 
     @Test
@@ -120,14 +133,18 @@ class CsiServerTest {
         CsiServer server = start(false, List.of(() -> {
             throw new IllegalStateException("sysfs unreadable");
         }));
-        assertThat(IdentityGrpc.newBlockingStub(dial(server)).probe(ProbeRequest.getDefaultInstance())
-                .getReady().getValue()).isFalse();
+        assertThat(IdentityGrpc.newBlockingStub(dial(server))
+                        .probe(ProbeRequest.getDefaultInstance())
+                        .getReady()
+                        .getValue())
+                .isFalse();
     }
 
     @Test
     void socketIsReadableAndWritableByOwnerAndGroupOnly() throws Exception {
         CsiServer server = start(false, List.of());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.endpoint().socketPath())))
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(server.endpoint().socketPath())))
                 .isEqualTo("rw-rw----");
     }
 
@@ -142,8 +159,10 @@ class CsiServerTest {
         assertThat(socketPath).exists();
 
         CsiServer server = start(false, List.of());
-        assertThat(IdentityGrpc.newBlockingStub(dial(server)).getPluginInfo(GetPluginInfoRequest.getDefaultInstance())
-                .getName()).isEqualTo(DriverNames.DRIVER_NAME);
+        assertThat(IdentityGrpc.newBlockingStub(dial(server))
+                        .getPluginInfo(GetPluginInfoRequest.getDefaultInstance())
+                        .getName())
+                .isEqualTo(DriverNames.DRIVER_NAME);
     }
 
     @Test
@@ -151,7 +170,8 @@ class CsiServerTest {
         Path socketPath = dir.resolve("csi/csi.sock");
         Files.createDirectories(socketPath.getParent());
         Files.writeString(socketPath, "precious");
-        assertThatThrownBy(() -> start(false, List.of())).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> start(false, List.of()))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not a socket");
         assertThat(Files.readString(socketPath)).isEqualTo("precious");
     }
@@ -165,7 +185,8 @@ class CsiServerTest {
             }
         };
         CsiServer server = start(false, List.of(), broken);
-        assertThatThrownBy(() -> NodeGrpc.newBlockingStub(dial(server)).nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()))
+        assertThatThrownBy(() ->
+                        NodeGrpc.newBlockingStub(dial(server)).nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
                     assertThat(e.getStatus().getDescription()).contains("sysfs vanished");
@@ -178,7 +199,8 @@ class CsiServerTest {
         CountDownLatch release = new CountDownLatch(1);
         BindableService slow = new NodeGrpc.NodeImplBase() {
             @Override
-            public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
+            public void nodeStageVolume(
+                    NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
                 entered.countDown();
                 try {
                     release.await(10, TimeUnit.SECONDS);
@@ -191,17 +213,22 @@ class CsiServerTest {
         };
         CsiServer server = start(false, List.of(), slow);
         ManagedChannel channel = dial(server);
-        CompletableFuture<NodeStageVolumeResponse> inFlight = CompletableFuture.supplyAsync(() ->
-                NodeGrpc.newBlockingStub(channel).nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId("v").build()));
+        CompletableFuture<NodeStageVolumeResponse> inFlight =
+                CompletableFuture.supplyAsync(() -> NodeGrpc.newBlockingStub(channel)
+                        .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                                .setVolumeId("v")
+                                .build()));
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> server.stop(Duration.ofSeconds(10)));
         // While the old call still runs, the server takes no new ones.
         Thread.sleep(200);
         assertThat(stopping).isNotDone();
-        assertThatThrownBy(() -> IdentityGrpc.newBlockingStub(dial(server)).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .getPluginInfo(GetPluginInfoRequest.getDefaultInstance()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+        assertThatThrownBy(() -> IdentityGrpc.newBlockingStub(dial(server))
+                        .withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .getPluginInfo(GetPluginInfoRequest.getDefaultInstance()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         release.countDown();
 
@@ -214,12 +241,14 @@ class CsiServerTest {
     void servesHealthAndReflection() throws Exception {
         CsiServer server = start(true, List.of());
         ManagedChannel channel = dial(server);
-        assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+        assertThat(HealthGrpc.newBlockingStub(channel)
+                        .check(HealthCheckRequest.getDefaultInstance())
+                        .getStatus())
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
         CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(
-                new StreamObserver<>() {
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new StreamObserver<>() {
                     @Override
                     public void onNext(ServerReflectionResponse value) {
                         answer.complete(value);
@@ -231,8 +260,7 @@ class CsiServerTest {
                     }
 
                     @Override
-                    public void onCompleted() {
-                    }
+                    public void onCompleted() {}
                 });
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         requests.onCompleted();
@@ -245,8 +273,10 @@ class CsiServerTest {
     void logsOneLinePerCallWithMethodVolumeAndCodeButNoSecrets() {
         BindableService node = new NodeGrpc.NodeImplBase() {
             @Override
-            public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
-                response.onError(Status.INVALID_ARGUMENT.withDescription("bad option").asRuntimeException());
+            public void nodeStageVolume(
+                    NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
+                response.onError(
+                        Status.INVALID_ARGUMENT.withDescription("bad option").asRuntimeException());
             }
         };
         CsiServer server = start(false, List.of(), node);
@@ -254,17 +284,22 @@ class CsiServerTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            assertThatThrownBy(() -> NodeGrpc.newBlockingStub(dial(server)).nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                    .setVolumeId("v1:::scratch:")
-                    .putSecrets("password", "hunter2-secret")
-                    .putVolumeContext("mgsNids", "10.0.0.1@tcp")
-                    .build())).isInstanceOf(StatusRuntimeException.class);
+            assertThatThrownBy(() -> NodeGrpc.newBlockingStub(dial(server))
+                            .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                                    .setVolumeId("v1:::scratch:")
+                                    .putSecrets("password", "hunter2-secret")
+                                    .putVolumeContext("mgsNids", "10.0.0.1@tcp")
+                                    .build()))
+                    .isInstanceOf(StatusRuntimeException.class);
         } finally {
             System.setErr(original);
         }
         String log = captured.toString(StandardCharsets.UTF_8);
-        assertThat(log).contains("csi.v1.Node/NodeStageVolume").contains("volume=v1:::scratch:")
-                .contains("code=INVALID_ARGUMENT").contains("latency=");
+        assertThat(log)
+                .contains("csi.v1.Node/NodeStageVolume")
+                .contains("volume=v1:::scratch:")
+                .contains("code=INVALID_ARGUMENT")
+                .contains("latency=");
         assertThat(log).doesNotContain("hunter2-secret");
     }
 }

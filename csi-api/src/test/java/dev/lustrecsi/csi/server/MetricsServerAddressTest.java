@@ -24,8 +24,8 @@ class MetricsServerAddressTest {
     @Test
     void metricsBoundToOneAddressAreNotServedOnAnotherAddressOfTheSameHost() throws IOException {
         int port = freePort();
-        HTTPServer server = PluginRunner.startMetrics(options("--metrics-port=" + port, "--metrics-address=127.0.0.1"),
-                new PrometheusRegistry());
+        HTTPServer server = PluginRunner.startMetrics(
+                options("--metrics-port=" + port, "--metrics-address=127.0.0.1"), new PrometheusRegistry());
         try {
             assertThat(status("127.0.0.1", port)).isEqualTo(200);
             // 127.0.0.2 is this host too (Linux routes all of 127/8 to lo), just not the bound address.
@@ -51,7 +51,8 @@ class MetricsServerAddressTest {
 
     @Test
     void portZeroServesNoMetrics() throws IOException {
-        assertThat(PluginRunner.startMetrics(options("--metrics-address=127.0.0.1"), new PrometheusRegistry())).isNull();
+        assertThat(PluginRunner.startMetrics(options("--metrics-address=127.0.0.1"), new PrometheusRegistry()))
+                .isNull();
     }
 
     private static CommonOptions options(String... args) {
@@ -59,8 +60,8 @@ class MetricsServerAddressTest {
     }
 
     private static int status(String host, int port) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host + ":" + port + "/metrics").toURL()
-                .openConnection();
+        HttpURLConnection c = (HttpURLConnection)
+                URI.create("http://" + host + ":" + port + "/metrics").toURL().openConnection();
         try {
             return c.getResponseCode();
         } finally {

@@ -43,9 +43,12 @@ class PeriodicTaskTest {
     }
 
     private static double failures(PrometheusRegistry registry) {
-        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("lustre_csi_periodic_task_failures"))
-                .map(CounterSnapshot.class::cast).flatMap(s -> s.getDataPoints().stream())
-                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+        return registry.scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("lustre_csi_periodic_task_failures"))
+                .map(CounterSnapshot.class::cast)
+                .flatMap(s -> s.getDataPoints().stream())
+                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue)
+                .sum();
     }
 
     @Test
@@ -53,8 +56,8 @@ class PeriodicTaskTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         AtomicInteger passes = new AtomicInteger();
         CountDownLatch thirdPass = new CountDownLatch(3);
-        PeriodicTask task = new PeriodicTask("reconcile", Duration.ofMinutes(1), new PeriodicTask.Metrics(registry),
-                Clock.systemUTC(), () -> {
+        PeriodicTask task = new PeriodicTask(
+                "reconcile", Duration.ofMinutes(1), new PeriodicTask.Metrics(registry), Clock.systemUTC(), () -> {
                     thirdPass.countDown();
                     if (passes.incrementAndGet() <= 2) {
                         throw new IllegalStateException("API answered 503");
@@ -63,7 +66,9 @@ class PeriodicTaskTest {
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
         try {
             task.schedule(executor, Duration.ZERO, Duration.ofMillis(10));
-            assertThat(thirdPass.await(30, TimeUnit.SECONDS)).as("the task ran again after two failed passes").isTrue();
+            assertThat(thirdPass.await(30, TimeUnit.SECONDS))
+                    .as("the task ran again after two failed passes")
+                    .isTrue();
         } finally {
             executor.shutdownNow();
         }
@@ -73,13 +78,19 @@ class PeriodicTaskTest {
 
     @Test
     void anErrorDoesNotCancelTheTaskEither() {
-        PeriodicTask task = new PeriodicTask("t", Duration.ofMinutes(1), new PeriodicTask.Metrics(new PrometheusRegistry()),
-                Clock.systemUTC(), () -> {
+        PeriodicTask task = new PeriodicTask(
+                "t",
+                Duration.ofMinutes(1),
+                new PeriodicTask.Metrics(new PrometheusRegistry()),
+                Clock.systemUTC(),
+                () -> {
                     throw new StackOverflowError();
                 });
         task.run();
         task.run();
-        assertThat(task.readiness().check().detail()).contains("last pass failed").contains("StackOverflowError");
+        assertThat(task.readiness().check().detail())
+                .contains("last pass failed")
+                .contains("StackOverflowError");
     }
 
     @Test
@@ -87,8 +98,12 @@ class PeriodicTaskTest {
         ManualClock clock = new ManualClock();
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        PeriodicTask stuck = new PeriodicTask("pool reconcile", Duration.ofMinutes(5),
-                new PeriodicTask.Metrics(new PrometheusRegistry()), clock, () -> {
+        PeriodicTask stuck = new PeriodicTask(
+                "pool reconcile",
+                Duration.ofMinutes(5),
+                new PeriodicTask.Metrics(new PrometheusRegistry()),
+                clock,
+                () -> {
                     started.countDown();
                     try {
                         release.await();

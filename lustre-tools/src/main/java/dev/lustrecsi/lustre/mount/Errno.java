@@ -2,8 +2,7 @@ package dev.lustrecsi.lustre.mount;
 
 /** errno values as people read them in logs. */
 final class Errno {
-    private Errno() {
-    }
+    private Errno() {}
 
     static String describe(int errno) {
         String text;

@@ -78,7 +78,6 @@ public interface LibC {
     final class Holder {
         static final LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
 
-        private Holder() {
-        }
+        private Holder() {}
     }
 }

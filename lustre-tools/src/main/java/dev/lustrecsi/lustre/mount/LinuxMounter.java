@@ -87,7 +87,11 @@ public final class LinuxMounter implements Mounter {
         if (!result.succeeded()) {
             throw mountFailure(source, t, result);
         }
-        LOG.info("mounted Lustre {} at {} (options {})", source, t, options.isEmpty() ? "none" : String.join(",", options));
+        LOG.info(
+                "mounted Lustre {} at {} (options {})",
+                source,
+                t,
+                options.isEmpty() ? "none" : String.join(",", options));
     }
 
     /**
@@ -106,33 +110,43 @@ public final class LinuxMounter implements Mounter {
         int errno = result.exitCode();
         MountException.Kind kind = MountException.kindOf(errno);
         String hint = switch (kind) {
-            case INVALID_REQUEST -> "the MGS NIDs, filesystem name (at most 8 characters) or mount options are not "
-                    + "valid for Lustre; check the volume's mgsNids/fsName and the StorageClass mountOptions";
-            case NOT_FOUND -> "the MGS knows no filesystem " + source.fsName().value()
-                    + (source.subdir().isEmpty() ? "" : ", or its directory /" + source.subdir() + " does not exist");
-            case SERVERS_UNREACHABLE -> "the MGS " + source.mgsNids() + " does not answer; check that its servers "
-                    + "are up and that this node's LNet reaches them (lnetctl ping)";
+            case INVALID_REQUEST ->
+                "the MGS NIDs, filesystem name (at most 8 characters) or mount options are not "
+                        + "valid for Lustre; check the volume's mgsNids/fsName and the StorageClass mountOptions";
+            case NOT_FOUND ->
+                "the MGS knows no filesystem " + source.fsName().value()
+                        + (source.subdir().isEmpty()
+                                ? ""
+                                : ", or its directory /" + source.subdir() + " does not exist");
+            case SERVERS_UNREACHABLE ->
+                "the MGS " + source.mgsNids() + " does not answer; check that its servers "
+                        + "are up and that this node's LNet reaches them (lnetctl ping)";
             case BUSY -> "the mount point is in use";
             case ALREADY_MOUNTED -> "it is already mounted there";
             case OTHER -> "errno " + errno;
         };
-        return new MountException(what + ": " + hint + " (" + result.describe() + ")", kind,
-                java.util.OptionalInt.of(errno));
+        return new MountException(
+                what + ": " + hint + " (" + result.describe() + ")", kind, java.util.OptionalInt.of(errno));
     }
 
     @Override
     public void bindMount(Path source, Path target, boolean readOnly) {
         Path s = normalize(source);
         Path t = normalize(target);
-        Attempt bind = attempt("bind mount " + s + " -> " + t, bounds.syscall(),
+        Attempt bind = attempt(
+                "bind mount " + s + " -> " + t,
+                bounds.syscall(),
                 () -> libc().mount(s.toString(), t.toString(), null, LibC.MS_BIND, null));
         if (!bind.ok()) {
             throw bind.failure();
         }
         if (readOnly) {
             // A bind mount takes the source's flags; read-only needs a second, remount call.
-            Attempt ro = attempt("read-only remount of " + t, bounds.syscall(),
-                    () -> libc().mount(null, t.toString(), null, LibC.MS_REMOUNT | LibC.MS_BIND | LibC.MS_RDONLY, null));
+            Attempt ro = attempt(
+                    "read-only remount of " + t,
+                    bounds.syscall(),
+                    () -> libc().mount(
+                                    null, t.toString(), null, LibC.MS_REMOUNT | LibC.MS_BIND | LibC.MS_RDONLY, null));
             if (!ro.ok()) {
                 attempt("detach of " + t, bounds.syscall(), () -> libc().umount2(t.toString(), LibC.MNT_DETACH));
                 throw ro.failure();
@@ -167,18 +181,20 @@ public final class LinuxMounter implements Mounter {
             return UnmountOutcome.NOT_MOUNTED;
         }
         LOG.warn("{}; retrying with MNT_FORCE (aborts requests to unresponsive servers)", normal.describe());
-        Attempt forced = attempt("forced unmount of " + t, bounds.unmountAttempt(),
-                () -> libc().umount2(t.toString(), LibC.MNT_FORCE));
+        Attempt forced = attempt(
+                "forced unmount of " + t, bounds.unmountAttempt(), () -> libc().umount2(t.toString(), LibC.MNT_FORCE));
         if (forced.ok()) {
             LOG.warn("unmounted {} with MNT_FORCE", t);
             return UnmountOutcome.FORCED;
         }
         LOG.warn("{}; detaching lazily (MNT_DETACH)", forced.describe());
-        Attempt lazy = attempt("lazy detach of " + t, bounds.unmountAttempt(),
-                () -> libc().umount2(t.toString(), LibC.MNT_DETACH));
+        Attempt lazy = attempt(
+                "lazy detach of " + t, bounds.unmountAttempt(), () -> libc().umount2(t.toString(), LibC.MNT_DETACH));
         if (lazy.ok()) {
-            LOG.warn("LAZY UNMOUNT: {} detached from the mount namespace after a normal and a forced unmount "
-                    + "failed; the kernel tears the mount down once its servers and users let go", t);
+            LOG.warn(
+                    "LAZY UNMOUNT: {} detached from the mount namespace after a normal and a forced unmount "
+                            + "failed; the kernel tears the mount down once its servers and users let go",
+                    t);
             return UnmountOutcome.DETACHED;
         }
         throw lazy.failure();
@@ -195,7 +211,9 @@ public final class LinuxMounter implements Mounter {
         try {
             return call.get(bounds.statfs().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warn("statfs of {} did not answer within {} ms; its thread stays blocked in the kernel", p,
+            LOG.warn(
+                    "statfs of {} did not answer within {} ms; its thread stays blocked in the kernel",
+                    p,
                     bounds.statfs().toMillis());
             throw new MountTimeoutException("statfs of " + p, bounds.statfs());
         } catch (InterruptedException e) {
@@ -216,8 +234,12 @@ public final class LinuxMounter implements Mounter {
             throw new MountException("statfs of " + p + " failed: " + Errno.describe(errno));
         }
         long bsize = buf.fragmentSize.get() > 0 ? buf.fragmentSize.get() : buf.blockSize.get();
-        return new FsUsage(buf.blocks.get() * bsize, buf.blocksFree.get() * bsize, buf.blocksAvailable.get() * bsize,
-                buf.files.get(), buf.filesFree.get());
+        return new FsUsage(
+                buf.blocks.get() * bsize,
+                buf.blocksFree.get() * bsize,
+                buf.blocksAvailable.get() * bsize,
+                buf.files.get(),
+                buf.filesFree.get());
     }
 
     private LibC libc() {
@@ -230,10 +252,12 @@ public final class LinuxMounter implements Mounter {
 
     /** One bounded syscall: returns 0 or -1 with errno captured on the thread that made it. */
     private Attempt attempt(String what, Duration bound, Supplier<Integer> call) {
-        CompletableFuture<int[]> f = CompletableFuture.supplyAsync(() -> {
-            int rc = call.get();
-            return new int[] {rc, rc == 0 ? 0 : LibC.lastErrno()};
-        }, syscalls);
+        CompletableFuture<int[]> f = CompletableFuture.supplyAsync(
+                () -> {
+                    int rc = call.get();
+                    return new int[] {rc, rc == 0 ? 0 : LibC.lastErrno()};
+                },
+                syscalls);
         try {
             int[] r = f.get(bound.toMillis(), TimeUnit.MILLISECONDS);
             return new Attempt(what, r[0] == 0, r[1], false, bound);
@@ -256,7 +280,8 @@ public final class LinuxMounter implements Mounter {
         }
 
         MountException failure() {
-            return timedOut ? new MountTimeoutException(what, bound)
+            return timedOut
+                    ? new MountTimeoutException(what, bound)
                     : new MountException(describe(), MountException.kindOf(errno), java.util.OptionalInt.of(errno));
         }
     }

@@ -13,7 +13,8 @@ public record LustreSource(MgsNids mgsNids, FsName fsName, String subdir) {
 
     public LustreSource {
         subdir = subdir == null ? "" : subdir;
-        if (!subdir.isEmpty() && (!SUBDIR.matcher(subdir).matches() || subdir.contains("..") || subdir.length() > 1024)) {
+        if (!subdir.isEmpty()
+                && (!SUBDIR.matcher(subdir).matches() || subdir.contains("..") || subdir.length() > 1024)) {
             throw new IllegalArgumentException("invalid fileset subdirectory '" + subdir + "'");
         }
     }
@@ -52,7 +53,9 @@ public record LustreSource(MgsNids mgsNids, FsName fsName, String subdir) {
     /** Every NID, with network number 0 written as LNet prints it (tcp0 is tcp). */
     private static java.util.Set<String> nidSet(MgsNids nids) {
         java.util.Set<String> out = new java.util.TreeSet<>();
-        nids.nodes().forEach(node -> node.forEach(n -> out.add(n.address() + "@" + n.network().replaceAll("(?<=\\D)0$", ""))));
+        nids.nodes()
+                .forEach(node -> node.forEach(
+                        n -> out.add(n.address() + "@" + n.network().replaceAll("(?<=\\D)0$", ""))));
         return out;
     }
 

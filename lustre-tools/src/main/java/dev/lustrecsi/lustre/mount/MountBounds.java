@@ -14,7 +14,7 @@ public record MountBounds(Duration lustreMount, Duration unmountAttempt, Duratio
 
     /** Production bounds: inside kubelet's own 2-minute CSI call deadline, with room to clean up. */
     public static MountBounds defaults() {
-        return new MountBounds(Duration.ofSeconds(75), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(5));
+        return new MountBounds(
+                Duration.ofSeconds(75), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5));
     }
 }

@@ -55,11 +55,12 @@ public class MountException extends RuntimeException {
     /** The kind of failure an errno means for a Lustre mount (errno values of Linux, asm-generic/errno*.h). */
     public static Kind kindOf(int errno) {
         return switch (errno) {
-            case 22, 36 -> Kind.INVALID_REQUEST;     // EINVAL, ENAMETOOLONG
-            case 2 -> Kind.NOT_FOUND;                // ENOENT
-            case 5, 101, 110, 111, 113 -> Kind.SERVERS_UNREACHABLE; // EIO, ENETUNREACH, ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH
-            case 16 -> Kind.BUSY;                    // EBUSY
-            case 17 -> Kind.ALREADY_MOUNTED;         // EEXIST
+            case 22, 36 -> Kind.INVALID_REQUEST; // EINVAL, ENAMETOOLONG
+            case 2 -> Kind.NOT_FOUND; // ENOENT
+            case 5, 101, 110, 111, 113 ->
+                Kind.SERVERS_UNREACHABLE; // EIO, ENETUNREACH, ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH
+            case 16 -> Kind.BUSY; // EBUSY
+            case 17 -> Kind.ALREADY_MOUNTED; // EEXIST
             default -> Kind.OTHER;
         };
     }

@@ -20,9 +20,17 @@ import java.util.Optional;
  * @param source         mount source, e.g. {@code 10.0.0.1@tcp:/fs1}
  * @param superOptions   per-superblock options
  */
-public record MountInfo(int mountId, int parentId, String device, String root, Path mountPoint,
-                        String mountOptions, List<String> optionalFields, String fsType, String source,
-                        String superOptions) {
+public record MountInfo(
+        int mountId,
+        int parentId,
+        String device,
+        String root,
+        Path mountPoint,
+        String mountOptions,
+        List<String> optionalFields,
+        String fsType,
+        String source,
+        String superOptions) {
 
     public MountInfo {
         optionalFields = List.copyOf(optionalFields);

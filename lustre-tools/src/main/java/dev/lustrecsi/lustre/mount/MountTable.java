@@ -75,9 +75,17 @@ public final class MountTable {
         if (f.length < 10 || dash < 6 || f.length < dash + 3) {
             throw new IllegalArgumentException("malformed mountinfo line: " + line);
         }
-        return new MountInfo(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2], unescape(f[3]),
-                Path.of(unescape(f[4])), f[5], List.of(Arrays.copyOfRange(f, 6, dash)), unescape(f[dash + 1]),
-                unescape(f[dash + 2]), f.length > dash + 3 ? unescape(f[dash + 3]) : "");
+        return new MountInfo(
+                Integer.parseInt(f[0]),
+                Integer.parseInt(f[1]),
+                f[2],
+                unescape(f[3]),
+                Path.of(unescape(f[4])),
+                f[5],
+                List.of(Arrays.copyOfRange(f, 6, dash)),
+                unescape(f[dash + 1]),
+                unescape(f[dash + 2]),
+                f.length > dash + 3 ? unescape(f[dash + 3]) : "");
     }
 
     /** The kernel writes space, tab, newline and backslash in paths as {@code \ooo} octal escapes. */

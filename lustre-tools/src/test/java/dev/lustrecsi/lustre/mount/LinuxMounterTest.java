@@ -10,7 +10,6 @@ import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The real mounter against the kernel, with the stand-in mount.lustre, in a private mount namespace. */
 class LinuxMounterTest {
     private static final MgsNids MGS = MgsNids.parse("10.1.0.1@tcp:10.1.0.2@tcp");
-    private static final MountBounds SHORT = new MountBounds(Duration.ofSeconds(3), Duration.ofSeconds(2),
-            Duration.ofSeconds(2), Duration.ofSeconds(1));
+    private static final MountBounds SHORT =
+            new MountBounds(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1));
 
     @TempDir
     Path dir;
+
     private LustreStandIns standIns;
     private LinuxMounter mounter;
 
@@ -38,7 +38,8 @@ class LinuxMounterTest {
     void setUp() {
         standIns = LustreStandIns.install();
         standIns.reset();
-        mounter = new LinuxMounter(new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()), new MountTable(), SHORT);
+        mounter = new LinuxMounter(
+                new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()), new MountTable(), SHORT);
     }
 
     @AfterEach
@@ -66,19 +67,25 @@ class LinuxMounterTest {
         Files.writeString(fileset.resolve("data.txt"), "written through the fileset");
 
         assertThat(whole.resolve("vol-a/data.txt")).hasContent("written through the fileset");
-        assertThat(mounter.mountAt(fileset)).get().satisfies(m ->
-                assertThat(new LustreSource(MGS, new FsName("share1"), "vol-a").isMountedAs(m)).isTrue());
+        assertThat(mounter.mountAt(fileset))
+                .get()
+                .satisfies(m -> assertThat(new LustreSource(MGS, new FsName("share1"), "vol-a").isMountedAs(m))
+                        .isTrue());
         assertThat(mounter.mountAt(whole).flatMap(MountInfo::lustreFileset)).contains("/share1");
-        assertThat(standIns.lustreMounts()).anySatisfy(l -> assertThat(l)
-                .contains("source=10.1.0.1@tcp:10.1.0.2@tcp:/share1 target=" + whole).contains("flock"));
+        assertThat(standIns.lustreMounts())
+                .anySatisfy(l -> assertThat(l)
+                        .contains("source=10.1.0.1@tcp:10.1.0.2@tcp:/share1 target=" + whole)
+                        .contains("flock"));
     }
 
     @Test
     void aMissingFilesetDirectoryFailsWithTheHelpersMessage() throws Exception {
         standIns.serverRoot("10.1.0.1@tcp", "share2");
         Path target = mkdir("t");
-        assertThatThrownBy(() -> mounter.mountLustre(new LustreSource(MGS, new FsName("share2"), "nope"), target, List.of()))
-                .isInstanceOf(MountException.class).hasMessageContaining("No such file or directory");
+        assertThatThrownBy(() ->
+                        mounter.mountLustre(new LustreSource(MGS, new FsName("share2"), "nope"), target, List.of()))
+                .isInstanceOf(MountException.class)
+                .hasMessageContaining("No such file or directory");
         assertThat(mounter.mountAt(target)).isEmpty();
     }
 
@@ -93,9 +100,13 @@ class LinuxMounterTest {
 
         assertThat(pod.resolve("f")).hasContent("x");
         assertThat(mounter.mountAt(pod)).get().extracting(MountInfo::readOnly).isEqualTo(true);
-        assertThatThrownBy(() -> Files.writeString(pod.resolve("g"), "y")).isInstanceOf(FileSystemException.class)
+        assertThatThrownBy(() -> Files.writeString(pod.resolve("g"), "y"))
+                .isInstanceOf(FileSystemException.class)
                 .hasMessageContaining("Read-only file system");
-        assertThat(mounter.mountAt(staged)).get().extracting(MountInfo::readOnly).isEqualTo(false);
+        assertThat(mounter.mountAt(staged))
+                .get()
+                .extracting(MountInfo::readOnly)
+                .isEqualTo(false);
     }
 
     @Test
@@ -131,7 +142,8 @@ class LinuxMounterTest {
     @Test
     void statfsOfAPathThatIsGoneFails() {
         assertThatThrownBy(() -> mounter.statfs(dir.resolve("absent")))
-                .isInstanceOf(MountException.class).hasMessageContaining("No such file or directory");
+                .isInstanceOf(MountException.class)
+                .hasMessageContaining("No such file or directory");
     }
 
     @Test
@@ -152,7 +164,8 @@ class LinuxMounterTest {
     void aMountThatHangsIsKilledAtItsBoundAndLeavesNothingMounted() throws Exception {
         standIns.hangMounts(true);
         Path target = mkdir("never");
-        assertThatThrownBy(() -> mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share6")), target, List.of()))
+        assertThatThrownBy(() ->
+                        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share6")), target, List.of()))
                 .isInstanceOf(MountTimeoutException.class);
         assertThat(mounter.mountAt(target)).isEmpty();
     }
@@ -164,8 +177,8 @@ class LinuxMounterTest {
         CountDownLatch neverReleased = new CountDownLatch(1);
         LibC real = LibC.load();
         // The kernel side of a dead Lustre server: normal and forced umount2 never return.
-        LibC stuck = (LibC) Proxy.newProxyInstance(LibC.class.getClassLoader(), new Class<?>[] {LibC.class},
-                (proxy, method, args) -> {
+        LibC stuck = (LibC) Proxy.newProxyInstance(
+                LibC.class.getClassLoader(), new Class<?>[] {LibC.class}, (proxy, method, args) -> {
                     if (method.getName().equals("umount2") && ((Integer) args[1] & LibC.MNT_DETACH) == 0) {
                         neverReleased.await(1, TimeUnit.MINUTES);
                         return -1;
@@ -176,8 +189,13 @@ class LinuxMounterTest {
                         throw e.getCause();
                     }
                 });
-        LinuxMounter m = new LinuxMounter(stuck, new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()),
-                new MountTable(), new MountBounds(Duration.ofSeconds(3), Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofSeconds(1)));
+        LinuxMounter m = new LinuxMounter(
+                stuck,
+                new ProcessCommandRunner(),
+                new MountCommands(standIns.toolPaths()),
+                new MountTable(),
+                new MountBounds(
+                        Duration.ofSeconds(3), Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofSeconds(1)));
 
         assertThat(m.unmount(staged)).isEqualTo(UnmountOutcome.DETACHED);
         assertThat(mounter.mountAt(staged)).isEmpty();
@@ -188,7 +206,8 @@ class LinuxMounterTest {
     void bindMountOfAMissingSourceFailsWithErrno() throws Exception {
         Path target = mkdir("bt");
         assertThatThrownBy(() -> mounter.bindMount(dir.resolve("missing"), target, false))
-                .isInstanceOf(MountException.class).hasMessageContaining("No such file or directory");
+                .isInstanceOf(MountException.class)
+                .hasMessageContaining("No such file or directory");
         assertThat(mounter.mountAt(target)).isEmpty();
     }
 }

@@ -12,11 +12,14 @@ import org.junit.jupiter.api.Test;
 
 /** What the real mount.lustre 2.17.0 answered (recorded transcripts) becomes a failure of a kind a user can act on. */
 class MountFailureTest {
-    private static final LustreSource SOURCE = new LustreSource(MgsNids.parse("10.0.2.15@tcp"), new FsName("lustre"), "csi-vol-1");
+    private static final LustreSource SOURCE =
+            new LustreSource(MgsNids.parse("10.0.2.15@tcp"), new FsName("lustre"), "csi-vol-1");
 
     private static MountException failure(String transcript) {
         RecordedOutput r = RecordedOutput.of(transcript);
-        return LinuxMounter.mountFailure(SOURCE, Path.of("/mnt/x"),
+        return LinuxMounter.mountFailure(
+                SOURCE,
+                Path.of("/mnt/x"),
                 new CommandResult(List.of("mount"), r.exitCode(), r.stdout(), r.stderr(), false));
     }
 
@@ -46,7 +49,9 @@ class MountFailureTest {
         MountException e = failure("149");
         assertThat(e.kind()).isEqualTo(MountException.Kind.SERVERS_UNREACHABLE);
         assertThat(e.errno()).hasValue(110);
-        assertThat(e).hasMessageContaining("10.0.2.15@tcp does not answer").hasMessageContaining("Connection timed out");
+        assertThat(e)
+                .hasMessageContaining("10.0.2.15@tcp does not answer")
+                .hasMessageContaining("Connection timed out");
     }
 
     @Test
@@ -58,7 +63,9 @@ class MountFailureTest {
     void aStatusOfMountItselfIsNotReadAsAnErrno() {
         // umount(8)/mount(8) exit 32 "target is busy" / "not mounted": their own codes, not mount.lustre's errno.
         RecordedOutput busy = RecordedOutput.of("151");
-        MountException e = LinuxMounter.mountFailure(SOURCE, Path.of("/mnt/x"),
+        MountException e = LinuxMounter.mountFailure(
+                SOURCE,
+                Path.of("/mnt/x"),
                 new CommandResult(List.of("mount"), busy.exitCode(), busy.stdout(), busy.stderr(), false));
         assertThat(e.kind()).isEqualTo(MountException.Kind.OTHER);
         assertThat(e.errno()).isEmpty();

@@ -61,13 +61,15 @@ class MountTableTest {
         assertThat(table.mountAt(point)).get().extracting(MountInfo::mountId).isEqualTo(304);
         assertThat(table.countAt(point)).isEqualTo(2);
         assertThat(table.mountAt(Path.of("/mnt/other"))).isEmpty();
-        assertThat(table.mountAt(Path.of("/proc/../proc"))).get().extracting(MountInfo::fsType).isEqualTo("proc");
+        assertThat(table.mountAt(Path.of("/proc/../proc")))
+                .get()
+                .extracting(MountInfo::fsType)
+                .isEqualTo("proc");
     }
 
     @Test
     void rejectsAMalformedLine() {
-        assertThatThrownBy(() -> MountTable.parseLine("1 2 3 / /x rw"))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MountTable.parseLine("1 2 3 / /x rw")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

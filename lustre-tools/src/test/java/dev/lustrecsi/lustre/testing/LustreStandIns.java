@@ -97,7 +97,8 @@ public final class LustreStandIns {
                 if (in == null) {
                     throw new IllegalStateException("stand-in " + resourceDir + name + " missing from the classpath");
                 }
-                String script = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("@STATE_DIR@", state.toString());
+                String script =
+                        new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("@STATE_DIR@", state.toString());
                 Path file = dir.resolve(name);
                 Files.writeString(file, script);
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -107,8 +108,13 @@ public final class LustreStandIns {
 
     /** Real mount/umount from PATH; the Lustre tools from the stand-in bin directory. */
     public ToolPaths toolPaths() {
-        return new ToolPaths("mount", "umount", bin.resolve("lfs").toString(), bin.resolve("lctl").toString(),
-                bin.resolve("lnetctl").toString(), bin.resolve("modprobe").toString(),
+        return new ToolPaths(
+                "mount",
+                "umount",
+                bin.resolve("lfs").toString(),
+                bin.resolve("lctl").toString(),
+                bin.resolve("lnetctl").toString(),
+                bin.resolve("modprobe").toString(),
                 bin.resolve("mkfs.lustre").toString());
     }
 
@@ -149,7 +155,9 @@ public final class LustreStandIns {
 
     /** Each Lustre client mount the helper was asked for, as {@code source=... target=... options=...}. */
     public List<String> lustreMounts() {
-        return calls("mount.lustre").stream().filter(l -> l.startsWith("source=")).toList();
+        return calls("mount.lustre").stream()
+                .filter(l -> l.startsWith("source="))
+                .toList();
     }
 
     /** Every {@code mount -t lustre} from now on blocks (an MGS that does not answer). */
@@ -162,7 +170,8 @@ public final class LustreStandIns {
      * The mount is a FUSE mount whose server never reads its requests; tests skip without /dev/fuse.
      */
     public void hangServer(String fsName, boolean on) {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")),
+        Assumptions.assumeTrue(
+                Files.exists(Path.of("/dev/fuse")),
                 "skipped: simulating a hung Lustre server needs /dev/fuse, which this machine lacks");
         marker(state.resolve("hang").resolve(fsName), on);
     }
@@ -226,10 +235,26 @@ public final class LustreStandIns {
     public void targets(String fsName, int mdts, int osts, long kbytes) {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < mdts; i++) {
-            lines.append("MDT ").append(i).append(' ').append(kbytes).append(' ').append(kbytes / 2).append(' ').append(kbytes / 2).append('\n');
+            lines.append("MDT ")
+                    .append(i)
+                    .append(' ')
+                    .append(kbytes)
+                    .append(' ')
+                    .append(kbytes / 2)
+                    .append(' ')
+                    .append(kbytes / 2)
+                    .append('\n');
         }
         for (int i = 0; i < osts; i++) {
-            lines.append("OST ").append(i).append(' ').append(kbytes).append(' ').append(kbytes / 2).append(' ').append(kbytes / 2).append('\n');
+            lines.append("OST ")
+                    .append(i)
+                    .append(' ')
+                    .append(kbytes)
+                    .append(' ')
+                    .append(kbytes / 2)
+                    .append(' ')
+                    .append(kbytes / 2)
+                    .append('\n');
         }
         targetLines(fsName, lines.toString());
     }
@@ -270,7 +295,9 @@ public final class LustreStandIns {
     public void projectUsage(Path mountPoint, long id, long kbytes, long files) {
         try {
             Object dev = Files.getAttribute(mountPoint, "unix:dev");
-            write(state.resolve("lfs/usage").resolve(dev.toString()).resolve(Long.toString(id)), kbytes + " " + files + "\n");
+            write(
+                    state.resolve("lfs/usage").resolve(dev.toString()).resolve(Long.toString(id)),
+                    kbytes + " " + files + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -304,8 +331,19 @@ public final class LustreStandIns {
      */
     public void reset() {
         releaseHungServers();
-        for (String d : List.of("hang", "down", "log", "modules", "lnet", "imports", "jobid", "version", "targets",
-                "inactive", "mgs", "clients")) {
+        for (String d : List.of(
+                "hang",
+                "down",
+                "log",
+                "modules",
+                "lnet",
+                "imports",
+                "jobid",
+                "version",
+                "targets",
+                "inactive",
+                "mgs",
+                "clients")) {
             deleteTree(state.resolve(d));
         }
         marker(state.resolve("missing-modules"), false);

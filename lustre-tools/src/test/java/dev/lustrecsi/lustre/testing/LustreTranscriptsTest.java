@@ -44,15 +44,19 @@ class LustreTranscriptsTest {
         na("022-026", "lnetctl global/peer/route/stats show and export: tunables and counters the product never reads");
         na("029-030", "lctl dl: the device list of a server+client node; the stand-ins simulate a client");
         na("031-033", "/proc/mounts, mount(8), findmnt: kernel and util-linux output, not Lustre tools");
-        na("034-036", "lctl get_param *.import on a node that is server and client: the MDT's OSP imports and "
-                + "connection counters; the client imports' fields are compared in 194");
+        na(
+                "034-036",
+                "lctl get_param *.import on a node that is server and client: the MDT's OSP imports and "
+                        + "connection counters; the client imports' fields are compared in 194");
         na("037-041", "lctl get_param osc.*.state/ost_server_uuid/active, health_check: not read by the product");
         na("043-048", "lctl llite uuid, lfs getname, lfs check: not used by the product");
         na("050-051", "lfs df -i / -h: the product reads only the block form");
         na("053-054", "lfs df -l, lfs df of a non-Lustre path: not used by the product");
         na("055-057", "df(1), stat(1): coreutils on the kernel's statfs");
-        na("058-075", "jobid, job_stats, quota_slave and conf_param/set_param -P: server-side parameters "
-                + "(the operator's SimulatedLustre models them)");
+        na(
+                "058-075",
+                "jobid, job_stats, quota_slave and conf_param/set_param -P: server-side parameters "
+                        + "(the operator's SimulatedLustre models them)");
         na("081-082", "lfs project -c: not used by the product");
         na("083-084", "lfs project on a non-Lustre path, lsattr(1): not used by the product");
         na("087", "lfs setquota with a bad size: the product passes KiB numbers only");
@@ -74,8 +78,10 @@ class LustreTranscriptsTest {
         na("145", "dmesg: kernel log");
         na("148", "mount(8) refusing a missing mount point before it runs the helper: util-linux, not the stand-in");
         na("151-155", "umount(8) and fuser(1): the node unmounts through umount2(2), the stand-ins are not involved");
-        na("156-175", "lfs setstripe/getstripe/find/migrate/path2fid/fid2path: OST draining runs on the servers "
-                + "(the operator's SimulatedLustre)");
+        na(
+                "156-175",
+                "lfs setstripe/getstripe/find/migrate/path2fid/fid2path: OST draining runs on the servers "
+                        + "(the operator's SimulatedLustre)");
         na("176-191", "OST pools, osp.max_create_count, llog_print: server-side (the operator's SimulatedLustre)");
         na("192", "lctl conf_param on the MGS: server-side; its effect is set with LustreStandIns.ostActive");
         na("193", "lctl get_param osc.*.active: not read by the product");
@@ -107,9 +113,11 @@ class LustreTranscriptsTest {
 
     static {
         for (int n : new int[] {1, 2, 3, 4, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19, 20, 21, 27, 28, 42, 49, 52}) {
-            STATE.put(n, s -> { });
+            STATE.put(n, s -> {});
         }
-        STATE.put(76, s -> sh("mkdir -p /mnt/lustre/csi-vol-1000/sub && echo hello > /mnt/lustre/csi-vol-1000/sub/file1"));
+        STATE.put(
+                76,
+                s -> sh("mkdir -p /mnt/lustre/csi-vol-1000/sub && echo hello > /mnt/lustre/csi-vol-1000/sub/file1"));
         STATE.put(77, STATE.get(76));
         Consumer<LustreStandIns> project = s -> {
             sh("mkdir -p /mnt/lustre/csi-vol-1000/sub && echo hello > /mnt/lustre/csi-vol-1000/sub/file1");
@@ -137,7 +145,8 @@ class LustreTranscriptsTest {
         });
         STATE.put(131, s -> {
             sh("mkdir -p '" + LONG + "' && mount -t lustre " + NID + ":/lustre '" + LONG + "'");
-            s.targetLines("lustre", "MDT 0 1294080 3712 1288320\nOST 0 2731008 8192 2720768\nOST 1 2731008 133120 2595840\n");
+            s.targetLines(
+                    "lustre", "MDT 0 1294080 3712 1288320\nOST 0 2731008 8192 2720768\nOST 1 2731008 133120 2595840\n");
         });
         STATE.put(132, STATE.get(131));
         STATE.put(138, s -> sh("mkdir -p /mnt/fileset"));
@@ -145,17 +154,22 @@ class LustreTranscriptsTest {
         for (int n : new int[] {140, 142, 144, 146, 147, 149}) {
             STATE.put(n, s -> sh("mkdir -p /mnt/tb-x"));
         }
-        STATE.put(150, s -> { });
+        STATE.put(150, s -> {});
         Consumer<LustreStandIns> deactivated = s -> {
-            s.targetLines("lustre", "MDT 0 1294080 3840 1288192\nOST 0 2731008 14336 2712576\nOST 1 2731008 133120 2595840\n");
+            s.targetLines(
+                    "lustre",
+                    "MDT 0 1294080 3840 1288192\nOST 0 2731008 14336 2712576\nOST 1 2731008 133120 2595840\n");
             s.ostActive("lustre", 1, false);
         };
         STATE.put(194, deactivated);
         STATE.put(197, deactivated);
         STATE.put(199, deactivated);
-        STATE.put(204, s -> s.targetLines("lustre",
-                "MDT 0 1294080 3840 1288192\nOST 0 2731008 14336 2712576\nOST 1 2731008 133120 2595840\n"));
-        STATE.put(223, s -> { });
+        STATE.put(
+                204,
+                s -> s.targetLines(
+                        "lustre",
+                        "MDT 0 1294080 3840 1288192\nOST 0 2731008 14336 2712576\nOST 1 2731008 133120 2595840\n"));
+        STATE.put(223, s -> {});
         STATE.put(226, s -> sh("umount /mnt/lustre"));
         STATE.put(231, s -> sh("umount /mnt/lustre"));
         Consumer<LustreStandIns> netDeleted = s -> sh("umount /mnt/lustre && \"$BIN/lnetctl\" net del --net tcp");
@@ -176,7 +190,8 @@ class LustreTranscriptsTest {
 
     private static Consumer<LustreStandIns> quota(long id, long kbytes, long files, long blimit, long ilimit) {
         return s -> {
-            sh("mkdir -p /mnt/lustre/csi-vol-1000 && \"$BIN/lfs\" setquota -p " + id + " -b 0 -B " + blimit + " -i 0 -I " + ilimit + " /mnt/lustre");
+            sh("mkdir -p /mnt/lustre/csi-vol-1000 && \"$BIN/lfs\" setquota -p " + id + " -b 0 -B " + blimit
+                    + " -i 0 -I " + ilimit + " /mnt/lustre");
             s.projectUsage(Path.of("/mnt/lustre"), id, kbytes, files);
         };
     }
@@ -213,21 +228,30 @@ class LustreTranscriptsTest {
 
     @Test
     void everyTranscriptIsEitherRunOrListedWithAReason() throws IOException {
-        Assumptions.assumeTrue(transcripts != null, "skipped: no lustre-transcripts/real directory above "
-                + Path.of("").toAbsolutePath() + " (set -Dlustre.transcripts=DIR)");
+        Assumptions.assumeTrue(
+                transcripts != null,
+                "skipped: no lustre-transcripts/real directory above "
+                        + Path.of("").toAbsolutePath() + " (set -Dlustre.transcripts=DIR)");
         try (Stream<Path> files = Files.list(transcripts)) {
             List<Integer> unclassified = files.map(f -> f.getFileName().toString())
-                    .filter(n -> n.matches("\\d{3}-.*\\.txt")).map(n -> Integer.parseInt(n.substring(0, 3)))
-                    .filter(n -> !STATE.containsKey(n) && !NOT_APPLICABLE.containsKey(n)).sorted().toList();
-            assertThat(unclassified).as("transcripts neither run against the stand-ins nor listed as not applicable").isEmpty();
+                    .filter(n -> n.matches("\\d{3}-.*\\.txt"))
+                    .map(n -> Integer.parseInt(n.substring(0, 3)))
+                    .filter(n -> !STATE.containsKey(n) && !NOT_APPLICABLE.containsKey(n))
+                    .sorted()
+                    .toList();
+            assertThat(unclassified)
+                    .as("transcripts neither run against the stand-ins nor listed as not applicable")
+                    .isEmpty();
         }
         assertThat(STATE.keySet()).doesNotContainAnyElementsOf(NOT_APPLICABLE.keySet());
     }
 
     @TestFactory
     Stream<DynamicTest> theStandInsAnswerEachRecordedCommandLikeTheRealTools() throws IOException {
-        Assumptions.assumeTrue(transcripts != null, "skipped: no lustre-transcripts/real directory above "
-                + Path.of("").toAbsolutePath() + " (set -Dlustre.transcripts=DIR)");
+        Assumptions.assumeTrue(
+                transcripts != null,
+                "skipped: no lustre-transcripts/real directory above "
+                        + Path.of("").toAbsolutePath() + " (set -Dlustre.transcripts=DIR)");
         standIns = LustreStandIns.install();
         List<DynamicTest> tests = new ArrayList<>();
         try (Stream<Path> files = Files.list(transcripts)) {
@@ -285,14 +309,16 @@ class LustreTranscriptsTest {
      * (one MDT, two OSTs) mounted at /mnt/lustre; no host at 10.0.2.99. */
     private static void baseline() {
         // A fresh filesystem: its server's data and quota state from the previous case gone.
-        sh("umount -R /mnt 2>/dev/null; umount \"$STATE/servers/" + NID + "/lustre\" 2>/dev/null; rm -rf \"$STATE/lfs\";"
+        sh("umount -R /mnt 2>/dev/null; umount \"$STATE/servers/" + NID
+                + "/lustre\" 2>/dev/null; rm -rf \"$STATE/lfs\";"
                 + " mount -t tmpfs tmpfs /mnt && mkdir -p /mnt/lustre");
         standIns.reset();
         standIns.version("2.17.0");
         standIns.interfaceAddress("eth0", "10.0.2.15");
         standIns.peerDown("10.0.2.99@tcp", true);
         standIns.mgsServes(NID, "lustre");
-        standIns.targetLines("lustre", "MDT 0 1294080 3584 1288448\nOST 0 2731008 3072 2725888\nOST 1 2731008 3072 2725888\n");
+        standIns.targetLines(
+                "lustre", "MDT 0 1294080 3584 1288448\nOST 0 2731008 3072 2725888\nOST 1 2731008 3072 2725888\n");
         sh("\"$BIN/modprobe\" lustre && \"$BIN/lnetctl\" lnet configure && \"$BIN/lnetctl\" net add --net tcp --if eth0"
                 + " && mount -t lustre " + NID + ":/lustre /mnt/lustre");
     }
@@ -372,8 +398,7 @@ class LustreTranscriptsTest {
         return out;
     }
 
-    record Result(String stdout, String stderr, int exit) {
-    }
+    record Result(String stdout, String stderr, int exit) {}
 
     /** One transcript file: the command, its stdout, stderr and exit code (format in the transcripts' README). */
     record Transcript(int number, String command, String stdout, String stderr, int exit) {
@@ -389,14 +414,19 @@ class LustreTranscriptsTest {
                     current = l.substring(3);
                     sections.put(current, new ArrayList<>());
                 } else if (l.startsWith("## exit code: ")) {
-                    exit = Integer.parseInt(l.substring("## exit code: ".length()).strip());
+                    exit = Integer.parseInt(
+                            l.substring("## exit code: ".length()).strip());
                     current = null;
                 } else if (current != null) {
                     sections.get(current).add(l);
                 }
             }
-            return new Transcript(Integer.parseInt(f.getFileName().toString().substring(0, 3)), command,
-                    stream(sections.get("stdout")), stream(sections.get("stderr")), exit);
+            return new Transcript(
+                    Integer.parseInt(f.getFileName().toString().substring(0, 3)),
+                    command,
+                    stream(sections.get("stdout")),
+                    stream(sections.get("stderr")),
+                    exit);
         }
 
         private static String stream(List<String> lines) {

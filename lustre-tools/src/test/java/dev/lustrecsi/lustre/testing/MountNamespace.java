@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class MountNamespace {
 
-    private MountNamespace() {
-    }
+    private MountNamespace() {}
 
     /** Why mount tests cannot run here, or null when they can. */
     public static String whyNotPrivate() {

@@ -30,7 +30,8 @@ public record RecordedOutput(String command, String stdout, String stderr, int e
             throw new IllegalStateException("transcripts/real missing from the test classpath");
         }
         try (Stream<Path> files = Files.list(directory(dir))) {
-            Path file = files.filter(f -> f.getFileName().toString().startsWith(number + "-")).findFirst()
+            Path file = files.filter(f -> f.getFileName().toString().startsWith(number + "-"))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no transcript " + number));
             return parse(Files.readAllLines(file, StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -33,7 +33,9 @@ public final class SysfsFixture {
         mkdirs(pci.resolve("infiniband").resolve(hca));
         mkdirs(pci.resolve("net").resolve(netDevice));
         mkdirs(root.resolve("class/infiniband"));
-        link(root.resolve("class/infiniband").resolve(hca), pci.resolve("infiniband").resolve(hca));
+        link(
+                root.resolve("class/infiniband").resolve(hca),
+                pci.resolve("infiniband").resolve(hca));
         link(pci.resolve("infiniband").resolve(hca).resolve("device"), pci);
         link(root.resolve("class/net").resolve(netDevice), pci.resolve("net").resolve(netDevice));
         return this;
@@ -44,7 +46,9 @@ public final class SysfsFixture {
         Path dev = root.resolve("devices/pci0000:00/0000:00:09.0");
         mkdirs(dev.resolve("infiniband").resolve(hca));
         mkdirs(root.resolve("class/infiniband"));
-        link(root.resolve("class/infiniband").resolve(hca), dev.resolve("infiniband").resolve(hca));
+        link(
+                root.resolve("class/infiniband").resolve(hca),
+                dev.resolve("infiniband").resolve(hca));
         link(dev.resolve("infiniband").resolve(hca).resolve("device"), dev);
         return this;
     }

@@ -46,8 +46,8 @@ public final class Leadership implements AutoCloseable {
 
     /** Lease timings; the defaults are Kubernetes' own (kube-controller-manager: 15s, 10s, 2s). */
     public record Timing(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
-        public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(2));
+        public static final Timing DEFAULTS =
+                new Timing(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
 
         public Timing {
             Objects.requireNonNull(leaseDuration, "leaseDuration");
@@ -98,6 +98,7 @@ public final class Leadership implements AutoCloseable {
         volatile boolean led;
         /** Monotonic time until which we may act; meaningful only while {@link #led} is true. */
         volatile long leadingUntilNanos;
+
         volatile long attemptStartedNanos;
         volatile CompletableFuture<?> election;
 
@@ -113,14 +114,25 @@ public final class Leadership implements AutoCloseable {
      * @param onLost runs, on a thread of this class, each time leadership ends for any reason but {@link #close}
      * @param rejoin whether to campaign again after a loss (with {@code false}, a loss is final)
      */
-    public Leadership(KubernetesClient client, String namespace, String leaseName, String identity, Timing timing,
-                      Runnable onLost, boolean rejoin) {
+    public Leadership(
+            KubernetesClient client,
+            String namespace,
+            String leaseName,
+            String identity,
+            Timing timing,
+            Runnable onLost,
+            boolean rejoin) {
         this(client, new LeaseLock(namespace, leaseName, identity), timing, onLost, rejoin, System::nanoTime);
     }
 
     /** With another lock or clock: tests put a fault in front of the API server calls. */
-    public Leadership(KubernetesClient client, Lock lock, Timing timing, Runnable onLost, boolean rejoin,
-                      LongSupplier nanoClock) {
+    public Leadership(
+            KubernetesClient client,
+            Lock lock,
+            Timing timing,
+            Runnable onLost,
+            boolean rejoin,
+            LongSupplier nanoClock) {
         this.client = client;
         this.lock = lock;
         this.timing = timing;
@@ -153,8 +165,11 @@ public final class Leadership implements AutoCloseable {
     /** The process-exit action for {@code onLost}: in-flight work cannot outlive the process. */
     public static Runnable exitProcess(String component) {
         return () -> {
-            LoggerFactory.getLogger(Leadership.class).error("{}: leadership lost; exiting so that no work of this "
-                    + "process can overlap the next leader's (Kubernetes restarts the container)", component);
+            LoggerFactory.getLogger(Leadership.class)
+                    .error(
+                            "{}: leadership lost; exiting so that no work of this "
+                                    + "process can overlap the next leader's (Kubernetes restarts the container)",
+                            component);
             // halt, not exit: shutdown hooks could block past the margin the Lease leaves us.
             Runtime.getRuntime().halt(1);
         };
@@ -250,12 +265,14 @@ public final class Leadership implements AutoCloseable {
         // Cancelling hands the Lease back when the API server answers.
         // On its own thread: the release may hang as long as the API server does not answer, and must not hold up
         // the watchdog.
-        Thread stopper = new Thread(() -> {
-            cancel(t);
-            if (rejoin) {
-                startTerm();
-            }
-        }, "leader-election-stop-" + lock.identity());
+        Thread stopper = new Thread(
+                () -> {
+                    cancel(t);
+                    if (rejoin) {
+                        startTerm();
+                    }
+                },
+                "leader-election-stop-" + lock.identity());
         stopper.setDaemon(true);
         stopper.start();
     }

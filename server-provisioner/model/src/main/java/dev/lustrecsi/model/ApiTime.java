@@ -20,8 +20,7 @@ public final class ApiTime {
     private static final DateTimeFormatter MICROS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX").withZone(ZoneOffset.UTC);
 
-    private ApiTime() {
-    }
+    private ApiTime() {}
 
     /** A {@code metav1.Time}: {@code 2026-12-06T00:13:22Z}. */
     public static String time(Instant t) {

@@ -2,8 +2,7 @@ package dev.lustrecsi.model;
 
 /** Condition types and reasons the operator sets in {@code status.conditions}. */
 public final class Conditions {
-    private Conditions() {
-    }
+    private Conditions() {}
 
     /** False when the spec was rejected; its message lists every problem. Nothing is created while it is False. */
     public static final String SPEC_VALID = "SpecValid";

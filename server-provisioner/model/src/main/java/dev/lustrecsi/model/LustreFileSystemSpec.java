@@ -11,9 +11,24 @@ import io.fabric8.kubernetes.api.model.Quantity;
  * OSS VM is created and removed with all of its OSTs.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"fsName", "image", "lustreVersion", "mgs", "mdtCount", "mdtSize", "ostCount", "ostSize",
-        "ostsPerOss", "storageClassName", "diskDeletionPolicy", "vm", "network", "scalePolicy", "standby",
-        "nodeFailureGraceSeconds"})
+@JsonPropertyOrder({
+    "fsName",
+    "image",
+    "lustreVersion",
+    "mgs",
+    "mdtCount",
+    "mdtSize",
+    "ostCount",
+    "ostSize",
+    "ostsPerOss",
+    "storageClassName",
+    "diskDeletionPolicy",
+    "vm",
+    "network",
+    "scalePolicy",
+    "standby",
+    "nodeFailureGraceSeconds"
+})
 public class LustreFileSystemSpec {
 
     private String fsName;
@@ -37,71 +52,151 @@ public class LustreFileSystemSpec {
     public static final int DEFAULT_NODE_FAILURE_GRACE_SECONDS = 300;
 
     /** Lustre filesystem name: 1-8 characters (letters, digits, '_', '-'), see the Lustre manual on mkfs.lustre. */
-    public String getFsName() { return fsName; }
-    public void setFsName(String fsName) { this.fsName = fsName; }
+    public String getFsName() {
+        return fsName;
+    }
+
+    public void setFsName(String fsName) {
+        this.fsName = fsName;
+    }
 
     /** Container disk image of the Lustre server VM (root disk with the Lustre server packages of {@link #getLustreVersion()}). */
-    public String getImage() { return image; }
-    public void setImage(String image) { this.image = image; }
+    public String getImage() {
+        return image;
+    }
+
+    public void setImage(String image) {
+        this.image = image;
+    }
 
     /** Lustre server version the image carries; changing it (with the image) rolls the servers one at a time. */
-    public String getLustreVersion() { return lustreVersion; }
-    public void setLustreVersion(String lustreVersion) { this.lustreVersion = lustreVersion; }
+    public String getLustreVersion() {
+        return lustreVersion;
+    }
 
-    public MgsSpec getMgs() { return mgs; }
-    public void setMgs(MgsSpec mgs) { this.mgs = mgs; }
+    public void setLustreVersion(String lustreVersion) {
+        this.lustreVersion = lustreVersion;
+    }
+
+    public MgsSpec getMgs() {
+        return mgs;
+    }
+
+    public void setMgs(MgsSpec mgs) {
+        this.mgs = mgs;
+    }
 
     /** Number of MDTs, one MDS VM each. Fixed once the filesystem is created. */
-    public Integer getMdtCount() { return mdtCount; }
-    public void setMdtCount(Integer mdtCount) { this.mdtCount = mdtCount; }
+    public Integer getMdtCount() {
+        return mdtCount;
+    }
 
-    public Quantity getMdtSize() { return mdtSize; }
-    public void setMdtSize(Quantity mdtSize) { this.mdtSize = mdtSize; }
+    public void setMdtCount(Integer mdtCount) {
+        this.mdtCount = mdtCount;
+    }
+
+    public Quantity getMdtSize() {
+        return mdtSize;
+    }
+
+    public void setMdtSize(Quantity mdtSize) {
+        this.mdtSize = mdtSize;
+    }
 
     /** Desired number of active OSTs; the CSI controller raises and lowers it within the scale policy. */
-    public Integer getOstCount() { return ostCount; }
-    public void setOstCount(Integer ostCount) { this.ostCount = ostCount; }
+    public Integer getOstCount() {
+        return ostCount;
+    }
+
+    public void setOstCount(Integer ostCount) {
+        this.ostCount = ostCount;
+    }
 
     /** Size of each OST disk. */
-    public Quantity getOstSize() { return ostSize; }
-    public void setOstSize(Quantity ostSize) { this.ostSize = ostSize; }
+    public Quantity getOstSize() {
+        return ostSize;
+    }
 
-    public Integer getOstsPerOss() { return ostsPerOss; }
-    public void setOstsPerOss(Integer ostsPerOss) { this.ostsPerOss = ostsPerOss; }
+    public void setOstSize(Quantity ostSize) {
+        this.ostSize = ostSize;
+    }
+
+    public Integer getOstsPerOss() {
+        return ostsPerOss;
+    }
+
+    public void setOstsPerOss(Integer ostsPerOss) {
+        this.ostsPerOss = ostsPerOss;
+    }
 
     /** StorageClass of the target disks (block-mode PVCs); the cluster default when unset. */
-    public String getStorageClassName() { return storageClassName; }
-    public void setStorageClassName(String storageClassName) { this.storageClassName = storageClassName; }
+    public String getStorageClassName() {
+        return storageClassName;
+    }
 
-    public DiskDeletionPolicy getDiskDeletionPolicy() { return diskDeletionPolicy; }
-    public void setDiskDeletionPolicy(DiskDeletionPolicy diskDeletionPolicy) { this.diskDeletionPolicy = diskDeletionPolicy; }
+    public void setStorageClassName(String storageClassName) {
+        this.storageClassName = storageClassName;
+    }
 
-    public VmSpec getVm() { return vm; }
-    public void setVm(VmSpec vm) { this.vm = vm; }
+    public DiskDeletionPolicy getDiskDeletionPolicy() {
+        return diskDeletionPolicy;
+    }
 
-    public NetworkSpec getNetwork() { return network; }
-    public void setNetwork(NetworkSpec network) { this.network = network; }
+    public void setDiskDeletionPolicy(DiskDeletionPolicy diskDeletionPolicy) {
+        this.diskDeletionPolicy = diskDeletionPolicy;
+    }
 
-    public ScalePolicy getScalePolicy() { return scalePolicy; }
-    public void setScalePolicy(ScalePolicy scalePolicy) { this.scalePolicy = scalePolicy; }
+    public VmSpec getVm() {
+        return vm;
+    }
+
+    public void setVm(VmSpec vm) {
+        this.vm = vm;
+    }
+
+    public NetworkSpec getNetwork() {
+        return network;
+    }
+
+    public void setNetwork(NetworkSpec network) {
+        this.network = network;
+    }
+
+    public ScalePolicy getScalePolicy() {
+        return scalePolicy;
+    }
+
+    public void setScalePolicy(ScalePolicy scalePolicy) {
+        this.scalePolicy = scalePolicy;
+    }
 
     /** Warm standby OSS servers ({@link StandbySpec}); none when unset. */
-    public StandbySpec getStandby() { return standby; }
-    public void setStandby(StandbySpec standby) { this.standby = standby; }
+    public StandbySpec getStandby() {
+        return standby;
+    }
+
+    public void setStandby(StandbySpec standby) {
+        this.standby = standby;
+    }
 
     /**
      * How long a node running one of this filesystem's server VMs must have been NotReady, with its kubelet silent
      * (node Lease not renewed), before the operator fences it and the VM restarts elsewhere; unset means
      * {@link #DEFAULT_NODE_FAILURE_GRACE_SECONDS}.
      */
-    public Integer getNodeFailureGraceSeconds() { return nodeFailureGraceSeconds; }
-    public void setNodeFailureGraceSeconds(Integer nodeFailureGraceSeconds) { this.nodeFailureGraceSeconds = nodeFailureGraceSeconds; }
+    public Integer getNodeFailureGraceSeconds() {
+        return nodeFailureGraceSeconds;
+    }
+
+    public void setNodeFailureGraceSeconds(Integer nodeFailureGraceSeconds) {
+        this.nodeFailureGraceSeconds = nodeFailureGraceSeconds;
+    }
 
     /** {@link #getNodeFailureGraceSeconds()} with its default applied. */
     @JsonIgnore
     public java.time.Duration nodeFailureGrace() {
-        return java.time.Duration.ofSeconds(nodeFailureGraceSeconds == null ? DEFAULT_NODE_FAILURE_GRACE_SECONDS
-                : nodeFailureGraceSeconds);
+        return java.time.Duration.ofSeconds(
+                nodeFailureGraceSeconds == null ? DEFAULT_NODE_FAILURE_GRACE_SECONDS : nodeFailureGraceSeconds);
     }
 
     /** Size of one OST in bytes, or 0 when unset or unparseable (the validator reports that). */

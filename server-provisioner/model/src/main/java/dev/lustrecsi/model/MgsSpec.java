@@ -10,12 +10,22 @@ public class MgsSpec {
     private Quantity size = new Quantity("1Gi");
 
     /** True: MGS and MDT0 share one disk on the first MDS ({@code mkfs.lustre --mgs --mdt}). */
-    public Boolean getColocated() { return colocated; }
-    public void setColocated(Boolean colocated) { this.colocated = colocated; }
+    public Boolean getColocated() {
+        return colocated;
+    }
+
+    public void setColocated(Boolean colocated) {
+        this.colocated = colocated;
+    }
 
     /** Size of a separate MGT disk (ignored when co-located). */
-    public Quantity getSize() { return size; }
-    public void setSize(Quantity size) { this.size = size; }
+    public Quantity getSize() {
+        return size;
+    }
+
+    public void setSize(Quantity size) {
+        this.size = size;
+    }
 
     public boolean colocated() {
         return colocated == null || colocated;

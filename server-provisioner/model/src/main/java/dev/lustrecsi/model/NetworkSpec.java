@@ -18,20 +18,40 @@ public class NetworkSpec {
     private List<String> addresses = new ArrayList<>();
     private LinkLayer linkLayer;
 
-    public NetworkType getType() { return type; }
-    public void setType(NetworkType type) { this.type = type; }
+    public NetworkType getType() {
+        return type;
+    }
+
+    public void setType(NetworkType type) {
+        this.type = type;
+    }
 
     /** Multus NetworkAttachmentDefinition, {@code name} or {@code namespace/name}. */
-    public String getAttachment() { return attachment; }
-    public void setAttachment(String attachment) { this.attachment = attachment; }
+    public String getAttachment() {
+        return attachment;
+    }
+
+    public void setAttachment(String attachment) {
+        this.attachment = attachment;
+    }
 
     /** Static IPv4 addresses with prefix length ({@code 192.168.50.10/24}), one per server, handed out in order. */
-    public List<String> getAddresses() { return addresses; }
-    public void setAddresses(List<String> addresses) { this.addresses = addresses; }
+    public List<String> getAddresses() {
+        return addresses;
+    }
+
+    public void setAddresses(List<String> addresses) {
+        this.addresses = addresses;
+    }
 
     /** Link layer of the attachment's NIC; null means {@link LinkLayer#Ethernet} (tcp, RoCE). InfiniBand needs o2ib. */
-    public LinkLayer getLinkLayer() { return linkLayer; }
-    public void setLinkLayer(LinkLayer linkLayer) { this.linkLayer = linkLayer; }
+    public LinkLayer getLinkLayer() {
+        return linkLayer;
+    }
+
+    public void setLinkLayer(LinkLayer linkLayer) {
+        this.linkLayer = linkLayer;
+    }
 
     public boolean infiniBand() {
         return linkLayer == LinkLayer.InfiniBand;

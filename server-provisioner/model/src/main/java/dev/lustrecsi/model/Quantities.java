@@ -4,8 +4,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 
 /** Byte arithmetic on Kubernetes quantities, tolerant of unset or malformed values (the validator reports those). */
 public final class Quantities {
-    private Quantities() {
-    }
+    private Quantities() {}
 
     public static long bytes(Quantity q) {
         if (q == null || q.getAmount() == null || q.getAmount().isBlank()) {

@@ -12,8 +12,7 @@ public class ScalePolicy {
     private Integer maxOsts;
     private Integer headroomPercent = 20;
 
-    public ScalePolicy() {
-    }
+    public ScalePolicy() {}
 
     public ScalePolicy(Integer minOsts, Integer maxOsts, Integer headroomPercent) {
         this.minOsts = minOsts;
@@ -21,12 +20,27 @@ public class ScalePolicy {
         this.headroomPercent = headroomPercent;
     }
 
-    public Integer getMinOsts() { return minOsts; }
-    public void setMinOsts(Integer minOsts) { this.minOsts = minOsts; }
+    public Integer getMinOsts() {
+        return minOsts;
+    }
 
-    public Integer getMaxOsts() { return maxOsts; }
-    public void setMaxOsts(Integer maxOsts) { this.maxOsts = maxOsts; }
+    public void setMinOsts(Integer minOsts) {
+        this.minOsts = minOsts;
+    }
 
-    public Integer getHeadroomPercent() { return headroomPercent; }
-    public void setHeadroomPercent(Integer headroomPercent) { this.headroomPercent = headroomPercent; }
+    public Integer getMaxOsts() {
+        return maxOsts;
+    }
+
+    public void setMaxOsts(Integer maxOsts) {
+        this.maxOsts = maxOsts;
+    }
+
+    public Integer getHeadroomPercent() {
+        return headroomPercent;
+    }
+
+    public void setHeadroomPercent(Integer headroomPercent) {
+        this.headroomPercent = headroomPercent;
+    }
 }

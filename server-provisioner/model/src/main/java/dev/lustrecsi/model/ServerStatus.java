@@ -16,8 +16,7 @@ public class ServerStatus {
     private Boolean standby;
     private String sshHostKey;
 
-    public ServerStatus() {
-    }
+    public ServerStatus() {}
 
     public ServerStatus(String name, ServerRole role) {
         this.name = name;
@@ -25,47 +24,97 @@ public class ServerStatus {
     }
 
     /** Name of the VirtualMachine. */
-    public String getName() { return name; }
-    public void setName(String name) { this.name = name; }
+    public String getName() {
+        return name;
+    }
 
-    public ServerRole getRole() { return role; }
-    public void setRole(ServerRole role) { this.role = role; }
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    public ServerRole getRole() {
+        return role;
+    }
+
+    public void setRole(ServerRole role) {
+        this.role = role;
+    }
 
     /** True when this server runs the MGS (its own VM, or the MDS with MDT0 when co-located). */
-    public Boolean getMgs() { return mgs; }
-    public void setMgs(Boolean mgs) { this.mgs = mgs; }
+    public Boolean getMgs() {
+        return mgs;
+    }
+
+    public void setMgs(Boolean mgs) {
+        this.mgs = mgs;
+    }
 
     /** Static address from the network pool (attachment mode), or the last observed pod address. */
-    public String getAddress() { return address; }
-    public void setAddress(String address) { this.address = address; }
+    public String getAddress() {
+        return address;
+    }
 
-    public String getNid() { return nid; }
-    public void setNid(String nid) { this.nid = nid; }
+    public void setAddress(String address) {
+        this.address = address;
+    }
+
+    public String getNid() {
+        return nid;
+    }
+
+    public void setNid(String nid) {
+        this.nid = nid;
+    }
 
     /** Lustre version of the VM definition currently applied to this server. */
-    public String getLustreVersion() { return lustreVersion; }
-    public void setLustreVersion(String lustreVersion) { this.lustreVersion = lustreVersion; }
+    public String getLustreVersion() {
+        return lustreVersion;
+    }
 
-    public Boolean getReady() { return ready; }
-    public void setReady(Boolean ready) { this.ready = ready; }
+    public void setLustreVersion(String lustreVersion) {
+        this.lustreVersion = lustreVersion;
+    }
+
+    public Boolean getReady() {
+        return ready;
+    }
+
+    public void setReady(Boolean ready) {
+        this.ready = ready;
+    }
 
     /** True once this server has been ready; a server that was ready and is not any more is lost or failed. */
-    public Boolean getEverReady() { return everReady; }
-    public void setEverReady(Boolean everReady) { this.everReady = everReady; }
+    public Boolean getEverReady() {
+        return everReady;
+    }
+
+    public void setEverReady(Boolean everReady) {
+        this.everReady = everReady;
+    }
 
     /**
      * True while this OSS is a warm standby: its OSTs are formatted and mounted but take no new objects. The
      * operator clears it when it puts the server into service; a server never returns to standby.
      */
-    public Boolean getStandby() { return standby; }
-    public void setStandby(Boolean standby) { this.standby = standby; }
+    public Boolean getStandby() {
+        return standby;
+    }
+
+    public void setStandby(Boolean standby) {
+        this.standby = standby;
+    }
 
     /**
      * The server's SSH host public key ({@code ssh-ed25519 AAAA...}), made by the operator with its private half in
      * the Secret {@code <server>-ssh-host-key}: the operator pins it for {@code virtctl ssh} before connecting.
      */
-    public String getSshHostKey() { return sshHostKey; }
-    public void setSshHostKey(String sshHostKey) { this.sshHostKey = sshHostKey; }
+    public String getSshHostKey() {
+        return sshHostKey;
+    }
+
+    public void setSshHostKey(String sshHostKey) {
+        this.sshHostKey = sshHostKey;
+    }
 
     public boolean onStandby() {
         return Boolean.TRUE.equals(standby);

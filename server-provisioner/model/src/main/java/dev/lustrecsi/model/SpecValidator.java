@@ -16,6 +16,7 @@ public final class SpecValidator {
 
     /** VM names are {@code <resource>-oss<N>}; launcher pod names add a prefix and suffix within 63 characters. */
     public static final int MAX_RESOURCE_NAME_LENGTH = 40;
+
     public static final int MAX_OSTS_PER_OSS = 8;
     /** Lustre OST indexes are 16 bits; we keep far below that. */
     public static final int MAX_OSTS = 4096;
@@ -25,13 +26,13 @@ public final class SpecValidator {
             "((?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d))/(\\d|[12]\\d|3[0-2])");
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
-    private SpecValidator() {
-    }
+    private SpecValidator() {}
 
     /** Every problem with a new resource; empty when valid. */
     public static List<String> validate(String resourceName, LustreFileSystemSpec spec) {
         List<String> errors = new ArrayList<>();
-        if (resourceName == null || resourceName.length() > MAX_RESOURCE_NAME_LENGTH
+        if (resourceName == null
+                || resourceName.length() > MAX_RESOURCE_NAME_LENGTH
                 || !DNS_LABEL.matcher(resourceName).matches()) {
             errors.add("metadata.name must be a DNS label of at most " + MAX_RESOURCE_NAME_LENGTH
                     + " characters (it prefixes VM names)");
@@ -47,7 +48,8 @@ public final class SpecValidator {
         if (blank(spec.getImage())) {
             errors.add("spec.image (the Lustre server VM container disk) is required");
         }
-        if (spec.getLustreVersion() == null || !VERSION.matcher(spec.getLustreVersion()).matches()) {
+        if (spec.getLustreVersion() == null
+                || !VERSION.matcher(spec.getLustreVersion()).matches()) {
             errors.add("spec.lustreVersion '" + spec.getLustreVersion() + "' must look like 2.15.5");
         }
         int mdts = spec.getMdtCount() == null ? 0 : spec.getMdtCount();
@@ -57,7 +59,9 @@ public final class SpecValidator {
         if (spec.getMdtSizeBytes() <= 0) {
             errors.add("spec.mdtSize must be a positive quantity such as 10Gi");
         }
-        if (spec.getMgs() != null && !spec.getMgs().colocated() && Quantities.bytes(spec.getMgs().getSize()) <= 0) {
+        if (spec.getMgs() != null
+                && !spec.getMgs().colocated()
+                && Quantities.bytes(spec.getMgs().getSize()) <= 0) {
             errors.add("spec.mgs.size must be a positive quantity when the MGS is not co-located");
         }
         int perOss = spec.getOstsPerOss() == null ? 0 : spec.getOstsPerOss();
@@ -75,8 +79,10 @@ public final class SpecValidator {
         if (spec.getOstSizeBytes() <= 0) {
             errors.add("spec.ostSize must be a positive quantity such as 100Gi");
         }
-        if (spec.getStandby() != null && spec.getStandby().getOssServers() != null
-                && (spec.getStandby().getOssServers() < 0 || spec.getStandby().getOssServers() > StandbySpec.MAX_OSS_SERVERS)) {
+        if (spec.getStandby() != null
+                && spec.getStandby().getOssServers() != null
+                && (spec.getStandby().getOssServers() < 0
+                        || spec.getStandby().getOssServers() > StandbySpec.MAX_OSS_SERVERS)) {
             errors.add("spec.standby.ossServers must be between 0 and " + StandbySpec.MAX_OSS_SERVERS);
         }
         VmSpec vm = spec.getVm();
@@ -113,7 +119,8 @@ public final class SpecValidator {
         }
     }
 
-    private static void validateNetwork(LustreFileSystemSpec spec, int osts, int perOss, int mdts, List<String> errors) {
+    private static void validateNetwork(
+            LustreFileSystemSpec spec, int osts, int perOss, int mdts, List<String> errors) {
         NetworkSpec net = spec.getNetwork();
         if (net == null || net.getType() == null) {
             errors.add("spec.network.type must be tcp or o2ib");
@@ -123,7 +130,8 @@ public final class SpecValidator {
             errors.add("spec.network.type o2ib needs spec.network.attachment (a Multus network on the RDMA fabric)");
         }
         if (net.infiniBand() && net.getType() != NetworkType.O2IB) {
-            errors.add("spec.network.linkLayer InfiniBand needs spec.network.type o2ib (IPoIB carries no tcp LNet here)");
+            errors.add(
+                    "spec.network.linkLayer InfiniBand needs spec.network.type o2ib (IPoIB carries no tcp LNet here)");
         }
         if (!net.usesAttachment()) {
             if (net.getAddresses() != null && !net.getAddresses().isEmpty()) {
@@ -131,21 +139,28 @@ public final class SpecValidator {
             }
             return;
         }
-        if (!DNS_LABEL.matcher(net.getAttachment().contains("/")
-                ? net.getAttachment().substring(net.getAttachment().indexOf('/') + 1) : net.getAttachment()).matches()) {
+        if (!DNS_LABEL
+                .matcher(
+                        net.getAttachment().contains("/")
+                                ? net.getAttachment()
+                                        .substring(net.getAttachment().indexOf('/') + 1)
+                                : net.getAttachment())
+                .matches()) {
             errors.add("spec.network.attachment must be <name> or <namespace>/<name>");
         }
         List<String> addresses = net.getAddresses() == null ? List.of() : net.getAddresses();
         Set<String> seen = new HashSet<>();
         for (String a : addresses) {
             if (a == null || !CIDR.matcher(a).matches()) {
-                errors.add("spec.network.addresses entry '" + a + "' must be IPv4 with prefix length, e.g. 192.168.50.10/24");
+                errors.add("spec.network.addresses entry '" + a
+                        + "' must be IPv4 with prefix length, e.g. 192.168.50.10/24");
             } else if (!seen.add(a.substring(0, a.indexOf('/')))) {
                 errors.add("spec.network.addresses lists " + a + " twice");
             }
         }
         int maxOsts = spec.getScalePolicy() != null && spec.getScalePolicy().getMaxOsts() != null
-                ? Math.max(osts, spec.getScalePolicy().getMaxOsts()) : osts;
+                ? Math.max(osts, spec.getScalePolicy().getMaxOsts())
+                : osts;
         int servers = serverCount(spec.getMgs(), mdts, maxOsts, perOss);
         if (addresses.size() < servers) {
             errors.add("spec.network.addresses has " + addresses.size() + " addresses but up to " + servers
@@ -175,16 +190,23 @@ public final class SpecValidator {
         if (!sameFs) {
             errors.add("spec.fsName cannot change once targets are formatted");
         }
-        long mdts = status.getTargets().stream().filter(t -> t.getKind() == TargetKind.MDT).count();
+        long mdts = status.getTargets().stream()
+                .filter(t -> t.getKind() == TargetKind.MDT)
+                .count();
         if (spec.getMdtCount() != null && mdts != spec.getMdtCount()) {
             errors.add("spec.mdtCount cannot change once the filesystem exists (has " + mdts + ")");
         }
-        long osts = status.getTargets().stream().filter(t -> t.getKind() == TargetKind.OST).count();
-        boolean perOssChanged = status.getServers() != null && status.getServers().stream()
-                .filter(sv -> sv.getRole() == ServerRole.OSS)
-                .anyMatch(sv -> status.getTargets().stream()
-                        .filter(t -> t.getKind() == TargetKind.OST && sv.getName().equals(t.getServer())).count()
-                        != (spec.getOstsPerOss() == null ? 1 : spec.getOstsPerOss()));
+        long osts = status.getTargets().stream()
+                .filter(t -> t.getKind() == TargetKind.OST)
+                .count();
+        boolean perOssChanged = status.getServers() != null
+                && status.getServers().stream()
+                        .filter(sv -> sv.getRole() == ServerRole.OSS)
+                        .anyMatch(sv -> status.getTargets().stream()
+                                        .filter(t -> t.getKind() == TargetKind.OST
+                                                && sv.getName().equals(t.getServer()))
+                                        .count()
+                                != (spec.getOstsPerOss() == null ? 1 : spec.getOstsPerOss()));
         if (osts > 0 && perOssChanged) {
             errors.add("spec.ostsPerOss cannot change once OSS servers exist");
         }

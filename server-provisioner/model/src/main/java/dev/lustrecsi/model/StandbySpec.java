@@ -15,16 +15,20 @@ public class StandbySpec {
 
     private Integer ossServers = 0;
 
-    public StandbySpec() {
-    }
+    public StandbySpec() {}
 
     public StandbySpec(Integer ossServers) {
         this.ossServers = ossServers;
     }
 
     /** OSS VMs (each with {@code spec.ostsPerOss} OSTs) kept on standby; 0 for none. */
-    public Integer getOssServers() { return ossServers; }
-    public void setOssServers(Integer ossServers) { this.ossServers = ossServers; }
+    public Integer getOssServers() {
+        return ossServers;
+    }
+
+    public void setOssServers(Integer ossServers) {
+        this.ossServers = ossServers;
+    }
 
     /** {@link #getOssServers()} of a possibly absent standby spec, 0 when unset. */
     public static int ossServers(StandbySpec standby) {

@@ -13,8 +13,7 @@ public class TargetStatus {
     private TargetState state;
     private Long sizeBytes;
 
-    public TargetStatus() {
-    }
+    public TargetStatus() {}
 
     public TargetStatus(String name, TargetKind kind, int index, String server, String pvc, long sizeBytes) {
         this.name = name;
@@ -27,26 +26,61 @@ public class TargetStatus {
     }
 
     /** Lustre target name, e.g. {@code lfs1-MDT0000}, {@code lfs1-OST000a}, or {@code MGS}. */
-    public String getName() { return name; }
-    public void setName(String name) { this.name = name; }
+    public String getName() {
+        return name;
+    }
 
-    public TargetKind getKind() { return kind; }
-    public void setKind(TargetKind kind) { this.kind = kind; }
+    public void setName(String name) {
+        this.name = name;
+    }
 
-    public Integer getIndex() { return index; }
-    public void setIndex(Integer index) { this.index = index; }
+    public TargetKind getKind() {
+        return kind;
+    }
+
+    public void setKind(TargetKind kind) {
+        this.kind = kind;
+    }
+
+    public Integer getIndex() {
+        return index;
+    }
+
+    public void setIndex(Integer index) {
+        this.index = index;
+    }
 
     /** Name of the server VM that mounts this target. */
-    public String getServer() { return server; }
-    public void setServer(String server) { this.server = server; }
+    public String getServer() {
+        return server;
+    }
+
+    public void setServer(String server) {
+        this.server = server;
+    }
 
     /** Name of the PersistentVolumeClaim holding this target. */
-    public String getPvc() { return pvc; }
-    public void setPvc(String pvc) { this.pvc = pvc; }
+    public String getPvc() {
+        return pvc;
+    }
 
-    public TargetState getState() { return state; }
-    public void setState(TargetState state) { this.state = state; }
+    public void setPvc(String pvc) {
+        this.pvc = pvc;
+    }
 
-    public Long getSizeBytes() { return sizeBytes; }
-    public void setSizeBytes(Long sizeBytes) { this.sizeBytes = sizeBytes; }
+    public TargetState getState() {
+        return state;
+    }
+
+    public void setState(TargetState state) {
+        this.state = state;
+    }
+
+    public Long getSizeBytes() {
+        return sizeBytes;
+    }
+
+    public void setSizeBytes(Long sizeBytes) {
+        this.sizeBytes = sizeBytes;
+    }
 }

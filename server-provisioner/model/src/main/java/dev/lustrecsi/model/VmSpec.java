@@ -10,9 +10,19 @@ public class VmSpec {
     private Quantity memory = new Quantity("4Gi");
 
     /** Virtual CPU cores. */
-    public Integer getCpu() { return cpu; }
-    public void setCpu(Integer cpu) { this.cpu = cpu; }
+    public Integer getCpu() {
+        return cpu;
+    }
 
-    public Quantity getMemory() { return memory; }
-    public void setMemory(Quantity memory) { this.memory = memory; }
+    public void setCpu(Integer cpu) {
+        this.cpu = cpu;
+    }
+
+    public Quantity getMemory() {
+        return memory;
+    }
+
+    public void setMemory(Quantity memory) {
+        this.memory = memory;
+    }
 }

@@ -35,8 +35,8 @@ class LeadershipTest {
      * Short timings so the tests run in seconds, long enough that a loaded build machine renews in time; the
      * defaults are 15s/10s/2s.
      */
-    private static final Leadership.Timing FAST = new Leadership.Timing(Duration.ofMillis(4000),
-            Duration.ofMillis(3000), Duration.ofMillis(400));
+    private static final Leadership.Timing FAST =
+            new Leadership.Timing(Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(400));
 
     private KubernetesMockServer server;
     private KubernetesClient client;
@@ -44,13 +44,12 @@ class LeadershipTest {
     /** Every action of every replica, in order: identity and monotonic time. */
     private final ConcurrentLinkedQueue<Action> actions = new ConcurrentLinkedQueue<>();
 
-    record Action(String who, long nanos) {
-    }
+    record Action(String who, long nanos) {}
 
     @BeforeEach
     void startServer() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         client = server.createClient();
     }
@@ -73,7 +72,8 @@ class LeadershipTest {
         assertThat(a.leadership.isLeading() ^ b.leadership.isLeading()).isTrue();
         assertThat(actions).extracting(Action::who).containsOnly(leader.name);
         Lease lease = client.leases().inNamespace("ns").withName("work").get();
-        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(leader().leadership.identity());
+        assertThat(lease.getSpec().getHolderIdentity())
+                .isEqualTo(leader().leadership.identity());
     }
 
     @Test
@@ -83,10 +83,12 @@ class LeadershipTest {
 
         long killed = System.nanoTime();
         first.fault = Fault.REFUSE; // the process is gone: it never renews again
-        assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2))).isTrue();
+        assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
+                .isTrue();
         Duration takeover = Duration.ofNanos(second.actingSince(killed) - killed);
-        System.out.printf("takeover after the leader died: %d ms (bound %d ms)%n", takeover.toMillis(),
-                FAST.takeoverBound().toMillis());
+        System.out.printf(
+                "takeover after the leader died: %d ms (bound %d ms)%n",
+                takeover.toMillis(), FAST.takeoverBound().toMillis());
 
         assertThat(takeover).isLessThanOrEqualTo(FAST.takeoverBound());
         assertThat(first.lostAt).as("the dead leader's own watchdog fired").isGreaterThan(killed);
@@ -100,14 +102,18 @@ class LeadershipTest {
 
         long partitioned = System.nanoTime();
         first.fault = Fault.HANG; // its Lease requests never come back
-        assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2))).isTrue();
-        System.out.printf("partitioned leader stopped after %d ms; the other started after %d ms%n",
+        assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
+                .isTrue();
+        System.out.printf(
+                "partitioned leader stopped after %d ms; the other started after %d ms%n",
                 (first.lostAt - partitioned) / 1_000_000, (second.actingSince(partitioned) - partitioned) / 1_000_000);
 
-        assertThat(first.lostAt).as("the partitioned leader stopped on its own deadline").isGreaterThan(partitioned);
+        assertThat(first.lostAt)
+                .as("the partitioned leader stopped on its own deadline")
+                .isGreaterThan(partitioned);
         assertThat(first.lostAt).isLessThan(second.actingSince(partitioned));
-        assertThat(Duration.ofNanos(first.lostAt - partitioned)).isLessThanOrEqualTo(
-                FAST.renewDeadline().plus(FAST.retryPeriod()));
+        assertThat(Duration.ofNanos(first.lostAt - partitioned))
+                .isLessThanOrEqualTo(FAST.renewDeadline().plus(FAST.retryPeriod()));
         assertNoOverlap(first, second, partitioned);
         assertThat(first.leadership.isLeading()).isFalse();
         first.release.countDown();
@@ -135,7 +141,8 @@ class LeadershipTest {
         Replica b = replica("b");
 
         a.fault = Fault.REFUSE;
-        assertThat(b.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2))).isTrue();
+        assertThat(b.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
+                .isTrue();
         assertThat(a.leadership.hasLost()).isTrue();
         a.fault = Fault.NONE; // a is back, as a follower: b holds the Lease
         Thread.sleep(2 * FAST.retryPeriod().toMillis());
@@ -148,20 +155,32 @@ class LeadershipTest {
 
     @Test
     void aRenewDeadlineThatIsNotShorterThanTheLeaseIsRefused() {
-        assertThatThrownBy(() -> new Leadership.Timing(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorter than the lease duration");
-        assertThatThrownBy(() -> new Leadership.Timing(Duration.ofSeconds(15), Duration.ofSeconds(2), Duration.ofSeconds(2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retry period");
+        assertThatThrownBy(() ->
+                        new Leadership.Timing(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shorter than the lease duration");
+        assertThatThrownBy(() ->
+                        new Leadership.Timing(Duration.ofSeconds(15), Duration.ofSeconds(2), Duration.ofSeconds(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retry period");
         assertThat(Leadership.Timing.DEFAULTS.takeoverBound()).isEqualTo(Duration.ofMillis(19_400));
     }
 
     /** The actions of {@code second} after {@code since} all come after the last action of {@code first}. */
     private void assertNoOverlap(Replica first, Replica second, long since) {
-        long lastOfFirst = actions.stream().filter(x -> x.who().equals(first.name)).mapToLong(Action::nanos).max()
+        long lastOfFirst = actions.stream()
+                .filter(x -> x.who().equals(first.name))
+                .mapToLong(Action::nanos)
+                .max()
                 .orElseThrow();
-        long firstOfSecond = actions.stream().filter(x -> x.who().equals(second.name) && x.nanos() > since)
-                .mapToLong(Action::nanos).min().orElseThrow();
-        assertThat(lastOfFirst).as("the old leader's last action precedes the new leader's first").isLessThan(firstOfSecond);
+        long firstOfSecond = actions.stream()
+                .filter(x -> x.who().equals(second.name) && x.nanos() > since)
+                .mapToLong(Action::nanos)
+                .min()
+                .orElseThrow();
+        assertThat(lastOfFirst)
+                .as("the old leader's last action precedes the new leader's first")
+                .isLessThan(firstOfSecond);
     }
 
     private Replica replica(String name) {
@@ -186,11 +205,15 @@ class LeadershipTest {
         Replica leader = null;
         long since = 0;
         while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream().filter(r -> r.leadership.isLeading()).findFirst().orElse(null);
+            Replica now = replicas.stream()
+                    .filter(r -> r.leadership.isLeading())
+                    .findFirst()
+                    .orElse(null);
             if (now != leader) {
                 leader = now;
                 since = System.nanoTime();
-            } else if (leader != null && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
+            } else if (leader != null
+                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
                 return leader;
             }
             Thread.sleep(10);
@@ -199,14 +222,21 @@ class LeadershipTest {
     }
 
     private Replica leader() {
-        return replicas.stream().filter(r -> r.leadership.isLeading()).findFirst().orElseThrow();
+        return replicas.stream()
+                .filter(r -> r.leadership.isLeading())
+                .findFirst()
+                .orElseThrow();
     }
 
     private Replica other(Replica r) {
         return replicas.stream().filter(x -> x != r).findFirst().orElseThrow();
     }
 
-    enum Fault { NONE, REFUSE, HANG }
+    enum Fault {
+        NONE,
+        REFUSE,
+        HANG
+    }
 
     /** One replica: an elector with a fault switch in front of its Lease calls, and a loop that acts while leading. */
     final class Replica {
@@ -228,27 +258,38 @@ class LeadershipTest {
         Replica(String name, boolean rejoin) {
             this.name = name;
             Lock lease = new LeaseLock("ns", "work", name);
-            leadership = new Leadership(connection, new FaultyLock(lease, this), FAST, () -> lostAt = System.nanoTime(),
-                    rejoin, System::nanoTime).start();
-            worker = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    if (leadership.isLeading()) {
-                        actions.add(new Action(name, System.nanoTime()));
-                    }
-                    try {
-                        Thread.sleep(5);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "work-" + name);
+            leadership = new Leadership(
+                            connection,
+                            new FaultyLock(lease, this),
+                            FAST,
+                            () -> lostAt = System.nanoTime(),
+                            rejoin,
+                            System::nanoTime)
+                    .start();
+            worker = new Thread(
+                    () -> {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            if (leadership.isLeading()) {
+                                actions.add(new Action(name, System.nanoTime()));
+                            }
+                            try {
+                                Thread.sleep(5);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "work-" + name);
             worker.setDaemon(true);
             worker.start();
         }
 
         /** Time of this replica's first action after {@code t}, or 0. */
         long actingSince(long t) {
-            return actions.stream().filter(x -> x.who().equals(name) && x.nanos() > t).mapToLong(Action::nanos).min()
+            return actions.stream()
+                    .filter(x -> x.who().equals(name) && x.nanos() > t)
+                    .mapToLong(Action::nanos)
+                    .min()
                     .orElse(0);
         }
 
@@ -281,8 +322,7 @@ class LeadershipTest {
                     }
                     throw new KubernetesClientException("request timed out (test fault)");
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
 

@@ -35,14 +35,16 @@ class LustreFileSystemCrdTest {
     @Test
     void namesMatchTheJavaResource() throws IOException {
         CustomResourceDefinition crd = crd();
-        assertThat(crd.getMetadata().getName()).isEqualTo(LustreFileSystem.CRD_NAME)
+        assertThat(crd.getMetadata().getName())
+                .isEqualTo(LustreFileSystem.CRD_NAME)
                 .isEqualTo(HasMetadata.getFullResourceName(LustreFileSystem.class));
         assertThat(crd.getSpec().getGroup()).isEqualTo(HasMetadata.getGroup(LustreFileSystem.class));
         assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
         assertThat(crd.getSpec().getNames().getKind()).isEqualTo(HasMetadata.getKind(LustreFileSystem.class));
         assertThat(crd.getSpec().getNames().getPlural()).isEqualTo(HasMetadata.getPlural(LustreFileSystem.class));
         assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("lustrefs");
-        assertThat(crd.getSpec().getVersions()).singleElement()
+        assertThat(crd.getSpec().getVersions())
+                .singleElement()
                 .satisfies(v -> assertThat(v.getName()).isEqualTo(HasMetadata.getVersion(LustreFileSystem.class)))
                 .satisfies(v -> assertThat(v.getSubresources().getStatus()).isNotNull());
     }
@@ -50,10 +52,15 @@ class LustreFileSystemCrdTest {
     @Test
     void printerColumnsShowPhaseOstsStandbyCapacityNidsAndAge() throws IOException {
         CustomResourceDefinitionVersion v = crd().getSpec().getVersions().get(0);
-        assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
-                .containsExactly("Phase=.status.phase", "OSTs=.status.activeOsts", "Standby=.status.standbyOsts",
+        assertThat(v.getAdditionalPrinterColumns())
+                .extracting(c -> c.getName() + "=" + c.getJsonPath())
+                .containsExactly(
+                        "Phase=.status.phase",
+                        "OSTs=.status.activeOsts",
+                        "Standby=.status.standbyOsts",
                         "Capacity=.status.capacity",
-                        "MGS NIDs=.status.mgsNidsText", "Age=.metadata.creationTimestamp");
+                        "MGS NIDs=.status.mgsNidsText",
+                        "Age=.metadata.creationTimestamp");
     }
 
     @Test
@@ -61,7 +68,11 @@ class LustreFileSystemCrdTest {
         JSONSchemaProps root = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
         ObjectMapper mapper = Serialization.jsonMapper();
         compare("spec", root.getProperties().get("spec"), mapper.constructType(LustreFileSystemSpec.class), mapper);
-        compare("status", root.getProperties().get("status"), mapper.constructType(LustreFileSystemStatus.class), mapper);
+        compare(
+                "status",
+                root.getProperties().get("status"),
+                mapper.constructType(LustreFileSystemStatus.class),
+                mapper);
     }
 
     @Test
@@ -70,9 +81,13 @@ class LustreFileSystemCrdTest {
         JSONSchemaProps spec = root.getProperties().get("spec");
         JSONSchemaProps status = root.getProperties().get("status");
         assertThat(enumValues(status.getProperties().get("phase"))).containsExactly(names(Phase.values()));
-        assertThat(enumValues(spec.getProperties().get("diskDeletionPolicy"))).containsExactly(names(DiskDeletionPolicy.values()));
-        assertThat(enumValues(spec.getProperties().get("network").getProperties().get("type"))).containsExactly("tcp", "o2ib");
-        JSONSchemaProps target = status.getProperties().get("targets").getItems().getSchema();
+        assertThat(enumValues(spec.getProperties().get("diskDeletionPolicy")))
+                .containsExactly(names(DiskDeletionPolicy.values()));
+        assertThat(enumValues(
+                        spec.getProperties().get("network").getProperties().get("type")))
+                .containsExactly("tcp", "o2ib");
+        JSONSchemaProps target =
+                status.getProperties().get("targets").getItems().getSchema();
         assertThat(enumValues(target.getProperties().get("state"))).containsExactly(names(TargetState.values()));
         assertThat(enumValues(target.getProperties().get("kind"))).containsExactly(names(TargetKind.values()));
     }
@@ -86,7 +101,8 @@ class LustreFileSystemCrdTest {
     }
 
     private static void compare(String path, JSONSchemaProps schema, JavaType type, ObjectMapper mapper) {
-        List<BeanPropertyDefinition> props = mapper.getSerializationConfig().introspect(type).findProperties();
+        List<BeanPropertyDefinition> props =
+                mapper.getSerializationConfig().introspect(type).findProperties();
         Set<String> javaNames = new TreeSet<>();
         for (BeanPropertyDefinition p : props) {
             if (p.hasGetter() && p.getGetter().hasAnnotation(com.fasterxml.jackson.annotation.JsonIgnore.class)) {
@@ -107,7 +123,8 @@ class LustreFileSystemCrdTest {
             } else if (isModel(propType.getRawClass())) {
                 assertThat(child.getType()).as(childPath).isEqualTo("object");
                 compare(childPath, child, propType, mapper);
-            } else if (propType.isCollectionLikeType() && isModel(propType.getContentType().getRawClass())) {
+            } else if (propType.isCollectionLikeType()
+                    && isModel(propType.getContentType().getRawClass())) {
                 compare(childPath + "[]", child.getItems().getSchema(), propType.getContentType(), mapper);
             } else if (propType.isCollectionLikeType()) {
                 assertThat(child.getType()).as(childPath).isEqualTo("array");

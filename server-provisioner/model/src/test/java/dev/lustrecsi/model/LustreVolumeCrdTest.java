@@ -33,36 +33,60 @@ class LustreVolumeCrdTest {
     @Test
     void namesMatchTheJavaResourceInTheDriversOwnGroup() throws IOException {
         CustomResourceDefinition crd = crd();
-        assertThat(crd.getMetadata().getName()).isEqualTo(LustreVolume.CRD_NAME)
+        assertThat(crd.getMetadata().getName())
+                .isEqualTo(LustreVolume.CRD_NAME)
                 .isEqualTo(HasMetadata.getFullResourceName(LustreVolume.class));
-        assertThat(crd.getSpec().getGroup()).isEqualTo(LustreFileSystem.GROUP).isEqualTo(HasMetadata.getGroup(LustreVolume.class));
+        assertThat(crd.getSpec().getGroup())
+                .isEqualTo(LustreFileSystem.GROUP)
+                .isEqualTo(HasMetadata.getGroup(LustreVolume.class));
         assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
         assertThat(crd.getSpec().getNames().getKind()).isEqualTo(HasMetadata.getKind(LustreVolume.class));
         assertThat(crd.getSpec().getNames().getPlural()).isEqualTo(HasMetadata.getPlural(LustreVolume.class));
-        assertThat(crd.getSpec().getVersions()).singleElement()
+        assertThat(crd.getSpec().getVersions())
+                .singleElement()
                 .satisfies(v -> assertThat(v.getName()).isEqualTo(HasMetadata.getVersion(LustreVolume.class)));
     }
 
     @Test
     void kubectlGetShowsPoolVolumeStateSizeProjectAndClaim() throws IOException {
         CustomResourceDefinitionVersion v = crd().getSpec().getVersions().get(0);
-        assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName() + "=" + c.getJsonPath())
-                .containsExactly("Pool=.spec.pool", "Volume=.spec.volumeName", "State=.spec.state",
-                        "Bytes=.spec.capacityBytes", "Project=.spec.projectId", "PVC=.spec.pvc",
+        assertThat(v.getAdditionalPrinterColumns())
+                .extracting(c -> c.getName() + "=" + c.getJsonPath())
+                .containsExactly(
+                        "Pool=.spec.pool",
+                        "Volume=.spec.volumeName",
+                        "State=.spec.state",
+                        "Bytes=.spec.capacityBytes",
+                        "Project=.spec.projectId",
+                        "PVC=.spec.pvc",
                         "Age=.metadata.creationTimestamp");
     }
 
     @Test
     void schemaPropertiesAndEnumsAreExactlyTheModels() throws IOException {
-        JSONSchemaProps spec = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
-                .getProperties().get("spec");
+        JSONSchemaProps spec = crd().getSpec()
+                .getVersions()
+                .get(0)
+                .getSchema()
+                .getOpenAPIV3Schema()
+                .getProperties()
+                .get("spec");
         ObjectMapper mapper = Serialization.jsonMapper();
-        Set<String> javaNames = mapper.getSerializationConfig().introspect(mapper.constructType(LustreVolumeSpec.class))
-                .findProperties().stream().map(BeanPropertyDefinition::getName).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> javaNames = mapper
+                .getSerializationConfig()
+                .introspect(mapper.constructType(LustreVolumeSpec.class))
+                .findProperties()
+                .stream()
+                .map(BeanPropertyDefinition::getName)
+                .collect(Collectors.toCollection(TreeSet::new));
         assertThat(new TreeSet<>(spec.getProperties().keySet())).isEqualTo(javaNames);
-        assertThat(spec.getProperties().get("state").getEnum()).extracting(n -> n.asText())
-                .containsExactly(Arrays.stream(VolumeState.values()).map(Enum::name).toArray(String[]::new));
-        assertThat(spec.getProperties().get("onDelete").getEnum()).extracting(n -> n.asText())
-                .containsExactly(Arrays.stream(VolumeReclaim.values()).map(Enum::name).toArray(String[]::new));
+        assertThat(spec.getProperties().get("state").getEnum())
+                .extracting(n -> n.asText())
+                .containsExactly(
+                        Arrays.stream(VolumeState.values()).map(Enum::name).toArray(String[]::new));
+        assertThat(spec.getProperties().get("onDelete").getEnum())
+                .extracting(n -> n.asText())
+                .containsExactly(
+                        Arrays.stream(VolumeReclaim.values()).map(Enum::name).toArray(String[]::new));
     }
 }

@@ -39,16 +39,29 @@ class SpecValidatorTest {
     @Test
     void theDocumentedExampleAndAMinimalTcpSpecAreValid() {
         LustreFileSystem example = example();
-        assertThat(SpecValidator.validate(example.getMetadata().getName(), example.getSpec())).isEmpty();
+        assertThat(SpecValidator.validate(example.getMetadata().getName(), example.getSpec()))
+                .isEmpty();
         assertThat(SpecValidator.validate("lfs1", tcpSpec())).isEmpty();
     }
 
     @Test
     void fsNameFollowsLustresEightCharacterRule() {
-        assertThat(errorsAfter(s -> s.setFsName("ninechars"))).singleElement().asString().contains("spec.fsName");
-        assertThat(errorsAfter(s -> s.setFsName("bad.name"))).singleElement().asString().contains("spec.fsName");
-        assertThat(errorsAfter(s -> s.setFsName("-dash"))).singleElement().asString().contains("spec.fsName");
-        assertThat(errorsAfter(s -> s.setFsName(null))).singleElement().asString().contains("spec.fsName");
+        assertThat(errorsAfter(s -> s.setFsName("ninechars")))
+                .singleElement()
+                .asString()
+                .contains("spec.fsName");
+        assertThat(errorsAfter(s -> s.setFsName("bad.name")))
+                .singleElement()
+                .asString()
+                .contains("spec.fsName");
+        assertThat(errorsAfter(s -> s.setFsName("-dash")))
+                .singleElement()
+                .asString()
+                .contains("spec.fsName");
+        assertThat(errorsAfter(s -> s.setFsName(null)))
+                .singleElement()
+                .asString()
+                .contains("spec.fsName");
         assertThat(errorsAfter(s -> s.setFsName("eight_8-"))).isEmpty();
     }
 
@@ -56,28 +69,50 @@ class SpecValidatorTest {
     void ostCountMustFillWholeOssVms() {
         assertThat(errorsAfter(s -> s.setOstsPerOss(4))).isEmpty();
         assertThat(errorsAfter(s -> s.setOstsPerOss(3)))
-                .singleElement().asString().contains("multiple of spec.ostsPerOss 3");
-        assertThat(errorsAfter(s -> s.setOstCount(0))).singleElement().asString().contains("spec.ostCount");
+                .singleElement()
+                .asString()
+                .contains("multiple of spec.ostsPerOss 3");
+        assertThat(errorsAfter(s -> s.setOstCount(0)))
+                .singleElement()
+                .asString()
+                .contains("spec.ostCount");
     }
 
     @Test
     void sizesMustBePositiveQuantities() {
-        assertThat(errorsAfter(s -> s.setOstSize(new Quantity("lots")))).singleElement().asString().contains("spec.ostSize");
-        assertThat(errorsAfter(s -> s.setOstSize(null))).singleElement().asString().contains("spec.ostSize");
-        assertThat(errorsAfter(s -> s.setMdtSize(new Quantity("0")))).singleElement().asString().contains("spec.mdtSize");
-        assertThat(errorsAfter(s -> s.getVm().setMemory(new Quantity("64Mi")))).singleElement().asString().contains("spec.vm.memory");
+        assertThat(errorsAfter(s -> s.setOstSize(new Quantity("lots"))))
+                .singleElement()
+                .asString()
+                .contains("spec.ostSize");
+        assertThat(errorsAfter(s -> s.setOstSize(null)))
+                .singleElement()
+                .asString()
+                .contains("spec.ostSize");
+        assertThat(errorsAfter(s -> s.setMdtSize(new Quantity("0"))))
+                .singleElement()
+                .asString()
+                .contains("spec.mdtSize");
+        assertThat(errorsAfter(s -> s.getVm().setMemory(new Quantity("64Mi"))))
+                .singleElement()
+                .asString()
+                .contains("spec.vm.memory");
     }
 
     @Test
     void o2ibNeedsAnAttachmentAndEnoughStaticAddresses() {
         assertThat(errorsAfter(s -> s.getNetwork().setType(NetworkType.O2IB)))
-                .singleElement().asString().contains("needs spec.network.attachment");
+                .singleElement()
+                .asString()
+                .contains("needs spec.network.attachment");
         List<String> errors = errorsAfter(s -> {
             s.getNetwork().setType(NetworkType.O2IB);
             s.getNetwork().setAttachment("ib0");
-            s.getNetwork().setAddresses(new ArrayList<>(List.of("10.1.0.1/24", "10.1.0.2/24", "10.1.0.2/24", "10.1.0.300/24")));
+            s.getNetwork()
+                    .setAddresses(
+                            new ArrayList<>(List.of("10.1.0.1/24", "10.1.0.2/24", "10.1.0.2/24", "10.1.0.300/24")));
         });
-        assertThat(errors).anyMatch(e -> e.contains("10.1.0.2/24 twice"))
+        assertThat(errors)
+                .anyMatch(e -> e.contains("10.1.0.2/24 twice"))
                 .anyMatch(e -> e.contains("'10.1.0.300/24'"))
                 .anyMatch(e -> e.contains("has 4 addresses but up to 5 servers"));
     }
@@ -87,22 +122,35 @@ class SpecValidatorTest {
         LustreFileSystemSpec spec = example().getSpec();
         spec.getScalePolicy().setMaxOsts(16);
         assertThat(SpecValidator.validate("scratch", spec))
-                .singleElement().asString().contains("has 9 addresses but up to 17 servers");
+                .singleElement()
+                .asString()
+                .contains("has 9 addresses but up to 17 servers");
     }
 
     @Test
     void scalePolicyMustContainTheOstCount() {
         assertThat(errorsAfter(s -> s.setScalePolicy(new ScalePolicy(6, 8, 20))))
-                .singleElement().asString().contains("outside spec.scalePolicy [6, 8]");
-        assertThat(errorsAfter(s -> s.setScalePolicy(new ScalePolicy(8, 2, 20)))).isNotEmpty();
+                .singleElement()
+                .asString()
+                .contains("outside spec.scalePolicy [6, 8]");
+        assertThat(errorsAfter(s -> s.setScalePolicy(new ScalePolicy(8, 2, 20))))
+                .isNotEmpty();
         assertThat(errorsAfter(s -> s.setScalePolicy(new ScalePolicy(1, 8, 95))))
-                .singleElement().asString().contains("headroomPercent");
+                .singleElement()
+                .asString()
+                .contains("headroomPercent");
     }
 
     @Test
     void resourceNameMustLeaveRoomForVmNames() {
-        assertThat(SpecValidator.validate("a".repeat(41), tcpSpec())).singleElement().asString().contains("metadata.name");
-        assertThat(SpecValidator.validate("Upper", tcpSpec())).singleElement().asString().contains("metadata.name");
+        assertThat(SpecValidator.validate("a".repeat(41), tcpSpec()))
+                .singleElement()
+                .asString()
+                .contains("metadata.name");
+        assertThat(SpecValidator.validate("Upper", tcpSpec()))
+                .singleElement()
+                .asString()
+                .contains("metadata.name");
     }
 
     @Test
@@ -120,15 +168,24 @@ class SpecValidatorTest {
 
         LustreFileSystemSpec renamed = tcpSpec();
         renamed.setFsName("lfs2");
-        assertThat(SpecValidator.validateUpdate(renamed, status)).singleElement().asString().contains("spec.fsName");
+        assertThat(SpecValidator.validateUpdate(renamed, status))
+                .singleElement()
+                .asString()
+                .contains("spec.fsName");
 
         LustreFileSystemSpec moreMdts = tcpSpec();
         moreMdts.setMdtCount(2);
-        assertThat(SpecValidator.validateUpdate(moreMdts, status)).singleElement().asString().contains("spec.mdtCount");
+        assertThat(SpecValidator.validateUpdate(moreMdts, status))
+                .singleElement()
+                .asString()
+                .contains("spec.mdtCount");
 
         LustreFileSystemSpec separateMgs = tcpSpec();
         separateMgs.getMgs().setColocated(false);
-        assertThat(SpecValidator.validateUpdate(separateMgs, status)).singleElement().asString().contains("spec.mgs.colocated");
+        assertThat(SpecValidator.validateUpdate(separateMgs, status))
+                .singleElement()
+                .asString()
+                .contains("spec.mgs.colocated");
     }
 
     @Test

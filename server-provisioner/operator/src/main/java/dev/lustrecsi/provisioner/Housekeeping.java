@@ -37,13 +37,19 @@ public final class Housekeeping implements AutoCloseable {
      * @param orphanGrace how long an orphan is kept before it is removed
      * @param ioInterval how often to read jobstats (zero: never)
      */
-    public Housekeeping(KubernetesClient client, ServerCommandExecutor executor, PrometheusRegistry registry,
-                        String namespace, Supplier<List<LustreFileSystem>> filesystems,
-                        Duration orphanInterval, Duration orphanGrace, Duration ioInterval) {
+    public Housekeeping(
+            KubernetesClient client,
+            ServerCommandExecutor executor,
+            PrometheusRegistry registry,
+            String namespace,
+            Supplier<List<LustreFileSystem>> filesystems,
+            Duration orphanInterval,
+            Duration orphanGrace,
+            Duration ioInterval) {
         StandbyMetrics.register(registry, filesystems);
         if (!orphanInterval.isZero()) {
-            ServerOrphanCollector orphans = new ServerOrphanCollector(client, namespace, orphanGrace, Clock.systemUTC(),
-                    new OrphanMetrics(registry));
+            ServerOrphanCollector orphans = new ServerOrphanCollector(
+                    client, namespace, orphanGrace, Clock.systemUTC(), new OrphanMetrics(registry));
             every(orphanInterval, "orphan collection", orphans::collect);
         }
         if (!ioInterval.isZero()) {
@@ -61,13 +67,17 @@ public final class Housekeeping implements AutoCloseable {
     }
 
     private void every(Duration period, String what, Runnable task) {
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.warn("{} failed this round: {}", what, e.toString());
-            }
-        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        LOG.warn("{} failed this round: {}", what, e.toString());
+                    }
+                },
+                period.toMillis(),
+                period.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -5,8 +5,7 @@ import java.util.Map;
 
 /** Labels and annotations the operator puts on the objects it owns, and reads back after a restart. */
 public final class Labels {
-    private Labels() {
-    }
+    private Labels() {}
 
     public static final String PREFIX = "lustre.lustrecsi.dev/";
     public static final String FILESYSTEM = PREFIX + "filesystem";
@@ -15,6 +14,7 @@ public final class Labels {
     public static final String TARGET = PREFIX + "target";
     /** "true" on the server running the MGS. */
     public static final String MGS = PREFIX + "mgs";
+
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY_VALUE = "server-provisioner";
     public static final String NAME = "app.kubernetes.io/name";

@@ -48,7 +48,8 @@ public final class LustreOperator implements AutoCloseable {
     private volatile BooleanSupplier mayAct = () -> true;
 
     /** @param namespace the namespace to watch, or null for all namespaces */
-    public LustreOperator(KubernetesClient client, LustreFileSystemReconciler reconciler, String namespace, Duration resync) {
+    public LustreOperator(
+            KubernetesClient client, LustreFileSystemReconciler reconciler, String namespace, Duration resync) {
         this.client = client;
         this.reconciler = reconciler;
         this.namespace = namespace;
@@ -66,20 +67,27 @@ public final class LustreOperator implements AutoCloseable {
 
     public synchronized void start() {
         running = true;
-        informers.add(inform(client.resources(LustreFileSystem.class),
-                r -> key(r.getMetadata().getNamespace(), r.getMetadata().getName()), false));
+        informers.add(inform(
+                client.resources(LustreFileSystem.class),
+                r -> key(r.getMetadata().getNamespace(), r.getMetadata().getName()),
+                false));
         informers.add(inform(client.resources(VirtualMachine.class), this::ownerKey, true));
         informers.add(inform(client.resources(VirtualMachineInstance.class), this::ownerKey, true));
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lustre-operator-resync"));
-        scheduler.scheduleWithFixedDelay(() -> known.keySet().forEach(this::enqueue),
-                resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                () -> known.keySet().forEach(this::enqueue),
+                resync.toMillis(),
+                resync.toMillis(),
+                TimeUnit.MILLISECONDS);
         worker = daemon(this::work, "lustre-operator-worker");
         worker.start();
         LOG.info("operator started (namespace {})", namespace == null ? "<all>" : namespace);
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> inform(
-            io.fabric8.kubernetes.client.dsl.MixedOperation<T, ?, ?> op, Function<T, String> keyOf, boolean managedOnly) {
+            io.fabric8.kubernetes.client.dsl.MixedOperation<T, ?, ?> op,
+            Function<T, String> keyOf,
+            boolean managedOnly) {
         ResourceEventHandler<T> handler = new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
@@ -97,7 +105,9 @@ public final class LustreOperator implements AutoCloseable {
             }
         };
         var scoped = namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
-        return managedOnly ? scoped.withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform(handler) : scoped.inform(handler);
+        return managedOnly
+                ? scoped.withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform(handler)
+                : scoped.inform(handler);
     }
 
     private String ownerKey(HasMetadata obj) {
@@ -136,8 +146,11 @@ public final class LustreOperator implements AutoCloseable {
             int slash = key.indexOf('/');
             try {
                 reconciler.reconcile(key.substring(0, slash), key.substring(slash + 1));
-                if (client.resources(LustreFileSystem.class).inNamespace(key.substring(0, slash))
-                        .withName(key.substring(slash + 1)).get() == null) {
+                if (client.resources(LustreFileSystem.class)
+                                .inNamespace(key.substring(0, slash))
+                                .withName(key.substring(slash + 1))
+                                .get()
+                        == null) {
                     known.remove(key);
                 }
             } catch (RuntimeException e) {

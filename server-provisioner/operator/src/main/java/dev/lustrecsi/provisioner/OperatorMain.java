@@ -31,69 +31,110 @@ import picocli.CommandLine.Option;
  * Runs the server-provisioner: connects with the default kubeconfig (in-cluster service account in a pod),
  * watches LustreFileSystems and keeps their KubeVirt servers in shape until stopped.
  */
-@Command(name = "server-provisioner", mixinStandardHelpOptions = true,
+@Command(
+        name = "server-provisioner",
+        mixinStandardHelpOptions = true,
         description = "Runs Lustre MGS/MDS/OSS servers as KubeVirt VMs for LustreFileSystem resources.")
 public final class OperatorMain implements Callable<Integer> {
 
     @Option(names = "--namespace", description = "Watch only this namespace (default: all namespaces).")
     String namespace;
 
-    @Option(names = "--resync", defaultValue = "PT30S", description = "Re-examine every filesystem this often (ISO-8601 duration).")
+    @Option(
+            names = "--resync",
+            defaultValue = "PT30S",
+            description = "Re-examine every filesystem this often (ISO-8601 duration).")
     Duration resync;
 
-    @Option(names = "--virtctl", defaultValue = "virtctl", description = "virtctl binary used to run lctl/lfs in server VMs.")
+    @Option(
+            names = "--virtctl",
+            defaultValue = "virtctl",
+            description = "virtctl binary used to run lctl/lfs in server VMs.")
     String virtctl;
 
-    @Option(names = "--ssh-identity", defaultValue = "/etc/server-provisioner/ssh/id_ed25519",
+    @Option(
+            names = "--ssh-identity",
+            defaultValue = "/etc/server-provisioner/ssh/id_ed25519",
             description = "Private key for logging into server VMs.")
     Path sshIdentity;
 
-    @Option(names = "--ssh-known-hosts", defaultValue = "/var/run/server-provisioner/known_hosts",
-            description = "known_hosts the operator writes with its servers' host keys (from their status) for virtctl ssh.")
+    @Option(
+            names = "--ssh-known-hosts",
+            defaultValue = "/var/run/server-provisioner/known_hosts",
+            description =
+                    "known_hosts the operator writes with its servers' host keys (from their status) for virtctl ssh.")
     Path knownHosts;
 
-    @Option(names = "--ssh-public-key", description = "Public key file put into the servers' cloud-init "
-            + "(default: <ssh-identity>.pub if it exists).")
+    @Option(
+            names = "--ssh-public-key",
+            description =
+                    "Public key file put into the servers' cloud-init " + "(default: <ssh-identity>.pub if it exists).")
     Path sshPublicKey;
 
-    @Option(names = "--metrics-port", defaultValue = "0",
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "0",
             description = "Serve the status page (/), Prometheus /metrics, /healthz and /readyz on this TCP port; "
                     + "0 turns it off (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
-    @Option(names = "--orphan-interval", defaultValue = "PT5M",
+    @Option(
+            names = "--orphan-interval",
+            defaultValue = "PT5M",
             description = "Look for server VMs and target disks no LustreFileSystem owns this often; PT0S: never.")
     Duration orphanInterval;
 
-    @Option(names = "--orphan-grace", defaultValue = "PT30M",
-            description = "Remove an orphaned VM or disk only after it has been one this long (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--orphan-grace",
+            defaultValue = "PT30M",
+            description =
+                    "Remove an orphaned VM or disk only after it has been one this long (default: ${DEFAULT-VALUE}).")
     Duration orphanGrace;
 
-    @Option(names = "--io-stats-interval", defaultValue = "PT30S",
-            description = "Read Lustre jobstats on the servers this often for per-PVC/per-pod I/O metrics; PT0S: never.")
+    @Option(
+            names = "--io-stats-interval",
+            defaultValue = "PT30S",
+            description =
+                    "Read Lustre jobstats on the servers this often for per-PVC/per-pod I/O metrics; PT0S: never.")
     Duration ioStatsInterval;
 
-    @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "act only while holding the operator's Lease, so replicas never act together (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--leader-election",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description =
+                    "act only while holding the operator's Lease, so replicas never act together (default: ${DEFAULT-VALUE})")
     boolean leaderElection;
 
-    @Option(names = "--leader-election-namespace", defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
+    @Option(
+            names = "--leader-election-namespace",
+            defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
             description = "namespace of the Lease (default: ${DEFAULT-VALUE})")
     String leaderElectionNamespace;
 
-    @Option(names = "--leader-election-lease-duration", defaultValue = "PT15S",
-            description = "how long a Lease is valid after its last renewal: the longest a dead leader blocks the others")
+    @Option(
+            names = "--leader-election-lease-duration",
+            defaultValue = "PT15S",
+            description =
+                    "how long a Lease is valid after its last renewal: the longest a dead leader blocks the others")
     Duration leaseDuration;
 
-    @Option(names = "--leader-election-renew-deadline", defaultValue = "PT10S",
+    @Option(
+            names = "--leader-election-renew-deadline",
+            defaultValue = "PT10S",
             description = "a leader that could not renew for this long exits; shorter than the lease duration")
     Duration renewDeadline;
 
-    @Option(names = "--leader-election-retry-period", defaultValue = "PT2S",
+    @Option(
+            names = "--leader-election-retry-period",
+            defaultValue = "PT2S",
             description = "how often the Lease is renewed or tried")
     Duration retryPeriod;
 
-    @Option(names = "--node-fencing-interval", defaultValue = "PT15S",
+    @Option(
+            names = "--node-fencing-interval",
+            defaultValue = "PT15S",
             description = "Look for dead nodes under server VMs this often and fence them (out-of-service taint) once "
                     + "their filesystem's nodeFailureGraceSeconds passed; PT0S: never (default: ${DEFAULT-VALUE}).")
     Duration nodeFencingInterval;
@@ -120,15 +161,24 @@ public final class OperatorMain implements Callable<Integer> {
             // (VM writes, lctl over ssh) cannot outlive it, and the renew deadline leaves time to die before the
             // Lease can be taken.
             Leadership leadership = leaderElection
-                    ? new Leadership(client, leaderElectionNamespace, LEASE_NAME, Leadership.uniqueIdentity(),
+                    ? new Leadership(
+                            client,
+                            leaderElectionNamespace,
+                            LEASE_NAME,
+                            Leadership.uniqueIdentity(),
                             new Leadership.Timing(leaseDuration, renewDeadline, retryPeriod),
-                            Leadership.exitProcess("server-provisioner"), false)
+                            Leadership.exitProcess("server-provisioner"),
+                            false)
                     : null;
-            try (OperatorHttpServer http = metricsPort > 0 ? OperatorHttpServer.start(new InetSocketAddress(metricsPort),
-                         registry, new StatusPage(() -> ClusterView.read(client, namespace)),
-                         // A standby replica is ready too: it is campaigning and can see the API server.
-                         () -> (started.get() || leadership != null && !leadership.isLeading()) && apiAnswers(client))
-                         : null) {
+            try (OperatorHttpServer http = metricsPort > 0
+                    ? OperatorHttpServer.start(
+                            new InetSocketAddress(metricsPort),
+                            registry,
+                            new StatusPage(() -> ClusterView.read(client, namespace)),
+                            // A standby replica is ready too: it is campaigning and can see the API server.
+                            () -> (started.get() || leadership != null && !leadership.isLeading())
+                                    && apiAnswers(client))
+                    : null) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
                 if (leadership != null) {
                     leadership.start();
@@ -140,11 +190,20 @@ public final class OperatorMain implements Callable<Integer> {
                     }
                 }
                 try (LustreOperator operator = new LustreOperator(client, reconciler, namespace, resync)
-                             .gatedBy(leadership == null ? () -> true : leadership::isLeading);
-                     Housekeeping housekeeping = new Housekeeping(client, executor, registry, namespace,
-                             () -> listFileSystems(client), orphanInterval, orphanGrace, ioStatsInterval)
-                             .also(nodeFencingInterval, "node fencing",
-                                     new NodeFencer(client, namespace, Clock.systemUTC(), events)::round)) {
+                                .gatedBy(leadership == null ? () -> true : leadership::isLeading);
+                        Housekeeping housekeeping = new Housekeeping(
+                                        client,
+                                        executor,
+                                        registry,
+                                        namespace,
+                                        () -> listFileSystems(client),
+                                        orphanInterval,
+                                        orphanGrace,
+                                        ioStatsInterval)
+                                .also(
+                                        nodeFencingInterval,
+                                        "node fencing",
+                                        new NodeFencer(client, namespace, Clock.systemUTC(), events)::round)) {
                     operator.start();
                     started.set(true);
                     stop.await();
@@ -161,14 +220,19 @@ public final class OperatorMain implements Callable<Integer> {
     /** One small list call: the API server answers and the operator may read what it watches. */
     private boolean apiAnswers(KubernetesClient client) {
         var op = client.resources(LustreFileSystem.class);
-        var limit = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build();
+        var limit = new io.fabric8.kubernetes.api.model.ListOptionsBuilder()
+                .withLimit(1L)
+                .build();
         (namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace)).list(limit);
         return true;
     }
 
     private List<LustreFileSystem> listFileSystems(KubernetesClient client) {
         var op = client.resources(LustreFileSystem.class);
-        return (namespace == null ? op.inAnyNamespace().list() : op.inNamespace(namespace).list()).getItems();
+        return (namespace == null
+                        ? op.inAnyNamespace().list()
+                        : op.inNamespace(namespace).list())
+                .getItems();
     }
 
     public static void main(String[] args) {

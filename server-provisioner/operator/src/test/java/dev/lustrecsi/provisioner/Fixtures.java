@@ -11,12 +11,15 @@ import java.util.List;
 
 /** LustreFileSystem resources used across the operator tests. */
 public final class Fixtures {
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static LustreFileSystem tcp(String name, int osts) {
         LustreFileSystem fs = new LustreFileSystem();
-        fs.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("hpc").withUid("uid-" + name).build());
+        fs.setMetadata(new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace("hpc")
+                .withUid("uid-" + name)
+                .build());
         LustreFileSystemSpec spec = new LustreFileSystemSpec();
         spec.setFsName("lfs1");
         spec.setImage("registry.example.org/lustre/server:2.15.5");

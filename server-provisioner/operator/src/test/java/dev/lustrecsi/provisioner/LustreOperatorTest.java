@@ -26,37 +26,57 @@ class LustreOperatorTest {
     }
 
     private static Phase phase(KubernetesClient client) {
-        LustreFileSystem fs = client.resources(LustreFileSystem.class).inNamespace("hpc").withName("demo").get();
+        LustreFileSystem fs = client.resources(LustreFileSystem.class)
+                .inNamespace("hpc")
+                .withName("demo")
+                .get();
         return fs == null || fs.getStatus() == null ? null : fs.getStatus().getPhase();
     }
 
     @Test
     void bootstrapsRecoversAndSurvivesARestartOnItsOwn() {
         try (MockCluster cluster = MockCluster.start();
-             KubeVirtSimulator kubevirt = new KubeVirtSimulator(cluster.client(), "hpc").start(20)) {
+                KubeVirtSimulator kubevirt = new KubeVirtSimulator(cluster.client(), "hpc").start(20)) {
             KubernetesClient client = cluster.client();
             SimulatedLustre lustre = new SimulatedLustre(client, "hpc", "lfs1");
             LustreFileSystem fs = Fixtures.tcp("demo", 2);
             fs.getMetadata().setUid(null);
-            client.resources(LustreFileSystem.class).inNamespace("hpc").resource(fs).create();
+            client.resources(LustreFileSystem.class)
+                    .inNamespace("hpc")
+                    .resource(fs)
+                    .create();
 
             KubernetesClient first = cluster.newClient();
             LustreOperator op = operator(cluster, first, lustre);
             // Stop the first operator as soon as it has started creating servers.
-            await().atMost(Duration.ofSeconds(30)).until(() -> !client.resources(VirtualMachine.class).inNamespace("hpc").list().getItems().isEmpty());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> !client.resources(VirtualMachine.class)
+                            .inNamespace("hpc")
+                            .list()
+                            .getItems()
+                            .isEmpty());
             op.close();
             first.close();
 
             KubernetesClient second = cluster.newClient();
             try (LustreOperator restarted = operator(cluster, second, lustre)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> phase(client) == Phase.Ready);
-                assertThat(client.resources(VirtualMachine.class).inNamespace("hpc").list().getItems())
-                        .extracting(v -> v.getMetadata().getName()).containsExactlyInAnyOrder("demo-mds0", "demo-oss0", "demo-oss1");
+                assertThat(client.resources(VirtualMachine.class)
+                                .inNamespace("hpc")
+                                .list()
+                                .getItems())
+                        .extracting(v -> v.getMetadata().getName())
+                        .containsExactlyInAnyOrder("demo-mds0", "demo-oss0", "demo-oss1");
 
-                client.resources(VirtualMachine.class).inNamespace("hpc").withName("demo-oss1").delete();
+                client.resources(VirtualMachine.class)
+                        .inNamespace("hpc")
+                        .withName("demo-oss1")
+                        .delete();
                 // The recreated VM boots a fresh VMI (its old one belonged to the deleted VM's UID).
-                await().atMost(Duration.ofSeconds(120)).until(() -> phase(client) == Phase.Degraded || kubevirt.boots("demo-oss1") >= 2);
-                await().atMost(Duration.ofSeconds(120)).until(() -> phase(client) == Phase.Ready && kubevirt.boots("demo-oss1") == 2);
+                await().atMost(Duration.ofSeconds(120))
+                        .until(() -> phase(client) == Phase.Degraded || kubevirt.boots("demo-oss1") >= 2);
+                await().atMost(Duration.ofSeconds(120))
+                        .until(() -> phase(client) == Phase.Ready && kubevirt.boots("demo-oss1") == 2);
                 assertThat(kubevirt.boots("demo-oss0")).isEqualTo(1);
             } finally {
                 second.close();

@@ -32,8 +32,8 @@ class OperatorFailoverTest {
      * Shorter than the defaults (15s/10s/2s), long enough that a loaded build machine renews in time: a replica
      * that misses its deadline steps down for good here (its process would exit and be restarted by Kubernetes).
      */
-    private static final Leadership.Timing FAST = new Leadership.Timing(Duration.ofSeconds(10),
-            Duration.ofSeconds(7), Duration.ofSeconds(1));
+    private static final Leadership.Timing FAST =
+            new Leadership.Timing(Duration.ofSeconds(10), Duration.ofSeconds(7), Duration.ofSeconds(1));
 
     /** One operator process: its own connection, a Lease it campaigns for, the operator loop once it leads. */
     static final class Replica implements AutoCloseable {
@@ -51,23 +51,27 @@ class OperatorFailoverTest {
             Lock lock = new CutOffLock(new LeaseLock("hpc", OperatorMain.LEASE_NAME, name), this);
             // onLost: what OperatorMain's Leadership.exitProcess does to the process, here to this replica.
             this.leadership = new Leadership(client, lock, FAST, this::die, false, System::nanoTime).start();
-            Thread starter = new Thread(() -> {
-                try {
-                    if (leadership.awaitLeading(Duration.ofMinutes(2))) {
-                        ledAt = System.nanoTime();
-                        var reconciler = new LustreFileSystemReconciler(client, lustre, new EventRecorder(client), null);
-                        LustreOperator op = new LustreOperator(client, reconciler, "hpc", Duration.ofMillis(200))
-                                .gatedBy(leadership::isLeading);
-                        operator = op;
-                        op.start();
-                        if (leadership.hasLost()) {
-                            die(); // lost while starting: the process would have exited
+            Thread starter = new Thread(
+                    () -> {
+                        try {
+                            if (leadership.awaitLeading(Duration.ofMinutes(2))) {
+                                ledAt = System.nanoTime();
+                                var reconciler =
+                                        new LustreFileSystemReconciler(client, lustre, new EventRecorder(client), null);
+                                LustreOperator op = new LustreOperator(
+                                                client, reconciler, "hpc", Duration.ofMillis(200))
+                                        .gatedBy(leadership::isLeading);
+                                operator = op;
+                                op.start();
+                                if (leadership.hasLost()) {
+                                    die(); // lost while starting: the process would have exited
+                                }
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
                         }
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "start-" + name);
+                    },
+                    "start-" + name);
             starter.setDaemon(true);
             starter.start();
         }
@@ -129,46 +133,66 @@ class OperatorFailoverTest {
     @Test
     void whenTheLeadingOperatorIsCutOffMidBootstrapTheOtherFinishesAndNothingIsDuplicated() throws Exception {
         try (MockCluster cluster = MockCluster.start();
-             KubeVirtSimulator kubevirt = new KubeVirtSimulator(cluster.client(), "hpc").start(20)) {
+                KubeVirtSimulator kubevirt = new KubeVirtSimulator(cluster.client(), "hpc").start(20)) {
             KubernetesClient client = cluster.client();
             SimulatedLustre lustre = new SimulatedLustre(client, "hpc", "lfs1");
-            try (Replica a = new Replica(cluster, "a", lustre); Replica b = new Replica(cluster, "b", lustre);
-                 Replica c = new Replica(cluster, "c", lustre)) {
+            try (Replica a = new Replica(cluster, "a", lustre);
+                    Replica b = new Replica(cluster, "b", lustre);
+                    Replica c = new Replica(cluster, "c", lustre)) {
                 // The replica that leads steadily (on a cold, loaded JVM a first Lease write can come too late and
                 // its replica steps down at once, as it must; Kubernetes would restart that process).
                 Replica leader = steadyLeader(List.of(a, b, c));
                 LustreFileSystem fs = Fixtures.tcp("demo", 2);
                 fs.getMetadata().setUid(null);
-                client.resources(LustreFileSystem.class).inNamespace("hpc").resource(fs).create();
+                client.resources(LustreFileSystem.class)
+                        .inNamespace("hpc")
+                        .resource(fs)
+                        .create();
                 await().atMost(Duration.ofSeconds(30))
-                        .until(() -> !client.resources(VirtualMachine.class).inNamespace("hpc").list().getItems().isEmpty());
+                        .until(() -> !client.resources(VirtualMachine.class)
+                                .inNamespace("hpc")
+                                .list()
+                                .getItems()
+                                .isEmpty());
                 long cut = System.nanoTime();
                 leader.cutOff = true;
 
                 await().atMost(FAST.takeoverBound().plusSeconds(10))
-                        .until(() -> List.of(a, b, c).stream().anyMatch(r -> r != leader && r.operator != null
-                                && r.leadership.isLeading()));
-                Replica other = List.of(a, b, c).stream().filter(r -> r != leader && r.operator != null
-                                && r.leadership.isLeading()).findFirst()
+                        .until(() -> List.of(a, b, c).stream()
+                                .anyMatch(r -> r != leader && r.operator != null && r.leadership.isLeading()));
+                Replica other = List.of(a, b, c).stream()
+                        .filter(r -> r != leader && r.operator != null && r.leadership.isLeading())
+                        .findFirst()
                         .orElseThrow();
-                System.out.printf("operator cut off mid-bootstrap: stopped after %d ms, the other leading after %d ms%n",
+                System.out.printf(
+                        "operator cut off mid-bootstrap: stopped after %d ms, the other leading after %d ms%n",
                         (leader.stoppedAt - cut) / 1_000_000, (other.ledAt - cut) / 1_000_000);
                 assertThat(leader.stoppedAt).as("the cut-off leader stopped").isPositive();
                 assertThat(leader.stoppedAt).isLessThan(other.ledAt);
 
                 await().atMost(Duration.ofSeconds(120)).until(() -> phase(client) == Phase.Ready);
-                assertThat(client.resources(VirtualMachine.class).inNamespace("hpc").list().getItems())
+                assertThat(client.resources(VirtualMachine.class)
+                                .inNamespace("hpc")
+                                .list()
+                                .getItems())
                         .extracting(v -> v.getMetadata().getName())
                         .containsExactlyInAnyOrder("demo-mds0", "demo-oss0", "demo-oss1");
                 // Every disk belongs to a server and every server's disk exists: none lost, none made twice.
                 List<String> disks = client.persistentVolumeClaims().inNamespace("hpc").list().getItems().stream()
-                        .map(p -> p.getMetadata().getName()).sorted().toList();
-                List<String> claimed = client.resources(VirtualMachine.class).inNamespace("hpc").list().getItems().stream()
-                        .flatMap(v -> v.getSpec().getTemplate().getSpec().getVolumes().stream())
-                        .filter(v -> v.getPersistentVolumeClaim() != null)
-                        .map(v -> v.getPersistentVolumeClaim().getClaimName()).sorted().toList();
+                        .map(p -> p.getMetadata().getName())
+                        .sorted()
+                        .toList();
+                List<String> claimed =
+                        client.resources(VirtualMachine.class).inNamespace("hpc").list().getItems().stream()
+                                .flatMap(v -> v.getSpec().getTemplate().getSpec().getVolumes().stream())
+                                .filter(v -> v.getPersistentVolumeClaim() != null)
+                                .map(v -> v.getPersistentVolumeClaim().getClaimName())
+                                .sorted()
+                                .toList();
                 assertThat(disks).isNotEmpty().isEqualTo(claimed);
-                assertThat(kubevirt.boots("demo-oss0")).as("no server booted twice").isEqualTo(1);
+                assertThat(kubevirt.boots("demo-oss0"))
+                        .as("no server booted twice")
+                        .isEqualTo(1);
                 assertThat(kubevirt.boots("demo-oss1")).isEqualTo(1);
                 assertThat(kubevirt.boots("demo-mds0")).isEqualTo(1);
             }
@@ -180,12 +204,15 @@ class OperatorFailoverTest {
         Replica leader = null;
         long since = 0;
         while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream().filter(r -> r.operator != null && r.leadership.isLeading()).findFirst()
+            Replica now = replicas.stream()
+                    .filter(r -> r.operator != null && r.leadership.isLeading())
+                    .findFirst()
                     .orElse(null);
             if (now != leader) {
                 leader = now;
                 since = System.nanoTime();
-            } else if (leader != null && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
+            } else if (leader != null
+                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
                 return leader;
             }
             Thread.sleep(10);
@@ -194,7 +221,10 @@ class OperatorFailoverTest {
     }
 
     private static Phase phase(KubernetesClient client) {
-        LustreFileSystem fs = client.resources(LustreFileSystem.class).inNamespace("hpc").withName("demo").get();
+        LustreFileSystem fs = client.resources(LustreFileSystem.class)
+                .inNamespace("hpc")
+                .withName("demo")
+                .get();
         return fs == null || fs.getStatus() == null ? null : fs.getStatus().getPhase();
     }
 }

@@ -20,8 +20,12 @@ class PackageDependenciesTest {
             .importPackages("dev.lustrecsi.provisioner");
 
     private static ArchRule noKubernetesClientIn(String... packages) {
-        return noClasses().that().resideInAnyPackage(packages)
-                .should().dependOnClassesThat().resideInAPackage(CLIENT)
+        return noClasses()
+                .that()
+                .resideInAnyPackage(packages)
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(CLIENT)
                 .because("manifests and topology are computed without an API server");
     }
 
@@ -34,7 +38,8 @@ class PackageDependenciesTest {
     @Test
     void theRuleCatchesAPackageThatTalksToTheApiServer() {
         // The reconciler reads and writes through the client: the same rule must reject it.
-        assertThatThrownBy(() -> noKubernetesClientIn("dev.lustrecsi.provisioner.reconcile..").check(OPERATOR))
+        assertThatThrownBy(() -> noKubernetesClientIn("dev.lustrecsi.provisioner.reconcile..")
+                        .check(OPERATOR))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("io.fabric8.kubernetes.client");
     }

@@ -23,14 +23,19 @@ import java.util.stream.Stream;
  * {@code bench.controllerJar} (the plugins' runnable jars), {@code bench.output} (also write the table there).
  */
 public final class BenchMain {
-    static final List<String> ALL = List.of(CreateDeleteBench.NAME, PublishBench.NAME, NodeFootprintBench.NAME,
-            ManyVolumesBench.NAME, ElasticityBench.NAME, StandbyBench.NAME);
+    static final List<String> ALL = List.of(
+            CreateDeleteBench.NAME,
+            PublishBench.NAME,
+            NodeFootprintBench.NAME,
+            ManyVolumesBench.NAME,
+            ElasticityBench.NAME,
+            StandbyBench.NAME);
 
     /** Held so the level sticks: java.util.logging keeps loggers only weakly. */
-    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+    private static final java.util.logging.Logger MOCK_SERVER_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
-    private BenchMain() {
-    }
+    private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
         // The mock API server logs every request at INFO; the table is what matters here.
@@ -84,17 +89,19 @@ public final class BenchMain {
     private static void runOne(String name, boolean quick, Path dir, ResultTable table) throws Exception {
         Files.createDirectories(dir);
         switch (name) {
-            case CreateDeleteBench.NAME -> new CreateDeleteBench(new int[] {1, 4, 16}, quick ? 16 : 200, quick ? 1 : 3)
-                    .run(dir, table);
+            case CreateDeleteBench.NAME ->
+                new CreateDeleteBench(new int[] {1, 4, 16}, quick ? 16 : 200, quick ? 1 : 3).run(dir, table);
             case PublishBench.NAME -> new PublishBench(quick ? 20 : 400).run(dir, table);
             case NodeFootprintBench.NAME -> new NodeFootprintBench(jar("bench.nodeJar"), quick ? 1 : 5).run(dir, table);
             case ManyVolumesBench.NAME -> {
                 for (int volumes : quick ? new int[] {600} : new int[] {10_000, 100_000}) {
-                    new ManyVolumesBench(jar("bench.controllerJar"), volumes, quick ? 1 : 3).run(dir.resolve("v" + volumes), table);
+                    new ManyVolumesBench(jar("bench.controllerJar"), volumes, quick ? 1 : 3)
+                            .run(dir.resolve("v" + volumes), table);
                 }
             }
             case ElasticityBench.NAME -> new ElasticityBench(quick ? 20 : 500).run(dir, table);
-            case StandbyBench.NAME -> new StandbyBench(Duration.ofSeconds(quick ? 1 : 20), quick ? 1 : 2).run(dir, table);
+            case StandbyBench.NAME ->
+                new StandbyBench(Duration.ofSeconds(quick ? 1 : 20), quick ? 1 : 2).run(dir, table);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name + "'; known: " + ALL);
         }
     }
@@ -111,7 +118,9 @@ public final class BenchMain {
     static String machine() {
         String cpu = "?";
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            cpu = lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.replaceAll(".*:\\s*", ""))
+            cpu = lines.filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.replaceAll(".*:\\s*", ""))
                     .orElse("?");
         } catch (IOException | RuntimeException e) {
             // Not Linux: the name stays unknown.

@@ -4,7 +4,6 @@ import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
 import dev.lustrecsi.csi.v1.ProbeRequest;
 import dev.lustrecsi.csi.v1.ProbeResponse;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -41,8 +40,15 @@ final class ChildPlugin implements AutoCloseable {
      * @param args     the plugin's arguments; must include {@code --endpoint unix://<socket>}
      * @param env      environment changes (a null value removes the variable)
      */
-    static ChildPlugin start(Path java, List<String> jvmFlags, Path jar, List<String> args, Path socket,
-                             Map<String, String> env, Path log) throws IOException {
+    static ChildPlugin start(
+            Path java,
+            List<String> jvmFlags,
+            Path jar,
+            List<String> args,
+            Path socket,
+            Map<String, String> env,
+            Path log)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(jvmFlags);
@@ -78,7 +84,8 @@ final class ChildPlugin implements AutoCloseable {
                     channel = UnixChannels.open("unix://" + socket);
                 }
                 try {
-                    ProbeResponse r = IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    ProbeResponse r = IdentityGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
                             .probe(ProbeRequest.getDefaultInstance());
                     if (r.hasReady() && r.getReady().getValue()) {
                         return (System.nanoTime() - startedNanos) / 1e6;
@@ -115,8 +122,10 @@ final class ChildPlugin implements AutoCloseable {
         run(jcmd.toString(), Long.toString(process.pid()), "GC.run");
         String info = run(jcmd.toString(), Long.toString(process.pid()), "GC.heap_info");
         // "garbage-first heap total 262144K, used 12345K", or one line per generation for Serial/Parallel.
-        Pattern used = Pattern.compile("^\\s*(garbage-first heap|def new generation|tenured generation|PSYoungGen|ParOldGen"
-                + "|Shenandoah Heap|ZHeap)\\b.*?used (\\d+)K", Pattern.MULTILINE);
+        Pattern used = Pattern.compile(
+                "^\\s*(garbage-first heap|def new generation|tenured generation|PSYoungGen|ParOldGen"
+                        + "|Shenandoah Heap|ZHeap)\\b.*?used (\\d+)K",
+                Pattern.MULTILINE);
         Matcher m = used.matcher(info);
         long kib = 0;
         boolean found = false;

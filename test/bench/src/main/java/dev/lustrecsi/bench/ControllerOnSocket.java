@@ -1,6 +1,5 @@
 package dev.lustrecsi.bench;
 
-import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.controller.CapacityPlanner;
 import dev.lustrecsi.controller.ControllerConfig;
 import dev.lustrecsi.controller.ControllerService;
@@ -13,6 +12,7 @@ import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
 import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.CapacityRange;
 import dev.lustrecsi.csi.v1.ControllerGrpc;
 import dev.lustrecsi.csi.v1.CreateVolumeRequest;
@@ -26,7 +26,6 @@ import dev.lustrecsi.lustre.mount.MountInfo;
 import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,8 +49,8 @@ import java.util.Optional;
  */
 final class ControllerOnSocket implements AutoCloseable {
     static final long GI = 1L << 30;
-    private static final MountBounds BOUNDS = new MountBounds(Duration.ofSeconds(20), Duration.ofSeconds(5),
-            Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private static final MountBounds BOUNDS = new MountBounds(
+            Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
 
     final LustreStandIns standIns;
     final Path mountRoot;
@@ -65,19 +64,33 @@ final class ControllerOnSocket implements AutoCloseable {
     }
 
     /** @param shrinkBandPercent the controller's {@code --shrink-band-percent} (its default is 25) */
-    ControllerOnSocket(KubernetesClient client, String namespace, Path workDir, Duration readyWait, int shrinkBandPercent) {
+    ControllerOnSocket(
+            KubernetesClient client, String namespace, Path workDir, Duration readyWait, int shrinkBandPercent) {
         this.standIns = standIns();
         this.mountRoot = workDir.resolve("pools");
         ProcessCommandRunner runner = new ProcessCommandRunner();
-        ControllerConfig config = new ControllerConfig(namespace, Optional.empty(), Optional.empty(), readyWait,
-                Duration.ofMillis(20), shrinkBandPercent, ProjectIdAllocator.defaults(), mountRoot, Duration.ofSeconds(30));
-        LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
+        ControllerConfig config = new ControllerConfig(
+                namespace,
+                Optional.empty(),
+                Optional.empty(),
+                readyWait,
+                Duration.ofMillis(20),
+                shrinkBandPercent,
+                ProjectIdAllocator.defaults(),
+                mountRoot,
+                Duration.ofSeconds(30));
+        LinuxMounter mounter =
+                new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofMinutes(2));
-        ControllerService service = new ControllerService(config, new LustreFileSystems(client), records,
+        ControllerService service = new ControllerService(
+                config,
+                new LustreFileSystems(client),
+                records,
                 new PoolMounts(mounter, mountRoot),
                 new VolumeDirectories(runner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
                 new CapacityPlanner(config.shrinkBandPercent()));
-        server = CsiServer.start(Endpoint.parse("unix://" + workDir.resolve("controller.sock")),
+        server = CsiServer.start(
+                Endpoint.parse("unix://" + workDir.resolve("controller.sock")),
                 List.of(new IdentityService(true, List.<ReadinessCheck>of()), service));
         channel = UnixChannels.open(server.endpoint().uri());
     }
@@ -108,8 +121,19 @@ final class ControllerOnSocket implements AutoCloseable {
 
     /** StorageClass parameters of a benchmark's shared pool: 1 TiB OSTs of Lustre 2.15.5, at most {@code maxOsts}. */
     static Map<String, String> poolParameters(String pool, String namespace, int maxOsts) {
-        return Map.of("pool", pool, "namespace", namespace, "serverImage", "registry.example.org/lustre/server:2.15.5",
-                "lustreVersion", "2.15.5", "ostSize", "1Ti", "maxOsts", Integer.toString(maxOsts));
+        return Map.of(
+                "pool",
+                pool,
+                "namespace",
+                namespace,
+                "serverImage",
+                "registry.example.org/lustre/server:2.15.5",
+                "lustreVersion",
+                "2.15.5",
+                "ostSize",
+                "1Ti",
+                "maxOsts",
+                Integer.toString(maxOsts));
     }
 
     static CreateVolumeRequest create(String name, long bytes, Map<String, String> parameters) {
@@ -134,11 +158,14 @@ final class ControllerOnSocket implements AutoCloseable {
 
     /** Unmounts everything mounted below {@code root} (a controller's pool mounts), deepest first. */
     static void unmountBelow(Path root, LustreStandIns standIns) {
-        List<MountInfo> ours = new ArrayList<>(new MountTable().read().stream()
-                .filter(m -> m.mountPoint().startsWith(root.toAbsolutePath())).toList());
-        ours.sort(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount()).reversed());
-        LinuxMounter mounter = new LinuxMounter(new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()),
-                new MountTable(), BOUNDS);
+        List<MountInfo> ours = new ArrayList<>(new MountTable()
+                .read().stream()
+                        .filter(m -> m.mountPoint().startsWith(root.toAbsolutePath()))
+                        .toList());
+        ours.sort(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount())
+                .reversed());
+        LinuxMounter mounter = new LinuxMounter(
+                new ProcessCommandRunner(), new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         for (MountInfo m : ours) {
             mounter.unmount(m.mountPoint());
         }

@@ -47,12 +47,19 @@ final class CreateDeleteBench {
             return;
         }
         // A real kube-apiserver + etcd (with the project's CRDs applied): the same rounds against the real thing.
-        try (io.fabric8.kubernetes.client.KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-                .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(
-                        java.nio.file.Files.readString(Path.of(kubeconfig)))).build()) {
+        try (io.fabric8.kubernetes.client.KubernetesClient client =
+                new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                        .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(
+                                java.nio.file.Files.readString(Path.of(kubeconfig))))
+                        .build()) {
             if (client.namespaces().withName(NAMESPACE).get() == null) {
-                client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-                        .withName(NAMESPACE).endMetadata().build()).create();
+                client.namespaces()
+                        .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                                .withNewMetadata()
+                                .withName(NAMESPACE)
+                                .endMetadata()
+                                .build())
+                        .create();
             }
             run(client, "real kube-apiserver", workDir, table);
         }
@@ -60,7 +67,8 @@ final class CreateDeleteBench {
 
     private void run(io.fabric8.kubernetes.client.KubernetesClient client, String api, Path workDir, ResultTable table)
             throws Exception {
-        try (ControllerOnSocket controller = new ControllerOnSocket(client, NAMESPACE, workDir, Duration.ofMillis(200))) {
+        try (ControllerOnSocket controller =
+                new ControllerOnSocket(client, NAMESPACE, workDir, Duration.ofMillis(200))) {
             ControllerGrpc.ControllerBlockingStub stub = controller.stub();
             // The first volume creates the pool; it is UNAVAILABLE until the "operator" reports it Ready.
             try {
@@ -72,8 +80,14 @@ final class CreateDeleteBench {
             }
             PoolStatus.markReady(client, NAMESPACE, POOL, "10.9.0.1@tcp");
             // Warm-up (JIT, connections, the pool mount), not measured.
-            round(stub, "warmup", Math.min(4, concurrencies[concurrencies.length - 1]), Math.max(8, volumesPerRound / 2),
-                    new Samples(), new Samples(), new Samples());
+            round(
+                    stub,
+                    "warmup",
+                    Math.min(4, concurrencies[concurrencies.length - 1]),
+                    Math.max(8, volumesPerRound / 2),
+                    new Samples(),
+                    new Samples(),
+                    new Samples());
             for (int c : concurrencies) {
                 Samples create = new Samples();
                 Samples delete = new Samples();
@@ -82,11 +96,21 @@ final class CreateDeleteBench {
                     round(stub, "c" + c + "-r" + r, c, volumesPerRound, create, delete, rate);
                 }
                 String label = "concurrency " + c + ", " + api;
-                table.add(Figure.of(NAME, "CreateVolume latency, ms (" + label + ")", create,
-                        "p99 <= 50 ms", create.p99() <= P99_TARGET_MS, ""));
+                table.add(Figure.of(
+                        NAME,
+                        "CreateVolume latency, ms (" + label + ")",
+                        create,
+                        "p99 <= 50 ms",
+                        create.p99() <= P99_TARGET_MS,
+                        ""));
                 table.add(Figure.of(NAME, "DeleteVolume latency, ms (" + label + ")", delete, "", null, ""));
-                table.add(Figure.of(NAME, "creates/s (" + label + ", " + volumesPerRound + " per round)", rate,
-                        ">= 200/s (median)", rate.median() >= RATE_TARGET, ""));
+                table.add(Figure.of(
+                        NAME,
+                        "creates/s (" + label + ", " + volumesPerRound + " per round)",
+                        rate,
+                        ">= 200/s (median)",
+                        rate.median() >= RATE_TARGET,
+                        ""));
             }
             calibrate(client, controller, table);
         }
@@ -97,21 +121,33 @@ final class CreateDeleteBench {
      * volume create on a usable pool is 2 reads (the pool) and 1 write (its LustreVolume) to the API server plus 3 lfs
      * runs ({@code quota -p}, {@code project -s}, {@code setquota}); a delete 2 reads, 2 writes, 1 lfs run.
      */
-    private void calibrate(io.fabric8.kubernetes.client.KubernetesClient client, ControllerOnSocket controller,
-                           ResultTable table) {
-        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps().inNamespace(NAMESPACE)
-                .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
-                        .withName("calibration").endMetadata().addToData("k", "v").build()).createOr(r -> r.update());
+    private void calibrate(
+            io.fabric8.kubernetes.client.KubernetesClient client, ControllerOnSocket controller, ResultTable table) {
+        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("calibration")
+                        .endMetadata()
+                        .addToData("k", "v")
+                        .build())
+                .createOr(r -> r.update());
         Samples get = new Samples();
         Samples put = new Samples();
         Samples lfs = new Samples();
         dev.lustrecsi.lustre.ProcessCommandRunner runner = new dev.lustrecsi.lustre.ProcessCommandRunner();
         List<String> setquota = new dev.lustrecsi.lustre.LfsCommands(controller.standIns.toolPaths())
-                .setProjectBlockLimit(99_999, ControllerOnSocket.GI, controller.mountRoot.resolve(NAMESPACE).resolve(POOL).toString());
+                .setProjectBlockLimit(
+                        99_999,
+                        ControllerOnSocket.GI,
+                        controller.mountRoot.resolve(NAMESPACE).resolve(POOL).toString());
         int n = Math.max(10, volumesPerRound / 4);
         for (int i = 0; i < n + 5; i++) {
             long t0 = System.nanoTime();
-            cm = client.configMaps().inNamespace(NAMESPACE).withName("calibration").get();
+            cm = client.configMaps()
+                    .inNamespace(NAMESPACE)
+                    .withName("calibration")
+                    .get();
             long t1 = System.nanoTime();
             cm.getData().put("k", Integer.toString(i));
             cm = client.configMaps().inNamespace(NAMESPACE).resource(cm).update();
@@ -124,23 +160,42 @@ final class CreateDeleteBench {
                 lfs.addNanosAsMillis(t3 - t2);
             }
         }
-        table.add(Figure.of(NAME, "calibration: API server GET of a small ConfigMap, ms", get, "", null,
+        table.add(Figure.of(
+                NAME,
+                "calibration: API server GET of a small ConfigMap, ms",
+                get,
+                "",
+                null,
                 "the mock API server runs in the benchmark JVM; a real one in its own process; both share the cores"));
         table.add(Figure.of(NAME, "calibration: API server PUT of a small ConfigMap, ms", put, "", null, ""));
-        table.add(Figure.of(NAME, "calibration: one stand-in lfs run (bash script), ms", lfs, "", null,
+        table.add(Figure.of(
+                NAME,
+                "calibration: one stand-in lfs run (bash script), ms",
+                lfs,
+                "",
+                null,
                 "lfs setquota through ProcessCommandRunner, as the controller runs it"));
     }
 
-    private void round(ControllerGrpc.ControllerBlockingStub stub, String prefix, int concurrency, int volumes,
-                       Samples create, Samples delete, Samples rate) throws Exception {
+    private void round(
+            ControllerGrpc.ControllerBlockingStub stub,
+            String prefix,
+            int concurrency,
+            int volumes,
+            Samples create,
+            Samples delete,
+            Samples rate)
+            throws Exception {
         List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
         ExecutorService callers = Executors.newFixedThreadPool(concurrency);
         try {
             long start = System.nanoTime();
             runAll(callers, concurrency, volumes, i -> {
                 long t0 = System.nanoTime();
-                String id = stub.createVolume(ControllerOnSocket.create(prefix + "-" + i, ControllerOnSocket.GI,
-                        PARAMETERS)).getVolume().getVolumeId();
+                String id = stub.createVolume(
+                                ControllerOnSocket.create(prefix + "-" + i, ControllerOnSocket.GI, PARAMETERS))
+                        .getVolume()
+                        .getVolumeId();
                 create.addNanosAsMillis(System.nanoTime() - t0);
                 ids.add(id);
             });
@@ -148,7 +203,9 @@ final class CreateDeleteBench {
             List<String> created = List.copyOf(ids);
             runAll(callers, concurrency, created.size(), i -> {
                 long t0 = System.nanoTime();
-                stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(created.get(i)).build());
+                stub.deleteVolume(DeleteVolumeRequest.newBuilder()
+                        .setVolumeId(created.get(i))
+                        .build());
                 delete.addNanosAsMillis(System.nanoTime() - t0);
             });
         } finally {

@@ -62,10 +62,15 @@ final class ElasticityBench {
         java.nio.file.Files.createDirectories(workDir);
         Map<String, String> parameters = policy.parameters();
         try (OperatorHarness h = new OperatorHarness(POOL);
-             ControllerOnSocket controller = new ControllerOnSocket(h.client(), OperatorHarness.NAMESPACE, workDir,
-                     Duration.ofSeconds(2), policy.shrinkBandPercent())) {
+                ControllerOnSocket controller = new ControllerOnSocket(
+                        h.client(),
+                        OperatorHarness.NAMESPACE,
+                        workDir,
+                        Duration.ofSeconds(2),
+                        policy.shrinkBandPercent())) {
             Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
-            h.addEventListener((fs, type, reason) -> events.computeIfAbsent(reason.name(), r -> new AtomicInteger()).incrementAndGet());
+            h.addEventListener((fs, type, reason) -> events.computeIfAbsent(reason.name(), r -> new AtomicInteger())
+                    .incrementAndGet());
             List<Integer> specHistory = Collections.synchronizedList(new ArrayList<>());
             Operator operator = new Operator(h, specHistory);
             operator.start();
@@ -85,7 +90,8 @@ final class ElasticityBench {
                     while (true) {
                         try {
                             ids[i] = stub.createVolume(ControllerOnSocket.create("pvc-" + i, sizes[i], parameters))
-                                    .getVolume().getVolumeId();
+                                    .getVolume()
+                                    .getVolumeId();
                             return;
                         } catch (StatusRuntimeException e) {
                             Status.Code code = e.getStatus().getCode();
@@ -118,10 +124,13 @@ final class ElasticityBench {
                     String id = ids[doomed.get(k)];
                     while (true) {
                         try {
-                            stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+                            stub.deleteVolume(DeleteVolumeRequest.newBuilder()
+                                    .setVolumeId(id)
+                                    .build());
                             return;
                         } catch (StatusRuntimeException e) {
-                            if (e.getStatus().getCode() != Status.Code.UNAVAILABLE && e.getStatus().getCode() != Status.Code.ABORTED) {
+                            if (e.getStatus().getCode() != Status.Code.UNAVAILABLE
+                                    && e.getStatus().getCode() != Status.Code.ABORTED) {
                                 throw e;
                             }
                             Thread.sleep(100);
@@ -153,21 +162,47 @@ final class ElasticityBench {
                 }
                 String trace = claims + " claims of 5-50 GiB on 1 TiB OSTs, " + CONCURRENCY + " concurrent callers";
                 String p = " (" + policy.name() + ")";
-                table.add(Figure.single(NAME, "provisioned / requested after the burst" + p, burstRatio, "<= 1.25",
-                        burstRatio <= 1.25, trace + "; burst took " + String.format("%.1f s", burstSeconds)
+                table.add(Figure.single(
+                        NAME,
+                        "provisioned / requested after the burst" + p,
+                        burstRatio,
+                        "<= 1.25",
+                        burstRatio <= 1.25,
+                        trace + "; burst took " + String.format("%.1f s", burstSeconds)
                                 + " with " + unavailableRetries.get() + " UNAVAILABLE retries while the pool grew; "
                                 + specAfterBurst + " OSTs"));
-                table.add(Figure.single(NAME, "provisioned / requested after 80% deleted (steady state)" + p, steadyRatio,
-                        "<= 1.25", steadyRatio <= 1.25, afterDeletes.getSpec().getOstCount() + " OSTs for "
-                                + String.format("%.2f TiB", requestedTiB(h)) + " requested: a pool shrinks only to whole OSTs "
+                table.add(Figure.single(
+                        NAME,
+                        "provisioned / requested after 80% deleted (steady state)" + p,
+                        steadyRatio,
+                        "<= 1.25",
+                        steadyRatio <= 1.25,
+                        afterDeletes.getSpec().getOstCount() + " OSTs for "
+                                + String.format("%.2f TiB", requestedTiB(h))
+                                + " requested: a pool shrinks only to whole OSTs "
                                 + "covering requests + headroom + shrink band (the hysteresis against flapping)"));
-                table.add(Figure.single(NAME, "CreateVolume refused for capacity" + p, capacityRefusals.get(), "0",
-                        capacityRefusals.get() == 0, ""));
-                table.add(Figure.single(NAME, "scale operations: spec.ostCount raises + lowers" + p, grows + shrinks, "", null,
-                        grows + " raises, " + shrinks + " lowers; ostCount history " + history
-                                + "; operator events " + new java.util.TreeMap<>(Map.copyOf(toCounts(events)))));
-                table.add(Figure.single(NAME, "direction reversals of spec.ostCount (flapping)" + p, reversals,
-                        "<= 1 (one grow phase, one shrink phase)", reversals <= 1, ""));
+                table.add(Figure.single(
+                        NAME,
+                        "CreateVolume refused for capacity" + p,
+                        capacityRefusals.get(),
+                        "0",
+                        capacityRefusals.get() == 0,
+                        ""));
+                table.add(Figure.single(
+                        NAME,
+                        "scale operations: spec.ostCount raises + lowers" + p,
+                        grows + shrinks,
+                        "",
+                        null,
+                        grows + " raises, " + shrinks + " lowers; ostCount history " + history + "; operator events "
+                                + new java.util.TreeMap<>(Map.copyOf(toCounts(events)))));
+                table.add(Figure.single(
+                        NAME,
+                        "direction reversals of spec.ostCount (flapping)" + p,
+                        reversals,
+                        "<= 1 (one grow phase, one shrink phase)",
+                        reversals <= 1,
+                        ""));
             } finally {
                 operator.stop();
                 callers.shutdownNow();
@@ -192,7 +227,8 @@ final class ElasticityBench {
     /** Capacity of the OSTs in service (status.activeOsts x OST size) over the sum of the volumes' requests. */
     private static double ratio(OperatorHarness h, LustreFileSystem pool) {
         long requested = requestedBytes(h);
-        long provisioned = (long) pool.getStatus().getActiveOsts() * pool.getSpec().getOstSizeBytes();
+        long provisioned =
+                (long) pool.getStatus().getActiveOsts() * pool.getSpec().getOstSizeBytes();
         return requested == 0 ? Double.NaN : (double) provisioned / requested;
     }
 
@@ -221,7 +257,11 @@ final class ElasticityBench {
                     if (fs != null) {
                         Integer count = fs.getSpec().getOstCount();
                         synchronized (specHistory) {
-                            if (count != null && (specHistory.isEmpty() || !specHistory.get(specHistory.size() - 1).equals(count))) {
+                            if (count != null
+                                    && (specHistory.isEmpty()
+                                            || !specHistory
+                                                    .get(specHistory.size() - 1)
+                                                    .equals(count))) {
                                 specHistory.add(count);
                             }
                         }
@@ -241,15 +281,18 @@ final class ElasticityBench {
             long deadline = System.nanoTime() + bound.toNanos();
             while (System.nanoTime() < deadline) {
                 LustreFileSystem fs = h.get(POOL);
-                if (fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
+                if (fs != null
+                        && fs.getStatus() != null
+                        && fs.getStatus().getPhase() == Phase.Ready
                         && fs.getSpec().getOstCount().equals(fs.getStatus().getActiveOsts())
                         && fs.getSpec().getOstCount().equals(fs.getStatus().getReadyOsts())) {
                     return fs;
                 }
                 Thread.sleep(50);
             }
-            throw new IllegalStateException("pool did not settle within " + bound + ": spec " + h.get(POOL).getSpec().getOstCount()
-                    + " OSTs, status " + h.get(POOL).getStatus().getActiveOsts() + " active");
+            throw new IllegalStateException("pool did not settle within " + bound + ": spec "
+                    + h.get(POOL).getSpec().getOstCount() + " OSTs, status "
+                    + h.get(POOL).getStatus().getActiveOsts() + " active");
         }
 
         void stop() throws InterruptedException {
@@ -261,8 +304,16 @@ final class ElasticityBench {
 
     /** Σ size of the pool's volumes, from their records in the API server. */
     private static long requestedBytes(OperatorHarness h) {
-        return h.client().resources(dev.lustrecsi.model.LustreVolume.class).inNamespace(OperatorHarness.NAMESPACE)
-                .withLabel(VolumeRecords.LABEL_POOL, POOL).list().getItems().stream()
-                .flatMap(v -> VolumeRecords.parse(v).stream()).mapToLong(p -> p.record().capacityBytes()).sum();
+        return h
+                .client()
+                .resources(dev.lustrecsi.model.LustreVolume.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withLabel(VolumeRecords.LABEL_POOL, POOL)
+                .list()
+                .getItems()
+                .stream()
+                .flatMap(v -> VolumeRecords.parse(v).stream())
+                .mapToLong(p -> p.record().capacityBytes())
+                .sum();
     }
 }

@@ -14,8 +14,16 @@ package dev.lustrecsi.bench;
  * @param met       whether the target is met; null when there is no target or nothing was measured
  * @param note      context a reader needs, e.g. what the floor was
  */
-public record Figure(String benchmark, String quantity, int runs, double min, double median, double p99,
-                     String target, Boolean met, String note) {
+public record Figure(
+        String benchmark,
+        String quantity,
+        int runs,
+        double min,
+        double median,
+        double p99,
+        String target,
+        Boolean met,
+        String note) {
 
     /** Statistics of samples, the target judged on the statistic the caller chose. */
     public static Figure of(String benchmark, String quantity, Samples s, String target, Boolean met, String note) {
@@ -23,7 +31,8 @@ public record Figure(String benchmark, String quantity, int runs, double min, do
     }
 
     /** A single figure (a ratio, a count): shown in the median column. */
-    public static Figure single(String benchmark, String quantity, double value, String target, Boolean met, String note) {
+    public static Figure single(
+            String benchmark, String quantity, double value, String target, Boolean met, String note) {
         return new Figure(benchmark, quantity, 1, Double.NaN, value, Double.NaN, target, met, note);
     }
 

@@ -8,9 +8,9 @@ import dev.lustrecsi.csi.v1.ListVolumesRequest;
 import dev.lustrecsi.csi.v1.ListVolumesResponse;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.provisioner.sim.MockCluster;
 import dev.lustrecsi.model.LustreVolume;
 import dev.lustrecsi.model.VolumeState;
+import dev.lustrecsi.provisioner.sim.MockCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Status;
@@ -67,19 +67,29 @@ final class ManyVolumesBench {
             throws Exception {
         try (MockCluster cluster = MockCluster.start()) {
             KubernetesClient client = cluster.client();
-            Path kubeconfig = NodeFootprintBench.writeKubeconfig(workDir.resolve("kubeconfig"),
-                    client.getMasterUrl().toString());
+            Path kubeconfig = NodeFootprintBench.writeKubeconfig(
+                    workDir.resolve("kubeconfig"), client.getMasterUrl().toString());
             Map<String, String> env = new java.util.HashMap<>();
             env.put("KUBECONFIG", kubeconfig.toString());
             env.put("KUBERNETES_SERVICE_HOST", null);
             Path socket = workDir.resolve("controller.sock");
-            List<String> args = List.of("--endpoint", "unix://" + socket, "--namespace", NAMESPACE,
-                    "--pool-mount-root", workDir.resolve("pools").toString(), "--lfs",
-                    standIns.binDirectory().resolve("lfs").toString(), "--ready-wait", "PT1S", "--v", "1");
+            List<String> args = List.of(
+                    "--endpoint",
+                    "unix://" + socket,
+                    "--namespace",
+                    NAMESPACE,
+                    "--pool-mount-root",
+                    workDir.resolve("pools").toString(),
+                    "--lfs",
+                    standIns.binDirectory().resolve("lfs").toString(),
+                    "--ready-wait",
+                    "PT1S",
+                    "--v",
+                    "1");
 
             // Seed: the pool and its first volume through CreateVolume, the rest as records.
-            try (ChildPlugin controller = ChildPlugin.start(java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env,
-                    workDir.resolve("controller-seed.log"))) {
+            try (ChildPlugin controller = ChildPlugin.start(
+                    java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env, workDir.resolve("controller-seed.log"))) {
                 controller.awaitProbeReady(60_000);
                 ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
                 try {
@@ -106,30 +116,49 @@ final class ManyVolumesBench {
                 Samples deleteAtSize = new Samples();
                 for (int i = 0; i < Math.min(20, restarts * 7); i++) {
                     long t0 = System.nanoTime();
-                    String id = stub.createVolume(ControllerOnSocket.create("extra-" + i, ControllerOnSocket.GI,
-                            PARAMETERS)).getVolume().getVolumeId();
+                    String id = stub.createVolume(
+                                    ControllerOnSocket.create("extra-" + i, ControllerOnSocket.GI, PARAMETERS))
+                            .getVolume()
+                            .getVolumeId();
                     long t1 = System.nanoTime();
-                    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+                    stub.deleteVolume(
+                            DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
                     createAtSize.addNanosAsMillis(t1 - t0);
                     deleteAtSize.addNanosAsMillis(System.nanoTime() - t1);
                 }
-                table.add(Figure.of(NAME, "CreateVolume on a pool of " + label + ", ms", createAtSize,
-                        "as on an empty pool (create-delete, concurrency 1)", null,
+                table.add(Figure.of(
+                        NAME,
+                        "CreateVolume on a pool of " + label + ", ms",
+                        createAtSize,
+                        "as on an empty pool (create-delete, concurrency 1)",
+                        null,
                         "sequential; one LustreVolume written per create; compare with create-delete's figure"));
                 table.add(Figure.of(NAME, "DeleteVolume on a pool of " + label + ", ms", deleteAtSize, "", null, ""));
             }
-            LustreVolume one = client.resources(LustreVolume.class).inNamespace(NAMESPACE)
-                    .withName(VolumeRecords.objectName(POOL, "vol-000001")).get();
+            LustreVolume one = client.resources(LustreVolume.class)
+                    .inNamespace(NAMESPACE)
+                    .withName(VolumeRecords.objectName(POOL, "vol-000001"))
+                    .get();
             double recordKiB = Serialization.asJson(one).getBytes(StandardCharsets.UTF_8).length / 1024.0;
-            table.add(Figure.single(NAME, "largest object that grows with the pool, KiB (" + label + ")", recordKiB,
-                    "<= 1024 KiB (API object limit)", recordKiB <= 1024,
+            table.add(Figure.single(
+                    NAME,
+                    "largest object that grows with the pool, KiB (" + label + ")",
+                    recordKiB,
+                    "<= 1024 KiB (API object limit)",
+                    recordKiB <= 1024,
                     "none grows: each volume is its own LustreVolume; this is one record's size"));
 
             Samples ready = new Samples();
             Samples page = new Samples();
             Samples heap = new Samples();
             for (int r = 0; r < restarts; r++) {
-                try (ChildPlugin controller = ChildPlugin.start(java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env,
+                try (ChildPlugin controller = ChildPlugin.start(
+                        java,
+                        CONTROLLER_IMAGE_FLAGS,
+                        jar,
+                        args,
+                        socket,
+                        env,
                         workDir.resolve("controller-" + r + ".log"))) {
                     ready.add(controller.awaitProbeReady(60_000));
                     ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
@@ -139,8 +168,10 @@ final class ManyVolumesBench {
                         seen = 0;
                         do {
                             long t0 = System.nanoTime();
-                            ListVolumesResponse resp = stub.listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(500)
-                                    .setStartingToken(token).build());
+                            ListVolumesResponse resp = stub.listVolumes(ListVolumesRequest.newBuilder()
+                                    .setMaxEntries(500)
+                                    .setStartingToken(token)
+                                    .build());
                             long elapsed = System.nanoTime() - t0;
                             // The first pass warms the JIT after the restart; the second is measured.
                             if (pass == 1) {
@@ -151,18 +182,34 @@ final class ManyVolumesBench {
                         } while (!token.isEmpty());
                     }
                     if (seen != volumes) {
-                        throw new IllegalStateException("ListVolumes returned " + seen + " volumes, expected " + volumes);
+                        throw new IllegalStateException(
+                                "ListVolumes returned " + seen + " volumes, expected " + volumes);
                     }
                     heap.add(controller.heapAfterFullGcMiB(java));
                 }
             }
-            table.add(Figure.of(NAME, "controller heap after full GC, MiB (" + label + ")", heap, "<= 256 MiB (max)",
-                    heap.max() <= 256, "after paging through every volume; jcmd GC.run, then GC.heap_info; "
+            table.add(Figure.of(
+                    NAME,
+                    "controller heap after full GC, MiB (" + label + ")",
+                    heap,
+                    "<= 256 MiB (max)",
+                    heap.max() <= 256,
+                    "after paging through every volume; jcmd GC.run, then GC.heap_info; "
                             + "flags as the controller image: " + String.join(" ", CONTROLLER_IMAGE_FLAGS)));
-            table.add(Figure.of(NAME, "controller restart to Probe ready, ms (" + label + ")", ready,
-                    "<= 5000 ms (max)", ready.max() <= 5000, "process spawn to Probe ready=true"));
-            table.add(Figure.of(NAME, "ListVolumes page of 500, ms (" + label + ")", page, "<= 50 ms (p99)",
-                    page.p99() <= 50, "every page of a full listing, after one warm-up listing"));
+            table.add(Figure.of(
+                    NAME,
+                    "controller restart to Probe ready, ms (" + label + ")",
+                    ready,
+                    "<= 5000 ms (max)",
+                    ready.max() <= 5000,
+                    "process spawn to Probe ready=true"));
+            table.add(Figure.of(
+                    NAME,
+                    "ListVolumes page of 500, ms (" + label + ")",
+                    page,
+                    "<= 50 ms (p99)",
+                    page.p99() <= 50,
+                    "every page of a full listing, after one warm-up listing"));
         }
     }
 
@@ -170,8 +217,10 @@ final class ManyVolumesBench {
         int seen = 0;
         String token = "";
         do {
-            ListVolumesResponse resp = stub.listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(500)
-                    .setStartingToken(token).build());
+            ListVolumesResponse resp = stub.listVolumes(ListVolumesRequest.newBuilder()
+                    .setMaxEntries(500)
+                    .setStartingToken(token)
+                    .build());
             seen += resp.getEntriesCount();
             token = resp.getNextToken();
         } while (!token.isEmpty());
@@ -180,19 +229,37 @@ final class ManyVolumesBench {
 
     /** Volumes 1..n-1 as Ready records shaped like volume 0 (the one CreateVolume made), 8 writers at once. */
     private void seedLedger(KubernetesClient client) throws Exception {
-        LustreFileSystem pool = client.resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(POOL).get();
-        VolumeRecord first = VolumeRecords.parse(client.resources(LustreVolume.class).inNamespace(NAMESPACE)
-                .withName(VolumeRecords.objectName(POOL, "vol-00000")).get()).orElseThrow().record();
+        LustreFileSystem pool = client.resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .withName(POOL)
+                .get();
+        VolumeRecord first = VolumeRecords.parse(client.resources(LustreVolume.class)
+                        .inNamespace(NAMESPACE)
+                        .withName(VolumeRecords.objectName(POOL, "vol-00000"))
+                        .get())
+                .orElseThrow()
+                .record();
         String now = Instant.now().toString();
         java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(8);
         try {
             CreateDeleteBench.runAll(writers, 8, volumes - 1, n -> {
                 int i = n + 1;
-                VolumeRecord r = new VolumeRecord(first.projectId() + i, first.capacityBytes(), first.parameters(),
-                        VolumeState.Ready, first.onDelete(), first.stripeCount(), first.stripeSize(), first.directoryMode(),
-                        first.mountOptions(), "default/claim-" + i, now);
-                client.resources(LustreVolume.class).inNamespace(NAMESPACE)
-                        .resource(VolumeRecords.toResource(pool, String.format("vol-%06d", i), r)).create();
+                VolumeRecord r = new VolumeRecord(
+                        first.projectId() + i,
+                        first.capacityBytes(),
+                        first.parameters(),
+                        VolumeState.Ready,
+                        first.onDelete(),
+                        first.stripeCount(),
+                        first.stripeSize(),
+                        first.directoryMode(),
+                        first.mountOptions(),
+                        "default/claim-" + i,
+                        now);
+                client.resources(LustreVolume.class)
+                        .inNamespace(NAMESPACE)
+                        .resource(VolumeRecords.toResource(pool, String.format("vol-%06d", i), r))
+                        .create();
             });
         } finally {
             writers.shutdownNow();

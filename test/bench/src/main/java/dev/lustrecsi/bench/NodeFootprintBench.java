@@ -30,8 +30,16 @@ final class NodeFootprintBench {
     private static final Path JDK25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
 
     /** The flags deploy/docker/node.Dockerfile passes (keep in step with its ENTRYPOINT). */
-    static final List<String> TUNED = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-Xmn4m", "-Xss512k",
-            "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m", "-XX:CICompilerCount=1");
+    static final List<String> TUNED = List.of(
+            "-XX:+UseSerialGC",
+            "-Xms16m",
+            "-Xmx128m",
+            "-Xmn4m",
+            "-Xss512k",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:ReservedCodeCacheSize=16m",
+            "-XX:CICompilerCount=1");
+
     private static final List<String> BEFORE = List.of("-XX:MaxRAMPercentage=75");
 
     private final Path jar;
@@ -65,17 +73,31 @@ final class NodeFootprintBench {
         variants.add(new Variant(jdkName + ", tuned flags + AppCDS, --kubernetes-api=off", jdk, TUNED, true, true));
         if (Files.isExecutable(JDK25) && Runtime.version().feature() != 25) {
             List<String> native25 = List.of("--enable-native-access=ALL-UNNAMED");
-            variants.add(new Variant("JDK 25 (image runtime), previous image flags", JDK25, concat(native25, BEFORE), false));
+            variants.add(new Variant(
+                    "JDK 25 (image runtime), previous image flags", JDK25, concat(native25, BEFORE), false));
             variants.add(new Variant("JDK 25 (image runtime), tuned flags", JDK25, concat(native25, TUNED), false));
-            variants.add(new Variant("JDK 25 (image runtime), tuned flags + AppCDS", JDK25, concat(native25, TUNED), true));
-            variants.add(new Variant("JDK 25 (image runtime), tuned flags + AppCDS, --kubernetes-api=off", JDK25,
-                    concat(native25, TUNED), true, true));
+            variants.add(
+                    new Variant("JDK 25 (image runtime), tuned flags + AppCDS", JDK25, concat(native25, TUNED), true));
+            variants.add(new Variant(
+                    "JDK 25 (image runtime), tuned flags + AppCDS, --kubernetes-api=off",
+                    JDK25,
+                    concat(native25, TUNED),
+                    true,
+                    true));
         }
 
         try (MockCluster cluster = MockCluster.start()) {
-            cluster.client().nodes().resource(new NodeBuilder().withNewMetadata().withName("bench-node").endMetadata()
-                    .build()).create();
-            Path kubeconfig = writeKubeconfig(workDir.resolve("kubeconfig"), cluster.client().getMasterUrl().toString());
+            cluster.client()
+                    .nodes()
+                    .resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName("bench-node")
+                            .endMetadata()
+                            .build())
+                    .create();
+            Path kubeconfig = writeKubeconfig(
+                    workDir.resolve("kubeconfig"),
+                    cluster.client().getMasterUrl().toString());
             Map<String, String> env = new HashMap<>();
             env.put("KUBECONFIG", kubeconfig.toString());
             env.put("KUBERNETES_SERVICE_HOST", null);
@@ -100,23 +122,48 @@ final class NodeFootprintBench {
                     rss.add(r[1]);
                 }
                 String flagText = String.join(" ", flags).replace(workDir.toString(), "<dir>");
-                table.add(Figure.of(NAME, "start to Probe ready, ms (" + v.name() + ")", ready, "<= 1000 ms (median)",
-                        ready.median() <= 1000, "flags: " + flagText + (v.apiOff() ? " (plugin: --kubernetes-api=off)" : "")));
-                table.add(Figure.of(NAME, "idle RSS, MiB (" + v.name() + ")", rss, "<= 64 MiB (median)",
-                        rss.median() <= 64, ""));
+                table.add(Figure.of(
+                        NAME,
+                        "start to Probe ready, ms (" + v.name() + ")",
+                        ready,
+                        "<= 1000 ms (median)",
+                        ready.median() <= 1000,
+                        "flags: " + flagText + (v.apiOff() ? " (plugin: --kubernetes-api=off)" : "")));
+                table.add(Figure.of(
+                        NAME, "idle RSS, MiB (" + v.name() + ")", rss, "<= 64 MiB (median)", rss.median() <= 64, ""));
             }
         }
     }
 
     /** One start: [ms to Probe ready, idle RSS in MiB]. */
-    private double[] once(Path java, List<String> flags, boolean apiOff, Path workDir, Path state,
-                          Map<String, String> env, long idleMillis) throws Exception {
+    private double[] once(
+            Path java,
+            List<String> flags,
+            boolean apiOff,
+            Path workDir,
+            Path state,
+            Map<String, String> env,
+            long idleMillis)
+            throws Exception {
         resetState(state);
         Path socket = workDir.resolve("node.sock");
-        List<String> args = new ArrayList<>(List.of("--endpoint", "unix://" + socket, "--node-id", "bench-node",
-                "--kubelet-dir", workDir.resolve("kubelet").toString(), "--sysfs-root", workDir.resolve("sys").toString(),
-                "--lnet-interface", "eth7", "--lustre-tools-dir", workDir.resolve("tools").toString(),
-                "--metrics-port", Integer.toString(freePort()), "--v", "2"));
+        List<String> args = new ArrayList<>(List.of(
+                "--endpoint",
+                "unix://" + socket,
+                "--node-id",
+                "bench-node",
+                "--kubelet-dir",
+                workDir.resolve("kubelet").toString(),
+                "--sysfs-root",
+                workDir.resolve("sys").toString(),
+                "--lnet-interface",
+                "eth7",
+                "--lustre-tools-dir",
+                workDir.resolve("tools").toString(),
+                "--metrics-port",
+                Integer.toString(freePort()),
+                "--v",
+                "2"));
         if (apiOff) {
             args.add("--kubernetes-api=off");
         }
@@ -133,13 +180,16 @@ final class NodeFootprintBench {
     static void installTools(Path tools, Path state) throws IOException {
         Files.createDirectories(tools);
         for (String name : List.of("lnetctl", "lctl", "modprobe", "lfs")) {
-            try (InputStream in = NodeFootprintBench.class.getClassLoader().getResourceAsStream("standins/bin/" + name)) {
+            try (InputStream in =
+                    NodeFootprintBench.class.getClassLoader().getResourceAsStream("standins/bin/" + name)) {
                 if (in == null) {
-                    throw new IllegalStateException("stand-in " + name + " missing from the classpath (lustre-tools test-jar)");
+                    throw new IllegalStateException(
+                            "stand-in " + name + " missing from the classpath (lustre-tools test-jar)");
                 }
                 Path file = tools.resolve(name);
-                Files.writeString(file, new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                        .replace("@STATE_DIR@", state.toString()));
+                Files.writeString(
+                        file,
+                        new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("@STATE_DIR@", state.toString()));
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
         }

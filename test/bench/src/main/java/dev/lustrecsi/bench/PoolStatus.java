@@ -12,12 +12,14 @@ import java.util.List;
  * by benchmark code for the benchmarks that measure the controller alone.
  */
 final class PoolStatus {
-    private PoolStatus() {
-    }
+    private PoolStatus() {}
 
     static LustreFileSystem markReady(KubernetesClient client, String namespace, String name, String mgsNid) {
         for (int attempt = 0; ; attempt++) {
-            LustreFileSystem fs = client.resources(LustreFileSystem.class).inNamespace(namespace).withName(name).get();
+            LustreFileSystem fs = client.resources(LustreFileSystem.class)
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .get();
             if (fs == null) {
                 throw new IllegalStateException("LustreFileSystem " + namespace + "/" + name + " does not exist");
             }
@@ -28,7 +30,10 @@ final class PoolStatus {
             fs.getStatus().setReadyOsts(osts);
             fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
             try {
-                return client.resources(LustreFileSystem.class).inNamespace(namespace).resource(fs).updateStatus();
+                return client.resources(LustreFileSystem.class)
+                        .inNamespace(namespace)
+                        .resource(fs)
+                        .updateStatus();
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt > 50) {
                     throw e;

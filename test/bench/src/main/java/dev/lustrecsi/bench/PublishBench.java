@@ -1,10 +1,10 @@
 package dev.lustrecsi.bench;
 
-import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
 import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.NodeGrpc;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
@@ -24,7 +24,6 @@ import dev.lustrecsi.node.NodePaths;
 import dev.lustrecsi.node.NodeService;
 import dev.lustrecsi.node.ServerHealth;
 import dev.lustrecsi.node.VolumeStatsReader;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,15 +68,17 @@ final class PublishBench {
 
         ProcessCommandRunner runner = new ProcessCommandRunner();
         MountBounds bounds = MountBounds.defaults();
-        LnetConfigurator lnet = new LnetConfigurator(runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(),
-                Duration.ofSeconds(30));
-        LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), bounds);
-        VolumeStatsReader stats = new VolumeStatsReader(mounter, new ServerHealth(runner, standIns.toolPaths(),
-                Duration.ofSeconds(5)));
-        NodeService node = new NodeService(new NodeConfig("bench-node", 0, new NodePaths(kubelet), Duration.ofSeconds(60)),
-                mounter, lnet, stats);
+        LnetConfigurator lnet = new LnetConfigurator(
+                runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(), Duration.ofSeconds(30));
+        LinuxMounter mounter =
+                new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), bounds);
+        VolumeStatsReader stats =
+                new VolumeStatsReader(mounter, new ServerHealth(runner, standIns.toolPaths(), Duration.ofSeconds(5)));
+        NodeService node = new NodeService(
+                new NodeConfig("bench-node", 0, new NodePaths(kubelet), Duration.ofSeconds(60)), mounter, lnet, stats);
         lnet.ensureConfigured();
-        CsiServer server = CsiServer.start(Endpoint.parse("unix://" + workDir.resolve("node.sock")),
+        CsiServer server = CsiServer.start(
+                Endpoint.parse("unix://" + workDir.resolve("node.sock")),
                 List.of(new IdentityService(false, List.<ReadinessCheck>of()), node));
         ManagedChannel channel = UnixChannels.open(server.endpoint().uri());
         NodeGrpc.NodeBlockingStub stub = NodeGrpc.newBlockingStub(channel);
@@ -93,15 +94,26 @@ final class PublishBench {
                         .setMode(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                 .build();
         Map<String, String> context = Map.of("mgsNids", MGS, "fsName", FS, "subdir", "vol-1");
-        stub.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging.toString()).setVolumeCapability(rwx).putAllVolumeContext(context).build());
-        NodePublishVolumeRequest publish = NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging.toString()).setTargetPath(target.toString()).setVolumeCapability(rwx)
-                .putAllVolumeContext(context).build();
-        NodeUnpublishVolumeRequest unpublish = NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setTargetPath(target.toString()).build();
+        stub.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(rwx)
+                .putAllVolumeContext(context)
+                .build());
+        NodePublishVolumeRequest publish = NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging.toString())
+                .setTargetPath(target.toString())
+                .setVolumeCapability(rwx)
+                .putAllVolumeContext(context)
+                .build();
+        NodeUnpublishVolumeRequest unpublish = NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setTargetPath(target.toString())
+                .build();
         // The floor uses its own LinuxMounter: the syscalls and mount-table reads, none of the CSI plumbing.
-        LinuxMounter floor = new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), bounds);
+        LinuxMounter floor =
+                new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), bounds);
         try {
             Samples rpc = new Samples();
             Samples direct = new Samples();
@@ -123,17 +135,29 @@ final class PublishBench {
             }
             double p50Ratio = rpc.median() / direct.median();
             table.add(Figure.of(NAME, "NodePublish+NodeUnpublish over the socket, ms", rpc, "", null, ""));
-            table.add(Figure.of(NAME, "floor: bind mount + unmount via mount(2), ms", direct, "", null,
+            table.add(Figure.of(
+                    NAME,
+                    "floor: bind mount + unmount via mount(2), ms",
+                    direct,
+                    "",
+                    null,
                     "LinuxMounter.bindMount + unmount in the same JVM (mount(2) MS_BIND, umount2, mountinfo reads); "
                             + "the target directory already exists"));
             table.add(Figure.of(NAME, "per-pair ratio CSI / floor", ratio, "", null, "pairs run back to back"));
-            table.add(Figure.single(NAME, "ratio of medians CSI / floor (p50)", p50Ratio, "<= 1.5x floor at p50",
-                    p50Ratio <= RATIO_TARGET, ""));
+            table.add(Figure.single(
+                    NAME,
+                    "ratio of medians CSI / floor (p50)",
+                    p50Ratio,
+                    "<= 1.5x floor at p50",
+                    p50Ratio <= RATIO_TARGET,
+                    ""));
         } finally {
             try {
                 stub.nodeUnpublishVolume(unpublish);
-                stub.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                        .setStagingTargetPath(staging.toString()).build());
+                stub.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setStagingTargetPath(staging.toString())
+                        .build());
             } finally {
                 channel.shutdownNow();
                 server.stop(Duration.ofSeconds(2));

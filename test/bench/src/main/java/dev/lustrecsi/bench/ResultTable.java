@@ -22,22 +22,37 @@ public final class ResultTable {
         out.append("| benchmark | quantity | runs | min | median | p99 | target | met |\n");
         out.append("|---|---|---:|---:|---:|---:|---|---|\n");
         for (Figure f : figures) {
-            out.append("| ").append(f.benchmark())
-                    .append(" | ").append(f.quantity())
-                    .append(" | ").append(f.runs())
-                    .append(" | ").append(number(f.min()))
-                    .append(" | ").append(number(f.median()))
-                    .append(" | ").append(number(f.p99()))
-                    .append(" | ").append(f.target())
-                    .append(" | ").append(f.met() == null ? "" : f.met() ? "yes" : "**no**")
+            out.append("| ")
+                    .append(f.benchmark())
+                    .append(" | ")
+                    .append(f.quantity())
+                    .append(" | ")
+                    .append(f.runs())
+                    .append(" | ")
+                    .append(number(f.min()))
+                    .append(" | ")
+                    .append(number(f.median()))
+                    .append(" | ")
+                    .append(number(f.p99()))
+                    .append(" | ")
+                    .append(f.target())
+                    .append(" | ")
+                    .append(f.met() == null ? "" : f.met() ? "yes" : "**no**")
                     .append(" |\n");
         }
-        List<Figure> noted = figures.stream().filter(f -> f.note() != null && !f.note().isEmpty()).toList();
+        List<Figure> noted = figures.stream()
+                .filter(f -> f.note() != null && !f.note().isEmpty())
+                .toList();
         if (!noted.isEmpty()) {
             out.append("\nNotes:\n");
             for (Figure f : noted) {
-                out.append("- ").append(f.benchmark()).append(" / ").append(f.quantity()).append(": ")
-                        .append(f.note()).append('\n');
+                out.append("- ")
+                        .append(f.benchmark())
+                        .append(" / ")
+                        .append(f.quantity())
+                        .append(": ")
+                        .append(f.note())
+                        .append('\n');
             }
         }
         return out.toString();

@@ -27,7 +27,8 @@ public final class StandbyBench {
     public static final String NAME = "standby";
     static final long STEP_MILLIS = 20;
     /** Held so the level sticks: java.util.logging keeps loggers only weakly. */
-    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+    private static final java.util.logging.Logger MOCK_SERVER_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     private final Duration bootDelay;
     private final int runs;
@@ -56,10 +57,20 @@ public final class StandbyBench {
             scaleWarm.add(scaleOutMillis(1, null));
         }
         String delay = "simulated guest boot " + bootDelay.toSeconds() + " s";
-        table.add(Figure.of(NAME, "new filesystem to Ready (dedicated CreateVolume floor), ms", bootstrap, "", null,
+        table.add(Figure.of(
+                NAME,
+                "new filesystem to Ready (dedicated CreateVolume floor), ms",
+                bootstrap,
+                "",
+                null,
                 delay + "; MGS/MDS then OSSs boot in turn; standby does not apply to a filesystem not yet made"));
         table.add(Figure.of(NAME, "scale-out +1 OSS to ready OST, no standby, ms", scaleCold, "", null, delay));
-        table.add(Figure.of(NAME, "scale-out +1 OSS to ready OST, 1 warm standby, ms", scaleWarm, "", null,
+        table.add(Figure.of(
+                NAME,
+                "scale-out +1 OSS to ready OST, 1 warm standby, ms",
+                scaleWarm,
+                "",
+                null,
                 delay + "; one lctl set_param per MDT, then a replacement standby boots in the background"));
     }
 
@@ -75,8 +86,12 @@ public final class StandbyBench {
             if (bootstrapMillis != null) {
                 bootstrapMillis.add((System.nanoTime() - t0) / 1e6);
             }
-            drive(h, f -> f.getStatus().getPhase() == Phase.Ready
-                    && (standby == 0 || Integer.valueOf(standby).equals(f.getStatus().getStandbyServers())));
+            drive(
+                    h,
+                    f -> f.getStatus().getPhase() == Phase.Ready
+                            && (standby == 0
+                                    || Integer.valueOf(standby)
+                                            .equals(f.getStatus().getStandbyServers())));
             long t1 = System.nanoTime();
             h.editSpec("demo", s -> s.setOstCount(3));
             drive(h, f -> f.getStatus().getReadyOsts() != null && f.getStatus().getReadyOsts() == 3);

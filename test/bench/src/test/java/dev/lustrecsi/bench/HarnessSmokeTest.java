@@ -24,16 +24,19 @@ class HarnessSmokeTest {
         new CreateDeleteBench(new int[] {1, 2}, 3, 1).run(tmp, table);
 
         List<Figure> figures = table.figures();
-        assertThat(figures).extracting(Figure::quantity).containsSubsequence(
-                "CreateVolume latency, ms (concurrency 1, mock API server)",
-                "DeleteVolume latency, ms (concurrency 1, mock API server)",
-                "creates/s (concurrency 1, mock API server, 3 per round)",
-                "CreateVolume latency, ms (concurrency 2, mock API server)",
-                "DeleteVolume latency, ms (concurrency 2, mock API server)",
-                "creates/s (concurrency 2, mock API server, 3 per round)",
-                "calibration: one stand-in lfs run (bash script), ms");
+        assertThat(figures)
+                .extracting(Figure::quantity)
+                .containsSubsequence(
+                        "CreateVolume latency, ms (concurrency 1, mock API server)",
+                        "DeleteVolume latency, ms (concurrency 1, mock API server)",
+                        "creates/s (concurrency 1, mock API server, 3 per round)",
+                        "CreateVolume latency, ms (concurrency 2, mock API server)",
+                        "DeleteVolume latency, ms (concurrency 2, mock API server)",
+                        "creates/s (concurrency 2, mock API server, 3 per round)",
+                        "calibration: one stand-in lfs run (bash script), ms");
         assertThat(figures.get(0).runs()).isEqualTo(3);
         assertThat(figures).allSatisfy(f -> assertThat(f.median()).isPositive());
-        assertThat(table.render("smoke")).contains("| create-delete | CreateVolume latency, ms (concurrency 1, mock API server) | 3 |");
+        assertThat(table.render("smoke"))
+                .contains("| create-delete | CreateVolume latency, ms (concurrency 1, mock API server) | 3 |");
     }
 }

@@ -42,7 +42,8 @@ class SamplesTest {
         t.add(Figure.single("b", "ratio", 1.75, "<= 1.5", false, "why it is what it is"));
         t.add(Figure.skipped("c", "needs root"));
         String text = t.render("test machine");
-        assertThat(text).startsWith("Machine: test machine")
+        assertThat(text)
+                .startsWith("Machine: test machine")
                 .contains("| b | latency, ms | 1 | 12.35 | 12.35 | 12.35 | p99 <= 50 ms | yes |")
                 .contains("| b | ratio | 1 |  | 1.75 |  | <= 1.5 | **no** |")
                 .contains("| c | (not run) | 0 |")

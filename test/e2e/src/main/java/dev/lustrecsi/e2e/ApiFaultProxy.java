@@ -48,12 +48,23 @@ public final class ApiFaultProxy implements AutoCloseable {
         DELAY
     }
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "host", "transfer-encoding",
-            "upgrade", "keep-alive", "expect", "te", "trailer", "proxy-connection", "http2-settings");
+    private static final Set<String> HOP_BY_HOP = Set.of(
+            "connection",
+            "content-length",
+            "host",
+            "transfer-encoding",
+            "upgrade",
+            "keep-alive",
+            "expect",
+            "te",
+            "trailer",
+            "proxy-connection",
+            "http2-settings");
 
     private record Rule(String method, Pattern path, Kind kind, int status, Duration delay, AtomicInteger remaining) {
         boolean matches(String m, String p) {
-            return (method == null || method.equalsIgnoreCase(m)) && path.matcher(p).find();
+            return (method == null || method.equalsIgnoreCase(m))
+                    && path.matcher(p).find();
         }
     }
 
@@ -64,8 +75,10 @@ public final class ApiFaultProxy implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private final AtomicInteger injected = new AtomicInteger();
     private final java.util.Map<String, String> documents;
@@ -77,7 +90,8 @@ public final class ApiFaultProxy implements AutoCloseable {
     /** A proxy that also answers {@code documents} (path to JSON) itself. */
     ApiFaultProxy(String upstreamUrl, java.util.Map<String, String> documents) {
         this.documents = java.util.Map.copyOf(documents);
-        this.upstream = URI.create(upstreamUrl.endsWith("/") ? upstreamUrl.substring(0, upstreamUrl.length() - 1) : upstreamUrl);
+        this.upstream = URI.create(
+                upstreamUrl.endsWith("/") ? upstreamUrl.substring(0, upstreamUrl.length() - 1) : upstreamUrl);
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         } catch (IOException e) {
@@ -152,8 +166,10 @@ public final class ApiFaultProxy implements AutoCloseable {
                     return;
                 }
             }
-            boolean watch = "GET".equals(method) && uri.getRawQuery() != null
-                    && (uri.getRawQuery().contains("watch=true") || uri.getRawQuery().contains("watch=1"));
+            boolean watch = "GET".equals(method)
+                    && uri.getRawQuery() != null
+                    && (uri.getRawQuery().contains("watch=true")
+                            || uri.getRawQuery().contains("watch=1"));
             if (watch && exchange.getRequestHeaders().containsKey("Sec-WebSocket-Key")) {
                 // This proxy (a JDK HttpServer) cannot tunnel a WebSocket. Forwarded without its Upgrade header,
                 // a fabric8 client's WebSocket watch used to reach the mock server as a plain GET, which the mock
@@ -177,10 +193,13 @@ public final class ApiFaultProxy implements AutoCloseable {
                 return;
             }
             byte[] body = exchange.getRequestBody().readAllBytes();
-            HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(upstream + uri.getRawPath()
-                            + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
-                    .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(body));
+            HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(
+                            upstream + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
+                    .method(
+                            method,
+                            body.length == 0
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofByteArray(body));
             exchange.getRequestHeaders().forEach((k, values) -> {
                 if (!HOP_BY_HOP.contains(k.toLowerCase(Locale.ROOT))) {
                     values.forEach(v -> forward.header(k, v));
@@ -223,8 +242,8 @@ public final class ApiFaultProxy implements AutoCloseable {
      * dispatcher answers a watch with a WebSocket upgrade): each text message upstream becomes one line here.
      */
     private void bridgeWatch(HttpExchange exchange, URI uri) throws IOException {
-        URI upstreamWatch = URI.create(upstream.toString().replaceFirst("^http", "ws") + uri.getRawPath() + "?"
-                + uri.getRawQuery());
+        URI upstreamWatch = URI.create(
+                upstream.toString().replaceFirst("^http", "ws") + uri.getRawPath() + "?" + uri.getRawQuery());
         OutputStream out = exchange.getResponseBody();
         CompletableFuture<Void> done = new CompletableFuture<>();
         WebSocket.Listener listener = new WebSocket.Listener() {
@@ -262,7 +281,9 @@ public final class ApiFaultProxy implements AutoCloseable {
         exchange.sendResponseHeaders(200, 0);
         WebSocket ws;
         try {
-            ws = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(upstreamWatch, listener)
+            ws = client.newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(upstreamWatch, listener)
                     .get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -293,8 +314,9 @@ public final class ApiFaultProxy implements AutoCloseable {
             default -> "InternalError";
         };
         byte[] body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-                + "\"message\":\"" + (message == null ? "injected fault: " + reason : message) + "\",\"reason\":\""
-                + reason + "\",\"code\":" + code + "}")
+                        + "\"message\":\"" + (message == null ? "injected fault: " + reason : message)
+                        + "\",\"reason\":\""
+                        + reason + "\",\"code\":" + code + "}")
                 .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(code, body.length);

@@ -28,11 +28,16 @@ public final class ClusterView {
         pvs.add(List.of("NAME", "CAPACITY", "ACCESS MODES", "RECLAIM POLICY", "STATUS", "CLAIM", "STORAGECLASS"));
         client.persistentVolumes().list().getItems().stream()
                 .sorted(Comparator.comparing((PersistentVolume p) -> claimOf(p)))
-                .forEach(pv -> pvs.add(List.of("persistentvolume/" + pv.getMetadata().getName(),
-                        size(pv.getSpec().getCapacity().get("storage")), modes(pv.getSpec().getAccessModes()),
+                .forEach(pv -> pvs.add(List.of(
+                        "persistentvolume/" + pv.getMetadata().getName(),
+                        size(pv.getSpec().getCapacity().get("storage")),
+                        modes(pv.getSpec().getAccessModes()),
                         pv.getSpec().getPersistentVolumeReclaimPolicy(),
-                        pv.getStatus() == null || pv.getStatus().getPhase() == null ? "Available" : pv.getStatus().getPhase(),
-                        claimOf(pv), String.valueOf(pv.getSpec().getStorageClassName()))));
+                        pv.getStatus() == null || pv.getStatus().getPhase() == null
+                                ? "Available"
+                                : pv.getStatus().getPhase(),
+                        claimOf(pv),
+                        String.valueOf(pv.getSpec().getStorageClassName()))));
         table(out, pvs);
         List<List<String>> pvcs = new ArrayList<>();
         pvcs.add(List.of("NAME", "STATUS", "VOLUME", "CAPACITY", "STORAGECLASS", "WHY"));
@@ -43,14 +48,19 @@ public final class ClusterView {
                 .forEach(sc -> ours.add(sc.getMetadata().getName()));
         client.persistentVolumeClaims().inAnyNamespace().list().getItems().stream()
                 .filter(c -> ours.contains(c.getSpec().getStorageClassName()))
-                .sorted(Comparator.comparing((PersistentVolumeClaim c) -> c.getMetadata().getNamespace() + "/" + c.getMetadata().getName()))
+                .sorted(Comparator.comparing((PersistentVolumeClaim c) ->
+                        c.getMetadata().getNamespace() + "/" + c.getMetadata().getName()))
                 .forEach(c -> {
-                    String key = c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
+                    String key = c.getMetadata().getNamespace() + "/"
+                            + c.getMetadata().getName();
                     boolean bound = c.getSpec().getVolumeName() != null;
-                    pvcs.add(List.of("persistentvolumeclaim/" + key, bound ? "Bound" : "Pending",
+                    pvcs.add(List.of(
+                            "persistentvolumeclaim/" + key,
+                            bound ? "Bound" : "Pending",
                             bound ? c.getSpec().getVolumeName() : "",
                             bound && c.getStatus() != null && c.getStatus().getCapacity() != null
-                                    ? size(c.getStatus().getCapacity().get("storage")) : "",
+                                    ? size(c.getStatus().getCapacity().get("storage"))
+                                    : "",
                             String.valueOf(c.getSpec().getStorageClassName()),
                             bound ? "" : abbreviate(pendingReasons.getOrDefault(key, "waiting for the provisioner"))));
                 });
@@ -61,11 +71,17 @@ public final class ClusterView {
         table(out, pvcs);
         List<List<String>> fss = new ArrayList<>();
         fss.add(List.of("NAME", "PHASE", "OSTS", "SPEC OSTS", "CAPACITY", "MGS NIDS"));
-        for (LustreFileSystem fs : client.resources(LustreFileSystem.class).inNamespace(namespace).list().getItems()) {
+        for (LustreFileSystem fs : client.resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
             var st = fs.getStatus();
-            fss.add(List.of("lustrefilesystem/" + fs.getMetadata().getName(),
+            fss.add(List.of(
+                    "lustrefilesystem/" + fs.getMetadata().getName(),
                     st == null || st.getPhase() == null ? "" : st.getPhase().name(),
-                    st == null || st.getActiveOsts() == null ? "" : st.getActiveOsts().toString(),
+                    st == null || st.getActiveOsts() == null
+                            ? ""
+                            : st.getActiveOsts().toString(),
                     String.valueOf(fs.getSpec().getOstCount()),
                     st == null || st.getCapacity() == null ? "" : st.getCapacity(),
                     st == null || st.getMgsNids() == null ? "" : String.join(",", st.getMgsNids())));
@@ -74,10 +90,17 @@ public final class ClusterView {
         List<List<String>> vms = new ArrayList<>();
         vms.add(List.of("NAME", "STATUS", "READY"));
         client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems().stream()
-                .sorted(Comparator.comparing((VirtualMachine v) -> v.getMetadata().getName()))
-                .forEach(vm -> vms.add(List.of("virtualmachine/" + vm.getMetadata().getName(),
-                        vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null ? "" : vm.getStatus().getPrintableStatus(),
-                        vm.getStatus() == null ? "false" : String.valueOf(Boolean.TRUE.equals(vm.getStatus().getReady())))));
+                .sorted(Comparator.comparing(
+                        (VirtualMachine v) -> v.getMetadata().getName()))
+                .forEach(vm -> vms.add(List.of(
+                        "virtualmachine/" + vm.getMetadata().getName(),
+                        vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null
+                                ? ""
+                                : vm.getStatus().getPrintableStatus(),
+                        vm.getStatus() == null
+                                ? "false"
+                                : String.valueOf(
+                                        Boolean.TRUE.equals(vm.getStatus().getReady())))));
         table(out, vms);
         return out.toString();
     }
@@ -88,13 +111,17 @@ public final class ClusterView {
     }
 
     private static String modes(List<String> modes) {
-        return String.join(",", modes.stream().map(m -> switch (m) {
-            case "ReadWriteMany" -> "RWX";
-            case "ReadWriteOnce" -> "RWO";
-            case "ReadOnlyMany" -> "ROX";
-            case "ReadWriteOncePod" -> "RWOP";
-            default -> m;
-        }).toList());
+        return String.join(
+                ",",
+                modes.stream()
+                        .map(m -> switch (m) {
+                            case "ReadWriteMany" -> "RWX";
+                            case "ReadWriteOnce" -> "RWO";
+                            case "ReadOnlyMany" -> "ROX";
+                            case "ReadWriteOncePod" -> "RWOP";
+                            default -> m;
+                        })
+                        .toList());
     }
 
     static String size(Quantity q) {

@@ -11,12 +11,14 @@ import java.util.stream.Collectors;
  * product uses; everything else goes to the mock server.
  */
 final class Discovery {
-    private record Resource(String groupVersion, String plural, String singular, String kind, boolean namespaced,
-                            String shortName) {
+    private record Resource(
+            String groupVersion, String plural, String singular, String kind, boolean namespaced, String shortName) {
         String json() {
             return "{\"name\":\"" + plural + "\",\"singularName\":\"" + singular + "\",\"namespaced\":" + namespaced
-                    + ",\"kind\":\"" + kind + "\",\"verbs\":[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\","
-                    + "\"patch\",\"update\",\"watch\"]" + (shortName == null ? "" : ",\"shortNames\":[\"" + shortName + "\"]")
+                    + ",\"kind\":\"" + kind
+                    + "\",\"verbs\":[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\","
+                    + "\"patch\",\"update\",\"watch\"]"
+                    + (shortName == null ? "" : ",\"shortNames\":[\"" + shortName + "\"]")
                     + "}";
         }
     }
@@ -29,41 +31,65 @@ final class Discovery {
             new Resource("v1", "events", "event", "Event", true, "ev"),
             new Resource("v1", "nodes", "node", "Node", false, "no"),
             new Resource("storage.k8s.io/v1", "storageclasses", "storageclass", "StorageClass", false, "sc"),
-            new Resource("lustre.lustrecsi.dev/v1alpha1", "lustrefilesystems", "lustrefilesystem", "LustreFileSystem", true,
+            new Resource(
+                    "lustre.lustrecsi.dev/v1alpha1",
+                    "lustrefilesystems",
+                    "lustrefilesystem",
+                    "LustreFileSystem",
+                    true,
                     "lustrefs"),
             new Resource("lustre.lustrecsi.dev/v1alpha1", "lustrevolumes", "lustrevolume", "LustreVolume", true, null),
             new Resource("kubevirt.io/v1", "virtualmachines", "virtualmachine", "VirtualMachine", true, "vm"),
-            new Resource("kubevirt.io/v1", "virtualmachineinstances", "virtualmachineinstance", "VirtualMachineInstance",
-                    true, "vmi"));
+            new Resource(
+                    "kubevirt.io/v1",
+                    "virtualmachineinstances",
+                    "virtualmachineinstance",
+                    "VirtualMachineInstance",
+                    true,
+                    "vmi"));
 
-    private Discovery() {
-    }
+    private Discovery() {}
 
     /** Path to JSON body. */
     static Map<String, String> documents() {
         Map<String, String> docs = new LinkedHashMap<>();
-        docs.put("/api", "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
-                + "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1\"}]}");
+        docs.put(
+                "/api",
+                "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
+                        + "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1\"}]}");
         Map<String, List<Resource>> byGroupVersion = RESOURCES.stream()
                 .collect(Collectors.groupingBy(Resource::groupVersion, LinkedHashMap::new, Collectors.toList()));
         StringBuilder groups = new StringBuilder();
         byGroupVersion.forEach((gv, resources) -> {
             String path = gv.equals("v1") ? "/api/v1" : "/apis/" + gv;
-            docs.put(path, "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + gv + "\",\"resources\":["
-                    + resources.stream().map(Resource::json).collect(Collectors.joining(",")) + "]}");
+            docs.put(
+                    path,
+                    "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + gv
+                            + "\",\"resources\":["
+                            + resources.stream().map(Resource::json).collect(Collectors.joining(",")) + "]}");
             if (!gv.equals("v1")) {
                 String group = gv.substring(0, gv.indexOf('/'));
                 String version = gv.substring(gv.indexOf('/') + 1);
                 String v = "{\"groupVersion\":\"" + gv + "\",\"version\":\"" + version + "\"}";
-                docs.put("/apis/" + group, "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",\"name\":\"" + group
-                        + "\",\"versions\":[" + v + "],\"preferredVersion\":" + v + "}");
-                groups.append(groups.length() == 0 ? "" : ",").append("{\"name\":\"").append(group)
-                        .append("\",\"versions\":[").append(v).append("],\"preferredVersion\":").append(v).append("}");
+                docs.put(
+                        "/apis/" + group,
+                        "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",\"name\":\"" + group + "\",\"versions\":[" + v
+                                + "],\"preferredVersion\":" + v + "}");
+                groups.append(groups.length() == 0 ? "" : ",")
+                        .append("{\"name\":\"")
+                        .append(group)
+                        .append("\",\"versions\":[")
+                        .append(v)
+                        .append("],\"preferredVersion\":")
+                        .append(v)
+                        .append("}");
             }
         });
         docs.put("/apis", "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[" + groups + "]}");
-        docs.put("/version", "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-lustre-csi-local\","
-                + "\"platform\":\"linux/amd64\"}");
+        docs.put(
+                "/version",
+                "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-lustre-csi-local\","
+                        + "\"platform\":\"linux/amd64\"}");
         return docs;
     }
 }

@@ -20,8 +20,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.grpc.StatusRuntimeException;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -52,14 +52,15 @@ public final class ExternalProvisioner {
     private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
     /** Every CSI error code the controller answered, oldest first. */
     private final List<Status.Code> errorCodes = new CopyOnWriteArrayList<>();
+
     private final boolean emulating;
     /** Per claim: failures in a row and when the next attempt is due (the sidecar's rate-limited requeue). */
     private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+
     private final Duration retryStart;
     private final Duration retryMax;
 
-    private record Backoff(int failures, long dueNanos) {
-    }
+    private record Backoff(int failures, long dueNanos) {}
 
     /** With the sidecar's default retry intervals (1s doubling up to 5m). */
     public ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller) {
@@ -67,13 +68,20 @@ public final class ExternalProvisioner {
     }
 
     /** As the sidecar with {@code --retry-interval-start} and {@code --retry-interval-max}. */
-    public ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller,
-                               Duration retryStart, Duration retryMax) {
+    public ExternalProvisioner(
+            KubernetesClient client,
+            Supplier<ControllerGrpc.ControllerBlockingStub> controller,
+            Duration retryStart,
+            Duration retryMax) {
         this(client, controller, retryStart, retryMax, true);
     }
 
-    private ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller,
-                                Duration retryStart, Duration retryMax, boolean emulating) {
+    private ExternalProvisioner(
+            KubernetesClient client,
+            Supplier<ControllerGrpc.ControllerBlockingStub> controller,
+            Duration retryStart,
+            Duration retryMax,
+            boolean emulating) {
         this.client = client;
         this.controller = controller;
         this.retryStart = retryStart;
@@ -83,19 +91,29 @@ public final class ExternalProvisioner {
 
     /** Where the real external-provisioner runs: reads claims and volumes, provisions nothing itself. */
     public static ExternalProvisioner observing(KubernetesClient client) {
-        return new ExternalProvisioner(client, () -> {
-            throw new IllegalStateException("the real external-provisioner drives the controller");
-        }, Duration.ofSeconds(1), Duration.ofMinutes(5), false);
+        return new ExternalProvisioner(
+                client,
+                () -> {
+                    throw new IllegalStateException("the real external-provisioner drives the controller");
+                },
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(5),
+                false);
     }
 
     /** A PVC as a user writes it. */
     public static PersistentVolumeClaim claim(String namespace, String name, String size, String storageClass) {
         return new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .endMetadata()
                 .withNewSpec()
                 .withAccessModes("ReadWriteMany")
                 .withStorageClassName(storageClass)
-                .withNewResources().addToRequests("storage", new Quantity(size)).endResources()
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
                 .endSpec()
                 .build();
     }
@@ -114,7 +132,8 @@ public final class ExternalProvisioner {
             return 0;
         }
         int changed = 0;
-        for (PersistentVolumeClaim pvc : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
+        for (PersistentVolumeClaim pvc :
+                client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
             if (pvc.getSpec().getVolumeName() == null && pvc.getMetadata().getDeletionTimestamp() == null) {
                 changed += provision(pvc) ? 1 : 0;
             }
@@ -127,8 +146,13 @@ public final class ExternalProvisioner {
 
     /** Provisions one claim if it is ours; true when it got bound. */
     public boolean provision(PersistentVolumeClaim pvc) {
-        StorageClass sc = pvc.getSpec().getStorageClassName() == null ? null
-                : client.storage().v1().storageClasses().withName(pvc.getSpec().getStorageClassName()).get();
+        StorageClass sc = pvc.getSpec().getStorageClassName() == null
+                ? null
+                : client.storage()
+                        .v1()
+                        .storageClasses()
+                        .withName(pvc.getSpec().getStorageClassName())
+                        .get();
         if (sc == null || !DriverNames.DRIVER_NAME.equals(sc.getProvisioner())) {
             return false;
         }
@@ -142,7 +166,12 @@ public final class ExternalProvisioner {
         parameters.put("csi.storage.k8s.io/pvc/name", pvc.getMetadata().getName());
         parameters.put("csi.storage.k8s.io/pvc/namespace", pvc.getMetadata().getNamespace());
         parameters.put("csi.storage.k8s.io/pv/name", pvName);
-        long bytes = pvc.getSpec().getResources().getRequests().get("storage").getNumericalAmount().longValueExact();
+        long bytes = pvc.getSpec()
+                .getResources()
+                .getRequests()
+                .get("storage")
+                .getNumericalAmount()
+                .longValueExact();
         CreateVolumeRequest.Builder request = CreateVolumeRequest.newBuilder()
                 .setName(pvName)
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
@@ -166,21 +195,33 @@ public final class ExternalProvisioner {
         backoff.remove(key);
         Volume v = response.getVolume();
         PersistentVolume pv = new PersistentVolumeBuilder()
-                .withNewMetadata().withName(pvName)
-                .addToAnnotations("pv.kubernetes.io/provisioned-by", DriverNames.DRIVER_NAME).endMetadata()
+                .withNewMetadata()
+                .withName(pvName)
+                .addToAnnotations("pv.kubernetes.io/provisioned-by", DriverNames.DRIVER_NAME)
+                .endMetadata()
                 .withNewSpec()
                 .addToCapacity("storage", quantity(v.getCapacityBytes()))
                 .withAccessModes(pvc.getSpec().getAccessModes())
                 .withPersistentVolumeReclaimPolicy(sc.getReclaimPolicy() == null ? "Delete" : sc.getReclaimPolicy())
                 .withStorageClassName(sc.getMetadata().getName())
                 .withVolumeMode("Filesystem")
-                .withNewCsi().withDriver(DriverNames.DRIVER_NAME).withVolumeHandle(v.getVolumeId()).withFsType("lustre")
-                .withVolumeAttributes(v.getVolumeContextMap()).endCsi()
-                .withClaimRef(new ObjectReferenceBuilder().withKind("PersistentVolumeClaim").withApiVersion("v1")
-                        .withNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
-                        .withUid(pvc.getMetadata().getUid()).build())
+                .withNewCsi()
+                .withDriver(DriverNames.DRIVER_NAME)
+                .withVolumeHandle(v.getVolumeId())
+                .withFsType("lustre")
+                .withVolumeAttributes(v.getVolumeContextMap())
+                .endCsi()
+                .withClaimRef(new ObjectReferenceBuilder()
+                        .withKind("PersistentVolumeClaim")
+                        .withApiVersion("v1")
+                        .withNamespace(pvc.getMetadata().getNamespace())
+                        .withName(pvc.getMetadata().getName())
+                        .withUid(pvc.getMetadata().getUid())
+                        .build())
                 .endSpec()
-                .withNewStatus().withPhase("Bound").endStatus()
+                .withNewStatus()
+                .withPhase("Bound")
+                .endStatus()
                 .build();
         try {
             client.persistentVolumes().resource(pv).create();
@@ -189,12 +230,16 @@ public final class ExternalProvisioner {
                 throw e;
             }
         }
-        client.persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
+        client.persistentVolumeClaims()
+                .inNamespace(pvc.getMetadata().getNamespace())
+                .withName(pvc.getMetadata().getName())
                 .edit(c -> {
                     c.getSpec().setVolumeName(pvName);
                     c.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
-                            .withPhase("Bound").withAccessModes(c.getSpec().getAccessModes())
-                            .addToCapacity("storage", quantity(v.getCapacityBytes())).build());
+                            .withPhase("Bound")
+                            .withAccessModes(c.getSpec().getAccessModes())
+                            .addToCapacity("storage", quantity(v.getCapacityBytes()))
+                            .build());
                     return c;
                 });
         return true;
@@ -222,19 +267,36 @@ public final class ExternalProvisioner {
                 });
                 return;
             }
-            client.v1().events().inNamespace(ns).resource(new EventBuilder()
-                    .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
-                    .withInvolvedObject(new ObjectReferenceBuilder().withKind("PersistentVolumeClaim").withApiVersion("v1")
-                            .withNamespace(ns).withName(pvc.getMetadata().getName())
-                            .withUid(pvc.getMetadata().getUid()).build())
-                    .withType("Warning").withReason("ProvisioningFailed").withMessage(message)
-                    .withNewSource().withComponent(DriverNames.DRIVER_NAME + "_csi-provisioner").endSource()
-                    .withCount(1).withFirstTimestamp(now).withLastTimestamp(now)
-                    .build()).create();
+            client.v1()
+                    .events()
+                    .inNamespace(ns)
+                    .resource(new EventBuilder()
+                            .withNewMetadata()
+                            .withNamespace(ns)
+                            .withName(name)
+                            .endMetadata()
+                            .withInvolvedObject(new ObjectReferenceBuilder()
+                                    .withKind("PersistentVolumeClaim")
+                                    .withApiVersion("v1")
+                                    .withNamespace(ns)
+                                    .withName(pvc.getMetadata().getName())
+                                    .withUid(pvc.getMetadata().getUid())
+                                    .build())
+                            .withType("Warning")
+                            .withReason("ProvisioningFailed")
+                            .withMessage(message)
+                            .withNewSource()
+                            .withComponent(DriverNames.DRIVER_NAME + "_csi-provisioner")
+                            .endSource()
+                            .withCount(1)
+                            .withFirstTimestamp(now)
+                            .withLastTimestamp(now)
+                            .build())
+                    .create();
         } catch (KubernetesClientException e) {
             // The sidecar's recorder drops events it cannot write; provisioning goes on.
-            System.err.println("provisioner: cannot record an Event on " + ns + "/" + pvc.getMetadata().getName()
-                    + ": " + e.getMessage());
+            System.err.println("provisioner: cannot record an Event on " + ns + "/"
+                    + pvc.getMetadata().getName() + ": " + e.getMessage());
         }
     }
 
@@ -254,20 +316,27 @@ public final class ExternalProvisioner {
     /** Warning Events on a claim, as {@code kubectl describe pvc} lists them. */
     public List<Event> eventsOf(String namespace, String claim) {
         return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> e.getInvolvedObject() != null && claim.equals(e.getInvolvedObject().getName())
+                .filter(e -> e.getInvolvedObject() != null
+                        && claim.equals(e.getInvolvedObject().getName())
                         && "PersistentVolumeClaim".equals(e.getInvolvedObject().getKind()))
                 .toList();
     }
 
     /** DeleteVolume for a PV whose claim is gone (reclaim policy Delete); true when the PV was removed. */
     public boolean reclaimIfReleased(PersistentVolume pv) {
-        if (pv.getSpec().getCsi() == null || !DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())
+        if (pv.getSpec().getCsi() == null
+                || !DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())
                 || pv.getSpec().getClaimRef() == null) {
             return false;
         }
         var ref = pv.getSpec().getClaimRef();
-        PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ref.getNamespace()).withName(ref.getName()).get();
-        if (pvc != null && (ref.getUid() == null || ref.getUid().equals(pvc.getMetadata().getUid()))) {
+        PersistentVolumeClaim pvc = client.persistentVolumeClaims()
+                .inNamespace(ref.getNamespace())
+                .withName(ref.getName())
+                .get();
+        if (pvc != null
+                && (ref.getUid() == null
+                        || ref.getUid().equals(pvc.getMetadata().getUid()))) {
             return false;
         }
         if (!"Delete".equals(pv.getSpec().getPersistentVolumeReclaimPolicy())) {
@@ -275,8 +344,11 @@ public final class ExternalProvisioner {
         }
         String key = pv.getMetadata().getName();
         try {
-            controller.get().deleteVolume(DeleteVolumeRequest.newBuilder()
-                    .setVolumeId(pv.getSpec().getCsi().getVolumeHandle()).build());
+            controller
+                    .get()
+                    .deleteVolume(DeleteVolumeRequest.newBuilder()
+                            .setVolumeId(pv.getSpec().getCsi().getVolumeHandle())
+                            .build());
         } catch (StatusRuntimeException e) {
             lastErrors.put(key, e.getStatus().getCode() + ": " + e.getStatus().getDescription());
             errorCodes.add(e.getStatus().getCode());
@@ -294,11 +366,16 @@ public final class ExternalProvisioner {
     }
 
     public Optional<PersistentVolume> volumeOf(String namespace, String claim) {
-        PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(namespace).withName(claim).get();
+        PersistentVolumeClaim pvc = client.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName(claim)
+                .get();
         if (pvc == null || pvc.getSpec().getVolumeName() == null) {
             return Optional.empty();
         }
-        return Optional.ofNullable(client.persistentVolumes().withName(pvc.getSpec().getVolumeName()).get());
+        return Optional.ofNullable(client.persistentVolumes()
+                .withName(pvc.getSpec().getVolumeName())
+                .get());
     }
 
     static VolumeCapability capability(String accessMode) {

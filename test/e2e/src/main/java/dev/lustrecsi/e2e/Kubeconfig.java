@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** A kubeconfig for a plain-HTTP API server (the local mock), readable by kubectl and fabric8. */
 final class Kubeconfig {
-    private Kubeconfig() {
-    }
+    private Kubeconfig() {}
 
     static Path write(Path file, String serverUrl, String namespace) {
         String server = serverUrl.endsWith("/") ? serverUrl.substring(0, serverUrl.length() - 1) : serverUrl;

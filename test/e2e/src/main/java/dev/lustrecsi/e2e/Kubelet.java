@@ -29,21 +29,27 @@ public final class Kubelet {
 
     /** {@code <kubelet>/plugins/kubernetes.io/csi/<driver>/<sha256 of the volume handle>/globalmount} */
     public Path stagingPath(PersistentVolume pv) {
-        return root.resolve("plugins/kubernetes.io/csi").resolve(DriverNames.DRIVER_NAME)
-                .resolve(sha256(pv.getSpec().getCsi().getVolumeHandle())).resolve("globalmount");
+        return root.resolve("plugins/kubernetes.io/csi")
+                .resolve(DriverNames.DRIVER_NAME)
+                .resolve(sha256(pv.getSpec().getCsi().getVolumeHandle()))
+                .resolve("globalmount");
     }
 
     /** {@code <kubelet>/pods/<pod uid>/volumes/kubernetes.io~csi/<pv name>/mount} */
     public Path targetPath(PersistentVolume pv, String podUid) {
-        return root.resolve("pods").resolve(podUid).resolve("volumes/kubernetes.io~csi")
-                .resolve(pv.getMetadata().getName()).resolve("mount");
+        return root.resolve("pods")
+                .resolve(podUid)
+                .resolve("volumes/kubernetes.io~csi")
+                .resolve(pv.getMetadata().getName())
+                .resolve("mount");
     }
 
     public NodeStageVolumeRequest stageRequest(PersistentVolume pv) {
         return NodeStageVolumeRequest.newBuilder()
                 .setVolumeId(pv.getSpec().getCsi().getVolumeHandle())
                 .setStagingTargetPath(stagingPath(pv).toString())
-                .setVolumeCapability(ExternalProvisioner.capability(pv.getSpec().getAccessModes().get(0)))
+                .setVolumeCapability(ExternalProvisioner.capability(
+                        pv.getSpec().getAccessModes().get(0)))
                 .putAllVolumeContext(pv.getSpec().getCsi().getVolumeAttributes())
                 .build();
     }
@@ -53,7 +59,8 @@ public final class Kubelet {
                 .setVolumeId(pv.getSpec().getCsi().getVolumeHandle())
                 .setStagingTargetPath(stagingPath(pv).toString())
                 .setTargetPath(targetPath(pv, podUid).toString())
-                .setVolumeCapability(ExternalProvisioner.capability(pv.getSpec().getAccessModes().get(0)))
+                .setVolumeCapability(ExternalProvisioner.capability(
+                        pv.getSpec().getAccessModes().get(0)))
                 .putAllVolumeContext(pv.getSpec().getCsi().getVolumeAttributes())
                 .build();
     }
@@ -70,20 +77,25 @@ public final class Kubelet {
     }
 
     public void stopPod(PersistentVolume pv, String podUid) {
-        node.get().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(pv.getSpec().getCsi().getVolumeHandle())
-                .setTargetPath(targetPath(pv, podUid).toString()).build());
+        node.get()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(pv.getSpec().getCsi().getVolumeHandle())
+                        .setTargetPath(targetPath(pv, podUid).toString())
+                        .build());
     }
 
     public void unstage(PersistentVolume pv) {
-        node.get().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(pv.getSpec().getCsi().getVolumeHandle())
-                .setStagingTargetPath(stagingPath(pv).toString()).build());
+        node.get()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(pv.getSpec().getCsi().getVolumeHandle())
+                        .setStagingTargetPath(stagingPath(pv).toString())
+                        .build());
     }
 
     private static String sha256(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

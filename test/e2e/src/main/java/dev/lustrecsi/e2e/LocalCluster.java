@@ -2,9 +2,12 @@ package dev.lustrecsi.e2e;
 
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.v1.ControllerGrpc;
+import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
+import dev.lustrecsi.csi.v1.NodeGetInfoResponse;
 import dev.lustrecsi.csi.v1.NodeGrpc;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.lustre.testing.SysfsFixture;
+import dev.lustrecsi.model.ApiTime;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.LustreOperator;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
@@ -14,14 +17,11 @@ import dev.lustrecsi.provisioner.sim.MockCluster;
 import dev.lustrecsi.provisioner.sim.SimulatedLustre;
 import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.Crds;
-import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
-import dev.lustrecsi.csi.v1.NodeGetInfoResponse;
-import dev.lustrecsi.model.ApiTime;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSINodeBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -64,6 +64,7 @@ public final class LocalCluster implements AutoCloseable {
     public static final String POOL = "scratch";
     /** The pool's Lustre fsname (the StorageClass names it). */
     public static final String FS_NAME = "scratch";
+
     public static final String STORAGE_CLASS = "lustre-scratch";
     public static final String NODE = "node-1";
     public static final String SERVER_IMAGE = "registry.example.org/lustre/server:2.15.5";
@@ -81,11 +82,21 @@ public final class LocalCluster implements AutoCloseable {
      * @param reconcileEvery  the controller's --reconcile-interval
      * @param apiRequestTimeout the controller's API client request timeout
      */
-    public record Settings(Duration operatorResync, Duration kubevirtTick, Duration readyWait, Duration orphanGrace,
-                           Duration reconcileEvery, Duration apiRequestTimeout) {
+    public record Settings(
+            Duration operatorResync,
+            Duration kubevirtTick,
+            Duration readyWait,
+            Duration orphanGrace,
+            Duration reconcileEvery,
+            Duration apiRequestTimeout) {
         public static Settings defaults() {
-            return new Settings(Duration.ofMillis(250), Duration.ofMillis(40), Duration.ofSeconds(20),
-                    Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(4));
+            return new Settings(
+                    Duration.ofMillis(250),
+                    Duration.ofMillis(40),
+                    Duration.ofSeconds(20),
+                    Duration.ofSeconds(3),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(4));
         }
     }
 
@@ -99,11 +110,13 @@ public final class LocalCluster implements AutoCloseable {
     private final ApiFaultProxy userFront;
     /** The real control plane (not owned: whoever started it stops it), or null on the mock. */
     private final ControlPlane plane;
+
     private final KubernetesClient admin;
     private final Chart chart;
     private final List<Sidecar> sidecars = new ArrayList<>();
     /** Set when this cluster started its control plane itself, and so stops it. */
     private boolean ownsPlane;
+
     private final KubeVirtSimulator kubevirt;
     private final SimulatedLustre lustre;
     private final LustreStandIns standIns;
@@ -151,32 +164,42 @@ public final class LocalCluster implements AutoCloseable {
             Crds.installKubeVirt(admin);
             userKubeconfig = plane.kubeconfig();
             // Each component is its chart ServiceAccount: a verb the chart does not grant fails.
-            controllerKubeconfig = plane.writeKubeconfig(home.resolve("controller.kubeconfig"), NAMESPACE, Chart.CONTROLLER_SA);
+            controllerKubeconfig =
+                    plane.writeKubeconfig(home.resolve("controller.kubeconfig"), NAMESPACE, Chart.CONTROLLER_SA);
             nodeKubeconfig = plane.writeKubeconfig(home.resolve("node.kubeconfig"), NAMESPACE, Chart.NODE_SA);
         }
 
         // The simulator plays virt-controller and virt-handler, which have their own (wide) rights: admin.
-        kubevirt = new KubeVirtSimulator(admin, NAMESPACE).start(settings.kubevirtTick().toMillis());
+        kubevirt = new KubeVirtSimulator(admin, NAMESPACE)
+                .start(settings.kubevirtTick().toMillis());
         lustre = new SimulatedLustre(admin, NAMESPACE, FS_NAME);
         startOperator();
 
         Map<String, String> controllerEnv = new HashMap<>();
         controllerEnv.put("KUBECONFIG", controllerKubeconfig.toString());
-        controllerEnv.put("KUBERNETES_REQUEST_TIMEOUT", Long.toString(settings.apiRequestTimeout().toMillis()));
+        controllerEnv.put(
+                "KUBERNETES_REQUEST_TIMEOUT",
+                Long.toString(settings.apiRequestTimeout().toMillis()));
         // fabric8 retries 5xx and I/O errors itself; a short retry budget keeps "API down" answers prompt.
         controllerEnv.put("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT", "3");
-        controller = new PluginProcess("csi-controller", "dev.lustrecsi.controller.ControllerMain", List.of(
-                "--endpoint", "unix://" + home.resolve("controller/csi.sock"),
-                "--pool-mount-root", home.resolve("pools").toString(),
-                "--namespace", NAMESPACE,
-                // What the chart passes from serverVm.image / serverVm.lustreVersion: a StorageClass need not name them.
-                "--server-image", SERVER_IMAGE,
-                "--lustre-version", LUSTRE_VERSION,
-                "--ready-wait", settings.readyWait().toString(),
-                "--reconcile-interval", settings.reconcileEvery().toString(),
-                "--orphan-grace", settings.orphanGrace().toString(),
-                "--lfs", standIns.binDirectory().resolve("lfs").toString()),
-                controllerEnv, home.resolve("controller/csi.sock"), home.resolve("logs/csi-controller.log"));
+        controller = new PluginProcess(
+                "csi-controller",
+                "dev.lustrecsi.controller.ControllerMain",
+                List.of(
+                        "--endpoint", "unix://" + home.resolve("controller/csi.sock"),
+                        "--pool-mount-root", home.resolve("pools").toString(),
+                        "--namespace", NAMESPACE,
+                        // What the chart passes from serverVm.image / serverVm.lustreVersion: a StorageClass need not
+                        // name them.
+                        "--server-image", SERVER_IMAGE,
+                        "--lustre-version", LUSTRE_VERSION,
+                        "--ready-wait", settings.readyWait().toString(),
+                        "--reconcile-interval", settings.reconcileEvery().toString(),
+                        "--orphan-grace", settings.orphanGrace().toString(),
+                        "--lfs", standIns.binDirectory().resolve("lfs").toString()),
+                controllerEnv,
+                home.resolve("controller/csi.sock"),
+                home.resolve("logs/csi-controller.log"));
 
         new SysfsFixture(home.resolve("sys")).netInterface(NODE_INTERFACE);
         standIns.interfaceAddress(NODE_INTERFACE, "10.7.0.50");
@@ -186,14 +209,24 @@ public final class LocalCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        node = new PluginProcess("csi-node", "dev.lustrecsi.node.NodeMain", List.of(
-                "--endpoint", "unix://" + home.resolve("node/csi.sock"),
-                "--node-id", NODE,
-                "--kubelet-dir", kubeletDir().toString(),
-                "--sysfs-root", home.resolve("sys").toString(),
-                "--lnet-interface", NODE_INTERFACE,
-                "--lustre-tools-dir", standIns.binDirectory().toString()),
-                Map.of("KUBECONFIG", nodeKubeconfig.toString()), home.resolve("node/csi.sock"),
+        node = new PluginProcess(
+                "csi-node",
+                "dev.lustrecsi.node.NodeMain",
+                List.of(
+                        "--endpoint",
+                        "unix://" + home.resolve("node/csi.sock"),
+                        "--node-id",
+                        NODE,
+                        "--kubelet-dir",
+                        kubeletDir().toString(),
+                        "--sysfs-root",
+                        home.resolve("sys").toString(),
+                        "--lnet-interface",
+                        NODE_INTERFACE,
+                        "--lustre-tools-dir",
+                        standIns.binDirectory().toString()),
+                Map.of("KUBECONFIG", nodeKubeconfig.toString()),
+                home.resolve("node/csi.sock"),
                 home.resolve("logs/csi-node.log"));
     }
 
@@ -261,34 +294,63 @@ public final class LocalCluster implements AutoCloseable {
      */
     private void registerNode() {
         NodeGetInfoResponse info = nodeStub().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
-        Map<String, String> segments = info.hasAccessibleTopology() ? info.getAccessibleTopology().getSegmentsMap() : Map.of();
+        Map<String, String> segments =
+                info.hasAccessibleTopology() ? info.getAccessibleTopology().getSegmentsMap() : Map.of();
         Map<String, String> labels = new HashMap<>(segments);
         labels.put("kubernetes.io/hostname", NODE);
-        Node node = admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).withLabels(labels)
-                .endMetadata().build()).serverSideApply();
+        Node node = admin.nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(NODE)
+                        .withLabels(labels)
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
         // And its status, as kubelet reports it: Ready. The KubeVirt simulator (like KubeVirt) starts a VMI only on
         // a Ready node, and the operator's node fencing reads the same condition.
         String now = ApiTime.time(Instant.now());
-        node.setStatus(new NodeStatusBuilder().addNewCondition().withType("Ready").withStatus("True")
-                .withReason("KubeletReady").withMessage("the e2e harness plays kubelet")
-                .withLastHeartbeatTime(now).withLastTransitionTime(now).endCondition().build());
+        node.setStatus(new NodeStatusBuilder()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .withReason("KubeletReady")
+                .withMessage("the e2e harness plays kubelet")
+                .withLastHeartbeatTime(now)
+                .withLastTransitionTime(now)
+                .endCondition()
+                .build());
         admin.nodes().resource(node).updateStatus();
-        admin.storage().v1().csiNodes().resource(new CSINodeBuilder().withNewMetadata().withName(NODE).endMetadata()
-                .withNewSpec().addNewDriver().withName(DriverNames.DRIVER_NAME).withNodeID(info.getNodeId())
-                .withTopologyKeys(new ArrayList<>(segments.keySet())).endDriver().endSpec().build()).serverSideApply();
+        admin.storage()
+                .v1()
+                .csiNodes()
+                .resource(new CSINodeBuilder()
+                        .withNewMetadata()
+                        .withName(NODE)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewDriver()
+                        .withName(DriverNames.DRIVER_NAME)
+                        .withNodeID(info.getNodeId())
+                        .withTopologyKeys(new ArrayList<>(segments.keySet()))
+                        .endDriver()
+                        .endSpec()
+                        .build())
+                .serverSideApply();
     }
 
     /** external-provisioner and external-resizer with the chart's arguments, as the controller ServiceAccount. */
     private void startSidecars() {
         Path kubeconfig = home.resolve("controller.kubeconfig");
         Map<String, String> env = Map.of("POD_NAMESPACE", NAMESPACE);
-        for (String[] sidecar : new String[][] {{"csi-provisioner", "csi-provisioner"}, {"csi-resizer", "csi-resizer"}}) {
+        for (String[] sidecar :
+                new String[][] {{"csi-provisioner", "csi-provisioner"}, {"csi-resizer", "csi-resizer"}}) {
             List<String> args = new ArrayList<>();
             for (String a : chart.controllerContainerArgs(sidecar[0], env)) {
                 args.add(a.startsWith("--csi-address=") ? "--csi-address=" + home.resolve("controller/csi.sock") : a);
             }
             args.add("--kubeconfig=" + kubeconfig);
-            sidecars.add(Sidecar.start(ControlPlane.assets().resolve(sidecar[1]), args, home.resolve("logs/" + sidecar[0] + ".log")));
+            sidecars.add(Sidecar.start(
+                    ControlPlane.assets().resolve(sidecar[1]), args, home.resolve("logs/" + sidecar[0] + ".log")));
         }
     }
 
@@ -385,8 +447,8 @@ public final class LocalCluster implements AutoCloseable {
             return;
         }
         operatorClient = plane != null ? plane.clientFor(NAMESPACE, Chart.OPERATOR_SA) : api.newClient();
-        LustreFileSystemReconciler reconciler = new LustreFileSystemReconciler(operatorClient, lustre,
-                new EventRecorder(operatorClient), null);
+        LustreFileSystemReconciler reconciler =
+                new LustreFileSystemReconciler(operatorClient, lustre, new EventRecorder(operatorClient), null);
         operator = new LustreOperator(operatorClient, reconciler, NAMESPACE, settings.operatorResync());
         operator.start();
     }
@@ -422,20 +484,32 @@ public final class LocalCluster implements AutoCloseable {
     /** The StorageClass of the shared pool, as examples/ has it (with the pool's sizing and server network). */
     public StorageClass applyStorageClass(Map<String, String> extraParameters) {
         Map<String, String> parameters = new HashMap<>(Map.of(
-                "pool", POOL,
-                "fsName", FS_NAME,
-                "namespace", NAMESPACE,
-                "serverImage", SERVER_IMAGE,
-                "lustreVersion", "2.15.5",
-                "ostSize", "100Gi",
-                "maxOsts", "16",
-                "headroomPercent", "20",
+                "pool",
+                POOL,
+                "fsName",
+                FS_NAME,
+                "namespace",
+                NAMESPACE,
+                "serverImage",
+                SERVER_IMAGE,
+                "lustreVersion",
+                "2.15.5",
+                "ostSize",
+                "100Gi",
+                "maxOsts",
+                "16",
+                "headroomPercent",
+                "20",
                 // Servers on a secondary network with static addresses: MGS NIDs survive VM restarts and upgrades.
-                "networkAttachment", NAMESPACE + "/lustre-net",
-                "networkAddresses", serverAddresses(17)));
+                "networkAttachment",
+                NAMESPACE + "/lustre-net",
+                "networkAddresses",
+                serverAddresses(17)));
         parameters.putAll(extraParameters);
         StorageClass sc = new StorageClassBuilder()
-                .withNewMetadata().withName(STORAGE_CLASS).endMetadata()
+                .withNewMetadata()
+                .withName(STORAGE_CLASS)
+                .endMetadata()
                 .withProvisioner(DriverNames.DRIVER_NAME)
                 .withParameters(parameters)
                 .withReclaimPolicy("Delete")
@@ -456,7 +530,12 @@ public final class LocalCluster implements AutoCloseable {
 
     public void ensureNamespace(String name) {
         try {
-            client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+            client().namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .endMetadata()
+                            .build())
                     .create();
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
             if (e.getCode() != 409) {
@@ -466,19 +545,27 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public LustreFileSystem pool() {
-        return client().resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(POOL).get();
+        return client().resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .withName(POOL)
+                .get();
     }
 
     /** The pool's OSS VMs now, by name. */
     public List<String> ossVms() {
         return client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(NAMESPACE).list().getItems().stream()
-                .map(vm -> vm.getMetadata().getName()).filter(n -> n.startsWith(POOL + "-oss")).sorted().toList();
+                .map(vm -> vm.getMetadata().getName())
+                .filter(n -> n.startsWith(POOL + "-oss"))
+                .sorted()
+                .toList();
     }
 
     /** The stand-in server's view of the pool (every client mount of it shows this). */
     public Path poolOnServer() {
         LustreFileSystem fs = pool();
-        return standIns.serverRoot(fs.getStatus().getMgsNids().get(0).split("[,:]")[0], fs.getSpec().getFsName());
+        return standIns.serverRoot(
+                fs.getStatus().getMgsNids().get(0).split("[,:]")[0],
+                fs.getSpec().getFsName());
     }
 
     // ------------------------------------------------------------------ shutdown
@@ -533,7 +620,10 @@ public final class LocalCluster implements AutoCloseable {
         mounted.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         for (Path mp : mounted) {
             try {
-                new ProcessBuilder("umount", "-l", mp.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+                new ProcessBuilder("umount", "-l", mp.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor(30, TimeUnit.SECONDS);
             } catch (IOException e) {
                 System.err.println("umount " + mp + ": " + e.getMessage());
             } catch (InterruptedException e) {

@@ -4,23 +4,23 @@ import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
+import dev.lustrecsi.provisioner.web.OperatorHttpServer;
+import dev.lustrecsi.provisioner.web.StatusPage;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import dev.lustrecsi.provisioner.web.OperatorHttpServer;
-import dev.lustrecsi.provisioner.web.StatusPage;
 import io.kubevirt.v1.VirtualMachine;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.NoSuchFileException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,13 +72,19 @@ public final class LocalDemo {
         System.out.print(WHAT_IS_REAL);
         System.out.println("Starting the product in " + home + " (logs in " + home.resolve("logs") + ")");
         LocalCluster cluster = LocalCluster.start(home);
-        System.out.printf("  mock API server, KubeVirt simulator, operator, CSI controller (pid %d) and CSI node plugin"
-                + " (pid %d) up in %d ms%n", cluster.controller().pid(), cluster.node().pid(), millisSince(t0));
+        System.out.printf(
+                "  mock API server, KubeVirt simulator, operator, CSI controller (pid %d) and CSI node plugin"
+                        + " (pid %d) up in %d ms%n",
+                cluster.controller().pid(), cluster.node().pid(), millisSince(t0));
         // The operator's read-only status page, as OperatorMain serves it on --metrics-port (here on loopback only).
-        OperatorHttpServer statusPage = OperatorHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                new PrometheusRegistry(), new StatusPage(() -> dev.lustrecsi.provisioner.web.ClusterView.read(cluster.client(), LocalCluster.NAMESPACE)),
+        OperatorHttpServer statusPage = OperatorHttpServer.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new PrometheusRegistry(),
+                new StatusPage(
+                        () -> dev.lustrecsi.provisioner.web.ClusterView.read(cluster.client(), LocalCluster.NAMESPACE)),
                 cluster::operatorRunning);
-        System.out.printf("  the operator's status page: http://127.0.0.1:%d/ (filesystems, servers, targets, claims)%n%n",
+        System.out.printf(
+                "  the operator's status page: http://127.0.0.1:%d/ (filesystems, servers, targets, claims)%n%n",
                 statusPage.port());
         boolean ok = false;
         try {
@@ -101,7 +107,8 @@ public final class LocalDemo {
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean STOPPED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean STOPPED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Once: with --keep both the shutdown hook and main() get here. */
     private static void sayStopped() {
@@ -128,112 +135,154 @@ public final class LocalDemo {
             """;
 
     void play() throws IOException {
-        step("apply a StorageClass and two 100Gi PVCs; the provisioner calls CreateVolume over the CSI socket",
+        step(
+                "apply a StorageClass and two 100Gi PVCs; the provisioner calls CreateVolume over the CSI socket",
                 "CreateVolume over the controller's Unix socket; the controller writes the pool LustreFileSystem and"
                         + " its ledger to the API server; the operator turns the pool into VirtualMachines",
-                "the provisioner harness (for external-provisioner) and instant VM boots (for KubeVirt)", () -> {
-            StorageClass sc = cluster.applyStorageClass(Map.of());
-            System.out.println("  the StorageClass applied:");
-            // As the admin wrote it: without the fields the API server added, parameters in order.
-            StorageClass applied = new StorageClassBuilder(sc).withNewMetadata().withName(sc.getMetadata().getName())
-                    .endMetadata().withParameters(new TreeMap<>(sc.getParameters())).build();
-            System.out.print(indent(cluster.client().getKubernetesSerialization().asYaml(applied), "    "));
-            createClaims("data-a", "data-b");
-            awaitBound("data-a", "data-b");
-            LustreFileSystem fs = cluster.pool();
-            Map<String, String> p = sc.getParameters();
-            System.out.printf("  sizing: the claims ask for 2 x 100Gi; the pool keeps headroomPercent=%s%% on top, so it"
-                    + " needs %dGi, in whole OSTs of ostSize=%s: spec.ostCount=%d%n",
-                    p.get("headroomPercent"), 200 * (100 + Integer.parseInt(p.get("headroomPercent"))) / 100,
-                    p.get("ostSize"), fs.getSpec().getOstCount());
-            System.out.println("  servers: " + LocalCluster.POOL + "-mds0 runs the MGS and the MDT (one VM; the MGS"
-                    + " shares the MDS VM unless spec.mgs asks for its own), each " + LocalCluster.POOL
-                    + "-ossN serves " + (fs.getSpec().getOstsPerOss() == null ? 1 : fs.getSpec().getOstsPerOss())
-                    + " OST(s)");
-        });
+                "the provisioner harness (for external-provisioner) and instant VM boots (for KubeVirt)",
+                () -> {
+                    StorageClass sc = cluster.applyStorageClass(Map.of());
+                    System.out.println("  the StorageClass applied:");
+                    // As the admin wrote it: without the fields the API server added, parameters in order.
+                    StorageClass applied = new StorageClassBuilder(sc)
+                            .withNewMetadata()
+                            .withName(sc.getMetadata().getName())
+                            .endMetadata()
+                            .withParameters(new TreeMap<>(sc.getParameters()))
+                            .build();
+                    System.out.print(
+                            indent(cluster.client().getKubernetesSerialization().asYaml(applied), "    "));
+                    createClaims("data-a", "data-b");
+                    awaitBound("data-a", "data-b");
+                    LustreFileSystem fs = cluster.pool();
+                    Map<String, String> p = sc.getParameters();
+                    System.out.printf(
+                            "  sizing: the claims ask for 2 x 100Gi; the pool keeps headroomPercent=%s%% on top, so it"
+                                    + " needs %dGi, in whole OSTs of ostSize=%s: spec.ostCount=%d%n",
+                            p.get("headroomPercent"),
+                            200 * (100 + Integer.parseInt(p.get("headroomPercent"))) / 100,
+                            p.get("ostSize"),
+                            fs.getSpec().getOstCount());
+                    System.out.println(
+                            "  servers: " + LocalCluster.POOL + "-mds0 runs the MGS and the MDT (one VM; the MGS"
+                                    + " shares the MDS VM unless spec.mgs asks for its own), each " + LocalCluster.POOL
+                                    + "-ossN serves "
+                                    + (fs.getSpec().getOstsPerOss() == null
+                                            ? 1
+                                            : fs.getSpec().getOstsPerOss())
+                                    + " OST(s)");
+                });
 
         PersistentVolume pv = provisioner.volumeOf(APP_NAMESPACE, "data-a").orElseThrow();
-        step("stage data-a on the node and publish it into two pods; write in one, read in the other",
+        step(
+                "stage data-a on the node and publish it into two pods; write in one, read in the other",
                 "NodeStageVolume/NodePublishVolume over the node plugin's socket; mount -t lustre (stand-in"
                         + " mount.lustre) and bind mounts with real mount(2) in this private namespace",
-                "the kubelet harness makes the calls; the two \"pods\" are directories under the kubelet dir", () -> {
-            Path writer = kubelet.startPod(pv, "pod-writer");
-            Path reader = kubelet.startPod(pv, "pod-reader");
-            Path written = writer.resolve("results.txt");
-            Files.writeString(written, "written by pod-writer at " + java.time.Instant.now() + "\n");
-            String read = Files.readString(reader.resolve("results.txt"));
-            System.out.println("  pod-writer wrote " + written);
-            System.out.println("  pod-reader read  " + reader.resolve("results.txt") + ": " + read.strip());
-            System.out.println("  mounts: " + mountsBelow(cluster.kubeletDir()));
-        });
+                "the kubelet harness makes the calls; the two \"pods\" are directories under the kubelet dir",
+                () -> {
+                    Path writer = kubelet.startPod(pv, "pod-writer");
+                    Path reader = kubelet.startPod(pv, "pod-reader");
+                    Path written = writer.resolve("results.txt");
+                    Files.writeString(written, "written by pod-writer at " + java.time.Instant.now() + "\n");
+                    String read = Files.readString(reader.resolve("results.txt"));
+                    System.out.println("  pod-writer wrote " + written);
+                    System.out.println("  pod-reader read  " + reader.resolve("results.txt") + ": " + read.strip());
+                    System.out.println("  mounts: " + mountsBelow(cluster.kubeletDir()));
+                });
 
-        step("a burst of 6 more PVCs: the controller raises the pool's OST count, the operator scales out",
+        step(
+                "a burst of 6 more PVCs: the controller raises the pool's OST count, the operator scales out",
                 "the controller's capacity planner raises spec.ostCount; the operator adds OSS VMs and registers"
                         + " their OSTs",
-                "the new VMs boot instantly in the simulator; mkfs.lustre and the OST mounts are stand-ins", () -> {
-            List<String> burst = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                burst.add("burst-" + i);
-            }
-            createClaims(burst.toArray(String[]::new));
-            awaitBound(burst.toArray(String[]::new));
-            int wanted = cluster.pool().getSpec().getOstCount();
-            System.out.println("  pool spec: " + wanted + " OSTs; waiting for the operator to bring them up");
-            awaitPool(fs -> settled(fs, wanted));
-        });
+                "the new VMs boot instantly in the simulator; mkfs.lustre and the OST mounts are stand-ins",
+                () -> {
+                    List<String> burst = new ArrayList<>();
+                    for (int i = 0; i < 6; i++) {
+                        burst.add("burst-" + i);
+                    }
+                    createClaims(burst.toArray(String[]::new));
+                    awaitBound(burst.toArray(String[]::new));
+                    int wanted = cluster.pool().getSpec().getOstCount();
+                    System.out.println("  pool spec: " + wanted + " OSTs; waiting for the operator to bring them up");
+                    awaitPool(fs -> settled(fs, wanted));
+                });
 
-        step("kill an OSS VM: KubeVirt restarts it, the operator reports Degraded and then Ready again",
+        step(
+                "kill an OSS VM: KubeVirt restarts it, the operator reports Degraded and then Ready again",
                 "the operator notices the failed VMI, marks the pool Degraded and its targets, then Ready again",
                 "the simulator fails the VMI and restarts it (the crash is a status change, not a dead process)",
                 () -> {
-            List<String> oss = cluster.ossVms();
-            String victim = oss.get(oss.size() - 1);
-            int bootsBefore = cluster.kubevirt().boots(victim);
-            cluster.kubevirt().failVmi(victim);
-            await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(20)).until(() -> !vmReady(victim)
-                    || cluster.kubevirt().boots(victim) > bootsBefore);
-            System.out.println("  " + victim + " crashed; right after the crash:");
-            System.out.print(view.render(provisioner.lastErrors()));
-            await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(50))
-                    .until(() -> cluster.kubevirt().boots(victim) > bootsBefore);
-            int osts = cluster.pool().getSpec().getOstCount();
-            awaitPool(fs -> settled(fs, osts));
-            System.out.println("  " + victim + " booted again (boot " + cluster.kubevirt().boots(victim)
-                    + "); data-a still reads: "
-                    + Files.readString(kubelet.targetPath(pv, "pod-reader").resolve("results.txt")).strip());
-        });
+                    List<String> oss = cluster.ossVms();
+                    String victim = oss.get(oss.size() - 1);
+                    int bootsBefore = cluster.kubevirt().boots(victim);
+                    cluster.kubevirt().failVmi(victim);
+                    await().atMost(STEP_BOUND)
+                            .pollInterval(Duration.ofMillis(20))
+                            .until(() -> !vmReady(victim) || cluster.kubevirt().boots(victim) > bootsBefore);
+                    System.out.println("  " + victim + " crashed; right after the crash:");
+                    System.out.print(view.render(provisioner.lastErrors()));
+                    await().atMost(STEP_BOUND)
+                            .pollInterval(Duration.ofMillis(50))
+                            .until(() -> cluster.kubevirt().boots(victim) > bootsBefore);
+                    int osts = cluster.pool().getSpec().getOstCount();
+                    awaitPool(fs -> settled(fs, osts));
+                    System.out.println("  " + victim + " booted again (boot "
+                            + cluster.kubevirt().boots(victim)
+                            + "); data-a still reads: "
+                            + Files.readString(
+                                            kubelet.targetPath(pv, "pod-reader").resolve("results.txt"))
+                                    .strip());
+                });
 
-        step("stop the pods and delete every PVC: DeleteVolume per PV, the pool drains OSTs and scales in",
+        step(
+                "stop the pods and delete every PVC: DeleteVolume per PV, the pool drains OSTs and scales in",
                 "NodeUnpublish/NodeUnstage (real umount2), DeleteVolume over the socket, the controller lowers"
                         + " spec.ostCount and the operator drains OSTs before removing OSS VMs",
                 "the provisioner and kubelet harnesses; the drain's lctl/lfs commands inside the server VMs are"
-                        + " answered by a simulator of the servers", () -> {
-            kubelet.stopPod(pv, "pod-writer");
-            kubelet.stopPod(pv, "pod-reader");
-            kubelet.unstage(pv);
-            cluster.client().persistentVolumeClaims().inNamespace(APP_NAMESPACE).delete();
-            List<Phase> phases = new ArrayList<>();
-            await().atMost(STEP_BOUND).pollInterval(Duration.ofMillis(100)).until(() -> {
-                provisioner.sync();
-                Phase p = cluster.pool().getStatus().getPhase();
-                if (phases.isEmpty() || phases.get(phases.size() - 1) != p) {
-                    phases.add(p);
-                }
-                return cluster.client().persistentVolumes().list().getItems().isEmpty();
-            });
-            System.out.println("  every PV deleted; pool phases meanwhile: " + phases);
-            int osts = cluster.pool().getSpec().getOstCount();
-            System.out.println("  pool spec: " + osts + " OSTs; waiting for the operator to drain and remove the rest");
-            awaitPool(fs -> settled(fs, osts));
-            System.out.println("  mounts left under the kubelet dir: " + mountsBelow(cluster.kubeletDir()).size());
-        });
+                        + " answered by a simulator of the servers",
+                () -> {
+                    kubelet.stopPod(pv, "pod-writer");
+                    kubelet.stopPod(pv, "pod-reader");
+                    kubelet.unstage(pv);
+                    cluster.client()
+                            .persistentVolumeClaims()
+                            .inNamespace(APP_NAMESPACE)
+                            .delete();
+                    List<Phase> phases = new ArrayList<>();
+                    await().atMost(STEP_BOUND)
+                            .pollInterval(Duration.ofMillis(100))
+                            .until(() -> {
+                                provisioner.sync();
+                                Phase p = cluster.pool().getStatus().getPhase();
+                                if (phases.isEmpty() || phases.get(phases.size() - 1) != p) {
+                                    phases.add(p);
+                                }
+                                return cluster.client()
+                                        .persistentVolumes()
+                                        .list()
+                                        .getItems()
+                                        .isEmpty();
+                            });
+                    System.out.println("  every PV deleted; pool phases meanwhile: " + phases);
+                    int osts = cluster.pool().getSpec().getOstCount();
+                    System.out.println(
+                            "  pool spec: " + osts + " OSTs; waiting for the operator to drain and remove the rest");
+                    awaitPool(fs -> settled(fs, osts));
+                    System.out.println("  mounts left under the kubelet dir: "
+                            + mountsBelow(cluster.kubeletDir()).size());
+                });
         System.out.println("All steps done.");
     }
 
     private boolean vmReady(String vm) {
-        VirtualMachine v = cluster.client().resources(VirtualMachine.class).inNamespace(LocalCluster.NAMESPACE)
-                .withName(vm).get();
-        return v != null && v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReady());
+        VirtualMachine v = cluster.client()
+                .resources(VirtualMachine.class)
+                .inNamespace(LocalCluster.NAMESPACE)
+                .withName(vm)
+                .get();
+        return v != null
+                && v.getStatus() != null
+                && Boolean.TRUE.equals(v.getStatus().getReady());
     }
 
     private static String indent(String text, String prefix) {
@@ -269,8 +318,13 @@ public final class LocalDemo {
     private void createClaims(String... names) {
         cluster.ensureNamespace(APP_NAMESPACE);
         for (String name : names) {
-            PersistentVolumeClaim pvc = ExternalProvisioner.claim(APP_NAMESPACE, name, "100Gi", LocalCluster.STORAGE_CLASS);
-            cluster.client().persistentVolumeClaims().inNamespace(APP_NAMESPACE).resource(pvc).create();
+            PersistentVolumeClaim pvc =
+                    ExternalProvisioner.claim(APP_NAMESPACE, name, "100Gi", LocalCluster.STORAGE_CLASS);
+            cluster.client()
+                    .persistentVolumeClaims()
+                    .inNamespace(APP_NAMESPACE)
+                    .resource(pvc)
+                    .create();
         }
     }
 
@@ -307,7 +361,9 @@ public final class LocalDemo {
     }
 
     static boolean settled(LustreFileSystem fs, int osts) {
-        return fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
+        return fs != null
+                && fs.getStatus() != null
+                && fs.getStatus().getPhase() == Phase.Ready
                 && Integer.valueOf(osts).equals(fs.getStatus().getActiveOsts())
                 && Integer.valueOf(osts).equals(fs.getStatus().getReadyOsts());
     }
@@ -326,14 +382,19 @@ public final class LocalDemo {
     private static void keepRunning(LocalCluster cluster, int statusPort) throws InterruptedException {
         ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
         ScheduledExecutorService sidecar = Executors.newSingleThreadScheduledExecutor();
-        sidecar.scheduleWithFixedDelay(() -> {
-            try {
-                provisioner.sync();
-            } catch (RuntimeException e) {
-                System.err.println("provisioner: " + e.getMessage());
-            }
-        }, 0, 500, TimeUnit.MILLISECONDS);
-        System.out.printf("""
+        sidecar.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        provisioner.sync();
+                    } catch (RuntimeException e) {
+                        System.err.println("provisioner: " + e.getMessage());
+                    }
+                },
+                0,
+                500,
+                TimeUnit.MILLISECONDS);
+        System.out.printf(
+                """
 
                 Still running (--keep). In another shell:
                   export KUBECONFIG=%s
@@ -352,8 +413,14 @@ public final class LocalDemo {
                 A claim the controller refuses shows why in its Events (kubectl describe pvc), as with
                 external-provisioner; retries back off from 1 s, doubling up to 5 min.
                 Press Ctrl-C to stop and clean up.
-                """, cluster.kubeconfig(), LocalCluster.NAMESPACE, LocalCluster.STORAGE_CLASS, cluster.home().resolve("controller/csi.sock"),
-                cluster.home().resolve("node/csi.sock"), cluster.home().resolve("logs"), statusPort);
+                """,
+                cluster.kubeconfig(),
+                LocalCluster.NAMESPACE,
+                LocalCluster.STORAGE_CLASS,
+                cluster.home().resolve("controller/csi.sock"),
+                cluster.home().resolve("node/csi.sock"),
+                cluster.home().resolve("logs"),
+                statusPort);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             sidecar.shutdownNow();

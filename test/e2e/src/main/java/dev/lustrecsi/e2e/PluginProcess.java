@@ -3,7 +3,6 @@ package dev.lustrecsi.e2e;
 import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
 import dev.lustrecsi.csi.v1.ProbeRequest;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +29,8 @@ public final class PluginProcess implements AutoCloseable {
     private Process process;
     private ManagedChannel channel;
 
-    public PluginProcess(String name, String mainClass, List<String> args, Map<String, String> env, Path socket, Path log) {
+    public PluginProcess(
+            String name, String mainClass, List<String> args, Map<String, String> env, Path socket, Path log) {
         this.name = name;
         this.mainClass = mainClass;
         this.args = List.copyOf(args);
@@ -47,16 +47,25 @@ public final class PluginProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         // Small and quick to start: CI has two cores, and the plugins do little work each.
-        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-Xss512k",
-                "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xmx256m",
+                "-Xss512k",
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClass));
         command.addAll(args);
         try {
             Files.createDirectories(log.getParent());
             Files.createDirectories(socket.getParent());
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             // Never the user's cluster: no in-cluster service, no KUBECONFIG but the one given here.
-            pb.environment().keySet().removeAll(List.of("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBECONFIG"));
+            pb.environment()
+                    .keySet()
+                    .removeAll(List.of("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBECONFIG"));
             pb.environment().putAll(env);
             process = pb.start();
         } catch (IOException e) {
@@ -76,7 +85,8 @@ public final class PluginProcess implements AutoCloseable {
             }
             if (Files.exists(socket)) {
                 try {
-                    IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    IdentityGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(5, TimeUnit.SECONDS)
                             .probe(ProbeRequest.getDefaultInstance());
                     return;
                 } catch (RuntimeException e) {
@@ -85,7 +95,8 @@ public final class PluginProcess implements AutoCloseable {
             }
             sleep(50);
         }
-        throw new IllegalStateException(name + " did not serve on " + socket + " within " + bound + "; see " + log, last);
+        throw new IllegalStateException(
+                name + " did not serve on " + socket + " within " + bound + "; see " + log, last);
     }
 
     public synchronized ManagedChannel channel() {

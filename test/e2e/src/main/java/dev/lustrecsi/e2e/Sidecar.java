@@ -26,7 +26,10 @@ public final class Sidecar implements AutoCloseable {
         command.addAll(args);
         try {
             Files.createDirectories(log.getParent());
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             return new Sidecar(binary.getFileName().toString(), p, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

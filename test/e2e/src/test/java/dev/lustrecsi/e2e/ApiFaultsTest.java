@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestInstance;
 class ApiFaultsTest {
     /** Where new records are created. */
     private static final String RECORDS = "/lustrevolumes$";
+
     private static final String POOL = "/lustrefilesystems/" + LocalCluster.POOL + "$";
     private LocalCluster cluster;
     private Story s;
@@ -58,7 +59,8 @@ class ApiFaultsTest {
         assertThat(ledger.values()).extracting(VolumeRecord::projectId).doesNotHaveDuplicates();
         assertThat(s.volumeDirsOnServer()).containsExactlyInAnyOrderElementsOf(ledger.keySet());
         assertThat(cluster.client().persistentVolumes().list().getItems())
-                .filteredOn(p -> claim.equals(p.getSpec().getClaimRef().getName())).hasSize(1);
+                .filteredOn(p -> claim.equals(p.getSpec().getClaimRef().getName()))
+                .hasSize(1);
     }
 
     @Test
@@ -66,7 +68,9 @@ class ApiFaultsTest {
         cluster.apiFaults().reject(3, "POST", RECORDS, 409);
         cluster.apiFaults().reject(2, "PUT", POOL, 409);
         PersistentVolume pv = s.claimAndBind("100Gi", "conflicted");
-        assertThat(cluster.apiFaults().pending()).as("every injected conflict was met and retried").isZero();
+        assertThat(cluster.apiFaults().pending())
+                .as("every injected conflict was met and retried")
+                .isZero();
         assertOneReadyVolumeFor("conflicted", pv);
     }
 
@@ -86,7 +90,9 @@ class ApiFaultsTest {
         cluster.apiFaults().loseResponse(1, "POST", RECORDS);
         cluster.apiFaults().loseResponse(1, "PUT", POOL);
         PersistentVolume pv = s.claimAndBind("100Gi", "lost-answer");
-        assertThat(cluster.apiFaults().pending()).as("both writes were carried out and their answers lost").isZero();
+        assertThat(cluster.apiFaults().pending())
+                .as("both writes were carried out and their answers lost")
+                .isZero();
         assertOneReadyVolumeFor("lost-answer", pv);
     }
 
@@ -97,7 +103,8 @@ class ApiFaultsTest {
         cluster.apiFaults().delay(1, "POST", RECORDS, Duration.ofSeconds(6));
         Story fresh = new Story(cluster, "api");
         PersistentVolume pv = fresh.claimAndBind("100Gi", "slow");
-        assertThat(fresh.provisioner.errorCodes()).allMatch(c -> c == Status.Code.UNAVAILABLE || c == Status.Code.ABORTED);
+        assertThat(fresh.provisioner.errorCodes())
+                .allMatch(c -> c == Status.Code.UNAVAILABLE || c == Status.Code.ABORTED);
         assertOneReadyVolumeFor("slow", pv);
     }
 
@@ -106,32 +113,45 @@ class ApiFaultsTest {
         LustreFileSystem before = cluster.pool();
         Map<String, VolumeRecord> ledgerBefore = s.ledger();
         PersistentVolume existing = s.provisioner.volumeOf("api", "warm-up").orElseThrow();
-        CreateVolumeRequest create = CreateVolumeRequest.newBuilder().setName("pvc-while-down")
+        CreateVolumeRequest create = CreateVolumeRequest.newBuilder()
+                .setName("pvc-while-down")
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10L << 30))
                 .addVolumeCapabilities(ExternalProvisioner.capability("ReadWriteMany"))
-                .putAllParameters(cluster.client().storage().v1().storageClasses().withName(LocalCluster.STORAGE_CLASS)
-                        .get().getParameters())
+                .putAllParameters(cluster.client()
+                        .storage()
+                        .v1()
+                        .storageClasses()
+                        .withName(LocalCluster.STORAGE_CLASS)
+                        .get()
+                        .getParameters())
                 .build();
 
         cluster.apiFaults().down();
         assertThatThrownBy(() -> cluster.controllerStub().createVolume(create))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-        assertThatThrownBy(() -> cluster.controllerStub().deleteVolume(DeleteVolumeRequest.newBuilder()
-                .setVolumeId(existing.getSpec().getCsi().getVolumeHandle()).build()))
+        assertThatThrownBy(() -> cluster.controllerStub()
+                        .deleteVolume(DeleteVolumeRequest.newBuilder()
+                                .setVolumeId(existing.getSpec().getCsi().getVolumeHandle())
+                                .build()))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         assertThatThrownBy(() -> cluster.controllerStub().listVolumes(ListVolumesRequest.getDefaultInstance()))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-        assertThatThrownBy(() -> cluster.controllerStub().getCapacity(GetCapacityRequest.newBuilder()
-                .putAllParameters(create.getParametersMap()).build()))
+        assertThatThrownBy(() -> cluster.controllerStub()
+                        .getCapacity(GetCapacityRequest.newBuilder()
+                                .putAllParameters(create.getParametersMap())
+                                .build()))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         assertThat(s.ledger()).isEqualTo(ledgerBefore);
-        assertThat(cluster.pool().getSpec().getOstCount()).isEqualTo(before.getSpec().getOstCount());
+        assertThat(cluster.pool().getSpec().getOstCount())
+                .isEqualTo(before.getSpec().getOstCount());
 
         cluster.apiFaults().clear();
         String id = cluster.controllerStub().createVolume(create).getVolume().getVolumeId();
         assertThat(s.ledger()).containsKey("pvc-while-down");
-        assertThat(s.volumeDirsOnServer()).contains("pvc-while-down", existing.getMetadata().getName());
-        cluster.controllerStub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        assertThat(s.volumeDirsOnServer())
+                .contains("pvc-while-down", existing.getMetadata().getName());
+        cluster.controllerStub()
+                .deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
         assertThat(s.ledger()).doesNotContainKey("pvc-while-down");
     }
 
@@ -148,12 +168,18 @@ class ApiFaultsTest {
         cluster.apiFaults().clear();
 
         // A change only the reconciler undoes (it rewrites the sum it planned for): proof that it still runs.
-        cluster.client().resources(LustreFileSystem.class).inNamespace(LocalCluster.NAMESPACE).withName(LocalCluster.POOL)
+        cluster.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(LocalCluster.NAMESPACE)
+                .withName(LocalCluster.POOL)
                 .edit(fs -> {
                     fs.getMetadata().getAnnotations().put(annotation, "1");
                     return fs;
                 });
-        org.awaitility.Awaitility.await().atMost(Story.PATIENCE).pollInterval(Duration.ofMillis(200))
-                .until(() -> planned.equals(cluster.pool().getMetadata().getAnnotations().get(annotation)));
+        org.awaitility.Awaitility.await()
+                .atMost(Story.PATIENCE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> planned.equals(
+                        cluster.pool().getMetadata().getAnnotations().get(annotation)));
     }
 }

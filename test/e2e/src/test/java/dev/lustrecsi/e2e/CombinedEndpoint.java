@@ -60,11 +60,15 @@ final class CombinedEndpoint implements AutoCloseable {
                 String service = MethodDescriptor.extractFullServiceName(fullMethodName);
                 ManagedChannel target = "csi.v1.Node".equals(service) ? node : controller;
                 MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
-                        .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(fullMethodName)
-                        .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+                        .setType(MethodDescriptor.MethodType.UNARY)
+                        .setFullMethodName(fullMethodName)
+                        .setRequestMarshaller(BYTES)
+                        .setResponseMarshaller(BYTES)
+                        .build();
                 ServerCallHandler<byte[], byte[]> forward = ServerCalls.asyncUnaryCall((request, response) -> {
                     Deadline deadline = Context.current().getDeadline();
-                    CallOptions options = deadline == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadline(deadline);
+                    CallOptions options =
+                            deadline == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadline(deadline);
                     ClientCalls.asyncUnaryCall(target.newCall(method, options), request, response);
                 });
                 return ServerMethodDefinition.create(method, forward);
@@ -72,8 +76,10 @@ final class CombinedEndpoint implements AutoCloseable {
         };
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
-                .bossEventLoopGroup(group).workerEventLoopGroup(group)
-                .fallbackHandlerRegistry(routes).build();
+                .bossEventLoopGroup(group)
+                .workerEventLoopGroup(group)
+                .fallbackHandlerRegistry(routes)
+                .build();
         try {
             server.start();
         } catch (IOException e) {

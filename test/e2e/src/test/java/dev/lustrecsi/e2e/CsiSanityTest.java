@@ -35,7 +35,8 @@ class CsiSanityTest {
     @Test
     void everyConformanceSpecCsiSanityRunsPasses() throws Exception {
         Optional<Path> sanity = csiSanity();
-        Assumptions.assumeTrue(sanity.isPresent(),
+        Assumptions.assumeTrue(
+                sanity.isPresent(),
                 "csi-sanity not installed: set CSI_SANITY or run bin/install-test-tools (.tools/bin/csi-sanity)");
         LocalCluster cluster = Story.startCluster("sanity");
         try {
@@ -44,15 +45,23 @@ class CsiSanityTest {
             // in seconds, as they do on a cluster where the pool exists.
             story.claimAndBind("10Gi", "warm-up");
             story.awaitPoolSettled();
-            Map<String, String> parameters = cluster.client().storage().v1().storageClasses()
-                    .withName(LocalCluster.STORAGE_CLASS).get().getParameters();
+            Map<String, String> parameters = cluster.client()
+                    .storage()
+                    .v1()
+                    .storageClasses()
+                    .withName(LocalCluster.STORAGE_CLASS)
+                    .get()
+                    .getParameters();
             Path work = cluster.home().resolve("sanity");
             Files.createDirectories(work);
             Path parametersFile = work.resolve("volume-parameters.yaml");
             // JSON is YAML: one flow mapping with every value quoted.
-            Files.writeString(parametersFile, new TreeMap<>(parameters).entrySet().stream()
-                    .map(e -> quote(e.getKey()) + ": " + quote(e.getValue()))
-                    .collect(Collectors.joining(", ", "{", "}\n")));
+            Files.writeString(
+                    parametersFile,
+                    new TreeMap<>(parameters)
+                            .entrySet().stream()
+                                    .map(e -> quote(e.getKey()) + ": " + quote(e.getValue()))
+                                    .collect(Collectors.joining(", ", "{", "}\n")));
             Path report = work.resolve("junit.xml");
             Path socket = cluster.home().resolve("combined/csi.sock");
             Files.createDirectories(socket.getParent());
@@ -66,20 +75,34 @@ class CsiSanityTest {
             long t0 = System.nanoTime();
             int exit;
             try (CombinedEndpoint ignored = new CombinedEndpoint(socket, controller, node)) {
-                List<String> command = new ArrayList<>(List.of(sanity.get().toString(),
-                        "--csi.endpoint", "unix://" + socket,
-                        "--csi.controllerendpoint", "unix://" + cluster.home().resolve("controller/csi.sock"),
-                        // kubelet's own layout: targets under pods/, staging under plugins/ (NodePaths accepts only those).
-                        "--csi.stagingdir", stagingDir.toString(),
-                        "--csi.mountdir", mountDir.toString(),
-                        "--csi.testvolumeparameters", parametersFile.toString(),
-                        "--csi.testvolumesize", Long.toString(10 * GI),
-                        "--csi.testvolumeexpandsize", Long.toString(20 * GI),
-                        "--ginkgo.junit-report", report.toString(),
+                List<String> command = new ArrayList<>(List.of(
+                        sanity.get().toString(),
+                        "--csi.endpoint",
+                        "unix://" + socket,
+                        "--csi.controllerendpoint",
+                        "unix://" + cluster.home().resolve("controller/csi.sock"),
+                        // kubelet's own layout: targets under pods/, staging under plugins/ (NodePaths accepts only
+                        // those).
+                        "--csi.stagingdir",
+                        stagingDir.toString(),
+                        "--csi.mountdir",
+                        mountDir.toString(),
+                        "--csi.testvolumeparameters",
+                        parametersFile.toString(),
+                        "--csi.testvolumesize",
+                        Long.toString(10 * GI),
+                        "--csi.testvolumeexpandsize",
+                        Long.toString(20 * GI),
+                        "--ginkgo.junit-report",
+                        report.toString(),
                         "--ginkgo.no-color"));
-                Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(work.resolve("csi-sanity.log").toFile()).start();
-                assertThat(p.waitFor(30, TimeUnit.MINUTES)).as("csi-sanity finished").isTrue();
+                Process p = new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(work.resolve("csi-sanity.log").toFile())
+                        .start();
+                assertThat(p.waitFor(30, TimeUnit.MINUTES))
+                        .as("csi-sanity finished")
+                        .isTrue();
                 exit = p.exitValue();
             } finally {
                 controller.shutdownNow();
@@ -87,9 +110,12 @@ class CsiSanityTest {
             }
             long seconds = (System.nanoTime() - t0) / 1_000_000_000;
             Results r = Results.read(report);
-            System.out.printf("csi-sanity: %d passed, %d failed, %d skipped in %d s%s%n", r.passed().size(),
-                    r.failed().size(), r.skipped, seconds, r.means());
-            assertThat(r.failed()).as("failed conformance specs (log: %s)", work.resolve("csi-sanity.log")).isEmpty();
+            System.out.printf(
+                    "csi-sanity: %d passed, %d failed, %d skipped in %d s%s%n",
+                    r.passed().size(), r.failed().size(), r.skipped, seconds, r.means());
+            assertThat(r.failed())
+                    .as("failed conformance specs (log: %s)", work.resolve("csi-sanity.log"))
+                    .isEmpty();
             assertThat(r.passed()).as("specs run").isNotEmpty();
             assertThat(exit).as("csi-sanity exit code").isZero();
         } finally {
@@ -98,7 +124,8 @@ class CsiSanityTest {
     }
 
     private static ManagedChannel channel(Path socket) {
-        return Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
+        return Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create())
+                .build();
     }
 
     private static String quote(String s) {
@@ -137,8 +164,10 @@ class CsiSanityTest {
                 Element c = (Element) cases.item(i);
                 String name = c.getAttribute("name");
                 String status = c.getAttribute("status");
-                if (name.startsWith("[BeforeSuite]") || name.startsWith("[AfterSuite]")
-                        || name.startsWith("[SynchronizedBeforeSuite]") || name.startsWith("[SynchronizedAfterSuite]")) {
+                if (name.startsWith("[BeforeSuite]")
+                        || name.startsWith("[AfterSuite]")
+                        || name.startsWith("[SynchronizedBeforeSuite]")
+                        || name.startsWith("[SynchronizedAfterSuite]")) {
                     if (!status.equals("passed") && !status.equals("skipped")) {
                         failed.add(name + " (" + status + ")");
                     }
@@ -149,7 +178,8 @@ class CsiSanityTest {
                         passed.add(name);
                         for (String rpc : List.of("CreateVolume", "DeleteVolume")) {
                             if (name.contains(rpc) && !c.getAttribute("time").isEmpty()) {
-                                times.computeIfAbsent(rpc, k -> new ArrayList<>()).add(Double.parseDouble(c.getAttribute("time")));
+                                times.computeIfAbsent(rpc, k -> new ArrayList<>())
+                                        .add(Double.parseDouble(c.getAttribute("time")));
                             }
                         }
                     }
@@ -162,13 +192,22 @@ class CsiSanityTest {
 
         private static String text(Element c) {
             NodeList f = c.getElementsByTagName("failure");
-            String t = f.getLength() == 0 ? "" : ((Element) f.item(0)).getTextContent().strip();
+            String t = f.getLength() == 0
+                    ? ""
+                    : ((Element) f.item(0)).getTextContent().strip();
             return t.length() > 1500 ? t.substring(0, 1500) + "..." : t;
         }
 
         String means() {
-            return times.entrySet().stream().map(e -> String.format("; specs naming %s: %d, mean %.2f s", e.getKey(),
-                    e.getValue().size(), e.getValue().stream().mapToDouble(Double::doubleValue).average().orElse(0)))
+            return times.entrySet().stream()
+                    .map(e -> String.format(
+                            "; specs naming %s: %d, mean %.2f s",
+                            e.getKey(),
+                            e.getValue().size(),
+                            e.getValue().stream()
+                                    .mapToDouble(Double::doubleValue)
+                                    .average()
+                                    .orElse(0)))
                     .collect(Collectors.joining());
         }
     }

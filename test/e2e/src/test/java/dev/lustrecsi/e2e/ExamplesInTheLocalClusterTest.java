@@ -42,7 +42,8 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExamplesInTheLocalClusterTest {
-    private static final Path EXAMPLES = Path.of("../../examples").toAbsolutePath().normalize();
+    private static final Path EXAMPLES =
+            Path.of("../../examples").toAbsolutePath().normalize();
     private static final String NAMESPACE = "examples";
     private LocalCluster cluster;
 
@@ -63,33 +64,46 @@ class ExamplesInTheLocalClusterTest {
         for (Path file : exampleFiles()) {
             for (HasMetadata o : load(file)) {
                 if (o instanceof StorageClass sc) {
-                    cluster.client().storage().v1().storageClasses().resource(sc).create();
+                    cluster.client()
+                            .storage()
+                            .v1()
+                            .storageClasses()
+                            .resource(sc)
+                            .create();
                 }
             }
         }
         for (Path file : exampleFiles()) {
             for (HasMetadata o : load(file)) {
-                if (o instanceof PersistentVolumeClaim pvc && pvc.getSpec().getStorageClassName() != null
+                if (o instanceof PersistentVolumeClaim pvc
+                        && pvc.getSpec().getStorageClassName() != null
                         && !pvc.getSpec().getStorageClassName().isEmpty()) {
-                    cluster.client().persistentVolumeClaims().inNamespace(NAMESPACE).resource(pvc).create();
+                    cluster.client()
+                            .persistentVolumeClaims()
+                            .inNamespace(NAMESPACE)
+                            .resource(pvc)
+                            .create();
                     claims.add(pvc.getMetadata().getName());
                 }
             }
         }
         assertThat(claims).as("claims in examples/").contains("shared-data", "ior-scratch", "home-alice");
 
-        ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub,
-                Duration.ofMillis(200), Duration.ofSeconds(2));
+        ExternalProvisioner provisioner = new ExternalProvisioner(
+                cluster.client(), cluster::controllerStub, Duration.ofMillis(200), Duration.ofSeconds(2));
         await().atMost(Story.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
             provisioner.sync();
-            assertThat(provisioner.errorCodes()).as("final refusals: %s", provisioner.lastErrors())
+            assertThat(provisioner.errorCodes())
+                    .as("final refusals: %s", provisioner.lastErrors())
                     .doesNotContain(Status.Code.INVALID_ARGUMENT);
-            return claims.stream().allMatch(n -> provisioner.volumeOf(NAMESPACE, n).isPresent());
+            return claims.stream()
+                    .allMatch(n -> provisioner.volumeOf(NAMESPACE, n).isPresent());
         });
         for (String claim : claims) {
             PersistentVolume pv = provisioner.volumeOf(NAMESPACE, claim).orElseThrow();
             assertThat(pv.getSpec().getCsi().getDriver()).isEqualTo(DriverNames.DRIVER_NAME);
-            assertThat(pv.getMetadata().getName()).as("PV name like a real cluster's")
+            assertThat(pv.getMetadata().getName())
+                    .as("PV name like a real cluster's")
                     .matches("pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
         }
         // What the pods of the examples do with their claims: kubelet stages and publishes each volume into a
@@ -99,7 +113,9 @@ class ExamplesInTheLocalClusterTest {
             PersistentVolume pv = provisioner.volumeOf(NAMESPACE, claim).orElseThrow();
             kubelet.stage(pv);
             Path mounted = kubelet.startPod(pv, "pod-" + claim);
-            assertThat(Story.mountsAt(mounted)).as("%s bind-mounted into its pod", claim).isEqualTo(1);
+            assertThat(Story.mountsAt(mounted))
+                    .as("%s bind-mounted into its pod", claim)
+                    .isEqualTo(1);
             Files.writeString(mounted.resolve("hello.txt"), "written by a pod using " + claim);
             assertThat(Files.readString(mounted.resolve("hello.txt"))).isEqualTo("written by a pod using " + claim);
             kubelet.stopPod(pv, "pod-" + claim);
@@ -109,25 +125,41 @@ class ExamplesInTheLocalClusterTest {
 
     @Test
     void aClassWithABadParameterIsAnEventOnTheClaimAndTheProvisionerBacksOff() {
-        cluster.client().storage().v1().storageClasses().resource(new StorageClassBuilder()
-                .withNewMetadata().withName("lustre-typo").endMetadata()
-                .withProvisioner(DriverNames.DRIVER_NAME)
-                .addToParameters("mode", "shared").addToParameters("pool", "typo-pool")
-                .addToParameters("ostSize", "lots")
-                .build()).create();
-        cluster.client().persistentVolumeClaims().inNamespace(NAMESPACE)
-                .resource(ExternalProvisioner.claim(NAMESPACE, "typo-claim", "10Gi", "lustre-typo")).create();
+        cluster.client()
+                .storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("lustre-typo")
+                        .endMetadata()
+                        .withProvisioner(DriverNames.DRIVER_NAME)
+                        .addToParameters("mode", "shared")
+                        .addToParameters("pool", "typo-pool")
+                        .addToParameters("ostSize", "lots")
+                        .build())
+                .create();
+        cluster.client()
+                .persistentVolumeClaims()
+                .inNamespace(NAMESPACE)
+                .resource(ExternalProvisioner.claim(NAMESPACE, "typo-claim", "10Gi", "lustre-typo"))
+                .create();
         // The sidecar's default shape: 1 s, doubling. Polled every 100 ms for 3.5 s, a spinning provisioner
         // would call 35 times; a backing-off one calls at 0, 1 and 3 s.
         ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
         long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
         while (System.nanoTime() < end) {
-            PersistentVolumeClaim pvc = cluster.client().persistentVolumeClaims().inNamespace(NAMESPACE)
-                    .withName("typo-claim").get();
+            PersistentVolumeClaim pvc = cluster.client()
+                    .persistentVolumeClaims()
+                    .inNamespace(NAMESPACE)
+                    .withName("typo-claim")
+                    .get();
             provisioner.provision(pvc);
             sleep(100);
         }
-        assertThat(provisioner.errorCodes()).containsOnly(Status.Code.INVALID_ARGUMENT).hasSizeBetween(2, 3);
+        assertThat(provisioner.errorCodes())
+                .containsOnly(Status.Code.INVALID_ARGUMENT)
+                .hasSizeBetween(2, 3);
 
         List<Event> events = provisioner.eventsOf(NAMESPACE, "typo-claim");
         assertThat(events).hasSize(1);
@@ -135,8 +167,11 @@ class ExamplesInTheLocalClusterTest {
         assertThat(e.getType()).isEqualTo("Warning");
         assertThat(e.getReason()).isEqualTo("ProvisioningFailed");
         assertThat(e.getCount()).isEqualTo(provisioner.errorCodes().size());
-        assertThat(e.getMessage()).startsWith("failed to provision volume with StorageClass \"lustre-typo\": "
-                + "rpc error: code = InvalidArgument desc = ").contains("ostSize").hasSizeLessThan(400);
+        assertThat(e.getMessage())
+                .startsWith("failed to provision volume with StorageClass \"lustre-typo\": "
+                        + "rpc error: code = InvalidArgument desc = ")
+                .contains("ostSize")
+                .hasSizeLessThan(400);
         assertThat(cluster.client().persistentVolumes().list().getItems())
                 .noneMatch(pv -> "typo-claim".equals(pv.getSpec().getClaimRef().getName()));
     }
@@ -146,7 +181,8 @@ class ExamplesInTheLocalClusterTest {
         // The operator started against the demo's kubeconfig (bin/demo --keep) watches LustreFileSystems, VMs
         // and claims through the same front as kubectl.
         Config config = Config.fromKubeconfig(Files.readString(cluster.kubeconfig()));
-        try (KubernetesClient user = new KubernetesClientBuilder().withConfig(config).build()) {
+        try (KubernetesClient user =
+                new KubernetesClientBuilder().withConfig(config).build()) {
             CountDownLatch seen = new CountDownLatch(1);
             try (Watch ignored = user.configMaps().inNamespace(NAMESPACE).watch(new Watcher<>() {
                 @Override
@@ -157,12 +193,20 @@ class ExamplesInTheLocalClusterTest {
                 }
 
                 @Override
-                public void onClose(WatcherException cause) {
-                }
+                public void onClose(WatcherException cause) {}
             })) {
-                cluster.client().configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
-                        .withNewMetadata().withName("watched").endMetadata().build()).create();
-                assertThat(seen.await(60, TimeUnit.SECONDS)).as("the watch saw the new ConfigMap").isTrue();
+                cluster.client()
+                        .configMaps()
+                        .inNamespace(NAMESPACE)
+                        .resource(new ConfigMapBuilder()
+                                .withNewMetadata()
+                                .withName("watched")
+                                .endMetadata()
+                                .build())
+                        .create();
+                assertThat(seen.await(60, TimeUnit.SECONDS))
+                        .as("the watch saw the new ConfigMap")
+                        .isTrue();
             }
         }
     }

@@ -43,11 +43,16 @@ class NodePluginOwnNodePolicyTest {
      * count as the other tests' node plugin's requests.
      */
     private static final String NS = "lustre-csi-policy-test";
+
     private static final String OWN = "own-node-policy-a";
     private static final String OTHER = "own-node-policy-b";
     private static final String POD = "lustre-csi-node-own-node-policy";
-    private static final Set<String> APPLIED_KINDS = Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-            "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+    private static final Set<String> APPLIED_KINDS = Set.of(
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding");
 
     private ControlPlane plane;
     private KubernetesClient admin;
@@ -59,27 +64,65 @@ class NodePluginOwnNodePolicyTest {
     void setUp(ControlPlane cp) {
         plane = cp;
         admin = cp.adminClient();
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS)
-                .withLabels(Map.of("pod-security.kubernetes.io/enforce", "privileged")).endMetadata().build()).serverSideApply();
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NS)
+                        .withLabels(Map.of("pod-security.kubernetes.io/enforce", "privileged"))
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
         // The chart's node ServiceAccount, its RBAC and the policy, exactly as rendered for a release in NS.
         List<HasMetadata> objects = Chart.render(admin, NS).objects().stream()
-                .filter(o -> APPLIED_KINDS.contains(o.getKind()) && o.getMetadata().getName().startsWith(Chart.NODE_SA))
+                .filter(o -> APPLIED_KINDS.contains(o.getKind())
+                        && o.getMetadata().getName().startsWith(Chart.NODE_SA))
                 .toList();
         assertThat(objects).extracting(HasMetadata::getKind).containsAll(APPLIED_KINDS);
         objects.forEach(o -> admin.resource(o).serverSideApply());
         applied = objects;
         for (String node : List.of(OWN, OTHER)) {
-            admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).serverSideApply();
+            admin.nodes()
+                    .resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName(node)
+                            .endMetadata()
+                            .build())
+                    .serverSideApply();
         }
         // The plugin's pod on its node (never started: there is no kubelet; the token binding needs only the object).
-        Pod pod = admin.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(POD).endMetadata()
-                .withNewSpec().withNodeName(OWN).withServiceAccountName(Chart.NODE_SA).withAutomountServiceAccountToken(false)
-                .addNewContainer().withName("node").withImage("registry.k8s.io/pause:3.10").endContainer()
-                .endSpec().build()).create();
-        String token = admin.serviceAccounts().inNamespace(NS).withName(Chart.NODE_SA).tokenRequest(new TokenRequestBuilder()
-                .withNewSpec().withExpirationSeconds(3600L).withNewBoundObjectRef().withApiVersion("v1").withKind("Pod")
-                .withName(POD).withUid(pod.getMetadata().getUid()).endBoundObjectRef().endSpec().build())
-                .getStatus().getToken();
+        Pod pod = admin.pods()
+                .inNamespace(NS)
+                .resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName(POD)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName(OWN)
+                        .withServiceAccountName(Chart.NODE_SA)
+                        .withAutomountServiceAccountToken(false)
+                        .addNewContainer()
+                        .withName("node")
+                        .withImage("registry.k8s.io/pause:3.10")
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
+        String token = admin.serviceAccounts()
+                .inNamespace(NS)
+                .withName(Chart.NODE_SA)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(3600L)
+                        .withNewBoundObjectRef()
+                        .withApiVersion("v1")
+                        .withKind("Pod")
+                        .withName(POD)
+                        .withUid(pod.getMetadata().getUid())
+                        .endBoundObjectRef()
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
         plugin = clientWithToken(token);
     }
 
@@ -88,12 +131,19 @@ class NodePluginOwnNodePolicyTest {
         // The policy is cluster-wide and the control plane is shared by this JVM's tests: the harness of the others
         // runs the node plugin under a token bound to no Pod, which the policy rightly refuses. Removed, and waited
         // for until the API server's admission no longer applies it.
-        applied.stream().filter(o -> o.getKind().startsWith("ValidatingAdmissionPolicy"))
+        applied.stream()
+                .filter(o -> o.getKind().startsWith("ValidatingAdmissionPolicy"))
                 .forEach(o -> admin.resource(o).delete());
         if (plugin != null) {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() ->
-                    plugin.nodes().withName(OTHER).dryRun().patch(PatchContext.of(PatchType.JSON_MERGE),
-                            "{\"metadata\":{\"labels\":{\"lustre-csi-test\":\"probe\"}}}"));
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> plugin.nodes()
+                            .withName(OTHER)
+                            .dryRun()
+                            .patch(
+                                    PatchContext.of(PatchType.JSON_MERGE),
+                                    "{\"metadata\":{\"labels\":{\"lustre-csi-test\":\"probe\"}}}"));
             plugin.close();
         }
         admin.pods().inNamespace(NS).withName(POD).withGracePeriod(0).delete();
@@ -108,10 +158,12 @@ class NodePluginOwnNodePolicyTest {
             assertThat(e.getCode()).isEqualTo(403);
             assertThat(e.getMessage()).contains("may only change the Node it runs on");
         });
-        assertThat(admin.nodes().withName(OTHER).get().getMetadata().getLabels()).doesNotContainKey("lustre-csi-test");
+        assertThat(admin.nodes().withName(OTHER).get().getMetadata().getLabels())
+                .doesNotContainKey("lustre-csi-test");
         // Its own Node: RBAC grants it and the policy admits it (how the startup taint comes off).
         label(plugin, OWN);
-        assertThat(admin.nodes().withName(OWN).get().getMetadata().getLabels()).containsEntry("lustre-csi-test", "patched");
+        assertThat(admin.nodes().withName(OWN).get().getMetadata().getLabels())
+                .containsEntry("lustre-csi-test", "patched");
         // The policy polices only the plugin's account: an administrator still changes any Node.
         label(admin, OTHER);
     }
@@ -133,20 +185,34 @@ class NodePluginOwnNodePolicyTest {
      * Node, probing with dry runs (admission runs, nothing is written) so no probe changes a Node.
      */
     private void awaitPolicyActive() {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                assertThatThrownBy(() -> plugin.nodes().withName(OTHER).dryRun().patch(PatchContext.of(PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"labels\":{\"lustre-csi-test\":\"probe\"}}}"))
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThatThrownBy(() -> plugin.nodes()
+                                .withName(OTHER)
+                                .dryRun()
+                                .patch(
+                                        PatchContext.of(PatchType.JSON_MERGE),
+                                        "{\"metadata\":{\"labels\":{\"lustre-csi-test\":\"probe\"}}}"))
                         .isInstanceOf(KubernetesClientException.class));
     }
 
     private static void label(KubernetesClient client, String node) {
-        client.nodes().withName(node).patch(PatchContext.of(PatchType.JSON_MERGE),
-                "{\"metadata\":{\"labels\":{\"lustre-csi-test\":\"patched\"}}}");
+        client.nodes()
+                .withName(node)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"labels\":{\"lustre-csi-test\":\"patched\"}}}");
     }
 
     private KubernetesClient clientWithToken(String token) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(plane.serverUrl())
-                .withCaCertFile(plane.caCertificate().toString()).withOauthToken(token).withNamespace(NS)
-                .withRequestTimeout(30_000).build()).build();
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(Config.empty())
+                        .withMasterUrl(plane.serverUrl())
+                        .withCaCertFile(plane.caCertificate().toString())
+                        .withOauthToken(token)
+                        .withNamespace(NS)
+                        .withRequestTimeout(30_000)
+                        .build())
+                .build();
     }
 }

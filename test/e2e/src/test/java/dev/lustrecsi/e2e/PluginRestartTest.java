@@ -40,7 +40,14 @@ class PluginRestartTest {
     }
 
     private static String pvName(LocalCluster c, String namespace, String claim) {
-        return "pvc-" + c.client().persistentVolumeClaims().inNamespace(namespace).withName(claim).get().getMetadata().getUid();
+        return "pvc-"
+                + c.client()
+                        .persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName(claim)
+                        .get()
+                        .getMetadata()
+                        .getUid();
     }
 
     /** Whatever a test killed runs again for the next one, even when the test failed half-way. */
@@ -64,7 +71,8 @@ class PluginRestartTest {
         s.claim("100Gi", "first");
         CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(s.provisioner::sync);
         String volume = pvName(cluster, "first", "first");
-        await().atMost(Story.PATIENCE).until(() -> cluster.pool() != null && s.ledger().containsKey(volume));
+        await().atMost(Story.PATIENCE)
+                .until(() -> cluster.pool() != null && s.ledger().containsKey(volume));
         cluster.controller().kill();
         assertThat(inFlight.get()).as("nothing was bound by the killed call").isZero();
 
@@ -73,8 +81,13 @@ class PluginRestartTest {
         PersistentVolume pv = s.awaitBound("first").get(0);
 
         assertThat(pv.getMetadata().getName()).isEqualTo(volume);
-        assertThat(cluster.client().resources(LustreFileSystem.class).inNamespace(LocalCluster.NAMESPACE).list().getItems())
-                .extracting(f -> f.getMetadata().getName()).containsExactly(LocalCluster.POOL);
+        assertThat(cluster.client()
+                        .resources(LustreFileSystem.class)
+                        .inNamespace(LocalCluster.NAMESPACE)
+                        .list()
+                        .getItems())
+                .extracting(f -> f.getMetadata().getName())
+                .containsExactly(LocalCluster.POOL);
         assertThat(s.ledger()).containsOnlyKeys(volume);
         assertThat(s.ledger().get(volume).state()).isEqualTo(dev.lustrecsi.model.VolumeState.Ready);
         assertThat(s.volumeDirsOnServer()).containsExactly(volume);
@@ -108,7 +121,8 @@ class PluginRestartTest {
             assertThat(ledger.values()).extracting(VolumeRecord::projectId).doesNotHaveDuplicates();
             assertThat(s.volumeDirsOnServer()).contains(volume);
             assertThat(cluster.client().persistentVolumes().list().getItems())
-                    .filteredOn(p -> "halfway".equals(p.getSpec().getClaimRef().getNamespace())).hasSize(1);
+                    .filteredOn(p -> "halfway".equals(p.getSpec().getClaimRef().getNamespace()))
+                    .hasSize(1);
         } finally {
             s.marker("down/lfs-setquota", false);
         }

@@ -45,7 +45,8 @@ class RealControlPlaneTest {
     @BeforeAll
     void start(ControlPlane cp) throws IOException {
         plane = cp;
-        cluster = LocalCluster.start(Files.createTempDirectory("lustre-csi-e2e-real-"), LocalCluster.Settings.defaults(), cp);
+        cluster = LocalCluster.start(
+                Files.createTempDirectory("lustre-csi-e2e-real-"), LocalCluster.Settings.defaults(), cp);
         cluster.applyStorageClass(Map.of());
         story = new Story(cluster, "lab");
     }
@@ -60,13 +61,23 @@ class RealControlPlaneTest {
     void aClaimIsProvisionedByTheRealExternalProvisionerAndBoundByTheRealPvController() {
         PersistentVolume pv = story.claimAndBind("100Gi", "data-a");
 
-        assertThat(pv.getMetadata().getAnnotations()).containsEntry("pv.kubernetes.io/provisioned-by", DriverNames.DRIVER_NAME);
+        assertThat(pv.getMetadata().getAnnotations())
+                .containsEntry("pv.kubernetes.io/provisioned-by", DriverNames.DRIVER_NAME);
         assertThat(pv.getSpec().getCsi().getDriver()).isEqualTo(DriverNames.DRIVER_NAME);
-        assertThat(pv.getSpec().getCsi().getVolumeHandle()).startsWith("v1:" + LocalCluster.NAMESPACE + ":" + LocalCluster.POOL + ":");
+        assertThat(pv.getSpec().getCsi().getVolumeHandle())
+                .startsWith("v1:" + LocalCluster.NAMESPACE + ":" + LocalCluster.POOL + ":");
         // The volume's accessible topology, as the provisioner turns it into node affinity.
-        assertThat(pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms()).isNotEmpty();
-        await().atMost(Story.PATIENCE).until(() -> "Bound".equals(claim("data-a").getStatus().getPhase())
-                && "Bound".equals(cluster.client().persistentVolumes().withName(pv.getMetadata().getName()).get().getStatus().getPhase()));
+        assertThat(pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms())
+                .isNotEmpty();
+        await().atMost(Story.PATIENCE)
+                .until(() -> "Bound".equals(claim("data-a").getStatus().getPhase())
+                        && "Bound"
+                                .equals(cluster.client()
+                                        .persistentVolumes()
+                                        .withName(pv.getMetadata().getName())
+                                        .get()
+                                        .getStatus()
+                                        .getPhase()));
     }
 
     @Test
@@ -75,48 +86,84 @@ class RealControlPlaneTest {
         PersistentVolume pv = story.provisioner.volumeOf("lab", "data-a").orElseThrow();
         Path dir = story.kubelet.startPod(pv, "pod-writer");
         Files.writeString(dir.resolve("result.txt"), "42\n");
-        assertThat(cluster.poolOnServer().resolve(pv.getMetadata().getName()).resolve("result.txt")).hasContent("42");
+        assertThat(cluster.poolOnServer().resolve(pv.getMetadata().getName()).resolve("result.txt"))
+                .hasContent("42");
         story.kubelet.stopPod(pv, "pod-writer");
     }
 
     @Test
     @Order(3)
     void aLargerClaimGoesThroughTheRealExternalResizerToControllerExpandVolume() {
-        cluster.client().persistentVolumeClaims().inNamespace("lab").withName("data-a").edit(c -> {
-            c.getSpec().getResources().getRequests().put("storage", new Quantity("200Gi"));
-            return c;
-        });
+        cluster.client()
+                .persistentVolumeClaims()
+                .inNamespace("lab")
+                .withName("data-a")
+                .edit(c -> {
+                    c.getSpec().getResources().getRequests().put("storage", new Quantity("200Gi"));
+                    return c;
+                });
         await().atMost(Story.PATIENCE).until(() -> {
             PersistentVolume pv = story.provisioner.volumeOf("lab", "data-a").orElseThrow();
             return new Quantity("200Gi").equals(pv.getSpec().getCapacity().get("storage"));
         });
-        await().atMost(Story.PATIENCE).until(() -> new Quantity("200Gi").equals(claim("data-a").getStatus().getCapacity().get("storage")));
-        assertThat(story.ledger().values()).anySatisfy(r -> assertThat(r.capacityBytes()).isEqualTo(200L << 30));
+        await().atMost(Story.PATIENCE)
+                .until(() -> new Quantity("200Gi")
+                        .equals(claim("data-a").getStatus().getCapacity().get("storage")));
+        assertThat(story.ledger().values())
+                .anySatisfy(r -> assertThat(r.capacityBytes()).isEqualTo(200L << 30));
     }
 
     @Test
     @Order(4)
     void aWaitForFirstConsumerClaimIsProvisionedOnceTheSchedulerPicksANode() {
-        Map<String, String> parameters = cluster.client().storage().v1().storageClasses().withName(LocalCluster.STORAGE_CLASS).get()
+        Map<String, String> parameters = cluster.client()
+                .storage()
+                .v1()
+                .storageClasses()
+                .withName(LocalCluster.STORAGE_CLASS)
+                .get()
                 .getParameters();
-        cluster.client().storage().v1().storageClasses().resource(new StorageClassBuilder()
-                .withNewMetadata().withName("lustre-late").endMetadata()
-                .withProvisioner(DriverNames.DRIVER_NAME).withParameters(parameters).withReclaimPolicy("Delete")
-                .withVolumeBindingMode("WaitForFirstConsumer").withAllowVolumeExpansion(true).build()).create();
-        cluster.client().persistentVolumeClaims().inNamespace("lab")
-                .resource(ExternalProvisioner.claim("lab", "late", "10Gi", "lustre-late")).create();
+        cluster.client()
+                .storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("lustre-late")
+                        .endMetadata()
+                        .withProvisioner(DriverNames.DRIVER_NAME)
+                        .withParameters(parameters)
+                        .withReclaimPolicy("Delete")
+                        .withVolumeBindingMode("WaitForFirstConsumer")
+                        .withAllowVolumeExpansion(true)
+                        .build())
+                .create();
+        cluster.client()
+                .persistentVolumeClaims()
+                .inNamespace("lab")
+                .resource(ExternalProvisioner.claim("lab", "late", "10Gi", "lustre-late"))
+                .create();
 
         // Nothing happens until a consumer is scheduled: the claim waits.
-        await().pollDelay(java.time.Duration.ofSeconds(3)).atMost(Story.PATIENCE).until(() -> claim("late") != null);
+        await().pollDelay(java.time.Duration.ofSeconds(3))
+                .atMost(Story.PATIENCE)
+                .until(() -> claim("late") != null);
         assertThat(claim("late").getSpec().getVolumeName()).isNull();
 
         // The scheduler's choice, as it writes it on the claim.
-        cluster.client().persistentVolumeClaims().inNamespace("lab").withName("late").edit(c -> {
-            c.getMetadata().getAnnotations().put("volume.kubernetes.io/selected-node", LocalCluster.NODE);
-            return c;
-        });
-        assertThat(story.awaitBound("late")).singleElement()
-                .satisfies(pv -> assertThat(pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms()).isNotEmpty());
+        cluster.client()
+                .persistentVolumeClaims()
+                .inNamespace("lab")
+                .withName("late")
+                .edit(c -> {
+                    c.getMetadata().getAnnotations().put("volume.kubernetes.io/selected-node", LocalCluster.NODE);
+                    return c;
+                });
+        assertThat(story.awaitBound("late"))
+                .singleElement()
+                .satisfies(pv -> assertThat(
+                                pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms())
+                        .isNotEmpty());
     }
 
     @Test
@@ -144,7 +191,8 @@ class RealControlPlaneTest {
                 String what = r.verb() + " " + (r.apiGroup().isEmpty() ? "" : r.apiGroup() + "/") + r.rbacResource()
                         + (r.namespace().isEmpty() ? " (cluster)" : " in " + r.namespace());
                 used.add(what);
-                Chart.Grant match = grants.stream().filter(g -> allows(g, r)).findFirst().orElse(null);
+                Chart.Grant match =
+                        grants.stream().filter(g -> allows(g, r)).findFirst().orElse(null);
                 if (match == null || r.code() == 403) {
                     notGranted.add(sa + ": " + what + " -> HTTP " + r.code());
                 }
@@ -153,11 +201,20 @@ class RealControlPlaneTest {
                 for (String group : g.rule().getApiGroups()) {
                     for (String resource : g.rule().getResources()) {
                         for (String verb : g.rule().getVerbs()) {
-                            boolean any = requests.stream().anyMatch(r -> r.user().equals(user) && r.verb().equals(verb)
-                                    && r.apiGroup().equals(group) && r.rbacResource().equals(resource));
+                            boolean any = requests.stream()
+                                    .anyMatch(r -> r.user().equals(user)
+                                            && r.verb().equals(verb)
+                                            && r.apiGroup().equals(group)
+                                            && r.rbacResource().equals(resource));
                             if (!any) {
-                                report.append("  ").append(sa).append(": granted but not used in this run: ").append(verb).append(' ')
-                                        .append(group.isEmpty() ? "" : group + "/").append(resource).append('\n');
+                                report.append("  ")
+                                        .append(sa)
+                                        .append(": granted but not used in this run: ")
+                                        .append(verb)
+                                        .append(' ')
+                                        .append(group.isEmpty() ? "" : group + "/")
+                                        .append(resource)
+                                        .append('\n');
                             }
                         }
                     }
@@ -176,10 +233,16 @@ class RealControlPlaneTest {
                 && (rule.getApiGroups().contains("*") || rule.getApiGroups().contains(r.apiGroup()))
                 && (rule.getResources().contains("*") || rule.getResources().contains(r.rbacResource()))
                 && (rule.getVerbs().contains("*") || rule.getVerbs().contains(r.verb()))
-                && (rule.getResourceNames() == null || rule.getResourceNames().isEmpty() || rule.getResourceNames().contains(r.name()));
+                && (rule.getResourceNames() == null
+                        || rule.getResourceNames().isEmpty()
+                        || rule.getResourceNames().contains(r.name()));
     }
 
     private PersistentVolumeClaim claim(String name) {
-        return cluster.client().persistentVolumeClaims().inNamespace("lab").withName(name).get();
+        return cluster.client()
+                .persistentVolumeClaims()
+                .inNamespace("lab")
+                .withName(name)
+                .get();
     }
 }

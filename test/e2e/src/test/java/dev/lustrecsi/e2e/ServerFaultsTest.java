@@ -49,7 +49,9 @@ class ServerFaultsTest {
     }
 
     private static Optional<TargetStatus> target(LustreFileSystem fs, String name) {
-        return fs.getStatus().getTargets().stream().filter(t -> t.getName().equals(name)).findFirst();
+        return fs.getStatus().getTargets().stream()
+                .filter(t -> t.getName().equals(name))
+                .findFirst();
     }
 
     @Test
@@ -64,20 +66,26 @@ class ServerFaultsTest {
 
         // A file held open on the highest OST keeps its drain from finishing: the operator is surely mid-drain
         // when it is killed.
-        TargetStatus highest = grown.getStatus().getTargets().stream().filter(t -> t.getKind() == TargetKind.OST)
-                .max(Comparator.comparing(TargetStatus::getIndex)).orElseThrow();
+        TargetStatus highest = grown.getStatus().getTargets().stream()
+                .filter(t -> t.getKind() == TargetKind.OST)
+                .max(Comparator.comparing(TargetStatus::getIndex))
+                .orElseThrow();
         String pinned = cluster.lustre().filesOn(highest.getIndex()).iterator().next();
         cluster.lustre().markBusy(pinned, true);
         s.deleteClaims("c1", "c2", "c3", "c4");
         s.awaitReleased("c1", "c2", "c3", "c4");
         int wanted = cluster.pool().getSpec().getOstCount();
         assertThat(wanted).isLessThan(grown.getSpec().getOstCount());
-        await().atMost(Story.PATIENCE).until(() ->
-                target(cluster.pool(), highest.getName()).map(t -> t.getState() == TargetState.Draining).orElse(false));
+        await().atMost(Story.PATIENCE)
+                .until(() -> target(cluster.pool(), highest.getName())
+                        .map(t -> t.getState() == TargetState.Draining)
+                        .orElse(false));
 
         cluster.killOperator();
         cluster.lustre().markBusy(pinned, false);
-        assertThat(target(cluster.pool(), highest.getName())).as("a draining OST is never removed").isPresent();
+        assertThat(target(cluster.pool(), highest.getName()))
+                .as("a draining OST is never removed")
+                .isPresent();
         cluster.startOperator();
 
         LustreFileSystem shrunk = s.awaitPoolSettled();
@@ -102,7 +110,10 @@ class ServerFaultsTest {
         Files.writeString(pod.resolve("notes.md"), "before the upgrade\n");
         cluster.lustre().writeFiles("upgrade", 30, 2);
 
-        cluster.client().resources(LustreFileSystem.class).inNamespace(LocalCluster.NAMESPACE).withName(LocalCluster.POOL)
+        cluster.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(LocalCluster.NAMESPACE)
+                .withName(LocalCluster.POOL)
                 .edit(fs -> {
                     fs.getSpec().setImage(NEW_IMAGE);
                     fs.getSpec().setLustreVersion("2.16.1");
@@ -110,7 +121,8 @@ class ServerFaultsTest {
                 });
         await().atMost(Story.PATIENCE).until(() -> !upgradingServers().isEmpty());
         String rolling = upgradingServers().get(0);
-        List<String> others = cluster.ossVms().stream().filter(n -> !n.equals(rolling)).toList();
+        List<String> others =
+                cluster.ossVms().stream().filter(n -> !n.equals(rolling)).toList();
         String victim = others.isEmpty() ? LocalCluster.POOL + "-mds0" : others.get(others.size() - 1);
         int boots = cluster.kubevirt().boots(victim);
         cluster.kubevirt().failVmi(victim);
@@ -130,6 +142,8 @@ class ServerFaultsTest {
     private List<String> upgradingServers() {
         return cluster.client().v1().events().inNamespace(LocalCluster.NAMESPACE).list().getItems().stream()
                 .filter(e -> "UpgradingServer".equals(e.getReason()))
-                .map(Event::getMessage).map(m -> m.substring(0, m.indexOf(' '))).toList();
+                .map(Event::getMessage)
+                .map(m -> m.substring(0, m.indexOf(' ')))
+                .toList();
     }
 }

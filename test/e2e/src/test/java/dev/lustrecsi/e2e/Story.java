@@ -2,8 +2,8 @@ package dev.lustrecsi.e2e;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.controller.VolumeRecord;
+import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -38,9 +38,10 @@ final class Story {
         this.namespace = namespace;
         // Off the real control plane: the sidecar's backoff shape with shorter intervals (these tests are about
         // the driver, not the sidecar's patience).
-        this.provisioner = cluster.realControlPlane() ? ExternalProvisioner.observing(cluster.client())
-                : new ExternalProvisioner(cluster.client(), cluster::controllerStub,
-                        Duration.ofMillis(100), Duration.ofSeconds(2));
+        this.provisioner = cluster.realControlPlane()
+                ? ExternalProvisioner.observing(cluster.client())
+                : new ExternalProvisioner(
+                        cluster.client(), cluster::controllerStub, Duration.ofMillis(100), Duration.ofSeconds(2));
         this.kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
         cluster.ensureNamespace(namespace);
     }
@@ -64,9 +65,13 @@ final class Story {
         try {
             LocalCluster c = LocalCluster.startOnRealControlPlaneIfAvailable(
                     Files.createTempDirectory("lustre-csi-e2e-" + name + "-"), LocalCluster.Settings.defaults());
-            System.out.println(name + ": " + (c.realControlPlane() ? "real control plane " + c.apiUrl() + " (started in "
-                    + c.controlPlane().startupTime().toMillis() + " ms)"
-                    : "mock API server (" + dev.lustrecsi.testing.kube.ControlPlane.unavailableReason().orElse("") + ")"));
+            System.out.println(name + ": "
+                    + (c.realControlPlane()
+                            ? "real control plane " + c.apiUrl() + " (started in "
+                                    + c.controlPlane().startupTime().toMillis() + " ms)"
+                            : "mock API server ("
+                                    + dev.lustrecsi.testing.kube.ControlPlane.unavailableReason()
+                                            .orElse("") + ")"));
             c.applyStorageClass(Map.of());
             return c;
         } catch (IOException e) {
@@ -91,8 +96,11 @@ final class Story {
 
     void claim(String size, String... names) {
         for (String n : names) {
-            cluster.client().persistentVolumeClaims().inNamespace(namespace)
-                    .resource(ExternalProvisioner.claim(namespace, n, size, LocalCluster.STORAGE_CLASS)).create();
+            cluster.client()
+                    .persistentVolumeClaims()
+                    .inNamespace(namespace)
+                    .resource(ExternalProvisioner.claim(namespace, n, size, LocalCluster.STORAGE_CLASS))
+                    .create();
         }
     }
 
@@ -104,9 +112,12 @@ final class Story {
                 // A final answer: no retry can bind the claim, so fail now and say why.
                 throw new AssertionError("CreateVolume refused: " + provisioner.lastErrors());
             }
-            return Stream.of(names).allMatch(n -> provisioner.volumeOf(namespace, n).isPresent());
+            return Stream.of(names)
+                    .allMatch(n -> provisioner.volumeOf(namespace, n).isPresent());
         });
-        return Stream.of(names).map(n -> provisioner.volumeOf(namespace, n).orElseThrow()).toList();
+        return Stream.of(names)
+                .map(n -> provisioner.volumeOf(namespace, n).orElseThrow())
+                .toList();
     }
 
     PersistentVolume claimAndBind(String size, String name) {
@@ -116,7 +127,11 @@ final class Story {
 
     void deleteClaims(String... names) {
         for (String n : names) {
-            cluster.client().persistentVolumeClaims().inNamespace(namespace).withName(n).delete();
+            cluster.client()
+                    .persistentVolumeClaims()
+                    .inNamespace(namespace)
+                    .withName(n)
+                    .delete();
         }
     }
 
@@ -126,7 +141,8 @@ final class Story {
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
             provisioner.sync();
             return cluster.client().persistentVolumes().list().getItems().stream()
-                    .noneMatch(pv -> pv.getSpec().getClaimRef() != null && namespace.equals(pv.getSpec().getClaimRef().getNamespace())
+                    .noneMatch(pv -> pv.getSpec().getClaimRef() != null
+                            && namespace.equals(pv.getSpec().getClaimRef().getNamespace())
                             && claims.contains(pv.getSpec().getClaimRef().getName()));
         });
     }
@@ -138,7 +154,9 @@ final class Story {
     }
 
     static boolean settled(LustreFileSystem fs) {
-        return fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
+        return fs != null
+                && fs.getStatus() != null
+                && fs.getStatus().getPhase() == Phase.Ready
                 && fs.getSpec().getOstCount().equals(fs.getStatus().getActiveOsts())
                 && fs.getSpec().getOstCount().equals(fs.getStatus().getReadyOsts());
     }
@@ -146,8 +164,12 @@ final class Story {
     /** The pool's volume records (LustreVolumes) as stored in the API server, by volume name. */
     Map<String, VolumeRecord> ledger() {
         Map<String, VolumeRecord> out = new TreeMap<>();
-        for (dev.lustrecsi.model.LustreVolume v : cluster.client().resources(dev.lustrecsi.model.LustreVolume.class)
-                .inNamespace(LocalCluster.NAMESPACE).withLabel(VolumeRecords.LABEL_POOL, LocalCluster.POOL).list().getItems()) {
+        for (dev.lustrecsi.model.LustreVolume v : cluster.client()
+                .resources(dev.lustrecsi.model.LustreVolume.class)
+                .inNamespace(LocalCluster.NAMESPACE)
+                .withLabel(VolumeRecords.LABEL_POOL, LocalCluster.POOL)
+                .list()
+                .getItems()) {
             VolumeRecords.parse(v).ifPresent(p -> out.put(p.name(), p.record()));
         }
         return out;
@@ -157,7 +179,10 @@ final class Story {
     Set<String> volumeDirsOnServer() {
         try (Stream<Path> s = Files.list(cluster.poolOnServer())) {
             Set<String> out = new TreeSet<>();
-            s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).forEach(out::add);
+            s.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .forEach(out::add);
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -170,7 +195,9 @@ final class Story {
     }
 
     static List<Path> mountsBelow(Path dir) {
-        return mountPoints().stream().filter(p -> p.startsWith(dir) && !p.equals(dir)).toList();
+        return mountPoints().stream()
+                .filter(p -> p.startsWith(dir) && !p.equals(dir))
+                .toList();
     }
 
     static List<Path> mountPoints() {
@@ -191,7 +218,9 @@ final class Story {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.map(p -> dir.relativize(p).toString()).sorted(Comparator.naturalOrder()).toList();
+            return s.map(p -> dir.relativize(p).toString())
+                    .sorted(Comparator.naturalOrder())
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

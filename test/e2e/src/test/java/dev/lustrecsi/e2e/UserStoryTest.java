@@ -52,11 +52,16 @@ class UserStoryTest {
         // Volumes are directories of the pool, reachable through the MGS the operator reports.
         PersistentVolume a = pvs.get(0);
         assertThat(a.getSpec().getCsi().getVolumeHandle())
-                .startsWith("v1:" + LocalCluster.NAMESPACE + ":" + LocalCluster.POOL + ":" + LocalCluster.FS_NAME + ":pvc-");
+                .startsWith("v1:" + LocalCluster.NAMESPACE + ":" + LocalCluster.POOL + ":" + LocalCluster.FS_NAME
+                        + ":pvc-");
         assertThat(a.getSpec().getCsi().getVolumeAttributes())
-                .containsEntry(VolumeContextKeys.MGS_NIDS, String.join(":", pool.getStatus().getMgsNids()));
+                .containsEntry(
+                        VolumeContextKeys.MGS_NIDS,
+                        String.join(":", pool.getStatus().getMgsNids()));
         Map<String, VolumeRecord> ledger = s.ledger();
-        assertThat(ledger).containsOnlyKeys(a.getMetadata().getName(), pvs.get(1).getMetadata().getName());
+        assertThat(ledger)
+                .containsOnlyKeys(
+                        a.getMetadata().getName(), pvs.get(1).getMetadata().getName());
         assertThat(ledger.values()).extracting(VolumeRecord::state).containsOnly(dev.lustrecsi.model.VolumeState.Ready);
         assertThat(ledger.values()).extracting(VolumeRecord::projectId).doesNotHaveDuplicates();
         assertThat(s.volumeDirsOnServer()).containsExactlyInAnyOrderElementsOf(ledger.keySet());
@@ -66,7 +71,8 @@ class UserStoryTest {
         Path reader = s.kubelet.startPod(a, "pod-reader");
         Files.writeString(writer.resolve("result.txt"), "42\n");
         assertThat(Files.readString(reader.resolve("result.txt"))).isEqualTo("42\n");
-        assertThat(cluster.poolOnServer().resolve(a.getMetadata().getName()).resolve("result.txt")).hasContent("42");
+        assertThat(cluster.poolOnServer().resolve(a.getMetadata().getName()).resolve("result.txt"))
+                .hasContent("42");
         assertThat(Story.mountsAt(s.kubelet.stagingPath(a))).isEqualTo(1);
         assertThat(Story.mountsAt(writer)).isEqualTo(1);
         assertThat(Story.mountsAt(reader)).isEqualTo(1);
@@ -116,7 +122,12 @@ class UserStoryTest {
         original.print(out);
         assertThat(out).contains("== step 5:", "All steps done.");
         assertThat(out).containsPattern("pod-reader read .*results.txt: written by pod-writer");
-        assertThat(cluster.client().persistentVolumeClaims().inNamespace("research").list().getItems()).isEmpty();
+        assertThat(cluster.client()
+                        .persistentVolumeClaims()
+                        .inNamespace("research")
+                        .list()
+                        .getItems())
+                .isEmpty();
         assertThat(cluster.client().persistentVolumes().list().getItems())
                 .noneMatch(pv -> "research".equals(pv.getSpec().getClaimRef().getNamespace()));
         assertThat(Story.mountsBelow(cluster.kubeletDir())).isEmpty();

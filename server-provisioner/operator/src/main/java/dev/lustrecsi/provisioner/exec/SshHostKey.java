@@ -31,7 +31,8 @@ public record SshHostKey(String privateKey, String publicKey) {
             byte[] pub = Arrays.copyOfRange(x509, x509.length - 32, x509.length);
             byte[] seed = Arrays.copyOfRange(pkcs8, pkcs8.length - 32, pkcs8.length);
             byte[] publicBlob = publicBlob(pub);
-            return new SshHostKey(privateFile(publicBlob, pub, seed, comment),
+            return new SshHostKey(
+                    privateFile(publicBlob, pub, seed, comment),
                     TYPE + " " + Base64.getEncoder().encodeToString(publicBlob) + " " + comment);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Ed25519 unavailable", e);

@@ -33,12 +33,19 @@ public final class VirtctlSshExecutor implements ServerCommandExecutor {
     }
 
     public List<String> commandLine(String namespace, String vmName, List<String> argv) {
-        return List.of(virtctl, "ssh",
-                "--namespace", namespace,
-                "--username", "root",
-                "--identity-file", identityFile.toString(),
-                "--known-hosts", knownHostsFile.toString(),
-                "--command", ShellQuote.command(argv),
+        return List.of(
+                virtctl,
+                "ssh",
+                "--namespace",
+                namespace,
+                "--username",
+                "root",
+                "--identity-file",
+                identityFile.toString(),
+                "--known-hosts",
+                knownHostsFile.toString(),
+                "--command",
+                ShellQuote.command(argv),
                 "vmi/" + vmName);
     }
 

@@ -75,22 +75,36 @@ public final class NodeFencer {
     }
 
     /** Why a node is or is not fenced this round. */
-    public enum Verdict { HEALTHY, WITHIN_GRACE, KUBELET_ALIVE, TOO_MANY_DOWN, FENCE }
+    public enum Verdict {
+        HEALTHY,
+        WITHIN_GRACE,
+        KUBELET_ALIVE,
+        TOO_MANY_DOWN,
+        FENCE
+    }
 
     /** One pass: returns the nodes fenced by it. */
     public List<String> round() {
         Instant now = clock.instant();
         List<Node> nodes = client.nodes().list().getItems();
         Map<String, Lease> leases = new HashMap<>();
-        client.leases().inNamespace(NODE_LEASE_NAMESPACE).list().getItems()
+        client.leases()
+                .inNamespace(NODE_LEASE_NAMESPACE)
+                .list()
+                .getItems()
                 .forEach(l -> leases.put(l.getMetadata().getName(), l));
         Map<String, Node> byName = new HashMap<>();
         nodes.forEach(n -> byName.put(n.getMetadata().getName(), n));
 
         var vmiOp = client.resources(VirtualMachineInstance.class);
         List<VirtualMachineInstance> vmis = (namespace == null ? vmiOp.inAnyNamespace() : vmiOp.inNamespace(namespace))
-                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list().getItems();
-        long silent = nodes.stream().filter(n -> silentSince(n, leases.get(n.getMetadata().getName())).isPresent()).count();
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+                .list()
+                .getItems();
+        long silent = nodes.stream()
+                .filter(n ->
+                        silentSince(n, leases.get(n.getMetadata().getName())).isPresent())
+                .count();
         List<String> fenced = new ArrayList<>();
         TreeSet<String> decided = new TreeSet<>();
         for (VirtualMachineInstance vmi : vmis) {
@@ -104,7 +118,9 @@ public final class NodeFencer {
                     .orElse(Duration.ofSeconds(LustreFileSystemSpec.DEFAULT_NODE_FAILURE_GRACE_SECONDS));
             Verdict verdict = verdict(node, leases.get(nodeName), grace, now, silent, nodes.size());
             if (verdict == Verdict.TOO_MANY_DOWN) {
-                LOG.warn("{} of {} nodes look down at once: treating it as a partition, fencing nothing", silent,
+                LOG.warn(
+                        "{} of {} nodes look down at once: treating it as a partition, fencing nothing",
+                        silent,
                         nodes.size());
                 return List.of();
             }
@@ -112,12 +128,16 @@ public final class NodeFencer {
                 continue;
             }
             decided.add(nodeName);
-            String why = "server VM " + vmi.getMetadata().getNamespace() + "/" + vmi.getMetadata().getName()
-                    + " is on node " + nodeName + ", NotReady and silent for longer than " + grace.toSeconds() + "s";
+            String why = "server VM " + vmi.getMetadata().getNamespace() + "/"
+                    + vmi.getMetadata().getName() + " is on node " + nodeName + ", NotReady and silent for longer than "
+                    + grace.toSeconds() + "s";
             fence(node, why, now);
             fenced.add(nodeName);
-            fs.ifPresent(f -> events.warning(f, EventReason.ServerNodeFenced, "Fenced " + why
-                    + " (taint " + OUT_OF_SERVICE + "); the VM restarts on another node with the same disks"));
+            fs.ifPresent(f -> events.warning(
+                    f,
+                    EventReason.ServerNodeFenced,
+                    "Fenced " + why + " (taint " + OUT_OF_SERVICE
+                            + "); the VM restarts on another node with the same disks"));
         }
         return fenced;
     }
@@ -163,29 +183,39 @@ public final class NodeFencer {
         if (notReadySince(node).isEmpty() || lease == null || lease.getSpec() == null) {
             return Optional.empty();
         }
-        ZonedDateTime renewed = lease.getSpec().getRenewTime() != null ? lease.getSpec().getRenewTime()
+        ZonedDateTime renewed = lease.getSpec().getRenewTime() != null
+                ? lease.getSpec().getRenewTime()
                 : lease.getSpec().getAcquireTime();
         return Optional.ofNullable(renewed).map(ZonedDateTime::toInstant);
     }
 
     static boolean isFenced(Node node) {
-        return node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
-                .anyMatch(t -> OUT_OF_SERVICE.equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
+        return node.getSpec() != null
+                && node.getSpec().getTaints() != null
+                && node.getSpec().getTaints().stream()
+                        .anyMatch(t -> OUT_OF_SERVICE.equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
     }
 
     private void fence(Node node, String why, Instant now) {
         String name = node.getMetadata().getName();
         LOG.warn("fencing node {}: {}", name, why);
-        Taint taint = new TaintBuilder().withKey(OUT_OF_SERVICE).withValue("nodeshutdown").withEffect("NoExecute")
-                .withTimeAdded(now.toString()).build();
+        Taint taint = new TaintBuilder()
+                .withKey(OUT_OF_SERVICE)
+                .withValue("nodeshutdown")
+                .withEffect("NoExecute")
+                .withTimeAdded(now.toString())
+                .build();
         client.nodes().withName(name).edit(n -> {
             if (isFenced(n)) {
                 return n;
             }
-            List<Taint> taints = n.getSpec().getTaints() == null ? new ArrayList<>() : new ArrayList<>(n.getSpec().getTaints());
+            List<Taint> taints = n.getSpec().getTaints() == null
+                    ? new ArrayList<>()
+                    : new ArrayList<>(n.getSpec().getTaints());
             taints.add(taint);
             n.getSpec().setTaints(taints);
-            Map<String, String> annotations = n.getMetadata().getAnnotations() == null ? new HashMap<>()
+            Map<String, String> annotations = n.getMetadata().getAnnotations() == null
+                    ? new HashMap<>()
                     : new HashMap<>(n.getMetadata().getAnnotations());
             annotations.put(FENCED_ANNOTATION, now + " by " + EventRecorder.COMPONENT + ": " + bounded(why));
             n.getMetadata().setAnnotations(annotations);
@@ -200,7 +230,9 @@ public final class NodeFencer {
             return Optional.empty();
         }
         return Optional.ofNullable(client.resources(LustreFileSystem.class)
-                .inNamespace(vmi.getMetadata().getNamespace()).withName(fs).get());
+                .inNamespace(vmi.getMetadata().getNamespace())
+                .withName(fs)
+                .get());
     }
 
     private static String bounded(String s) {

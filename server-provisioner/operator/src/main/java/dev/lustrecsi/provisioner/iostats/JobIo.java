@@ -10,12 +10,20 @@ public record JobIo(long readBytes, long writeBytes, long readOps, long writeOps
     public static final JobIo ZERO = new JobIo(0, 0, 0, 0, 0);
 
     public static JobIo of(JobStats.Entry e) {
-        return new JobIo(e.sum("read_bytes"), e.sum("write_bytes"), e.samples("read_bytes"), e.samples("write_bytes"),
+        return new JobIo(
+                e.sum("read_bytes"),
+                e.sum("write_bytes"),
+                e.samples("read_bytes"),
+                e.samples("write_bytes"),
                 e.metadataOps());
     }
 
     public JobIo plus(JobIo o) {
-        return new JobIo(readBytes + o.readBytes, writeBytes + o.writeBytes, readOps + o.readOps, writeOps + o.writeOps,
+        return new JobIo(
+                readBytes + o.readBytes,
+                writeBytes + o.writeBytes,
+                readOps + o.readOps,
+                writeOps + o.writeOps,
                 metadataOps + o.metadataOps);
     }
 
@@ -24,8 +32,12 @@ public record JobIo(long readBytes, long writeBytes, long readOps, long writeOps
      * without activity and starts it again from zero; a counter that went down therefore counts from zero.
      */
     public JobIo since(JobIo before) {
-        return new JobIo(delta(readBytes, before.readBytes), delta(writeBytes, before.writeBytes),
-                delta(readOps, before.readOps), delta(writeOps, before.writeOps), delta(metadataOps, before.metadataOps));
+        return new JobIo(
+                delta(readBytes, before.readBytes),
+                delta(writeBytes, before.writeBytes),
+                delta(readOps, before.readOps),
+                delta(writeOps, before.writeOps),
+                delta(metadataOps, before.metadataOps));
     }
 
     public boolean isZero() {

@@ -28,15 +28,13 @@ public final class PodVolumes {
     static final int MAX_JOB_ID_BYTES = 31;
 
     /** A pod that did I/O, and the PVCs of the filesystem it mounts (sorted). */
-    public record PodRef(String namespace, String pod, List<String> claims) {
-    }
+    public record PodRef(String namespace, String pod, List<String> claims) {}
 
     private final Map<String, Pod> pods = new HashMap<>();
     private final Map<String, String> claimToPv = new HashMap<>();
     private final Map<String, PersistentVolume> pvs = new HashMap<>();
 
-    private PodVolumes() {
-    }
+    private PodVolumes() {}
 
     /** One consistent read of pods, claims and volumes for a polling round. */
     public static PodVolumes read(KubernetesClient client) {
@@ -44,9 +42,12 @@ public final class PodVolumes {
         for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
             v.pods.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p);
         }
-        for (PersistentVolumeClaim c : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
+        for (PersistentVolumeClaim c :
+                client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
             if (c.getSpec() != null && c.getSpec().getVolumeName() != null) {
-                v.claimToPv.put(c.getMetadata().getNamespace() + "/" + c.getMetadata().getName(), c.getSpec().getVolumeName());
+                v.claimToPv.put(
+                        c.getMetadata().getNamespace() + "/" + c.getMetadata().getName(),
+                        c.getSpec().getVolumeName());
             }
         }
         for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
@@ -69,7 +70,8 @@ public final class PodVolumes {
         if (exact != null) {
             return Optional.of(exact);
         }
-        if (jobId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MAX_JOB_ID_BYTES || jobId.indexOf('/') < 1) {
+        if (jobId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MAX_JOB_ID_BYTES
+                || jobId.indexOf('/') < 1) {
             return Optional.empty();
         }
         List<Pod> matches = new ArrayList<>();
@@ -103,10 +105,15 @@ public final class PodVolumes {
     }
 
     static boolean onFilesystem(PersistentVolume pv, String fsNamespace, String fsResource) {
-        if (pv.getSpec() == null || pv.getSpec().getCsi() == null || !DRIVER.equals(pv.getSpec().getCsi().getDriver())) {
+        if (pv.getSpec() == null
+                || pv.getSpec().getCsi() == null
+                || !DRIVER.equals(pv.getSpec().getCsi().getDriver())) {
             return false;
         }
         String[] parts = String.valueOf(pv.getSpec().getCsi().getVolumeHandle()).split(":", -1);
-        return parts.length == 5 && parts[0].equals("v1") && parts[1].equals(fsNamespace) && parts[2].equals(fsResource);
+        return parts.length == 5
+                && parts[0].equals("v1")
+                && parts[1].equals(fsNamespace)
+                && parts[2].equals(fsResource);
     }
 }

@@ -58,6 +58,7 @@ public final class VolumeIoMetrics {
     private final Counter failures;
     /** Per filesystem ("ns/name"): the last cumulative counters per target and job ("target\njob"). */
     private final Map<String, Map<String, JobIo>> last = new ConcurrentHashMap<>();
+
     private final Set<List<String>> podSeries = ConcurrentHashMap.newKeySet();
     private final Set<List<String>> pvcSeries = ConcurrentHashMap.newKeySet();
 
@@ -65,24 +66,52 @@ public final class VolumeIoMetrics {
         this.client = client;
         this.executor = executor;
         pod = counters(registry, "lustre_pod_", "Lustre I/O of a pod on a filesystem (from jobstats)", "pod");
-        pvc = counters(registry, "lustre_pvc_", "Lustre I/O on a PersistentVolumeClaim (from jobstats)", "persistentvolumeclaim");
-        unattributed = Counter.builder().name("lustre_jobstats_unattributed_bytes_total")
+        pvc = counters(
+                registry,
+                "lustre_pvc_",
+                "Lustre I/O on a PersistentVolumeClaim (from jobstats)",
+                "persistentvolumeclaim");
+        unattributed = Counter.builder()
+                .name("lustre_jobstats_unattributed_bytes_total")
                 .help("Bytes read or written by job ids that name no live pod")
-                .labelNames("filesystem_namespace", "filesystem").register(registry);
-        failures = Counter.builder().name("lustre_jobstats_read_failures_total")
+                .labelNames("filesystem_namespace", "filesystem")
+                .register(registry);
+        failures = Counter.builder()
+                .name("lustre_jobstats_read_failures_total")
                 .help("Servers whose job_stats could not be read in a poll")
-                .labelNames("filesystem_namespace", "filesystem", "server").register(registry);
+                .labelNames("filesystem_namespace", "filesystem", "server")
+                .register(registry);
     }
 
     private static Counter[] counters(PrometheusRegistry registry, String prefix, String help, String owner) {
         String[] labels = {"namespace", owner, "filesystem_namespace", "filesystem"};
         return new Counter[] {
-                Counter.builder().name(prefix + "read_bytes_total").help(help + ": bytes read").labelNames(labels).register(registry),
-                Counter.builder().name(prefix + "write_bytes_total").help(help + ": bytes written").labelNames(labels).register(registry),
-                Counter.builder().name(prefix + "read_ops_total").help(help + ": read requests").labelNames(labels).register(registry),
-                Counter.builder().name(prefix + "write_ops_total").help(help + ": write requests").labelNames(labels).register(registry),
-                Counter.builder().name(prefix + "metadata_ops_total").help(help + ": metadata operations on the MDTs")
-                        .labelNames(labels).register(registry)};
+            Counter.builder()
+                    .name(prefix + "read_bytes_total")
+                    .help(help + ": bytes read")
+                    .labelNames(labels)
+                    .register(registry),
+            Counter.builder()
+                    .name(prefix + "write_bytes_total")
+                    .help(help + ": bytes written")
+                    .labelNames(labels)
+                    .register(registry),
+            Counter.builder()
+                    .name(prefix + "read_ops_total")
+                    .help(help + ": read requests")
+                    .labelNames(labels)
+                    .register(registry),
+            Counter.builder()
+                    .name(prefix + "write_ops_total")
+                    .help(help + ": write requests")
+                    .labelNames(labels)
+                    .register(registry),
+            Counter.builder()
+                    .name(prefix + "metadata_ops_total")
+                    .help(help + ": metadata operations on the MDTs")
+                    .labelNames(labels)
+                    .register(registry)
+        };
     }
 
     /** One round over the given filesystems. Never throws for an unreachable server or API; logs and goes on. */
@@ -92,11 +121,16 @@ public final class VolumeIoMetrics {
             try {
                 poll(fs, volumes);
             } catch (RuntimeException e) {
-                LOG.warn("jobstats of {}/{} not read: {}", fs.getMetadata().getNamespace(), fs.getMetadata().getName(), e.toString());
+                LOG.warn(
+                        "jobstats of {}/{} not read: {}",
+                        fs.getMetadata().getNamespace(),
+                        fs.getMetadata().getName(),
+                        e.toString());
             }
         }
         Set<String> present = new HashSet<>();
-        filesystems.forEach(fs -> present.add(fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName()));
+        filesystems.forEach(fs -> present.add(
+                fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName()));
         last.keySet().retainAll(present);
         dropGone(podSeries, pod, (ns, name) -> volumes.hasPod(ns, name));
         dropGone(pvcSeries, pvc, (ns, name) -> volumes.hasClaim(ns, name));
@@ -115,7 +149,8 @@ public final class VolumeIoMetrics {
             if (!s.readyNow() || s.getRole() == ServerRole.MGS) {
                 continue;
             }
-            List<String> argv = s.getRole() == ServerRole.OSS ? commands.ostJobStats(fsName) : commands.mdtJobStats(fsName);
+            List<String> argv =
+                    s.getRole() == ServerRole.OSS ? commands.ostJobStats(fsName) : commands.mdtJobStats(fsName);
             CommandResult r = executor.exec(ns, s.getName(), argv, TIMEOUT);
             if (!r.succeeded()) {
                 failures.labelValues(ns, name, s.getName()).inc();
@@ -183,8 +218,8 @@ public final class VolumeIoMetrics {
         c[4].labelValues(l).inc(d.metadataOps());
     }
 
-    private static void dropGone(Set<List<String>> series, Counter[] counters,
-                                 java.util.function.BiPredicate<String, String> exists) {
+    private static void dropGone(
+            Set<List<String>> series, Counter[] counters, java.util.function.BiPredicate<String, String> exists) {
         for (List<String> labels : new ArrayList<>(series)) {
             if (!exists.test(labels.get(0), labels.get(1))) {
                 for (Counter c : counters) {

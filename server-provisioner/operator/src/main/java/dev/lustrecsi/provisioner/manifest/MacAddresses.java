@@ -9,8 +9,7 @@ import java.security.NoSuchAlgorithmException;
  * guest network configuration (matched by MAC) and any DHCP lease follow it.
  */
 public final class MacAddresses {
-    private MacAddresses() {
-    }
+    private MacAddresses() {}
 
     public static String forInterface(String namespace, String vmName, String network) {
         try {

@@ -70,14 +70,21 @@ public final class ServerCloudInit {
         String ns = ctx.filesystem().getMetadata().getNamespace();
         Map<String, Object> ethernets = new LinkedHashMap<>();
         Map<String, Object> pod = new LinkedHashMap<>();
-        pod.put("match", Map.of("macaddress", MacAddresses.forInterface(ns, ctx.server().name(), ServerManifests.POD_NETWORK)));
+        pod.put(
+                "match",
+                Map.of("macaddress", MacAddresses.forInterface(ns, ctx.server().name(), ServerManifests.POD_NETWORK)));
         pod.put("set-name", POD_IFACE);
         pod.put("dhcp4", true);
         ethernets.put(POD_IFACE, pod);
         // An InfiniBand VF has no MAC to match: the boot script addresses it (ipoib()).
-        if (ctx.filesystem().getSpec().getNetwork().usesAttachment() && !ctx.filesystem().getSpec().getNetwork().infiniBand()) {
+        if (ctx.filesystem().getSpec().getNetwork().usesAttachment()
+                && !ctx.filesystem().getSpec().getNetwork().infiniBand()) {
             Map<String, Object> lnet = new LinkedHashMap<>();
-            lnet.put("match", Map.of("macaddress", MacAddresses.forInterface(ns, ctx.server().name(), ServerManifests.LNET_NETWORK)));
+            lnet.put(
+                    "match",
+                    Map.of(
+                            "macaddress",
+                            MacAddresses.forInterface(ns, ctx.server().name(), ServerManifests.LNET_NETWORK)));
             lnet.put("set-name", LNET_IFACE);
             lnet.put("addresses", List.of(ctx.staticAddress()));
             ethernets.put(LNET_IFACE, lnet);
@@ -99,7 +106,8 @@ public final class ServerCloudInit {
         String net = spec.getNetwork().getType().lnetName();
         List<String> lines = new ArrayList<>();
         lines.add("#!/bin/bash");
-        lines.add("# Lustre " + spec.getLustreVersion() + " server " + ctx.server().name() + " of filesystem " + fs
+        lines.add("# Lustre " + spec.getLustreVersion() + " server "
+                + ctx.server().name() + " of filesystem " + fs
                 + ", written by server-provisioner. Runs at every boot.");
         lines.add("set -euo pipefail");
         lines.add("");
@@ -107,7 +115,8 @@ public final class ServerCloudInit {
         // retry lives here: each attempt is a fresh process with its own errexit; the unit stays "activating"
         // until an attempt succeeds. The MGS may not answer yet on a target's first boot.
         lines.add("if [ \"${1:-}\" != --once ]; then");
-        lines.add("  until \"$0\" --once; do echo \"lustre-server-up: attempt failed; again in 15 s\" >&2; sleep 15; done");
+        lines.add(
+                "  until \"$0\" --once; do echo \"lustre-server-up: attempt failed; again in 15 s\" >&2; sleep 15; done");
         lines.add("  exit 0");
         lines.add("fi");
         lines.add("");
@@ -129,20 +138,23 @@ public final class ServerCloudInit {
             lines.add("elif [ \"$rc\" -ne 0 ]; then");
             lines.add("  echo \"cannot probe " + dev + " (blkid exit $rc): not formatting\" >&2");
             lines.add("  exit 1");
-            lines.add("elif ! " + ShellQuote.command(boot.checkLustreTarget(t.devicePath())) + " >/dev/null 2>&1; then");
+            lines.add(
+                    "elif ! " + ShellQuote.command(boot.checkLustreTarget(t.devicePath())) + " >/dev/null 2>&1; then");
             lines.add("  label=\"$(" + ShellQuote.command(boot.probeLabel(t.devicePath())) + " || true)\"");
             lines.add("  if [ \"$label\" = " + ShellQuote.word(firstFormatLabel(fs, t)) + " ]; then");
             lines.add("    echo \"" + dev + ": first format was interrupted; formatting again\" >&2");
             lines.add("    " + ShellQuote.command(MkfsLustreCommands.reformatting(format)));
             lines.add("  else");
-            lines.add("    echo \"" + dev + " holds a filesystem that is not a Lustre target (label '$label'): not formatting\" >&2");
+            lines.add("    echo \"" + dev
+                    + " holds a filesystem that is not a Lustre target (label '$label'): not formatting\" >&2");
             lines.add("    exit 1");
             lines.add("  fi");
             lines.add("fi");
             lines.add("mkdir -p " + ShellQuote.word(t.mountPoint()));
             // A standby OST refuses object creation from its first moment, before it registers (StandbyOstCommands).
             List<String> options = ctx.standby() && t.kind() == TargetKind.OST
-                    ? List.of(StandbyOstCommands.HOLD_MOUNT_OPTION) : List.of();
+                    ? List.of(StandbyOstCommands.HOLD_MOUNT_OPTION)
+                    : List.of();
             lines.add(ShellQuote.command(boot.isMounted(t.mountPoint())) + " || "
                     + ShellQuote.command(boot.mountTarget(t.devicePath(), t.mountPoint(), options)));
             if (t.kind() == TargetKind.MDT) {
@@ -204,7 +216,8 @@ public final class ServerCloudInit {
         lines.add("set -u");
         // A oneshot unit with RemainAfterExit is active only once its script succeeded; while it retries it is
         // "activating" (systemctl(1) is-active).
-        lines.add("systemctl is-active --quiet " + UNIT_NAME + " || { echo \"" + UNIT_NAME + " not finished\"; exit 1; }");
+        lines.add("systemctl is-active --quiet " + UNIT_NAME + " || { echo \"" + UNIT_NAME
+                + " not finished\"; exit 1; }");
         for (TargetPlan t : ctx.server().targets()) {
             lines.add(ShellQuote.command(boot.isMounted(t.mountPoint())) + " || { echo "
                     + ShellQuote.word(t.name() + " not mounted") + "; exit 1; }");
@@ -239,7 +252,8 @@ public final class ServerCloudInit {
     }
 
     private static String unit(LustreFileSystemSpec spec) {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "[Unit]",
                 "Description=Lustre " + spec.getFsName() + " server targets (server-provisioner)",
                 "Wants=network-online.target",
@@ -264,7 +278,8 @@ public final class ServerCloudInit {
     private static String hostKeyScript() {
         String dev = "/dev/disk/by-label/" + ServerManifests.HOST_KEY_LABEL;
         String key = ServerManifests.HOST_KEY_FILE;
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "#!/bin/bash",
                 "# This server's SSH host key, made and pinned by server-provisioner (Secret mounted as a disk).",
                 "set -euo pipefail",
@@ -278,7 +293,8 @@ public final class ServerCloudInit {
     }
 
     private static String hostKeyUnit() {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "[Unit]",
                 "Description=SSH host key of this Lustre server (server-provisioner)",
                 "Before=sshd.service",

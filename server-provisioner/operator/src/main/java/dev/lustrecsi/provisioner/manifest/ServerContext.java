@@ -12,11 +12,20 @@ import dev.lustrecsi.provisioner.topology.ServerPlan;
  * @param sshAuthorizedKey public key the operator's command executor logs in with; null for none
  * @param standby a warm-standby OSS: its OSTs mount refusing object creation until it is put into service
  */
-public record ServerContext(LustreFileSystem filesystem, ServerPlan server, String staticAddress, MgsNids mgsNids,
-                            String sshAuthorizedKey, boolean standby) {
+public record ServerContext(
+        LustreFileSystem filesystem,
+        ServerPlan server,
+        String staticAddress,
+        MgsNids mgsNids,
+        String sshAuthorizedKey,
+        boolean standby) {
 
-    public ServerContext(LustreFileSystem filesystem, ServerPlan server, String staticAddress, MgsNids mgsNids,
-                         String sshAuthorizedKey) {
+    public ServerContext(
+            LustreFileSystem filesystem,
+            ServerPlan server,
+            String staticAddress,
+            MgsNids mgsNids,
+            String sshAuthorizedKey) {
         this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, false);
     }
 }

@@ -56,6 +56,7 @@ public final class ServerManifests {
     public static final String CLOUD_INIT_DISK = "cloudinitdisk";
     /** The disk carrying the server's SSH host key (a KubeVirt secret volume, an ISO labelled {@link #HOST_KEY_LABEL}). */
     public static final String HOST_KEY_DISK = "hostkey";
+
     public static final String HOST_KEY_LABEL = "HOSTKEY";
     public static final String HOST_KEY_FILE = "ssh_host_ed25519_key";
 
@@ -73,7 +74,8 @@ public final class ServerManifests {
 
         Map<String, String> labels = serverLabels(fs, server);
         Map<String, String> annotations = new LinkedHashMap<>();
-        annotations.put(Labels.TARGETS, server.targets().stream().map(TargetPlan::name).collect(Collectors.joining(",")));
+        annotations.put(
+                Labels.TARGETS, server.targets().stream().map(TargetPlan::name).collect(Collectors.joining(",")));
         if (ctx.staticAddress() != null) {
             annotations.put(Labels.ADDRESS, ctx.staticAddress());
         }
@@ -144,7 +146,9 @@ public final class ServerManifests {
                 // Raw block: the guest formats it with mkfs.lustre; no filesystem image file in between.
                 .withVolumeMode("Block")
                 .withStorageClassName(spec.getStorageClassName())
-                .withNewResources().addToRequests("storage", Quantities.format(target.sizeBytes())).endResources()
+                .withNewResources()
+                .addToRequests("storage", Quantities.format(target.sizeBytes()))
+                .endResources()
                 .endSpec()
                 .build();
     }
@@ -157,13 +161,16 @@ public final class ServerManifests {
      * The Secret with a server's SSH host key, owned by the LustreFileSystem (so it outlives a lost VM and the
      * re-created VM presents the same key) and mounted into the VM as a disk (not in the VM spec or user data).
      */
-    public io.fabric8.kubernetes.api.model.Secret hostKeySecret(LustreFileSystem fs, ServerPlan server, String privateKey,
-                                                                String publicKey) {
+    public io.fabric8.kubernetes.api.model.Secret hostKeySecret(
+            LustreFileSystem fs, ServerPlan server, String privateKey, String publicKey) {
         Map<String, String> labels = serverLabels(fs, server);
         return new io.fabric8.kubernetes.api.model.SecretBuilder()
-                .withMetadata(new ObjectMetaBuilder().withName(hostKeySecretName(server.name()))
-                        .withNamespace(fs.getMetadata().getNamespace()).withLabels(labels)
-                        .withOwnerReferences(ownerReference(fs)).build())
+                .withMetadata(new ObjectMetaBuilder()
+                        .withName(hostKeySecretName(server.name()))
+                        .withNamespace(fs.getMetadata().getNamespace())
+                        .withLabels(labels)
+                        .withOwnerReferences(ownerReference(fs))
+                        .build())
                 .withType("Opaque")
                 .addToStringData(HOST_KEY_FILE, privateKey)
                 .addToStringData(HOST_KEY_FILE + ".pub", publicKey + "\n")
@@ -307,5 +314,4 @@ public final class ServerManifests {
         }
         return volumes;
     }
-
 }

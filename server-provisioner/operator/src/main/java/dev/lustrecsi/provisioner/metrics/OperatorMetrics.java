@@ -50,15 +50,18 @@ public final class OperatorMetrics implements EventRecorder.Listener {
      * @param filesystems the LustreFileSystems the operator watches, read fresh from the API on each call
      */
     public OperatorMetrics(PrometheusRegistry registry, Supplier<List<LustreFileSystem>> filesystems) {
-        scaleEvents = Counter.builder().name(SCALE_EVENTS)
+        scaleEvents = Counter.builder()
+                .name(SCALE_EVENTS)
                 .help("Servers added to (direction=out) or removed from (direction=in) a running filesystem")
                 .labelNames("namespace", "filesystem", "direction")
                 .register(registry);
-        recoveryEvents = Counter.builder().name(RECOVERY_EVENTS)
+        recoveryEvents = Counter.builder()
+                .name(RECOVERY_EVENTS)
                 .help("Lost servers re-created with the same name, address and disks")
                 .labelNames("namespace", "filesystem")
                 .register(registry);
-        events = Counter.builder().name(EVENTS)
+        events = Counter.builder()
+                .name(EVENTS)
                 .help("Steps the operator reported as Kubernetes events, by type (Normal/Warning) and reason")
                 .labelNames("namespace", "filesystem", "type", "reason")
                 .register(registry);
@@ -79,8 +82,7 @@ public final class OperatorMetrics implements EventRecorder.Listener {
             }
             case ServerRemoved -> scaleEvents.labelValues(ns, name, "in").inc();
             case ServerRecreated -> recoveryEvents.labelValues(ns, name).inc();
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -104,7 +106,8 @@ public final class OperatorMetrics implements EventRecorder.Listener {
             GaugeSnapshot.Builder desired = gauge(OSTS_DESIRED, "OSTs the spec asks for (spec.ostCount)");
             GaugeSnapshot.Builder active = gauge(OSTS_ACTIVE, "OSTs that exist and are not draining or drained");
             GaugeSnapshot.Builder ready = gauge(OSTS_READY, "OSTs that are mounted and accept new objects");
-            GaugeSnapshot.Builder capacity = gauge(CAPACITY,
+            GaugeSnapshot.Builder capacity = gauge(
+                    CAPACITY,
                     "Provisioned size of the ready OSTs (status.capacityBytes); usage is lustre_pool_used_bytes");
             GaugeSnapshot.Builder servers = gauge(SERVERS, "Server VMs of the filesystem, by role");
             GaugeSnapshot.Builder serversReady = gauge(SERVERS_READY, "Server VMs that are ready, by role");
@@ -115,15 +118,20 @@ public final class OperatorMetrics implements EventRecorder.Listener {
                 // No status yet: the operator has not acted on it, which is what Pending means.
                 Phase current = st.getPhase() == null ? Phase.Pending : st.getPhase();
                 for (Phase p : Phase.values()) {
-                    phase.dataPoint(point(p == current ? 1 : 0, "namespace", ns, "filesystem", name, "phase", p.name()));
+                    phase.dataPoint(
+                            point(p == current ? 1 : 0, "namespace", ns, "filesystem", name, "phase", p.name()));
                 }
                 if (fs.getSpec() != null && fs.getSpec().getOstCount() != null) {
                     desired.dataPoint(point(fs.getSpec().getOstCount(), "namespace", ns, "filesystem", name));
                 }
                 active.dataPoint(point(orZero(st.getActiveOsts()), "namespace", ns, "filesystem", name));
                 ready.dataPoint(point(orZero(st.getReadyOsts()), "namespace", ns, "filesystem", name));
-                capacity.dataPoint(point(st.getCapacityBytes() == null ? 0 : st.getCapacityBytes(),
-                        "namespace", ns, "filesystem", name));
+                capacity.dataPoint(point(
+                        st.getCapacityBytes() == null ? 0 : st.getCapacityBytes(),
+                        "namespace",
+                        ns,
+                        "filesystem",
+                        name));
                 Map<ServerRole, int[]> byRole = new EnumMap<>(ServerRole.class);
                 for (ServerStatus s : st.getServers()) {
                     if (s.getRole() == null) {
@@ -138,8 +146,14 @@ public final class OperatorMetrics implements EventRecorder.Listener {
                     serversReady.dataPoint(point(n[1], "namespace", ns, "filesystem", name, "role", role.name()));
                 });
             }
-            return MetricSnapshots.of(phase.build(), desired.build(), active.build(), ready.build(), capacity.build(),
-                    servers.build(), serversReady.build());
+            return MetricSnapshots.of(
+                    phase.build(),
+                    desired.build(),
+                    active.build(),
+                    ready.build(),
+                    capacity.build(),
+                    servers.build(),
+                    serversReady.build());
         }
 
         private static GaugeSnapshot.Builder gauge(String name, String help) {
@@ -147,7 +161,10 @@ public final class OperatorMetrics implements EventRecorder.Listener {
         }
 
         private static GaugeDataPointSnapshot point(double value, String... labels) {
-            return GaugeDataPointSnapshot.builder().labels(Labels.of(labels)).value(value).build();
+            return GaugeDataPointSnapshot.builder()
+                    .labels(Labels.of(labels))
+                    .value(value)
+                    .build();
         }
 
         private static int orZero(Integer n) {

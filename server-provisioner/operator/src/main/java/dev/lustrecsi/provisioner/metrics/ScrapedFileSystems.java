@@ -7,8 +7,7 @@ import org.slf4j.Logger;
 
 /** The LustreFileSystems that gauges computed at scrape time report on. */
 final class ScrapedFileSystems {
-    private ScrapedFileSystems() {
-    }
+    private ScrapedFileSystems() {}
 
     /** Read fresh from the API; none when it cannot be read, so the scrape still succeeds (counters stay good). */
     static List<LustreFileSystem> listOrNone(Supplier<List<LustreFileSystem>> filesystems, Logger log, String what) {

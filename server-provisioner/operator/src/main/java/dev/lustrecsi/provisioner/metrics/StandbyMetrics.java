@@ -45,16 +45,27 @@ public final class StandbyMetrics implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         List<LustreFileSystem> all = ScrapedFileSystems.listOrNone(filesystems, LOG, "standby metrics");
-        GaugeSnapshot.Builder desired = GaugeSnapshot.builder().name(DESIRED)
+        GaugeSnapshot.Builder desired = GaugeSnapshot.builder()
+                .name(DESIRED)
                 .help("Warm standby OSS servers the filesystem keeps (spec.standby.ossServers)");
-        GaugeSnapshot.Builder ready = GaugeSnapshot.builder().name(READY)
+        GaugeSnapshot.Builder ready = GaugeSnapshot.builder()
+                .name(READY)
                 .help("Warm standby OSS servers booted, formatted and ready to be put into service");
-        GaugeSnapshot.Builder osts = GaugeSnapshot.builder().name(OSTS)
+        GaugeSnapshot.Builder osts = GaugeSnapshot.builder()
+                .name(OSTS)
                 .help("OSTs on ready standby servers (not in the capacity until put into service)");
         for (LustreFileSystem fs : all) {
-            Labels labels = Labels.of("namespace", fs.getMetadata().getNamespace(), "filesystem", fs.getMetadata().getName());
+            Labels labels = Labels.of(
+                    "namespace",
+                    fs.getMetadata().getNamespace(),
+                    "filesystem",
+                    fs.getMetadata().getName());
             LustreFileSystemStatus st = fs.getStatus() == null ? new LustreFileSystemStatus() : fs.getStatus();
-            desired.dataPoint(point(fs.getSpec() == null ? 0 : StandbySpec.ossServers(fs.getSpec().getStandby()), labels));
+            desired.dataPoint(point(
+                    fs.getSpec() == null
+                            ? 0
+                            : StandbySpec.ossServers(fs.getSpec().getStandby()),
+                    labels));
             ready.dataPoint(point(st.getStandbyServers() == null ? 0 : st.getStandbyServers(), labels));
             osts.dataPoint(point(st.getStandbyOsts() == null ? 0 : st.getStandbyOsts(), labels));
         }

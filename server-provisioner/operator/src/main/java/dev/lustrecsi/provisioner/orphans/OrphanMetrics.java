@@ -10,12 +10,16 @@ public final class OrphanMetrics {
     final Gauge pending;
 
     public OrphanMetrics(PrometheusRegistry registry) {
-        removed = Counter.builder().name("lustre_operator_orphans_removed_total")
+        removed = Counter.builder()
+                .name("lustre_operator_orphans_removed_total")
                 .help("Server VMs (kind=vm) and target disks (kind=disk) removed because nothing owned them")
-                .labelNames("kind").register(registry);
-        pending = Gauge.builder().name("lustre_operator_orphans_pending")
+                .labelNames("kind")
+                .register(registry);
+        pending = Gauge.builder()
+                .name("lustre_operator_orphans_pending")
                 .help("Orphaned server VMs and target disks waiting out the grace period")
-                .labelNames("kind").register(registry);
+                .labelNames("kind")
+                .register(registry);
         for (String kind : new String[] {ServerOrphanCollector.KIND_VM, ServerOrphanCollector.KIND_DISK}) {
             removed.labelValues(kind);
             pending.labelValues(kind);

@@ -5,7 +5,6 @@ import dev.lustrecsi.model.SpecValidator;
 import dev.lustrecsi.provisioner.Labels;
 import dev.lustrecsi.provisioner.reconcile.EventReason;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
-import dev.lustrecsi.provisioner.topology.ServerPlan;
 import dev.lustrecsi.provisioner.topology.TargetPlan;
 import dev.lustrecsi.provisioner.topology.Topology;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -62,8 +61,8 @@ public final class ServerOrphanCollector {
     private final Gauge pending;
 
     /** @param namespace the namespace to look in, or null for all */
-    public ServerOrphanCollector(KubernetesClient client, String namespace, Duration grace, Clock clock,
-                                 OrphanMetrics metrics) {
+    public ServerOrphanCollector(
+            KubernetesClient client, String namespace, Duration grace, Clock clock, OrphanMetrics metrics) {
         this.client = client;
         this.namespace = namespace;
         this.grace = grace;
@@ -74,25 +73,31 @@ public final class ServerOrphanCollector {
     }
 
     /** What one pass found and did. */
-    public record Result(List<String> found, List<String> removed) {
-    }
+    public record Result(List<String> found, List<String> removed) {}
 
     /** One pass. Never throws for a single object that cannot be changed; the next pass tries again. */
     public synchronized Result collect() {
         Instant now = clock.instant();
-        List<LustreFileSystem> filesystems = scoped(client.resources(LustreFileSystem.class)).list().getItems();
+        List<LustreFileSystem> filesystems =
+                scoped(client.resources(LustreFileSystem.class)).list().getItems();
         Map<String, LustreFileSystem> byKey = filesystems.stream()
-                .collect(Collectors.toMap(f -> key(f.getMetadata().getNamespace(), f.getMetadata().getName()), f -> f));
+                .collect(Collectors.toMap(
+                        f -> key(f.getMetadata().getNamespace(), f.getMetadata().getName()), f -> f));
         List<VirtualMachine> vms = scoped(client.resources(VirtualMachine.class))
-                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list().getItems();
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+                .list()
+                .getItems();
         List<PersistentVolumeClaim> pvcs = scoped(client.persistentVolumeClaims())
-                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list().getItems();
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+                .list()
+                .getItems();
         Map<String, Optional<Topology>> plans = new HashMap<>();
         Function<LustreFileSystem, Optional<Topology>> plan = fs -> plans.computeIfAbsent(
                 key(fs.getMetadata().getNamespace(), fs.getMetadata().getName()), k -> planOf(fs, vms));
 
         Set<String> mountedClaims = new HashSet<>();
-        for (VirtualMachine vm : scoped(client.resources(VirtualMachine.class)).list().getItems()) {
+        for (VirtualMachine vm :
+                scoped(client.resources(VirtualMachine.class)).list().getItems()) {
             mountedClaims.addAll(claimsOf(vm));
         }
         List<String> found = new ArrayList<>();
@@ -117,8 +122,10 @@ public final class ServerOrphanCollector {
         return new Result(found, gone);
     }
 
-    private Optional<String> vmOrphanReason(VirtualMachine vm, Map<String, LustreFileSystem> byKey,
-                                            Function<LustreFileSystem, Optional<Topology>> plan) {
+    private Optional<String> vmOrphanReason(
+            VirtualMachine vm,
+            Map<String, LustreFileSystem> byKey,
+            Function<LustreFileSystem, Optional<Topology>> plan) {
         String fsName = label(vm, Labels.FILESYSTEM);
         if (fsName == null) {
             return Optional.empty();
@@ -130,12 +137,15 @@ public final class ServerOrphanCollector {
         if (fs.getMetadata().getDeletionTimestamp() != null) {
             return Optional.empty();
         }
-        return plan.apply(fs).filter(t -> t.server(vm.getMetadata().getName()).isEmpty())
+        return plan.apply(fs)
+                .filter(t -> t.server(vm.getMetadata().getName()).isEmpty())
                 .map(t -> "LustreFileSystem " + fsName + " plans no server of that name");
     }
 
-    private Optional<String> diskOrphanReason(PersistentVolumeClaim pvc, Map<String, LustreFileSystem> byKey,
-                                              Function<LustreFileSystem, Optional<Topology>> plan) {
+    private Optional<String> diskOrphanReason(
+            PersistentVolumeClaim pvc,
+            Map<String, LustreFileSystem> byKey,
+            Function<LustreFileSystem, Optional<Topology>> plan) {
         String fsName = label(pvc, Labels.FILESYSTEM);
         String target = label(pvc, Labels.TARGET);
         if (fsName == null || target == null) {
@@ -145,8 +155,10 @@ public final class ServerOrphanCollector {
         if (fs == null) {
             Map<String, String> ann = pvc.getMetadata().getAnnotations();
             boolean delete = ann != null && "Delete".equals(ann.get(Labels.DISK_DELETION_POLICY));
-            return delete ? Optional.of("its LustreFileSystem " + fsName + " does not exist and it was made under"
-                    + " diskDeletionPolicy Delete") : Optional.empty();
+            return delete
+                    ? Optional.of("its LustreFileSystem " + fsName + " does not exist and it was made under"
+                            + " diskDeletionPolicy Delete")
+                    : Optional.empty();
         }
         if (fs.getMetadata().getDeletionTimestamp() != null || fs.getStatus() == null) {
             return Optional.empty();
@@ -155,8 +167,10 @@ public final class ServerOrphanCollector {
         if (t.isEmpty()) {
             return Optional.empty();
         }
-        boolean planned = t.get().all().stream().flatMap(s -> s.targets().stream())
-                .map(TargetPlan::pvcName).anyMatch(pvc.getMetadata().getName()::equals);
+        boolean planned = t.get().all().stream()
+                .flatMap(s -> s.targets().stream())
+                .map(TargetPlan::pvcName)
+                .anyMatch(pvc.getMetadata().getName()::equals);
         if (planned) {
             return Optional.empty();
         }
@@ -168,20 +182,25 @@ public final class ServerOrphanCollector {
         try {
             int index = Integer.parseInt(target.substring(prefix.length()), 16);
             return fs.getStatus().getRetiredOstIndexes().contains(index)
-                    ? Optional.of("OST " + target + " was drained and retired") : Optional.empty();
+                    ? Optional.of("OST " + target + " was drained and retired")
+                    : Optional.empty();
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
     }
 
     private static Optional<Topology> planOf(LustreFileSystem fs, List<VirtualMachine> vms) {
-        if (fs.getSpec() == null || !SpecValidator.validate(fs.getMetadata().getName(), fs.getSpec()).isEmpty()) {
+        if (fs.getSpec() == null
+                || !SpecValidator.validate(fs.getMetadata().getName(), fs.getSpec())
+                        .isEmpty()) {
             return Optional.empty();
         }
         List<String> names = vms.stream()
-                .filter(v -> v.getMetadata().getNamespace().equals(fs.getMetadata().getNamespace())
-                        && fs.getMetadata().getName().equals(label(v, Labels.FILESYSTEM)))
-                .map(v -> v.getMetadata().getName()).toList();
+                .filter(v ->
+                        v.getMetadata().getNamespace().equals(fs.getMetadata().getNamespace())
+                                && fs.getMetadata().getName().equals(label(v, Labels.FILESYSTEM)))
+                .map(v -> v.getMetadata().getName())
+                .toList();
         try {
             return Optional.of(Topology.plan(fs, names));
         } catch (RuntimeException e) {
@@ -190,8 +209,14 @@ public final class ServerOrphanCollector {
     }
 
     /** Marks, keeps or removes one object; true when it is an orphan still within its grace period. */
-    private <T extends HasMetadata> boolean handle(T obj, Class<T> type, String kind, Optional<String> why, Instant now,
-                                                   List<String> found, List<String> gone) {
+    private <T extends HasMetadata> boolean handle(
+            T obj,
+            Class<T> type,
+            String kind,
+            Optional<String> why,
+            Instant now,
+            List<String> found,
+            List<String> gone) {
         String ns = obj.getMetadata().getNamespace();
         String name = obj.getMetadata().getName();
         Map<String, String> ann = obj.getMetadata().getAnnotations();
@@ -219,15 +244,23 @@ public final class ServerOrphanCollector {
                     return o;
                 });
                 found.add(kind + " " + ns + "/" + name);
-                events.onObject(obj, EventRecorder.WARNING, EventReason.OrphanFound, "owned by nothing: " + why.get() + "; removed after "
-                        + grace + " unless something owns it again");
+                events.onObject(
+                        obj,
+                        EventRecorder.WARNING,
+                        EventReason.OrphanFound,
+                        "owned by nothing: " + why.get() + "; removed after " + grace
+                                + " unless something owns it again");
                 first = now;
             }
             if (!first.plus(grace).isAfter(now)) {
                 client.resources(type).inNamespace(ns).withName(name).delete();
                 removed.labelValues(kind).inc();
                 gone.add(kind + " " + ns + "/" + name);
-                events.onObject(obj, EventRecorder.NORMAL, EventReason.OrphanRemoved, "removed: " + why.get() + " (orphaned since " + first + ")");
+                events.onObject(
+                        obj,
+                        EventRecorder.NORMAL,
+                        EventReason.OrphanRemoved,
+                        "removed: " + why.get() + " (orphaned since " + first + ")");
                 LOG.info("removed orphaned {} {}/{}: {}", kind, ns, name, why.get());
                 return false;
             }
@@ -241,28 +274,39 @@ public final class ServerOrphanCollector {
     private static List<String> claimsOf(VirtualMachine vm) {
         List<String> claims = new ArrayList<>();
         var spec = vm.getSpec();
-        if (spec == null || spec.getTemplate() == null || spec.getTemplate().getSpec() == null
+        if (spec == null
+                || spec.getTemplate() == null
+                || spec.getTemplate().getSpec() == null
                 || spec.getTemplate().getSpec().getVolumes() == null) {
             return claims;
         }
         for (var v : spec.getTemplate().getSpec().getVolumes()) {
             if (v.getPersistentVolumeClaim() != null) {
-                claims.add(key(vm.getMetadata().getNamespace(), v.getPersistentVolumeClaim().getClaimName()));
+                claims.add(key(
+                        vm.getMetadata().getNamespace(),
+                        v.getPersistentVolumeClaim().getClaimName()));
             }
             if (v.getDataVolume() != null) {
-                claims.add(key(vm.getMetadata().getNamespace(), v.getDataVolume().getName()));
+                claims.add(
+                        key(vm.getMetadata().getNamespace(), v.getDataVolume().getName()));
             }
         }
         return claims;
     }
 
-    private <T extends HasMetadata, L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>, R extends io.fabric8.kubernetes.client.dsl.Resource<T>>
-            io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable<T, L, R> scoped(io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> op) {
+    private <
+                    T extends HasMetadata,
+                    L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>,
+                    R extends io.fabric8.kubernetes.client.dsl.Resource<T>>
+            io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable<T, L, R> scoped(
+                    io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> op) {
         return namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
     }
 
     private static String label(HasMetadata o, String key) {
-        return o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(key);
+        return o.getMetadata().getLabels() == null
+                ? null
+                : o.getMetadata().getLabels().get(key);
     }
 
     private static String key(String ns, String name) {

@@ -67,7 +67,13 @@ public final class EventRecorder {
     }
 
     private void record(LustreFileSystem fs, String type, EventReason reason, String message) {
-        LOG.info("{}/{}: {} {}: {}", fs.getMetadata().getNamespace(), fs.getMetadata().getName(), type, reason, message);
+        LOG.info(
+                "{}/{}: {} {}: {}",
+                fs.getMetadata().getNamespace(),
+                fs.getMetadata().getName(),
+                type,
+                reason,
+                message);
         create(fs, LustreFileSystem.API_VERSION, "LustreFileSystem", type, reason, message);
     }
 
@@ -79,15 +85,15 @@ public final class EventRecorder {
         create(obj, obj.getApiVersion(), obj.getKind(), type, reason, message);
     }
 
-    private void create(HasMetadata obj, String apiVersion, String kind, String type, EventReason reason,
-            String message) {
+    private void create(
+            HasMetadata obj, String apiVersion, String kind, String type, EventReason reason, String message) {
         String ns = obj.getMetadata().getNamespace();
         String now = ApiTime.time(Instant.now());
         Event event = new EventBuilder()
                 .withNewMetadata()
                 // Unique and, within one operator process, in order (as `kubectl get events` sorts by name).
-                .withName(obj.getMetadata().getName() + "." + String.format("%016x%04x", System.nanoTime(),
-                        sequence.incrementAndGet() & 0xffff))
+                .withName(obj.getMetadata().getName() + "."
+                        + String.format("%016x%04x", System.nanoTime(), sequence.incrementAndGet() & 0xffff))
                 .withNamespace(ns)
                 .endMetadata()
                 .withNewInvolvedObject()
@@ -103,13 +109,19 @@ public final class EventRecorder {
                 .withCount(1)
                 .withFirstTimestamp(now)
                 .withLastTimestamp(now)
-                .withNewSource().withComponent(COMPONENT).endSource()
+                .withNewSource()
+                .withComponent(COMPONENT)
+                .endSource()
                 .build();
         try {
             client.v1().events().inNamespace(ns).resource(event).create();
         } catch (KubernetesClientException e) {
             // An event is information, never a reason to fail a reconcile step.
-            LOG.warn("could not record event {} on {}: {}", reason, obj.getMetadata().getName(), e.getMessage());
+            LOG.warn(
+                    "could not record event {} on {}: {}",
+                    reason,
+                    obj.getMetadata().getName(),
+                    e.getMessage());
         }
     }
 }

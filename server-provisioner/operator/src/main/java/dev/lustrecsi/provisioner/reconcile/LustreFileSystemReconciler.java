@@ -66,14 +66,18 @@ public final class LustreFileSystemReconciler {
     private final String sshAuthorizedKey;
     private final KnownHosts knownHosts;
 
-    public LustreFileSystemReconciler(KubernetesClient client, ServerCommandExecutor executor, EventRecorder events,
-                                      String sshAuthorizedKey) {
+    public LustreFileSystemReconciler(
+            KubernetesClient client, ServerCommandExecutor executor, EventRecorder events, String sshAuthorizedKey) {
         this(client, executor, events, sshAuthorizedKey, null);
     }
 
     /** @param knownHosts where the servers' host keys are pinned for the executor; null when it does not use ssh */
-    public LustreFileSystemReconciler(KubernetesClient client, ServerCommandExecutor executor, EventRecorder events,
-                                      String sshAuthorizedKey, KnownHosts knownHosts) {
+    public LustreFileSystemReconciler(
+            KubernetesClient client,
+            ServerCommandExecutor executor,
+            EventRecorder events,
+            String sshAuthorizedKey,
+            KnownHosts knownHosts) {
         this.knownHosts = knownHosts;
         this.client = client;
         this.events = events;
@@ -89,7 +93,8 @@ public final class LustreFileSystemReconciler {
 
     /** One pass over one resource. Safe to call at any time, any number of times. */
     public void reconcile(String namespace, String name) {
-        LustreFileSystem fs = filesystems().inNamespace(namespace).withName(name).get();
+        LustreFileSystem fs =
+                filesystems().inNamespace(namespace).withName(name).get();
         if (fs == null) {
             return;
         }
@@ -112,12 +117,17 @@ public final class LustreFileSystemReconciler {
     /** Writes the whole status; false when the resource changed meanwhile (the next pass starts over). */
     private boolean writeStatus(LustreFileSystem fs) {
         try {
-            LustreFileSystem written = filesystems().inNamespace(fs.getMetadata().getNamespace()).resource(fs).updateStatus();
+            LustreFileSystem written = filesystems()
+                    .inNamespace(fs.getMetadata().getNamespace())
+                    .resource(fs)
+                    .updateStatus();
             fs.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
-                LOG.debug("status of {} changed meanwhile; next pass retries", fs.getMetadata().getName());
+                LOG.debug(
+                        "status of {} changed meanwhile; next pass retries",
+                        fs.getMetadata().getName());
                 return false;
             }
             throw e;
@@ -144,7 +154,8 @@ public final class LustreFileSystemReconciler {
         }
 
         void run() {
-            List<String> errors = new ArrayList<>(SpecValidator.validate(fs.getMetadata().getName(), spec));
+            List<String> errors =
+                    new ArrayList<>(SpecValidator.validate(fs.getMetadata().getName(), spec));
             if (errors.isEmpty()) {
                 errors.addAll(SpecValidator.validateUpdate(spec, status));
             }
@@ -152,7 +163,12 @@ public final class LustreFileSystemReconciler {
                 rejectSpec(errors);
                 return;
             }
-            StatusConditions.set(status, Conditions.SPEC_VALID, true, Conditions.REASON_VALID, "spec accepted",
+            StatusConditions.set(
+                    status,
+                    Conditions.SPEC_VALID,
+                    true,
+                    Conditions.REASON_VALID,
+                    "spec accepted",
                     fs.getMetadata().getGeneration());
             observed = ObservedCluster.read(client, fs);
             topology = Topology.plan(fs, observed.vmNames());
@@ -184,8 +200,13 @@ public final class LustreFileSystemReconciler {
 
         private void rejectSpec(List<String> errors) {
             String message = String.join("; ", errors);
-            boolean changed = StatusConditions.set(status, Conditions.SPEC_VALID, false, Conditions.REASON_INVALID_SPEC,
-                    message, fs.getMetadata().getGeneration());
+            boolean changed = StatusConditions.set(
+                    status,
+                    Conditions.SPEC_VALID,
+                    false,
+                    Conditions.REASON_INVALID_SPEC,
+                    message,
+                    fs.getMetadata().getGeneration());
             if (!status.bootstrappedOnce()) {
                 status.setPhase(Phase.Pending);
             }
@@ -213,7 +234,9 @@ public final class LustreFileSystemReconciler {
                 st.setMgs(s.runsMgs());
                 for (TargetPlan t : s.targets()) {
                     if (status.target(t.name()).isEmpty()) {
-                        status.getTargets().add(new TargetStatus(t.name(), t.kind(), t.index(), s.name(), t.pvcName(), t.sizeBytes()));
+                        status.getTargets()
+                                .add(new TargetStatus(
+                                        t.name(), t.kind(), t.index(), s.name(), t.pvcName(), t.sizeBytes()));
                     }
                 }
             }
@@ -225,7 +248,10 @@ public final class LustreFileSystemReconciler {
                 return true;
             }
             Set<String> used = new HashSet<>();
-            status.getServers().stream().map(ServerStatus::getAddress).filter(Objects::nonNull).forEach(a -> used.add(ip(a)));
+            status.getServers().stream()
+                    .map(ServerStatus::getAddress)
+                    .filter(Objects::nonNull)
+                    .forEach(a -> used.add(ip(a)));
             // Never an address another filesystem holds: dedicated filesystems made from one StorageClass share its
             // address range. One worker reconciles one key at a time, so this read and the write below do not race.
             Set<String> elsewhere = addressesOfOtherFilesystems();
@@ -237,10 +263,16 @@ public final class LustreFileSystemReconciler {
                     continue;
                 }
                 Optional<String> adopted = observed.annotatedAddress(s.name()).filter(a -> !elsewhere.contains(ip(a)));
-                Optional<String> free = adopted.isPresent() ? adopted
-                        : spec.getNetwork().getAddresses().stream().filter(a -> !used.contains(ip(a))).findFirst();
+                Optional<String> free = adopted.isPresent()
+                        ? adopted
+                        : spec.getNetwork().getAddresses().stream()
+                                .filter(a -> !used.contains(ip(a)))
+                                .findFirst();
                 if (free.isEmpty()) {
-                    events.warning(fs, EventReason.AddressPoolExhausted, "no free address in spec.network.addresses for " + s.name());
+                    events.warning(
+                            fs,
+                            EventReason.AddressPoolExhausted,
+                            "no free address in spec.network.addresses for " + s.name());
                     continue;
                 }
                 st.setAddress(free.get());
@@ -253,12 +285,20 @@ public final class LustreFileSystemReconciler {
 
         private Set<String> addressesOfOtherFilesystems() {
             Set<String> out = new HashSet<>();
-            for (LustreFileSystem other : client.resources(LustreFileSystem.class).inAnyNamespace().list().getItems()) {
-                if (Objects.equals(other.getMetadata().getUid(), fs.getMetadata().getUid()) || other.getStatus() == null
-                        || other.getSpec() == null || !other.getSpec().getNetwork().usesAttachment()) {
+            for (LustreFileSystem other : client.resources(LustreFileSystem.class)
+                    .inAnyNamespace()
+                    .list()
+                    .getItems()) {
+                if (Objects.equals(
+                                other.getMetadata().getUid(), fs.getMetadata().getUid())
+                        || other.getStatus() == null
+                        || other.getSpec() == null
+                        || !other.getSpec().getNetwork().usesAttachment()) {
                     continue;
                 }
-                other.getStatus().getServers().stream().map(ServerStatus::getAddress).filter(Objects::nonNull)
+                other.getStatus().getServers().stream()
+                        .map(ServerStatus::getAddress)
+                        .filter(Objects::nonNull)
                         .forEach(a -> out.add(ip(a)));
             }
             return out;
@@ -276,8 +316,13 @@ public final class LustreFileSystemReconciler {
                 }
                 if (ready) {
                     if (!st.wasEverReady()) {
-                        events.normal(fs, EventReason.ServerReady, s.name() + " is ready (" + describeTargets(s) + ")"
-                                + (st.onStandby() ? " on standby: taking no new objects until spec.ostCount needs it" : ""));
+                        events.normal(
+                                fs,
+                                EventReason.ServerReady,
+                                s.name() + " is ready (" + describeTargets(s) + ")"
+                                        + (st.onStandby()
+                                                ? " on standby: taking no new objects until spec.ostCount needs it"
+                                                : ""));
                     }
                     st.setEverReady(true);
                     st.setLustreVersion(observed.runningVersion(s.name()).orElse(null));
@@ -289,13 +334,19 @@ public final class LustreFileSystemReconciler {
                     });
                 }
             }
-            String mgsNid = status.server(topology.mgsServer().name()).map(ServerStatus::getNid).orElse(null);
-            String previous = status.getMgsNids().isEmpty() ? null : status.getMgsNids().get(0);
+            String mgsNid = status.server(topology.mgsServer().name())
+                    .map(ServerStatus::getNid)
+                    .orElse(null);
+            String previous =
+                    status.getMgsNids().isEmpty() ? null : status.getMgsNids().get(0);
             if (previous != null && mgsNid != null && !previous.equals(mgsNid)) {
                 // Only on the pod network: targets were formatted with --mgsnode=<previous> and keep asking there.
-                events.warning(fs, EventReason.MgsNidChanged, "the MGS moved from " + previous + " to " + mgsNid
-                        + "; targets formatted against the old NID need tunefs.lustre --mgsnode. Use spec.network.attachment"
-                        + " with static addresses for NIDs that survive restarts");
+                events.warning(
+                        fs,
+                        EventReason.MgsNidChanged,
+                        "the MGS moved from " + previous + " to " + mgsNid
+                                + "; targets formatted against the old NID need tunefs.lustre --mgsnode. Use spec.network.attachment"
+                                + " with static addresses for NIDs that survive restarts");
             }
             status.setMgsNids(mgsNid == null ? new ArrayList<>() : new ArrayList<>(List.of(mgsNid)));
             status.setMgsNidsText(mgsNid);
@@ -305,21 +356,28 @@ public final class LustreFileSystemReconciler {
             if (status.getMgsNids().isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(MgsNids.ofFailoverNodes(status.getMgsNids().stream().map(Nid::parse).toList()));
+            return Optional.of(MgsNids.ofFailoverNodes(
+                    status.getMgsNids().stream().map(Nid::parse).toList()));
         }
 
         private List<ServerPlan> stageOrder() {
-            return topology.all().stream().sorted(Comparator.comparingInt(ServerPlan::stage)).toList();
+            return topology.all().stream()
+                    .sorted(Comparator.comparingInt(ServerPlan::stage))
+                    .toList();
         }
 
         private boolean earlierStagesReady(int stage) {
-            return topology.all().stream().filter(s -> s.stage() < stage && !topology.isDraining(s))
-                    .allMatch(s -> status.server(s.name()).map(ServerStatus::readyNow).orElse(false));
+            return topology.all().stream()
+                    .filter(s -> s.stage() < stage && !topology.isDraining(s))
+                    .allMatch(s ->
+                            status.server(s.name()).map(ServerStatus::readyNow).orElse(false));
         }
 
         private boolean allDrained(ServerPlan s) {
-            return s.targets().stream().allMatch(t -> status.target(t.name())
-                    .map(ts -> ts.getState() == TargetState.Drained).orElse(false));
+            return s.targets().stream()
+                    .allMatch(t -> status.target(t.name())
+                            .map(ts -> ts.getState() == TargetState.Drained)
+                            .orElse(false));
         }
 
         private Optional<ServerContext> context(ServerPlan s) {
@@ -374,10 +432,16 @@ public final class LustreFileSystemReconciler {
                 }
                 createIfAbsent(manifests.virtualMachine(ctx.get()));
                 if (st.onStandby() && !lost) {
-                    events.normal(fs, EventReason.StandbyServerCreated, s.name() + " (" + describeTargets(s) + ") on standby");
+                    events.normal(
+                            fs,
+                            EventReason.StandbyServerCreated,
+                            s.name() + " (" + describeTargets(s) + ") on standby");
                 } else if (lost) {
-                    events.warning(fs, EventReason.ServerRecreated, s.name() + " was lost; re-created with the same name, "
-                            + (st.getNid() == null ? "" : "NID " + st.getNid() + ", ") + "and disks");
+                    events.warning(
+                            fs,
+                            EventReason.ServerRecreated,
+                            s.name() + " was lost; re-created with the same name, "
+                                    + (st.getNid() == null ? "" : "NID " + st.getNid() + ", ") + "and disks");
                 } else {
                     events.normal(fs, EventReason.ServerCreated, s.name() + " (" + describeTargets(s) + ")");
                 }
@@ -388,7 +452,8 @@ public final class LustreFileSystemReconciler {
             if (knownHosts == null) {
                 return;
             }
-            status.getServers().stream().filter(st -> st.getSshHostKey() != null)
+            status.getServers().stream()
+                    .filter(st -> st.getSshHostKey() != null)
                     .forEach(st -> knownHosts.pin(ns, st.getName(), st.getSshHostKey()));
         }
 
@@ -409,9 +474,13 @@ public final class LustreFileSystemReconciler {
                     throw e;
                 }
                 // Left by a pass that stopped before writing the status: its key was never pinned; replace it.
-                client.secrets().inNamespace(ns).withName(secret.getMetadata().getName()).patch(
-                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-                        Serialization.asJson(java.util.Map.of("stringData", secret.getStringData())));
+                client.secrets()
+                        .inNamespace(ns)
+                        .withName(secret.getMetadata().getName())
+                        .patch(
+                                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                                Serialization.asJson(java.util.Map.of("stringData", secret.getStringData())));
             }
             st.setSshHostKey(key.publicKey());
             if (!writeStatus(fs)) {
@@ -424,9 +493,15 @@ public final class LustreFileSystemReconciler {
         private void createIfAbsent(Object resource) {
             try {
                 if (resource instanceof VirtualMachine vm) {
-                    client.resources(VirtualMachine.class).inNamespace(ns).resource(vm).create();
+                    client.resources(VirtualMachine.class)
+                            .inNamespace(ns)
+                            .resource(vm)
+                            .create();
                 } else if (resource instanceof PersistentVolumeClaim pvc) {
-                    client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
+                    client.persistentVolumeClaims()
+                            .inNamespace(ns)
+                            .resource(pvc)
+                            .create();
                 }
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
@@ -444,23 +519,35 @@ public final class LustreFileSystemReconciler {
                 if (st == null) {
                     continue;
                 }
-                ts.setState(st.readyNow() ? (st.onStandby() ? TargetState.Standby : TargetState.Ready)
-                        : st.wasEverReady() ? TargetState.Unavailable : TargetState.Pending);
+                ts.setState(
+                        st.readyNow()
+                                ? (st.onStandby() ? TargetState.Standby : TargetState.Ready)
+                                : st.wasEverReady() ? TargetState.Unavailable : TargetState.Pending);
             }
             if (!status.bootstrappedOnce()) {
                 // Standby servers are spares: the filesystem is up without them.
-                boolean allReady = topology.all().stream().filter(s -> !topology.isStandby(s))
-                        .allMatch(s -> status.server(s.name()).orElseThrow().readyNow()) && projectQuotaEnforced();
+                boolean allReady = topology.all().stream()
+                                .filter(s -> !topology.isStandby(s))
+                                .allMatch(s ->
+                                        status.server(s.name()).orElseThrow().readyNow())
+                        && projectQuotaEnforced();
                 if (allReady) {
                     status.setBootstrapped(true);
-                    events.normal(fs, EventReason.Bootstrapped, "MGS, " + topology.mdsServers().size() + " MDT(s) and "
-                            + topology.ossServers().stream().mapToInt(s -> s.targets().size()).sum() + " OST(s) are ready");
+                    events.normal(
+                            fs,
+                            EventReason.Bootstrapped,
+                            "MGS, " + topology.mdsServers().size() + " MDT(s) and "
+                                    + topology.ossServers().stream()
+                                            .mapToInt(s -> s.targets().size())
+                                            .sum() + " OST(s) are ready");
                 }
             }
         }
 
         private boolean projectQuotaEnforced() {
-            return status.condition(Conditions.PROJECT_QUOTA_ENFORCED).map(c -> "True".equals(c.getStatus())).orElse(false);
+            return status.condition(Conditions.PROJECT_QUOTA_ENFORCED)
+                    .map(c -> "True".equals(c.getStatus()))
+                    .orElse(false);
         }
 
         /**
@@ -471,20 +558,41 @@ public final class LustreFileSystemReconciler {
             if (projectQuotaEnforced()) {
                 return;
             }
-            boolean metadataReady = status.server(topology.mgsServer().name()).map(ServerStatus::readyNow).orElse(false)
-                    && topology.mdsServers().stream().allMatch(s -> status.server(s.name()).map(ServerStatus::readyNow).orElse(false));
+            boolean metadataReady = status.server(topology.mgsServer().name())
+                            .map(ServerStatus::readyNow)
+                            .orElse(false)
+                    && topology.mdsServers().stream()
+                            .allMatch(s -> status.server(s.name())
+                                    .map(ServerStatus::readyNow)
+                                    .orElse(false));
             if (!metadataReady) {
                 return;
             }
             Optional<String> failure = quota.enforceProjectQuota(fs, topology);
             Long generation = fs.getMetadata().getGeneration();
             if (failure.isEmpty()) {
-                StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, true, Conditions.REASON_ENFORCED,
-                        topology.fsName() + ".quota.ost=p and .quota.mdt=p recorded on the MGS", generation);
-                events.normal(fs, EventReason.ProjectQuotaEnforced, "project quota limits are enforced on " + topology.fsName());
-            } else if (StatusConditions.set(status, Conditions.PROJECT_QUOTA_ENFORCED, false, Conditions.REASON_MGS_REFUSED,
-                    failure.get(), generation)) {
-                events.warning(fs, EventReason.ProjectQuotaNotEnforced, "the MGS did not record quota enforcement: " + failure.get());
+                StatusConditions.set(
+                        status,
+                        Conditions.PROJECT_QUOTA_ENFORCED,
+                        true,
+                        Conditions.REASON_ENFORCED,
+                        topology.fsName() + ".quota.ost=p and .quota.mdt=p recorded on the MGS",
+                        generation);
+                events.normal(
+                        fs,
+                        EventReason.ProjectQuotaEnforced,
+                        "project quota limits are enforced on " + topology.fsName());
+            } else if (StatusConditions.set(
+                    status,
+                    Conditions.PROJECT_QUOTA_ENFORCED,
+                    false,
+                    Conditions.REASON_MGS_REFUSED,
+                    failure.get(),
+                    generation)) {
+                events.warning(
+                        fs,
+                        EventReason.ProjectQuotaNotEnforced,
+                        "the MGS did not record quota enforcement: " + failure.get());
             }
         }
 
@@ -504,24 +612,29 @@ public final class LustreFileSystemReconciler {
                 if (standby.putIntoService(fs, topology, s, true)) {
                     st.setStandby(null);
                     // The next boot mounts without the hold; the running VMI keeps going (no restart).
-                    context(s).ifPresent(ctx -> client.resources(VirtualMachine.class).inNamespace(ns).withName(s.name())
-                            .edit(vm -> {
-                                vm.setSpec(manifests.virtualMachine(ctx).getSpec());
-                                return vm;
-                            }));
+                    context(s)
+                            .ifPresent(ctx -> client.resources(VirtualMachine.class)
+                                    .inNamespace(ns)
+                                    .withName(s.name())
+                                    .edit(vm -> {
+                                        vm.setSpec(manifests.virtualMachine(ctx).getSpec());
+                                        return vm;
+                                    }));
                 }
             }
         }
 
         private boolean othersReady() {
-            return topology.all().stream().filter(s -> !topology.isDraining(s) && !topology.isStandby(s))
+            return topology.all().stream()
+                    .filter(s -> !topology.isDraining(s) && !topology.isStandby(s))
                     .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
         }
 
         /** OSTs left Draining on an OSS the plan keeps (ostCount went up again): back into service. */
         private void cancelDrains() {
             for (ServerPlan s : topology.ossServers()) {
-                if (topology.isDraining(s) || !status.server(s.name()).orElseThrow().readyNow()) {
+                if (topology.isDraining(s)
+                        || !status.server(s.name()).orElseThrow().readyNow()) {
                     continue;
                 }
                 for (TargetPlan t : s.targets()) {
@@ -574,13 +687,22 @@ public final class LustreFileSystemReconciler {
                 if (!writeStatus(fs)) {
                     return retired;
                 }
-                client.resources(VirtualMachine.class).inNamespace(ns).withName(s.name()).delete();
+                client.resources(VirtualMachine.class)
+                        .inNamespace(ns)
+                        .withName(s.name())
+                        .delete();
                 for (TargetPlan t : s.targets()) {
-                    client.persistentVolumeClaims().inNamespace(ns).withName(t.pvcName()).delete();
+                    client.persistentVolumeClaims()
+                            .inNamespace(ns)
+                            .withName(t.pvcName())
+                            .delete();
                 }
                 status.getServers().removeIf(x -> x.getName().equals(s.name()));
-                s.targets().forEach(t -> status.getTargets().removeIf(x -> x.getName().equals(t.name())));
-                events.normal(fs, EventReason.ServerRemoved, s.name() + " removed after draining " + describeTargets(s));
+                s.targets()
+                        .forEach(t ->
+                                status.getTargets().removeIf(x -> x.getName().equals(t.name())));
+                events.normal(
+                        fs, EventReason.ServerRemoved, s.name() + " removed after draining " + describeTargets(s));
                 retired = true;
             }
             return retired;
@@ -588,15 +710,18 @@ public final class LustreFileSystemReconciler {
 
         private boolean upToDate(ServerPlan s) {
             ServerStatus st = status.server(s.name()).orElseThrow();
-            return spec.getLustreVersion().equals(observed.templateVersion(s.name()).orElse(null))
+            return spec.getLustreVersion()
+                            .equals(observed.templateVersion(s.name()).orElse(null))
                     && spec.getImage().equals(observed.templateImage(s.name()).orElse(null))
-                    && spec.getLustreVersion().equals(st.getLustreVersion()) && st.readyNow();
+                    && spec.getLustreVersion().equals(st.getLustreVersion())
+                    && st.readyNow();
         }
 
         /** Rolling upgrade order: OSSs, then MDSs without the MGS, then the server running the MGS. */
         private List<ServerPlan> upgradeOrder() {
             List<ServerPlan> order = new ArrayList<>(topology.ossServers());
-            List<ServerPlan> mds = new ArrayList<>(topology.mdsServers().stream().filter(s -> !s.runsMgs()).toList());
+            List<ServerPlan> mds = new ArrayList<>(
+                    topology.mdsServers().stream().filter(s -> !s.runsMgs()).toList());
             mds.sort(Comparator.comparingInt(ServerPlan::ordinal).reversed());
             order.addAll(mds);
             order.add(topology.mgsServer());
@@ -611,29 +736,40 @@ public final class LustreFileSystemReconciler {
                 if (upToDate(s)) {
                     continue;
                 }
-                if (topology.isStandby(s) && !status.server(s.name()).orElseThrow().readyNow()) {
+                if (topology.isStandby(s)
+                        && !status.server(s.name()).orElseThrow().readyNow()) {
                     continue; // a standby still booting boots the current template; others need not wait for it
                 }
                 if (!othersReady() || !observed.vm(s.name()).isPresent()) {
                     return; // one server at a time: wait until the one in flight is back
                 }
-                boolean templateCurrent = spec.getLustreVersion().equals(observed.templateVersion(s.name()).orElse(null))
-                        && spec.getImage().equals(observed.templateImage(s.name()).orElse(null));
+                boolean templateCurrent = spec.getLustreVersion()
+                                .equals(observed.templateVersion(s.name()).orElse(null))
+                        && spec.getImage()
+                                .equals(observed.templateImage(s.name()).orElse(null));
                 if (!templateCurrent) {
                     Optional<ServerContext> ctx = context(s);
                     if (ctx.isEmpty()) {
                         return;
                     }
                     VirtualMachine desired = manifests.virtualMachine(ctx.get());
-                    client.resources(VirtualMachine.class).inNamespace(ns).withName(s.name()).edit(vm -> {
-                        vm.setSpec(desired.getSpec());
-                        return vm;
-                    });
+                    client.resources(VirtualMachine.class)
+                            .inNamespace(ns)
+                            .withName(s.name())
+                            .edit(vm -> {
+                                vm.setSpec(desired.getSpec());
+                                return vm;
+                            });
                 }
                 // KubeVirt starts a new VMI from the updated template when the running one goes (runStrategy Always).
-                client.resources(VirtualMachineInstance.class).inNamespace(ns).withName(s.name()).delete();
-                events.normal(fs, EventReason.UpgradingServer, s.name() + " restarting with Lustre " + spec.getLustreVersion()
-                        + " (" + spec.getImage() + ")");
+                client.resources(VirtualMachineInstance.class)
+                        .inNamespace(ns)
+                        .withName(s.name())
+                        .delete();
+                events.normal(
+                        fs,
+                        EventReason.UpgradingServer,
+                        s.name() + " restarting with Lustre " + spec.getLustreVersion() + " (" + spec.getImage() + ")");
                 return;
             }
         }
@@ -646,8 +782,10 @@ public final class LustreFileSystemReconciler {
             boolean upgrading = false;
             for (ServerPlan s : topology.all()) {
                 ServerStatus st = status.server(s.name()).orElseThrow();
-                boolean inUpgrade = spec.getLustreVersion().equals(observed.templateVersion(s.name()).orElse(null))
-                        && !spec.getLustreVersion().equals(st.getLustreVersion()) && st.wasEverReady();
+                boolean inUpgrade = spec.getLustreVersion()
+                                .equals(observed.templateVersion(s.name()).orElse(null))
+                        && !spec.getLustreVersion().equals(st.getLustreVersion())
+                        && st.wasEverReady();
                 if (!spec.getLustreVersion().equals(st.getLustreVersion()) && st.wasEverReady()) {
                     upgrading = true;
                 }
@@ -674,22 +812,34 @@ public final class LustreFileSystemReconciler {
                 phase = Phase.Ready;
             }
             if (phase != status.getPhase()) {
-                events.normal(fs, EventReason.enteredPhase(phase), "phase " + status.getPhase() + " -> " + phase
-                        + (lost.isEmpty() ? "" : " (not ready: " + String.join(", ", lost) + ")"));
+                events.normal(
+                        fs,
+                        EventReason.enteredPhase(phase),
+                        "phase " + status.getPhase() + " -> " + phase
+                                + (lost.isEmpty() ? "" : " (not ready: " + String.join(", ", lost) + ")"));
                 status.setPhase(phase);
             }
-            StatusConditions.set(status, Conditions.DEGRADED, !lost.isEmpty(),
+            StatusConditions.set(
+                    status,
+                    Conditions.DEGRADED,
+                    !lost.isEmpty(),
                     lost.isEmpty() ? Conditions.REASON_ALL_SERVERS_READY : Conditions.REASON_SERVER_LOST,
                     lost.isEmpty() ? "every server that was ready is ready" : "not ready: " + String.join(", ", lost),
                     generation);
             Set<String> standbyServers = new HashSet<>();
             status.getServers().stream().filter(ServerStatus::onStandby).forEach(s -> standbyServers.add(s.getName()));
             boolean allTargetsReady = status.getTargets().stream()
-                    .allMatch(t -> t.getState() == TargetState.Ready || t.getState() == TargetState.Drained
-                            || t.getState() == TargetState.Draining || standbyServers.contains(t.getServer()));
-            StatusConditions.set(status, Conditions.READY, phase == Phase.Ready,
+                    .allMatch(t -> t.getState() == TargetState.Ready
+                            || t.getState() == TargetState.Drained
+                            || t.getState() == TargetState.Draining
+                            || standbyServers.contains(t.getServer()));
+            StatusConditions.set(
+                    status,
+                    Conditions.READY,
+                    phase == Phase.Ready,
                     allTargetsReady ? Conditions.REASON_ALL_TARGETS_READY : Conditions.REASON_TARGETS_NOT_READY,
-                    "phase " + phase, generation);
+                    "phase " + phase,
+                    generation);
 
             long capacity = 0;
             int ready = 0;
@@ -701,7 +851,8 @@ public final class LustreFileSystemReconciler {
                 }
                 if (t.getState() == TargetState.Standby) {
                     standbyOsts++;
-                } else if (t.getState() != TargetState.Draining && t.getState() != TargetState.Drained
+                } else if (t.getState() != TargetState.Draining
+                        && t.getState() != TargetState.Drained
                         && !standbyServers.contains(t.getServer())) {
                     active++;
                 }
@@ -716,13 +867,22 @@ public final class LustreFileSystemReconciler {
             status.setActiveOsts(active);
             boolean standbyConfigured = spec.getStandby() != null || !standbyServers.isEmpty();
             status.setStandbyOsts(standbyConfigured ? standbyOsts : null);
-            status.setStandbyServers(standbyConfigured ? (int) status.getServers().stream()
-                    .filter(s -> s.onStandby() && s.readyNow()).count() : null);
+            status.setStandbyServers(
+                    standbyConfigured
+                            ? (int) status.getServers().stream()
+                                    .filter(s -> s.onStandby() && s.readyNow())
+                                    .count()
+                            : null);
             Set<String> versions = new HashSet<>();
             status.getServers().forEach(s -> versions.add(String.valueOf(s.getLustreVersion())));
-            status.setLustreVersion(versions.size() == 1 && !versions.contains("null") ? versions.iterator().next() : null);
-            status.getTargets().sort(Comparator.comparing((TargetStatus t) -> t.getKind()).thenComparing(TargetStatus::getIndex));
-            status.getServers().sort(Comparator.comparing((ServerStatus s) -> s.getRole()).thenComparing(ServerStatus::getName));
+            status.setLustreVersion(
+                    versions.size() == 1 && !versions.contains("null")
+                            ? versions.iterator().next()
+                            : null);
+            status.getTargets()
+                    .sort(Comparator.comparing((TargetStatus t) -> t.getKind()).thenComparing(TargetStatus::getIndex));
+            status.getServers()
+                    .sort(Comparator.comparing((ServerStatus s) -> s.getRole()).thenComparing(ServerStatus::getName));
         }
     }
 
@@ -759,28 +919,52 @@ public final class LustreFileSystemReconciler {
                 events.normal(fs, EventReason.Deleting, "removing servers; disks: " + policy());
                 writeStatus(fs);
             }
-            List<VirtualMachine> vms = client.resources(VirtualMachine.class).inNamespace(ns)
-                    .withLabel(Labels.FILESYSTEM, name).list().getItems();
+            List<VirtualMachine> vms = client.resources(VirtualMachine.class)
+                    .inNamespace(ns)
+                    .withLabel(Labels.FILESYSTEM, name)
+                    .list()
+                    .getItems();
             for (VirtualMachine vm : vms) {
                 if (vm.getMetadata().getDeletionTimestamp() == null) {
-                    client.resources(VirtualMachine.class).inNamespace(ns).withName(vm.getMetadata().getName()).delete();
-                    events.normal(fs, EventReason.ServerDeleted, vm.getMetadata().getName());
+                    client.resources(VirtualMachine.class)
+                            .inNamespace(ns)
+                            .withName(vm.getMetadata().getName())
+                            .delete();
+                    events.normal(
+                            fs, EventReason.ServerDeleted, vm.getMetadata().getName());
                 }
             }
-            if (!client.resources(VirtualMachine.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list()
-                    .getItems().isEmpty()) {
+            if (!client.resources(VirtualMachine.class)
+                    .inNamespace(ns)
+                    .withLabel(Labels.FILESYSTEM, name)
+                    .list()
+                    .getItems()
+                    .isEmpty()) {
                 return; // wait for KubeVirt to stop them before letting go of the disks
             }
-            List<PersistentVolumeClaim> pvcs = client.persistentVolumeClaims().inNamespace(ns)
-                    .withLabel(Labels.FILESYSTEM, name).list().getItems();
+            List<PersistentVolumeClaim> pvcs = client.persistentVolumeClaims()
+                    .inNamespace(ns)
+                    .withLabel(Labels.FILESYSTEM, name)
+                    .list()
+                    .getItems();
             if (policy() == DiskDeletionPolicy.Delete) {
                 for (PersistentVolumeClaim pvc : pvcs) {
-                    client.persistentVolumeClaims().inNamespace(ns).withName(pvc.getMetadata().getName()).delete();
+                    client.persistentVolumeClaims()
+                            .inNamespace(ns)
+                            .withName(pvc.getMetadata().getName())
+                            .delete();
                 }
                 events.normal(fs, EventReason.DisksDeleted, pvcs.size() + " target PVC(s) deleted");
             } else if (!pvcs.isEmpty()) {
-                events.normal(fs, EventReason.DisksRetained, pvcs.size() + " target PVC(s) kept: "
-                        + String.join(", ", pvcs.stream().map(p -> p.getMetadata().getName()).toList()));
+                events.normal(
+                        fs,
+                        EventReason.DisksRetained,
+                        pvcs.size() + " target PVC(s) kept: "
+                                + String.join(
+                                        ", ",
+                                        pvcs.stream()
+                                                .map(p -> p.getMetadata().getName())
+                                                .toList()));
             }
             filesystems().inNamespace(ns).withName(name).edit(r -> {
                 r.getMetadata().getFinalizers().remove(Labels.FINALIZER);

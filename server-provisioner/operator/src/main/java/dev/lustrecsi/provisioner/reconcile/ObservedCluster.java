@@ -27,11 +27,23 @@ public final class ObservedCluster {
         String ns = fs.getMetadata().getNamespace();
         String name = fs.getMetadata().getName();
         ObservedCluster o = new ObservedCluster();
-        client.resources(VirtualMachine.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
+        client.resources(VirtualMachine.class)
+                .inNamespace(ns)
+                .withLabel(Labels.FILESYSTEM, name)
+                .list()
+                .getItems()
                 .forEach(vm -> o.vms.put(vm.getMetadata().getName(), vm));
-        client.resources(VirtualMachineInstance.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
+        client.resources(VirtualMachineInstance.class)
+                .inNamespace(ns)
+                .withLabel(Labels.FILESYSTEM, name)
+                .list()
+                .getItems()
                 .forEach(vmi -> o.vmis.put(vmi.getMetadata().getName(), vmi));
-        client.persistentVolumeClaims().inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
+        client.persistentVolumeClaims()
+                .inNamespace(ns)
+                .withLabel(Labels.FILESYSTEM, name)
+                .list()
+                .getItems()
                 .forEach(pvc -> o.pvcs.put(pvc.getMetadata().getName(), pvc));
         return o;
     }
@@ -59,8 +71,11 @@ public final class ObservedCluster {
     /** The VMI runs and its readiness probe passes: every target of the server mounted and out of recovery. */
     public boolean ready(String server) {
         VirtualMachineInstance vmi = vmis.get(server);
-        if (vmi == null || vmi.getStatus() == null || vmi.getMetadata().getDeletionTimestamp() != null
-                || !"Running".equals(vmi.getStatus().getPhase()) || vmi.getStatus().getConditions() == null) {
+        if (vmi == null
+                || vmi.getStatus() == null
+                || vmi.getMetadata().getDeletionTimestamp() != null
+                || !"Running".equals(vmi.getStatus().getPhase())
+                || vmi.getStatus().getConditions() == null) {
             return false;
         }
         for (Conditions c : vmi.getStatus().getConditions()) {
@@ -87,12 +102,15 @@ public final class ObservedCluster {
     /** Lustre version the VM's template boots (what a new VMI will run). */
     public Optional<String> templateVersion(String server) {
         VirtualMachine vm = vms.get(server);
-        if (vm == null || vm.getSpec() == null || vm.getSpec().getTemplate() == null
+        if (vm == null
+                || vm.getSpec() == null
+                || vm.getSpec().getTemplate() == null
                 || vm.getSpec().getTemplate().getMetadata() == null
                 || vm.getSpec().getTemplate().getMetadata().getAnnotations() == null) {
             return Optional.empty();
         }
-        return Optional.ofNullable(vm.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.LUSTRE_VERSION));
+        return Optional.ofNullable(
+                vm.getSpec().getTemplate().getMetadata().getAnnotations().get(Labels.LUSTRE_VERSION));
     }
 
     /** Lustre version the running VMI booted. */

@@ -51,40 +51,53 @@ final class OstDrainer {
         }
         if (ost.getState() != TargetState.Draining) {
             for (ServerPlan mds : topology.mdsServers()) {
-                CommandResult r = executor.exec(ns, mds.name(),
-                        drain.setMaxCreateCount(fsName, index, mds.ordinal(), 0), TIMEOUT);
+                CommandResult r = executor.exec(
+                        ns, mds.name(), drain.setMaxCreateCount(fsName, index, mds.ordinal(), 0), TIMEOUT);
                 if (!r.succeeded()) {
-                    events.warning(fs, EventReason.DrainFailed, "could not stop new objects on " + name + ": " + r.describe());
+                    events.warning(
+                            fs, EventReason.DrainFailed, "could not stop new objects on " + name + ": " + r.describe());
                     return false;
                 }
             }
             ost.setState(TargetState.Draining);
-            events.normal(fs, EventReason.DrainingOst, name + ": no new objects (max_create_count=0 on every MDT); migrating its files");
+            events.normal(
+                    fs,
+                    EventReason.DrainingOst,
+                    name + ": no new objects (max_create_count=0 on every MDT); migrating its files");
             return true;
         }
         String mds0 = topology.firstMds().name();
         if (!ensureClientMount(fs, mds0, mgs, fsName)) {
             return false;
         }
-        CommandResult found = executor.exec(ns, mds0, drain.findFilesOnOst(fsName, index, clientMount(fsName)), TIMEOUT);
+        CommandResult found =
+                executor.exec(ns, mds0, drain.findFilesOnOst(fsName, index, clientMount(fsName)), TIMEOUT);
         if (!found.succeeded()) {
             events.warning(fs, EventReason.DrainFailed, "could not list files on " + name + ": " + found.describe());
             return false;
         }
-        List<String> files = Arrays.stream(found.stdout().split("\n")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> files = Arrays.stream(found.stdout().split("\n"))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
         if (!files.isEmpty()) {
             List<String> batch = files.subList(0, Math.min(MIGRATE_BATCH, files.size()));
             CommandResult migrated = executor.exec(ns, mds0, drain.migrate(batch), TIMEOUT);
             if (migrated.succeeded()) {
-                events.normal(fs, EventReason.MigratedFiles, "migrated " + batch.size() + " of " + files.size() + " files off " + name);
+                events.normal(
+                        fs,
+                        EventReason.MigratedFiles,
+                        "migrated " + batch.size() + " of " + files.size() + " files off " + name);
             } else {
-                events.warning(fs, EventReason.MigrationFailed, name + " still holds objects of " + files.size()
-                        + " files; will retry: " + brief(migrated));
+                events.warning(
+                        fs,
+                        EventReason.MigrationFailed,
+                        name + " still holds objects of " + files.size() + " files; will retry: " + brief(migrated));
             }
             return true;
         }
-        CommandResult deactivated = executor.exec(ns, topology.mgsServer().name(),
-                drain.deactivatePermanently(fsName, index), TIMEOUT);
+        CommandResult deactivated =
+                executor.exec(ns, topology.mgsServer().name(), drain.deactivatePermanently(fsName, index), TIMEOUT);
         if (!deactivated.succeeded()) {
             events.warning(fs, EventReason.DrainFailed, "could not deactivate " + name + ": " + deactivated.describe());
             return false;
@@ -107,15 +120,26 @@ final class OstDrainer {
     boolean cancel(LustreFileSystem fs, Topology topology, TargetStatus ost) {
         String ns = fs.getMetadata().getNamespace();
         for (ServerPlan mds : topology.mdsServers()) {
-            CommandResult r = executor.exec(ns, mds.name(), drain.setMaxCreateCount(topology.fsName(), ost.getIndex(),
-                    mds.ordinal(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT), TIMEOUT);
+            CommandResult r = executor.exec(
+                    ns,
+                    mds.name(),
+                    drain.setMaxCreateCount(
+                            topology.fsName(),
+                            ost.getIndex(),
+                            mds.ordinal(),
+                            OstDrainCommands.DEFAULT_MAX_CREATE_COUNT),
+                    TIMEOUT);
             if (!r.succeeded()) {
-                events.warning(fs, EventReason.DrainCancelFailed, "could not re-enable new objects on " + ost.getName() + ": " + brief(r));
+                events.warning(
+                        fs,
+                        EventReason.DrainCancelFailed,
+                        "could not re-enable new objects on " + ost.getName() + ": " + brief(r));
                 return false;
             }
         }
         ost.setState(TargetState.Ready);
-        events.normal(fs, EventReason.DrainCancelled, ost.getName() + " takes new objects again (spec.ostCount was raised)");
+        events.normal(
+                fs, EventReason.DrainCancelled, ost.getName() + " takes new objects again (spec.ostCount was raised)");
         return true;
     }
 
@@ -126,9 +150,13 @@ final class OstDrainer {
             return true;
         }
         CommandResult mkdir = executor.exec(ns, mds0, List.of("mkdir", "-p", dir), TIMEOUT);
-        CommandResult mount = mkdir.succeeded() ? executor.exec(ns, mds0, boot.mountClient(mgs, fsName, dir), TIMEOUT) : mkdir;
+        CommandResult mount =
+                mkdir.succeeded() ? executor.exec(ns, mds0, boot.mountClient(mgs, fsName, dir), TIMEOUT) : mkdir;
         if (!mount.succeeded()) {
-            events.warning(fs, EventReason.DrainFailed, "could not mount a client on " + mds0 + " for migration: " + mount.describe());
+            events.warning(
+                    fs,
+                    EventReason.DrainFailed,
+                    "could not mount a client on " + mds0 + " for migration: " + mount.describe());
             return false;
         }
         return true;

@@ -36,11 +36,14 @@ final class StandbyServers {
     boolean holdObjectCreation(LustreFileSystem fs, Topology topology, ServerPlan server) {
         String ns = fs.getMetadata().getNamespace();
         for (TargetPlan t : server.targets()) {
-            CommandResult r = executor.exec(ns, topology.mgsServer().name(),
-                    standby.holdObjectCreation(topology.fsName(), t.index()), TIMEOUT);
+            CommandResult r = executor.exec(
+                    ns, topology.mgsServer().name(), standby.holdObjectCreation(topology.fsName(), t.index()), TIMEOUT);
             if (!r.succeeded()) {
-                events.warning(fs, EventReason.StandbyHoldFailed, "not creating standby " + server.name()
-                        + ": the MGS did not record max_create_count=0 for " + t.name() + ": " + r.describe());
+                events.warning(
+                        fs,
+                        EventReason.StandbyHoldFailed,
+                        "not creating standby " + server.name() + ": the MGS did not record max_create_count=0 for "
+                                + t.name() + ": " + r.describe());
                 return false;
             }
         }
@@ -54,14 +57,19 @@ final class StandbyServers {
     boolean verifyHold(LustreFileSystem fs, Topology topology, ServerPlan server) {
         String ns = fs.getMetadata().getNamespace();
         for (TargetPlan t : server.targets()) {
-            CommandResult r = executor.exec(ns, server.name(), standby.creationHeld(topology.fsName(), t.index()), TIMEOUT);
+            CommandResult r =
+                    executor.exec(ns, server.name(), standby.creationHeld(topology.fsName(), t.index()), TIMEOUT);
             if (r.succeeded() && r.stdout().strip().equals("1")) {
                 continue;
             }
-            CommandResult hold = executor.exec(ns, server.name(), standby.holdCreation(topology.fsName(), t.index()), TIMEOUT);
-            events.warning(fs, EventReason.StandbyHoldMissing, t.name() + " on standby " + server.name() + " took object creation ("
-                    + (r.succeeded() ? "no_precreate=" + r.stdout().strip() : r.describe()) + "); "
-                    + (hold.succeeded() ? "held it now" : "could not hold it: " + hold.describe()));
+            CommandResult hold =
+                    executor.exec(ns, server.name(), standby.holdCreation(topology.fsName(), t.index()), TIMEOUT);
+            events.warning(
+                    fs,
+                    EventReason.StandbyHoldMissing,
+                    t.name() + " on standby " + server.name() + " took object creation ("
+                            + (r.succeeded() ? "no_precreate=" + r.stdout().strip() : r.describe()) + "); "
+                            + (hold.succeeded() ? "held it now" : "could not hold it: " + hold.describe()));
             if (!hold.succeeded()) {
                 return false;
             }
@@ -78,33 +86,57 @@ final class StandbyServers {
         for (TargetPlan t : server.targets()) {
             if (serverReady) {
                 // The OST's own hold first (it was mounted with no_precreate), then each MDT's osp device.
-                CommandResult own = executor.exec(ns, server.name(), standby.allowCreation(topology.fsName(), t.index()), TIMEOUT);
+                CommandResult own =
+                        executor.exec(ns, server.name(), standby.allowCreation(topology.fsName(), t.index()), TIMEOUT);
                 if (!own.succeeded()) {
-                    events.warning(fs, EventReason.StandbyPromotionFailed, "could not allow new objects on " + t.name()
-                            + " on " + server.name() + ": " + own.describe());
+                    events.warning(
+                            fs,
+                            EventReason.StandbyPromotionFailed,
+                            "could not allow new objects on " + t.name() + " on " + server.name() + ": "
+                                    + own.describe());
                     return false;
                 }
                 for (ServerPlan mds : topology.mdsServers()) {
-                    CommandResult r = executor.exec(ns, mds.name(), osp.setMaxCreateCount(topology.fsName(), t.index(),
-                            mds.ordinal(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT), TIMEOUT);
+                    CommandResult r = executor.exec(
+                            ns,
+                            mds.name(),
+                            osp.setMaxCreateCount(
+                                    topology.fsName(),
+                                    t.index(),
+                                    mds.ordinal(),
+                                    OstDrainCommands.DEFAULT_MAX_CREATE_COUNT),
+                            TIMEOUT);
                     if (!r.succeeded()) {
-                        events.warning(fs, EventReason.StandbyPromotionFailed, "could not allow new objects on " + t.name()
-                                + " from " + mds.name() + ": " + r.describe());
+                        events.warning(
+                                fs,
+                                EventReason.StandbyPromotionFailed,
+                                "could not allow new objects on " + t.name() + " from " + mds.name() + ": "
+                                        + r.describe());
                         return false;
                     }
                 }
             }
-            CommandResult r = executor.exec(ns, topology.mgsServer().name(),
-                    standby.releaseObjectCreation(topology.fsName(), t.index()), TIMEOUT);
+            CommandResult r = executor.exec(
+                    ns,
+                    topology.mgsServer().name(),
+                    standby.releaseObjectCreation(topology.fsName(), t.index()),
+                    TIMEOUT);
             if (!r.succeeded()) {
-                events.warning(fs, EventReason.StandbyPromotionFailed, "could not delete the standby hold of " + t.name()
-                        + " on the MGS: " + r.describe());
+                events.warning(
+                        fs,
+                        EventReason.StandbyPromotionFailed,
+                        "could not delete the standby hold of " + t.name() + " on the MGS: " + r.describe());
                 return false;
             }
         }
-        events.normal(fs, EventReason.StandbyPromoted, server.name() + " put into service ("
-                + String.join(", ", server.targets().stream().map(TargetPlan::name).toList()) + ")"
-                + (serverReady ? ": its OSTs take new objects now" : "; it was still booting"));
+        events.normal(
+                fs,
+                EventReason.StandbyPromoted,
+                server.name() + " put into service ("
+                        + String.join(
+                                ", ",
+                                server.targets().stream().map(TargetPlan::name).toList()) + ")"
+                        + (serverReady ? ": its OSTs take new objects now" : "; it was still booting"));
         return true;
     }
 }

@@ -11,8 +11,8 @@ import java.util.List;
  *              in that order).
  * @param ordinal MDT index for an MDS, OSS number for an OSS (its OSTs are ordinal*k .. ordinal*k+k-1)
  */
-public record ServerPlan(String name, ServerRole role, boolean runsMgs, int ordinal, int stage,
-                         List<TargetPlan> targets) {
+public record ServerPlan(
+        String name, ServerRole role, boolean runsMgs, int ordinal, int stage, List<TargetPlan> targets) {
 
     public ServerPlan {
         targets = List.copyOf(targets);

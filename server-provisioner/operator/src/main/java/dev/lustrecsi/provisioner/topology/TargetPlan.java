@@ -9,8 +9,14 @@ import dev.lustrecsi.model.TargetKind;
  *
  * @param combinedWithMgs an MDT0 that also holds the MGS (one disk, {@code mkfs.lustre --mgs --mdt})
  */
-public record TargetPlan(String name, TargetKind kind, int index, String diskName, String pvcName, long sizeBytes,
-                         boolean combinedWithMgs) {
+public record TargetPlan(
+        String name,
+        TargetKind kind,
+        int index,
+        String diskName,
+        String pvcName,
+        long sizeBytes,
+        boolean combinedWithMgs) {
 
     public String serial() {
         // virtio-blk serials hold 20 bytes; fsname (<=8) + "-OST0000" fits.

@@ -71,16 +71,38 @@ public final class Topology {
 
         if (!colocated) {
             String server = mgsName(name);
-            t.metadata.add(new ServerPlan(server, ServerRole.MGS, true, 0, 0, List.of(
-                    new TargetPlan(spec.getFsName() + "-MGT", TargetKind.MGT, 0, "mgt", name + "-mgt",
-                            Quantities.bytes(spec.getMgs().getSize()), false))));
+            t.metadata.add(new ServerPlan(
+                    server,
+                    ServerRole.MGS,
+                    true,
+                    0,
+                    0,
+                    List.of(new TargetPlan(
+                            spec.getFsName() + "-MGT",
+                            TargetKind.MGT,
+                            0,
+                            "mgt",
+                            name + "-mgt",
+                            Quantities.bytes(spec.getMgs().getSize()),
+                            false))));
         }
         for (int i = 0; i < spec.getMdtCount(); i++) {
             boolean withMgs = colocated && i == 0;
             int stage = withMgs ? 0 : 1;
-            t.metadata.add(new ServerPlan(mdsName(name, i), ServerRole.MDS, withMgs, i, stage, List.of(
-                    new TargetPlan(MkfsLustreCommands.targetName(t.fsName, "MDT", i), TargetKind.MDT, i, "mdt" + i,
-                            name + "-mdt" + i, mdtSize, withMgs))));
+            t.metadata.add(new ServerPlan(
+                    mdsName(name, i),
+                    ServerRole.MDS,
+                    withMgs,
+                    i,
+                    stage,
+                    List.of(new TargetPlan(
+                            MkfsLustreCommands.targetName(t.fsName, "MDT", i),
+                            TargetKind.MDT,
+                            i,
+                            "mdt" + i,
+                            name + "-mdt" + i,
+                            mdtSize,
+                            withMgs))));
         }
 
         int perOss = spec.getOstsPerOss() == null ? 1 : spec.getOstsPerOss();
@@ -175,8 +197,14 @@ public final class Topology {
         for (int o : ordinals) {
             List<TargetPlan> targets = new ArrayList<>();
             for (int idx = o * perOss; idx < (o + 1) * perOss; idx++) {
-                targets.add(new TargetPlan(MkfsLustreCommands.targetName(t.fsName, "OST", idx), TargetKind.OST, idx,
-                        "ost" + idx, name + "-ost" + idx, ostSize, false));
+                targets.add(new TargetPlan(
+                        MkfsLustreCommands.targetName(t.fsName, "OST", idx),
+                        TargetKind.OST,
+                        idx,
+                        "ost" + idx,
+                        name + "-ost" + idx,
+                        ostSize,
+                        false));
             }
             t.oss.add(new ServerPlan(ossName(name, o), ServerRole.OSS, false, o, 2, targets));
         }
@@ -231,7 +259,10 @@ public final class Topology {
 
     /** MDS0: holds MDT0 and the client mount used for migrating objects. */
     public ServerPlan firstMds() {
-        return metadata.stream().filter(s -> s.role() == ServerRole.MDS && s.ordinal() == 0).findFirst().orElseThrow();
+        return metadata.stream()
+                .filter(s -> s.role() == ServerRole.MDS && s.ordinal() == 0)
+                .findFirst()
+                .orElseThrow();
     }
 
     public List<ServerPlan> mdsServers() {

@@ -24,25 +24,23 @@ public final class ClusterView {
     static final String CSI_DRIVER = "lustre.csi.lustrecsi.dev";
 
     /** One server as its status and KubeVirt see it; {@code vmStatus}/{@code vmiPhase} are "-" when absent. */
-    public record Server(ServerStatus status, String vmStatus, String vmiPhase) {
-    }
+    public record Server(ServerStatus status, String vmStatus, String vmiPhase) {}
 
     /** A CSI volume on a filesystem: its PV, the claim bound to it, and its directory (empty: the whole fs). */
-    public record Volume(String pv, String claimNamespace, String claimName, String capacity, String pvPhase,
-                         String directory) {
-    }
+    public record Volume(
+            String pv, String claimNamespace, String claimName, String capacity, String pvPhase, String directory) {}
 
-    public record FileSystem(LustreFileSystem resource, List<Server> servers, List<Volume> volumes) {
-    }
+    public record FileSystem(LustreFileSystem resource, List<Server> servers, List<Volume> volumes) {}
 
-    private ClusterView() {
-    }
+    private ClusterView() {}
 
     /** @param namespace the namespace the operator watches, or null for all */
     public static List<FileSystem> read(KubernetesClient client, String namespace) {
         var op = client.resources(LustreFileSystem.class);
-        List<LustreFileSystem> all = new ArrayList<>(namespace == null ? op.inAnyNamespace().list().getItems()
-                : op.inNamespace(namespace).list().getItems());
+        List<LustreFileSystem> all = new ArrayList<>(
+                namespace == null
+                        ? op.inAnyNamespace().list().getItems()
+                        : op.inNamespace(namespace).list().getItems());
         all.sort(Comparator.comparing((LustreFileSystem f) -> f.getMetadata().getNamespace())
                 .thenComparing(f -> f.getMetadata().getName()));
         Map<String, List<Volume>> volumes = volumesByFilesystem(client);
@@ -51,20 +49,32 @@ public final class ClusterView {
             String ns = fs.getMetadata().getNamespace();
             String name = fs.getMetadata().getName();
             Map<String, String> vmStatus = new HashMap<>();
-            client.resources(VirtualMachine.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list().getItems()
-                    .forEach(vm -> vmStatus.put(vm.getMetadata().getName(),
-                            vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null ? "Unknown"
+            client.resources(VirtualMachine.class)
+                    .inNamespace(ns)
+                    .withLabel(Labels.FILESYSTEM, name)
+                    .list()
+                    .getItems()
+                    .forEach(vm -> vmStatus.put(
+                            vm.getMetadata().getName(),
+                            vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null
+                                    ? "Unknown"
                                     : vm.getStatus().getPrintableStatus()));
             Map<String, String> vmiPhase = new HashMap<>();
-            client.resources(VirtualMachineInstance.class).inNamespace(ns).withLabel(Labels.FILESYSTEM, name).list()
-                    .getItems().forEach(vmi -> vmiPhase.put(vmi.getMetadata().getName(),
-                            vmi.getStatus() == null || vmi.getStatus().getPhase() == null ? "Pending"
+            client.resources(VirtualMachineInstance.class)
+                    .inNamespace(ns)
+                    .withLabel(Labels.FILESYSTEM, name)
+                    .list()
+                    .getItems()
+                    .forEach(vmi -> vmiPhase.put(
+                            vmi.getMetadata().getName(),
+                            vmi.getStatus() == null || vmi.getStatus().getPhase() == null
+                                    ? "Pending"
                                     : vmi.getStatus().getPhase()));
             List<Server> servers = new ArrayList<>();
             if (fs.getStatus() != null) {
                 for (ServerStatus s : fs.getStatus().getServers()) {
-                    servers.add(new Server(s, vmStatus.getOrDefault(s.getName(), "-"),
-                            vmiPhase.getOrDefault(s.getName(), "-")));
+                    servers.add(new Server(
+                            s, vmStatus.getOrDefault(s.getName(), "-"), vmiPhase.getOrDefault(s.getName(), "-")));
                 }
             }
             out.add(new FileSystem(fs, servers, volumes.getOrDefault(ns + "/" + name, List.of())));
@@ -76,7 +86,8 @@ public final class ClusterView {
     private static Map<String, List<Volume>> volumesByFilesystem(KubernetesClient client) {
         Map<String, List<Volume>> byFs = new HashMap<>();
         for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() == null || pv.getSpec().getCsi() == null
+            if (pv.getSpec() == null
+                    || pv.getSpec().getCsi() == null
                     || !CSI_DRIVER.equals(pv.getSpec().getCsi().getDriver())) {
                 continue;
             }
@@ -85,16 +96,24 @@ public final class ClusterView {
                 continue;
             }
             var claim = pv.getSpec().getClaimRef();
-            Quantity size = pv.getSpec().getCapacity() == null ? null : pv.getSpec().getCapacity().get("storage");
-            byFs.computeIfAbsent(handle.get()[0] + "/" + handle.get()[1], k -> new ArrayList<>()).add(new Volume(
-                    pv.getMetadata().getName(),
-                    claim == null ? "" : claim.getNamespace(), claim == null ? "" : claim.getName(),
-                    size == null ? "" : size.toString(),
-                    pv.getStatus() == null || pv.getStatus().getPhase() == null ? "" : pv.getStatus().getPhase(),
-                    handle.get()[2]));
+            Quantity size = pv.getSpec().getCapacity() == null
+                    ? null
+                    : pv.getSpec().getCapacity().get("storage");
+            byFs.computeIfAbsent(handle.get()[0] + "/" + handle.get()[1], k -> new ArrayList<>())
+                    .add(new Volume(
+                            pv.getMetadata().getName(),
+                            claim == null ? "" : claim.getNamespace(),
+                            claim == null ? "" : claim.getName(),
+                            size == null ? "" : size.toString(),
+                            pv.getStatus() == null || pv.getStatus().getPhase() == null
+                                    ? ""
+                                    : pv.getStatus().getPhase(),
+                            handle.get()[2]));
         }
-        byFs.values().forEach(l -> l.sort(Comparator.comparing(Volume::claimNamespace).thenComparing(Volume::claimName)
-                .thenComparing(Volume::pv)));
+        byFs.values()
+                .forEach(l -> l.sort(Comparator.comparing(Volume::claimNamespace)
+                        .thenComparing(Volume::claimName)
+                        .thenComparing(Volume::pv)));
         return byFs;
     }
 

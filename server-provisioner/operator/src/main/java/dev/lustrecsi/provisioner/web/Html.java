@@ -2,8 +2,7 @@ package dev.lustrecsi.provisioner.web;
 
 /** Text into HTML. Every value the status page shows comes from the API server and may hold markup. */
 final class Html {
-    private Html() {
-    }
+    private Html() {}
 
     /** Escapes for element content and for double- or single-quoted attribute values. */
     static String escape(Object value) {

@@ -31,8 +31,9 @@ public final class OperatorHttpServer implements AutoCloseable {
     }
 
     /** Binds {@code address} (port 0: any free port) and starts serving. */
-    public static OperatorHttpServer start(InetSocketAddress address, PrometheusRegistry registry, StatusPage page,
-                                           BooleanSupplier ready) throws IOException {
+    public static OperatorHttpServer start(
+            InetSocketAddress address, PrometheusRegistry registry, StatusPage page, BooleanSupplier ready)
+            throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         MetricsHandler metrics = new MetricsHandler(registry);
         server.createContext("/metrics", exchange -> {
@@ -64,14 +65,19 @@ public final class OperatorHttpServer implements AutoCloseable {
                 html = page.render();
             } catch (RuntimeException e) {
                 LOG.warn("status page failed: {}", e.toString());
-                send(exchange, 503, "text/plain; charset=utf-8", "cannot read the cluster state: "
-                        + e.getClass().getSimpleName() + "\n");
+                send(
+                        exchange,
+                        503,
+                        "text/plain; charset=utf-8",
+                        "cannot read the cluster state: " + e.getClass().getSimpleName() + "\n");
                 return;
             }
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             // The page has no scripts, and never needs to be framed or to load anything from elsewhere.
-            exchange.getResponseHeaders().set("Content-Security-Policy",
-                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+            exchange.getResponseHeaders()
+                    .set(
+                            "Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
             exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
             send(exchange, 200, "text/html; charset=utf-8", html);
         });
@@ -82,7 +88,9 @@ public final class OperatorHttpServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.start();
-        LOG.info("status page, /metrics, /healthz and /readyz on port {}", server.getAddress().getPort());
+        LOG.info(
+                "status page, /metrics, /healthz and /readyz on port {}",
+                server.getAddress().getPort());
         return new OperatorHttpServer(server, executor);
     }
 

@@ -46,10 +46,13 @@ public final class StatusPage {
         StringBuilder b = new StringBuilder(8192);
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta http-equiv=\"refresh\" content=\"15\">")
-                .append("<title>Lustre CSI — server-provisioner status</title><style>").append(CSS)
+                .append("<title>Lustre CSI — server-provisioner status</title><style>")
+                .append(CSS)
                 .append("</style></head><body>\n<header><h1>Lustre filesystems</h1><p>server-provisioner · ")
-                .append(filesystems.size()).append(filesystems.size() == 1 ? " filesystem" : " filesystems")
-                .append(" · ").append(Html.escape(Instant.now().truncatedTo(ChronoUnit.SECONDS)))
+                .append(filesystems.size())
+                .append(filesystems.size() == 1 ? " filesystem" : " filesystems")
+                .append(" · ")
+                .append(Html.escape(Instant.now().truncatedTo(ChronoUnit.SECONDS)))
                 .append(" · read-only</p></header>\n<main>\n");
         summary(b, filesystems);
         for (ClusterView.FileSystem fs : filesystems) {
@@ -71,8 +74,10 @@ public final class StatusPage {
         for (ClusterView.FileSystem fs : filesystems) {
             LustreFileSystem r = fs.resource();
             LustreFileSystemStatus st = status(r);
-            long ready = fs.servers().stream().filter(s -> s.status().readyNow()).count();
-            b.append("<tr>").append(td("<a href=\"#" + Html.escape(anchor(r)) + "\">" + Html.escape(key(r)) + "</a>"))
+            long ready =
+                    fs.servers().stream().filter(s -> s.status().readyNow()).count();
+            b.append("<tr>")
+                    .append(td("<a href=\"#" + Html.escape(anchor(r)) + "\">" + Html.escape(key(r)) + "</a>"))
                     .append(tdText(r.getSpec() == null ? "" : r.getSpec().getFsName()))
                     .append(td(badge(phase(st))))
                     .append(tdText(capacity(st)))
@@ -89,48 +94,91 @@ public final class StatusPage {
     private static void filesystem(StringBuilder b, ClusterView.FileSystem fs) {
         LustreFileSystem r = fs.resource();
         LustreFileSystemStatus st = status(r);
-        b.append("<section class=\"fs\" id=\"").append(Html.escape(anchor(r))).append("\"><h2>")
-                .append(Html.escape(key(r))).append(" ").append(badge(phase(st))).append("</h2><dl>")
+        b.append("<section class=\"fs\" id=\"")
+                .append(Html.escape(anchor(r)))
+                .append("\"><h2>")
+                .append(Html.escape(key(r)))
+                .append(" ")
+                .append(badge(phase(st)))
+                .append("</h2><dl>")
                 .append(dt("fsname", r.getSpec() == null ? "" : r.getSpec().getFsName()))
                 .append(dt("Lustre version", lustreVersion(r, fs.servers())))
                 .append(dt("Capacity", capacity(st)))
                 .append(dt("MGS NIDs", st.getMgsNids().isEmpty() ? "-" : String.join(", ", st.getMgsNids())))
                 .append("</dl>\n");
 
-        section(b, "Health", "conditions", List.of("Condition", "Status", "Reason", "Message", "Since"),
-                st.getConditions(), "No conditions reported yet.", c -> {
+        section(
+                b,
+                "Health",
+                "conditions",
+                List.of("Condition", "Status", "Reason", "Message", "Since"),
+                st.getConditions(),
+                "No conditions reported yet.",
+                c -> {
                     // Degraded=True is bad news; for the other conditions True is the good state.
                     boolean bad = "Degraded".equals(c.getType()) == "True".equals(c.getStatus());
                     return tdText(c.getType())
                             + td("<span class=\"badge " + Html.escape(c.getStatus()) + (bad ? "-bad" : "-ok") + "\">"
                                     + Html.escape(c.getStatus()) + "</span>")
-                            + tdText(c.getReason()) + tdText(c.getMessage()) + tdText(c.getLastTransitionTime());
+                            + tdText(c.getReason())
+                            + tdText(c.getMessage())
+                            + tdText(c.getLastTransitionTime());
                 });
-        section(b, "Servers", "servers", List.of("Server", "Role", "NID", "VM", "VMI phase", "Ready", "Lustre"),
-                fs.servers(), "No servers yet.", s -> {
+        section(
+                b,
+                "Servers",
+                "servers",
+                List.of("Server", "Role", "NID", "VM", "VMI phase", "Ready", "Lustre"),
+                fs.servers(),
+                "No servers yet.",
+                s -> {
                     ServerStatus ss = s.status();
                     return tdText(ss.getName())
-                            + tdText(ss.getRole() + (ss.runsMgs() && !"MGS".equals(String.valueOf(ss.getRole())) ? " + MGS" : ""))
+                            + tdText(ss.getRole()
+                                    + (ss.runsMgs() && !"MGS".equals(String.valueOf(ss.getRole())) ? " + MGS" : ""))
                             + tdText(ss.getNid() == null ? "-" : ss.getNid())
-                            + td(badge(s.vmStatus())) + td(badge(s.vmiPhase()))
+                            + td(badge(s.vmStatus()))
+                            + td(badge(s.vmiPhase()))
                             + td(badge(ss.readyNow() ? "Ready" : ss.wasEverReady() ? "Unavailable" : "Pending"))
                             + tdText(ss.getLustreVersion() == null ? "-" : ss.getLustreVersion());
                 });
-        section(b, "Targets", "targets", List.of("Target", "Kind", "Index", "Server", "State", "Size"),
-                st.getTargets(), "No targets yet.", t -> tdText(t.getName()) + tdText(t.getKind())
-                        + tdText(t.getIndex()) + tdText(t.getServer()) + td(badge(String.valueOf(t.getState())))
+        section(
+                b,
+                "Targets",
+                "targets",
+                List.of("Target", "Kind", "Index", "Server", "State", "Size"),
+                st.getTargets(),
+                "No targets yet.",
+                t -> tdText(t.getName())
+                        + tdText(t.getKind())
+                        + tdText(t.getIndex())
+                        + tdText(t.getServer())
+                        + td(badge(String.valueOf(t.getState())))
                         + tdText(t.getSizeBytes() == null ? "-" : Quantities.format(t.getSizeBytes())));
-        section(b, "Volumes (PVCs)", "volumes", List.of("PVC", "PV", "Size", "PV phase", "Directory"),
-                fs.volumes(), "No volumes on this filesystem.", v -> tdText(v.claimName().isEmpty() ? "(unbound)"
-                        : v.claimNamespace() + "/" + v.claimName())
-                        + tdText(v.pv()) + tdText(v.capacity()) + td(badge(v.pvPhase()))
+        section(
+                b,
+                "Volumes (PVCs)",
+                "volumes",
+                List.of("PVC", "PV", "Size", "PV phase", "Directory"),
+                fs.volumes(),
+                "No volumes on this filesystem.",
+                v -> tdText(v.claimName().isEmpty() ? "(unbound)" : v.claimNamespace() + "/" + v.claimName())
+                        + tdText(v.pv())
+                        + tdText(v.capacity())
+                        + td(badge(v.pvPhase()))
                         + tdText(v.directory().isEmpty() ? "(whole filesystem)" : "/" + v.directory()));
         b.append("</section>\n");
     }
 
     /** An {@code <h3>} part of a filesystem's section: a table, one row per item, or a line saying there are none. */
-    private static <T> void section(StringBuilder b, String heading, String tableClass, List<String> headers,
-            List<T> items, String none, Function<T, String> cells) {
+    private static <T> void section(
+            StringBuilder b,
+            String heading,
+            String tableClass,
+            List<String> headers,
+            List<T> items,
+            String none,
+            Function<T, String> cells) {
         b.append("<h3>").append(heading).append("</h3>");
         if (items.isEmpty()) {
             b.append("<p class=\"empty\">").append(none).append("</p>");
@@ -151,8 +199,14 @@ public final class StatusPage {
         if (st.getLustreVersion() != null) {
             return st.getLustreVersion();
         }
-        String running = String.join(", ", servers.stream().map(s -> s.status().getLustreVersion())
-                .filter(java.util.Objects::nonNull).distinct().sorted().toList());
+        String running = String.join(
+                ", ",
+                servers.stream()
+                        .map(s -> s.status().getLustreVersion())
+                        .filter(java.util.Objects::nonNull)
+                        .distinct()
+                        .sorted()
+                        .toList());
         return (r.getSpec() == null ? "-" : r.getSpec().getLustreVersion()) + " wanted; servers run: "
                 + (running.isEmpty() ? "none ready yet" : running);
     }
@@ -166,7 +220,9 @@ public final class StatusPage {
     }
 
     private static String capacity(LustreFileSystemStatus st) {
-        return st.getCapacityBytes() == null ? "-" : Quantities.format(st.getCapacityBytes()).toString();
+        return st.getCapacityBytes() == null
+                ? "-"
+                : Quantities.format(st.getCapacityBytes()).toString();
     }
 
     private static String key(LustreFileSystem r) {

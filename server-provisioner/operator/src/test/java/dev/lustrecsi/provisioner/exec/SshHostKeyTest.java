@@ -23,13 +23,17 @@ class SshHostKeyTest {
         Path file = tmp.resolve("ssh_host_ed25519_key");
         Files.writeString(file, key.privateKey());
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        Process p = new ProcessBuilder("/usr/bin/ssh-keygen", "-y", "-f", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("/usr/bin/ssh-keygen", "-y", "-f", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         // ssh-keygen -y prints "type base64 [comment]".
         assertThat(key.publicKey()).startsWith(out.split(" ")[0] + " " + out.split(" ")[1]);
-        assertThat(SshHostKey.generate("x").publicKey()).as("a fresh key each time").isNotEqualTo(key.publicKey());
+        assertThat(SshHostKey.generate("x").publicKey())
+                .as("a fresh key each time")
+                .isNotEqualTo(key.publicKey());
         assertThat(key.toString()).doesNotContain("PRIVATE");
     }
 

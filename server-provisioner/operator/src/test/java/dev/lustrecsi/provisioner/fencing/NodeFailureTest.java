@@ -39,8 +39,16 @@ class NodeFailureTest {
     @BeforeEach
     void bootstrap() {
         NODES.forEach(n -> {
-            h.client().nodes().resource(new NodeBuilder().withNewMetadata().withName(n).endMetadata()
-                    .withNewSpec().endSpec().build()).create();
+            h.client()
+                    .nodes()
+                    .resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName(n)
+                            .endMetadata()
+                            .withNewSpec()
+                            .endSpec()
+                            .build())
+                    .create();
             status(n, "True", now.minus(Duration.ofHours(1)));
             lease(n, now);
         });
@@ -49,8 +57,8 @@ class NodeFailureTest {
         fs.getSpec().setNodeFailureGraceSeconds(120);
         h.create(fs);
         h.runUntil("lfs", f -> f.getStatus() != null && f.getStatus().getPhase() == Phase.Ready, 80);
-        fencer = new NodeFencer(h.client(), OperatorHarness.NAMESPACE, Clock.fixed(now, ZoneOffset.UTC),
-                new EventRecorder(h.client()));
+        fencer = new NodeFencer(
+                h.client(), OperatorHarness.NAMESPACE, Clock.fixed(now, ZoneOffset.UTC), new EventRecorder(h.client()));
     }
 
     @AfterEach
@@ -67,21 +75,26 @@ class NodeFailureTest {
         List<String> volumesBefore = claimNames(server);
         dies(dead, now.minus(Duration.ofMinutes(3)));
         h.run("lfs", 10);
-        assertThat(nodeOf(server)).as("KubeVirt keeps the VMI on the NotReady node").isEqualTo(dead);
+        assertThat(nodeOf(server))
+                .as("KubeVirt keeps the VMI on the NotReady node")
+                .isEqualTo(dead);
         assertThat(h.get("lfs").getStatus().getPhase()).isNotEqualTo(Phase.Ready);
 
         assertThat(fencer.round()).containsExactly(dead);
 
-        LustreFileSystem back = h.runUntil("lfs", f -> f.getStatus().getPhase() == Phase.Ready
-                && !dead.equals(nodeOf(server)), 80);
+        LustreFileSystem back =
+                h.runUntil("lfs", f -> f.getStatus().getPhase() == Phase.Ready && !dead.equals(nodeOf(server)), 80);
         assertThat(nodeOf(server)).isNotEqualTo(dead).isIn(NODES);
         assertThat(claimNames(server)).as("the same disks").isEqualTo(volumesBefore);
         assertThat(pvcUids()).as("no disk was re-created").isEqualTo(disks);
         assertThat(back.getStatus().getActiveOsts()).isEqualTo(4);
-        assertThat(back.getStatus().server(server).orElseThrow().getNid()).as("the same NID").isEqualTo(nid);
+        assertThat(back.getStatus().server(server).orElseThrow().getNid())
+                .as("the same NID")
+                .isEqualTo(nid);
         Node fenced = h.client().nodes().withName(dead).get();
         assertThat(NodeFencer.isFenced(fenced)).isTrue();
-        assertThat(fenced.getMetadata().getAnnotations().get(NodeFencer.FENCED_ANNOTATION)).contains(server);
+        assertThat(fenced.getMetadata().getAnnotations().get(NodeFencer.FENCED_ANNOTATION))
+                .contains(server);
         assertThat(h.eventReasons()).contains("ServerNodeFenced");
         assertThat(fencer.round()).as("fenced once").isEmpty();
     }
@@ -128,17 +141,45 @@ class NodeFailureTest {
     }
 
     private void status(String node, String ready, Instant since) {
-        h.client().nodes().withName(node).edit(n -> new NodeBuilder(n).withNewStatus().addNewCondition()
-                .withType("Ready").withStatus(ready).withLastTransitionTime(since.toString()).endCondition()
-                .endStatus().build());
-        assertThat(h.client().nodes().withName(node).get().getStatus().getConditions().get(0).getStatus()).isEqualTo(ready);
+        h.client()
+                .nodes()
+                .withName(node)
+                .edit(n -> new NodeBuilder(n)
+                        .withNewStatus()
+                        .addNewCondition()
+                        .withType("Ready")
+                        .withStatus(ready)
+                        .withLastTransitionTime(since.toString())
+                        .endCondition()
+                        .endStatus()
+                        .build());
+        assertThat(h.client()
+                        .nodes()
+                        .withName(node)
+                        .get()
+                        .getStatus()
+                        .getConditions()
+                        .get(0)
+                        .getStatus())
+                .isEqualTo(ready);
     }
 
     private void lease(String node, Instant renewed) {
-        h.client().leases().inNamespace(NodeFencer.NODE_LEASE_NAMESPACE).resource(new LeaseBuilder()
-                .withNewMetadata().withName(node).withNamespace(NodeFencer.NODE_LEASE_NAMESPACE).endMetadata()
-                .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(40)
-                .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC)).endSpec().build()).createOr(op -> op.update());
+        h.client()
+                .leases()
+                .inNamespace(NodeFencer.NODE_LEASE_NAMESPACE)
+                .resource(new LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(node)
+                        .withNamespace(NodeFencer.NODE_LEASE_NAMESPACE)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity(node)
+                        .withLeaseDurationSeconds(40)
+                        .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC))
+                        .endSpec()
+                        .build())
+                .createOr(op -> op.update());
     }
 
     private String nodeOf(String vm) {
@@ -147,14 +188,26 @@ class NodeFailureTest {
     }
 
     private List<String> claimNames(String vm) {
-        return h.client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE)
-                .withName(vm).get().getSpec().getTemplate().getSpec().getVolumes().stream()
-                .filter(v -> v.getPersistentVolumeClaim() != null).map(v -> v.getPersistentVolumeClaim().getClaimName())
-                .sorted().toList();
+        return h
+                .client()
+                .resources(io.kubevirt.v1.VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName(vm)
+                .get()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes()
+                .stream()
+                .filter(v -> v.getPersistentVolumeClaim() != null)
+                .map(v -> v.getPersistentVolumeClaim().getClaimName())
+                .sorted()
+                .toList();
     }
 
     private Map<String, String> pvcUids() {
         return h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
-                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
+                .collect(Collectors.toMap(
+                        p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
     }
 }

@@ -49,35 +49,78 @@ class VolumeIoMetricsTest {
     }
 
     private void volume(String pv, String handle, String ns, String claim) {
-        h.client().persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(pv).endMetadata()
-                .withNewSpec().withNewCsi().withDriver("lustre.csi.lustrecsi.dev").withVolumeHandle(handle).endCsi()
-                .endSpec().build()).create();
-        h.client().persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName(claim).withNamespace(ns).endMetadata()
-                .withNewSpec().withVolumeName(pv).endSpec().build()).create();
+        h.client()
+                .persistentVolumes()
+                .resource(new PersistentVolumeBuilder()
+                        .withNewMetadata()
+                        .withName(pv)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewCsi()
+                        .withDriver("lustre.csi.lustrecsi.dev")
+                        .withVolumeHandle(handle)
+                        .endCsi()
+                        .endSpec()
+                        .build())
+                .create();
+        h.client()
+                .persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName(claim)
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withVolumeName(pv)
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     private void pod(String ns, String name, String... claims) {
         List<io.fabric8.kubernetes.api.model.Volume> vols = new ArrayList<>();
         for (String c : claims) {
-            vols.add(new VolumeBuilder().withName(c).withNewPersistentVolumeClaim().withClaimName(c).endPersistentVolumeClaim().build());
+            vols.add(new VolumeBuilder()
+                    .withName(c)
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName(c)
+                    .endPersistentVolumeClaim()
+                    .build());
         }
-        h.client().pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(name).withNamespace(ns)
-                .endMetadata().withNewSpec().withVolumes(vols).endSpec().build()).create();
+        h.client()
+                .pods()
+                .inNamespace(ns)
+                .resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withVolumes(vols)
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     private void poll() {
-        metrics.poll(h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).list().getItems());
+        metrics.poll(h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .list()
+                .getItems());
     }
 
     /** The counter's value for the data point whose labels include all of {@code labels}; null when absent. */
     private Double value(String name, Map<String, String> labels) {
         for (MetricSnapshot s : registry.scrape()) {
-            if (!(s instanceof CounterSnapshot c) || !c.getMetadata().getPrometheusName().equals(name.replace("_total", ""))) {
+            if (!(s instanceof CounterSnapshot c)
+                    || !c.getMetadata().getPrometheusName().equals(name.replace("_total", ""))) {
                 continue;
             }
             for (var p : c.getDataPoints()) {
-                if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(p.getLabels().get(e.getKey())))) {
+                if (labels.entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(p.getLabels().get(e.getKey())))) {
                     return p.getValue();
                 }
             }
@@ -86,8 +129,17 @@ class VolumeIoMetricsTest {
     }
 
     private Double pvc(String metric, String claim) {
-        return value("lustre_pvc_" + metric, Map.of("namespace", "team", "persistentvolumeclaim", claim,
-                "filesystem_namespace", "hpc", "filesystem", "demo"));
+        return value(
+                "lustre_pvc_" + metric,
+                Map.of(
+                        "namespace",
+                        "team",
+                        "persistentvolumeclaim",
+                        claim,
+                        "filesystem_namespace",
+                        "hpc",
+                        "filesystem",
+                        "demo"));
     }
 
     private Double pod(String metric, String name) {
@@ -117,8 +169,10 @@ class VolumeIoMetricsTest {
 
         poll(); // nothing new
         assertThat(pvc("write_bytes_total", "data")).isEqualTo(4.0 * MIB);
-        assertThat(h.lustre().log()).contains("demo-oss0: lctl get_param obdfilter.lfs1-OST*.job_stats",
-                "demo-mds0: lctl get_param mdt.lfs1-MDT*.job_stats");
+        assertThat(h.lustre().log())
+                .contains(
+                        "demo-oss0: lctl get_param obdfilter.lfs1-OST*.job_stats",
+                        "demo-mds0: lctl get_param mdt.lfs1-MDT*.job_stats");
     }
 
     @Test
@@ -140,7 +194,8 @@ class VolumeIoMetricsTest {
         // Lustre keeps 31 bytes of "team/analysis-notebook-abcdef-12345".
         h.lustre().recordIo(("team/" + longName).substring(0, 31), 0, 0, 0, 1, 3 * MIB);
         poll();
-        assertThat(value("lustre_jobstats_unattributed_bytes_total", Map.of("filesystem", "demo"))).isEqualTo(1.0 * MIB);
+        assertThat(value("lustre_jobstats_unattributed_bytes_total", Map.of("filesystem", "demo")))
+                .isEqualTo(1.0 * MIB);
         assertThat(pod("write_bytes_total", longName)).isEqualTo(3.0 * MIB);
         assertThat(pvc("write_bytes_total", "data")).isEqualTo(3.0 * MIB);
     }
@@ -167,9 +222,13 @@ class VolumeIoMetricsTest {
         poll();
         h.kubevirt().failVmi("demo-oss1");
         poll();
-        assertThat(value("lustre_jobstats_read_failures_total", Map.of("server", "demo-oss1"))).isEqualTo(1.0);
-        h.runUntil("demo", fs -> fs.getStatus().getPhase() == Phase.Ready
-                && fs.getStatus().server("demo-oss1").orElseThrow().readyNow(), 40);
+        assertThat(value("lustre_jobstats_read_failures_total", Map.of("server", "demo-oss1")))
+                .isEqualTo(1.0);
+        h.runUntil(
+                "demo",
+                fs -> fs.getStatus().getPhase() == Phase.Ready
+                        && fs.getStatus().server("demo-oss1").orElseThrow().readyNow(),
+                40);
         poll();
         assertThat(pvc("write_bytes_total", "data")).isEqualTo(2.0 * MIB);
     }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BootScriptTest {
     @TempDir
     Path tmp;
+
     private Path bin;
     private Path state;
     private String script;
@@ -133,8 +134,8 @@ class BootScriptTest {
         }
         LustreFileSystem fs = Fixtures.o2ib("scr", 4);
         ServerPlan oss1 = Topology.plan(fs, List.of()).server("scr-oss1").orElseThrow();
-        String userData = new ServerCloudInit().userData(
-                new ServerContext(fs, oss1, "192.168.50.13/24", MgsNids.parse("192.168.50.10@o2ib"), null));
+        String userData = new ServerCloudInit()
+                .userData(new ServerContext(fs, oss1, "192.168.50.13/24", MgsNids.parse("192.168.50.10@o2ib"), null));
         JsonNode config = new ObjectMapper(new YAMLFactory()).readTree(userData);
         for (JsonNode f : config.path("write_files")) {
             if (f.path("path").asText().equals(ServerCloudInit.SCRIPT_PATH)) {
@@ -164,7 +165,8 @@ class BootScriptTest {
             }
         }
         try (var s = Files.list(state)) {
-            for (Path m : s.filter(p -> p.getFileName().toString().startsWith("lnet-")).toList()) {
+            for (Path m : s.filter(p -> p.getFileName().toString().startsWith("lnet-"))
+                    .toList()) {
                 Files.delete(m);
             }
         }
@@ -197,7 +199,9 @@ class BootScriptTest {
         if (!Files.exists(calls)) {
             return List.of();
         }
-        return Files.readAllLines(calls, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith(prefix)).toList();
+        return Files.readAllLines(calls, StandardCharsets.UTF_8).stream()
+                .filter(l -> l.startsWith(prefix))
+                .toList();
     }
 
     private void disk(String serial, String content) throws IOException {
@@ -207,16 +211,19 @@ class BootScriptTest {
     @Test
     void formatsBlankDisksOnFirstBootAndOnlyMountsAfterwards() throws Exception {
         assertThat(boot(Map.of())).isZero();
-        assertThat(calls("mkfs.lustre")).containsExactly(
-                "mkfs.lustre --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002",
-                "mkfs.lustre --fsname=scratch --ost --index=3 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0003");
+        assertThat(calls("mkfs.lustre"))
+                .containsExactly(
+                        "mkfs.lustre --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002",
+                        "mkfs.lustre --fsname=scratch --ost --index=3 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0003");
         assertThat(calls("lnetctl net add")).containsExactly("lnetctl net add --net o2ib --if lnet0");
         assertThat(calls("mount")).hasSize(2);
 
         reboot();
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre")).as("a reboot never reformats").hasSize(2);
-        assertThat(calls("mount")).as("a reboot mounts the targets again").hasSize(4)
+        assertThat(calls("mount"))
+                .as("a reboot mounts the targets again")
+                .hasSize(4)
                 .contains("mount -t lustre /dev/disk/by-id/virtio-scratch-OST0003 /lustre/targets/scratch-OST0003");
     }
 
@@ -224,8 +231,10 @@ class BootScriptTest {
     void aDiskWithAForeignSignatureIsNeverFormattedAndTheBootKeepsRetrying() throws Exception {
         disk("scratch-OST0002", "type=ext4\nlabel=backup\n");
         // The script retries without end; let the stand-in sleep end the run after a few attempts.
-        Files.writeString(bin.resolve("sleep"), "#!/bin/bash\necho \"sleep $*\" >> \"$STATE/calls\"\n"
-                + "[ \"$(grep -c '^sleep' \"$STATE/calls\")\" -ge 3 ] && kill -TERM $PPID\nexit 0\n");
+        Files.writeString(
+                bin.resolve("sleep"),
+                "#!/bin/bash\necho \"sleep $*\" >> \"$STATE/calls\"\n"
+                        + "[ \"$(grep -c '^sleep' \"$STATE/calls\")\" -ge 3 ] && kill -TERM $PPID\nexit 0\n");
         assertThat(boot(Map.of())).isNotZero();
         assertThat(calls("mkfs.lustre")).isEmpty();
         assertThat(calls("sleep")).as("retried inside the script, 15 s apart").contains("sleep 15");
@@ -243,15 +252,19 @@ class BootScriptTest {
     @Test
     void aFirstFormatInterruptedBeforeLustreWroteItsConfigurationIsFormattedAgainAndMounted() throws Exception {
         Files.writeString(bin.resolve("sleep"), "#!/bin/bash\nkill -TERM $PPID\n");
-        assertThat(boot(Map.of("MKFS_INTERRUPT", "1"))).as("the VM dies during mkfs.lustre").isNotZero();
+        assertThat(boot(Map.of("MKFS_INTERRUPT", "1")))
+                .as("the VM dies during mkfs.lustre")
+                .isNotZero();
         assertThat(calls("mount")).isEmpty();
 
         reboot();
         Files.writeString(bin.resolve("sleep"), "#!/bin/bash\ntrue\n");
         assertThat(boot(Map.of())).isZero();
-        assertThat(calls("mkfs.lustre")).contains(
-                "mkfs.lustre --reformat --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002");
-        assertThat(calls("mount")).contains("mount -t lustre /dev/disk/by-id/virtio-scratch-OST0002 /lustre/targets/scratch-OST0002");
+        assertThat(calls("mkfs.lustre"))
+                .contains(
+                        "mkfs.lustre --reformat --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002");
+        assertThat(calls("mount"))
+                .contains("mount -t lustre /dev/disk/by-id/virtio-scratch-OST0002 /lustre/targets/scratch-OST0002");
     }
 
     @Test
@@ -284,9 +297,10 @@ class BootScriptTest {
     @Test
     void everyOstEnforcesProjectQuotaForRoot() throws Exception {
         assertThat(boot(Map.of())).isZero();
-        assertThat(calls("lctl set_param")).containsExactly(
-                "lctl set_param osd-*.scratch-OST0002.quota_slave.root_prj_enable=1",
-                "lctl set_param osd-*.scratch-OST0003.quota_slave.root_prj_enable=1");
+        assertThat(calls("lctl set_param"))
+                .containsExactly(
+                        "lctl set_param osd-*.scratch-OST0002.quota_slave.root_prj_enable=1",
+                        "lctl set_param osd-*.scratch-OST0003.quota_slave.root_prj_enable=1");
     }
 
     @Test
@@ -295,15 +309,16 @@ class BootScriptTest {
         // (real 2.17.0 transcripts 095/096); with identity_upcall=NONE the MDT takes the client's uid as it is.
         LustreFileSystem fs = Fixtures.tcp("demo", 2);
         ServerPlan mds0 = Topology.plan(fs, List.of()).firstMds();
-        JsonNode config = new ObjectMapper(new YAMLFactory()).readTree(
-                new ServerCloudInit().userData(new ServerContext(fs, mds0, null, null, null)));
+        JsonNode config = new ObjectMapper(new YAMLFactory())
+                .readTree(new ServerCloudInit().userData(new ServerContext(fs, mds0, null, null, null)));
         script = config.path("write_files").get(0).path("content").asText();
         assertThat(boot(Map.of())).isZero();
-        assertThat(calls("mkfs.lustre")).containsExactly(
-                "mkfs.lustre --fsname=lfs1 --mgs --mdt --index=0 /dev/disk/by-id/virtio-lfs1-MDT0000");
-        assertThat(calls("lctl set_param")).containsExactly(
-                "lctl set_param mdt.lfs1-MDT0000.identity_upcall=NONE",
-                "lctl set_param osd-*.lfs1-MDT0000.quota_slave.root_prj_enable=1");
+        assertThat(calls("mkfs.lustre"))
+                .containsExactly("mkfs.lustre --fsname=lfs1 --mgs --mdt --index=0 /dev/disk/by-id/virtio-lfs1-MDT0000");
+        assertThat(calls("lctl set_param"))
+                .containsExactly(
+                        "lctl set_param mdt.lfs1-MDT0000.identity_upcall=NONE",
+                        "lctl set_param osd-*.lfs1-MDT0000.quota_slave.root_prj_enable=1");
     }
 
     @Test

@@ -37,25 +37,48 @@ class InfiniBandTest {
     void roceFunctionsAreMatchedByTheirMacAndInfiniBandFunctionsByTheirLinkType() throws Exception {
         LustreFileSystem roce = Fixtures.o2ib("scr", 4);
         VirtualMachine roceVm = manifests.virtualMachine(oss(roce));
-        var roceIf = roceVm.getSpec().getTemplate().getSpec().getDomain().getDevices().getInterfaces().get(1);
+        var roceIf = roceVm.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getDomain()
+                .getDevices()
+                .getInterfaces()
+                .get(1);
         assertThat(roceIf.getSriov()).isNotNull();
         assertThat(roceIf.getMacAddress()).isNotNull();
         JsonNode roceNet = yaml(manifests.cloudInit().networkData(oss(roce))).path("ethernets");
-        assertThat(roceNet.path("lnet0").path("match").path("macaddress").asText()).isEqualTo(roceIf.getMacAddress());
+        assertThat(roceNet.path("lnet0").path("match").path("macaddress").asText())
+                .isEqualTo(roceIf.getMacAddress());
 
         LustreFileSystem ib = Fixtures.o2ib("scr", 4);
         ib.getSpec().getNetwork().setLinkLayer(LinkLayer.InfiniBand);
         assertThat(SpecValidator.validate("scr", ib.getSpec())).isEmpty();
         VirtualMachine ibVm = manifests.virtualMachine(oss(ib));
-        var ibIf = ibVm.getSpec().getTemplate().getSpec().getDomain().getDevices().getInterfaces().get(1);
+        var ibIf = ibVm.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getDomain()
+                .getDevices()
+                .getInterfaces()
+                .get(1);
         assertThat(ibIf.getSriov()).isNotNull();
-        assertThat(ibIf.getMacAddress()).as("an IPoIB function has no MAC to set").isNull();
+        assertThat(ibIf.getMacAddress())
+                .as("an IPoIB function has no MAC to set")
+                .isNull();
         JsonNode ibNet = yaml(manifests.cloudInit().networkData(oss(ib))).path("ethernets");
         assertThat(ibNet.has("lnet0")).as("cloud-init cannot match it").isFalse();
         assertThat(ibNet.has("pod0")).isTrue();
-        String script = yaml(manifests.cloudInit().userData(oss(ib))).path("write_files").get(0).path("content").asText();
-        assertThat(script).contains("[ \"$(cat \"$d/type\")\" = 32 ]", "ip link set dev \"$ib\" name lnet0",
-                "ip addr replace 192.168.50.13/24 dev lnet0", "lnetctl net add --net o2ib --if lnet0");
+        String script = yaml(manifests.cloudInit().userData(oss(ib)))
+                .path("write_files")
+                .get(0)
+                .path("content")
+                .asText();
+        assertThat(script)
+                .contains(
+                        "[ \"$(cat \"$d/type\")\" = 32 ]",
+                        "ip link set dev \"$ib\" name lnet0",
+                        "ip addr replace 192.168.50.13/24 dev lnet0",
+                        "lnetctl net add --net o2ib --if lnet0");
         assertThat(script.indexOf("ip addr replace")).isLessThan(script.indexOf("lnetctl net add"));
     }
 

@@ -3,8 +3,8 @@ package dev.lustrecsi.provisioner.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.lustre.MgsNids;
-import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.DiskDeletionPolicy;
+import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
 import dev.lustrecsi.provisioner.topology.Topology;
@@ -43,13 +43,19 @@ class ServerManifestsGoldenTest {
     void tcpPodNetworkOss() throws IOException {
         LustreFileSystem fs = Fixtures.tcp("demo", 4);
         ServerPlan oss3 = Topology.plan(fs, List.of()).server("demo-oss3").orElseThrow();
-        ServerContext ctx = new ServerContext(fs, oss3, null, MgsNids.parse("10.244.1.17@tcp"),
+        ServerContext ctx = new ServerContext(
+                fs,
+                oss3,
+                null,
+                MgsNids.parse("10.244.1.17@tcp"),
                 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOperatorKey server-provisioner");
         assertGolden("tcp-oss3-vm.yaml", ManifestYaml.write(manifests.virtualMachine(ctx)));
         assertGolden("tcp-oss3-user-data.yaml", manifests.cloudInit().userData(ctx));
         assertGolden("tcp-oss3-network-data.yaml", manifests.cloudInit().networkData(ctx));
-        assertGolden("tcp-ost3-pvc-retain.yaml",
-                ManifestYaml.write(manifests.persistentVolumeClaim(fs, oss3, oss3.targets().get(0))));
+        assertGolden(
+                "tcp-ost3-pvc-retain.yaml",
+                ManifestYaml.write(
+                        manifests.persistentVolumeClaim(fs, oss3, oss3.targets().get(0))));
     }
 
     @Test
@@ -64,8 +70,10 @@ class ServerManifestsGoldenTest {
         assertGolden("o2ib-oss1-vm.yaml", ManifestYaml.write(manifests.virtualMachine(ctx)));
         assertGolden("o2ib-oss1-user-data.yaml", manifests.cloudInit().userData(ctx));
         assertGolden("o2ib-oss1-network-data.yaml", manifests.cloudInit().networkData(ctx));
-        assertGolden("o2ib-ost2-pvc-delete.yaml",
-                ManifestYaml.write(manifests.persistentVolumeClaim(fs, oss1, oss1.targets().get(0))));
+        assertGolden(
+                "o2ib-ost2-pvc-delete.yaml",
+                ManifestYaml.write(
+                        manifests.persistentVolumeClaim(fs, oss1, oss1.targets().get(0))));
     }
 
     @Test
@@ -73,23 +81,34 @@ class ServerManifestsGoldenTest {
         LustreFileSystem fs = Fixtures.o2ib("scr", 4);
         ServerPlan oss1 = Topology.plan(fs, List.of()).server("scr-oss1").orElseThrow();
         ServerContext ctx = new ServerContext(fs, oss1, "192.168.50.13/24", MgsNids.parse("192.168.50.10@o2ib"), null);
-        assertThat(ManifestYaml.write(manifests.virtualMachine(ctx))).isEqualTo(ManifestYaml.write(manifests.virtualMachine(ctx)));
+        assertThat(ManifestYaml.write(manifests.virtualMachine(ctx)))
+                .isEqualTo(ManifestYaml.write(manifests.virtualMachine(ctx)));
     }
 
     @Test
     void manifestsParseBackAsTheirKubernetesTypes() throws IOException {
-        VirtualMachine vm = Serialization.unmarshal(Files.readString(GOLDEN.resolve("o2ib-oss1-vm.yaml")), VirtualMachine.class);
-        assertThat(vm.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
+        VirtualMachine vm =
+                Serialization.unmarshal(Files.readString(GOLDEN.resolve("o2ib-oss1-vm.yaml")), VirtualMachine.class);
+        assertThat(vm.getSpec().getTemplate().getSpec().getVolumes())
+                .extracting(v -> v.getName())
                 .containsExactly("rootdisk", "cloudinitdisk", "ost2", "ost3");
-        assertThat(vm.getSpec().getTemplate().getSpec().getVolumes().get(2).getPersistentVolumeClaim().getClaimName())
+        assertThat(vm.getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getVolumes()
+                        .get(2)
+                        .getPersistentVolumeClaim()
+                        .getClaimName())
                 .isEqualTo("scr-ost2");
         assertThat(vm.getSpec().getTemplate().getSpec().getDomain().getDevices().getDisks())
-                .filteredOn(d -> d.getName().equals("ost3")).singleElement()
+                .filteredOn(d -> d.getName().equals("ost3"))
+                .singleElement()
                 .satisfies(d -> assertThat(d.getSerial()).isEqualTo("scratch-OST0003"));
-        assertThat(vm.getMetadata().getOwnerReferences()).singleElement()
+        assertThat(vm.getMetadata().getOwnerReferences())
+                .singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("LustreFileSystem"));
-        PersistentVolumeClaim pvc = Serialization.unmarshal(Files.readString(GOLDEN.resolve("o2ib-ost2-pvc-delete.yaml")),
-                PersistentVolumeClaim.class);
+        PersistentVolumeClaim pvc = Serialization.unmarshal(
+                Files.readString(GOLDEN.resolve("o2ib-ost2-pvc-delete.yaml")), PersistentVolumeClaim.class);
         assertThat(pvc.getSpec().getVolumeMode()).isEqualTo("Block");
         assertThat(pvc.getMetadata().getOwnerReferences()).hasSize(1);
     }
@@ -99,7 +118,9 @@ class ServerManifestsGoldenTest {
         if (Boolean.getBoolean("golden.update")) {
             Files.writeString(path, actual, StandardCharsets.UTF_8);
         }
-        assertThat(path).as("golden fixture %s (regenerate with -Dgolden.update=true and review)", file).exists();
+        assertThat(path)
+                .as("golden fixture %s (regenerate with -Dgolden.update=true and review)", file)
+                .exists();
         assertThat(actual).as(file).isEqualTo(Files.readString(path, StandardCharsets.UTF_8));
     }
 }

@@ -14,9 +14,9 @@ import dev.lustrecsi.provisioner.topology.Topology;
 import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.Crds;
 import dev.lustrecsi.testing.kube.RealControlPlane;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FieldValidateable.Validation;
@@ -24,8 +24,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubevirt.v1.VirtualMachine;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +45,13 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
     @BeforeAll
     static void kubeVirtInstalled(ControlPlane cp) {
         Crds.installKubeVirt(cp.adminClient());
-        cp.adminClient().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        cp.adminClient()
+                .namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NAMESPACE)
+                        .endMetadata()
+                        .build())
                 .serverSideApply();
     }
 
@@ -59,10 +65,14 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
         separate.getSpec().setDiskDeletionPolicy(DiskDeletionPolicy.Delete);
         return Stream.of(
                 Arguments.of("tcp on the pod network, MGS with the first MDS", tcp, null, "10.244.1.17@tcp"),
-                Arguments.of("o2ib on a Multus SR-IOV network with static addresses, separate MGS", o2ib, "192.168.50.11/24",
+                Arguments.of(
+                        "o2ib on a Multus SR-IOV network with static addresses, separate MGS",
+                        o2ib,
+                        "192.168.50.11/24",
                         "192.168.50.10@o2ib"),
                 Arguments.of("tcp with a warm standby OSS", standby, null, "10.244.1.17@tcp"),
-                Arguments.of("tcp, separate MGS, disks deleted with the filesystem", separate, null, "10.244.1.17@tcp"));
+                Arguments.of(
+                        "tcp, separate MGS, disks deleted with the filesystem", separate, null, "10.244.1.17@tcp"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -73,7 +83,11 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
         Topology topology = Topology.plan(fs, List.of());
         List<HasMetadata> written = new ArrayList<>();
         for (ServerPlan server : topology.all()) {
-            ServerContext ctx = new ServerContext(fs, server, address, MgsNids.parse(mgsNids),
+            ServerContext ctx = new ServerContext(
+                    fs,
+                    server,
+                    address,
+                    MgsNids.parse(mgsNids),
                     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOperatorKey server-provisioner");
             written.add(manifests.virtualMachine(ctx));
             for (TargetPlan target : server.targets()) {
@@ -83,14 +97,24 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
         assertThat(written).hasSizeGreaterThan(2);
 
         for (HasMetadata object : written) {
-            HasMetadata stored = admin.resource(object).dryRun().fieldValidation(Validation.STRICT).create();
+            HasMetadata stored = admin.resource(object)
+                    .dryRun()
+                    .fieldValidation(Validation.STRICT)
+                    .create();
             if (object instanceof VirtualMachine vm) {
                 // Nothing the operator set was pruned by the schema: the server's copy has every field we sent.
                 VirtualMachine back = Serialization.unmarshal(Serialization.asJson(stored), VirtualMachine.class);
-                assertThat(Serialization.asJson(back.getSpec().getTemplate().getSpec().getDomain().getDevices()))
-                        .isEqualTo(Serialization.asJson(vm.getSpec().getTemplate().getSpec().getDomain().getDevices()));
-                assertThat(back.getSpec().getTemplate().getSpec().getVolumes()).hasSameSizeAs(vm.getSpec().getTemplate().getSpec().getVolumes());
-                assertThat(back.getSpec().getTemplate().getSpec().getNetworks()).hasSameSizeAs(vm.getSpec().getTemplate().getSpec().getNetworks());
+                assertThat(Serialization.asJson(back.getSpec()
+                                .getTemplate()
+                                .getSpec()
+                                .getDomain()
+                                .getDevices()))
+                        .isEqualTo(Serialization.asJson(
+                                vm.getSpec().getTemplate().getSpec().getDomain().getDevices()));
+                assertThat(back.getSpec().getTemplate().getSpec().getVolumes())
+                        .hasSameSizeAs(vm.getSpec().getTemplate().getSpec().getVolumes());
+                assertThat(back.getSpec().getTemplate().getSpec().getNetworks())
+                        .hasSameSizeAs(vm.getSpec().getTemplate().getSpec().getNetworks());
             }
         }
     }
@@ -98,14 +122,24 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
     @Test
     void aFieldKubeVirtsSchemaDoesNotHaveIsRefusedRatherThanPruned(ControlPlane cp) {
         LustreFileSystem fs = Fixtures.tcp("typo", 1);
-        VirtualMachine vm = manifests.virtualMachine(new ServerContext(fs, Topology.plan(fs, List.of()).firstMds(), null, null, null));
-        GenericKubernetesResource generic = Serialization.unmarshal(Serialization.asJson(vm), GenericKubernetesResource.class);
+        VirtualMachine vm = manifests.virtualMachine(
+                new ServerContext(fs, Topology.plan(fs, List.of()).firstMds(), null, null, null));
+        GenericKubernetesResource generic =
+                Serialization.unmarshal(Serialization.asJson(vm), GenericKubernetesResource.class);
         @SuppressWarnings("unchecked")
-        Map<String, Object> domain = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
-                generic.getAdditionalProperties().get("spec")).get("template")).get("spec")).get("domain");
+        Map<String, Object> domain = (Map<String, Object>) ((Map<String, Object>)
+                        ((Map<String, Object>) ((Map<String, Object>) generic.getAdditionalProperties()
+                                                .get("spec"))
+                                        .get("template"))
+                                .get("spec"))
+                .get("domain");
         domain.put("cpus", 4);
 
-        assertThatThrownBy(() -> cp.adminClient().resource(generic).dryRun().fieldValidation(Validation.STRICT).create())
+        assertThatThrownBy(() -> cp.adminClient()
+                        .resource(generic)
+                        .dryRun()
+                        .fieldValidation(Validation.STRICT)
+                        .create())
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
                     assertThat(e.getCode()).isEqualTo(400);
                     assertThat(e.getMessage()).contains("unknown field").contains("spec.template.spec.domain.cpus");

@@ -28,25 +28,32 @@ class TrimmedKubeVirtCrdsTest {
     @ParameterizedTest
     @ValueSource(strings = {"virtualmachines.kubevirt.io", "virtualmachineinstances.kubevirt.io"})
     void everyFieldOfTheTrimmedCopyIsInKubeVirtsRealSchemaWithTheSameType(String crd) throws IOException {
-        Assumptions.assumeTrue(Files.isRegularFile(Crds.kubeVirtFile()),
+        Assumptions.assumeTrue(
+                Files.isRegularFile(Crds.kubeVirtFile()),
                 () -> "KubeVirt's real CRDs are not installed at " + Crds.kubeVirtFile() + " (bin/install-test-tools)");
-        JsonNode trimmed = new YAMLMapper().readTree(TRIMMED.resolve(crd + ".yaml").toFile());
+        JsonNode trimmed =
+                new YAMLMapper().readTree(TRIMMED.resolve(crd + ".yaml").toFile());
         JsonNode real = null;
-        for (JsonNode item : new ObjectMapper().readTree(Crds.kubeVirtFile().toFile()).path("items")) {
+        for (JsonNode item :
+                new ObjectMapper().readTree(Crds.kubeVirtFile().toFile()).path("items")) {
             if (crd.equals(item.path("metadata").path("name").asText())) {
                 real = item;
             }
         }
         assertThat(real).as("%s in %s", crd, Crds.kubeVirtFile()).isNotNull();
         for (String name : List.of("kind", "plural", "singular")) {
-            assertThat(trimmed.path("spec").path("names").path(name)).isEqualTo(real.path("spec").path("names").path(name));
+            assertThat(trimmed.path("spec").path("names").path(name))
+                    .isEqualTo(real.path("spec").path("names").path(name));
         }
-        assertThat(trimmed.path("spec").path("group")).isEqualTo(real.path("spec").path("group"));
+        assertThat(trimmed.path("spec").path("group"))
+                .isEqualTo(real.path("spec").path("group"));
 
         List<String> differences = new ArrayList<>();
         int[] fields = {0};
         compare("", schema(trimmed), schema(real), differences, fields);
-        assertThat(differences).as("fields of the trimmed %s that KubeVirt's schema does not have so", crd).isEmpty();
+        assertThat(differences)
+                .as("fields of the trimmed %s that KubeVirt's schema does not have so", crd)
+                .isEmpty();
         assertThat(fields[0]).as("fields compared").isGreaterThan(20);
     }
 
@@ -67,7 +74,8 @@ class TrimmedKubeVirtCrdsTest {
             differences.add(path + ": ours " + ourType + ", KubeVirt's " + theirType);
             return;
         }
-        if (theirs.path("x-kubernetes-preserve-unknown-fields").asBoolean(false) && theirs.path("properties").isMissingNode()) {
+        if (theirs.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)
+                && theirs.path("properties").isMissingNode()) {
             return; // KubeVirt takes any fields here (e.g. template.metadata).
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = ours.path("properties").fields(); it.hasNext(); ) {
@@ -83,7 +91,12 @@ class TrimmedKubeVirtCrdsTest {
             compare(path + "[]", ours.path("items"), theirs.path("items"), differences, fields);
         }
         if (ours.path("additionalProperties").isObject()) {
-            compare(path + "{}", ours.path("additionalProperties"), theirs.path("additionalProperties"), differences, fields);
+            compare(
+                    path + "{}",
+                    ours.path("additionalProperties"),
+                    theirs.path("additionalProperties"),
+                    differences,
+                    fields);
         }
         for (JsonNode required : ours.path("required")) {
             boolean theirsToo = false;

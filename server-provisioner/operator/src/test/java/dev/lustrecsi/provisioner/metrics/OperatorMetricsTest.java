@@ -25,8 +25,13 @@ class OperatorMetricsTest {
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
     OperatorMetricsTest() {
-        OperatorMetrics metrics = new OperatorMetrics(registry, () -> h.client().resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE).list().getItems());
+        OperatorMetrics metrics = new OperatorMetrics(
+                registry,
+                () -> h.client()
+                        .resources(LustreFileSystem.class)
+                        .inNamespace(OperatorHarness.NAMESPACE)
+                        .list()
+                        .getItems());
         h.addEventListener(metrics);
     }
 
@@ -42,35 +47,47 @@ class OperatorMetricsTest {
     }
 
     private static Predicate<LustreFileSystem> readyWith(int osts) {
-        return fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
-                && fs.getStatus().getReadyOsts() == osts && fs.getStatus().getActiveOsts() == osts;
+        return fs -> fs.getStatus() != null
+                && fs.getStatus().getPhase() == Phase.Ready
+                && fs.getStatus().getReadyOsts() == osts
+                && fs.getStatus().getActiveOsts() == osts;
     }
 
     @Test
     void reportsPhaseOstsAndCapacityOfEachFilesystemFromItsStatus() throws IOException {
         h.create(Fixtures.tcp("demo", 2));
         h.reconcile("demo");
-        assertThat(scrape()).contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Pending\"} 1.0")
+        assertThat(scrape())
+                .contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Pending\"} 1.0")
                 .contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 0.0")
                 .contains("lustre_filesystem_osts_desired{filesystem=\"demo\",namespace=\"hpc\"} 2.0")
                 .contains("lustre_filesystem_osts_ready{filesystem=\"demo\",namespace=\"hpc\"} 0.0");
 
         h.runUntil("demo", readyWith(2), 60);
         String ready = scrape();
-        assertThat(ready).contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0")
+        assertThat(ready)
+                .contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0")
                 .contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Provisioning\"} 0.0")
                 .contains("lustre_filesystem_osts_ready{filesystem=\"demo\",namespace=\"hpc\"} 2.0")
                 .contains("lustre_filesystem_osts_active{filesystem=\"demo\",namespace=\"hpc\"} 2.0")
-                .contains("lustre_filesystem_capacity_bytes{filesystem=\"demo\",namespace=\"hpc\"} " + (double) (200L << 30))
+                .contains("lustre_filesystem_capacity_bytes{filesystem=\"demo\",namespace=\"hpc\"} "
+                        + (double) (200L << 30))
                 .contains("lustre_filesystem_servers{filesystem=\"demo\",namespace=\"hpc\",role=\"OSS\"} 2.0")
                 .contains("lustre_filesystem_servers_ready{filesystem=\"demo\",namespace=\"hpc\",role=\"MDS\"} 1.0")
-                .contains("lustre_operator_events_total{filesystem=\"demo\",namespace=\"hpc\",reason=\"Bootstrapped\",type=\"Normal\"} 1.0");
+                .contains(
+                        "lustre_operator_events_total{filesystem=\"demo\",namespace=\"hpc\",reason=\"Bootstrapped\",type=\"Normal\"} 1.0");
         // Building the filesystem is not scaling it.
         assertThat(ready).doesNotContain("lustre_operator_scale_events_total{");
 
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").delete();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .delete();
         h.run("demo", 10);
-        assertThat(scrape()).as("a deleted filesystem's series end").doesNotContain("filesystem=\"demo\",namespace=\"hpc\",phase=");
+        assertThat(scrape())
+                .as("a deleted filesystem's series end")
+                .doesNotContain("filesystem=\"demo\",namespace=\"hpc\",phase=");
     }
 
     @Test
@@ -80,22 +97,30 @@ class OperatorMetricsTest {
 
         h.editSpec("demo", s -> s.setOstCount(3));
         h.runUntil("demo", readyWith(3), 60);
-        assertThat(scrape()).contains(
-                "lustre_operator_scale_events_total{direction=\"out\",filesystem=\"demo\",namespace=\"hpc\"} 1.0");
+        assertThat(scrape())
+                .contains(
+                        "lustre_operator_scale_events_total{direction=\"out\",filesystem=\"demo\",namespace=\"hpc\"} 1.0");
 
         h.editSpec("demo", s -> s.setOstCount(2));
         h.runUntil("demo", readyWith(2), 200);
-        assertThat(scrape()).contains(
-                "lustre_operator_scale_events_total{direction=\"in\",filesystem=\"demo\",namespace=\"hpc\"} 1.0");
+        assertThat(scrape())
+                .contains(
+                        "lustre_operator_scale_events_total{direction=\"in\",filesystem=\"demo\",namespace=\"hpc\"} 1.0");
 
         for (int lost = 1; lost <= 2; lost++) {
-            h.client().resources(VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo-oss1").delete();
+            h.client()
+                    .resources(VirtualMachine.class)
+                    .inNamespace(OperatorHarness.NAMESPACE)
+                    .withName("demo-oss1")
+                    .delete();
             h.kubevirt().tick();
             h.runUntil("demo", readyWith(2), 30);
-            assertThat(scrape()).as("the same server lost twice is two recoveries").contains(
-                    "lustre_operator_recovery_events_total{filesystem=\"demo\",namespace=\"hpc\"} " + (double) lost);
+            assertThat(scrape())
+                    .as("the same server lost twice is two recoveries")
+                    .contains("lustre_operator_recovery_events_total{filesystem=\"demo\",namespace=\"hpc\"} "
+                            + (double) lost);
         }
-        assertThat(scrape()).contains(
-                "lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0");
+        assertThat(scrape())
+                .contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0");
     }
 }

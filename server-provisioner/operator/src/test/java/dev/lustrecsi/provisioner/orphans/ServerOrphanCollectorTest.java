@@ -39,8 +39,12 @@ class ServerOrphanCollectorTest {
         LustreFileSystem fs = Fixtures.tcp("demo", 2);
         fs.getSpec().setStandby(new StandbySpec(1));
         h.create(fs);
-        h.runUntil("demo", f -> f.getStatus() != null && f.getStatus().getPhase() == Phase.Ready
-                && Integer.valueOf(1).equals(f.getStatus().getStandbyServers()), 80);
+        h.runUntil(
+                "demo",
+                f -> f.getStatus() != null
+                        && f.getStatus().getPhase() == Phase.Ready
+                        && Integer.valueOf(1).equals(f.getStatus().getStandbyServers()),
+                80);
     }
 
     @AfterEach
@@ -55,15 +59,21 @@ class ServerOrphanCollectorTest {
     }
 
     private double removedCount(String kind) {
-        return registry.scrape().stream().filter(s -> s instanceof CounterSnapshot
+        return registry.scrape().stream()
+                .filter(s -> s instanceof CounterSnapshot
                         && s.getMetadata().getPrometheusName().equals("lustre_operator_orphans_removed"))
                 .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
-                .filter(p -> kind.equals(p.getLabels().get("kind"))).mapToDouble(p -> p.getValue()).sum();
+                .filter(p -> kind.equals(p.getLabels().get("kind")))
+                .mapToDouble(p -> p.getValue())
+                .sum();
     }
 
     private List<String> orphanEventsFor(String name) {
-        return h.events().stream().filter(e -> name.equals(e.getInvolvedObject().getName()))
-                .map(Event::getReason).filter(r -> r.startsWith("Orphan")).toList();
+        return h.events().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()))
+                .map(Event::getReason)
+                .filter(r -> r.startsWith("Orphan"))
+                .toList();
     }
 
     @Test
@@ -76,29 +86,45 @@ class ServerOrphanCollectorTest {
         }
         assertThat(h.vmNames()).isEqualTo(vms).contains("demo-oss2");
         assertThat(h.pvcNames()).isEqualTo(disks);
-        assertThat(h.vms()).allSatisfy(v -> assertThat(v.getMetadata().getAnnotations()).doesNotContainKey(Labels.ORPHANED_SINCE));
+        assertThat(h.vms())
+                .allSatisfy(v -> assertThat(v.getMetadata().getAnnotations()).doesNotContainKey(Labels.ORPHANED_SINCE));
     }
 
     @Test
     void aRetiredServerLeftBehindByACrashIsRemovedAfterTheGracePeriodThenItsDisk() {
         h.editSpec("demo", s -> s.setStandby(new StandbySpec(0)));
-        h.runUntil("demo", f -> f.getStatus().getRetiredOstIndexes().contains(2) && h.vmNames().size() == 3, 120);
+        h.runUntil(
+                "demo",
+                f -> f.getStatus().getRetiredOstIndexes().contains(2)
+                        && h.vmNames().size() == 3,
+                120);
         // The operator crashed after retiring OST 2 in the status, before deleting its VM and disk: put them back.
         VirtualMachine vm = h.vms().get(0);
         LustreFileSystem fs = h.get("demo");
         var manifests = new dev.lustrecsi.provisioner.manifest.ServerManifests();
         var plan = dev.lustrecsi.provisioner.topology.Topology.plan(Fixtures.tcp("demo", 3), List.of());
         var oss2 = plan.server("demo-oss2").orElseThrow();
-        h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE)
-                .resource(manifests.persistentVolumeClaim(fs, oss2, oss2.targets().get(0))).create();
+        h.client()
+                .persistentVolumeClaims()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .resource(
+                        manifests.persistentVolumeClaim(fs, oss2, oss2.targets().get(0)))
+                .create();
         VirtualMachine leftover = new VirtualMachine();
-        leftover.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("demo-oss2")
+        leftover.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                .withName("demo-oss2")
                 .withNamespace(OperatorHarness.NAMESPACE)
-                .withLabels(dev.lustrecsi.provisioner.manifest.ServerManifests.serverLabels(fs, oss2)).build());
+                .withLabels(dev.lustrecsi.provisioner.manifest.ServerManifests.serverLabels(fs, oss2))
+                .build());
         leftover.setSpec(vm.getSpec());
-        leftover.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
+        leftover.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getPersistentVolumeClaim() != null)
                 .forEach(v -> v.getPersistentVolumeClaim().setClaimName("demo-ost2"));
-        h.client().resources(VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).resource(leftover).create();
+        h.client()
+                .resources(VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .resource(leftover)
+                .create();
         assertThat(h.vmNames()).contains("demo-oss2");
 
         ServerOrphanCollector.Result first = collect();
@@ -131,11 +157,19 @@ class ServerOrphanCollectorTest {
     @Test
     void serversOfADeletedFilesystemGoButRetainedDisksStay() {
         // Deleted with its finalizer stripped (or --cascade=orphan): nothing cleaned up after it.
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").edit(r -> {
-            r.getMetadata().getFinalizers().clear();
-            return r;
-        });
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").delete();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .edit(r -> {
+                    r.getMetadata().getFinalizers().clear();
+                    return r;
+                });
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .delete();
         assertThat(collect().found()).hasSize(4).allMatch(s -> s.startsWith("vm "));
         now = now.plus(GRACE);
         assertThat(collect().removed()).hasSize(4);
@@ -155,14 +189,30 @@ class ServerOrphanCollectorTest {
         PersistentVolumeClaim made = new dev.lustrecsi.provisioner.manifest.ServerManifests()
                 .persistentVolumeClaim(fs, oss2, oss2.targets().get(0));
         assertThat(made.getMetadata().getAnnotations()).containsEntry(Labels.DISK_DELETION_POLICY, "Delete");
-        h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).withName("demo-ost2").delete();
-        h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).resource(made).create();
+        h.client()
+                .persistentVolumeClaims()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-ost2")
+                .delete();
+        h.client()
+                .persistentVolumeClaims()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .resource(made)
+                .create();
 
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").edit(r -> {
-            r.getMetadata().getFinalizers().clear();
-            return r;
-        });
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").delete();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .edit(r -> {
+                    r.getMetadata().getFinalizers().clear();
+                    return r;
+                });
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .delete();
         collect();
         now = now.plus(GRACE);
         collect(); // VMs go
@@ -175,20 +225,33 @@ class ServerOrphanCollectorTest {
 
     @Test
     void anObjectOwnedAgainLosesItsMark() {
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").edit(r -> {
-            r.getMetadata().getFinalizers().clear();
-            return r;
-        });
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .edit(r -> {
+                    r.getMetadata().getFinalizers().clear();
+                    return r;
+                });
         LustreFileSystem gone = h.get("demo");
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").delete();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .delete();
         assertThat(collect().found()).hasSize(4);
         // Re-created under the same name before the grace period ran out: it adopts its servers.
         gone.getMetadata().setResourceVersion(null);
         gone.getMetadata().setUid(null);
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).resource(gone).create();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .resource(gone)
+                .create();
         now = now.plus(GRACE);
         assertThat(collect().removed()).isEmpty();
         assertThat(h.vmNames()).hasSize(4);
-        assertThat(h.vms()).allSatisfy(v -> assertThat(v.getMetadata().getAnnotations()).doesNotContainKey(Labels.ORPHANED_SINCE));
+        assertThat(h.vms())
+                .allSatisfy(v -> assertThat(v.getMetadata().getAnnotations()).doesNotContainKey(Labels.ORPHANED_SINCE));
     }
 }

@@ -43,33 +43,57 @@ class BootstrapTest {
                     // When a later stage appears, every earlier stage is already ready.
                     LustreFileSystem now = h.get("demo");
                     if (vm.contains("-mds1")) {
-                        assertThat(now.getStatus().server("demo-mds0").orElseThrow().readyNow()).as("MGS ready before MDT1").isTrue();
+                        assertThat(now.getStatus()
+                                        .server("demo-mds0")
+                                        .orElseThrow()
+                                        .readyNow())
+                                .as("MGS ready before MDT1")
+                                .isTrue();
                     }
                     if (vm.contains("-oss")) {
-                        assertThat(now.getStatus().server("demo-mds0").orElseThrow().readyNow()).isTrue();
-                        assertThat(now.getStatus().server("demo-mds1").orElseThrow().readyNow()).as("MDTs ready before OSTs").isTrue();
+                        assertThat(now.getStatus()
+                                        .server("demo-mds0")
+                                        .orElseThrow()
+                                        .readyNow())
+                                .isTrue();
+                        assertThat(now.getStatus()
+                                        .server("demo-mds1")
+                                        .orElseThrow()
+                                        .readyNow())
+                                .as("MDTs ready before OSTs")
+                                .isTrue();
                     }
                 }
             }
             LustreFileSystem now = h.get("demo");
             if (!ready(now)) {
                 assertThat(now.getStatus().getPhase()).isIn(Phase.Pending, Phase.Provisioning);
-                assertThat(now.getStatus().condition(Conditions.READY).orElseThrow().getStatus()).isEqualTo("False");
+                assertThat(now.getStatus()
+                                .condition(Conditions.READY)
+                                .orElseThrow()
+                                .getStatus())
+                        .isEqualTo("False");
             }
             h.kubevirt().tick();
         }
         LustreFileSystem fs = h.get("demo");
         assertThat(fs.getStatus().getPhase()).isEqualTo(Phase.Ready);
-        assertThat(creationOrder).containsExactly("demo-mds0", "demo-mds1", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3");
-        assertThat(fs.getStatus().getTargets()).allSatisfy(t -> assertThat(t.getState()).isEqualTo(TargetState.Ready));
-        assertThat(fs.getStatus().getTargets()).extracting(t -> t.getName())
-                .containsExactly("lfs1-MDT0000", "lfs1-MDT0001", "lfs1-OST0000", "lfs1-OST0001", "lfs1-OST0002", "lfs1-OST0003");
+        assertThat(creationOrder)
+                .containsExactly("demo-mds0", "demo-mds1", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3");
+        assertThat(fs.getStatus().getTargets())
+                .allSatisfy(t -> assertThat(t.getState()).isEqualTo(TargetState.Ready));
+        assertThat(fs.getStatus().getTargets())
+                .extracting(t -> t.getName())
+                .containsExactly(
+                        "lfs1-MDT0000", "lfs1-MDT0001", "lfs1-OST0000", "lfs1-OST0001", "lfs1-OST0002", "lfs1-OST0003");
         assertThat(fs.getStatus().getActiveOsts()).isEqualTo(4);
         assertThat(fs.getStatus().getCapacityBytes()).isEqualTo(4 * (100L << 30));
         assertThat(fs.getStatus().getCapacity()).isEqualTo("400Gi");
         assertThat(fs.getStatus().getLustreVersion()).isEqualTo("2.15.5");
-        assertThat(fs.getStatus().getObservedGeneration()).isEqualTo(fs.getMetadata().getGeneration());
-        assertThat(fs.getStatus().condition(Conditions.READY).orElseThrow().getStatus()).isEqualTo("True");
+        assertThat(fs.getStatus().getObservedGeneration())
+                .isEqualTo(fs.getMetadata().getGeneration());
+        assertThat(fs.getStatus().condition(Conditions.READY).orElseThrow().getStatus())
+                .isEqualTo("True");
 
         // The MGS NID is the address of the MDS0 VMI (pod network, tcp).
         String mds0Ip = h.vmi("demo-mds0").getStatus().getInterfaces().get(0).getIpAddress();
@@ -77,20 +101,33 @@ class BootstrapTest {
         assertThat(fs.getStatus().getMgsNidsText()).isEqualTo(mds0Ip + "@tcp");
 
         // The OSTs were formatted against that MGS: their cloud-init names it.
-        VirtualMachine oss2 = h.vms().stream().filter(v -> v.getMetadata().getName().equals("demo-oss2")).findFirst().orElseThrow();
-        String userData = oss2.getSpec().getTemplate().getSpec().getVolumes().get(1).getCloudInitNoCloud().getUserData();
+        VirtualMachine oss2 = h.vms().stream()
+                .filter(v -> v.getMetadata().getName().equals("demo-oss2"))
+                .findFirst()
+                .orElseThrow();
+        String userData = oss2.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes()
+                .get(1)
+                .getCloudInitNoCloud()
+                .getUserData();
         assertThat(userData).contains("mkfs.lustre --fsname=lfs1 --ost --index=2 --mgsnode=" + mds0Ip + "@tcp");
 
         // Owned and labelled so deleting the resource removes the VMs; one PVC per target.
         assertThat(h.vms()).allSatisfy(vm -> {
-            assertThat(vm.getMetadata().getOwnerReferences()).singleElement()
-                    .satisfies(o -> assertThat(o.getUid()).isEqualTo(fs.getMetadata().getUid()));
+            assertThat(vm.getMetadata().getOwnerReferences())
+                    .singleElement()
+                    .satisfies(o ->
+                            assertThat(o.getUid()).isEqualTo(fs.getMetadata().getUid()));
             assertThat(vm.getMetadata().getLabels()).containsEntry(Labels.FILESYSTEM, "demo");
             assertThat(vm.getSpec().getRunStrategy()).isEqualTo("Always");
         });
-        assertThat(h.pvcNames()).containsExactly("demo-mdt0", "demo-mdt1", "demo-ost0", "demo-ost1", "demo-ost2", "demo-ost3");
+        assertThat(h.pvcNames())
+                .containsExactly("demo-mdt0", "demo-mdt1", "demo-ost0", "demo-ost1", "demo-ost2", "demo-ost3");
         assertThat(fs.getMetadata().getFinalizers()).contains(Labels.FINALIZER);
-        assertThat(h.eventReasons()).contains("ServerCreated", "DiskCreated", "ServerReady", "Bootstrapped", "PhaseReady");
+        assertThat(h.eventReasons())
+                .contains("ServerCreated", "DiskCreated", "ServerReady", "Bootstrapped", "PhaseReady");
     }
 
     @Test
@@ -116,9 +153,18 @@ class BootstrapTest {
         assertThat(fs.getStatus().server("scr-mds0").orElseThrow().getNid()).isEqualTo("192.168.50.11@o2ib");
         assertThat(fs.getStatus().server("scr-oss1").orElseThrow().getAddress()).isEqualTo("192.168.50.13/24");
         // KubeVirt reports on the Multus interface the address the guest set from its cloud-init network data.
-        assertThat(h.vmi("scr-oss1").getStatus().getInterfaces()).filteredOn(i -> i.getName().equals("lnet"))
-                .singleElement().satisfies(i -> assertThat(i.getIpAddress()).isEqualTo("192.168.50.13"));
-        assertThat(fs.getStatus().getTargets()).extracting(t -> t.getName()).containsExactly(
-                "scratch-MGT", "scratch-MDT0000", "scratch-OST0000", "scratch-OST0001", "scratch-OST0002", "scratch-OST0003");
+        assertThat(h.vmi("scr-oss1").getStatus().getInterfaces())
+                .filteredOn(i -> i.getName().equals("lnet"))
+                .singleElement()
+                .satisfies(i -> assertThat(i.getIpAddress()).isEqualTo("192.168.50.13"));
+        assertThat(fs.getStatus().getTargets())
+                .extracting(t -> t.getName())
+                .containsExactly(
+                        "scratch-MGT",
+                        "scratch-MDT0000",
+                        "scratch-OST0000",
+                        "scratch-OST0001",
+                        "scratch-OST0002",
+                        "scratch-OST0003");
     }
 }

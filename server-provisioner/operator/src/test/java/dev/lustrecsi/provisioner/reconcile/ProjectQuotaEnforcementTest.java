@@ -33,9 +33,13 @@ class ProjectQuotaEnforcementTest {
     @Test
     void aVolumeOverItsProjectLimitIsRefusedMoreDataForNonRootAndRootWriters() {
         LustreFileSystem fs = bootstrap();
-        assertThat(fs.getStatus().condition(Conditions.PROJECT_QUOTA_ENFORCED).orElseThrow().getStatus()).isEqualTo("True");
-        assertThat(h.lustre().log()).contains("demo-mds0: lctl conf_param lfs1.quota.ost=p",
-                "demo-mds0: lctl conf_param lfs1.quota.mdt=p");
+        assertThat(fs.getStatus()
+                        .condition(Conditions.PROJECT_QUOTA_ENFORCED)
+                        .orElseThrow()
+                        .getStatus())
+                .isEqualTo("True");
+        assertThat(h.lustre().log())
+                .contains("demo-mds0: lctl conf_param lfs1.quota.ost=p", "demo-mds0: lctl conf_param lfs1.quota.mdt=p");
 
         h.lustre().setProjectLimit(1000, 100 * MIB);
         Write nonRoot = h.lustre().writeToProject(4242, 1000, 200 * MIB);
@@ -43,7 +47,9 @@ class ProjectQuotaEnforcementTest {
         assertThat(nonRoot.written()).isEqualTo(100 * MIB);
 
         Write root = h.lustre().writeToProject(0, 1000, 20 * MIB);
-        assertThat(root.quotaExceeded()).as("root is bound by project quota too").isTrue();
+        assertThat(root.quotaExceeded())
+                .as("root is bound by project quota too")
+                .isTrue();
         assertThat(root.written()).isZero();
         assertThat(h.lustre().projectUsage(1000)).isEqualTo(100 * MIB);
     }

@@ -35,11 +35,16 @@ class RecoveryTest {
 
     private Map<String, String> pvcUids() {
         return h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
-                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
+                .collect(Collectors.toMap(
+                        p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
     }
 
     private VirtualMachine vm(String name) {
-        return h.client().resources(VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName(name).get();
+        return h.client()
+                .resources(VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName(name)
+                .get();
     }
 
     @Test
@@ -48,22 +53,35 @@ class RecoveryTest {
         Map<String, String> disks = pvcUids();
         String uidBefore = vm("scr-oss1").getMetadata().getUid();
 
-        h.client().resources(VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("scr-oss1").delete();
+        h.client()
+                .resources(VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("scr-oss1")
+                .delete();
         h.kubevirt().tick(); // its VMI goes with it
 
         h.reconcile("scr");
         LustreFileSystem degraded = h.get("scr");
         assertThat(degraded.getStatus().getPhase()).isEqualTo(Phase.Degraded);
-        assertThat(degraded.getStatus().condition(Conditions.DEGRADED).orElseThrow().getMessage()).contains("scr-oss1");
-        assertThat(degraded.getStatus().target("scratch-OST0002").orElseThrow().getState()).isEqualTo(TargetState.Unavailable);
+        assertThat(degraded.getStatus()
+                        .condition(Conditions.DEGRADED)
+                        .orElseThrow()
+                        .getMessage())
+                .contains("scr-oss1");
+        assertThat(degraded.getStatus().target("scratch-OST0002").orElseThrow().getState())
+                .isEqualTo(TargetState.Unavailable);
         assertThat(degraded.getStatus().getCapacityBytes()).isEqualTo(2 * (100L << 30));
         assertThat(vm("scr-oss1")).as("re-created in the same pass").isNotNull();
         assertThat(vm("scr-oss1").getMetadata().getUid()).isNotEqualTo(uidBefore);
 
         LustreFileSystem back = h.runUntil("scr", fs -> fs.getStatus().getPhase() == Phase.Ready, 20);
-        assertThat(back.getStatus().server("scr-oss1").orElseThrow().getNid()).isEqualTo(nidBefore).isEqualTo("192.168.50.13@o2ib");
-        assertThat(h.vmi("scr-oss1").getStatus().getInterfaces()).filteredOn(i -> i.getName().equals("lnet"))
-                .singleElement().satisfies(i -> assertThat(i.getIpAddress()).isEqualTo("192.168.50.13"));
+        assertThat(back.getStatus().server("scr-oss1").orElseThrow().getNid())
+                .isEqualTo(nidBefore)
+                .isEqualTo("192.168.50.13@o2ib");
+        assertThat(h.vmi("scr-oss1").getStatus().getInterfaces())
+                .filteredOn(i -> i.getName().equals("lnet"))
+                .singleElement()
+                .satisfies(i -> assertThat(i.getIpAddress()).isEqualTo("192.168.50.13"));
         assertThat(pvcUids()).as("same PVCs, none re-created").isEqualTo(disks);
         assertThat(h.vmNames()).containsExactly("scr-mds0", "scr-mgs", "scr-oss0", "scr-oss1");
         assertThat(h.eventReasons()).contains("ServerRecreated", "PhaseDegraded");
@@ -78,18 +96,29 @@ class RecoveryTest {
 
         h.reconcile("scr");
         assertThat(h.get("scr").getStatus().getPhase()).isEqualTo(Phase.Degraded);
-        assertThat(h.get("scr").getStatus().condition(Conditions.READY).orElseThrow().getStatus()).isEqualTo("False");
+        assertThat(h.get("scr")
+                        .getStatus()
+                        .condition(Conditions.READY)
+                        .orElseThrow()
+                        .getStatus())
+                .isEqualTo("False");
 
         LustreFileSystem back = h.runUntil("scr", fs -> fs.getStatus().getPhase() == Phase.Ready, 40);
         assertThat(h.kubevirt().boots("scr-mgs")).isEqualTo(4); // first boot, crash, two failed boots, success
-        assertThat(vm("scr-mgs").getMetadata().getUid()).as("the VM itself is kept").isEqualTo(vmUid);
+        assertThat(vm("scr-mgs").getMetadata().getUid())
+                .as("the VM itself is kept")
+                .isEqualTo(vmUid);
         assertThat(back.getStatus().getMgsNids()).containsExactly("192.168.50.10@o2ib");
         assertThat(h.vmNames()).hasSize(4);
     }
 
     @Test
     void operatorRestartedWhileAServerIsLostDoesNotDuplicateIt() {
-        h.client().resources(VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("scr-oss0").delete();
+        h.client()
+                .resources(VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("scr-oss0")
+                .delete();
         h.kubevirt().tick();
         h.reconcile("scr"); // re-created by the first operator
         h.restartOperator();
@@ -98,7 +127,11 @@ class RecoveryTest {
         LustreFileSystem back = h.runUntil("scr", fs -> fs.getStatus().getPhase() == Phase.Ready, 20);
         assertThat(h.vmNames()).containsExactly("scr-mds0", "scr-mgs", "scr-oss0", "scr-oss1");
         assertThat(h.kubevirt().boots("scr-oss0")).isEqualTo(2);
-        List<PersistentVolumeClaim> pvcs = h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).list().getItems();
+        List<PersistentVolumeClaim> pvcs = h.client()
+                .persistentVolumeClaims()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .list()
+                .getItems();
         assertThat(pvcs).hasSize(6);
         assertThat(back.getStatus().server("scr-oss0").orElseThrow().getNid()).isEqualTo("192.168.50.12@o2ib");
     }
@@ -119,12 +152,18 @@ class RecoveryTest {
     void onThePodNetworkALostMgsComesBackWithANewAddressAndTheOperatorSaysSo() {
         try (OperatorHarness pod = new OperatorHarness("lfs1")) {
             pod.create(Fixtures.tcp("demo", 2));
-            LustreFileSystem before = pod.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
-            pod.client().resources(VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo-mds0").delete();
+            LustreFileSystem before = pod.runUntil(
+                    "demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+            pod.client()
+                    .resources(VirtualMachine.class)
+                    .inNamespace(OperatorHarness.NAMESPACE)
+                    .withName("demo-mds0")
+                    .delete();
             pod.kubevirt().tick();
             LustreFileSystem after = pod.runUntil("demo", fs -> fs.getStatus().getPhase() == Phase.Ready, 30);
             // A new virt-launcher pod gets a new pod IP: the status follows it and a warning explains the consequence.
-            assertThat(after.getStatus().getMgsNids()).isNotEqualTo(before.getStatus().getMgsNids());
+            assertThat(after.getStatus().getMgsNids())
+                    .isNotEqualTo(before.getStatus().getMgsNids());
             assertThat(pod.eventReasons()).contains("MgsNidChanged");
         }
     }

@@ -33,8 +33,10 @@ class ScalingTest {
     }
 
     static Predicate<LustreFileSystem> settled(int osts) {
-        return fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
-                && fs.getStatus().getActiveOsts() == osts && fs.getStatus().getReadyOsts() == osts;
+        return fs -> fs.getStatus() != null
+                && fs.getStatus().getPhase() == Phase.Ready
+                && fs.getStatus().getActiveOsts() == osts
+                && fs.getStatus().getReadyOsts() == osts;
     }
 
     /** Runs passes until settled, recording every phase seen. */
@@ -57,11 +59,29 @@ class ScalingTest {
         Set<Phase> growing = runRecordingPhasesAfter(8);
         assertThat(growing).contains(Phase.Scaling);
         LustreFileSystem eight = h.get("demo");
-        assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3",
-                "demo-oss4", "demo-oss5", "demo-oss6", "demo-oss7");
+        assertThat(h.vmNames())
+                .containsExactly(
+                        "demo-mds0",
+                        "demo-oss0",
+                        "demo-oss1",
+                        "demo-oss2",
+                        "demo-oss3",
+                        "demo-oss4",
+                        "demo-oss5",
+                        "demo-oss6",
+                        "demo-oss7");
         assertThat(eight.getStatus().getCapacityBytes()).isEqualTo(8 * (100L << 30));
-        assertThat(h.vms().stream().filter(v -> v.getMetadata().getName().equals("demo-oss5")).findFirst().orElseThrow()
-                .getSpec().getTemplate().getSpec().getVolumes().get(1).getCloudInitNoCloud().getUserData())
+        assertThat(h.vms().stream()
+                        .filter(v -> v.getMetadata().getName().equals("demo-oss5"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getVolumes()
+                        .get(1)
+                        .getCloudInitNoCloud()
+                        .getUserData())
                 .contains("--ost --index=5 ");
         h.lustre().writeFiles("after-growth", 200, 3);
         int files = h.lustre().fileCount();
@@ -75,7 +95,8 @@ class ScalingTest {
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1");
         assertThat(h.pvcNames()).containsExactly("demo-mdt0", "demo-ost0", "demo-ost1");
         assertThat(two.getStatus().getRetiredOstIndexes()).containsExactlyInAnyOrder(2, 3, 4, 5, 6, 7);
-        assertThat(two.getStatus().getTargets()).extracting(t -> t.getName())
+        assertThat(two.getStatus().getTargets())
+                .extracting(t -> t.getName())
                 .containsExactly("lfs1-MDT0000", "lfs1-OST0000", "lfs1-OST0001");
         assertThat(two.getStatus().getCapacityBytes()).isEqualTo(2 * (100L << 30));
         assertThat(h.lustre().fileCount()).isEqualTo(files);
@@ -98,13 +119,17 @@ class ScalingTest {
         List<String> log = h.lustre().log();
         int stop = indexOf(log, "demo-mds0: lctl set_param osp." + ost + "-osc-MDT0000.max_create_count=0");
         int migrate = indexOf(log.subList(stop + 1, log.size()), "demo-mds0: lfs migrate") + stop + 1;
-        int lastFind = log.lastIndexOf(log.stream().filter(l -> l.startsWith("demo-mds0: lfs find --ost " + ost + "_UUID"))
-                .reduce((a, b) -> b).orElseThrow());
+        int lastFind = log.lastIndexOf(log.stream()
+                .filter(l -> l.startsWith("demo-mds0: lfs find --ost " + ost + "_UUID"))
+                .reduce((a, b) -> b)
+                .orElseThrow());
         int deactivate = indexOf(log, "demo-mds0: lctl conf_param " + ost + ".osc.active=0");
         assertThat(stop).isGreaterThanOrEqualTo(0);
         assertThat(migrate).isGreaterThan(stop);
-        assertThat(log.subList(stop, deactivate)).as("only find/migrate on the client between")
-                .allMatch(l -> l.startsWith("demo-mds0: lfs ") || l.startsWith("demo-mds0: mountpoint")
+        assertThat(log.subList(stop, deactivate))
+                .as("only find/migrate on the client between")
+                .allMatch(l -> l.startsWith("demo-mds0: lfs ")
+                        || l.startsWith("demo-mds0: mountpoint")
                         || l.equals(log.get(stop)));
         assertThat(deactivate).isGreaterThan(lastFind).isGreaterThan(migrate);
         assertThat(h.vmNames()).doesNotContain(server);
@@ -129,10 +154,13 @@ class ScalingTest {
         LustreFileSystem fs = h.get("demo");
         assertThat(h.vmNames()).contains("demo-oss3");
         assertThat(h.pvcNames()).contains("demo-ost3");
-        assertThat(fs.getStatus().target("lfs1-OST0003").orElseThrow().getState()).isEqualTo(TargetState.Draining);
+        assertThat(fs.getStatus().target("lfs1-OST0003").orElseThrow().getState())
+                .isEqualTo(TargetState.Draining);
         assertThat(fs.getStatus().getPhase()).isEqualTo(Phase.Scaling);
         assertThat(fs.getStatus().getActiveOsts()).isEqualTo(3);
-        assertThat(fs.getStatus().getCapacityBytes()).as("a draining OST is not capacity").isEqualTo(3 * (100L << 30));
+        assertThat(fs.getStatus().getCapacityBytes())
+                .as("a draining OST is not capacity")
+                .isEqualTo(3 * (100L << 30));
         assertThat(h.lustre().filesOn(3)).containsExactly(pinned);
         assertThat(h.lustre().deactivatedOsts()).isEmpty();
         assertThat(h.eventReasons()).contains("MigrationFailed");
@@ -151,7 +179,8 @@ class ScalingTest {
         h.editSpec("demo", s -> s.setOstCount(4));
         LustreFileSystem fs = h.runUntil("demo", settled(4), 60);
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1", "demo-oss4", "demo-oss5");
-        assertThat(fs.getStatus().getTargets()).extracting(t -> t.getName())
+        assertThat(fs.getStatus().getTargets())
+                .extracting(t -> t.getName())
                 .containsExactly("lfs1-MDT0000", "lfs1-OST0000", "lfs1-OST0001", "lfs1-OST0004", "lfs1-OST0005");
         assertThat(h.lustre().lostFiles()).isEmpty();
     }
@@ -167,7 +196,10 @@ class ScalingTest {
         for (int round = 0; round < 200 && !settled(2).test(h.get("demo")); round++) {
             h.run("demo", 2);
             h.restartOperator();
-            assertThat(h.vmNames().stream().filter(n -> n.startsWith("demo-oss")).count()).isLessThanOrEqualTo(8);
+            assertThat(h.vmNames().stream()
+                            .filter(n -> n.startsWith("demo-oss"))
+                            .count())
+                    .isLessThanOrEqualTo(8);
         }
         assertThat(settled(2).test(h.get("demo"))).isTrue();
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1");
@@ -185,9 +217,10 @@ class ScalingTest {
             dne.lustre().writeFiles("d", 30, 1);
             dne.editSpec("dne", s -> s.setOstCount(2));
             dne.runUntil("dne", settled(2), 60);
-            assertThat(dne.lustre().log()).contains(
-                    "dne-mds0: lctl set_param osp.lfs1-OST0002-osc-MDT0000.max_create_count=0",
-                    "dne-mds1: lctl set_param osp.lfs1-OST0002-osc-MDT0001.max_create_count=0");
+            assertThat(dne.lustre().log())
+                    .contains(
+                            "dne-mds0: lctl set_param osp.lfs1-OST0002-osc-MDT0000.max_create_count=0",
+                            "dne-mds1: lctl set_param osp.lfs1-OST0002-osc-MDT0001.max_create_count=0");
             assertThat(dne.lustre().lostFiles()).isEmpty();
             assertThat(dne.lustre().filesOn(2)).isEmpty();
         }
@@ -198,14 +231,19 @@ class ScalingTest {
         String pinned = h.lustre().filesOn(3).iterator().next();
         h.lustre().markBusy(pinned, true);
         h.editSpec("demo", s -> s.setOstCount(3));
-        h.runUntil("demo", fs -> fs.getStatus().target("lfs1-OST0003").orElseThrow().getState() == TargetState.Draining, 20);
+        h.runUntil(
+                "demo",
+                fs -> fs.getStatus().target("lfs1-OST0003").orElseThrow().getState() == TargetState.Draining,
+                20);
         h.run("demo", 3);
 
         h.editSpec("demo", s -> s.setOstCount(4));
         LustreFileSystem fs = h.runUntil("demo", settled(4), 30);
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3");
-        assertThat(fs.getStatus().target("lfs1-OST0003").orElseThrow().getState()).isEqualTo(TargetState.Ready);
-        assertThat(h.lustre().log()).contains("demo-mds0: lctl set_param osp.lfs1-OST0003-osc-MDT0000.max_create_count=20000");
+        assertThat(fs.getStatus().target("lfs1-OST0003").orElseThrow().getState())
+                .isEqualTo(TargetState.Ready);
+        assertThat(h.lustre().log())
+                .contains("demo-mds0: lctl set_param osp.lfs1-OST0003-osc-MDT0000.max_create_count=20000");
         assertThat(h.eventReasons()).contains("DrainCancelled");
         // OST3 takes new objects again.
         h.lustre().markBusy(pinned, false);

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * unknown or changed key (it would ask on stdin or refuse).
  */
 class ServerHostKeyTest {
-    private static final String OPERATOR_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOperatorKey server-provisioner";
+    private static final String OPERATOR_KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOperatorKey server-provisioner";
     private final OperatorHarness h = new OperatorHarness("lfs1");
 
     @TempDir
@@ -50,7 +51,11 @@ class ServerHostKeyTest {
     }
 
     private String privateKeyIn(String server) {
-        Secret s = h.client().secrets().inNamespace(OperatorHarness.NAMESPACE).withName(server + "-ssh-host-key").get();
+        Secret s = h.client()
+                .secrets()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName(server + "-ssh-host-key")
+                .get();
         if (s.getStringData() != null && s.getStringData().containsKey("ssh_host_ed25519_key")) {
             return s.getStringData().get("ssh_host_ed25519_key");
         }
@@ -70,20 +75,34 @@ class ServerHostKeyTest {
         List<String> pinned = Files.readAllLines(knownHosts);
         keys.forEach((vm, key) -> assertThat(pinned).contains("vmi/" + vm + ".hpc ssh-ed25519 " + key.split(" ")[1]));
 
-        VirtualMachine oss0 = h.vms().stream().filter(v -> v.getMetadata().getName().equals("demo-oss0")).findFirst().orElseThrow();
+        VirtualMachine oss0 = h.vms().stream()
+                .filter(v -> v.getMetadata().getName().equals("demo-oss0"))
+                .findFirst()
+                .orElseThrow();
         assertThat(oss0.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(v -> {
             assertThat(v.getSecret()).isNotNull();
             assertThat(v.getSecret().getSecretName()).isEqualTo("demo-oss0-ssh-host-key");
         });
-        assertThat(ManifestYaml.write(oss0)).as("the private key is not in the VM spec").doesNotContain("PRIVATE KEY");
+        assertThat(ManifestYaml.write(oss0))
+                .as("the private key is not in the VM spec")
+                .doesNotContain("PRIVATE KEY");
         String privateOss0 = privateKeyIn("demo-oss0");
         assertThat(privateOss0).startsWith("-----BEGIN OPENSSH PRIVATE KEY-----");
-        Secret secret = h.client().secrets().inNamespace(OperatorHarness.NAMESPACE).withName("demo-oss0-ssh-host-key").get();
-        assertThat(secret.getMetadata().getOwnerReferences()).singleElement()
+        Secret secret = h.client()
+                .secrets()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-oss0-ssh-host-key")
+                .get();
+        assertThat(secret.getMetadata().getOwnerReferences())
+                .singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("LustreFileSystem"));
 
         // The VM is lost and re-created; the operator restarts with an empty known_hosts.
-        h.client().resources(VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo-oss0").delete();
+        h.client()
+                .resources(VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-oss0")
+                .delete();
         Files.delete(knownHosts);
         h.useSsh(OPERATOR_KEY, new KnownHosts(knownHosts));
         h.run("demo", 3);
@@ -91,7 +110,8 @@ class ServerHostKeyTest {
         assertThat(keys()).isEqualTo(keys);
         assertThat(privateKeyIn("demo-oss0")).isEqualTo(privateOss0);
         assertThat(Files.readAllLines(knownHosts)).containsExactlyInAnyOrderElementsOf(pinned);
-        assertThat(h.get("demo").getStatus().getServers()).extracting(ServerStatus::getName)
+        assertThat(h.get("demo").getStatus().getServers())
+                .extracting(ServerStatus::getName)
                 .containsExactlyInAnyOrder("demo-mds0", "demo-oss0", "demo-oss1");
     }
 }

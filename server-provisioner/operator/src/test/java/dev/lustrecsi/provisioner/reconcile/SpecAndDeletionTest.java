@@ -40,7 +40,9 @@ class SpecAndDeletionTest {
         Condition valid = fs.getStatus().condition(Conditions.SPEC_VALID).orElseThrow();
         assertThat(valid.getStatus()).isEqualTo("False");
         assertThat(valid.getReason()).isEqualTo(Conditions.REASON_INVALID_SPEC);
-        assertThat(valid.getMessage()).contains("spec.fsName 'much-too-long'").contains("multiple of spec.ostsPerOss 3");
+        assertThat(valid.getMessage())
+                .contains("spec.fsName 'much-too-long'")
+                .contains("multiple of spec.ostsPerOss 3");
         assertThat(h.vmNames()).isEmpty();
         assertThat(h.pvcNames()).isEmpty();
         assertThat(h.eventReasons()).containsOnlyOnce("InvalidSpec");
@@ -51,7 +53,11 @@ class SpecAndDeletionTest {
             s.setOstsPerOss(1);
         });
         LustreFileSystem fixed = h.runUntil("demo", SpecAndDeletionTest::ready, 60);
-        assertThat(fixed.getStatus().condition(Conditions.SPEC_VALID).orElseThrow().getStatus()).isEqualTo("True");
+        assertThat(fixed.getStatus()
+                        .condition(Conditions.SPEC_VALID)
+                        .orElseThrow()
+                        .getStatus())
+                .isEqualTo("True");
     }
 
     @Test
@@ -74,24 +80,45 @@ class SpecAndDeletionTest {
     void deletionWithRetainKeepsTheDisksAndANewResourceOfTheSameNameReusesThem() {
         h.create(Fixtures.tcp("demo", 2));
         h.runUntil("demo", SpecAndDeletionTest::ready, 60);
-        String ost1Uid = h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).withName("demo-ost1").get()
-                .getMetadata().getUid();
+        String ost1Uid = h.client()
+                .persistentVolumeClaims()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-ost1")
+                .get()
+                .getMetadata()
+                .getUid();
 
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").delete();
-        assertThat(h.get("demo")).as("held by the finalizer until the operator has cleaned up").isNotNull();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .delete();
+        assertThat(h.get("demo"))
+                .as("held by the finalizer until the operator has cleaned up")
+                .isNotNull();
         h.reconcile("demo");
         h.kubevirt().tick();
         assertThat(h.get("demo")).isNull();
         assertThat(h.vmNames()).isEmpty();
-        assertThat(h.client().resources(VirtualMachineInstance.class).inNamespace(OperatorHarness.NAMESPACE).list().getItems()).isEmpty();
+        assertThat(h.client()
+                        .resources(VirtualMachineInstance.class)
+                        .inNamespace(OperatorHarness.NAMESPACE)
+                        .list()
+                        .getItems())
+                .isEmpty();
         assertThat(h.pvcNames()).containsExactly("demo-mdt0", "demo-ost0", "demo-ost1");
         assertThat(h.eventReasons()).contains("Deleting", "ServerDeleted", "DisksRetained");
 
         h.create(Fixtures.tcp("demo", 2));
         h.runUntil("demo", SpecAndDeletionTest::ready, 60);
-        PersistentVolumeClaim ost1 = h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo-ost1").get();
-        assertThat(ost1.getMetadata().getUid()).as("the retained disk is reused, not re-created").isEqualTo(ost1Uid);
+        PersistentVolumeClaim ost1 = h.client()
+                .persistentVolumeClaims()
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-ost1")
+                .get();
+        assertThat(ost1.getMetadata().getUid())
+                .as("the retained disk is reused, not re-created")
+                .isEqualTo(ost1Uid);
     }
 
     /** "demo", 2 OSTs, diskDeletionPolicy Delete, bootstrapped until Ready. */
@@ -105,11 +132,21 @@ class SpecAndDeletionTest {
     @Test
     void deletionWithDeleteRemovesVmsAndDisks() {
         readyDemoWhoseDisksAreDeletedWithIt();
-        assertThat(h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).withName("demo-ost0").get()
-                .getMetadata().getOwnerReferences()).singleElement()
+        assertThat(h.client()
+                        .persistentVolumeClaims()
+                        .inNamespace(OperatorHarness.NAMESPACE)
+                        .withName("demo-ost0")
+                        .get()
+                        .getMetadata()
+                        .getOwnerReferences())
+                .singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("LustreFileSystem"));
 
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").delete();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .delete();
         h.reconcile("demo");
         h.kubevirt().tick();
         assertThat(h.get("demo")).isNull();
@@ -132,8 +169,11 @@ class SpecAndDeletionTest {
         for (String vm : h.vmNames()) {
             assertThat(h.kubevirt().boots(vm)).as(vm).isEqualTo(1);
         }
-        assertThat(fs.getStatus().getServers()).extracting(s -> s.getAddress()).doesNotHaveDuplicates()
-                .containsExactlyInAnyOrder("192.168.50.10/24", "192.168.50.11/24", "192.168.50.12/24", "192.168.50.13/24");
+        assertThat(fs.getStatus().getServers())
+                .extracting(s -> s.getAddress())
+                .doesNotHaveDuplicates()
+                .containsExactlyInAnyOrder(
+                        "192.168.50.10/24", "192.168.50.11/24", "192.168.50.12/24", "192.168.50.13/24");
         assertThat(h.eventReasons().stream().filter("ServerCreated"::equals)).hasSize(4);
     }
 
@@ -141,13 +181,20 @@ class SpecAndDeletionTest {
     void disksAreDeletedOnlyAfterTheVmsAreGoneEvenAcrossAnOperatorRestart() {
         readyDemoWhoseDisksAreDeletedWithIt();
         // KubeVirt takes its time to stop a VM: a finalizer holds it.
-        h.client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo-oss1")
+        h.client()
+                .resources(io.kubevirt.v1.VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-oss1")
                 .edit(vm -> {
                     vm.getMetadata().getFinalizers().add("kubevirt.io/virtualMachineControllerFinalize");
                     return vm;
                 });
 
-        h.client().resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo").delete();
+        h.client()
+                .resources(LustreFileSystem.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo")
+                .delete();
         h.reconcile("demo");
         h.restartOperator();
         h.reconcile("demo");
@@ -155,7 +202,10 @@ class SpecAndDeletionTest {
         assertThat(h.vmNames()).containsExactly("demo-oss1");
         assertThat(h.pvcNames()).as("disks stay while a VM may still use them").hasSize(3);
 
-        h.client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("demo-oss1")
+        h.client()
+                .resources(io.kubevirt.v1.VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-oss1")
                 .edit(vm -> {
                     vm.getMetadata().getFinalizers().clear();
                     return vm;

@@ -36,8 +36,10 @@ class StandbyTest {
     }
 
     static Predicate<LustreFileSystem> standbyReady(int activeOsts, int standbyOsts) {
-        return fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready
-                && fs.getStatus().getActiveOsts() == activeOsts && fs.getStatus().getReadyOsts() == activeOsts
+        return fs -> fs.getStatus() != null
+                && fs.getStatus().getPhase() == Phase.Ready
+                && fs.getStatus().getActiveOsts() == activeOsts
+                && fs.getStatus().getReadyOsts() == activeOsts
                 && Integer.valueOf(standbyOsts).equals(fs.getStatus().getStandbyOsts());
     }
 
@@ -53,7 +55,8 @@ class StandbyTest {
         assertThat(fs.getStatus().getCapacityBytes()).isEqualTo(2 * OST);
         assertThat(fs.getStatus().getStandbyServers()).isEqualTo(1);
         assertThat(fs.getStatus().server("demo-oss2").orElseThrow().onStandby()).isTrue();
-        assertThat(fs.getStatus().target("lfs1-OST0002").orElseThrow().getState()).isEqualTo(TargetState.Standby);
+        assertThat(fs.getStatus().target("lfs1-OST0002").orElseThrow().getState())
+                .isEqualTo(TargetState.Standby);
         // The MGS held object creation before the standby's OSTs could register.
         assertThat(indexOfLog("demo-mds0: lctl set_param -P osp.lfs1-OST0002-osc-MDT*.max_create_count=0"))
                 .isNotNegative();
@@ -85,27 +88,51 @@ class StandbyTest {
             assertThat(fresh.lustre().filesOn(2)).isEmpty();
             assertThat(fresh.eventReasons()).doesNotContain("StandbyHoldMissing");
             // The standby's boot mounts its OST refusing creation; once in service, the next boot does not.
-            assertThat(userData(fresh, "demo-oss2")).contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-lfs1-OST0002");
+            assertThat(userData(fresh, "demo-oss2"))
+                    .contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-lfs1-OST0002");
             fresh.editSpec("demo", spec -> spec.setOstCount(3));
-            fresh.runUntil("demo", f -> f.getStatus().getActiveOsts() == 3 && f.getStatus().getReadyOsts() == 3, 40);
-            assertThat(userData(fresh, "demo-oss2")).doesNotContain("no_precreate")
+            fresh.runUntil(
+                    "demo",
+                    f -> f.getStatus().getActiveOsts() == 3 && f.getStatus().getReadyOsts() == 3,
+                    40);
+            assertThat(userData(fresh, "demo-oss2"))
+                    .doesNotContain("no_precreate")
                     .contains("mount -t lustre /dev/disk/by-id/virtio-lfs1-OST0002");
-            assertThat(fresh.lustre().log()).contains("demo-oss2: lctl set_param obdfilter.lfs1-OST0002.no_precreate=0");
-            assertThat(fresh.kubevirt().boots("demo-oss2")).as("put into service without a reboot").isEqualTo(1);
+            assertThat(fresh.lustre().log())
+                    .contains("demo-oss2: lctl set_param obdfilter.lfs1-OST0002.no_precreate=0");
+            assertThat(fresh.kubevirt().boots("demo-oss2"))
+                    .as("put into service without a reboot")
+                    .isEqualTo(1);
         }
     }
 
     private static String userData(OperatorHarness h, String vm) {
-        return h.vms().stream().filter(v -> v.getMetadata().getName().equals(vm)).findFirst().orElseThrow()
-                .getSpec().getTemplate().getSpec().getVolumes().stream()
-                .filter(v -> v.getCloudInitNoCloud() != null).findFirst().orElseThrow().getCloudInitNoCloud().getUserData();
+        return h.vms().stream()
+                .filter(v -> v.getMetadata().getName().equals(vm))
+                .findFirst()
+                .orElseThrow()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes()
+                .stream()
+                .filter(v -> v.getCloudInitNoCloud() != null)
+                .findFirst()
+                .orElseThrow()
+                .getCloudInitNoCloud()
+                .getUserData();
     }
 
     @Test
     void standbyCountsAreGaugesReadFromTheResource() {
         var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
-        dev.lustrecsi.provisioner.metrics.StandbyMetrics.register(registry, () -> h.client()
-                .resources(LustreFileSystem.class).inNamespace(OperatorHarness.NAMESPACE).list().getItems());
+        dev.lustrecsi.provisioner.metrics.StandbyMetrics.register(
+                registry,
+                () -> h.client()
+                        .resources(LustreFileSystem.class)
+                        .inNamespace(OperatorHarness.NAMESPACE)
+                        .list()
+                        .getItems());
         java.util.Map<String, Double> values = new java.util.TreeMap<>();
         for (var snapshot : registry.scrape()) {
             for (var p : ((io.prometheus.metrics.model.snapshots.GaugeSnapshot) snapshot).getDataPoints()) {
@@ -113,7 +140,8 @@ class StandbyTest {
                 values.put(snapshot.getMetadata().getName(), p.getValue());
             }
         }
-        assertThat(values).containsEntry("lustre_filesystem_standby_servers_desired", 1.0)
+        assertThat(values)
+                .containsEntry("lustre_filesystem_standby_servers_desired", 1.0)
                 .containsEntry("lustre_filesystem_standby_servers_ready", 1.0)
                 .containsEntry("lustre_filesystem_standby_osts", 1.0);
     }
@@ -129,10 +157,14 @@ class StandbyTest {
         assertThat(grown.getStatus().getActiveOsts()).isEqualTo(3);
         assertThat(grown.getStatus().getReadyOsts()).isEqualTo(3);
         assertThat(grown.getStatus().getCapacityBytes()).isEqualTo(3 * OST);
-        assertThat(grown.getStatus().target("lfs1-OST0002").orElseThrow().getState()).isEqualTo(TargetState.Ready);
-        assertThat(grown.getStatus().server("demo-oss2").orElseThrow().onStandby()).isFalse();
-        assertThat(h.lustre().log()).contains("demo-mds0: lctl set_param osp.lfs1-OST0002-osc-MDT0000.max_create_count=20000",
-                "demo-mds0: lctl set_param -P -d osp.lfs1-OST0002-osc-MDT*.max_create_count");
+        assertThat(grown.getStatus().target("lfs1-OST0002").orElseThrow().getState())
+                .isEqualTo(TargetState.Ready);
+        assertThat(grown.getStatus().server("demo-oss2").orElseThrow().onStandby())
+                .isFalse();
+        assertThat(h.lustre().log())
+                .contains(
+                        "demo-mds0: lctl set_param osp.lfs1-OST0002-osc-MDT0000.max_create_count=20000",
+                        "demo-mds0: lctl set_param -P -d osp.lfs1-OST0002-osc-MDT*.max_create_count");
         assertThat(h.eventReasons()).contains("StandbyPromoted");
         assertThat(h.lustre().holdsNoNewObjects(2)).isFalse();
         h.lustre().writeFiles("after", 30, 1);
@@ -141,7 +173,8 @@ class StandbyTest {
         // A new standby is made behind it; the promoted server was never rebooted.
         LustreFileSystem replenished = h.runUntil("demo", standbyReady(3, 1), 80);
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3");
-        assertThat(replenished.getStatus().server("demo-oss3").orElseThrow().onStandby()).isTrue();
+        assertThat(replenished.getStatus().server("demo-oss3").orElseThrow().onStandby())
+                .isTrue();
         assertThat(h.kubevirt().boots("demo-oss2")).isEqualTo(boots);
         assertThat(h.lustre().filesOn(3)).isEmpty();
         assertThat(h.lustre().lostFiles()).isEmpty();
@@ -169,8 +202,10 @@ class StandbyTest {
         h.lustre().writeFiles("data", 40, 2);
         int files = h.lustre().fileCount();
         h.editSpec("demo", s -> s.setStandby(new StandbySpec(0)));
-        LustreFileSystem fs = h.runUntil("demo", f -> f.getStatus().getPhase() == Phase.Ready
-                && h.vmNames().size() == 3, 120);
+        LustreFileSystem fs = h.runUntil(
+                "demo",
+                f -> f.getStatus().getPhase() == Phase.Ready && h.vmNames().size() == 3,
+                120);
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1");
         assertThat(h.pvcNames()).containsExactly("demo-mdt0", "demo-ost0", "demo-ost1");
         assertThat(fs.getStatus().getRetiredOstIndexes()).containsExactly(2);
@@ -182,8 +217,11 @@ class StandbyTest {
 
     @Test
     void aLostStandbyIsRecreatedWithoutDegradingTheFilesystem() {
-        h.client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo-oss2").delete();
+        h.client()
+                .resources(io.kubevirt.v1.VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("demo-oss2")
+                .delete();
         h.kubevirt().tick();
         h.reconcile("demo");
         LustreFileSystem fs = h.get("demo");

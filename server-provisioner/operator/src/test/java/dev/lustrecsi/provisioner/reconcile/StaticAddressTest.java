@@ -30,7 +30,9 @@ class StaticAddressTest {
     }
 
     private List<String> addresses(String name) {
-        return h.get(name).getStatus().getServers().stream().map(ServerStatus::getAddress).toList();
+        return h.get(name).getStatus().getServers().stream()
+                .map(ServerStatus::getAddress)
+                .toList();
     }
 
     @Test
@@ -40,13 +42,17 @@ class StaticAddressTest {
         h.create(Fixtures.o2ib("pvc-b", 2));
         h.runUntil("pvc-b", StaticAddressTest::ready, 80);
 
-        assertThat(addresses("pvc-a")).containsExactlyInAnyOrder("192.168.50.10/24", "192.168.50.11/24", "192.168.50.12/24");
-        assertThat(addresses("pvc-b")).doesNotContainAnyElementsOf(addresses("pvc-a")).hasSize(3);
+        assertThat(addresses("pvc-a"))
+                .containsExactlyInAnyOrder("192.168.50.10/24", "192.168.50.11/24", "192.168.50.12/24");
+        assertThat(addresses("pvc-b"))
+                .doesNotContainAnyElementsOf(addresses("pvc-a"))
+                .hasSize(3);
         List<String> all = new ArrayList<>(addresses("pvc-a"));
         all.addAll(addresses("pvc-b"));
         assertThat(all).doesNotHaveDuplicates();
         // The guests configured exactly those addresses: the NIDs the MGS NIDs name are distinct too.
-        assertThat(h.get("pvc-b").getStatus().getMgsNids()).doesNotContainAnyElementsOf(h.get("pvc-a").getStatus().getMgsNids());
+        assertThat(h.get("pvc-b").getStatus().getMgsNids())
+                .doesNotContainAnyElementsOf(h.get("pvc-a").getStatus().getMgsNids());
     }
 
     @Test
@@ -55,7 +61,11 @@ class StaticAddressTest {
         h.runUntil("pvc-a", StaticAddressTest::ready, 80);
         List<String> before = addresses("pvc-a");
         h.restartOperator();
-        h.client().resources(io.kubevirt.v1.VirtualMachine.class).inNamespace(OperatorHarness.NAMESPACE).withName("pvc-a-oss0").delete();
+        h.client()
+                .resources(io.kubevirt.v1.VirtualMachine.class)
+                .inNamespace(OperatorHarness.NAMESPACE)
+                .withName("pvc-a-oss0")
+                .delete();
         h.run("pvc-a", 3);
         h.runUntil("pvc-a", StaticAddressTest::ready, 80);
         assertThat(addresses("pvc-a")).isEqualTo(before);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /** A new Lustre version rolls the servers one at a time: OSSs, then MDSs, then the MGS. */
 class UpgradeTest {
     private static final String NEW_IMAGE = "registry.example.org/lustre/server:2.16.1";
-    private static final List<String> SERVERS = List.of("demo-mds0", "demo-mds1", "demo-oss0", "demo-oss1", "demo-oss2");
+    private static final List<String> SERVERS =
+            List.of("demo-mds0", "demo-mds1", "demo-oss0", "demo-oss1", "demo-oss2");
     private final OperatorHarness h = new OperatorHarness("lfs1");
 
     @BeforeEach
@@ -44,15 +45,19 @@ class UpgradeTest {
     }
 
     private static boolean upgraded(LustreFileSystem fs) {
-        return fs.getStatus().getPhase() == Phase.Ready && "2.16.1".equals(fs.getStatus().getLustreVersion());
+        return fs.getStatus().getPhase() == Phase.Ready
+                && "2.16.1".equals(fs.getStatus().getLustreVersion());
     }
 
     private List<String> notReady() {
         List<String> down = new ArrayList<>();
         for (String s : SERVERS) {
             VirtualMachineInstance vmi = h.vmi(s);
-            boolean ready = vmi != null && "Running".equals(vmi.getStatus().getPhase()) && vmi.getStatus().getConditions()
-                    .stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+            boolean ready = vmi != null
+                    && "Running".equals(vmi.getStatus().getPhase())
+                    && vmi.getStatus().getConditions().stream()
+                            .anyMatch(c ->
+                                    c.getType().equals("Ready") && c.getStatus().equals("True"));
             if (!ready) {
                 down.add(s);
             }
@@ -61,8 +66,11 @@ class UpgradeTest {
     }
 
     private List<String> upgradeOrder() {
-        return h.events().stream().filter(e -> e.getReason().equals("UpgradingServer"))
-                .map(Event::getMessage).map(m -> m.substring(0, m.indexOf(' '))).toList();
+        return h.events().stream()
+                .filter(e -> e.getReason().equals("UpgradingServer"))
+                .map(Event::getMessage)
+                .map(m -> m.substring(0, m.indexOf(' ')))
+                .toList();
     }
 
     @Test
@@ -82,10 +90,18 @@ class UpgradeTest {
         for (String s : SERVERS) {
             assertThat(h.kubevirt().boots(s)).as(s + " restarted exactly once").isEqualTo(2);
             assertThat(h.vmi(s).getMetadata().getAnnotations()).containsEntry(Labels.LUSTRE_VERSION, "2.16.1");
-            assertThat(fs.getStatus().server(s).orElseThrow().getLustreVersion()).isEqualTo("2.16.1");
+            assertThat(fs.getStatus().server(s).orElseThrow().getLustreVersion())
+                    .isEqualTo("2.16.1");
         }
         for (VirtualMachine vm : h.vms()) {
-            assertThat(vm.getSpec().getTemplate().getSpec().getVolumes().get(0).getContainerDisk().getImage()).isEqualTo(NEW_IMAGE);
+            assertThat(vm.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getVolumes()
+                            .get(0)
+                            .getContainerDisk()
+                            .getImage())
+                    .isEqualTo(NEW_IMAGE);
         }
         assertThat(h.lustre().lostFiles()).isEmpty();
     }

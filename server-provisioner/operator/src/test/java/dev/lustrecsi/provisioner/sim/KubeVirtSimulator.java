@@ -61,6 +61,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
     private final AtomicInteger podIps = new AtomicInteger(10);
     /** When each VMI was created by this simulator (nanoTime), for {@link #bootDelay(java.time.Duration)}. */
     private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+
     private volatile long bootDelayNanos;
     private ScheduledExecutorService background;
 
@@ -76,13 +77,17 @@ public final class KubeVirtSimulator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        background.scheduleWithFixedDelay(() -> {
-            try {
-                tick();
-            } catch (RuntimeException e) {
-                // A conflicting write from the operator: the next tick reads again.
-            }
-        }, 0, periodMillis, TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        tick();
+                    } catch (RuntimeException e) {
+                        // A conflicting write from the operator: the next tick reads again.
+                    }
+                },
+                0,
+                periodMillis,
+                TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -133,7 +138,10 @@ public final class KubeVirtSimulator implements AutoCloseable {
     public synchronized void tick() {
         collectPodsOfFencedNodes();
         Map<String, VirtualMachine> vms = new HashMap<>();
-        client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()
+        client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()
                 .forEach(vm -> vms.put(vm.getMetadata().getName(), vm));
         for (VirtualMachineInstance vmi : vmis().list().getItems()) {
             VirtualMachine owner = vms.get(vmi.getMetadata().getName());
@@ -150,14 +158,16 @@ public final class KubeVirtSimulator implements AutoCloseable {
 
     private static boolean ownedBy(VirtualMachineInstance vmi, VirtualMachine vm) {
         String uid = vm.getMetadata().getUid();
-        return uid == null || vmi.getMetadata().getOwnerReferences() == null
+        return uid == null
+                || vmi.getMetadata().getOwnerReferences() == null
                 || vmi.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()));
     }
 
     private void step(VirtualMachine vm) {
         String name = vm.getMetadata().getName();
         String strategy = vm.getSpec().getRunStrategy() == null
-                ? (Boolean.TRUE.equals(vm.getSpec().getRunning()) ? "Always" : "Halted") : vm.getSpec().getRunStrategy();
+                ? (Boolean.TRUE.equals(vm.getSpec().getRunning()) ? "Always" : "Halted")
+                : vm.getSpec().getRunStrategy();
         VirtualMachineInstance vmi = vmis().withName(name).get();
         if ("Halted".equals(strategy)) {
             if (vmi != null) {
@@ -188,7 +198,10 @@ public final class KubeVirtSimulator implements AutoCloseable {
             case "Failed" -> {
                 if ("Always".equals(strategy) || "RerunOnFailure".equals(strategy)) {
                     vmis().withName(name).delete();
-                    client.pods().inNamespace(namespace).withName(launcherPod(name)).delete();
+                    client.pods()
+                            .inNamespace(namespace)
+                            .withName(launcherPod(name))
+                            .delete();
                 }
                 vmStatus(vm, "CrashLoopBackOff", false);
             }
@@ -208,10 +221,12 @@ public final class KubeVirtSimulator implements AutoCloseable {
                 }
             }
             case "Running" -> {
-                boolean ready = !neverReady.getOrDefault(name, false) && nodeReady(vmi.getStatus().getNodeName());
+                boolean ready = !neverReady.getOrDefault(name, false)
+                        && nodeReady(vmi.getStatus().getNodeName());
                 String wanted = ready ? "True" : "False";
-                boolean same = vmi.getStatus().getConditions() != null && vmi.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && wanted.equals(c.getStatus()));
+                boolean same = vmi.getStatus().getConditions() != null
+                        && vmi.getStatus().getConditions().stream()
+                                .anyMatch(c -> "Ready".equals(c.getType()) && wanted.equals(c.getStatus()));
                 if (!same) {
                     vmis().withName(name).edit(v -> {
                         v.getStatus().setConditions(List.of(condition("Ready", wanted)));
@@ -220,8 +235,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
                 }
                 vmStatus(vm, "Running", ready);
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -238,10 +252,18 @@ public final class KubeVirtSimulator implements AutoCloseable {
         if (template.getMetadata() != null && template.getMetadata().getAnnotations() != null) {
             annotations.putAll(template.getMetadata().getAnnotations());
         }
-        vmi.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace)
-                .withLabels(labels).withAnnotations(annotations)
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1").withKind("VirtualMachine")
-                        .withName(name).withUid(vm.getMetadata().getUid()).withController(true).build())
+        vmi.setMetadata(new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(namespace)
+                .withLabels(labels)
+                .withAnnotations(annotations)
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("kubevirt.io/v1")
+                        .withKind("VirtualMachine")
+                        .withName(name)
+                        .withUid(vm.getMetadata().getUid())
+                        .withController(true)
+                        .build())
                 .build());
         vmi.setSpec(Serialization.jsonMapper().convertValue(template.getSpec(), VirtualMachineInstanceSpec.class));
         VirtualMachineInstanceStatus status = new VirtualMachineInstanceStatus();
@@ -264,7 +286,10 @@ public final class KubeVirtSimulator implements AutoCloseable {
         var devices = vm.getSpec().getTemplate().getSpec().getDomain().getDevices();
         var networks = vm.getSpec().getTemplate().getSpec().getNetworks();
         for (var iface : devices.getInterfaces()) {
-            var network = networks.stream().filter(n -> n.getName().equals(iface.getName())).findFirst().orElseThrow();
+            var network = networks.stream()
+                    .filter(n -> n.getName().equals(iface.getName()))
+                    .findFirst()
+                    .orElseThrow();
             Interfaces reported = new Interfaces();
             reported.setName(iface.getName());
             reported.setMac(iface.getMacAddress());
@@ -278,7 +303,8 @@ public final class KubeVirtSimulator implements AutoCloseable {
             interfaces.add(reported);
         }
         List<Node> schedulable = client.nodes().list().getItems().stream()
-                .filter(n -> ready(n) && !outOfService(n)).sorted(java.util.Comparator.comparing(n -> n.getMetadata().getName()))
+                .filter(n -> ready(n) && !outOfService(n))
+                .sorted(java.util.Comparator.comparing(n -> n.getMetadata().getName()))
                 .toList();
         String node;
         if (schedulable.isEmpty() && !client.nodes().list().getItems().isEmpty()) {
@@ -286,13 +312,29 @@ public final class KubeVirtSimulator implements AutoCloseable {
         } else if (schedulable.isEmpty()) {
             node = "node-" + (Math.abs(name.hashCode()) % 3);
         } else {
-            node = schedulable.get(Math.abs(name.hashCode()) % schedulable.size()).getMetadata().getName();
+            node = schedulable
+                    .get(Math.abs(name.hashCode()) % schedulable.size())
+                    .getMetadata()
+                    .getName();
             client.pods().inNamespace(namespace).withName(launcherPod(name)).delete();
-            client.pods().inNamespace(namespace).resource(new PodBuilder()
-                    .withNewMetadata().withName(launcherPod(name)).withNamespace(namespace)
-                    .addToLabels("kubevirt.io", "virt-launcher").addToLabels("kubevirt.io/domain", name).endMetadata()
-                    .withNewSpec().withNodeName(node).addNewContainer().withName("compute").withImage("virt-launcher")
-                    .endContainer().endSpec().build()).create();
+            client.pods()
+                    .inNamespace(namespace)
+                    .resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withName(launcherPod(name))
+                            .withNamespace(namespace)
+                            .addToLabels("kubevirt.io", "virt-launcher")
+                            .addToLabels("kubevirt.io/domain", name)
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNodeName(node)
+                            .addNewContainer()
+                            .withName("compute")
+                            .withImage("virt-launcher")
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create();
         }
         vmis().withName(name).edit(v -> {
             v.getStatus().setPhase("Running");
@@ -313,10 +355,18 @@ public final class KubeVirtSimulator implements AutoCloseable {
     private void collectPodsOfFencedNodes() {
         Map<String, Node> nodes = new HashMap<>();
         client.nodes().list().getItems().forEach(n -> nodes.put(n.getMetadata().getName(), n));
-        for (Pod pod : client.pods().inNamespace(namespace).withLabel("kubevirt.io", "virt-launcher").list().getItems()) {
+        for (Pod pod : client.pods()
+                .inNamespace(namespace)
+                .withLabel("kubevirt.io", "virt-launcher")
+                .list()
+                .getItems()) {
             Node node = nodes.get(pod.getSpec().getNodeName());
             if (node != null && outOfService(node)) {
-                client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+                client.pods()
+                        .inNamespace(namespace)
+                        .withName(pod.getMetadata().getName())
+                        .withGracePeriod(0)
+                        .delete();
             }
         }
     }
@@ -327,7 +377,10 @@ public final class KubeVirtSimulator implements AutoCloseable {
         if (node == null || client.nodes().withName(node).get() == null) {
             return false;
         }
-        Pod pod = client.pods().inNamespace(namespace).withName(launcherPod(vmi.getMetadata().getName())).get();
+        Pod pod = client.pods()
+                .inNamespace(namespace)
+                .withName(launcherPod(vmi.getMetadata().getName()))
+                .get();
         return pod == null || !node.equals(pod.getSpec().getNodeName());
     }
 
@@ -337,25 +390,34 @@ public final class KubeVirtSimulator implements AutoCloseable {
     }
 
     static boolean ready(Node node) {
-        return node.getStatus() != null && node.getStatus().getConditions() != null && node.getStatus().getConditions()
-                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        return node.getStatus() != null
+                && node.getStatus().getConditions() != null
+                && node.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     static boolean outOfService(Node node) {
-        return node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
-                .anyMatch(t -> "node.kubernetes.io/out-of-service".equals(t.getKey()) && "NoExecute".equals(t.getEffect()));
+        return node.getSpec() != null
+                && node.getSpec().getTaints() != null
+                && node.getSpec().getTaints().stream()
+                        .anyMatch(t -> "node.kubernetes.io/out-of-service".equals(t.getKey())
+                                && "NoExecute".equals(t.getEffect()));
     }
 
     /** What the guest configures from cloud-init network data v2 for the interface with this MAC. */
     private static String staticAddressFromCloudInit(VirtualMachine vm, String mac) {
         for (var volume : vm.getSpec().getTemplate().getSpec().getVolumes()) {
-            if (volume.getCloudInitNoCloud() == null || volume.getCloudInitNoCloud().getNetworkData() == null) {
+            if (volume.getCloudInitNoCloud() == null
+                    || volume.getCloudInitNoCloud().getNetworkData() == null) {
                 continue;
             }
             try {
-                JsonNode ethernets = YAML.readTree(volume.getCloudInitNoCloud().getNetworkData()).path("ethernets");
+                JsonNode ethernets = YAML.readTree(volume.getCloudInitNoCloud().getNetworkData())
+                        .path("ethernets");
                 for (JsonNode eth : (Iterable<JsonNode>) ethernets::elements) {
-                    if (mac != null && mac.equalsIgnoreCase(eth.path("match").path("macaddress").asText())
+                    if (mac != null
+                            && mac.equalsIgnoreCase(
+                                    eth.path("match").path("macaddress").asText())
                             && eth.path("addresses").size() > 0) {
                         String cidr = eth.path("addresses").get(0).asText();
                         return cidr.substring(0, cidr.indexOf('/'));
@@ -377,7 +439,9 @@ public final class KubeVirtSimulator implements AutoCloseable {
 
     private void vmStatus(VirtualMachine vm, String printable, boolean ready) {
         VirtualMachineStatus current = vm.getStatus();
-        if (current != null && printable.equals(current.getPrintableStatus()) && Boolean.valueOf(ready).equals(current.getReady())) {
+        if (current != null
+                && printable.equals(current.getPrintableStatus())
+                && Boolean.valueOf(ready).equals(current.getReady())) {
             return;
         }
         VirtualMachineStatus status = new VirtualMachineStatus();
@@ -386,7 +450,10 @@ public final class KubeVirtSimulator implements AutoCloseable {
         status.setCreated(!"Stopped".equals(printable));
         vm.setStatus(status);
         try {
-            client.resources(VirtualMachine.class).inNamespace(namespace).resource(vm).updateStatus();
+            client.resources(VirtualMachine.class)
+                    .inNamespace(namespace)
+                    .resource(vm)
+                    .updateStatus();
         } catch (KubernetesClientException e) {
             // The operator changed the VM meanwhile; the next tick reports again.
         }
@@ -399,9 +466,11 @@ public final class KubeVirtSimulator implements AutoCloseable {
         return c;
     }
 
-    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<VirtualMachineInstance,
-            io.fabric8.kubernetes.api.model.KubernetesResourceList<VirtualMachineInstance>,
-            io.fabric8.kubernetes.client.dsl.Resource<VirtualMachineInstance>> vmis() {
+    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+                    VirtualMachineInstance,
+                    io.fabric8.kubernetes.api.model.KubernetesResourceList<VirtualMachineInstance>,
+                    io.fabric8.kubernetes.client.dsl.Resource<VirtualMachineInstance>>
+            vmis() {
         return client.resources(VirtualMachineInstance.class).inNamespace(namespace);
     }
 }

@@ -28,14 +28,22 @@ class KubeVirtSimulatorBootDelayTest {
     private void createVm() {
         LustreFileSystem fs = Fixtures.o2ib("scr", 4);
         var plan = Topology.plan(fs, List.of()).server("scr-oss0").orElseThrow();
-        VirtualMachine vm = new ServerManifests().virtualMachine(
-                new ServerContext(fs, plan, "192.168.50.12/24", MgsNids.parse("192.168.50.10@o2ib"), null));
-        cluster.client().resources(VirtualMachine.class).inNamespace("hpc").resource(vm).create();
+        VirtualMachine vm = new ServerManifests()
+                .virtualMachine(
+                        new ServerContext(fs, plan, "192.168.50.12/24", MgsNids.parse("192.168.50.10@o2ib"), null));
+        cluster.client()
+                .resources(VirtualMachine.class)
+                .inNamespace("hpc")
+                .resource(vm)
+                .create();
     }
 
     private String phase() {
-        VirtualMachineInstance vmi = cluster.client().resources(VirtualMachineInstance.class).inNamespace("hpc")
-                .withName("scr-oss0").get();
+        VirtualMachineInstance vmi = cluster.client()
+                .resources(VirtualMachineInstance.class)
+                .inNamespace("hpc")
+                .withName("scr-oss0")
+                .get();
         return vmi == null ? null : vmi.getStatus().getPhase();
     }
 

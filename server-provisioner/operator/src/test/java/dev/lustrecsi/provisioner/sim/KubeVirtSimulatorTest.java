@@ -28,14 +28,23 @@ class KubeVirtSimulatorTest {
     private VirtualMachine createVm(String runStrategy) {
         LustreFileSystem fs = Fixtures.o2ib("scr", 4);
         var plan = Topology.plan(fs, List.of()).server("scr-oss0").orElseThrow();
-        VirtualMachine vm = new ServerManifests().virtualMachine(
-                new ServerContext(fs, plan, "192.168.50.12/24", MgsNids.parse("192.168.50.10@o2ib"), null));
+        VirtualMachine vm = new ServerManifests()
+                .virtualMachine(
+                        new ServerContext(fs, plan, "192.168.50.12/24", MgsNids.parse("192.168.50.10@o2ib"), null));
         vm.getSpec().setRunStrategy(runStrategy);
-        return cluster.client().resources(VirtualMachine.class).inNamespace("hpc").resource(vm).create();
+        return cluster.client()
+                .resources(VirtualMachine.class)
+                .inNamespace("hpc")
+                .resource(vm)
+                .create();
     }
 
     private VirtualMachineInstance vmi() {
-        return cluster.client().resources(VirtualMachineInstance.class).inNamespace("hpc").withName("scr-oss0").get();
+        return cluster.client()
+                .resources(VirtualMachineInstance.class)
+                .inNamespace("hpc")
+                .withName("scr-oss0")
+                .get();
     }
 
     private String phase() {
@@ -45,8 +54,11 @@ class KubeVirtSimulatorTest {
 
     private boolean ready() {
         VirtualMachineInstance vmi = vmi();
-        return vmi != null && vmi.getStatus().getConditions() != null && vmi.getStatus().getConditions().stream()
-                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+        return vmi != null
+                && vmi.getStatus().getConditions() != null
+                && vmi.getStatus().getConditions().stream()
+                        .anyMatch(c ->
+                                c.getType().equals("Ready") && c.getStatus().equals("True"));
     }
 
     @Test
@@ -62,9 +74,15 @@ class KubeVirtSimulatorTest {
         VirtualMachineInstance vmi = vmi();
         assertThat(vmi.getMetadata().getLabels()).containsEntry("lustre.lustrecsi.dev/server", "scr-oss0");
         assertThat(vmi.getMetadata().getAnnotations()).containsEntry("lustre.lustrecsi.dev/lustre-version", "2.15.5");
-        assertThat(vmi.getStatus().getInterfaces()).extracting(i -> i.getName() + "=" + i.getIpAddress())
-                .hasSize(2).contains("lnet=192.168.50.12");
-        VirtualMachine vm = cluster.client().resources(VirtualMachine.class).inNamespace("hpc").withName("scr-oss0").get();
+        assertThat(vmi.getStatus().getInterfaces())
+                .extracting(i -> i.getName() + "=" + i.getIpAddress())
+                .hasSize(2)
+                .contains("lnet=192.168.50.12");
+        VirtualMachine vm = cluster.client()
+                .resources(VirtualMachine.class)
+                .inNamespace("hpc")
+                .withName("scr-oss0")
+                .get();
         assertThat(vm.getStatus().getPrintableStatus()).isEqualTo("Running");
         assertThat(vm.getStatus().getReady()).isTrue();
     }
@@ -85,7 +103,11 @@ class KubeVirtSimulatorTest {
         assertThat(sim.boots("scr-oss0")).isEqualTo(2);
         assertThat(vmi().getStatus().getInterfaces().get(0).getIpAddress()).isNotEqualTo(firstIp);
 
-        cluster.client().resources(VirtualMachineInstance.class).inNamespace("hpc").withName("scr-oss0").delete();
+        cluster.client()
+                .resources(VirtualMachineInstance.class)
+                .inNamespace("hpc")
+                .withName("scr-oss0")
+                .delete();
         sim.tick();
         assertThat(phase()).isEqualTo("Pending");
         assertThat(sim.boots("scr-oss0")).isEqualTo(3);
@@ -97,14 +119,21 @@ class KubeVirtSimulatorTest {
         sim.tick();
         sim.tick();
         assertThat(vmi()).isNull();
-        cluster.client().resources(VirtualMachine.class).inNamespace("hpc").withName("scr-oss0")
+        cluster.client()
+                .resources(VirtualMachine.class)
+                .inNamespace("hpc")
+                .withName("scr-oss0")
                 .edit(vm -> {
                     vm.getSpec().setRunStrategy("Always");
                     return vm;
                 });
         sim.tick();
         assertThat(vmi()).isNotNull();
-        cluster.client().resources(VirtualMachine.class).inNamespace("hpc").withName("scr-oss0").delete();
+        cluster.client()
+                .resources(VirtualMachine.class)
+                .inNamespace("hpc")
+                .withName("scr-oss0")
+                .delete();
         sim.tick();
         assertThat(vmi()).isNull();
     }
@@ -117,12 +146,17 @@ class KubeVirtSimulatorTest {
         }
         String oldOwner = vmi().getMetadata().getOwnerReferences().get(0).getUid();
         // The operator recreates a deleted server VM before the garbage collector has run.
-        cluster.client().resources(VirtualMachine.class).inNamespace("hpc").withName("scr-oss0").delete();
+        cluster.client()
+                .resources(VirtualMachine.class)
+                .inNamespace("hpc")
+                .withName("scr-oss0")
+                .delete();
         VirtualMachine recreated = createVm("Always");
         assertThat(recreated.getMetadata().getUid()).isNotEqualTo(oldOwner);
         sim.tick();
         assertThat(phase()).isEqualTo("Pending");
-        assertThat(vmi().getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo(recreated.getMetadata().getUid());
+        assertThat(vmi().getMetadata().getOwnerReferences().get(0).getUid())
+                .isEqualTo(recreated.getMetadata().getUid());
         assertThat(sim.boots("scr-oss0")).isEqualTo(2);
     }
 

@@ -1,16 +1,16 @@
 package dev.lustrecsi.provisioner.sim;
 
 import dev.lustrecsi.model.LustreFileSystem;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.kubevirt.v1.VirtualMachine;
 import io.kubevirt.v1.VirtualMachineInstance;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,16 +27,19 @@ public final class MockCluster implements AutoCloseable {
     private KubernetesClient client;
 
     private MockCluster() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         client = server.createClient();
         Path crd = deployedCrd();
         if (crd != null) {
             // The CRD users install: the mock learns scope and status subresource from it.
             try (InputStream in = Files.newInputStream(crd)) {
-                client.apiextensions().v1().customResourceDefinitions()
-                        .resource(Serialization.unmarshal(in, CustomResourceDefinition.class)).create();
+                client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .resource(Serialization.unmarshal(in, CustomResourceDefinition.class))
+                        .create();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -63,8 +66,8 @@ public final class MockCluster implements AutoCloseable {
         return new MockCluster();
     }
 
-    private static CustomResourceDefinitionContext context(Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type,
-                                                           boolean statusSubresource) {
+    private static CustomResourceDefinitionContext context(
+            Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type, boolean statusSubresource) {
         io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext base =
                 io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.fromResourceType(type);
         return new CustomResourceDefinitionContext.Builder()

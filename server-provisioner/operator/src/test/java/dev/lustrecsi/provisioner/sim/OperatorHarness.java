@@ -81,19 +81,28 @@ public final class OperatorHarness implements AutoCloseable {
     public LustreFileSystem create(LustreFileSystem fs) {
         fs.getMetadata().setUid(null);
         fs.getMetadata().setNamespace(NAMESPACE);
-        return client().resources(LustreFileSystem.class).inNamespace(NAMESPACE).resource(fs).create();
+        return client().resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .resource(fs)
+                .create();
     }
 
     /** Changes the spec as a user or the CSI controller would. */
     public void editSpec(String name, java.util.function.Consumer<dev.lustrecsi.model.LustreFileSystemSpec> change) {
-        client().resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(name).edit(r -> {
-            change.accept(r.getSpec());
-            return r;
-        });
+        client().resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .withName(name)
+                .edit(r -> {
+                    change.accept(r.getSpec());
+                    return r;
+                });
     }
 
     public LustreFileSystem get(String name) {
-        return client().resources(LustreFileSystem.class).inNamespace(NAMESPACE).withName(name).get();
+        return client().resources(LustreFileSystem.class)
+                .inNamespace(NAMESPACE)
+                .withName(name)
+                .get();
     }
 
     public void reconcile(String name) {
@@ -126,7 +135,8 @@ public final class OperatorHarness implements AutoCloseable {
 
     public List<VirtualMachine> vms() {
         return client().resources(VirtualMachine.class).inNamespace(NAMESPACE).list().getItems().stream()
-                .sorted(Comparator.comparing(v -> v.getMetadata().getName())).toList();
+                .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
+                .toList();
     }
 
     public List<String> vmNames() {
@@ -134,12 +144,18 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public VirtualMachineInstance vmi(String name) {
-        return client().resources(VirtualMachineInstance.class).inNamespace(NAMESPACE).withName(name).get();
+        return client().resources(VirtualMachineInstance.class)
+                .inNamespace(NAMESPACE)
+                .withName(name)
+                .get();
     }
 
     public List<String> pvcNames() {
         return client().persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems().stream()
-                .map(PersistentVolumeClaim::getMetadata).map(m -> m.getName()).sorted().toList();
+                .map(PersistentVolumeClaim::getMetadata)
+                .map(m -> m.getName())
+                .sorted()
+                .toList();
     }
 
     /** Event reasons on the resource, oldest first. */
@@ -149,7 +165,8 @@ public final class OperatorHarness implements AutoCloseable {
 
     public List<Event> events() {
         return client().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
-                .sorted(Comparator.comparing((Event e) -> e.getMetadata().getName().replaceAll("^[^.]*\\.", "")))
+                .sorted(Comparator.comparing(
+                        (Event e) -> e.getMetadata().getName().replaceAll("^[^.]*\\.", "")))
                 .toList();
     }
 

@@ -35,12 +35,15 @@ import java.util.regex.Pattern;
  * server prints them in Lustre's format for the targets that server holds.
  */
 public final class SimulatedLustre implements ServerCommandExecutor {
-    private static final Pattern OSP = Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT([0-9a-f]{4})\\.max_create_count=(\\d+)");
+    private static final Pattern OSP =
+            Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT([0-9a-f]{4})\\.max_create_count=(\\d+)");
     private static final Pattern CONF_ACTIVE = Pattern.compile("(.+)-OST([0-9a-f]{4})\\.osc\\.active=0");
     private static final Pattern OST_UUID = Pattern.compile("(.+)-OST([0-9a-f]{4})_UUID");
-    private static final Pattern OSP_ALL_MDTS = Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT\\*\\.max_create_count(=(\\d+))?");
+    private static final Pattern OSP_ALL_MDTS =
+            Pattern.compile("osp\\.(.+)-OST([0-9a-f]{4})-osc-MDT\\*\\.max_create_count(=(\\d+))?");
     private static final Pattern JOB_STATS = Pattern.compile("(obdfilter|mdt)\\.(.+)-(OST|MDT)\\*\\.job_stats");
-    private static final Pattern NO_PRECREATE = Pattern.compile("obdfilter\\.(.+)-OST([0-9a-f]{4})\\.no_precreate(=([01]))?");
+    private static final Pattern NO_PRECREATE =
+            Pattern.compile("obdfilter\\.(.+)-OST([0-9a-f]{4})\\.no_precreate(=([01]))?");
     private static final Pattern CONF_QUOTA = Pattern.compile("(.+)\\.quota\\.(ost|mdt)=(none|[ugp]{1,3})");
 
     private final KubernetesClient client;
@@ -54,6 +57,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private final Map<Integer, Integer> persistentMaxCreate = new HashMap<>();
     /** Jobstats: target name → job id → counter name → {samples, sum}. */
     private final Map<String, Map<String, Map<String, long[]>>> jobStats = new TreeMap<>();
+
     private final Set<Integer> deactivated = new TreeSet<>();
     private final Set<String> clientMounts = new HashSet<>();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
@@ -63,6 +67,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private final Map<Integer, Map<String, Boolean>> liveNoPrecreate = new HashMap<>();
     /** Project id → hard block limit and bytes used. */
     private final Map<Integer, Long> projectLimits = new HashMap<>();
+
     private final Map<Integer, Long> projectUsage = new HashMap<>();
     private int roundRobin;
 
@@ -152,7 +157,9 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                 return ok(argv, "");
             }
             case "mount" -> {
-                if (argv.size() == 5 && argv.get(1).equals("-t") && argv.get(2).equals("lustre")
+                if (argv.size() == 5
+                        && argv.get(1).equals("-t")
+                        && argv.get(2).equals("lustre")
                         && argv.get(3).endsWith(":/" + fsName)) {
                     clientMounts.add(vm + ":" + argv.get(4));
                     return ok(argv, "");
@@ -167,17 +174,24 @@ public final class SimulatedLustre implements ServerCommandExecutor {
 
     private CommandResult lctl(String vm, List<String> argv) {
         Matcher np = argv.size() >= 3 ? NO_PRECREATE.matcher(argv.get(argv.size() - 1)) : null;
-        if (np != null && np.matches() && (argv.equals(List.of("lctl", "set_param", argv.get(2))) && np.group(3) != null
-                || argv.equals(List.of("lctl", "get_param", "-n", argv.get(3))) && np.group(3) == null)) {
+        if (np != null
+                && np.matches()
+                && (argv.equals(List.of("lctl", "set_param", argv.get(2))) && np.group(3) != null
+                        || argv.equals(List.of("lctl", "get_param", "-n", argv.get(3))) && np.group(3) == null)) {
             // obdfilter.<ost>.no_precreate lives on the OSS serving the OST (lustre/ofd/lproc_ofd.c).
             int ost = Integer.parseInt(np.group(2), 16);
             String vmi = vmiUid(vm);
             if (!np.group(1).equals(fsName) || !carries(vm, fsName + "-OST" + np.group(2)) || vmi == null) {
-                return fail(argv, 2, "error: " + argv.get(1) + ": param_path '" + argv.get(argv.size() - 1)
-                        + "': No such file or directory");
+                return fail(
+                        argv,
+                        2,
+                        "error: " + argv.get(1) + ": param_path '" + argv.get(argv.size() - 1)
+                                + "': No such file or directory");
             }
             if (np.group(3) != null) {
-                liveNoPrecreate.computeIfAbsent(ost, k -> new HashMap<>()).put(vmi, np.group(4).equals("1"));
+                liveNoPrecreate
+                        .computeIfAbsent(ost, k -> new HashMap<>())
+                        .put(vmi, np.group(4).equals("1"));
                 return ok(argv, "obdfilter." + fsName + "-OST" + np.group(2) + ".no_precreate=" + np.group(4) + "\n");
             }
             return ok(argv, (noPrecreate(ost) ? "1" : "0") + "\n");
@@ -203,7 +217,8 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             }
             Matcher m = OSP_ALL_MDTS.matcher(argv.get(argv.size() - 1));
             if (!m.matches() || !m.group(1).equals(fsName) || delete == (m.group(3) != null) || !isMgs(vm)) {
-                return fail(argv, 22, "error: set_param: setting persistent parameters needs the MGS: Invalid argument");
+                return fail(
+                        argv, 22, "error: set_param: setting persistent parameters needs the MGS: Invalid argument");
             }
             int ost = Integer.parseInt(m.group(2), 16);
             if (delete) {
@@ -224,12 +239,16 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         }
         if (argv.size() == 3 && argv.get(1).equals("get_param")) {
             Matcher m = JOB_STATS.matcher(argv.get(2));
-            if (!m.matches() || !m.group(2).equals(fsName) || m.group(1).equals("obdfilter") != m.group(3).equals("OST")) {
+            if (!m.matches()
+                    || !m.group(2).equals(fsName)
+                    || m.group(1).equals("obdfilter") != m.group(3).equals("OST")) {
                 return fail(argv, 2, "error: get_param: param_path '" + argv.get(2) + "': No such file or directory");
             }
             return jobStatsOn(vm, m.group(3), argv);
         }
-        if (argv.size() == 3 && argv.get(1).equals("conf_param") && CONF_QUOTA.matcher(argv.get(2)).matches()) {
+        if (argv.size() == 3
+                && argv.get(1).equals("conf_param")
+                && CONF_QUOTA.matcher(argv.get(2)).matches()) {
             // lctl conf_param <fs>.quota.ost|mdt=<types>: exit 0, no output, repeatable (real 2.17.0 transcripts
             // 068-071); it needs the MGS (conf_param is an MGS command, Lustre Operations Manual "conf_param").
             Matcher m = CONF_QUOTA.matcher(argv.get(2));
@@ -255,7 +274,8 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         String mount = "/lustre/client/" + fsName;
         if (argv.get(1).equals("find")) {
             if (!argv.equals(List.of("lfs", "find", "--ost", argv.get(3), "--type", "f", argv.get(6)))
-                    || !clientMounts.contains(vm + ":" + argv.get(6)) || !argv.get(6).equals(mount)) {
+                    || !clientMounts.contains(vm + ":" + argv.get(6))
+                    || !argv.get(6).equals(mount)) {
                 return fail(argv, 2, "lfs find: not a Lustre client mount or bad arguments");
             }
             Matcher m = OST_UUID.matcher(argv.get(3));
@@ -267,7 +287,10 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             filesOn(ost).forEach(f -> out.append(f).append('\n'));
             return ok(argv, out.toString());
         }
-        if (argv.get(1).equals("migrate") && argv.size() > 4 && argv.get(2).equals("--non-block") && argv.get(3).equals("--")) {
+        if (argv.get(1).equals("migrate")
+                && argv.size() > 4
+                && argv.get(2).equals("--non-block")
+                && argv.get(3).equals("--")) {
             if (!clientMounts.contains(vm + ":" + mount)) {
                 return fail(argv, 2, "lfs migrate: not on a Lustre client");
             }
@@ -300,8 +323,13 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private Set<Integer> existingOsts(boolean includeUnready) {
         Set<Integer> out = new TreeSet<>();
         Pattern ost = Pattern.compile(Pattern.quote(fsName) + "-OST([0-9a-f]{4})");
-        for (VirtualMachine vm : client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()) {
-            String targets = vm.getMetadata().getAnnotations() == null ? null : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
+        for (VirtualMachine vm : client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
+            String targets = vm.getMetadata().getAnnotations() == null
+                    ? null
+                    : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
             if (targets == null || (!includeUnready && !ready(vm.getMetadata().getName()))) {
                 continue;
             }
@@ -338,31 +366,46 @@ public final class SimulatedLustre implements ServerCommandExecutor {
      */
     private boolean noPrecreate(int ost) {
         String target = fsName + "-OST" + String.format("%04x", ost);
-        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class).inNamespace(namespace).list().getItems()) {
+        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
             String name = vmi.getMetadata().getName();
             if (!carries(name, target)) {
                 continue;
             }
-            Boolean live = liveNoPrecreate.getOrDefault(ost, Map.of()).get(vmi.getMetadata().getUid());
+            Boolean live = liveNoPrecreate
+                    .getOrDefault(ost, Map.of())
+                    .get(vmi.getMetadata().getUid());
             if (live != null) {
                 return live;
             }
             return vmi.getSpec().getVolumes().stream()
-                    .filter(v -> v.getCloudInitNoCloud() != null && v.getCloudInitNoCloud().getUserData() != null)
-                    .anyMatch(v -> v.getCloudInitNoCloud().getUserData().contains(
-                            "mount -t lustre -o no_precreate /dev/disk/by-id/virtio-" + target + " "));
+                    .filter(v -> v.getCloudInitNoCloud() != null
+                            && v.getCloudInitNoCloud().getUserData() != null)
+                    .anyMatch(v -> v.getCloudInitNoCloud()
+                            .getUserData()
+                            .contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-" + target + " "));
         }
         return false;
     }
 
     private boolean carries(String vm, String target) {
-        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
-        String targets = v == null || v.getMetadata().getAnnotations() == null ? null : v.getMetadata().getAnnotations().get(Labels.TARGETS);
+        VirtualMachine v = client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
+        String targets = v == null || v.getMetadata().getAnnotations() == null
+                ? null
+                : v.getMetadata().getAnnotations().get(Labels.TARGETS);
         return targets != null && List.of(targets.split(",")).contains(target);
     }
 
     private String vmiUid(String vm) {
-        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class).inNamespace(namespace).withName(vm).get();
+        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
         return vmi == null ? null : vmi.getMetadata().getUid();
     }
 
@@ -374,7 +417,10 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private Set<Integer> mdtIndexes() {
         Set<Integer> out = new TreeSet<>();
         Pattern mds = Pattern.compile(".*-mds(\\d+)");
-        for (VirtualMachine vm : client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()) {
+        for (VirtualMachine vm : client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
             Matcher m = mds.matcher(vm.getMetadata().getName());
             if (m.matches()) {
                 out.add(Integer.parseInt(m.group(1)));
@@ -384,9 +430,11 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     /** A job (the id a client's jobid_name gave it) read and wrote on an OST. */
-    public synchronized void recordIo(String jobId, int ost, long readOps, long readBytes, long writeOps, long writeBytes) {
+    public synchronized void recordIo(
+            String jobId, int ost, long readOps, long readBytes, long writeOps, long writeBytes) {
         String target = fsName + "-OST" + String.format("%04x", ost);
-        Map<String, long[]> c = jobStats.computeIfAbsent(target, k -> new TreeMap<>()).computeIfAbsent(jobId, k -> new TreeMap<>());
+        Map<String, long[]> c =
+                jobStats.computeIfAbsent(target, k -> new TreeMap<>()).computeIfAbsent(jobId, k -> new TreeMap<>());
         add(c, "read_bytes", readOps, readBytes);
         add(c, "write_bytes", writeOps, writeBytes);
     }
@@ -394,7 +442,11 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     /** A job ran metadata operations ({@code open}, {@code mkdir}, ...) on an MDT. */
     public synchronized void recordMetadata(String jobId, int mdt, String op, long count) {
         String target = fsName + "-MDT" + String.format("%04x", mdt);
-        add(jobStats.computeIfAbsent(target, k -> new TreeMap<>()).computeIfAbsent(jobId, k -> new TreeMap<>()), op, count, 0);
+        add(
+                jobStats.computeIfAbsent(target, k -> new TreeMap<>()).computeIfAbsent(jobId, k -> new TreeMap<>()),
+                op,
+                count,
+                0);
     }
 
     /** Lustre drops a job's entry after job_cleanup_interval without activity: its counters start again from 0. */
@@ -410,8 +462,13 @@ public final class SimulatedLustre implements ServerCommandExecutor {
 
     private CommandResult jobStatsOn(String vm, String kind, List<String> argv) {
         List<String> targets = new ArrayList<>();
-        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
-        String annotated = v == null || v.getMetadata().getAnnotations() == null ? null : v.getMetadata().getAnnotations().get(Labels.TARGETS);
+        VirtualMachine v = client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
+        String annotated = v == null || v.getMetadata().getAnnotations() == null
+                ? null
+                : v.getMetadata().getAnnotations().get(Labels.TARGETS);
         if (annotated != null) {
             for (String t : annotated.split(",")) {
                 if (t.startsWith(fsName + "-" + kind)) {
@@ -442,8 +499,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     /** What a {@code dd} of {@code bytes} into a directory of the project wrote, and whether it hit EDQUOT. */
-    public record Write(long written, boolean quotaExceeded) {
-    }
+    public record Write(long written, boolean quotaExceeded) {}
 
     /**
      * A client writes {@code bytes} as {@code uid} into a directory with project id {@code project}. Lustre
@@ -456,7 +512,8 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     public synchronized Write writeToProject(int uid, int project, long bytes) {
         long used = projectUsage.getOrDefault(project, 0L);
         Long limit = projectLimits.get(project);
-        boolean enforced = limit != null && quotaEnforcement.getOrDefault(fsName + ".ost", "none").contains("p")
+        boolean enforced = limit != null
+                && quotaEnforcement.getOrDefault(fsName + ".ost", "none").contains("p")
                 && (uid != 0 || existingOsts(false).stream().allMatch(this::rootProjectQuotaEnabled));
         long written = enforced ? Math.max(0, Math.min(bytes, limit - used)) : bytes;
         projectUsage.put(project, used + written);
@@ -475,14 +532,21 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         if (uid == 0) {
             return null;
         }
-        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class).inNamespace(namespace).list().getItems()) {
+        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
             String mdt0 = fsName + "-MDT0000";
             if (!carries(vmi.getMetadata().getName(), mdt0)) {
                 continue;
             }
             boolean none = vmi.getSpec().getVolumes().stream()
-                    .filter(v -> v.getCloudInitNoCloud() != null && v.getCloudInitNoCloud().getUserData() != null)
-                    .anyMatch(v -> v.getCloudInitNoCloud().getUserData().lines().map(String::strip)
+                    .filter(v -> v.getCloudInitNoCloud() != null
+                            && v.getCloudInitNoCloud().getUserData() != null)
+                    .anyMatch(v -> v.getCloudInitNoCloud()
+                            .getUserData()
+                            .lines()
+                            .map(String::strip)
                             .anyMatch(l -> l.equals("lctl set_param mdt." + mdt0 + ".identity_upcall=NONE")));
             return none ? null : "touch: cannot touch 'f': Permission denied";
         }
@@ -500,15 +564,25 @@ public final class SimulatedLustre implements ServerCommandExecutor {
      */
     private boolean rootProjectQuotaEnabled(int ost) {
         String target = fsName + "-OST" + String.format("%04x", ost);
-        for (VirtualMachine vm : client.resources(VirtualMachine.class).inNamespace(namespace).list().getItems()) {
-            String targets = vm.getMetadata().getAnnotations() == null ? null : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
+        for (VirtualMachine vm : client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
+            String targets = vm.getMetadata().getAnnotations() == null
+                    ? null
+                    : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
             if (targets == null || !List.of(targets.split(",")).contains(target)) {
                 continue;
             }
             return vm.getSpec().getTemplate().getSpec().getVolumes().stream()
-                    .filter(v -> v.getCloudInitNoCloud() != null && v.getCloudInitNoCloud().getUserData() != null)
-                    .anyMatch(v -> v.getCloudInitNoCloud().getUserData().lines().map(String::strip)
-                            .anyMatch(l -> l.equals("lctl set_param 'osd-*." + target + ".quota_slave.root_prj_enable=1'")));
+                    .filter(v -> v.getCloudInitNoCloud() != null
+                            && v.getCloudInitNoCloud().getUserData() != null)
+                    .anyMatch(v -> v.getCloudInitNoCloud()
+                            .getUserData()
+                            .lines()
+                            .map(String::strip)
+                            .anyMatch(l ->
+                                    l.equals("lctl set_param 'osd-*." + target + ".quota_slave.root_prj_enable=1'")));
         }
         return false;
     }
@@ -523,21 +597,35 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     private boolean ready(String vm) {
-        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class).inNamespace(namespace).withName(vm).get();
-        return vmi != null && vmi.getStatus() != null && "Running".equals(vmi.getStatus().getPhase())
+        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
+        return vmi != null
+                && vmi.getStatus() != null
+                && "Running".equals(vmi.getStatus().getPhase())
                 && vmi.getStatus().getConditions() != null
-                && vmi.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+                && vmi.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     /** The MGS of a filesystem carries one of its targets (the MGT or MDT0); several filesystems may share a namespace. */
     private boolean servesFilesystem(String vm, String fs) {
-        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
-        String targets = v == null || v.getMetadata().getAnnotations() == null ? null : v.getMetadata().getAnnotations().get(Labels.TARGETS);
+        VirtualMachine v = client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
+        String targets = v == null || v.getMetadata().getAnnotations() == null
+                ? null
+                : v.getMetadata().getAnnotations().get(Labels.TARGETS);
         return targets != null && List.of(targets.split(",")).stream().anyMatch(t -> t.startsWith(fs + "-"));
     }
 
     private boolean isMgs(String vm) {
-        VirtualMachine v = client.resources(VirtualMachine.class).inNamespace(namespace).withName(vm).get();
+        VirtualMachine v = client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
         return v != null && "true".equals(v.getMetadata().getLabels().get(Labels.MGS));
     }
 

@@ -68,8 +68,11 @@ final class HeadlessChromium {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        run(List.of("--screenshot=" + png.toAbsolutePath(), "--window-size=" + width + "," + height,
-                "--hide-scrollbars", url));
+        run(List.of(
+                "--screenshot=" + png.toAbsolutePath(),
+                "--window-size=" + width + "," + height,
+                "--hide-scrollbars",
+                url));
         if (!Files.isRegularFile(png)) {
             fail("chromium wrote no screenshot at " + png);
         }
@@ -82,9 +85,17 @@ final class HeadlessChromium {
         try {
             profile = Files.createTempDirectory("chromium-profile-");
             stderr = Files.createTempFile("chromium-", ".log");
-            List<String> argv = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox",
-                    "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+            List<String> argv = new ArrayList<>(List.of(
+                    binary.toString(),
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
                     "--user-data-dir=" + profile));
             argv.addAll(args);
             process = new ProcessBuilder(argv).redirectError(stderr.toFile()).start();
@@ -99,7 +110,8 @@ final class HeadlessChromium {
                 }
             });
             if (!process.waitFor(BOUND_SECONDS, TimeUnit.SECONDS)) {
-                fail("chromium did not finish within " + BOUND_SECONDS + " s: " + argv + "\n" + Files.readString(stderr));
+                fail("chromium did not finish within " + BOUND_SECONDS + " s: " + argv + "\n"
+                        + Files.readString(stderr));
             }
             String stdout = out.get(30, TimeUnit.SECONDS);
             if (process.exitValue() != 0) {

@@ -33,8 +33,11 @@ class OperatorHttpServerTest {
     }
 
     private HttpResponse<String> request(int port, String method, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -42,10 +45,19 @@ class OperatorHttpServerTest {
         h.create(Fixtures.tcp("demo", 1));
         h.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
         PrometheusRegistry registry = new PrometheusRegistry();
-        new OperatorMetrics(registry, () -> h.client().resources(LustreFileSystem.class).inAnyNamespace().list().getItems());
+        new OperatorMetrics(
+                registry,
+                () -> h.client()
+                        .resources(LustreFileSystem.class)
+                        .inAnyNamespace()
+                        .list()
+                        .getItems());
         AtomicBoolean ready = new AtomicBoolean(false);
-        try (OperatorHttpServer server = OperatorHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                registry, new StatusPage(() -> ClusterView.read(h.client(), null)), ready::get)) {
+        try (OperatorHttpServer server = OperatorHttpServer.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                registry,
+                new StatusPage(() -> ClusterView.read(h.client(), null)),
+                ready::get)) {
             int port = server.port();
             HttpResponse<String> page = request(port, "GET", "/");
             assertThat(page.statusCode()).isEqualTo(200);
@@ -54,8 +66,8 @@ class OperatorHttpServerTest {
 
             HttpResponse<String> metrics = request(port, "GET", "/metrics");
             assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.body()).contains(
-                    "lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0");
+            assertThat(metrics.body())
+                    .contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0");
 
             assertThat(request(port, "GET", "/healthz").statusCode()).isEqualTo(200);
             assertThat(request(port, "GET", "/readyz").statusCode()).isEqualTo(503);
@@ -73,11 +85,18 @@ class OperatorHttpServerTest {
         LustreFileSystem fs = Fixtures.tcp("demo", 1);
         LustreFileSystemStatus st = new LustreFileSystemStatus();
         st.setPhase(Phase.Pending);
-        st.getConditions().add(new ConditionBuilder().withType(Conditions.SPEC_VALID).withStatus("False")
-                .withReason("InvalidSpec").withMessage("image \"<script>alert('x')</script>\" & <b>more</b>").build());
+        st.getConditions()
+                .add(new ConditionBuilder()
+                        .withType(Conditions.SPEC_VALID)
+                        .withStatus("False")
+                        .withReason("InvalidSpec")
+                        .withMessage("image \"<script>alert('x')</script>\" & <b>more</b>")
+                        .build());
         fs.setStatus(st);
         String html = new StatusPage(() -> List.of(new ClusterView.FileSystem(fs, List.of(), List.of()))).render();
-        assertThat(html).doesNotContain("<script>", "<b>more</b>")
-                .contains("image &quot;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot; &amp; &lt;b&gt;more&lt;/b&gt;");
+        assertThat(html)
+                .doesNotContain("<script>", "<b>more</b>")
+                .contains(
+                        "image &quot;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot; &amp; &lt;b&gt;more&lt;/b&gt;");
     }
 }

@@ -13,8 +13,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
  * dedicated filesystem {@code hpc/scratch} Degraded (its OSS lost and not coming back) with one claim.
  */
 final class StatusScenario {
-    private StatusScenario() {
-    }
+    private StatusScenario() {}
 
     static void build(OperatorHarness h) {
         h.create(Fixtures.tcp("pool-a", 2));
@@ -33,10 +32,25 @@ final class StatusScenario {
         pv(h, "pvc-a044", "v1:hpc:pool-a:lfs1:pvc-a044", "climate", "ensemble-run-42", "2Ti");
         pv(h, "pvc-d1e0", "v1:hpc:scratch:scratch:", "hpc", "mpi-scratch", "100Gi");
         // Another driver's volume is not ours to show.
-        h.client().persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName("pvc-nfs")
-                .endMetadata().withNewSpec().addToCapacity("storage", new Quantity("1Gi")).withNewCsi()
-                .withDriver("nfs.csi.k8s.io").withVolumeHandle("v1:hpc:pool-a:lfs1:nfs").endCsi()
-                .withNewClaimRef().withNamespace("web").withName("nfs-claim").endClaimRef().endSpec().build()).create();
+        h.client()
+                .persistentVolumes()
+                .resource(new PersistentVolumeBuilder()
+                        .withNewMetadata()
+                        .withName("pvc-nfs")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToCapacity("storage", new Quantity("1Gi"))
+                        .withNewCsi()
+                        .withDriver("nfs.csi.k8s.io")
+                        .withVolumeHandle("v1:hpc:pool-a:lfs1:nfs")
+                        .endCsi()
+                        .withNewClaimRef()
+                        .withNamespace("web")
+                        .withName("nfs-claim")
+                        .endClaimRef()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     private static Phase phase(LustreFileSystem fs) {
@@ -44,11 +58,26 @@ final class StatusScenario {
     }
 
     private static void pv(OperatorHarness h, String name, String handle, String claimNs, String claim, String size) {
-        PersistentVolume pv = new PersistentVolumeBuilder().withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().addToCapacity("storage", new Quantity(size)).addToAccessModes("ReadWriteMany")
-                .withNewCsi().withDriver(ClusterView.CSI_DRIVER).withVolumeHandle(handle).endCsi()
-                .withNewClaimRef().withNamespace(claimNs).withName(claim).endClaimRef().endSpec()
-                .withNewStatus().withPhase("Bound").endStatus().build();
+        PersistentVolume pv = new PersistentVolumeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .addToCapacity("storage", new Quantity(size))
+                .addToAccessModes("ReadWriteMany")
+                .withNewCsi()
+                .withDriver(ClusterView.CSI_DRIVER)
+                .withVolumeHandle(handle)
+                .endCsi()
+                .withNewClaimRef()
+                .withNamespace(claimNs)
+                .withName(claim)
+                .endClaimRef()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Bound")
+                .endStatus()
+                .build();
         h.client().persistentVolumes().resource(pv).create();
     }
 }

@@ -12,8 +12,7 @@ import java.util.stream.Stream;
 
 /** The API server's audit log (JSON lines, level Metadata), read as the requests it records. */
 public final class AuditLog {
-    private AuditLog() {
-    }
+    private AuditLog() {}
 
     /**
      * One request as the API server authorized it.
@@ -28,8 +27,16 @@ public final class AuditLog {
      * @param code        the HTTP status the API server answered
      * @param uri         the request URI
      */
-    public record Request(String user, String verb, String apiGroup, String resource, String subresource,
-                          String namespace, String name, int code, String uri) {
+    public record Request(
+            String user,
+            String verb,
+            String apiGroup,
+            String resource,
+            String subresource,
+            String namespace,
+            String name,
+            int code,
+            String uri) {
         /** {@code resource/subresource}, as RBAC rules name it. */
         public String rbacResource() {
             return subresource.isEmpty() ? resource : resource + "/" + subresource;
@@ -52,10 +59,15 @@ public final class AuditLog {
                         return;
                     }
                     JsonNode ref = e.path("objectRef");
-                    out.add(new Request(e.path("user").path("username").asText(), e.path("verb").asText(),
-                            ref.path("apiGroup").asText(""), ref.path("resource").asText(""),
-                            ref.path("subresource").asText(""), ref.path("namespace").asText(""),
-                            ref.path("name").asText(""), e.path("responseStatus").path("code").asInt(),
+                    out.add(new Request(
+                            e.path("user").path("username").asText(),
+                            e.path("verb").asText(),
+                            ref.path("apiGroup").asText(""),
+                            ref.path("resource").asText(""),
+                            ref.path("subresource").asText(""),
+                            ref.path("namespace").asText(""),
+                            ref.path("name").asText(""),
+                            e.path("responseStatus").path("code").asInt(),
                             e.path("requestURI").asText()));
                 } catch (IOException ex) {
                     // A line cut while the server was writing it (the log is read while it runs).

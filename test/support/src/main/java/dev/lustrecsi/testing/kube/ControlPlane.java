@@ -46,6 +46,7 @@ public final class ControlPlane implements AutoCloseable {
     public static final String ASSETS_ENV = "LUSTRE_CSI_K8S_ASSETS";
     /** Set (to anything) to keep the control plane's folder (logs, audit log) after close. */
     public static final String KEEP_ENV = "LUSTRE_CSI_K8S_KEEP";
+
     static final List<String> BINARIES = List.of("etcd", "kube-apiserver", "kube-controller-manager");
     /** The controllers the driver relies on, by their kube-controller-manager names. */
     static final List<String> CONTROLLERS = List.of(
@@ -54,6 +55,7 @@ public final class ControlPlane implements AutoCloseable {
             "persistentvolumeclaim-protection-controller", "persistentvolume-protection-controller",
             "garbage-collector-controller", "namespace-controller",
             "serviceaccount-controller", "serviceaccount-token-controller");
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final String HOST = "127.0.0.1";
 
@@ -95,7 +97,9 @@ public final class ControlPlane implements AutoCloseable {
     /** Why the control plane cannot run here, or empty when it can. */
     public static Optional<String> unavailableReason() {
         Path assets = assets();
-        List<String> missing = BINARIES.stream().filter(b -> !Files.isExecutable(assets.resolve(b))).toList();
+        List<String> missing = BINARIES.stream()
+                .filter(b -> !Files.isExecutable(assets.resolve(b)))
+                .toList();
         if (!missing.isEmpty()) {
             return Optional.of("no real Kubernetes control plane: " + String.join(", ", missing) + " not found in "
                     + assets + " (run bin/install-test-tools with ../shared/tools present, or set " + ASSETS_ENV + ")");
@@ -103,7 +107,8 @@ public final class ControlPlane implements AutoCloseable {
         for (String tool : List.of("openssl")) {
             if (Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
                     .noneMatch(d -> Files.isExecutable(Paths.get(d, tool)))) {
-                return Optional.of("no real Kubernetes control plane: '" + tool + "' is not on the PATH (it makes the PKI)");
+                return Optional.of(
+                        "no real Kubernetes control plane: '" + tool + "' is not on the PATH (it makes the PKI)");
             }
         }
         return Optional.empty();
@@ -148,55 +153,112 @@ public final class ControlPlane implements AutoCloseable {
 
             String etcdUrl = "http://" + HOST + ":" + etcdClient;
             String peerUrl = "http://" + HOST + ":" + etcdPeer;
-            Process etcd = launch("etcd", List.of(
-                    "--name", "default", "--data-dir", dir.resolve("etcd").toString(),
-                    "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
-                    "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                    "--initial-cluster", "default=" + peerUrl,
-                    // Throwaway data on a shared, loaded test machine: durability buys nothing here.
-                    "--unsafe-no-fsync"));
+            Process etcd = launch(
+                    "etcd",
+                    List.of(
+                            "--name",
+                            "default",
+                            "--data-dir",
+                            dir.resolve("etcd").toString(),
+                            "--listen-client-urls",
+                            etcdUrl,
+                            "--advertise-client-urls",
+                            etcdUrl,
+                            "--listen-peer-urls",
+                            peerUrl,
+                            "--initial-advertise-peer-urls",
+                            peerUrl,
+                            "--initial-cluster",
+                            "default=" + peerUrl,
+                            // Throwaway data on a shared, loaded test machine: durability buys nothing here.
+                            "--unsafe-no-fsync"));
 
             Path audit = writeAuditPolicy();
-            launch("kube-apiserver", List.of(
-                    "--etcd-servers", etcdUrl,
-                    "--bind-address", HOST, "--advertise-address", HOST, "--secure-port", Integer.toString(apiPort),
-                    "--cert-dir", dir.resolve("apiserver-certs").toString(),
-                    "--tls-cert-file", pki.serverCert().toString(), "--tls-private-key-file", pki.serverKey().toString(),
-                    "--client-ca-file", pki.caCert().toString(),
-                    "--authorization-mode", "Node,RBAC",
-                    "--enable-admission-plugins", "NamespaceLifecycle,ServiceAccount,NodeRestriction,PodSecurity,"
-                            + "OwnerReferencesPermissionEnforcement,DefaultStorageClass,StorageObjectInUseProtection,"
-                            + "PersistentVolumeClaimResize,ResourceQuota,LimitRanger",
-                    "--allow-privileged=true",
-                    "--service-account-issuer", "https://kubernetes.default.svc",
-                    "--service-account-key-file", pki.serviceAccountPublicKey().toString(),
-                    "--service-account-signing-key-file", pki.serviceAccountKey().toString(),
-                    "--service-cluster-ip-range", "10.96.0.0/24",
-                    // A loopback address may not be an Endpoints address: no "kubernetes" Service endpoints.
-                    "--endpoint-reconciler-type", "none",
-                    "--audit-policy-file", audit.toString(),
-                    "--audit-log-path", auditLog().toString(),
-                    "--audit-log-format", "json"));
+            launch(
+                    "kube-apiserver",
+                    List.of(
+                            "--etcd-servers",
+                            etcdUrl,
+                            "--bind-address",
+                            HOST,
+                            "--advertise-address",
+                            HOST,
+                            "--secure-port",
+                            Integer.toString(apiPort),
+                            "--cert-dir",
+                            dir.resolve("apiserver-certs").toString(),
+                            "--tls-cert-file",
+                            pki.serverCert().toString(),
+                            "--tls-private-key-file",
+                            pki.serverKey().toString(),
+                            "--client-ca-file",
+                            pki.caCert().toString(),
+                            "--authorization-mode",
+                            "Node,RBAC",
+                            "--enable-admission-plugins",
+                            "NamespaceLifecycle,ServiceAccount,NodeRestriction,PodSecurity,"
+                                    + "OwnerReferencesPermissionEnforcement,DefaultStorageClass,StorageObjectInUseProtection,"
+                                    + "PersistentVolumeClaimResize,ResourceQuota,LimitRanger",
+                            "--allow-privileged=true",
+                            "--service-account-issuer",
+                            "https://kubernetes.default.svc",
+                            "--service-account-key-file",
+                            pki.serviceAccountPublicKey().toString(),
+                            "--service-account-signing-key-file",
+                            pki.serviceAccountKey().toString(),
+                            "--service-cluster-ip-range",
+                            "10.96.0.0/24",
+                            // A loopback address may not be an Endpoints address: no "kubernetes" Service endpoints.
+                            "--endpoint-reconciler-type",
+                            "none",
+                            "--audit-policy-file",
+                            audit.toString(),
+                            "--audit-log-path",
+                            auditLog().toString(),
+                            "--audit-log-format",
+                            "json"));
 
             waitReady(etcd);
 
-            Path kcmConfig = pki.writeKubeconfig(dir.resolve("kube-controller-manager.kubeconfig"), serverUrl(),
-                    pki.controllerManagerCert(), pki.controllerManagerKey());
-            launch("kube-controller-manager", List.of(
-                    "--kubeconfig", kcmConfig.toString(),
-                    "--authentication-kubeconfig", kcmConfig.toString(),
-                    "--authorization-kubeconfig", kcmConfig.toString(),
-                    "--use-service-account-credentials",
-                    "--service-account-private-key-file", pki.serviceAccountKey().toString(),
-                    "--root-ca-file", pki.caCert().toString(),
-                    "--cluster-signing-cert-file", pki.caCert().toString(),
-                    "--cluster-signing-key-file", pki.caKey().toString(),
-                    "--bind-address", HOST, "--secure-port", "0",
-                    "--leader-elect=false",
-                    "--controllers", String.join(",", CONTROLLERS)));
+            Path kcmConfig = pki.writeKubeconfig(
+                    dir.resolve("kube-controller-manager.kubeconfig"),
+                    serverUrl(),
+                    pki.controllerManagerCert(),
+                    pki.controllerManagerKey());
+            launch(
+                    "kube-controller-manager",
+                    List.of(
+                            "--kubeconfig",
+                            kcmConfig.toString(),
+                            "--authentication-kubeconfig",
+                            kcmConfig.toString(),
+                            "--authorization-kubeconfig",
+                            kcmConfig.toString(),
+                            "--use-service-account-credentials",
+                            "--service-account-private-key-file",
+                            pki.serviceAccountKey().toString(),
+                            "--root-ca-file",
+                            pki.caCert().toString(),
+                            "--cluster-signing-cert-file",
+                            pki.caCert().toString(),
+                            "--cluster-signing-key-file",
+                            pki.caKey().toString(),
+                            "--bind-address",
+                            HOST,
+                            "--secure-port",
+                            "0",
+                            "--leader-elect=false",
+                            "--controllers",
+                            String.join(",", CONTROLLERS)));
             // The ServiceAccount controller's first act: namespace default gets its ServiceAccount.
-            waitUntil(Duration.ofSeconds(60), "the ServiceAccount controller made default/default",
-                    () -> admin.serviceAccounts().inNamespace("default").withName("default").get() != null);
+            waitUntil(
+                    Duration.ofSeconds(60),
+                    "the ServiceAccount controller made default/default",
+                    () -> admin.serviceAccounts()
+                                    .inNamespace("default")
+                                    .withName("default")
+                                    .get()
+                            != null);
             pki.writeKubeconfig(kubeconfig(), serverUrl(), pki.adminCert(), pki.adminKey());
             startup = Duration.ofNanos(System.nanoTime() - t0);
             LOG.info("control plane ready at {} in {} ms ({})", serverUrl(), startup.toMillis(), dir);
@@ -228,8 +290,13 @@ public final class ControlPlane implements AutoCloseable {
                             + " exited with " + p.exitValue() + "; see the logs in " + dir);
                 }
             }
-            HttpResponse<String> r = admin.getHttpClient().sendAsync(
-                    admin.getHttpClient().newHttpRequestBuilder().uri(serverUrl() + "/readyz").build(), String.class)
+            HttpResponse<String> r = admin.getHttpClient()
+                    .sendAsync(
+                            admin.getHttpClient()
+                                    .newHttpRequestBuilder()
+                                    .uri(serverUrl() + "/readyz")
+                                    .build(),
+                            String.class)
                     .get(10, TimeUnit.SECONDS);
             return r.code() == 200;
         });
@@ -269,8 +336,11 @@ public final class ControlPlane implements AutoCloseable {
         command.add(assets.resolve(binary).toString());
         command.addAll(args);
         Path log = dir.resolve(binary + ".log");
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         processes.add(p);
         return p;
     }
@@ -288,7 +358,8 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Cluster-admin (system:masters) by client certificate. */
     public Config adminConfig() {
-        return new ConfigBuilder(Config.empty()).withMasterUrl(serverUrl())
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl(serverUrl())
                 .withCaCertFile(pki.caCert().toString())
                 .withClientCertFile(pki.adminCert().toString())
                 .withClientKeyFile(pki.adminKey().toString())
@@ -328,19 +399,30 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A token for a ServiceAccount from the TokenRequest API (as kubelet mounts one into a pod). */
     public String token(String namespace, String serviceAccount) {
-        TokenRequest request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build();
-        return admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount).tokenRequest(request)
-                .getStatus().getToken();
+        TokenRequest request = new TokenRequestBuilder()
+                .withNewSpec()
+                .withExpirationSeconds(24 * 3600L)
+                .endSpec()
+                .build();
+        return admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName(serviceAccount)
+                .tokenRequest(request)
+                .getStatus()
+                .getToken();
     }
 
     /** A client that is the ServiceAccount: it can do exactly what RBAC grants it. */
     public KubernetesClient clientFor(String namespace, String serviceAccount) {
-        return new KubernetesClientBuilder().withConfig(configFor(namespace, serviceAccount)).build();
+        return new KubernetesClientBuilder()
+                .withConfig(configFor(namespace, serviceAccount))
+                .build();
     }
 
     /** The fabric8 configuration of {@link #clientFor}. */
     public Config configFor(String namespace, String serviceAccount) {
-        return new ConfigBuilder(Config.empty()).withMasterUrl(serverUrl())
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl(serverUrl())
                 .withCaCertFile(pki.caCert().toString())
                 .withOauthToken(token(namespace, serviceAccount))
                 .withNamespace(namespace)
@@ -369,8 +451,8 @@ public final class ControlPlane implements AutoCloseable {
                     user: %s
                     namespace: %s
                 current-context: local
-                """.formatted(serverUrl(), pki.caCert(), serviceAccount, token(namespace, serviceAccount),
-                serviceAccount, namespace);
+                """.formatted(
+                serverUrl(), pki.caCert(), serviceAccount, token(namespace, serviceAccount), serviceAccount, namespace);
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, yaml);
@@ -440,8 +522,9 @@ public final class ControlPlane implements AutoCloseable {
             System.exit(2);
         }
         ControlPlane cp = start();
-        System.out.printf("kube-apiserver %s ready in %d ms%nexport KUBECONFIG=%s%n", cp.serverUrl(),
-                cp.startupTime().toMillis(), cp.kubeconfig());
+        System.out.printf(
+                "kube-apiserver %s ready in %d ms%nexport KUBECONFIG=%s%n",
+                cp.serverUrl(), cp.startupTime().toMillis(), cp.kubeconfig());
         Runtime.getRuntime().addShutdownHook(new Thread(cp::close));
         Thread.currentThread().join();
     }

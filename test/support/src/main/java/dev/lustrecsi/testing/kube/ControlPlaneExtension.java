@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * plane whose binaries are there but that does not start fails the tests.
  */
 public final class ControlPlaneExtension implements BeforeEachCallback, ParameterResolver {
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ControlPlaneExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(ControlPlaneExtension.class);
 
     /** Per test rather than per class, so that each skipped test is counted and says why. */
     @Override
@@ -28,14 +29,21 @@ public final class ControlPlaneExtension implements BeforeEachCallback, Paramete
     public static ControlPlane controlPlane(ExtensionContext context) {
         Optional<String> reason = ControlPlane.unavailableReason();
         Assumptions.assumeTrue(reason.isEmpty(), reason::get);
-        return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(ControlPlane.class, k -> {
-                    ControlPlane cp = ControlPlane.start();
-                    // Test logs say which API server the tests ran on, and what starting it cost.
-                    System.out.printf("real control plane (%s) ready at %s in %d ms%n", ControlPlane.assets(),
-                            cp.serverUrl(), cp.startupTime().toMillis());
-                    return cp;
-                }, ControlPlane.class);
+        return context.getRoot()
+                .getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        ControlPlane.class,
+                        k -> {
+                            ControlPlane cp = ControlPlane.start();
+                            // Test logs say which API server the tests ran on, and what starting it cost.
+                            System.out.printf(
+                                    "real control plane (%s) ready at %s in %d ms%n",
+                                    ControlPlane.assets(),
+                                    cp.serverUrl(),
+                                    cp.startupTime().toMillis());
+                            return cp;
+                        },
+                        ControlPlane.class);
     }
 
     @Override

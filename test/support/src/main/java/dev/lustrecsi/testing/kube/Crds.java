@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /** CustomResourceDefinitions on the control plane: KubeVirt's real ones, or any others, installed and Established. */
 public final class Crds {
-    private Crds() {
-    }
+    private Crds() {}
 
     /**
      * KubeVirt's CRDs for VirtualMachine, VirtualMachineInstance and VirtualMachineInstanceMigration exactly
@@ -27,7 +26,9 @@ public final class Crds {
     public static List<CustomResourceDefinition> kubeVirt() {
         try {
             KubernetesList list = Serialization.unmarshal(Files.readString(kubeVirtFile()), KubernetesList.class);
-            return list.getItems().stream().map(CustomResourceDefinition.class::cast).toList();
+            return list.getItems().stream()
+                    .map(CustomResourceDefinition.class::cast)
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("KubeVirt's CRDs not readable at " + kubeVirtFile(), e);
         }
@@ -37,12 +38,26 @@ public final class Crds {
     public static void install(KubernetesClient client, List<CustomResourceDefinition> crds) {
         for (CustomResourceDefinition crd : crds) {
             crd.getMetadata().setResourceVersion(null);
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+            client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .resource(crd)
+                    .serverSideApply();
         }
         for (CustomResourceDefinition crd : crds) {
-            client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-                            .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())), 60, TimeUnit.SECONDS);
+            client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .withName(crd.getMetadata().getName())
+                    .waitUntilCondition(
+                            c -> c != null
+                                    && c.getStatus() != null
+                                    && c.getStatus().getConditions() != null
+                                    && c.getStatus().getConditions().stream()
+                                            .anyMatch(k ->
+                                                    "Established".equals(k.getType()) && "True".equals(k.getStatus())),
+                            60,
+                            TimeUnit.SECONDS);
         }
     }
 

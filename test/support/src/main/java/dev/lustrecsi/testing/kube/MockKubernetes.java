@@ -16,5 +16,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @ExtendWith(MockKubernetesExtension.class)
-public @interface MockKubernetes {
-}
+public @interface MockKubernetes {}

@@ -17,15 +17,15 @@ import org.slf4j.LoggerFactory;
 /** See {@link MockKubernetes}. */
 public final class MockKubernetesExtension implements BeforeEachCallback, AfterEachCallback {
     private static final Logger LOG = LoggerFactory.getLogger(MockKubernetesExtension.class);
-    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(MockKubernetesExtension.class);
+    private static final ExtensionContext.Namespace NS =
+            ExtensionContext.Namespace.create(MockKubernetesExtension.class);
 
-    private record Api(KubernetesMockServer server, KubernetesClient client) {
-    }
+    private record Api(KubernetesMockServer server, KubernetesClient client) {}
 
     @Override
     public void beforeEach(ExtensionContext context) throws IllegalAccessException {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         KubernetesClient client = server.createClient();
         context.getStore(NS).put(Api.class, new Api(server, client));

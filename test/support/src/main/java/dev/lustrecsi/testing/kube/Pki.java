@@ -21,18 +21,36 @@ record Pki(Path dir) {
     static Pki create(Path dir) throws IOException {
         Files.createDirectories(dir);
         Pki pki = new Pki(dir);
-        pki.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", pki.caKey().toString(),
-                "-out", pki.caCert().toString(), "-days", DAYS, "-subj", "/CN=lustre-csi-test-ca");
-        Path serverExt = Files.writeString(dir.resolve("server.ext"),
+        pki.openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                pki.caKey().toString(),
+                "-out",
+                pki.caCert().toString(),
+                "-days",
+                DAYS,
+                "-subj",
+                "/CN=lustre-csi-test-ca");
+        Path serverExt = Files.writeString(
+                dir.resolve("server.ext"),
                 "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,"
                         + "DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-        Path clientExt = Files.writeString(dir.resolve("client.ext"),
-                "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
+        Path clientExt = Files.writeString(
+                dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
         pki.signed("server", "/CN=kube-apiserver", serverExt);
         pki.signed("admin", "/O=system:masters/CN=lustre-csi-admin", clientExt);
         pki.signed("kube-controller-manager", "/CN=system:kube-controller-manager", clientExt);
         pki.openssl("genrsa", "-out", pki.serviceAccountKey().toString(), "2048");
-        pki.openssl("rsa", "-in", pki.serviceAccountKey().toString(), "-pubout", "-out",
+        pki.openssl(
+                "rsa",
+                "-in",
+                pki.serviceAccountKey().toString(),
+                "-pubout",
+                "-out",
                 pki.serviceAccountPublicKey().toString());
         return pki;
     }
@@ -40,18 +58,43 @@ record Pki(Path dir) {
     private void signed(String name, String subject, Path ext) throws IOException {
         Path key = dir.resolve(name + ".key");
         Path csr = dir.resolve(name + ".csr");
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", csr.toString(),
-                "-subj", subject);
-        openssl("x509", "-req", "-in", csr.toString(), "-CA", caCert().toString(), "-CAkey", caKey().toString(),
-                "-CAcreateserial", "-out", dir.resolve(name + ".crt").toString(), "-days", DAYS,
-                "-extfile", ext.toString());
+        openssl(
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                csr.toString(),
+                "-subj",
+                subject);
+        openssl(
+                "x509",
+                "-req",
+                "-in",
+                csr.toString(),
+                "-CA",
+                caCert().toString(),
+                "-CAkey",
+                caKey().toString(),
+                "-CAcreateserial",
+                "-out",
+                dir.resolve(name + ".crt").toString(),
+                "-days",
+                DAYS,
+                "-extfile",
+                ext.toString());
     }
 
     private void openssl(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

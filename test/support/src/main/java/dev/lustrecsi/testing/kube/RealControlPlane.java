@@ -12,5 +12,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Retention(RetentionPolicy.RUNTIME)
 @ExtendWith(ControlPlaneExtension.class)
 @Tag("real-control-plane")
-public @interface RealControlPlane {
-}
+public @interface RealControlPlane {}
