@@ -6,6 +6,7 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.provisioner.web.OperatorHttpServer;
 import dev.lustrecsi.provisioner.web.StatusPage;
+import dev.lustrecsi.testing.kube.ControlPlane;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
@@ -53,7 +54,11 @@ public final class LocalDemo {
 
     LocalDemo(LocalCluster cluster, boolean stepByStep) {
         this.cluster = cluster;
-        this.provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+        // On the real control plane the real external-provisioner and PV controller do the provisioning; the
+        // harness only reads what they did. On the mock it plays them.
+        this.provisioner = cluster.realControlPlane()
+                ? ExternalProvisioner.observing(cluster.client())
+                : new ExternalProvisioner(cluster.client(), cluster::controllerStub);
         this.kubelet = new Kubelet(cluster.kubeletDir(), cluster::nodeStub);
         this.view = new ClusterView(cluster.client(), LocalCluster.NAMESPACE);
         this.stepByStep = stepByStep;
@@ -69,13 +74,22 @@ public final class LocalDemo {
         }
         Path home = Files.createTempDirectory("lustre-csi-demo-");
         long t0 = System.nanoTime();
-        System.out.print(WHAT_IS_REAL);
+        java.util.Optional<String> noRealPlane = ControlPlane.unavailableReason();
+        System.out.print(noRealPlane.isEmpty() ? WHAT_IS_REAL_ON_A_REAL_CONTROL_PLANE : WHAT_IS_REAL);
+        noRealPlane.ifPresent(why -> System.out.println("(" + why + "; so the demo runs on fabric8's mock API server,"
+                + " and kubectl create namespace, kubectl apply with validation and kubectl describe will not work"
+                + " against it. bin/install-test-tools unpacks the real one where the test tools are available.)"));
         System.out.println("Starting the product in " + home + " (logs in " + home.resolve("logs") + ")");
-        LocalCluster cluster = LocalCluster.start(home);
+        LocalCluster cluster = LocalCluster.startOnRealControlPlaneIfAvailable(home, LocalCluster.Settings.defaults());
         System.out.printf(
-                "  mock API server, KubeVirt simulator, operator, CSI controller (pid %d) and CSI node plugin"
+                "  %s, KubeVirt simulator, operator, CSI controller (pid %d) and CSI node plugin"
                         + " (pid %d) up in %d ms%n",
-                cluster.controller().pid(), cluster.node().pid(), millisSince(t0));
+                cluster.realControlPlane()
+                        ? "real kube-apiserver " + cluster.apiUrl() + " with external-provisioner and external-resizer"
+                        : "mock API server",
+                cluster.controller().pid(),
+                cluster.node().pid(),
+                millisSince(t0));
         // The operator's read-only status page, as OperatorMain serves it on --metrics-port (here on loopback only).
         OperatorHttpServer statusPage = OperatorHttpServer.start(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -121,7 +135,7 @@ public final class LocalDemo {
     static final String WHAT_IS_REAL = """
             What is real here and what stands in for what:
               real      the CSI controller and node plugin (their own main(), as child JVMs), gRPC over Unix
-                        sockets, the operator's reconciler, the controller's capacity planner and pool ledger,
+                        sockets, the operator's reconciler, the controller's capacity planner and volume records,
                         real mount(2)/umount2(2) calls in a private mount namespace (invisible to the host)
               stand-in  Kubernetes API server: fabric8's mock server in CRUD mode (no admission, no RBAC,
                         no PV controller); external-provisioner and the PV binder: a harness that makes the
@@ -132,6 +146,22 @@ public final class LocalDemo {
               stand-in  kubelet and pods: a harness calls NodeStage/NodePublish; a "pod" is a directory that
                         the volume is bind-mounted into
             PV names are pvc-<claim uid>, as external-provisioner names them (the mock hands out sequential uids).
+            """;
+
+    /** As {@link #WHAT_IS_REAL}, where the real control plane's binaries are installed. */
+    static final String WHAT_IS_REAL_ON_A_REAL_CONTROL_PLANE = """
+            What is real here and what stands in for what:
+              real      Kubernetes: kube-apiserver, etcd and kube-controller-manager (PV binder, garbage
+                        collector) on loopback, with RBAC; the chart's CRDs, RBAC and CSIDriver applied to it;
+                        KubeVirt's own CRDs; the real external-provisioner and external-resizer sidecars
+              real      the CSI controller and node plugin (their own main(), as child JVMs, each under its chart
+                        ServiceAccount), gRPC over Unix sockets, the operator's reconciler, real mount(2)/umount2(2)
+                        calls in a private mount namespace (invisible to the host)
+              stand-in  Lustre servers: the KubeVirt simulator plays virt-controller and virt-handler ("boots" VMs
+                        instantly) and stand-in mount.lustre/lfs/lctl/lnetctl tools (real names and syntax) keep
+                        each filesystem in a tmpfs; no Lustre kernel module is loaded
+              stand-in  kubelet and pods: a harness registers the node (Node, CSINode) and calls
+                        NodeStage/NodePublish; a "pod" is a directory that the volume is bind-mounted into
             """;
 
     void play() throws IOException {
@@ -380,8 +410,12 @@ public final class LocalDemo {
     }
 
     private static void keepRunning(LocalCluster cluster, int statusPort) throws InterruptedException {
-        ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
         ScheduledExecutorService sidecar = Executors.newSingleThreadScheduledExecutor();
+        if (cluster.realControlPlane()) {
+            keepRunningOnTheRealControlPlane(cluster, statusPort, sidecar);
+            return;
+        }
+        ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
         sidecar.scheduleWithFixedDelay(
                 () -> {
                     try {
@@ -421,6 +455,40 @@ public final class LocalDemo {
                 cluster.home().resolve("node/csi.sock"),
                 cluster.home().resolve("logs"),
                 statusPort);
+        awaitStop(cluster, sidecar);
+    }
+
+    private static void keepRunningOnTheRealControlPlane(
+            LocalCluster cluster, int statusPort, ScheduledExecutorService sidecar) throws InterruptedException {
+        System.out.printf(
+                """
+
+                Still running (--keep), on a real kube-apiserver (%s). In another shell:
+                  export KUBECONFIG=%s
+                  kubectl get pv,pvc -A
+                  kubectl get lustrefilesystems,virtualmachines -n %s
+                  kubectl create namespace lab
+                  kubectl apply -n lab -f examples/storageclass-shared.yaml -f examples/pvc-rwx-two-pods.yaml
+                  kubectl get pvc -n lab -w        # bound by the real external-provisioner and PV controller
+                  kubectl describe pvc -n lab shared-data
+                  kubectl get events -n lab
+                (Pods apply but never run: there is no kubelet or scheduler; the harness plays kubelet for the
+                demo's own story only.)
+                The CSI sockets: unix://%s (controller), unix://%s (node). Logs: %s
+                The operator's status page: http://127.0.0.1:%d/
+                Press Ctrl-C to stop and clean up.
+                """,
+                cluster.apiUrl(),
+                cluster.kubeconfig(),
+                LocalCluster.NAMESPACE,
+                cluster.home().resolve("controller/csi.sock"),
+                cluster.home().resolve("node/csi.sock"),
+                cluster.home().resolve("logs"),
+                statusPort);
+        awaitStop(cluster, sidecar);
+    }
+
+    private static void awaitStop(LocalCluster cluster, ScheduledExecutorService sidecar) throws InterruptedException {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             sidecar.shutdownNow();
