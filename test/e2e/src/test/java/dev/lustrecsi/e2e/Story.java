@@ -79,12 +79,20 @@ final class Story {
         }
     }
 
-    /** Stops everything and removes the cluster's directory (nothing is mounted there any more). */
+    /**
+     * Stops everything and removes the cluster's directory (nothing is mounted there any more), unless
+     * LUSTRE_CSI_K8S_KEEP is set.
+     */
     static void stopCluster(LocalCluster c) {
         if (c == null) {
             return;
         }
         c.close();
+        if (System.getenv(dev.lustrecsi.testing.kube.ControlPlane.KEEP_ENV) != null) {
+            // Kept for diagnosis, with the control plane's folder: the components' logs are under logs/.
+            System.out.println("kept " + c.home());
+            return;
+        }
         try (Stream<Path> walk = Files.walk(c.home())) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -30,11 +30,7 @@ class UserStoryTest {
 
     @BeforeAll
     void start() {
-        // On the mock API server for now: on the real control plane the merged operator (readiness by exec probe,
-        // quota enforcement, fencing-aware KubeVirt simulator) did not bring the two first claims' pool to Ready
-        // within the story's patience; see the project notes. HostileInputTest and RealControlPlaneTest cover the
-        // real control plane meanwhile.
-        cluster = Story.startCluster("story");
+        cluster = Story.startClusterOnRealControlPlaneIfAvailable("story");
     }
 
     @AfterAll

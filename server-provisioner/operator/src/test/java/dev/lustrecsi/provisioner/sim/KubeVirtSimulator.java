@@ -172,6 +172,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
         if ("Halted".equals(strategy)) {
             if (vmi != null) {
                 vmis().withName(name).delete();
+                removeLauncherPod(name);
             }
             vmStatus(vm, "Stopped", false);
             return;
@@ -198,10 +199,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
             case "Failed" -> {
                 if ("Always".equals(strategy) || "RerunOnFailure".equals(strategy)) {
                     vmis().withName(name).delete();
-                    client.pods()
-                            .inNamespace(namespace)
-                            .withName(launcherPod(name))
-                            .delete();
+                    removeLauncherPod(name);
                 }
                 vmStatus(vm, "CrashLoopBackOff", false);
             }
@@ -316,7 +314,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
                     .get(Math.abs(name.hashCode()) % schedulable.size())
                     .getMetadata()
                     .getName();
-            client.pods().inNamespace(namespace).withName(launcherPod(name)).delete();
+            removeLauncherPod(name);
             client.pods()
                     .inNamespace(namespace)
                     .resource(new PodBuilder()
@@ -344,6 +342,20 @@ public final class KubeVirtSimulator implements AutoCloseable {
             v.getStatus().setConditions(List.of(condition("Ready", "False")));
             return v;
         });
+    }
+
+    /**
+     * The launcher pod of a VMI that stopped or failed: its containers have exited, and kubelet then deletes the
+     * pod with grace period 0 (kubernetes pkg/kubelet/status/status_manager.go, syncPod once canBeDeleted). A
+     * plain (graceful) delete of a pod bound to a node waits for that kubelet on a real API server, and this
+     * harness runs no kubelet: the pod would stay Terminating and block the next boot's pod of the same name.
+     */
+    private void removeLauncherPod(String vm) {
+        client.pods()
+                .inNamespace(namespace)
+                .withName(launcherPod(vm))
+                .withGracePeriod(0)
+                .delete();
     }
 
     /** The virt-launcher pod of a VM's current VMI (one at a time; KubeVirt adds a random suffix). */
