@@ -76,9 +76,13 @@ public final class LocalDemo {
         long t0 = System.nanoTime();
         java.util.Optional<String> noRealPlane = ControlPlane.unavailableReason();
         System.out.print(noRealPlane.isEmpty() ? WHAT_IS_REAL_ON_A_REAL_CONTROL_PLANE : WHAT_IS_REAL);
-        noRealPlane.ifPresent(why -> System.out.println("(" + why + "; so the demo runs on fabric8's mock API server,"
-                + " and kubectl create namespace, kubectl apply with validation and kubectl describe will not work"
-                + " against it. bin/install-test-tools unpacks the real one where the test tools are available.)"));
+        noRealPlane.ifPresent(why -> System.out.println("(" + why + "; so the demo runs on fabric8's mock API server."
+                + " Against it these kubectl commands do not work: kubectl create namespace (hangs: the mock cannot"
+                + " read kubectl's protobuf bodies; kubectl create --validate=false -f with a Namespace manifest"
+                + " works), kubectl apply or create without --validate=false (no OpenAPI document), kubectl describe"
+                + " (protobuf again), printer columns (kubectl get shows NAME and AGE only), and anything with Pods"
+                + " (no Pod resource). bin/install-test-tools unpacks the real control plane where the test tools"
+                + " are available.)"));
         System.out.println("Starting the product in " + home + " (logs in " + home.resolve("logs") + ")");
         LocalCluster cluster = LocalCluster.startOnRealControlPlaneIfAvailable(home, LocalCluster.Settings.defaults());
         System.out.printf(
@@ -434,17 +438,18 @@ public final class LocalDemo {
                   export KUBECONFIG=%s
                   kubectl get pv,pvc -A
                   kubectl get lustrefilesystems,virtualmachines -n %s -o yaml
-                  kubectl create namespace lab
+                  echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"lab"}}' | kubectl create --validate=false -f -
                   kubectl create --validate=false -n lab -f - <<'PVC'   # bound within a second
                   {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"notebook"},
                    "spec":{"accessModes":["ReadWriteMany"],"storageClassName":"%s","resources":{"requests":{"storage":"50Gi"}}}}
                   PVC
                   kubectl get pvc -n lab -o custom-columns=NAME:.metadata.name,STATUS:.status.phase,VOLUME:.spec.volumeName
                 (The local API server is fabric8's mock: kubectl shows NAME and AGE columns; -o yaml or
-                custom-columns show the rest. There is no OpenAPI document, hence --validate=false.)
+                custom-columns show the rest. There is no OpenAPI document, hence --validate=false. Not
+                working against it: kubectl create namespace (hangs), kubectl describe, Pods.)
                 The CSI sockets: unix://%s (controller), unix://%s (node). Logs: %s
                 The operator's status page: http://127.0.0.1:%d/
-                A claim the controller refuses shows why in its Events (kubectl describe pvc), as with
+                A claim the controller refuses shows why in its Events (kubectl get events -n lab), as with
                 external-provisioner; retries back off from 1 s, doubling up to 5 min.
                 Press Ctrl-C to stop and clean up.
                 """,

@@ -35,7 +35,7 @@ class ServerFaultsTest {
 
     @BeforeAll
     void start() {
-        cluster = Story.startCluster("servers");
+        cluster = Story.startClusterOnRealControlPlaneIfAvailable("servers");
     }
 
     @AfterAll
@@ -70,7 +70,12 @@ class ServerFaultsTest {
                 .filter(t -> t.getKind() == TargetKind.OST)
                 .max(Comparator.comparing(TargetStatus::getIndex))
                 .orElseThrow();
-        String pinned = cluster.lustre().filesOn(highest.getIndex()).iterator().next();
+        // The operator drains one OST at a time, lowest index first: a pinned file with another object on a lower
+        // OST that also drains would hold that drain up instead, and the highest would never start. So pin the
+        // file on the highest OST whose other objects sit on the lowest OSTs (those the pool keeps).
+        String pinned = cluster.lustre().filesOn(highest.getIndex()).stream()
+                .min(Comparator.comparingInt(f -> highestOtherOst(f, highest.getIndex())))
+                .orElseThrow();
         cluster.lustre().markBusy(pinned, true);
         s.deleteClaims("c1", "c2", "c3", "c4");
         s.awaitReleased("c1", "c2", "c3", "c4");
@@ -137,6 +142,17 @@ class ServerFaultsTest {
         s.kubelet.stopPod(pv, "notebook");
         s.kubelet.unstage(pv);
         assertThat(Story.mountsBelow(cluster.kubeletDir())).isEmpty();
+    }
+
+    /** The highest index of another OST that holds an object of {@code file} (-1: none). */
+    private int highestOtherOst(String file, int ost) {
+        int highest = -1;
+        for (int i = 0; i < ost; i++) {
+            if (cluster.lustre().filesOn(i).contains(file)) {
+                highest = i;
+            }
+        }
+        return highest;
     }
 
     private List<String> upgradingServers() {
