@@ -3,8 +3,13 @@ package dev.lustrecsi.bench;
 import dev.lustrecsi.csi.v1.ControllerGrpc;
 import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.provisioner.sim.MockCluster;
+import dev.lustrecsi.testing.kube.ControlPlane;
+import dev.lustrecsi.testing.kube.Crds;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +22,9 @@ import java.util.concurrent.Future;
 /**
  * Shared-pool CreateVolume and DeleteVolume over the controller's Unix socket at several concurrencies: the real
  * ControllerService (LustreVolume records, capacity planner, pool mount, directory, project id and quota through lfs)
- * against fabric8's mock API server and the stand-in Lustre tools. Each round creates a batch of volumes with
- * {@code c} concurrent callers, then deletes them the same way.
+ * against a real kube-apiserver (BENCH_KUBECONFIG, or a control plane of its own where test/support finds the
+ * binaries) or else fabric8's mock API server, and the stand-in Lustre tools; each figure names the API server. Each
+ * round creates a batch of volumes with {@code c} concurrent callers, then deletes them the same way.
  */
 final class CreateDeleteBench {
     static final String NAME = "create-delete";
@@ -27,6 +33,8 @@ final class CreateDeleteBench {
     private static final Map<String, String> PARAMETERS = ControllerOnSocket.poolParameters(POOL, NAMESPACE, 64);
     private static final double P99_TARGET_MS = 50;
     private static final double RATE_TARGET = 200;
+    static final String MOCK_API = "mock API server";
+    static final String REAL_API = "real kube-apiserver";
 
     private final int[] concurrencies;
     private final int volumesPerRound;
@@ -40,9 +48,21 @@ final class CreateDeleteBench {
 
     void run(Path workDir, ResultTable table) throws Exception {
         String kubeconfig = System.getenv("BENCH_KUBECONFIG");
+        if (kubeconfig == null && ControlPlane.unavailableReason().isEmpty()) {
+            // A real API server's write cost is part of CreateVolume's: on a real control plane of its own (etcd,
+            // kube-apiserver) where the binaries are installed, with the chart's CRDs.
+            try (ControlPlane plane = ControlPlane.start()) {
+                Crds.install(plane.adminClient(), chartCrds());
+                ensureNamespace(plane.adminClient());
+                run(plane.adminClient(), REAL_API, workDir, table);
+            }
+            return;
+        }
         if (kubeconfig == null) {
+            System.out.println("create-delete: on the mock API server ("
+                    + ControlPlane.unavailableReason().orElseThrow() + ")");
             try (MockCluster cluster = MockCluster.start()) {
-                run(cluster.client(), "mock API server", workDir, table);
+                run(cluster.client(), MOCK_API, workDir, table);
             }
             return;
         }
@@ -52,17 +72,51 @@ final class CreateDeleteBench {
                         .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(
                                 java.nio.file.Files.readString(Path.of(kubeconfig))))
                         .build()) {
-            if (client.namespaces().withName(NAMESPACE).get() == null) {
-                client.namespaces()
-                        .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                                .withNewMetadata()
-                                .withName(NAMESPACE)
-                                .endMetadata()
-                                .build())
-                        .create();
-            }
-            run(client, "real kube-apiserver", workDir, table);
+            ensureNamespace(client);
+            run(client, REAL_API, workDir, table);
         }
+    }
+
+    /** Which API server the figures were measured on, for their labels. */
+    static String apiServer() {
+        return System.getenv("BENCH_KUBECONFIG") != null
+                        || ControlPlane.unavailableReason().isEmpty()
+                ? REAL_API
+                : MOCK_API;
+    }
+
+    private static void ensureNamespace(io.fabric8.kubernetes.client.KubernetesClient client) {
+        if (client.namespaces().withName(NAMESPACE).get() == null) {
+            client.namespaces()
+                    .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(NAMESPACE)
+                            .endMetadata()
+                            .build())
+                    .create();
+        }
+    }
+
+    /** The project's CRDs as the chart ships them (deploy/chart/lustre-csi/crds), from the repository root. */
+    private static List<CustomResourceDefinition> chartCrds() throws java.io.IOException {
+        Path dir = null;
+        for (Path p = Path.of("").toAbsolutePath(); p != null && dir == null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("deploy/chart/lustre-csi/crds"))) {
+                dir = p.resolve("deploy/chart/lustre-csi/crds");
+            }
+        }
+        if (dir == null) {
+            throw new IllegalStateException("deploy/chart/lustre-csi/crds not found above "
+                    + Path.of("").toAbsolutePath());
+        }
+        List<CustomResourceDefinition> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                out.add(Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class));
+            }
+        }
+        return out;
     }
 
     private void run(io.fabric8.kubernetes.client.KubernetesClient client, String api, Path workDir, ResultTable table)
