@@ -154,8 +154,7 @@ public final class SharedPoolVolumes implements VolumeKind {
                     usedOnDisk.add(record.projectId());
                     continue;
                 }
-                return finishShared(
-                        reservation, record, id, capacity, limit, fingerprint, namespace, params.pool(), projectedHere);
+                return finishShared(reservation, record, id, capacity, limit, fingerprint, pool, projectedHere);
             } catch (VolumeRecords.ProjectIdTakenException | VolumeRecords.StaleRecordException e) {
                 if (e instanceof VolumeRecords.ProjectIdTakenException lost) {
                     searchFrom[0] = lost.winner().projectId()
@@ -184,10 +183,11 @@ public final class SharedPoolVolumes implements VolumeKind {
             long capacity,
             long limit,
             String fingerprint,
-            String namespace,
-            String poolName,
+            LustreFileSystem known,
             java.util.Set<Long> projectedHere) {
         String name = id.subdir();
+        String namespace = known.getMetadata().getNamespace();
+        String poolName = known.getMetadata().getName();
         requireCompatibleSize(name, record.capacityBytes(), capacity, limit);
         if (!record.parameters().equals(fingerprint)) {
             throw Status.ALREADY_EXISTS
@@ -197,7 +197,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         LustreFileSystem usable;
         Path root;
         try {
-            LustreFileSystem pool = reconcilePool(namespace, poolName);
+            LustreFileSystem pool = reconcilePool(known);
             usable = awaitUsable(pool, "pool");
             root = mountPool(usable);
             // A Ready volume is in use: a retried create must not reset what its users changed (mode, layout).
@@ -298,17 +298,8 @@ public final class SharedPoolVolumes implements VolumeKind {
             long[] decision = new long[3];
             result = fileSystems.update(namespace, pool, fs -> {
                 long requested = records.requestedBytes(namespace, pool);
-                CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
-                int current = fs.getSpec().getOstCount() == null
-                        ? sizing.minOsts()
-                        : fs.getSpec().getOstCount();
-                int desired;
-                try {
-                    desired = planner.desiredOsts(sizing, requested, current);
-                } catch (CapacityPlanner.CapacityExhaustedException e) {
-                    // Already over (the policy was lowered by hand): grow as far as allowed, never shrink.
-                    desired = Math.max(current, sizing.maxOsts());
-                }
+                int current = currentOsts(fs);
+                int desired = desiredOsts(fs, requested);
                 decision[0] = current;
                 decision[1] = desired;
                 decision[2] = requested;
@@ -343,6 +334,41 @@ public final class SharedPoolVolumes implements VolumeKind {
             }
         }
         return result;
+    }
+
+    /**
+     * {@link #reconcilePool(String, String)} after a change of this call's own, starting from the pool this call read
+     * a moment ago: when that copy needs no new OST count for the current sum, the pool is neither read again nor
+     * written (one API read less per create and delete); otherwise it is reconciled on a fresh read. A count changed
+     * by someone else in between is the periodic pass's to correct, as it would be after a fresh read too.
+     */
+    private LustreFileSystem reconcilePool(LustreFileSystem known) {
+        String namespace = known.getMetadata().getNamespace();
+        String pool = known.getMetadata().getName();
+        if (known.getSpec() != null
+                && known.getSpec().getOstSizeBytes() > 0
+                && desiredOsts(known, records.requestedBytes(namespace, pool)) == currentOsts(known)) {
+            return known;
+        }
+        return reconcilePool(namespace, pool);
+    }
+
+    private static int currentOsts(LustreFileSystem fs) {
+        return fs.getSpec().getOstCount() == null
+                ? FileSystemSpecs.sizing(fs).minOsts()
+                : fs.getSpec().getOstCount();
+    }
+
+    /** The OST count the pool should have for {@code requested} bytes of volumes. */
+    private int desiredOsts(LustreFileSystem fs, long requested) {
+        CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
+        int current = currentOsts(fs);
+        try {
+            return planner.desiredOsts(sizing, requested, current);
+        } catch (CapacityPlanner.CapacityExhaustedException e) {
+            // Already over (the policy was lowered by hand): grow as far as allowed, never shrink.
+            return Math.max(current, sizing.maxOsts());
+        }
     }
 
     /** Re-plans every pool that has records: run at start and periodically, so no missed reconcile lasts. */
@@ -396,7 +422,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         if (!LustreFileSystems.usable(pool) && neverServed) {
             // The pool never ran, so no directory can exist: only the reservation is to undo.
             records.update(pool, name, volumes -> null);
-            reconcilePool(id.namespace(), id.filesystem());
+            reconcilePool(pool);
             LOG.info("volume {} deleted (reservation only; the pool never ran)", id);
             return;
         }
@@ -409,7 +435,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         Path root = mountPool(pool);
         Path archived = directories.reclaim(root, name, record);
         records.update(pool, name, volumes -> null);
-        reconcilePool(id.namespace(), id.filesystem());
+        reconcilePool(pool);
         LOG.info(
                 "volume {} deleted{}; project {} freed",
                 id,
@@ -449,7 +475,7 @@ public final class SharedPoolVolumes implements VolumeKind {
             }
             return r.withCapacity(wanted);
         });
-        LustreFileSystem usable = awaitUsable(reconcilePool(id.namespace(), id.filesystem()), "pool");
+        LustreFileSystem usable = awaitUsable(reconcilePool(pool), "pool");
         Path root = mountPool(usable);
         if (record.state() == VolumeState.Ready && directories.exists(root, name)) {
             directories.setQuota(root, record.projectId(), record.capacityBytes());
