@@ -146,6 +146,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .build();
         });
     }
+
     // ---------------------------------------------------------------- DeleteVolume
 
     @Override
@@ -171,6 +172,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             });
         });
     }
+
     // ---------------------------------------------------------------- ControllerExpandVolume
 
     @Override
@@ -213,6 +215,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .build();
         });
     }
+
     // ---------------------------------------------------------------- ValidateVolumeCapabilities
 
     @Override
