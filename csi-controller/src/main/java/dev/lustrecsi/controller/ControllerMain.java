@@ -162,9 +162,14 @@ public final class ControllerMain implements Callable<Integer> {
 
     /** The Controller service wired for production: real mount(8), real lfs, the given API client. */
     ControllerService createService(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
+        return new ControllerService(config, volumeKinds(client, config, records));
+    }
+
+    /** The volume kinds the Controller service and the collectors share (with their locks). */
+    VolumeKinds volumeKinds(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
         ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
-        return new ControllerService(
+        return VolumeKinds.create(
                 config,
                 new LustreFileSystems(client),
                 records,
@@ -233,14 +238,15 @@ public final class ControllerMain implements Callable<Integer> {
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
             migrateLedgers(client);
             VolumeRecords records = VolumeRecords.start(client, Duration.ofMinutes(5));
-            ControllerService service = createService(client, config, records);
+            VolumeKinds kinds = volumeKinds(client, config, records);
+            ControllerService service = new ControllerService(config, kinds);
             ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pool-reconciler");
                 t.setDaemon(true);
                 return t;
             });
             OrphanCollector orphans =
-                    new OrphanCollector(client, records, new LustreFileSystems(client), service, orphanGrace);
+                    new OrphanCollector(client, records, new LustreFileSystems(client), kinds, orphanGrace);
             PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, records);
             // Each its own task: one that fails (the API answering 503) is logged, counted and run again, and does
             // not keep the others from running; readiness says when one is stuck.
@@ -253,7 +259,7 @@ public final class ControllerMain implements Callable<Integer> {
                             taskStuckAfter,
                             taskMetrics,
                             Clock.systemUTC(),
-                            () -> rounds.run(service::reconcileAllPools)),
+                            () -> rounds.run(kinds.shared()::reconcileAllPools)),
                     new PeriodicTask(
                             "volume orphan collection",
                             taskStuckAfter,

@@ -32,19 +32,19 @@ public final class OrphanCollector {
     private final KubernetesClient client;
     private final VolumeRecords records;
     private final LustreFileSystems fileSystems;
-    private final ControllerService service;
+    private final VolumeKinds kinds;
     private final Duration grace;
 
     public OrphanCollector(
             KubernetesClient client,
             VolumeRecords records,
             LustreFileSystems fileSystems,
-            ControllerService service,
+            VolumeKinds kinds,
             Duration grace) {
         this.client = client;
         this.records = records;
         this.fileSystems = fileSystems;
-        this.service = service;
+        this.kinds = kinds;
         this.grace = grace;
     }
 
@@ -104,7 +104,7 @@ public final class OrphanCollector {
             return;
         }
         try {
-            service.reclaim(id);
+            kinds.reclaim(id);
             removed.add(id.encode());
             LOG.info("removed orphaned volume {}: its claim {} is gone and no PV names it", id, pvc);
         } catch (RuntimeException e) {

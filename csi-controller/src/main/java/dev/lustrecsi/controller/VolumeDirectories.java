@@ -16,6 +16,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +33,13 @@ public final class VolumeDirectories {
     /** Archived volumes are moved here, inside the pool, out of the way of volume names (which never start with '.'). */
     public static final String ARCHIVE_DIR = ".csi-archive";
 
+    /** Runs the lfs command of a create that can go alongside the caller's (daemon threads, idle ones expire). */
+    private static final ExecutorService LFS_ALONGSIDE = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "lfs-alongside");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final CommandRunner runner;
     private final LfsCommands lfs;
     private final Duration timeout;
@@ -39,7 +50,7 @@ public final class VolumeDirectories {
         this.timeout = timeout;
     }
 
-    /** mkdir, mode, {@code lfs project -p -s}, {@code lfs setquota -p -B}, {@code lfs setstripe}. */
+    /** mkdir, mode, {@code lfs project -p -s} alongside {@code lfs setquota -p -B}, then {@code lfs setstripe}. */
     public Path create(Path poolRoot, String name, VolumeRecord record) {
         Path dir = volumeDir(poolRoot, name);
         try {
@@ -50,8 +61,30 @@ public final class VolumeDirectories {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create volume directory " + dir, e);
         }
-        runner.runChecked(lfs.setProject(record.projectId(), dir.toString()), timeout);
-        setQuota(poolRoot, record.projectId(), record.capacityBytes());
+        // The project id (on the directory) and the quota (on the id, at the quota master) do not depend on each
+        // other: both run at once, so a create waits for one lfs run less. Both are idempotent; if either fails the
+        // call fails after both ended, and the retry runs both again.
+        CompletableFuture<Void> quota = CompletableFuture.runAsync(
+                () -> setQuota(poolRoot, record.projectId(), record.capacityBytes()), LFS_ALONGSIDE);
+        RuntimeException failed = null;
+        try {
+            runner.runChecked(lfs.setProject(record.projectId(), dir.toString()), timeout);
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        try {
+            quota.join();
+        } catch (CompletionException e) {
+            RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+            if (failed == null) {
+                failed = cause;
+            } else {
+                failed.addSuppressed(cause);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
         if (record.stripeCount() != 0 || record.stripeSize() != 0) {
             runner.runChecked(lfs.setDefaultStripe(record.stripeCount(), record.stripeSize(), dir.toString()), timeout);
         }

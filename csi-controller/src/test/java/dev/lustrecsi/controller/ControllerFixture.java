@@ -59,6 +59,7 @@ final class ControllerFixture implements AutoCloseable {
     private Server server;
     private ManagedChannel channel;
     ControllerService service;
+    VolumeKinds kinds;
     VolumeRecords records;
     ControllerGrpc.ControllerBlockingStub stub;
 
@@ -110,13 +111,14 @@ final class ControllerFixture implements AutoCloseable {
                 Duration.ofSeconds(30));
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
-        service = new ControllerService(
+        kinds = VolumeKinds.create(
                 config,
                 new LustreFileSystems(client),
                 records,
                 new PoolMounts(mounter, mountRoot),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
                 new CapacityPlanner(config.shrinkBandPercent()));
+        service = new ControllerService(config, kinds);
         try {
             server = InProcessServerBuilder.forName(serverName)
                     .addService(service)

@@ -45,7 +45,7 @@ class OrphanCollectorTest {
     }
 
     private OrphanCollector collector() {
-        return new OrphanCollector(client, f.records, new LustreFileSystems(client), f.service, Duration.ZERO);
+        return new OrphanCollector(client, f.records, new LustreFileSystems(client), f.kinds, Duration.ZERO);
     }
 
     private static Map<String, String> forClaim(Map<String, String> params, String claim) {
@@ -128,7 +128,7 @@ class OrphanCollectorTest {
     void nothingYoungerThanTheGracePeriodIsTouched() {
         unavailable(create("pvc-young", GI, forClaim(dedicated(), "young")).build());
         OrphanCollector patient =
-                new OrphanCollector(client, f.records, new LustreFileSystems(client), f.service, Duration.ofHours(1));
+                new OrphanCollector(client, f.records, new LustreFileSystems(client), f.kinds, Duration.ofHours(1));
         assertThat(patient.collect()).isEmpty();
         assertThat(f.fileSystem("pvc-young")).isPresent();
     }

@@ -310,7 +310,7 @@ class ResilienceTest {
                 return fs;
             });
             f.restart();
-            f.service.reconcileAllPools();
+            f.kinds.shared().reconcileAllPools();
             assertThat(f.fileSystem("heal").orElseThrow().getSpec().getOstCount())
                     .isEqualTo(4);
         }

@@ -176,7 +176,7 @@ class SharedPoolTest {
                             volumes.get(name).capacityBytes(), volumes.get(name).capacityBytes() + 1023);
         }
         // Creates write the pool only when its OST count changes; the periodic re-plan records the sum planned for.
-        f.service.reconcileAllPools();
+        f.kinds.shared().reconcileAllPools();
         assertThat(f.fileSystem("beta").orElseThrow().getMetadata().getAnnotations())
                 .containsEntry(LustreFileSystems.ANNOTATION_CAPACITY, Long.toString(35 * GI + 1));
     }

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  *
  * <p>Arguments: {@code --quick} (tiny sizes, to check the harness), {@code --only a,b} (benchmark names:
  * create-delete, publish, node-footprint, many-volumes, elasticity). System properties: {@code bench.nodeJar},
- * {@code bench.controllerJar} (the plugins' runnable jars), {@code bench.output} (also write the table there).
+ * {@code bench.controllerJar} (the plugins' runnable jars), {@code bench.output} (also write the table there),
+ * {@code bench.manyVolumes} (sizes for many-volumes, e.g. {@code 10000}; pass it in {@code -Dbench.jvmArgs}).
  */
 public final class BenchMain {
     static final List<String> ALL = List.of(
@@ -94,7 +95,7 @@ public final class BenchMain {
             case PublishBench.NAME -> new PublishBench(quick ? 20 : 400).run(dir, table);
             case NodeFootprintBench.NAME -> new NodeFootprintBench(jar("bench.nodeJar"), quick ? 1 : 5).run(dir, table);
             case ManyVolumesBench.NAME -> {
-                for (int volumes : quick ? new int[] {600} : new int[] {10_000, 100_000}) {
+                for (int volumes : quick ? new int[] {600} : manyVolumesSizes()) {
                     new ManyVolumesBench(jar("bench.controllerJar"), volumes, quick ? 1 : 3)
                             .run(dir.resolve("v" + volumes), table);
                 }
@@ -104,6 +105,17 @@ public final class BenchMain {
                 new StandbyBench(Duration.ofSeconds(quick ? 1 : 20), quick ? 1 : 2).run(dir, table);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name + "'; known: " + ALL);
         }
+    }
+
+    /** {@code -Dbench.manyVolumes=10000} (a comma-separated list) runs only those sizes; default 10,000 and 100,000. */
+    private static int[] manyVolumesSizes() {
+        String sizes = System.getProperty("bench.manyVolumes", "");
+        if (sizes.isBlank()) {
+            return new int[] {10_000, 100_000};
+        }
+        return Arrays.stream(sizes.split(","))
+                .mapToInt(v -> Integer.parseInt(v.trim()))
+                .toArray();
     }
 
     private static Path jar(String property) {

@@ -7,6 +7,7 @@ import dev.lustrecsi.controller.LustreFileSystems;
 import dev.lustrecsi.controller.PoolMounts;
 import dev.lustrecsi.controller.ProjectIdAllocator;
 import dev.lustrecsi.controller.VolumeDirectories;
+import dev.lustrecsi.controller.VolumeKinds;
 import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
@@ -84,11 +85,13 @@ final class ControllerOnSocket implements AutoCloseable {
         records = VolumeRecords.start(client, Duration.ofMinutes(2));
         ControllerService service = new ControllerService(
                 config,
-                new LustreFileSystems(client),
-                records,
-                new PoolMounts(mounter, mountRoot),
-                new VolumeDirectories(runner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()));
+                VolumeKinds.create(
+                        config,
+                        new LustreFileSystems(client),
+                        records,
+                        new PoolMounts(mounter, mountRoot),
+                        new VolumeDirectories(runner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
+                        new CapacityPlanner(config.shrinkBandPercent())));
         server = CsiServer.start(
                 Endpoint.parse("unix://" + workDir.resolve("controller.sock")),
                 List.of(new IdentityService(true, List.<ReadinessCheck>of()), service));

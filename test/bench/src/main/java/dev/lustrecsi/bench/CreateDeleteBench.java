@@ -150,6 +150,7 @@ final class CreateDeleteBench {
                     round(stub, "c" + c + "-r" + r, c, volumesPerRound, create, delete, rate);
                 }
                 String label = "concurrency " + c + ", " + api;
+                profile(stub, c, label, table);
                 table.add(Figure.of(
                         NAME,
                         "CreateVolume latency, ms (" + label + ")",
@@ -229,6 +230,34 @@ final class CreateDeleteBench {
                 "",
                 null,
                 "lfs setquota through ProcessCommandRunner, as the controller runs it"));
+    }
+
+    /**
+     * One more round, not counted above, with {@link WallClockProfile} sampling the create calls: where a create's
+     * wall time goes at this concurrency (API server, lfs processes, locks, the watch), largest shares first.
+     */
+    private void profile(ControllerGrpc.ControllerBlockingStub stub, int c, String label, ResultTable table)
+            throws Exception {
+        List<String> lines;
+        try (WallClockProfile profile = new WallClockProfile("SharedPoolVolumes.create", 3)) {
+            round(stub, "profile-c" + c, c, volumesPerRound, new Samples(), new Samples(), new Samples());
+            lines = profile.report(12);
+            System.out.println(
+                    "where CreateVolume's wall time goes (" + label + ", " + profile.samples() + " stack samples):");
+        }
+        lines.forEach(l -> System.out.println("  " + l));
+        for (String line : lines.subList(0, Math.min(4, lines.size()))) {
+            String share = line.trim();
+            int cut = share.indexOf('%');
+            table.add(Figure.single(
+                    NAME,
+                    "share of CreateVolume wall time, % (" + label + "): "
+                            + share.substring(cut + 1).trim(),
+                    Double.parseDouble(share.substring(0, cut)),
+                    "",
+                    null,
+                    "stack samples every 3 ms in an extra round"));
+        }
     }
 
     private void round(

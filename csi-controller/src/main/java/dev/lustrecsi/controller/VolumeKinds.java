@@ -1,0 +1,53 @@
+package dev.lustrecsi.controller;
+
+import dev.lustrecsi.csi.VolumeId;
+import dev.lustrecsi.csi.server.VolumeLocks;
+
+/**
+ * The managed volume kinds and the per-volume locks every change to a volume holds, shared by the RPC layer
+ * ({@link ControllerService}) and the periodic collectors ({@link OrphanCollector}), so a collector and a
+ * DeleteVolume of the same volume never run at once in this process.
+ */
+public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, VolumeLocks locks) {
+
+    /** Both kinds over one set of collaborators, as the controller runs them. */
+    public static VolumeKinds create(
+            ControllerConfig config,
+            LustreFileSystems fileSystems,
+            VolumeRecords records,
+            PoolMounts mounts,
+            VolumeDirectories directories,
+            CapacityPlanner planner) {
+        return new VolumeKinds(
+                new SharedPoolVolumes(config, fileSystems, records, mounts, directories, planner),
+                new DedicatedVolumes(config, fileSystems, planner),
+                // A call waits for a pool to become usable (readyWait) while holding its volume's lock.
+                new VolumeLocks(config.readyWait().plusSeconds(60)));
+    }
+
+    /** The kind a managed volume id names: a whole filesystem is dedicated, a subdirectory is on a pool. */
+    VolumeKind of(VolumeId id) {
+        return id.isWholeFilesystem() ? dedicated : shared;
+    }
+
+    VolumeKind of(StorageClassParameters.Mode mode) {
+        return mode == StorageClassParameters.Mode.SHARED ? shared : dedicated;
+    }
+
+    static String lockKey(VolumeId id) {
+        return id.namespace() + "/" + id.filesystem() + (id.subdir().isEmpty() ? "" : "/" + id.subdir());
+    }
+
+    /** Runs {@code body} holding the volume's lock: concurrent duplicates wait and then find its result. */
+    <T> T locked(String key, java.util.function.Supplier<T> body) {
+        return locks.with(key, body);
+    }
+
+    /** Deletes a managed volume exactly as DeleteVolume does, under its lock (the {@link OrphanCollector}'s way in). */
+    void reclaim(VolumeId id) {
+        locked(lockKey(id), () -> {
+            of(id).delete(id);
+            return null;
+        });
+    }
+}
