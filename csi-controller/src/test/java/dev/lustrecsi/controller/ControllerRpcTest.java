@@ -37,41 +37,23 @@ import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.csi.v1.VolumeContentSource;
 import dev.lustrecsi.lustre.testing.MountNamespace;
 import dev.lustrecsi.model.Phase;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Each Controller RPC's contract: capabilities, validation, listing, capacity, condition, hostile input. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 100, mounts = false)
 class ControllerRpcTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(100), false);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
 
     private static Status expectStatus(Status.Code code, Executable call) {
         StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, call);

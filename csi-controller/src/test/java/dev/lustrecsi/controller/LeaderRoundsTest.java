@@ -3,11 +3,9 @@ package dev.lustrecsi.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.leader.Leadership;
+import dev.lustrecsi.testing.kube.FaultyLock;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -72,7 +70,7 @@ class LeaderRoundsTest {
         awaitRoundInFlight(leader);
 
         long cut = System.nanoTime();
-        leader.fault = true;
+        leader.lock.cutOff(true);
         long deadline = System.nanoTime() + FAST.takeoverBound().plusSeconds(5).toNanos();
         while (other.firstRoundAt == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -93,12 +91,12 @@ class LeaderRoundsTest {
         Replica leader = awaitSteadyLeader();
         Replica other = replicas.get(1 - leader.index);
 
-        leader.fault = true;
+        leader.lock.cutOff(true);
         long deadline = System.nanoTime() + FAST.takeoverBound().plusSeconds(5).toNanos();
         while (!other.rounds.isLeading() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        leader.fault = false;
+        leader.lock.cutOff(false);
         Thread.sleep(2 * FAST.retryPeriod().toMillis());
 
         assertThat(other.rounds.isLeading()).isTrue();
@@ -149,14 +147,14 @@ class LeaderRoundsTest {
         final KubernetesClient connection = server.createClient();
         final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         final LeaderRounds rounds;
-        volatile boolean fault;
+        final FaultyLock lock;
         volatile long exitedAt;
         volatile long firstRoundAt;
         volatile long inRoundSince;
 
         Replica(int index, Duration roundLength) {
             this.index = index;
-            Lock lock = new FaultyLock(new LeaseLock("ns", ControllerMain.LEASE_NAME, "replica-" + index), this);
+            lock = new FaultyLock(new LeaseLock("ns", ControllerMain.LEASE_NAME, "replica-" + index));
             // "Exiting" the process: record the moment and stop everything the process runs.
             rounds = new LeaderRounds(
                     onLost -> new Leadership(connection, lock, FAST, onLost, true, System::nanoTime), () -> {
@@ -192,51 +190,6 @@ class LeaderRoundsTest {
             scheduler.shutdownNow();
             rounds.close();
             connection.close();
-        }
-    }
-
-    /** The replica's Lease calls, refused while its fault switch is on (cut off from the API server). */
-    static final class FaultyLock implements Lock {
-        private final Lock delegate;
-        private final Replica replica;
-
-        FaultyLock(Lock delegate, Replica replica) {
-            this.delegate = delegate;
-            this.replica = replica;
-        }
-
-        private void check() {
-            if (replica.fault) {
-                throw new KubernetesClientException("connection refused (test fault)");
-            }
-        }
-
-        @Override
-        public LeaderElectionRecord get(KubernetesClient c) {
-            check();
-            return delegate.get(c);
-        }
-
-        @Override
-        public void create(KubernetesClient c, LeaderElectionRecord record) {
-            check();
-            delegate.create(c, record);
-        }
-
-        @Override
-        public void update(KubernetesClient c, LeaderElectionRecord record) {
-            check();
-            delegate.update(c, record);
-        }
-
-        @Override
-        public String identity() {
-            return delegate.identity();
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
         }
     }
 }

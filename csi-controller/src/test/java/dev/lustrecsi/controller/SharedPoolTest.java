@@ -17,7 +17,6 @@ import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.VolumeState;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -27,30 +26,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Shared-pool volumes end to end: pool on first use, directories with project quotas, expansion, deletion. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 200, mounts = true)
 class SharedPoolTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(200), true);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
 
     static Map<String, String> pool(String name, String... extra) {
         Map<String, String> p = new HashMap<>(Map.of(

@@ -8,35 +8,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
-import java.nio.file.Path;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code standbyOssServers}: filesystems the driver creates keep that many warm standby OSS servers. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 50, mounts = false)
 class StandbyParameterTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(50), false);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
 
     private void unavailable(dev.lustrecsi.csi.v1.CreateVolumeRequest req) {
         assertThatThrownBy(() -> f.stub.createVolume(req))

@@ -14,37 +14,20 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreVolume;
 import dev.lustrecsi.model.VolumeReclaim;
 import dev.lustrecsi.model.VolumeState;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Volume records are LustreVolumes only the driver writes; anyone else's object is never read as one. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 50, mounts = false)
 class VolumeRecordsTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(50), false);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
 
     /** A create on a pool that is not running yet: UNAVAILABLE, with the volume reserved. */
     private void reserve(String pool, String name) {

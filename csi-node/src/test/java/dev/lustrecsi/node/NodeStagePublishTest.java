@@ -20,27 +20,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Stage, publish, unpublish, unstage through the CSI socket, mounting for real in a private namespace. */
+@ExtendWith(NodePluginExtension.class)
 class NodeStagePublishTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
 
     private static NodeUnpublishVolumeRequest unpublish(NodePublishVolumeRequest p) {
         return NodeUnpublishVolumeRequest.newBuilder()

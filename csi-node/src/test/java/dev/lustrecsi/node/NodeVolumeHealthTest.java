@@ -14,27 +14,14 @@ import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Volume stats and conditions, and what happens when the Lustre servers stop answering. */
+@ExtendWith(NodePluginExtension.class)
 class NodeVolumeHealthTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
 
     private NodeGetVolumeStatsResponse stats(NodeStageVolumeRequest stage, String path) {
         return plugin.node()

@@ -20,30 +20,17 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Mounts whose servers go away: the condition kubelet reports says why, the pods using the volume get
  * an Event, and unpublish/unstage still free the node when the kernel will not let go.
  */
+@ExtendWith(NodePluginExtension.class)
 class SelfHealingMountsTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
 
     private NodeGetVolumeStatsResponse stats(NodePublishVolumeRequest publish) {
         return plugin.node()

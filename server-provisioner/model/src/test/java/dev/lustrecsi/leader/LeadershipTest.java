@@ -3,12 +3,11 @@ package dev.lustrecsi.leader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lustrecsi.testing.kube.FaultyLock;
+import dev.lustrecsi.testing.kube.FaultyLock.Fault;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +80,7 @@ class LeadershipTest {
         Replica second = other(first);
 
         long killed = System.nanoTime();
-        first.fault = Fault.REFUSE; // the process is gone: it never renews again
+        first.lock.set(Fault.REFUSE); // the process is gone: it never renews again
         assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
                 .isTrue();
         Duration takeover = Duration.ofNanos(second.actingSince(killed) - killed);
@@ -101,7 +99,7 @@ class LeadershipTest {
         Replica second = other(first);
 
         long partitioned = System.nanoTime();
-        first.fault = Fault.HANG; // its Lease requests never come back
+        first.lock.set(Fault.HANG); // its Lease requests never come back
         assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
                 .isTrue();
         System.out.printf(
@@ -116,7 +114,7 @@ class LeadershipTest {
                 .isLessThanOrEqualTo(FAST.renewDeadline().plus(FAST.retryPeriod()));
         assertNoOverlap(first, second, partitioned);
         assertThat(first.leadership.isLeading()).isFalse();
-        first.release.countDown();
+        first.lock.release();
     }
 
     @Test
@@ -140,11 +138,11 @@ class LeadershipTest {
         assertThat(awaitSteadyLeader()).isSameAs(a);
         Replica b = replica("b");
 
-        a.fault = Fault.REFUSE;
+        a.lock.set(Fault.REFUSE);
         assertThat(b.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
                 .isTrue();
         assertThat(a.leadership.hasLost()).isTrue();
-        a.fault = Fault.NONE; // a is back, as a follower: b holds the Lease
+        a.lock.set(Fault.NONE); // a is back, as a follower: b holds the Lease
         Thread.sleep(2 * FAST.retryPeriod().toMillis());
         assertThat(a.leadership.isLeading()).isFalse();
 
@@ -232,20 +230,15 @@ class LeadershipTest {
         return replicas.stream().filter(x -> x != r).findFirst().orElseThrow();
     }
 
-    enum Fault {
-        NONE,
-        REFUSE,
-        HANG
-    }
-
     /** One replica: an elector with a fault switch in front of its Lease calls, and a loop that acts while leading. */
     final class Replica {
         final String name;
         final Leadership leadership;
         final Thread worker;
-        volatile Fault fault = Fault.NONE;
+        /** The replica's connection to the API server, with a switch to refuse or hang every Lease call. */
+        final FaultyLock lock;
+
         volatile long lostAt;
-        final CountDownLatch release = new CountDownLatch(1);
         /** Each replica its own connection, as separate processes have. */
         final KubernetesClient connection = server.createClient();
 
@@ -257,14 +250,9 @@ class LeadershipTest {
 
         Replica(String name, boolean rejoin) {
             this.name = name;
-            Lock lease = new LeaseLock("ns", "work", name);
+            lock = new FaultyLock(new LeaseLock("ns", "work", name));
             leadership = new Leadership(
-                            connection,
-                            new FaultyLock(lease, this),
-                            FAST,
-                            () -> lostAt = System.nanoTime(),
-                            rejoin,
-                            System::nanoTime)
+                            connection, lock, FAST, () -> lostAt = System.nanoTime(), rejoin, System::nanoTime)
                     .start();
             worker = new Thread(
                     () -> {
@@ -294,64 +282,10 @@ class LeadershipTest {
         }
 
         void stop() {
-            release.countDown();
+            lock.release();
             worker.interrupt();
             leadership.close();
             connection.close();
-        }
-    }
-
-    /** The replica's connection to the API server, with a switch to refuse or hang every call. */
-    static final class FaultyLock implements Lock {
-        private final Lock delegate;
-        private final Replica replica;
-
-        FaultyLock(Lock delegate, Replica replica) {
-            this.delegate = delegate;
-            this.replica = replica;
-        }
-
-        private void fault() {
-            switch (replica.fault) {
-                case REFUSE -> throw new KubernetesClientException("connection refused (test fault)");
-                case HANG -> {
-                    try {
-                        replica.release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    throw new KubernetesClientException("request timed out (test fault)");
-                }
-                default -> {}
-            }
-        }
-
-        @Override
-        public LeaderElectionRecord get(KubernetesClient c) {
-            fault();
-            return delegate.get(c);
-        }
-
-        @Override
-        public void create(KubernetesClient c, LeaderElectionRecord record) {
-            fault();
-            delegate.create(c, record);
-        }
-
-        @Override
-        public void update(KubernetesClient c, LeaderElectionRecord record) {
-            fault();
-            delegate.update(c, record);
-        }
-
-        @Override
-        public String identity() {
-            return delegate.identity();
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
         }
     }
 }
