@@ -2,10 +2,10 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
-import static dev.lustrecsi.controller.ControllerFixture.mountCapability;
-import static dev.lustrecsi.controller.DedicatedVolumeTest.dedicated;
-import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.lustreCapability;
+import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.DriverNames;
@@ -111,9 +111,9 @@ class ControllerRpcTest {
                 f.stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder()
                         .setVolumeId(v.getVolumeId())
                         .addVolumeCapabilities(
-                                mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+                                lustreCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                         .addVolumeCapabilities(
-                                mountCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_MULTI_WRITER))
+                                lustreCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_MULTI_WRITER))
                         .putAllVolumeContext(v.getVolumeContextMap())
                         .build());
         assertThat(ok.hasConfirmed()).isTrue();
@@ -134,7 +134,7 @@ class ControllerRpcTest {
                 Status.Code.NOT_FOUND,
                 () -> f.stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder()
                         .setVolumeId("v1:" + NAMESPACE + ":nope:nope:")
-                        .addVolumeCapabilities(mountCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))
+                        .addVolumeCapabilities(lustreCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))
                         .build()));
         expectStatus(
                 Status.Code.INVALID_ARGUMENT,
@@ -416,7 +416,7 @@ class ControllerRpcTest {
                 f.stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder()
                         .setVolumeId(handle)
                         .addVolumeCapabilities(
-                                mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+                                lustreCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                         .build());
         assertThat(r.hasConfirmed()).isTrue();
         assertThat(f.fileSystems()).isEmpty();

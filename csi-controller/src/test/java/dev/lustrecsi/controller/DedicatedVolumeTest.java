@@ -1,9 +1,9 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.IMAGE;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -37,26 +36,6 @@ class DedicatedVolumeTest {
 
     /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    static Map<String, String> dedicated(String... extra) {
-        Map<String, String> p = new HashMap<>(Map.of(
-                "mode",
-                "dedicated",
-                "serverImage",
-                IMAGE,
-                "lustreVersion",
-                "2.15.5",
-                "ostSize",
-                "100Gi",
-                "maxOsts",
-                "8",
-                "headroomPercent",
-                "10"));
-        for (int i = 0; i < extra.length; i += 2) {
-            p.put(extra[i], extra[i + 1]);
-        }
-        return p;
-    }
 
     private static Status.Code code(Throwable e) {
         return Status.fromThrowable(e).getCode();

@@ -4,22 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.leader.Leadership;
 import dev.lustrecsi.testing.kube.FaultyLock;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,26 +23,21 @@ import org.junit.jupiter.api.Test;
  * a round stands for pool reconciling and orphan collection. Only the Lease holder runs rounds; a replica that
  * loses the Lease during a round ends its process, one that loses it between rounds stays up as a follower.
  */
+@MockKubernetes
 class LeaderRoundsTest {
     private static final Leadership.Timing FAST =
             new Leadership.Timing(Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(400));
 
-    private KubernetesMockServer server;
+    /** Set by @MockKubernetes: one mock API server (CRUD mode) per test; each replica opens its own client. */
+    KubernetesMockServer server;
+
     private final List<Replica> replicas = new ArrayList<>();
     /** Every round of every replica: who, start and end (monotonic). */
     private final ConcurrentLinkedQueue<long[]> rounds = new ConcurrentLinkedQueue<>();
 
-    @BeforeEach
-    void startServer() {
-        server = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init();
-    }
-
     @AfterEach
     void stop() {
         replicas.forEach(Replica::stop);
-        server.destroy();
     }
 
     @Test

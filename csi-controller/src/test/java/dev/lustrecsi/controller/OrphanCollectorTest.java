@@ -2,9 +2,9 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
-import static dev.lustrecsi.controller.DedicatedVolumeTest.dedicated;
-import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

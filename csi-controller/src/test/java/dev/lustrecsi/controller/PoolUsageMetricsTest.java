@@ -1,12 +1,13 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.testing.csi.StorageClassParams;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -54,10 +55,10 @@ class PoolUsageMetricsTest {
         assertThat(scrape(registry)).as("no pool mounted yet").doesNotContain("lustre_pool_df_success{");
 
         assertThatThrownBy(() -> f.stub.createVolume(
-                create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build()));
+                create("pvc-a", 10 * GI, StorageClassParams.pool("alpha")).build()));
         f.markReady("alpha", "10.1.0.1@tcp");
         f.stub.createVolume(
-                create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build());
+                create("pvc-a", 10 * GI, StorageClassParams.pool("alpha")).build());
 
         String labels = "{filesystem=\"alpha\",namespace=\"" + ControllerFixture.NAMESPACE + "\"}";
         String before = scrape(registry);

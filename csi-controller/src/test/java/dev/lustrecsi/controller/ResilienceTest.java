@@ -1,8 +1,8 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.create;
-import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

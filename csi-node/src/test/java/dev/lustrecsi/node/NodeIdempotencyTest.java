@@ -1,12 +1,12 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import io.grpc.Status;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,20 +21,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NodePluginExtension.Fake.class)
 class NodeIdempotencyTest {
     private NodePlugin plugin;
-
-    private static NodeUnpublishVolumeRequest unpublish(NodePublishVolumeRequest p) {
-        return NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(p.getVolumeId())
-                .setTargetPath(p.getTargetPath())
-                .build();
-    }
-
-    private static NodeUnstageVolumeRequest unstage(NodeStageVolumeRequest s) {
-        return NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(s.getVolumeId())
-                .setStagingTargetPath(s.getStagingTargetPath())
-                .build();
-    }
 
     @Test
     void eachCallRepeatedMountsOrUnmountsOnce() {

@@ -1,11 +1,11 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
 import dev.lustrecsi.lustre.CommandResult;
 import dev.lustrecsi.lustre.LnetNetworks;
 import dev.lustrecsi.lustre.LnetctlCommands;
@@ -77,11 +77,7 @@ class NodeMetricsTest {
                 .contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 2.0")
                 .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 3.0");
 
-        plugin.node()
-                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(podA.getVolumeId())
-                        .setTargetPath(podA.getTargetPath())
-                        .build());
+        plugin.node().nodeUnpublishVolume(unpublish(podA));
         assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 2.0");
     }
 

@@ -20,6 +20,7 @@ import dev.lustrecsi.lustre.mount.Mounter;
 import dev.lustrecsi.lustre.testing.FakeMounter;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.lustre.testing.SysfsFixture;
+import dev.lustrecsi.testing.csi.CsiRequests;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -149,15 +150,8 @@ final class NodePlugin implements AutoCloseable {
         return kubelet.resolve("pods/" + pod + "/volumes/kubernetes.io~csi/" + volume + "/mount");
     }
 
-    static VolumeCapability mountCapability(VolumeCapability.AccessMode.Mode mode, String... flags) {
-        return VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.newBuilder().addAllMountFlags(List.of(flags)))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
-                .build();
-    }
-
     static VolumeCapability rwMany() {
-        return mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER);
+        return CsiRequests.mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER);
     }
 
     /** A stage request as kubelet makes it for a shared-pool volume {@code <fsName>/<subdir>}. */

@@ -10,6 +10,7 @@ import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.lustrecsi.testing.csi.CsiRequests;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ class NodeRequestValidationTest {
                     Status.Code.INVALID_ARGUMENT,
                     () -> plugin.node()
                             .nodeStageVolume(stage().setVolumeCapability(
-                                            NodePlugin.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag))
+                                            CsiRequests.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag))
                                     .build()));
         }
         assertThatThrownBy(() -> plugin.node()

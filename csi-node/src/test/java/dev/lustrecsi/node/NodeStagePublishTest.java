@@ -1,14 +1,15 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.testing.csi.CsiRequests;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.FileSystemException;
@@ -29,20 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeStagePublishTest {
     /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    private static NodeUnpublishVolumeRequest unpublish(NodePublishVolumeRequest p) {
-        return NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(p.getVolumeId())
-                .setTargetPath(p.getTargetPath())
-                .build();
-    }
-
-    private static NodeUnstageVolumeRequest unstage(NodeStageVolumeRequest s) {
-        return NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(s.getVolumeId())
-                .setStagingTargetPath(s.getStagingTargetPath())
-                .build();
-    }
 
     @Test
     void fullLifecycleTwiceOverWithEveryCallRepeated() throws Exception {
@@ -135,7 +122,7 @@ class NodeStagePublishTest {
     void aReaderOnlyAccessModeStagesAndPublishesReadOnly() throws Exception {
         plugin.volumeOnServer("fsd", "pvc-4");
         NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-4")
-                .setVolumeCapability(NodePlugin.mountCapability(Mode.MULTI_NODE_READER_ONLY))
+                .setVolumeCapability(CsiRequests.mountCapability(Mode.MULTI_NODE_READER_ONLY))
                 .build();
         plugin.node().nodeStageVolume(stage);
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod-ro").build();
@@ -153,7 +140,7 @@ class NodeStagePublishTest {
     void aSingleNodeSingleWriterVolumeIsPublishedToOneTargetAtATime() {
         plugin.volumeOnServer("fsd", "pvc-ssw");
         NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-ssw")
-                .setVolumeCapability(NodePlugin.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER))
+                .setVolumeCapability(CsiRequests.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER))
                 .build();
         plugin.node().nodeStageVolume(stage);
         NodePublishVolumeRequest first = plugin.publish(stage, "pod-1").build();

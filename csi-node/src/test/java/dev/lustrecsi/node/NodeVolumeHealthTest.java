@@ -1,5 +1,7 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,8 +9,6 @@ import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
 import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeUsage;
 import io.grpc.Status;
 import java.nio.file.Files;
@@ -144,16 +144,8 @@ class NodeVolumeHealthTest {
         assertThat(stale.getVolumeCondition().getAbnormal()).isTrue();
         assertThat(stale.getVolumeCondition().getMessage()).contains("stale").contains("not connected");
 
-        plugin.node()
-                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(publish.getVolumeId())
-                        .setTargetPath(publish.getTargetPath())
-                        .build());
-        plugin.node()
-                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                        .setVolumeId(stage.getVolumeId())
-                        .setStagingTargetPath(stage.getStagingTargetPath())
-                        .build());
+        plugin.node().nodeUnpublishVolume(unpublish(publish));
+        plugin.node().nodeUnstageVolume(unstage(stage));
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 

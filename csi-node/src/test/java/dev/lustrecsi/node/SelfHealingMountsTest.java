@@ -1,13 +1,13 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
 import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeUsage;
 import dev.lustrecsi.lustre.mount.LibC;
 import io.fabric8.kubernetes.api.model.Event;
@@ -116,16 +116,8 @@ class SelfHealingMountsTest {
         plugin.restart();
 
         try {
-            plugin.node()
-                    .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                            .setVolumeId(publish.getVolumeId())
-                            .setTargetPath(publish.getTargetPath())
-                            .build());
-            plugin.node()
-                    .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                            .setVolumeId(stage.getVolumeId())
-                            .setStagingTargetPath(stage.getStagingTargetPath())
-                            .build());
+            plugin.node().nodeUnpublishVolume(unpublish(publish));
+            plugin.node().nodeUnstageVolume(unstage(stage));
         } finally {
             never.countDown();
         }
@@ -148,16 +140,8 @@ class SelfHealingMountsTest {
                 .contains("fsh-MDT0000 CONNECTING");
 
         // The server never answers again (no release): unpublish and unstage still free the node.
-        plugin.node()
-                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(publish.getVolumeId())
-                        .setTargetPath(publish.getTargetPath())
-                        .build());
-        plugin.node()
-                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                        .setVolumeId(stage.getVolumeId())
-                        .setStagingTargetPath(stage.getStagingTargetPath())
-                        .build());
+        plugin.node().nodeUnpublishVolume(unpublish(publish));
+        plugin.node().nodeUnstageVolume(unstage(stage));
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 

@@ -5,20 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.testing.kube.FaultyLock;
 import dev.lustrecsi.testing.kube.FaultyLock.Fault;
+import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * put in front of one replica's Lease calls: refused (a dead process, from the Lease's point of view) or hanging
  * (a partition: the request never returns).
  */
+@MockKubernetes
 class LeadershipTest {
     /**
      * Short timings so the tests run in seconds, long enough that a loaded build machine renews in time; the
@@ -36,27 +33,19 @@ class LeadershipTest {
     private static final Leadership.Timing FAST =
             new Leadership.Timing(Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(400));
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
+    /** Set by @MockKubernetes: one mock API server (CRUD mode) per test; each replica opens its own client. */
+    KubernetesMockServer server;
+
+    KubernetesClient client;
     private final List<Replica> replicas = new ArrayList<>();
     /** Every action of every replica, in order: identity and monotonic time. */
     private final ConcurrentLinkedQueue<Action> actions = new ConcurrentLinkedQueue<>();
 
     record Action(String who, long nanos) {}
 
-    @BeforeEach
-    void startServer() {
-        server = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
-    }
-
     @AfterEach
     void stop() {
         replicas.forEach(Replica::stop);
-        client.close();
-        server.destroy();
     }
 
     @Test
