@@ -51,7 +51,7 @@ class NodeIdempotencyTest {
     }
 
     @Test
-    void anotherVolumeAtAStagedPathIsRefusedAndTheMountedOneStays() {
+    void aStagingPathHoldingAnotherVolumeIsNotReused() {
         NodeStageVolumeRequest stage = plugin.stage("fsa", "pvc-1").build();
         plugin.node().nodeStageVolume(stage);
         NodeStageVolumeRequest other = plugin.stage("fsa", "pvc-2")
@@ -60,6 +60,7 @@ class NodeIdempotencyTest {
 
         assertThatThrownBy(() -> plugin.node().nodeStageVolume(other))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+        // Nor does unstaging the other volume take the first one's mount away.
         assertThatThrownBy(() -> plugin.node().nodeUnstageVolume(unstage(other)))
                 .satisfies(
                         e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));

@@ -1,16 +1,11 @@
 package dev.lustrecsi.node;
 
+import dev.lustrecsi.testing.junit.TestFields;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -62,25 +57,12 @@ class NodePluginExtension implements BeforeEachCallback, AfterEachCallback, Para
         }
     }
 
-    private static List<Field> pluginFields(Object test) {
-        List<Field> fields = new ArrayList<>();
-        for (Class<?> c = test.getClass(); c != Object.class; c = c.getSuperclass()) {
-            for (Field f : c.getDeclaredFields()) {
-                if (f.getType() == NodePlugin.class && !Modifier.isStatic(f.getModifiers())) {
-                    f.setAccessible(true);
-                    fields.add(f);
-                }
-            }
-        }
-        return fields;
-    }
-
     @Override
     public void beforeEach(ExtensionContext context) throws IllegalAccessException {
-        Object test = context.getRequiredTestInstance();
-        for (Field f : pluginFields(test)) {
-            f.set(test, started(context).plugin());
-        }
+        TestFields.set(
+                context.getRequiredTestInstance(),
+                NodePlugin.class,
+                started(context).plugin());
     }
 
     @Override
@@ -89,18 +71,13 @@ class NodePluginExtension implements BeforeEachCallback, AfterEachCallback, Para
         if (s == null) {
             return;
         }
-        Object test = context.getRequiredTestInstance();
-        for (Field f : pluginFields(test)) {
-            if (f.get(test) instanceof NodePlugin replaced && replaced != s.plugin()) {
+        for (NodePlugin replaced : TestFields.values(context.getRequiredTestInstance(), NodePlugin.class)) {
+            if (replaced != s.plugin()) {
                 replaced.close();
             }
         }
         s.plugin().close();
-        try (Stream<Path> files = Files.walk(s.dir())) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        TestFields.deleteTree(s.dir());
     }
 
     @Override

@@ -244,25 +244,6 @@ class NodeStagePublishTest {
     }
 
     @Test
-    void aStagingPathHoldingAnotherVolumeIsNotReused() {
-        plugin.volumeOnServer("fsg", "pvc-7");
-        plugin.volumeOnServer("fsg", "pvc-8");
-        NodeStageVolumeRequest first = plugin.stage("fsg", "pvc-7").build();
-        plugin.node().nodeStageVolume(first);
-        NodeStageVolumeRequest other = plugin.stage("fsg", "pvc-8")
-                .setStagingTargetPath(first.getStagingTargetPath())
-                .build();
-
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(other))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
-        // Nor does unstaging the other volume take the first one's mount away.
-        assertThatThrownBy(() -> plugin.node().nodeUnstageVolume(unstage(other)))
-                .satisfies(
-                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
-        assertThat(plugin.mountsAt(Path.of(first.getStagingTargetPath()))).isEqualTo(1);
-    }
-
-    @Test
     void aMissingVolumeDirectoryOnTheServerFailsAndLeavesNothingMounted() {
         plugin.standIns.serverRoot(NodePlugin.MGS, "fsh");
         NodeStageVolumeRequest stage = plugin.stage("fsh", "never-created").build();

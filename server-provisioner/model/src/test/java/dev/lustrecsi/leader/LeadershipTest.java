@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lustrecsi.testing.kube.FaultyLock;
 import dev.lustrecsi.testing.kube.FaultyLock.Fault;
 import dev.lustrecsi.testing.kube.MockKubernetes;
+import dev.lustrecsi.testing.kube.SteadyLeader;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
@@ -188,24 +189,8 @@ class LeadershipTest {
     }
 
     private Replica awaitSteadyLeader() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Replica leader = null;
-        long since = 0;
-        while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream()
-                    .filter(r -> r.leadership.isLeading())
-                    .findFirst()
-                    .orElse(null);
-            if (now != leader) {
-                leader = now;
-                since = System.nanoTime();
-            } else if (leader != null
-                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
-                return leader;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no replica led steadily within 30 s");
+        return SteadyLeader.await(
+                replicas, r -> r.leadership.isLeading(), FAST.renewDeadline(), Duration.ofSeconds(30));
     }
 
     private Replica leader() {

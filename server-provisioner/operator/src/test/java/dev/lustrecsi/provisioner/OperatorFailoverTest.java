@@ -12,6 +12,7 @@ import dev.lustrecsi.provisioner.sim.KubeVirtSimulator;
 import dev.lustrecsi.provisioner.sim.MockCluster;
 import dev.lustrecsi.provisioner.sim.SimulatedLustre;
 import dev.lustrecsi.testing.kube.FaultyLock;
+import dev.lustrecsi.testing.kube.SteadyLeader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.kubevirt.v1.VirtualMachine;
@@ -161,24 +162,11 @@ class OperatorFailoverTest {
     }
 
     private static Replica steadyLeader(List<Replica> replicas) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Replica leader = null;
-        long since = 0;
-        while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream()
-                    .filter(r -> r.operator != null && r.leadership.isLeading())
-                    .findFirst()
-                    .orElse(null);
-            if (now != leader) {
-                leader = now;
-                since = System.nanoTime();
-            } else if (leader != null
-                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
-                return leader;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no operator replica led steadily within 60 s");
+        return SteadyLeader.await(
+                replicas,
+                r -> r.operator != null && r.leadership.isLeading(),
+                FAST.renewDeadline(),
+                Duration.ofSeconds(60));
     }
 
     private static Phase phase(KubernetesClient client) {
