@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * from, names the directory inside it as its root, and is {@code ro} when asked. Every call is logged
  * ({@link #calls()}); {@link #failMounts(String)} makes mounts fail as mount.lustre does when a server refuses.
  * What it cannot show - the mount helper's syntax, the kernel's rules - is the namespace tests' job
- * ({@link LinuxMounter}-based, under {@link MountNamespace}).
+ * ({@code LinuxMounter}-based, under {@link MountNamespace}).
  *
  * @see dev.lustrecsi.lustre.mount.LinuxMounter
  */
@@ -48,7 +48,8 @@ public final class FakeMounter implements Mounter {
 
     @Override
     public synchronized void mountLustre(LustreSource source, Path target, List<String> options) {
-        calls.add("mount -t lustre -o " + String.join(",", options) + " " + source + " " + target);
+        calls.add("mount -t lustre " + (options.isEmpty() ? "" : "-o " + String.join(",", options) + " ") + source + " "
+                + target);
         if (mountFailure != null) {
             throw new MountException(mountFailure);
         }
