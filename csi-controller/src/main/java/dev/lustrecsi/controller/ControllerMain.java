@@ -4,6 +4,7 @@ import dev.lustrecsi.csi.server.CommonOptions;
 import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
+import dev.lustrecsi.leader.LeaderElectionOptions;
 import dev.lustrecsi.leader.Leadership;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.MountCommands;
@@ -38,7 +39,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "lustre-csi-controller",
         mixinStandardHelpOptions = true,
-        description = "CSI controller plugin for Lustre: provisions shared-pool and dedicated volumes and expands them")
+        description = "CSI controller plugin for Lustre: provisions shared-pool and dedicated volumes and expands them."
+                + " Every replica serves CSI calls; only the Lease holder (--leader-election) runs the periodic work"
+                + " (pool reconciling, orphan collection).")
 public final class ControllerMain implements Callable<Integer> {
 
     @Mixin
@@ -107,40 +110,8 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(names = "--lfs", defaultValue = "lfs", description = "the lfs tool (default: ${DEFAULT-VALUE})")
     String lfsPath;
 
-    @Option(
-            names = "--leader-election",
-            negatable = true,
-            defaultValue = "true",
-            fallbackValue = "true",
-            description = "run the periodic work (pool reconciling, orphan collection) only on the replica holding "
-                    + "the Lease; CSI calls are served by every replica either way (default: ${DEFAULT-VALUE})")
-    boolean leaderElection;
-
-    @Option(
-            names = "--leader-election-namespace",
-            defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
-            description = "namespace of the Lease (default: ${DEFAULT-VALUE})")
-    String leaderElectionNamespace;
-
-    @Option(
-            names = "--leader-election-lease-duration",
-            defaultValue = "PT15S",
-            description = "how long a Lease is valid after its last renewal: the longest a dead leader blocks the "
-                    + "others (default: ${DEFAULT-VALUE})")
-    Duration leaseDuration;
-
-    @Option(
-            names = "--leader-election-renew-deadline",
-            defaultValue = "PT10S",
-            description = "a leader that could not renew for this long stops its periodic work; shorter than the "
-                    + "lease duration (default: ${DEFAULT-VALUE})")
-    Duration renewDeadline;
-
-    @Option(
-            names = "--leader-election-retry-period",
-            defaultValue = "PT2S",
-            description = "how often the Lease is renewed or tried (default: ${DEFAULT-VALUE})")
-    Duration retryPeriod;
+    @Mixin
+    LeaderElectionOptions leaderElection;
 
     /** Name of the controller's Lease (the sidecars hold their own, named after the driver). */
     static final String LEASE_NAME = "lustre-csi-controller";
@@ -203,15 +174,11 @@ public final class ControllerMain implements Callable<Integer> {
 
     /** The periodic work's gate: the Lease when {@code --leader-election}, else always open (one replica). */
     LeaderRounds leaderRounds(KubernetesClient client) {
-        if (!leaderElection) {
+        if (!leaderElection.enabled()) {
             return LeaderRounds.always();
         }
         return LeaderRounds.elect(
-                client,
-                leaderElectionNamespace,
-                LEASE_NAME,
-                Leadership.uniqueIdentity(),
-                new Leadership.Timing(leaseDuration, renewDeadline, retryPeriod));
+                client, leaderElection.namespace(), LEASE_NAME, Leadership.uniqueIdentity(), leaderElection.timing());
     }
 
     /** The standard tool paths with {@code --lfs}. */

@@ -2,7 +2,6 @@ package dev.lustrecsi.controller;
 
 import dev.lustrecsi.csi.v1.ControllerGrpc;
 import dev.lustrecsi.csi.v1.CreateVolumeRequest;
-import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.lustre.CommandRunner;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.MountCommands;
@@ -16,6 +15,7 @@ import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.lustre.testing.MountNamespace;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
+import dev.lustrecsi.testing.csi.StorageClassParams;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ControllerFixture implements AutoCloseable {
     static final String NAMESPACE = "lustre-csi";
-    static final String IMAGE = "registry.example.org/lustre/server:2.15.5";
+    static final String IMAGE = StorageClassParams.SERVER_IMAGE;
     static final long GI = 1L << 30;
     static final MountBounds BOUNDS = new MountBounds(
             Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
@@ -146,22 +146,6 @@ final class ControllerFixture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    static VolumeCapability mountCapability(VolumeCapability.AccessMode.Mode mode) {
-        return VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("lustre"))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
-                .build();
-    }
-
-    static CreateVolumeRequest.Builder create(String name, long bytes, Map<String, String> parameters) {
-        return CreateVolumeRequest.newBuilder()
-                .setName(name)
-                .setCapacityRange(
-                        dev.lustrecsi.csi.v1.CapacityRange.newBuilder().setRequiredBytes(bytes))
-                .addVolumeCapabilities(mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
-                .putAllParameters(parameters);
     }
 
     Optional<LustreFileSystem> fileSystem(String name) {

@@ -2,10 +2,10 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
-import static dev.lustrecsi.controller.ControllerFixture.mountCapability;
-import static dev.lustrecsi.controller.DedicatedVolumeTest.dedicated;
-import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.lustreCapability;
+import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.DriverNames;
@@ -37,41 +37,23 @@ import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.csi.v1.VolumeContentSource;
 import dev.lustrecsi.lustre.testing.MountNamespace;
 import dev.lustrecsi.model.Phase;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Each Controller RPC's contract: capabilities, validation, listing, capacity, condition, hostile input. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 100, mounts = false)
 class ControllerRpcTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(100), false);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
 
     private static Status expectStatus(Status.Code code, Executable call) {
         StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, call);
@@ -129,9 +111,9 @@ class ControllerRpcTest {
                 f.stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder()
                         .setVolumeId(v.getVolumeId())
                         .addVolumeCapabilities(
-                                mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+                                lustreCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                         .addVolumeCapabilities(
-                                mountCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_MULTI_WRITER))
+                                lustreCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_MULTI_WRITER))
                         .putAllVolumeContext(v.getVolumeContextMap())
                         .build());
         assertThat(ok.hasConfirmed()).isTrue();
@@ -152,7 +134,7 @@ class ControllerRpcTest {
                 Status.Code.NOT_FOUND,
                 () -> f.stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder()
                         .setVolumeId("v1:" + NAMESPACE + ":nope:nope:")
-                        .addVolumeCapabilities(mountCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))
+                        .addVolumeCapabilities(lustreCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))
                         .build()));
         expectStatus(
                 Status.Code.INVALID_ARGUMENT,
@@ -434,7 +416,7 @@ class ControllerRpcTest {
                 f.stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder()
                         .setVolumeId(handle)
                         .addVolumeCapabilities(
-                                mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+                                lustreCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                         .build());
         assertThat(r.hasConfirmed()).isTrue();
         assertThat(f.fileSystems()).isEmpty();

@@ -1,9 +1,9 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.IMAGE;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,63 +18,24 @@ import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.model.DiskDeletionPolicy;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.NetworkType;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A whole LustreFileSystem per volume: created, awaited across retries, expanded, deleted by reclaim policy. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 200, mounts = false)
 class DedicatedVolumeTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(200), false);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
-    static Map<String, String> dedicated(String... extra) {
-        Map<String, String> p = new HashMap<>(Map.of(
-                "mode",
-                "dedicated",
-                "serverImage",
-                IMAGE,
-                "lustreVersion",
-                "2.15.5",
-                "ostSize",
-                "100Gi",
-                "maxOsts",
-                "8",
-                "headroomPercent",
-                "10"));
-        for (int i = 0; i < extra.length; i += 2) {
-            p.put(extra[i], extra[i + 1]);
-        }
-        return p;
-    }
 
     private static Status.Code code(Throwable e) {
         return Status.fromThrowable(e).getCode();

@@ -3,25 +3,20 @@ package dev.lustrecsi.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.leader.Leadership;
+import dev.lustrecsi.testing.kube.FaultyLock;
+import dev.lustrecsi.testing.kube.MockKubernetes;
+import dev.lustrecsi.testing.kube.SteadyLeader;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,26 +24,21 @@ import org.junit.jupiter.api.Test;
  * a round stands for pool reconciling and orphan collection. Only the Lease holder runs rounds; a replica that
  * loses the Lease during a round ends its process, one that loses it between rounds stays up as a follower.
  */
+@MockKubernetes
 class LeaderRoundsTest {
     private static final Leadership.Timing FAST =
             new Leadership.Timing(Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(400));
 
-    private KubernetesMockServer server;
+    /** Set by @MockKubernetes: one mock API server (CRUD mode) per test; each replica opens its own client. */
+    KubernetesMockServer server;
+
     private final List<Replica> replicas = new ArrayList<>();
     /** Every round of every replica: who, start and end (monotonic). */
     private final ConcurrentLinkedQueue<long[]> rounds = new ConcurrentLinkedQueue<>();
 
-    @BeforeEach
-    void startServer() {
-        server = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init();
-    }
-
     @AfterEach
     void stop() {
         replicas.forEach(Replica::stop);
-        server.destroy();
     }
 
     @Test
@@ -72,7 +62,7 @@ class LeaderRoundsTest {
         awaitRoundInFlight(leader);
 
         long cut = System.nanoTime();
-        leader.fault = true;
+        leader.lock.cutOff(true);
         long deadline = System.nanoTime() + FAST.takeoverBound().plusSeconds(5).toNanos();
         while (other.firstRoundAt == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -93,12 +83,12 @@ class LeaderRoundsTest {
         Replica leader = awaitSteadyLeader();
         Replica other = replicas.get(1 - leader.index);
 
-        leader.fault = true;
+        leader.lock.cutOff(true);
         long deadline = System.nanoTime() + FAST.takeoverBound().plusSeconds(5).toNanos();
         while (!other.rounds.isLeading() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        leader.fault = false;
+        leader.lock.cutOff(false);
         Thread.sleep(2 * FAST.retryPeriod().toMillis());
 
         assertThat(other.rounds.isLeading()).isTrue();
@@ -115,24 +105,7 @@ class LeaderRoundsTest {
     }
 
     private Replica awaitSteadyLeader() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Replica leader = null;
-        long since = 0;
-        while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream()
-                    .filter(r -> r.rounds.isLeading())
-                    .findFirst()
-                    .orElse(null);
-            if (now != leader) {
-                leader = now;
-                since = System.nanoTime();
-            } else if (leader != null
-                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
-                return leader;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no replica led steadily within 30 s");
+        return SteadyLeader.await(replicas, r -> r.rounds.isLeading(), FAST.renewDeadline(), Duration.ofSeconds(30));
     }
 
     private void awaitRoundInFlight(Replica r) throws InterruptedException {
@@ -149,14 +122,14 @@ class LeaderRoundsTest {
         final KubernetesClient connection = server.createClient();
         final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         final LeaderRounds rounds;
-        volatile boolean fault;
+        final FaultyLock lock;
         volatile long exitedAt;
         volatile long firstRoundAt;
         volatile long inRoundSince;
 
         Replica(int index, Duration roundLength) {
             this.index = index;
-            Lock lock = new FaultyLock(new LeaseLock("ns", ControllerMain.LEASE_NAME, "replica-" + index), this);
+            lock = new FaultyLock(new LeaseLock("ns", ControllerMain.LEASE_NAME, "replica-" + index));
             // "Exiting" the process: record the moment and stop everything the process runs.
             rounds = new LeaderRounds(
                     onLost -> new Leadership(connection, lock, FAST, onLost, true, System::nanoTime), () -> {
@@ -192,51 +165,6 @@ class LeaderRoundsTest {
             scheduler.shutdownNow();
             rounds.close();
             connection.close();
-        }
-    }
-
-    /** The replica's Lease calls, refused while its fault switch is on (cut off from the API server). */
-    static final class FaultyLock implements Lock {
-        private final Lock delegate;
-        private final Replica replica;
-
-        FaultyLock(Lock delegate, Replica replica) {
-            this.delegate = delegate;
-            this.replica = replica;
-        }
-
-        private void check() {
-            if (replica.fault) {
-                throw new KubernetesClientException("connection refused (test fault)");
-            }
-        }
-
-        @Override
-        public LeaderElectionRecord get(KubernetesClient c) {
-            check();
-            return delegate.get(c);
-        }
-
-        @Override
-        public void create(KubernetesClient c, LeaderElectionRecord record) {
-            check();
-            delegate.create(c, record);
-        }
-
-        @Override
-        public void update(KubernetesClient c, LeaderElectionRecord record) {
-            check();
-            delegate.update(c, record);
-        }
-
-        @Override
-        public String identity() {
-            return delegate.identity();
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
         }
     }
 }

@@ -2,8 +2,8 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
-import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.DriverNames;
@@ -12,7 +12,6 @@ import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.StatusRuntimeException;
@@ -27,24 +26,21 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Volume directories no volume record and no PV own are archived after the grace period (project id cleared, quota
  * dropped, data kept); live volumes, PV-named directories and an admin's directories are never touched.
  */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 200, mounts = true)
 class PoolDirectoryOrphansTest {
     private static final Duration GRACE = Duration.ofMinutes(15);
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
+
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private PoolDirectoryOrphans orphans;
     private Instant now = Instant.parse("2026-11-25T12:00:00Z");
@@ -52,7 +48,6 @@ class PoolDirectoryOrphansTest {
 
     @BeforeEach
     void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(200), true);
         try {
             f.stub.createVolume(create("pvc-live", 10 * GI, params).build());
         } catch (StatusRuntimeException pending) {
@@ -93,11 +88,6 @@ class PoolDirectoryOrphansTest {
                     }
                 },
                 registry);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
     }
 
     private void forget(String name) {

@@ -1,13 +1,13 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.mount.MountTable;
-import dev.lustrecsi.testing.kube.MockKubernetes;
+import dev.lustrecsi.testing.csi.StorageClassParams;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -15,34 +15,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Pool space for the dashboard: `lfs df` through the controller's pool mounts, found in the mount table. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 200, mounts = true)
 class PoolUsageMetricsTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(200), true);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
 
     private PrometheusRegistry registry() {
         PrometheusRegistry registry = new PrometheusRegistry();
@@ -71,10 +55,10 @@ class PoolUsageMetricsTest {
         assertThat(scrape(registry)).as("no pool mounted yet").doesNotContain("lustre_pool_df_success{");
 
         assertThatThrownBy(() -> f.stub.createVolume(
-                create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build()));
+                create("pvc-a", 10 * GI, StorageClassParams.pool("alpha")).build()));
         f.markReady("alpha", "10.1.0.1@tcp");
         f.stub.createVolume(
-                create("pvc-a", 10 * GI, SharedPoolTest.pool("alpha")).build());
+                create("pvc-a", 10 * GI, StorageClassParams.pool("alpha")).build());
 
         String labels = "{filesystem=\"alpha\",namespace=\"" + ControllerFixture.NAMESPACE + "\"}";
         String before = scrape(registry);

@@ -1,8 +1,8 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.create;
-import static dev.lustrecsi.controller.SharedPoolTest.pool;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,7 +11,6 @@ import dev.lustrecsi.csi.v1.CreateVolumeRequest;
 import dev.lustrecsi.csi.v1.DeleteVolumeRequest;
 import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.model.VolumeState;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import java.nio.file.Files;
@@ -27,30 +26,21 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Bursts, concurrent duplicates, retries and controller restarts on shared pools. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 20000, mounts = true)
 class ResilienceTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-    ExecutorService pool = Executors.newFixedThreadPool(8);
 
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofSeconds(20), true);
-    }
+    ExecutorService pool = Executors.newFixedThreadPool(8);
 
     @AfterEach
     void tearDown() throws Exception {
         pool.shutdownNow();
-        f.close();
         Files.deleteIfExists(f.standIns.stateDirectory().resolve("down/lfs"));
         Files.deleteIfExists(f.standIns.stateDirectory().resolve("down/lfs-setquota"));
     }

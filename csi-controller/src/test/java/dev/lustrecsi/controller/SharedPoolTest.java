@@ -1,9 +1,9 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.IMAGE;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +17,6 @@ import dev.lustrecsi.csi.v1.Volume;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.VolumeState;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -25,52 +24,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Shared-pool volumes end to end: pool on first use, directories with project quotas, expansion, deletion. */
-@MockKubernetes
+@ControllerOnMockApi(readyWaitMillis = 200, mounts = true)
 class SharedPoolTest {
     KubernetesClient client;
 
-    @TempDir
-    Path tmp;
-
+    /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new ControllerFixture(client, tmp.resolve("pools"), Duration.ofMillis(200), true);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
-    static Map<String, String> pool(String name, String... extra) {
-        Map<String, String> p = new HashMap<>(Map.of(
-                "pool",
-                name,
-                "serverImage",
-                IMAGE,
-                "lustreVersion",
-                "2.15.5",
-                "ostSize",
-                "100Gi",
-                "maxOsts",
-                "10",
-                "headroomPercent",
-                "20"));
-        for (int i = 0; i < extra.length; i += 2) {
-            p.put(extra[i], extra[i + 1]);
-        }
-        return p;
-    }
 
     /** Creates the pool through a first volume, marks it Ready as the operator would, and returns that volume. */
     private Volume firstVolume(String pool, String nid, String name, long bytes, Map<String, String> params) {

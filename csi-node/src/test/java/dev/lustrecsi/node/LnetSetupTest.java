@@ -10,30 +10,16 @@ import dev.lustrecsi.csi.v1.ProbeRequest;
 import dev.lustrecsi.lustre.LnetNetworks;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** LNet bring-up through the stand-in modprobe and lnetctl, as NodeGetInfo and Probe report it. */
+@ExtendWith(NodePluginExtension.class)
 class LnetSetupTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
 
     private long netAdds() {
         return plugin.standIns.calls("lnetctl").stream()

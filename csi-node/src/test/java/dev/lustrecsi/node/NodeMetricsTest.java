@@ -1,11 +1,11 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
 import dev.lustrecsi.lustre.CommandResult;
 import dev.lustrecsi.lustre.LnetNetworks;
 import dev.lustrecsi.lustre.LnetctlCommands;
@@ -15,33 +15,19 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The node plugin's gauges as Prometheus scrapes them: Lustre mounts counted in the real mount table (so a
  * restarted plugin reports what is mounted, not what it remembers) and the LNet network type the node has.
  */
+@ExtendWith(NodePluginExtension.class)
 class NodeMetricsTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
 
     /** Registered as NodeMain registers it: the mount table and `lnetctl net show`, read at scrape time. */
     private PrometheusRegistry metrics() {
@@ -91,11 +77,7 @@ class NodeMetricsTest {
                 .contains("lustre_node_mounts{kind=\"staging\",node=\"node-1\"} 2.0")
                 .contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 3.0");
 
-        plugin.node()
-                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(podA.getVolumeId())
-                        .setTargetPath(podA.getTargetPath())
-                        .build());
+        plugin.node().nodeUnpublishVolume(unpublish(podA));
         assertThat(scrape(registry)).contains("lustre_node_mounts{kind=\"publish\",node=\"node-1\"} 2.0");
     }
 

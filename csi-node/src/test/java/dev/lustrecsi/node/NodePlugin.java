@@ -16,8 +16,11 @@ import dev.lustrecsi.lustre.mount.LibC;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.lustre.mount.Mounter;
+import dev.lustrecsi.lustre.testing.FakeMounter;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.lustre.testing.SysfsFixture;
+import dev.lustrecsi.testing.csi.CsiRequests;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +50,10 @@ final class NodePlugin implements AutoCloseable {
     private CsiServer server;
     private ManagedChannel channel;
     LnetConfigurator lnet;
-    LinuxMounter mounter;
+    Mounter mounter;
+    /** The in-memory mounter of a plugin made by {@link #withFakeMounter}, else null (real mounts). */
+    final FakeMounter fake;
+
     VolumeStatsReader stats;
     /** The C library the plugin's mounter calls: the real one, or a test's wrapper that blocks like a dead server. */
     LibC libc = LibC.load();
@@ -59,9 +65,27 @@ final class NodePlugin implements AutoCloseable {
     }
 
     NodePlugin(Path root, long maxVolumes) {
+        this(root, maxVolumes, null);
+    }
+
+    /**
+     * A plugin whose mounts are only in memory ({@link FakeMounter}): for validation and idempotency tests, which
+     * then run as any user; the stand-in lnetctl, lctl and modprobe still run. Mounting for real is the other
+     * tests' job, in the private mount namespace.
+     */
+    static NodePlugin withFakeMounter(Path root) {
+        return new NodePlugin(root, 0, new FakeMounter());
+    }
+
+    private NodePlugin(Path root, long maxVolumes, FakeMounter fake) {
         this.maxVolumes = maxVolumes;
-        this.standIns = LustreStandIns.install();
-        standIns.reset();
+        this.fake = fake;
+        if (fake == null) {
+            this.standIns = LustreStandIns.install();
+            standIns.reset();
+        } else {
+            this.standIns = LustreStandIns.unmounted(root.resolve("standins"));
+        }
         this.root = root;
         this.kubelet = root.resolve("kubelet");
         this.sysfs = new SysfsFixture(root.resolve("sys")).netInterface("eth7");
@@ -85,7 +109,9 @@ final class NodePlugin implements AutoCloseable {
         ProcessCommandRunner runner = new ProcessCommandRunner();
         lnet = new LnetConfigurator(
                 runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(), Duration.ofSeconds(5));
-        mounter = new LinuxMounter(libc, runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
+        mounter = fake != null
+                ? fake
+                : new LinuxMounter(libc, runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         stats = new VolumeStatsReader(mounter, new ServerHealth(runner, standIns.toolPaths(), Duration.ofSeconds(5)));
         NodeService node = new NodeService(
                 new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
@@ -124,15 +150,8 @@ final class NodePlugin implements AutoCloseable {
         return kubelet.resolve("pods/" + pod + "/volumes/kubernetes.io~csi/" + volume + "/mount");
     }
 
-    static VolumeCapability mountCapability(VolumeCapability.AccessMode.Mode mode, String... flags) {
-        return VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.newBuilder().addAllMountFlags(List.of(flags)))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
-                .build();
-    }
-
     static VolumeCapability rwMany() {
-        return mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER);
+        return CsiRequests.mountCapability(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER);
     }
 
     /** A stage request as kubelet makes it for a shared-pool volume {@code <fsName>/<subdir>}. */
@@ -165,13 +184,17 @@ final class NodePlugin implements AutoCloseable {
     }
 
     int mountsAt(Path p) {
-        return new MountTable().countAt(p);
+        return fake != null
+                ? (int) fake.mounts().stream()
+                        .filter(m -> m.mountPoint().equals(p))
+                        .count()
+                : new MountTable().countAt(p);
     }
 
     /** Every mount this test left below its directory. */
     List<Path> mountsBelowRoot() {
-        return new MountTable()
-                .read().stream()
+        return (fake != null ? fake.mounts() : new MountTable().read())
+                .stream()
                         .map(m -> m.mountPoint())
                         .filter(p -> p.startsWith(root))
                         .toList();
@@ -189,6 +212,9 @@ final class NodePlugin implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        if (fake != null) {
+            return;
+        }
         standIns.releaseHungServers();
         // Leave no mount behind for the next test, deepest first, detaching what no longer answers.
         List<Path> left = mountsBelowRoot().stream()

@@ -10,40 +10,38 @@ import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.lustrecsi.testing.csi.CsiRequests;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
-/** Bad requests get INVALID_ARGUMENT (or the code CSI names) and leave the node untouched. */
+/**
+ * Bad requests get INVALID_ARGUMENT (or the code CSI names) and leave the node untouched: no mount or unmount is
+ * even tried. On the in-memory mounter, so these run as any user.
+ */
+@ExtendWith(NodePluginExtension.Fake.class)
 class NodeRequestValidationTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
+
     private Path outside;
 
     @BeforeEach
     void start() throws Exception {
-        plugin = new NodePlugin(dir);
         plugin.volumeOnServer("fsv", "pvc-1");
-        outside = Files.createDirectories(dir.resolve("outside"));
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
+        outside = Files.createDirectories(plugin.root.resolve("outside"));
     }
 
     private void assertRefused(Status.Code code, Executable call) {
         assertThatThrownBy(call::execute)
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(code));
-        assertThat(plugin.standIns.lustreMounts()).as("nothing may be mounted").isEmpty();
-        assertThat(plugin.mountsBelowRoot()).as("nothing may be mounted").isEmpty();
+        assertThat(plugin.fake.calls())
+                .as("nothing may be mounted or unmounted")
+                .isEmpty();
     }
 
     private NodeStageVolumeRequest.Builder stage() {
@@ -73,7 +71,7 @@ class NodeRequestValidationTest {
                     Status.Code.INVALID_ARGUMENT,
                     () -> plugin.node()
                             .nodeStageVolume(stage().setVolumeCapability(
-                                            NodePlugin.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag))
+                                            CsiRequests.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag))
                                     .build()));
         }
         assertThatThrownBy(() -> plugin.node()

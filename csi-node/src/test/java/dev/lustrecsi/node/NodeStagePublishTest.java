@@ -1,14 +1,15 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.testing.csi.CsiRequests;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.FileSystemException;
@@ -20,41 +21,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Stage, publish, unpublish, unstage through the CSI socket, mounting for real in a private namespace. */
+@ExtendWith(NodePluginExtension.class)
 class NodeStagePublishTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
-
-    private static NodeUnpublishVolumeRequest unpublish(NodePublishVolumeRequest p) {
-        return NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(p.getVolumeId())
-                .setTargetPath(p.getTargetPath())
-                .build();
-    }
-
-    private static NodeUnstageVolumeRequest unstage(NodeStageVolumeRequest s) {
-        return NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(s.getVolumeId())
-                .setStagingTargetPath(s.getStagingTargetPath())
-                .build();
-    }
 
     @Test
     void fullLifecycleTwiceOverWithEveryCallRepeated() throws Exception {
@@ -147,7 +122,7 @@ class NodeStagePublishTest {
     void aReaderOnlyAccessModeStagesAndPublishesReadOnly() throws Exception {
         plugin.volumeOnServer("fsd", "pvc-4");
         NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-4")
-                .setVolumeCapability(NodePlugin.mountCapability(Mode.MULTI_NODE_READER_ONLY))
+                .setVolumeCapability(CsiRequests.mountCapability(Mode.MULTI_NODE_READER_ONLY))
                 .build();
         plugin.node().nodeStageVolume(stage);
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod-ro").build();
@@ -165,7 +140,7 @@ class NodeStagePublishTest {
     void aSingleNodeSingleWriterVolumeIsPublishedToOneTargetAtATime() {
         plugin.volumeOnServer("fsd", "pvc-ssw");
         NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-ssw")
-                .setVolumeCapability(NodePlugin.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER))
+                .setVolumeCapability(CsiRequests.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER))
                 .build();
         plugin.node().nodeStageVolume(stage);
         NodePublishVolumeRequest first = plugin.publish(stage, "pod-1").build();
@@ -266,25 +241,6 @@ class NodeStagePublishTest {
                 .satisfies(
                         e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
         assertThat(plugin.mountsBelowRoot()).isEmpty();
-    }
-
-    @Test
-    void aStagingPathHoldingAnotherVolumeIsNotReused() {
-        plugin.volumeOnServer("fsg", "pvc-7");
-        plugin.volumeOnServer("fsg", "pvc-8");
-        NodeStageVolumeRequest first = plugin.stage("fsg", "pvc-7").build();
-        plugin.node().nodeStageVolume(first);
-        NodeStageVolumeRequest other = plugin.stage("fsg", "pvc-8")
-                .setStagingTargetPath(first.getStagingTargetPath())
-                .build();
-
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(other))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
-        // Nor does unstaging the other volume take the first one's mount away.
-        assertThatThrownBy(() -> plugin.node().nodeUnstageVolume(unstage(other)))
-                .satisfies(
-                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
-        assertThat(plugin.mountsAt(Path.of(first.getStagingTargetPath()))).isEqualTo(1);
     }
 
     @Test

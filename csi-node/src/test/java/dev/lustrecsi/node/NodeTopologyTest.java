@@ -6,67 +6,61 @@ import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodeGetInfoResponse;
 import dev.lustrecsi.lustre.LnetNetworks;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What NodeGetInfo publishes as topology (kubelet makes these the Node's labels). */
+@ExtendWith(NodePluginExtension.class)
 class NodeTopologyTest {
     private static final String LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 
     @Test
-    void aReadyTcpNodePublishesItsNetworksClientVersionAndKernel(@TempDir Path dir) {
-        try (NodePlugin plugin = new NodePlugin(dir)) {
-            NodeGetInfoResponse info = plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+    void aReadyTcpNodePublishesItsNetworksClientVersionAndKernel(NodePlugin plugin) {
+        NodeGetInfoResponse info = plugin.node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
 
-            assertThat(info.getAccessibleTopology().getSegmentsMap())
-                    .containsExactlyInAnyOrderEntriesOf(Map.of(
-                            DriverNames.TOPOLOGY_LNET_TCP, "true",
-                            DriverNames.TOPOLOGY_LNET_O2IB, "false",
-                            DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6",
-                            DriverNames.TOPOLOGY_KERNEL, NodeTopology.labelValue(System.getProperty("os.version"))));
-            assertThat(info.getAccessibleTopology().getSegmentsMap().values()).allMatch(v -> v.matches(LABEL_VALUE));
-            assertThat(plugin.standIns.calls("lctl")).contains("argv: get_param -n version");
-        }
+        assertThat(info.getAccessibleTopology().getSegmentsMap())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        DriverNames.TOPOLOGY_LNET_TCP, "true",
+                        DriverNames.TOPOLOGY_LNET_O2IB, "false",
+                        DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6",
+                        DriverNames.TOPOLOGY_KERNEL, NodeTopology.labelValue(System.getProperty("os.version"))));
+        assertThat(info.getAccessibleTopology().getSegmentsMap().values()).allMatch(v -> v.matches(LABEL_VALUE));
+        assertThat(plugin.standIns.calls("lctl")).contains("argv: get_param -n version");
     }
 
     @Test
-    void aNodeWithoutClientModulesPublishesNoNetworkAndNoClient(@TempDir Path dir) {
-        try (NodePlugin plugin = new NodePlugin(dir)) {
-            plugin.standIns.missingModules(true);
+    void aNodeWithoutClientModulesPublishesNoNetworkAndNoClient(NodePlugin plugin) {
+        plugin.standIns.missingModules(true);
 
-            Map<String, String> segments = plugin.node()
-                    .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
-                    .getAccessibleTopology()
-                    .getSegmentsMap();
+        Map<String, String> segments = plugin.node()
+                .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
+                .getAccessibleTopology()
+                .getSegmentsMap();
 
-            // allowedTopologies on lnet-tcp/lnet-o2ib "true" or on a client-version keeps volumes off this node.
-            assertThat(segments)
-                    .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "false")
-                    .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "false")
-                    .containsEntry(DriverNames.TOPOLOGY_CLIENT_VERSION, "none")
-                    .containsKey(DriverNames.TOPOLOGY_KERNEL);
-        }
+        // allowedTopologies on lnet-tcp/lnet-o2ib "true" or on a client-version keeps volumes off this node.
+        assertThat(segments)
+                .containsEntry(DriverNames.TOPOLOGY_LNET_TCP, "false")
+                .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "false")
+                .containsEntry(DriverNames.TOPOLOGY_CLIENT_VERSION, "none")
+                .containsKey(DriverNames.TOPOLOGY_KERNEL);
     }
 
     @Test
-    void anRdmaNodePublishesO2ib(@TempDir Path dir) {
-        try (NodePlugin plugin = new NodePlugin(dir)) {
-            plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
-            plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
+    void anRdmaNodePublishesO2ib(NodePlugin plugin) {
+        plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
+        plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
 
-            Map<String, String> segments = plugin.node()
-                    .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
-                    .getAccessibleTopology()
-                    .getSegmentsMap();
+        Map<String, String> segments = plugin.node()
+                .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
+                .getAccessibleTopology()
+                .getSegmentsMap();
 
-            assertThat(segments)
-                    .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "true")
-                    .containsEntry(DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6");
-        }
+        assertThat(segments)
+                .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "true")
+                .containsEntry(DriverNames.TOPOLOGY_CLIENT_VERSION, "2.15.6");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,34 +9,19 @@ import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
 import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeUsage;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Volume stats and conditions, and what happens when the Lustre servers stop answering. */
+@ExtendWith(NodePluginExtension.class)
 class NodeVolumeHealthTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
 
     private NodeGetVolumeStatsResponse stats(NodeStageVolumeRequest stage, String path) {
         return plugin.node()
@@ -157,16 +144,8 @@ class NodeVolumeHealthTest {
         assertThat(stale.getVolumeCondition().getAbnormal()).isTrue();
         assertThat(stale.getVolumeCondition().getMessage()).contains("stale").contains("not connected");
 
-        plugin.node()
-                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(publish.getVolumeId())
-                        .setTargetPath(publish.getTargetPath())
-                        .build());
-        plugin.node()
-                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                        .setVolumeId(stage.getVolumeId())
-                        .setStagingTargetPath(stage.getStagingTargetPath())
-                        .build());
+        plugin.node().nodeUnpublishVolume(unpublish(publish));
+        plugin.node().nodeUnstageVolume(unstage(stage));
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 

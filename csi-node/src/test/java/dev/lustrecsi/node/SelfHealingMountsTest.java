@@ -1,13 +1,13 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
 import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeUsage;
 import dev.lustrecsi.lustre.mount.LibC;
 import io.fabric8.kubernetes.api.model.Event;
@@ -20,30 +20,17 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Mounts whose servers go away: the condition kubelet reports says why, the pods using the volume get
  * an Event, and unpublish/unstage still free the node when the kernel will not let go.
  */
+@ExtendWith(NodePluginExtension.class)
 class SelfHealingMountsTest {
-    @TempDir
-    Path dir;
-
+    /** A fresh plugin for each test, closed after it with every mount it left (NodePluginExtension). */
     private NodePlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = new NodePlugin(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
 
     private NodeGetVolumeStatsResponse stats(NodePublishVolumeRequest publish) {
         return plugin.node()
@@ -129,16 +116,8 @@ class SelfHealingMountsTest {
         plugin.restart();
 
         try {
-            plugin.node()
-                    .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                            .setVolumeId(publish.getVolumeId())
-                            .setTargetPath(publish.getTargetPath())
-                            .build());
-            plugin.node()
-                    .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                            .setVolumeId(stage.getVolumeId())
-                            .setStagingTargetPath(stage.getStagingTargetPath())
-                            .build());
+            plugin.node().nodeUnpublishVolume(unpublish(publish));
+            plugin.node().nodeUnstageVolume(unstage(stage));
         } finally {
             never.countDown();
         }
@@ -161,16 +140,8 @@ class SelfHealingMountsTest {
                 .contains("fsh-MDT0000 CONNECTING");
 
         // The server never answers again (no release): unpublish and unstage still free the node.
-        plugin.node()
-                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(publish.getVolumeId())
-                        .setTargetPath(publish.getTargetPath())
-                        .build());
-        plugin.node()
-                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                        .setVolumeId(stage.getVolumeId())
-                        .setStagingTargetPath(stage.getStagingTargetPath())
-                        .build());
+        plugin.node().nodeUnpublishVolume(unpublish(publish));
+        plugin.node().nodeUnstageVolume(unstage(stage));
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 

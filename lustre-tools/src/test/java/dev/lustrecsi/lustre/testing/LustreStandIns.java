@@ -36,11 +36,15 @@ public final class LustreStandIns {
     private static LustreStandIns instance;
 
     private final Path home;
+    /** Whether the stand-in servers are tmpfs mounts (in the private namespace) or plain directories. */
+    private final boolean mounting;
+
     private final Path bin;
     private final Path state;
 
-    private LustreStandIns(Path home) {
+    private LustreStandIns(Path home, boolean mounting) {
         this.home = home;
+        this.mounting = mounting;
         this.bin = home.resolve("bin");
         this.state = home.resolve("state");
     }
@@ -53,7 +57,7 @@ public final class LustreStandIns {
         MountNamespace.assumePrivate();
         if (instance == null) {
             try {
-                LustreStandIns s = new LustreStandIns(Files.createTempDirectory("lustre-standins-"));
+                LustreStandIns s = new LustreStandIns(Files.createTempDirectory("lustre-standins-"), true);
                 s.setUp();
                 Runtime.getRuntime().addShutdownHook(new Thread(s::tearDown, "lustre-standins-cleanup"));
                 instance = s;
@@ -62,6 +66,21 @@ public final class LustreStandIns {
             }
         }
         return instance;
+    }
+
+    /**
+     * Stand-in tools of a test's own in {@code home}, mounting nothing: no stand-in mount.lustre over /sbin, and
+     * servers ({@link #serverRoot}) are plain directories. For tests that pair them with {@link FakeMounter} and run
+     * as any user (lnetctl, lctl and modprobe still run, as the node plugin runs them).
+     */
+    public static LustreStandIns unmounted(Path home) {
+        LustreStandIns s = new LustreStandIns(home, false);
+        try {
+            writeTools(s.bin, s.state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return s;
     }
 
     /**
@@ -137,7 +156,7 @@ public final class LustreStandIns {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (!isMountPoint(root)) {
+        if (mounting && !isMountPoint(root)) {
             run("mount", "-t", "tmpfs", "-o", "mode=0755", mgsNid + ":/" + fsName, root.toString());
         }
         return root;

@@ -3,24 +3,19 @@ package dev.lustrecsi.leader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lustrecsi.testing.kube.FaultyLock;
+import dev.lustrecsi.testing.kube.FaultyLock.Fault;
+import dev.lustrecsi.testing.kube.MockKubernetes;
+import dev.lustrecsi.testing.kube.SteadyLeader;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * put in front of one replica's Lease calls: refused (a dead process, from the Lease's point of view) or hanging
  * (a partition: the request never returns).
  */
+@MockKubernetes
 class LeadershipTest {
     /**
      * Short timings so the tests run in seconds, long enough that a loaded build machine renews in time; the
@@ -38,27 +34,19 @@ class LeadershipTest {
     private static final Leadership.Timing FAST =
             new Leadership.Timing(Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(400));
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
+    /** Set by @MockKubernetes: one mock API server (CRUD mode) per test; each replica opens its own client. */
+    KubernetesMockServer server;
+
+    KubernetesClient client;
     private final List<Replica> replicas = new ArrayList<>();
     /** Every action of every replica, in order: identity and monotonic time. */
     private final ConcurrentLinkedQueue<Action> actions = new ConcurrentLinkedQueue<>();
 
     record Action(String who, long nanos) {}
 
-    @BeforeEach
-    void startServer() {
-        server = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
-    }
-
     @AfterEach
     void stop() {
         replicas.forEach(Replica::stop);
-        client.close();
-        server.destroy();
     }
 
     @Test
@@ -82,7 +70,7 @@ class LeadershipTest {
         Replica second = other(first);
 
         long killed = System.nanoTime();
-        first.fault = Fault.REFUSE; // the process is gone: it never renews again
+        first.lock.set(Fault.REFUSE); // the process is gone: it never renews again
         assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
                 .isTrue();
         Duration takeover = Duration.ofNanos(second.actingSince(killed) - killed);
@@ -101,7 +89,7 @@ class LeadershipTest {
         Replica second = other(first);
 
         long partitioned = System.nanoTime();
-        first.fault = Fault.HANG; // its Lease requests never come back
+        first.lock.set(Fault.HANG); // its Lease requests never come back
         assertThat(second.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
                 .isTrue();
         System.out.printf(
@@ -116,7 +104,7 @@ class LeadershipTest {
                 .isLessThanOrEqualTo(FAST.renewDeadline().plus(FAST.retryPeriod()));
         assertNoOverlap(first, second, partitioned);
         assertThat(first.leadership.isLeading()).isFalse();
-        first.release.countDown();
+        first.lock.release();
     }
 
     @Test
@@ -140,11 +128,11 @@ class LeadershipTest {
         assertThat(awaitSteadyLeader()).isSameAs(a);
         Replica b = replica("b");
 
-        a.fault = Fault.REFUSE;
+        a.lock.set(Fault.REFUSE);
         assertThat(b.leadership.awaitLeading(FAST.takeoverBound().plusSeconds(2)))
                 .isTrue();
         assertThat(a.leadership.hasLost()).isTrue();
-        a.fault = Fault.NONE; // a is back, as a follower: b holds the Lease
+        a.lock.set(Fault.NONE); // a is back, as a follower: b holds the Lease
         Thread.sleep(2 * FAST.retryPeriod().toMillis());
         assertThat(a.leadership.isLeading()).isFalse();
 
@@ -201,24 +189,8 @@ class LeadershipTest {
     }
 
     private Replica awaitSteadyLeader() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Replica leader = null;
-        long since = 0;
-        while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream()
-                    .filter(r -> r.leadership.isLeading())
-                    .findFirst()
-                    .orElse(null);
-            if (now != leader) {
-                leader = now;
-                since = System.nanoTime();
-            } else if (leader != null
-                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
-                return leader;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no replica led steadily within 30 s");
+        return SteadyLeader.await(
+                replicas, r -> r.leadership.isLeading(), FAST.renewDeadline(), Duration.ofSeconds(30));
     }
 
     private Replica leader() {
@@ -232,20 +204,15 @@ class LeadershipTest {
         return replicas.stream().filter(x -> x != r).findFirst().orElseThrow();
     }
 
-    enum Fault {
-        NONE,
-        REFUSE,
-        HANG
-    }
-
     /** One replica: an elector with a fault switch in front of its Lease calls, and a loop that acts while leading. */
     final class Replica {
         final String name;
         final Leadership leadership;
         final Thread worker;
-        volatile Fault fault = Fault.NONE;
+        /** The replica's connection to the API server, with a switch to refuse or hang every Lease call. */
+        final FaultyLock lock;
+
         volatile long lostAt;
-        final CountDownLatch release = new CountDownLatch(1);
         /** Each replica its own connection, as separate processes have. */
         final KubernetesClient connection = server.createClient();
 
@@ -257,14 +224,9 @@ class LeadershipTest {
 
         Replica(String name, boolean rejoin) {
             this.name = name;
-            Lock lease = new LeaseLock("ns", "work", name);
+            lock = new FaultyLock(new LeaseLock("ns", "work", name));
             leadership = new Leadership(
-                            connection,
-                            new FaultyLock(lease, this),
-                            FAST,
-                            () -> lostAt = System.nanoTime(),
-                            rejoin,
-                            System::nanoTime)
+                            connection, lock, FAST, () -> lostAt = System.nanoTime(), rejoin, System::nanoTime)
                     .start();
             worker = new Thread(
                     () -> {
@@ -294,64 +256,10 @@ class LeadershipTest {
         }
 
         void stop() {
-            release.countDown();
+            lock.release();
             worker.interrupt();
             leadership.close();
             connection.close();
-        }
-    }
-
-    /** The replica's connection to the API server, with a switch to refuse or hang every call. */
-    static final class FaultyLock implements Lock {
-        private final Lock delegate;
-        private final Replica replica;
-
-        FaultyLock(Lock delegate, Replica replica) {
-            this.delegate = delegate;
-            this.replica = replica;
-        }
-
-        private void fault() {
-            switch (replica.fault) {
-                case REFUSE -> throw new KubernetesClientException("connection refused (test fault)");
-                case HANG -> {
-                    try {
-                        replica.release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    throw new KubernetesClientException("request timed out (test fault)");
-                }
-                default -> {}
-            }
-        }
-
-        @Override
-        public LeaderElectionRecord get(KubernetesClient c) {
-            fault();
-            return delegate.get(c);
-        }
-
-        @Override
-        public void create(KubernetesClient c, LeaderElectionRecord record) {
-            fault();
-            delegate.create(c, record);
-        }
-
-        @Override
-        public void update(KubernetesClient c, LeaderElectionRecord record) {
-            fault();
-            delegate.update(c, record);
-        }
-
-        @Override
-        public String identity() {
-            return delegate.identity();
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
         }
     }
 }

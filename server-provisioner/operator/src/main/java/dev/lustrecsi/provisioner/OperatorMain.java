@@ -1,5 +1,6 @@
 package dev.lustrecsi.provisioner;
 
+import dev.lustrecsi.leader.LeaderElectionOptions;
 import dev.lustrecsi.leader.Leadership;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.model.LustreFileSystem;
@@ -25,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,7 +36,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "server-provisioner",
         mixinStandardHelpOptions = true,
-        description = "Runs Lustre MGS/MDS/OSS servers as KubeVirt VMs for LustreFileSystem resources.")
+        description = "Runs Lustre MGS/MDS/OSS servers as KubeVirt VMs for LustreFileSystem resources. Only the Lease"
+                + " holder (--leader-election) reconciles and does housekeeping; a leader that cannot renew exits.")
 public final class OperatorMain implements Callable<Integer> {
 
     @Option(names = "--namespace", description = "Watch only this namespace (default: all namespaces).")
@@ -98,39 +101,8 @@ public final class OperatorMain implements Callable<Integer> {
                     "Read Lustre jobstats on the servers this often for per-PVC/per-pod I/O metrics; PT0S: never.")
     Duration ioStatsInterval;
 
-    @Option(
-            names = "--leader-election",
-            negatable = true,
-            defaultValue = "true",
-            fallbackValue = "true",
-            description =
-                    "act only while holding the operator's Lease, so replicas never act together (default: ${DEFAULT-VALUE})")
-    boolean leaderElection;
-
-    @Option(
-            names = "--leader-election-namespace",
-            defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
-            description = "namespace of the Lease (default: ${DEFAULT-VALUE})")
-    String leaderElectionNamespace;
-
-    @Option(
-            names = "--leader-election-lease-duration",
-            defaultValue = "PT15S",
-            description =
-                    "how long a Lease is valid after its last renewal: the longest a dead leader blocks the others")
-    Duration leaseDuration;
-
-    @Option(
-            names = "--leader-election-renew-deadline",
-            defaultValue = "PT10S",
-            description = "a leader that could not renew for this long exits; shorter than the lease duration")
-    Duration renewDeadline;
-
-    @Option(
-            names = "--leader-election-retry-period",
-            defaultValue = "PT2S",
-            description = "how often the Lease is renewed or tried")
-    Duration retryPeriod;
+    @Mixin
+    LeaderElectionOptions leaderElection;
 
     @Option(
             names = "--node-fencing-interval",
@@ -160,13 +132,13 @@ public final class OperatorMain implements Callable<Integer> {
             // housekeeping. Losing the Lease ends the process (Leadership.exitProcess): reconcile steps in flight
             // (VM writes, lctl over ssh) cannot outlive it, and the renew deadline leaves time to die before the
             // Lease can be taken.
-            Leadership leadership = leaderElection
+            Leadership leadership = leaderElection.enabled()
                     ? new Leadership(
                             client,
-                            leaderElectionNamespace,
+                            leaderElection.namespace(),
                             LEASE_NAME,
                             Leadership.uniqueIdentity(),
-                            new Leadership.Timing(leaseDuration, renewDeadline, retryPeriod),
+                            leaderElection.timing(),
                             Leadership.exitProcess("server-provisioner"),
                             false)
                     : null;

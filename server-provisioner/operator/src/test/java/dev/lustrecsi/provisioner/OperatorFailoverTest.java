@@ -11,11 +11,10 @@ import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
 import dev.lustrecsi.provisioner.sim.KubeVirtSimulator;
 import dev.lustrecsi.provisioner.sim.MockCluster;
 import dev.lustrecsi.provisioner.sim.SimulatedLustre;
+import dev.lustrecsi.testing.kube.FaultyLock;
+import dev.lustrecsi.testing.kube.SteadyLeader;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
 import io.kubevirt.v1.VirtualMachine;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +39,7 @@ class OperatorFailoverTest {
         final String name;
         final KubernetesClient client;
         final Leadership leadership;
-        volatile boolean cutOff;
+        final FaultyLock lock;
         volatile LustreOperator operator;
         volatile long stoppedAt;
         volatile long ledAt;
@@ -48,7 +47,7 @@ class OperatorFailoverTest {
         Replica(MockCluster cluster, String name, SimulatedLustre lustre) {
             this.name = name;
             this.client = cluster.newClient();
-            Lock lock = new CutOffLock(new LeaseLock("hpc", OperatorMain.LEASE_NAME, name), this);
+            this.lock = new FaultyLock(new LeaseLock("hpc", OperatorMain.LEASE_NAME, name));
             // onLost: what OperatorMain's Leadership.exitProcess does to the process, here to this replica.
             this.leadership = new Leadership(client, lock, FAST, this::die, false, System::nanoTime).start();
             Thread starter = new Thread(
@@ -93,43 +92,6 @@ class OperatorFailoverTest {
         }
     }
 
-    /** The replica's Lease calls fail while it is cut off from the API server. */
-    record CutOffLock(Lock delegate, Replica replica) implements Lock {
-        private void check() {
-            if (replica.cutOff) {
-                throw new KubernetesClientException("connection refused (test fault)");
-            }
-        }
-
-        @Override
-        public LeaderElectionRecord get(KubernetesClient c) {
-            check();
-            return delegate.get(c);
-        }
-
-        @Override
-        public void create(KubernetesClient c, LeaderElectionRecord record) {
-            check();
-            delegate.create(c, record);
-        }
-
-        @Override
-        public void update(KubernetesClient c, LeaderElectionRecord record) {
-            check();
-            delegate.update(c, record);
-        }
-
-        @Override
-        public String identity() {
-            return delegate.identity();
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-    }
-
     @Test
     void whenTheLeadingOperatorIsCutOffMidBootstrapTheOtherFinishesAndNothingIsDuplicated() throws Exception {
         try (MockCluster cluster = MockCluster.start();
@@ -155,7 +117,7 @@ class OperatorFailoverTest {
                                 .getItems()
                                 .isEmpty());
                 long cut = System.nanoTime();
-                leader.cutOff = true;
+                leader.lock.cutOff(true);
 
                 await().atMost(FAST.takeoverBound().plusSeconds(10))
                         .until(() -> List.of(a, b, c).stream()
@@ -200,24 +162,11 @@ class OperatorFailoverTest {
     }
 
     private static Replica steadyLeader(List<Replica> replicas) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Replica leader = null;
-        long since = 0;
-        while (System.nanoTime() < deadline) {
-            Replica now = replicas.stream()
-                    .filter(r -> r.operator != null && r.leadership.isLeading())
-                    .findFirst()
-                    .orElse(null);
-            if (now != leader) {
-                leader = now;
-                since = System.nanoTime();
-            } else if (leader != null
-                    && System.nanoTime() - since > FAST.renewDeadline().toNanos()) {
-                return leader;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no operator replica led steadily within 60 s");
+        return SteadyLeader.await(
+                replicas,
+                r -> r.operator != null && r.leadership.isLeading(),
+                FAST.renewDeadline(),
+                Duration.ofSeconds(60));
     }
 
     private static Phase phase(KubernetesClient client) {

@@ -14,10 +14,8 @@ import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.csi.server.UnixChannels;
-import dev.lustrecsi.csi.v1.CapacityRange;
 import dev.lustrecsi.csi.v1.ControllerGrpc;
 import dev.lustrecsi.csi.v1.CreateVolumeRequest;
-import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
@@ -26,6 +24,7 @@ import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountInfo;
 import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
+import dev.lustrecsi.testing.csi.CsiRequests;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -140,15 +139,7 @@ final class ControllerOnSocket implements AutoCloseable {
     }
 
     static CreateVolumeRequest create(String name, long bytes, Map<String, String> parameters) {
-        return CreateVolumeRequest.newBuilder()
-                .setName(name)
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
-                .addVolumeCapabilities(VolumeCapability.newBuilder()
-                        .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("lustre"))
-                        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                .setMode(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)))
-                .putAllParameters(parameters)
-                .build();
+        return CsiRequests.create(name, bytes, parameters).build();
     }
 
     @Override

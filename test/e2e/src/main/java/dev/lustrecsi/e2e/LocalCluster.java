@@ -15,6 +15,7 @@ import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
 import dev.lustrecsi.provisioner.sim.KubeVirtSimulator;
 import dev.lustrecsi.provisioner.sim.MockCluster;
 import dev.lustrecsi.provisioner.sim.SimulatedLustre;
+import dev.lustrecsi.testing.csi.StorageClassParams;
 import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.Crds;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -67,7 +68,7 @@ public final class LocalCluster implements AutoCloseable {
 
     public static final String STORAGE_CLASS = "lustre-scratch";
     public static final String NODE = "node-1";
-    public static final String SERVER_IMAGE = "registry.example.org/lustre/server:2.15.5";
+    public static final String SERVER_IMAGE = StorageClassParams.SERVER_IMAGE;
     public static final String LUSTRE_VERSION = "2.15.5";
     /** The node's LNet interface and address (the stand-in lnetctl reports a NID on it). */
     private static final String NODE_INTERFACE = "eth7";
@@ -483,28 +484,19 @@ public final class LocalCluster implements AutoCloseable {
 
     /** The StorageClass of the shared pool, as examples/ has it (with the pool's sizing and server network). */
     public StorageClass applyStorageClass(Map<String, String> extraParameters) {
-        Map<String, String> parameters = new HashMap<>(Map.of(
-                "pool",
+        Map<String, String> parameters = StorageClassParams.pool(
                 POOL,
                 "fsName",
                 FS_NAME,
                 "namespace",
                 NAMESPACE,
-                "serverImage",
-                SERVER_IMAGE,
-                "lustreVersion",
-                "2.15.5",
-                "ostSize",
-                "100Gi",
                 "maxOsts",
                 "16",
-                "headroomPercent",
-                "20",
                 // Servers on a secondary network with static addresses: MGS NIDs survive VM restarts and upgrades.
                 "networkAttachment",
                 NAMESPACE + "/lustre-net",
                 "networkAddresses",
-                serverAddresses(17)));
+                serverAddresses(17));
         parameters.putAll(extraParameters);
         StorageClass sc = new StorageClassBuilder()
                 .withNewMetadata()

@@ -1,12 +1,11 @@
 package dev.lustrecsi.testing.kube;
 
+import dev.lustrecsi.testing.junit.TestFields;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.HashMap;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -30,20 +29,8 @@ public final class MockKubernetesExtension implements BeforeEachCallback, AfterE
         KubernetesClient client = server.createClient();
         context.getStore(NS).put(Api.class, new Api(server, client));
         Object instance = context.getRequiredTestInstance();
-        for (Class<?> c = instance.getClass(); c != Object.class; c = c.getSuperclass()) {
-            for (Field f : c.getDeclaredFields()) {
-                if (Modifier.isStatic(f.getModifiers()) || Modifier.isFinal(f.getModifiers())) {
-                    continue;
-                }
-                if (f.getType() == KubernetesClient.class) {
-                    f.setAccessible(true);
-                    f.set(instance, client);
-                } else if (f.getType() == KubernetesMockServer.class) {
-                    f.setAccessible(true);
-                    f.set(instance, server);
-                }
-            }
-        }
+        TestFields.set(instance, KubernetesClient.class, client);
+        TestFields.set(instance, KubernetesMockServer.class, server);
     }
 
     @Override

@@ -1,8 +1,9 @@
 package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
-import static dev.lustrecsi.controller.ControllerFixture.IMAGE;
-import static dev.lustrecsi.controller.ControllerFixture.create;
+import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
+import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +19,6 @@ import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -27,9 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The controller against the real operator (server-provisioner's reconciler) and its KubeVirt simulator on
- * the mock API server: the operator, not test code, brings filesystems up, scales them out and drains them.
+ * the mock API server: the operator, not test code, brings filesystems up, scales them out and drains them. Here in
+ * test/e2e, the module that depends on both, with csi-controller's own fixture (its test-jar); in package
+ * dev.lustrecsi.controller because that fixture is package-private.
  */
-class WithOperatorTest {
+class ControllerWithOperatorTest {
     private static final String NS = OperatorHarness.NAMESPACE;
 
     @TempDir
@@ -43,33 +45,13 @@ class WithOperatorTest {
                 && Integer.valueOf(osts).equals(fs.getStatus().getReadyOsts());
     }
 
-    private static Map<String, String> params(String... kv) {
-        Map<String, String> p = new HashMap<>(Map.of(
-                "namespace",
-                NS,
-                "serverImage",
-                IMAGE,
-                "lustreVersion",
-                "2.15.5",
-                "ostSize",
-                "100Gi",
-                "maxOsts",
-                "8",
-                "headroomPercent",
-                "20"));
-        for (int i = 0; i < kv.length; i += 2) {
-            p.put(kv[i], kv[i + 1]);
-        }
-        return p;
-    }
-
     @Test
     void aDedicatedVolumeIsServedGrownAndRemovedByTheOperator() {
         String fsName = FileSystemSpecs.dedicatedFsName(NS, "pvc-ded");
         try (OperatorHarness h = new OperatorHarness(fsName);
                 ControllerFixture f =
                         new ControllerFixture(h.client(), tmp.resolve("pools"), Duration.ofMillis(50), false)) {
-            Map<String, String> p = params("mode", "dedicated");
+            Map<String, String> p = dedicated("namespace", NS, "headroomPercent", "20");
             assertThatThrownBy(() ->
                             f.stub.createVolume(create("pvc-ded", 150 * GI, p).build()))
                     .satisfies(
@@ -106,7 +88,7 @@ class WithOperatorTest {
         try (OperatorHarness h = new OperatorHarness("simpool");
                 ControllerFixture f =
                         new ControllerFixture(h.client(), tmp.resolve("pools"), Duration.ofMillis(50), true)) {
-            Map<String, String> p = params("pool", "simpool");
+            Map<String, String> p = pool("simpool", "namespace", NS, "maxOsts", "8");
             assertThatThrownBy(() ->
                             f.stub.createVolume(create("pvc-0", 100 * GI, p).build()))
                     .satisfies(
