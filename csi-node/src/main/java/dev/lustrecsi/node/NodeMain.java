@@ -169,6 +169,9 @@ public final class NodeMain implements Callable<Integer> {
         VolumeStatsReader stats =
                 new VolumeStatsReader(mounter, new ServerHealth(runner, tools, Duration.ofSeconds(5)));
         NodePaths paths = new NodePaths(kubeletDir);
+        Optional<KubernetesClient> api = kubernetesClient();
+        // Bounded well inside NodeStage's own deadline: an API outage costs a stage this long, then the PV's NIDs.
+        Optional<KubernetesMgsLookup> mgsLookup = api.map(c -> new KubernetesMgsLookup(c, Duration.ofSeconds(5)));
         NodeService node = new NodeService(
                 new NodeConfig(
                         nodeId,
@@ -177,7 +180,8 @@ public final class NodeMain implements Callable<Integer> {
                         bounds.lustreMount().plusSeconds(15)),
                 mounter,
                 lnet,
-                stats);
+                stats,
+                mgsLookup.<MgsLookup>map(l -> l).orElse(MgsLookup.NONE));
         JobIdSetup jobIds = new JobIdSetup(
                 runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName, Duration.ofSeconds(10));
 
@@ -189,7 +193,6 @@ public final class NodeMain implements Callable<Integer> {
                     ? ReadinessCheck.Result.ready(state.detail())
                     : ReadinessCheck.Result.notReady(state.detail());
         };
-        Optional<KubernetesClient> api = kubernetesClient();
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-background");
             t.setDaemon(true);
@@ -236,6 +239,7 @@ public final class NodeMain implements Callable<Integer> {
             PluginRunner.serveUntilStopped(common, false, readiness, List.of(node));
         } finally {
             background.shutdownNow();
+            mgsLookup.ifPresent(KubernetesMgsLookup::close);
             api.ifPresent(KubernetesClient::close);
         }
         return 0;
@@ -246,7 +250,8 @@ public final class NodeMain implements Callable<Integer> {
         boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null || System.getenv("KUBECONFIG") != null;
         if (kubernetesApi == ApiAccess.off || !inCluster) {
             LoggerFactory.getLogger(NodeMain.class)
-                    .info("running without Kubernetes API access: no startup taint " + "removal, no events on pods");
+                    .info("running without Kubernetes API access: no startup taint removal, no events on pods, "
+                            + "MGS NIDs from the volume context only");
             return Optional.empty();
         }
         return Optional.of(new KubernetesClientBuilder().build());

@@ -65,17 +65,25 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     private final LnetConfigurator lnet;
     private final VolumeStatsReader stats;
     private final VolumeLocks locks;
+    private final MgsLookup mgs;
 
     /**
      * @param stats reads a volume's usage and condition (mount table, bounded statfs, the client's import
      *              state); the mount watcher uses the same reader, so both report alike
      */
     public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats) {
+        this(config, mounter, lnet, stats, MgsLookup.NONE);
+    }
+
+    /** @param mgs the MGS NIDs the operator reports now, preferred over the volume context's at NodeStage */
+    public NodeService(
+            NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats, MgsLookup mgs) {
         this.config = config;
         this.mounter = mounter;
         this.lnet = lnet;
         this.stats = stats;
         this.locks = new VolumeLocks(config.lockWait());
+        this.mgs = mgs;
     }
 
     // ----------------------------------------------------------------- stage / unstage
@@ -92,6 +100,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             LustreSource source = source(id, request.getVolumeContextMap());
             List<String> mountOptions =
                     mountOptions(request.getVolumeContextMap(), capability, VolumeCapabilities.readOnly(capability));
+            source = currentMgs(id, source);
             requireReachableNetwork(source.mgsNids());
 
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
@@ -409,18 +418,44 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         return VolumeCapabilities.require(present, capability);
     }
 
-    /** The mount source: fsname and subdir from the id, MGS NIDs from the volume context. */
+    /**
+     * The mount source: fsname and subdir from the id, MGS NIDs from the volume context (null when it has none:
+     * a managed filesystem's volume created before its MGS had NIDs, resolved by {@link #currentMgs}).
+     */
     private static LustreSource source(VolumeId id, Map<String, String> context) {
         requireContextMatches(id, context);
         String nids = context.get(VolumeContextKeys.MGS_NIDS);
-        if (nids == null || nids.isBlank()) {
+        if ((nids == null || nids.isBlank()) && id.namespace().isEmpty()) {
             throw invalid("volume context lacks " + VolumeContextKeys.MGS_NIDS);
         }
         try {
-            return new LustreSource(MgsNids.parse(nids), new FsName(id.fsName()), id.subdir());
+            return new LustreSource(
+                    nids == null || nids.isBlank() ? null : MgsNids.parse(nids), new FsName(id.fsName()), id.subdir());
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }
+    }
+
+    /**
+     * The MGS where the operator says it is now (its LustreFileSystem status), else the volume context's NIDs: a
+     * server on the pod network changes NIDs with every virt-launcher pod, and a PV keeps the NIDs of its creation.
+     */
+    private LustreSource currentMgs(VolumeId id, LustreSource fromContext) {
+        Optional<MgsNids> now = mgs.current(id);
+        if (now.isPresent()) {
+            if (fromContext.mgsNids() != null
+                    && !now.get().toString().equals(fromContext.mgsNids().toString())) {
+                LOG.info("volume {}: MGS now at {} (volume context: {})", id, now.get(), fromContext.mgsNids());
+            }
+            return new LustreSource(now.get(), fromContext.fsName(), fromContext.subdir());
+        }
+        if (fromContext.mgsNids() == null) {
+            throw Status.UNAVAILABLE
+                    .withDescription("volume context lacks " + VolumeContextKeys.MGS_NIDS + " and LustreFileSystem "
+                            + id.namespace() + "/" + id.filesystem() + " reports no MGS NIDs now")
+                    .asRuntimeException();
+        }
+        return fromContext;
     }
 
     private static void requireContextMatches(VolumeId id, Map<String, String> context) {

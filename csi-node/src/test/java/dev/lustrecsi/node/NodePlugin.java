@@ -57,6 +57,8 @@ final class NodePlugin implements AutoCloseable {
     VolumeStatsReader stats;
     /** The C library the plugin's mounter calls: the real one, or a test's wrapper that blocks like a dead server. */
     LibC libc = LibC.load();
+    /** Where NodeStage learns the MGS's current NIDs; none by default (the volume context only). */
+    MgsLookup mgsLookup = MgsLookup.NONE;
 
     private final long maxVolumes;
 
@@ -117,7 +119,8 @@ final class NodePlugin implements AutoCloseable {
                 new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
                 mounter,
                 lnet,
-                stats);
+                stats,
+                mgsLookup);
         ReadinessCheck lnetReady = () -> {
             LnetState s = lnet.ensureConfigured();
             return new ReadinessCheck.Result(s.ready(), s.detail());

@@ -199,8 +199,16 @@ class NodeRequestValidationTest {
                 () -> plugin.node()
                         .nodeStageVolume(
                                 stage().putVolumeContext("subdir", "pvc-9").build()));
+        // A static volume (no LustreFileSystem to ask) names its MGS in the volume context or nowhere.
         assertRefused(
                 Status.Code.INVALID_ARGUMENT,
+                () -> plugin.node()
+                        .nodeStageVolume(stage().setVolumeId("v1:::fsv:pvc-1")
+                                .removeVolumeContext("mgsNids")
+                                .build()));
+        // A managed one may lack it (created before its MGS had NIDs): asked again later, not refused.
+        assertRefused(
+                Status.Code.UNAVAILABLE,
                 () -> plugin.node()
                         .nodeStageVolume(stage().removeVolumeContext("mgsNids").build()));
         assertRefused(

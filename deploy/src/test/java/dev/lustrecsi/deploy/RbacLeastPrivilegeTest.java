@@ -78,9 +78,10 @@ class RbacLeastPrivilegeTest {
     }
 
     @Test
-    void nodePluginMayOnlyUntaintNodesReadPodsAndCreateEvents() {
+    void nodePluginMayOnlyUntaintNodesReadPodsCreateEventsAndReadFilesystems() {
         Rendered r = Rendered.parse(Helm.template());
-        // Privileged on every node, so its token must not write anything but a Node's taints and Events.
+        // Privileged on every node, so its token must not write anything but a Node's taints and Events (and reads
+        // LustreFileSystems only by name, for their MGS NIDs).
         assertThat(granted(r))
                 .filteredOn(g -> g.account().equals("node"))
                 .map(Grant::toString)
@@ -88,7 +89,8 @@ class RbacLeastPrivilegeTest {
                         "node cluster core nodes get",
                         "node cluster core nodes patch",
                         "node cluster core pods list",
-                        "node cluster core events create");
+                        "node cluster core events create",
+                        "node cluster lustre.lustrecsi.dev lustrefilesystems get");
         assertThat(r.node().getSpec().getTemplate().getSpec().getServiceAccountName())
                 .isEqualTo(Helm.RELEASE + "-node");
         assertThat(r.node().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken())

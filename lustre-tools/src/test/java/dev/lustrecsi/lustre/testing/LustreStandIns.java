@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,6 +34,9 @@ import org.junit.jupiter.api.Assumptions;
 public final class LustreStandIns {
     private static final String[] BIN = {"lnetctl", "lctl", "lfs", "modprobe"};
     private static final String[] SBIN = {"mount.lustre"};
+    /** A server's formatting tools (its boot script runs them); tunefs.lustre is mkfs.lustre under another name. */
+    private static final String[] SERVER = {"mkfs.lustre", "blkid"};
+
     private static LustreStandIns instance;
 
     private final Path home;
@@ -84,16 +88,56 @@ public final class LustreStandIns {
     }
 
     /**
-     * The stand-in tools written into {@code bin} (lnetctl, lctl, lfs, modprobe and mount.lustre) with their state
-     * in {@code state}, without mounting anything: for tests that put them first on PATH (a server's boot script)
-     * or call them directly. The Lustre version they answer as is {@code state/version} ({@link #version}).
+     * The stand-in tools written into {@code bin} (lnetctl, lctl, lfs, modprobe, mount.lustre, and a server's
+     * mkfs.lustre, tunefs.lustre and blkid) with their state in {@code state}, without mounting anything: for tests
+     * that put them first on PATH (a server's boot script) or call them directly. The Lustre version they answer as
+     * is {@code state/version} ({@link #version}).
      */
     public static void writeTools(Path bin, Path state) throws IOException {
-        for (String d : List.of("log", "hang", "down", "servers", "modules", "lnet/ifaddr", "holders")) {
+        for (String d : List.of("log", "hang", "down", "servers", "modules", "lnet/ifaddr", "holders", "disks")) {
             Files.createDirectories(state.resolve(d));
         }
         extract(BIN, "standins/bin/", bin, state);
         extract(SBIN, "standins/sbin/", bin, state);
+        extract(SERVER, "standins/sbin/", bin, state);
+        // One program in lustre-release (lustre/utils/mkfs_lustre.c, built twice): the stand-in acts by its name.
+        Files.copy(bin.resolve("mkfs.lustre"), bin.resolve("tunefs.lustre"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * A server disk's content as the stand-in blkid, mkfs.lustre and tunefs.lustre see it ({@code state/disks}):
+     * {@code type=} and {@code label=} lines are what mke2fs left, {@code ldd.<field>=} lines Lustre's
+     * CONFIGS/mountdata (svname, index, fsname, mtype, flags, mountopts, params); null: a blank disk.
+     */
+    public static void disk(Path state, String device, String lines) {
+        Path file = state.resolve("disks").resolve(device.replace('/', '_'));
+        try {
+            if (lines == null) {
+                Files.deleteIfExists(file);
+            } else {
+                write(file, lines);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link #disk(Path, String, String)} in this JVM's stand-in state. */
+    public void disk(String device, String lines) {
+        disk(state, device, lines);
+    }
+
+    /**
+     * From now on mkfs.lustre dies (SIGKILL) after its mke2fs step, before it writes the Lustre configuration, as a
+     * server VM killed mid-format leaves its disk; {@code false}: it completes again.
+     */
+    public static void interruptFormat(Path state, boolean on) {
+        marker(state.resolve("interrupt/mkfs.lustre"), on);
+    }
+
+    /** blkid cannot probe any device (an I/O error): exit 4. */
+    public static void blkidFails(Path state, boolean on) {
+        marker(state.resolve("fail/blkid"), on);
     }
 
     private void setUp() throws IOException {
@@ -235,11 +279,12 @@ public final class LustreStandIns {
 
     /** The IPv4 address the stand-in lnetctl gives a NID on {@code iface} (default: the address `ip` reports). */
     public void interfaceAddress(String iface, String address) {
-        try {
-            Files.writeString(state.resolve("lnet/ifaddr").resolve(iface), address + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        interfaceAddress(state, iface, address);
+    }
+
+    /** {@link #interfaceAddress(String, String)} for tools written with {@link #writeTools}. */
+    public static void interfaceAddress(Path state, String iface, String address) {
+        write(state.resolve("lnet/ifaddr").resolve(iface), address + "\n");
     }
 
     /**
@@ -247,6 +292,11 @@ public final class LustreStandIns {
      * "2.17.0", "2.15.6"; the default is 2.15.6, the chart's client).
      */
     public void version(String lustreVersion) {
+        version(state, lustreVersion);
+    }
+
+    /** {@link #version(String)} for tools written with {@link #writeTools}. */
+    public static void version(Path state, String lustreVersion) {
         write(state.resolve("version"), lustreVersion + "\n");
     }
 
@@ -362,7 +412,10 @@ public final class LustreStandIns {
                 "targets",
                 "inactive",
                 "mgs",
-                "clients")) {
+                "clients",
+                "disks",
+                "interrupt",
+                "fail")) {
             deleteTree(state.resolve(d));
         }
         marker(state.resolve("missing-modules"), false);

@@ -91,7 +91,9 @@ class LustreTranscriptsTest {
         na("202-203", "lctl conf_param on the MGS, osc.*.active: server-side");
         na("205-206", "lctl set_param osc.*.active=0 on one client: not something the product does");
         na("207", "lfs df after a client-only deactivation (205): not something the product does");
-        na("208-222", "mkfs.lustre, tunefs.lustre, zpool, zfs: server formatting (the operator's boot script)");
+        na("212", "mkfs.lustre of an ldiskfs target on a build without ldiskfs (the recording's --disable-ldiskfs)");
+        na("216", "mkfs.lustre --help: usage text the product never reads");
+        na("221-222", "zpool, zfs: ZFS tools; the product's servers are ldiskfs");
         na("224", "lustre_rmmod: not used by the product");
         na("225", "umount(8) of the client");
         na("227-230", "umount of server targets and lctl dl: server-side");
@@ -169,6 +171,23 @@ class LustreTranscriptsTest {
                 s -> s.targetLines(
                         "lustre",
                         "MDT 0 1294080 3840 1288192\nOST 0 2731008 14336 2712576\nOST 1 2731008 133120 2595840\n"));
+        // Server formatting: the disks of the recording's servers (ZFS datasets, registered with the MGS).
+        for (int n : new int[] {208, 209, 210, 211, 213, 214, 215, 220}) {
+            STATE.put(n, s -> {});
+        }
+        Consumer<LustreStandIns> registered = s -> {
+            s.disk(
+                    "lustre-mdt0/mdt0",
+                    "ldd.svname=lustre-MDT0000\nldd.index=0\nldd.fsname=lustre\nldd.mtype=zfs\nldd.flags=0x5\n"
+                            + "ldd.mountopts=\nldd.params=\n");
+            s.disk(
+                    "lustre-ost1/ost1",
+                    "ldd.svname=lustre-OST0001\nldd.index=1\nldd.fsname=lustre\nldd.mtype=zfs\nldd.flags=0x2\n"
+                            + "ldd.mountopts=\nldd.params= mgsnode=10.0.2.15@tcp autodegrade=on\n");
+        };
+        STATE.put(217, registered);
+        STATE.put(218, registered);
+        STATE.put(219, registered);
         STATE.put(223, s -> {});
         STATE.put(226, s -> sh("umount /mnt/lustre"));
         STATE.put(231, s -> sh("umount /mnt/lustre"));
@@ -323,7 +342,7 @@ class LustreTranscriptsTest {
                 + " && mount -t lustre " + NID + ":/lustre /mnt/lustre");
     }
 
-    private static final List<String> TOOLS = List.of("lnetctl", "lctl", "lfs");
+    private static final List<String> TOOLS = List.of("lnetctl", "lctl", "lfs", "mkfs.lustre", "tunefs.lustre");
 
     private static Result run(String command) {
         List<String> argv = words(command);

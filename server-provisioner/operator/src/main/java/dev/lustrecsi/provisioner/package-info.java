@@ -16,9 +16,10 @@
  * the build machine); the tests drive the same reconciler with a KubeVirt simulator and a simulated Lustre
  * that answer the real command lines.
  *
- * <p>Known limits: on the pod network (no {@code spec.network.attachment}) a re-created MGS gets a new pod
- * address, so targets formatted against the old NID need {@code tunefs.lustre}; the operator warns
- * ({@code MgsNidChanged}). Use a Multus attachment with static addresses for stable NIDs. A drain in progress
+ * <p>Known limits: on the pod network (no {@code spec.network.attachment}) a re-created server gets a new pod
+ * address; Lustre's configuration logs keep the old NID (and targets formatted against an old MGS NID need
+ * {@code tunefs.lustre}), rewritable only with the whole filesystem stopped; the operator warns
+ * ({@code MgsNidChanged}, {@code ServerNidChanged}). Use a Multus attachment with static addresses for stable NIDs. A drain in progress
  * is not cancelled when {@code ostCount} is raised again: new OSSs are added and the drain completes.
  * MDT count and OSTs per OSS are fixed after creation. Retired OST indexes are never reused.
  */

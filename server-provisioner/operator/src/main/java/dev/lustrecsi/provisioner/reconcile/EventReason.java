@@ -12,6 +12,7 @@ public enum EventReason {
     InvalidSpec,
     AddressPoolExhausted,
     MgsNidChanged,
+    ServerNidChanged,
     // Servers and their disks
     DiskCreated,
     ServerCreated,

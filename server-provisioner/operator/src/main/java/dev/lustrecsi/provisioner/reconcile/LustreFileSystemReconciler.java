@@ -329,8 +329,22 @@ public final class LustreFileSystemReconciler {
                 }
                 if (!spec.getNetwork().usesAttachment()) {
                     observed.podAddress(s.name()).ifPresent(ip -> {
+                        String nid = ip + "@" + spec.getNetwork().getType().lnetName();
+                        if (st.getNid() != null && !st.getNid().equals(nid) && !s.runsMgs()) {
+                            // The MGS's configuration logs still name the old NID for these targets, and Lustre
+                            // rewrites them only with every client and target stopped (mgs_replace_nids refuses
+                            // while anything but the MGS is connected): say so, the operator cannot do it.
+                            events.warning(
+                                    fs,
+                                    EventReason.ServerNidChanged,
+                                    s.name() + " moved from " + st.getNid() + " to " + nid + "; clients find "
+                                            + describeTargets(s) + " at the NID in the configuration logs until an"
+                                            + " administrator stops the filesystem and runs lctl replace_nids on the"
+                                            + " MGS. Use spec.network.attachment with static addresses for NIDs"
+                                            + " that survive restarts");
+                        }
                         st.setAddress(ip);
-                        st.setNid(ip + "@" + spec.getNetwork().getType().lnetName());
+                        st.setNid(nid);
                     });
                 }
             }

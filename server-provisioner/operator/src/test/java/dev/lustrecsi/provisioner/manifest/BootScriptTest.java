@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lustrecsi.lustre.MgsNids;
+import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
@@ -40,83 +41,37 @@ class BootScriptTest {
     private String output = "";
 
     /*
-     * Stand-ins with the real tools' names, argument syntax, exit codes and output:
-     * - blkid(8) -p: exit 2 when no signature; -s LABEL prints the label.
-     * - mkfs.lustre: its ldiskfs backend runs mke2fs -L <svname> first (svname fs:OST0002 before registration) and
-     *   writes the Lustre configuration last (lustre-release lustre/utils/libmount_utils_ldiskfs.c,
-     *   ldiskfs_make_lustre); refuses a Lustre-formatted device without --reformat. MKFS_INTERRUPT=1 stops it
-     *   after the mke2fs step, as a VM killed mid-format would.
-     * - tunefs.lustre --dryrun: exit 0 with the configuration, 19 "has not been formatted with mkfs.lustre"
-     *   without (real 2.17.0 transcripts 217/220).
-     * - lnetctl net show --net N: with N configured, the YAML of transcript 007 (exit 0); without it, 2.17.0
-     *   prints errno -3 "Network is down" on stderr and exits 234 (transcripts 008/009); LNET_SHOW_MISSING=0
-     *   makes a missing net exit 0 with no NI, as the issue reads the 2.15 sources (show_net in lnetctl.c).
-     *   net add of an existing net: errno -17 "cannot add LNet NI", exit 234 (transcript 019).
-     * - lctl get_param -n mdt|obdfilter.<t>.recovery_status: "status: <S>" from state/recovery/<t>
-     *   (Lustre Operations Manual, recovery_status), COMPLETE when unset.
+     * blkid, mkfs.lustre, tunefs.lustre, modprobe and lnetctl are the shared stand-ins of lustre-tools
+     * (LustreStandIns.writeTools; each behaviour cites its source or real transcript there): blkid -p exits 2 on a
+     * blank disk, mkfs.lustre labels the disk <fs>:OST0002 with mke2fs first and writes its configuration last,
+     * tunefs.lustre --dryrun exits 19 without one, lnetctl answers as the state's Lustre version does (2.17.0:
+     * `net show --net <missing>` exits 234 with errno -3; 2.15: exits 0 and prints nothing).
+     * The rest are this test's own, for what the shared ones do not cover on a server:
+     * - mount -t lustre <device> <dir> of a server target, and mountpoint(1) answering for it;
+     * - lctl get_param -n mdt|obdfilter.<t>.recovery_status: "status: <S>" from state/recovery/<t> (Lustre
+     *   Operations Manual, recovery_status), COMPLETE when unset; lctl set_param of server parameters is recorded;
+     * - sleep, udevadm, mkdir (outside the stand-ins' state), systemctl is-active: the guest's own plumbing.
+     * Every tool records its argv in state/log/<tool>.log.
      */
     private static final Map<String, String> STANDINS = Map.ofEntries(
-            Map.entry("blkid", """
-                    dev="${@: -1}"; f="$STATE/disks/$(echo "$dev" | tr / _)"
-                    [ -n "${BLKID_FAIL:-}" ] && exit 4
-                    [ -f "$f" ] || exit 2
-                    if [ "$3" = LABEL ]; then sed -n 's/^label=//p' "$f"; else sed -n 's/^type=//p' "$f"; fi
-                    """),
-            Map.entry("mkfs.lustre", """
-                    echo "mkfs.lustre $*" >> "$STATE/calls"
-                    f="$STATE/disks/$(echo "${@: -1}" | tr / _)"
-                    if grep -q '^lustre=' "$f" 2>/dev/null && [[ " $* " != *" --reformat "* ]]; then
-                      echo "mkfs.lustre FATAL: ${@: -1} is already formatted with Lustre; use --reformat" >&2; exit 22
-                    fi
-                    fs=""; kind=""; idx=0
-                    for a in "$@"; do case "$a" in --fsname=*) fs="${a#--fsname=}";; --ost) kind=OST;; --mdt) kind=MDT;;
-                      --index=*) idx="${a#--index=}";; esac; done
-                    if [ -n "$kind" ]; then label="$(printf '%s:%s%04x' "$fs" "$kind" "$idx")"; else label=MGS; fi
-                    printf 'type=ext4\nlabel=%s\n' "$label" > "$f"
-                    [ -n "${MKFS_INTERRUPT:-}" ] && kill -9 $$
-                    echo "lustre=$label" >> "$f"
-                    """),
-            Map.entry("tunefs.lustre", """
-                    f="$STATE/disks/$(echo "${@: -1}" | tr / _)"
-                    echo "checking for existing Lustre data: $(grep -q '^lustre=' "$f" 2>/dev/null && echo found || echo not found)"
-                    grep -q '^lustre=' "$f" 2>/dev/null && exit 0
-                    echo "tunefs.lustre FATAL: Device ${@: -1} has not been formatted with mkfs.lustre" >&2; exit 19
-                    """),
             Map.entry("mount", """
-                    echo "mount $*" >> "$STATE/calls"
+                    echo "argv: $*" >> "$STATE/log/mount.log"
                     touch "$STATE/mounted/$(echo "${@: -1}" | tr / _)"
                     """),
             Map.entry("mountpoint", """
                     [ -f "$STATE/mounted/$(echo "${@: -1}" | tr / _)" ]
                     """),
-            Map.entry("modprobe", "echo \"modprobe $*\" >> \"$STATE/calls\"\n"),
-            Map.entry("lnetctl", """
-                    echo "lnetctl $*" >> "$STATE/calls"
-                    case "$1 $2" in
-                      "net show")
-                        if [ -f "$STATE/lnet-$4" ]; then
-                          printf 'net:\n-     net type: %s\n      local NI(s):\n      -     nid: 192.168.50.13@%s\n            status: up\n' "$4" "$4"
-                          exit 0
-                        fi
-                        [ "${LNET_SHOW_MISSING:-234}" = 0 ] && exit 0
-                        printf -- '---\nshow:\n-     net:\n      errno: -3\n      descr: ! "Network is down"\n...\n' >&2; exit 234;;
-                      "net add")
-                        if [ -f "$STATE/lnet-$4" ]; then
-                          printf -- '---\nadd:\n-     net:\n      errno: -17\n      descr: ! "cannot add LNet NI"\n...\n' >&2; exit 234
-                        fi
-                        touch "$STATE/lnet-$4";;
-                    esac
-                    """),
             Map.entry("lctl", """
-                    echo "lctl $*" >> "$STATE/calls"
+                    echo "argv: $*" >> "$STATE/log/lctl.log"
                     if [ "$1 $2" = "get_param -n" ]; then
                       t="$(echo "$3" | cut -d. -f2)"
                       echo "status: $(cat "$STATE/recovery/$t" 2>/dev/null || echo COMPLETE)"
                     fi
                     """),
-            Map.entry("sleep", "echo \"sleep $*\" >> \"$STATE/calls\"\n"),
+            Map.entry("sleep", "echo \"argv: $*\" >> \"$STATE/log/sleep.log\"\n"),
             Map.entry("udevadm", "true\n"),
-            Map.entry("mkdir", "true\n"),
+            // The guest's directories (/lustre/targets/…) are not made on this host; the stand-ins' own state is.
+            Map.entry("mkdir", "case \"$*\" in *\"$STATE\"*) exec /bin/mkdir \"$@\" ;; esac\n"),
             // systemctl is-active: the unit is active once the boot script exited 0 (state/unit-active).
             Map.entry("systemctl", "[ -f \"$STATE/unit-active\" ]\n"));
 
@@ -124,7 +79,11 @@ class BootScriptTest {
     void standIns() throws IOException {
         bin = Files.createDirectories(tmp.resolve("bin"));
         state = Files.createDirectories(tmp.resolve("state"));
-        Files.createDirectories(state.resolve("disks"));
+        LustreStandIns.writeTools(bin, state);
+        LustreStandIns.version(state, "2.17.0");
+        // The address the server's LNet interface has (what `ip` would report in the guest).
+        LustreStandIns.interfaceAddress(state, "lnet0", "192.168.50.13");
+        LustreStandIns.interfaceAddress(state, ServerCloudInit.POD_IFACE, "10.244.1.7");
         Files.createDirectories(state.resolve("mounted"));
         Files.createDirectories(state.resolve("recovery"));
         for (var e : STANDINS.entrySet()) {
@@ -158,18 +117,18 @@ class BootScriptTest {
     }
 
     private void reboot() throws IOException {
-        // Nothing stays mounted, LNet is down, the unit has not run yet.
-        try (var s = Files.list(state.resolve("mounted"))) {
-            for (Path m : s.toList()) {
-                Files.delete(m);
+        // Nothing stays mounted, no module is loaded, LNet is down, the unit has not run yet.
+        for (String dir : List.of("mounted", "modules", "lnet/nets")) {
+            if (!Files.isDirectory(state.resolve(dir))) {
+                continue;
+            }
+            try (var s = Files.list(state.resolve(dir))) {
+                for (Path m : s.toList()) {
+                    Files.delete(m);
+                }
             }
         }
-        try (var s = Files.list(state)) {
-            for (Path m : s.filter(p -> p.getFileName().toString().startsWith("lnet-"))
-                    .toList()) {
-                Files.delete(m);
-            }
-        }
+        Files.deleteIfExists(state.resolve("lnet/configured"));
         Files.deleteIfExists(state.resolve("unit-active"));
     }
 
@@ -194,18 +153,21 @@ class BootScriptTest {
         return p.exitValue();
     }
 
+    /** The calls of the tool {@code prefix} starts with, as "tool args…", oldest first, that start with it. */
     private List<String> calls(String prefix) throws IOException {
-        Path calls = state.resolve("calls");
-        if (!Files.exists(calls)) {
+        String tool = prefix.split(" ")[0];
+        Path log = state.resolve("log").resolve(tool + ".log");
+        if (!Files.exists(log)) {
             return List.of();
         }
-        return Files.readAllLines(calls, StandardCharsets.UTF_8).stream()
+        return Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                .map(l -> tool + " " + l.substring("argv: ".length()))
                 .filter(l -> l.startsWith(prefix))
                 .toList();
     }
 
-    private void disk(String serial, String content) throws IOException {
-        Files.writeString(state.resolve("disks").resolve("_dev_disk_by-id_virtio-" + serial), content);
+    private void disk(String serial, String content) {
+        LustreStandIns.disk(state, "/dev/disk/by-id/virtio-" + serial, content);
     }
 
     @Test
@@ -233,8 +195,8 @@ class BootScriptTest {
         // The script retries without end; let the stand-in sleep end the run after a few attempts.
         Files.writeString(
                 bin.resolve("sleep"),
-                "#!/bin/bash\necho \"sleep $*\" >> \"$STATE/calls\"\n"
-                        + "[ \"$(grep -c '^sleep' \"$STATE/calls\")\" -ge 3 ] && kill -TERM $PPID\nexit 0\n");
+                "#!/bin/bash\necho \"argv: $*\" >> \"$STATE/log/sleep.log\"\n"
+                        + "[ \"$(wc -l < \"$STATE/log/sleep.log\")\" -ge 3 ] && kill -TERM $PPID\nexit 0\n");
         assertThat(boot(Map.of())).isNotZero();
         assertThat(calls("mkfs.lustre")).isEmpty();
         assertThat(calls("sleep")).as("retried inside the script, 15 s apart").contains("sleep 15");
@@ -244,7 +206,8 @@ class BootScriptTest {
     @Test
     void aDiskThatCannotBeProbedIsNeverFormatted() throws Exception {
         Files.writeString(bin.resolve("sleep"), "#!/bin/bash\nkill -TERM $PPID\n");
-        assertThat(boot(Map.of("BLKID_FAIL", "1"))).isNotZero();
+        LustreStandIns.blkidFails(state, true);
+        assertThat(boot(Map.of())).isNotZero();
         assertThat(calls("mkfs.lustre")).isEmpty();
         assertThat(calls("mount")).isEmpty();
     }
@@ -252,12 +215,12 @@ class BootScriptTest {
     @Test
     void aFirstFormatInterruptedBeforeLustreWroteItsConfigurationIsFormattedAgainAndMounted() throws Exception {
         Files.writeString(bin.resolve("sleep"), "#!/bin/bash\nkill -TERM $PPID\n");
-        assertThat(boot(Map.of("MKFS_INTERRUPT", "1")))
-                .as("the VM dies during mkfs.lustre")
-                .isNotZero();
+        LustreStandIns.interruptFormat(state, true);
+        assertThat(boot(Map.of())).as("the VM dies during mkfs.lustre").isNotZero();
         assertThat(calls("mount")).isEmpty();
 
         reboot();
+        LustreStandIns.interruptFormat(state, false);
         Files.writeString(bin.resolve("sleep"), "#!/bin/bash\ntrue\n");
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre"))
@@ -269,7 +232,12 @@ class BootScriptTest {
 
     @Test
     void aCompleteLustreTargetIsMountedAsItIs() throws Exception {
-        disk("scratch-OST0002", "type=ext4\nlabel=scratch-OST0002\nlustre=scratch-OST0002\n");
+        // Registered with the MGS: label and configuration name scratch-OST0002.
+        disk(
+                "scratch-OST0002",
+                "type=ext4\nlabel=scratch-OST0002\nldd.svname=scratch-OST0002\nldd.index=2\nldd.fsname=scratch\n"
+                        + "ldd.mtype=ldiskfs\nldd.flags=0x2\nldd.mountopts=errors=remount-ro\n"
+                        + "ldd.params= mgsnode=192.168.50.10@o2ib\n");
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre")).singleElement().asString().endsWith("virtio-scratch-OST0003");
         assertThat(calls("mount")).hasSize(2);
@@ -277,14 +245,21 @@ class BootScriptTest {
 
     @Test
     void lnetIsAddedWhenNetShowReportsNoNidEvenIfItExitsZero() throws Exception {
-        // 2.15-style: a show that matches nothing exits 0; deciding by the exit code would skip the add.
-        assertThat(boot(Map.of("LNET_SHOW_MISSING", "0"))).isZero();
+        // 2.15: a show that matches nothing exits 0; deciding by the exit code would skip the add.
+        LustreStandIns.version(state, "2.15.6");
+        assertThat(boot(Map.of())).isZero();
         assertThat(calls("lnetctl net add")).containsExactly("lnetctl net add --net o2ib --if lnet0");
     }
 
     @Test
     void anAttemptThatFindsLnetAlreadyUpDoesNotAddItAgain() throws Exception {
-        Files.writeString(state.resolve("lnet-o2ib"), "");
+        // LNet already up on o2ib (e.g. the host's own lnet.conf), so net show lists its NI.
+        assertThat(run(
+                        "modprobe lustre && lnetctl lnet configure && lnetctl net add --net o2ib --if lnet0",
+                        "up",
+                        Map.of()))
+                .isZero();
+        Files.delete(state.resolve("log/lnetctl.log"));
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("lnetctl net add")).isEmpty();
     }

@@ -167,4 +167,41 @@ class RecoveryTest {
             assertThat(pod.eventReasons()).contains("MgsNidChanged");
         }
     }
+
+    @Test
+    void onThePodNetworkAnOssThatComesBackWithANewAddressIsReportedWithWhatItTakesToRepair() {
+        try (OperatorHarness pod = new OperatorHarness("lfs1")) {
+            pod.create(Fixtures.tcp("demo", 2));
+            LustreFileSystem before = pod.runUntil(
+                    "demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+            String oss = before.getStatus().getServers().stream()
+                    .filter(st -> !Boolean.TRUE.equals(st.getMgs()))
+                    .findFirst()
+                    .orElseThrow()
+                    .getName();
+            String oldNid = before.getStatus().server(oss).orElseThrow().getNid();
+            pod.client()
+                    .resources(VirtualMachine.class)
+                    .inNamespace(OperatorHarness.NAMESPACE)
+                    .withName(oss)
+                    .delete();
+            pod.kubevirt().tick();
+            LustreFileSystem after = pod.runUntil(
+                    "demo",
+                    fs -> fs.getStatus().getPhase() == Phase.Ready
+                            && !oldNid.equals(
+                                    fs.getStatus().server(oss).orElseThrow().getNid()),
+                    30);
+            String newNid = after.getStatus().server(oss).orElseThrow().getNid();
+            // The status follows the new pod address; the MGS keeps the old one in its logs, and the warning says so.
+            assertThat(after.getStatus().getMgsNids())
+                    .isEqualTo(before.getStatus().getMgsNids());
+            assertThat(pod.events())
+                    .filteredOn(e -> "ServerNidChanged".equals(e.getReason()))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getMessage())
+                            .contains(oss + " moved from " + oldNid + " to " + newNid)
+                            .contains("lctl replace_nids"));
+        }
+    }
 }

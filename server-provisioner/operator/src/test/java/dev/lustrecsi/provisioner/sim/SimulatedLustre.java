@@ -182,11 +182,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             int ost = Integer.parseInt(np.group(2), 16);
             String vmi = vmiUid(vm);
             if (!np.group(1).equals(fsName) || !carries(vm, fsName + "-OST" + np.group(2)) || vmi == null) {
-                return fail(
-                        argv,
-                        2,
-                        "error: " + argv.get(1) + ": param_path '" + argv.get(argv.size() - 1)
-                                + "': No such file or directory");
+                return noParam(argv, argv.get(1), argv.get(argv.size() - 1));
             }
             if (np.group(3) != null) {
                 liveNoPrecreate
@@ -199,16 +195,17 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         if (argv.size() == 3 && argv.get(1).equals("set_param")) {
             Matcher m = OSP.matcher(argv.get(2));
             if (!m.matches() || !m.group(1).equals(fsName)) {
-                return fail(argv, 2, "error: set_param: param_path '" + argv.get(2) + "': No such file or directory");
+                return noParam(argv, "set_param", argv.get(2));
             }
             int ost = Integer.parseInt(m.group(2), 16);
             int mdt = Integer.parseInt(m.group(3), 16);
             if (!vm.endsWith("-mds" + mdt) || !existingOsts(false).contains(ost)) {
                 // The osp device for MDTyyyy only exists on the MDS serving it.
-                return fail(argv, 2, "error: set_param: param_path '" + argv.get(2) + "': No such file or directory");
+                return noParam(argv, "set_param", argv.get(2));
             }
             liveMaxCreate.computeIfAbsent(ost, k -> new HashMap<>()).put(mdt, Integer.parseInt(m.group(4)));
-            return ok(argv, "");
+            // A live set_param echoes "<param>=<value>" on stdout (real 2.17.0 transcript 188).
+            return ok(argv, argv.get(2) + "\n");
         }
         if (argv.size() >= 4 && argv.get(1).equals("set_param") && argv.get(2).equals("-P")) {
             boolean delete = argv.size() == 5 && argv.get(3).equals("-d");
@@ -242,7 +239,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             if (!m.matches()
                     || !m.group(2).equals(fsName)
                     || m.group(1).equals("obdfilter") != m.group(3).equals("OST")) {
-                return fail(argv, 2, "error: get_param: param_path '" + argv.get(2) + "': No such file or directory");
+                return noParam(argv, "get_param", argv.get(2));
             }
             return jobStatsOn(vm, m.group(3), argv);
         }
@@ -294,29 +291,46 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             if (!clientMounts.contains(vm + ":" + mount)) {
                 return fail(argv, 2, "lfs migrate: not on a Lustre client");
             }
+            // Each file that fails prints its error and the others go on; the exit status is the errno of the first
+            // failure (a missing file: "error: lfs migrate: <f>: cannot open source file: No such file or
+            // directory", exit 2, real 2.17.0 transcript 169).
             List<String> errors = new ArrayList<>();
+            int status = 0;
             List<Integer> accepting = acceptingOsts();
             for (String f : argv.subList(4, argv.size())) {
                 Set<Integer> osts = files.get(f);
+                int errno = 0;
                 if (osts == null) {
-                    errors.add(f + ": No such file or directory");
-                    continue;
-                }
-                if (busy.contains(f)) {
+                    errors.add("error: lfs migrate: " + f + ": cannot open source file: No such file or directory");
+                    errno = 2;
+                } else if (busy.contains(f)) {
                     errors.add("lfs migrate: " + f + ": cannot get group lock: Device or resource busy");
-                    continue;
+                    errno = 16;
+                } else {
+                    // Like Lustre, a layout asking for more stripes than OSTs can take gets fewer.
+                    Set<Integer> target = pick(osts.size(), accepting);
+                    if (target.isEmpty()) {
+                        errors.add("lfs migrate: " + f + ": No space left on device");
+                        errno = 28;
+                    } else {
+                        files.put(f, target);
+                    }
                 }
-                // Like Lustre, a layout asking for more stripes than OSTs can take gets fewer.
-                Set<Integer> target = pick(osts.size(), accepting);
-                if (target.isEmpty()) {
-                    errors.add(f + ": No space left on device");
-                    continue;
-                }
-                files.put(f, target);
+                status = status == 0 ? errno : status;
             }
-            return errors.isEmpty() ? ok(argv, "") : fail(argv, 16, String.join("\n", errors));
+            return errors.isEmpty() ? ok(argv, "") : fail(argv, status, String.join("\n", errors) + "\n");
         }
         return fail(argv, 22, "lfs: unsupported in simulation: " + argv);
+    }
+
+    /**
+     * lctl's answer for a parameter no device has: the pattern is printed as the path it was looked up as (dots to
+     * slashes, a set_param's "=value" left off), exit 2 (real 2.17.0 transcript 042; lustre/utils/lustre_cfg.c
+     * do_param_op after clean_path).
+     */
+    private static CommandResult noParam(List<String> argv, String op, String pattern) {
+        String path = pattern.replaceFirst("=.*$", "").replace('.', '/');
+        return fail(argv, 2, "error: " + op + ": param_path '" + path + "': No such file or directory\n");
     }
 
     /** OSTs whose server is ready (or, with {@code includeUnready}, whose VM merely exists). */
@@ -477,7 +491,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             }
         }
         if (targets.isEmpty()) {
-            return fail(argv, 2, "error: get_param: param_path '" + argv.get(2) + "': No such file or directory");
+            return noParam(argv, "get_param", argv.get(2));
         }
         StringBuilder out = new StringBuilder();
         for (String t : targets) {
