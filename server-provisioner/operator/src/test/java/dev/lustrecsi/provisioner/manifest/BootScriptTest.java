@@ -45,7 +45,9 @@ class BootScriptTest {
      * - mkfs.lustre: its ldiskfs backend runs mke2fs -L <svname> first (svname fs:OST0002 before registration) and
      *   writes the Lustre configuration last (lustre-release lustre/utils/libmount_utils_ldiskfs.c,
      *   ldiskfs_make_lustre); refuses a Lustre-formatted device without --reformat. MKFS_INTERRUPT=1 stops it
-     *   after the mke2fs step, as a VM killed mid-format would.
+     *   after the mke2fs step, as a VM killed mid-format would. {@code --mkfsoptions=-O mmp} reaches mke2fs.
+     * - dumpe2fs -h: the "Filesystem features:" line (e2fsprogs lib/e2p/ls.c), mmp in it when on;
+     *   tune2fs -O mmp turns it on (e2fsprogs test t_mmp_1on).
      * - tunefs.lustre --dryrun: exit 0 with the configuration, 19 "has not been formatted with mkfs.lustre"
      *   without (real 2.17.0 transcripts 217/220).
      * - lnetctl net show --net N: with N configured, the YAML of transcript 007 (exit 0); without it, 2.17.0
@@ -73,6 +75,7 @@ class BootScriptTest {
                       --index=*) idx="${a#--index=}";; esac; done
                     if [ -n "$kind" ]; then label="$(printf '%s:%s%04x' "$fs" "$kind" "$idx")"; else label=MGS; fi
                     printf 'type=ext4\nlabel=%s\n' "$label" > "$f"
+                    [[ " $* " == *" --mkfsoptions=-O mmp "* ]] && echo "features=mmp" >> "$f"
                     [ -n "${MKFS_INTERRUPT:-}" ] && kill -9 $$
                     echo "lustre=$label" >> "$f"
                     """),
@@ -81,6 +84,17 @@ class BootScriptTest {
                     echo "checking for existing Lustre data: $(grep -q '^lustre=' "$f" 2>/dev/null && echo found || echo not found)"
                     grep -q '^lustre=' "$f" 2>/dev/null && exit 0
                     echo "tunefs.lustre FATAL: Device ${@: -1} has not been formatted with mkfs.lustre" >&2; exit 19
+                    """),
+            Map.entry("dumpe2fs", """
+                    f="$STATE/disks/$(echo "${@: -1}" | tr / _)"
+                    [ -f "$f" ] || exit 1
+                    echo "Filesystem features:      has_journal ext_attr dir_index filetype $(sed -n 's/^features=//p' "$f") extent"
+                    """),
+            Map.entry("tune2fs", """
+                    echo "tune2fs $*" >> "$STATE/calls"
+                    f="$STATE/disks/$(echo "${@: -1}" | tr / _)"
+                    [ "$1 $2" = "-O mmp" ] && ! grep -q '^features=mmp' "$f" && echo "features=mmp" >> "$f"
+                    exit 0
                     """),
             Map.entry("mount", """
                     echo "mount $*" >> "$STATE/calls"
@@ -213,8 +227,8 @@ class BootScriptTest {
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre"))
                 .containsExactly(
-                        "mkfs.lustre --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002",
-                        "mkfs.lustre --fsname=scratch --ost --index=3 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0003");
+                        "mkfs.lustre --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib --mkfsoptions=-O mmp /dev/disk/by-id/virtio-scratch-OST0002",
+                        "mkfs.lustre --fsname=scratch --ost --index=3 --mgsnode=192.168.50.10@o2ib --mkfsoptions=-O mmp /dev/disk/by-id/virtio-scratch-OST0003");
         assertThat(calls("lnetctl net add")).containsExactly("lnetctl net add --net o2ib --if lnet0");
         assertThat(calls("mount")).hasSize(2);
 
@@ -262,7 +276,7 @@ class BootScriptTest {
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre"))
                 .contains(
-                        "mkfs.lustre --reformat --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002");
+                        "mkfs.lustre --reformat --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib --mkfsoptions=-O mmp /dev/disk/by-id/virtio-scratch-OST0002");
         assertThat(calls("mount"))
                 .contains("mount -t lustre /dev/disk/by-id/virtio-scratch-OST0002 /lustre/targets/scratch-OST0002");
     }
@@ -273,6 +287,26 @@ class BootScriptTest {
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre")).singleElement().asString().endsWith("virtio-scratch-OST0003");
         assertThat(calls("mount")).hasSize(2);
+    }
+
+    @Test
+    void everyTargetIsFormattedWithMultiMountProtectionAndAnOlderTargetGetsItBeforeItsMount() throws Exception {
+        // OST0002 was formatted without MMP (by an older operator); OST0003 is blank.
+        disk("scratch-OST0002", "type=ext4\nlabel=scratch-OST0002\nlustre=scratch-OST0002\n");
+        assertThat(boot(Map.of())).isZero();
+        assertThat(calls("mkfs.lustre")).singleElement().asString().contains(" --mkfsoptions=-O mmp ");
+        assertThat(calls("tune2fs"))
+                .as("only the target without MMP is tuned, before it is mounted")
+                .containsExactly("tune2fs -O mmp /dev/disk/by-id/virtio-scratch-OST0002");
+        List<String> order = Files.readAllLines(state.resolve("calls")).stream()
+                .filter(l -> l.contains("virtio-scratch-OST0002"))
+                .toList();
+        assertThat(order.get(0)).startsWith("tune2fs");
+        assertThat(order.get(1)).startsWith("mount -t lustre");
+
+        reboot();
+        assertThat(boot(Map.of())).isZero();
+        assertThat(calls("tune2fs")).as("MMP stays on: no second tune2fs").hasSize(1);
     }
 
     @Test
@@ -314,7 +348,8 @@ class BootScriptTest {
         script = config.path("write_files").get(0).path("content").asText();
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre"))
-                .containsExactly("mkfs.lustre --fsname=lfs1 --mgs --mdt --index=0 /dev/disk/by-id/virtio-lfs1-MDT0000");
+                .containsExactly(
+                        "mkfs.lustre --fsname=lfs1 --mgs --mdt --index=0 --mkfsoptions=-O mmp /dev/disk/by-id/virtio-lfs1-MDT0000");
         assertThat(calls("lctl set_param"))
                 .containsExactly(
                         "lctl set_param mdt.lfs1-MDT0000.identity_upcall=NONE",
