@@ -46,19 +46,36 @@ class LeadershipTest {
 
     record Action(String who, long nanos) {}
 
+    /** The namespace of the Lease. */
+    String ns = "ns";
+
     @BeforeEach
     void startServer() {
-        server = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
+        startApiServer();
+        client = connect();
     }
 
     @AfterEach
     void stop() {
         replicas.forEach(Replica::stop);
         client.close();
+        stopApiServer();
+    }
+
+    /** The API server the replicas share: fabric8's mock here, a real one in a subclass. */
+    void startApiServer() {
+        server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init();
+    }
+
+    void stopApiServer() {
         server.destroy();
+    }
+
+    /** A new connection to that API server. */
+    KubernetesClient connect() {
+        return server.createClient();
     }
 
     @Test
@@ -71,7 +88,7 @@ class LeadershipTest {
 
         assertThat(a.leadership.isLeading() ^ b.leadership.isLeading()).isTrue();
         assertThat(actions).extracting(Action::who).containsOnly(leader.name);
-        Lease lease = client.leases().inNamespace("ns").withName("work").get();
+        Lease lease = client.leases().inNamespace(ns).withName("work").get();
         assertThat(lease.getSpec().getHolderIdentity())
                 .isEqualTo(leader().leadership.identity());
     }
@@ -247,7 +264,7 @@ class LeadershipTest {
         volatile long lostAt;
         final CountDownLatch release = new CountDownLatch(1);
         /** Each replica its own connection, as separate processes have. */
-        final KubernetesClient connection = server.createClient();
+        final KubernetesClient connection = connect();
 
         Replica(String name) {
             // Rejoining: a replica whose first Lease calls were too slow on a cold JVM (and so stepped down, as it
@@ -257,7 +274,7 @@ class LeadershipTest {
 
         Replica(String name, boolean rejoin) {
             this.name = name;
-            Lock lease = new LeaseLock("ns", "work", name);
+            Lock lease = new LeaseLock(ns, "work", name);
             leadership = new Leadership(
                             connection,
                             new FaultyLock(lease, this),

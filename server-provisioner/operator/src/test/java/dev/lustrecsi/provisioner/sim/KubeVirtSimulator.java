@@ -198,9 +198,12 @@ public final class KubeVirtSimulator implements AutoCloseable {
             case "Failed" -> {
                 if ("Always".equals(strategy) || "RerunOnFailure".equals(strategy)) {
                     vmis().withName(name).delete();
+                    // No kubelet here to finish a graceful deletion (a real API server would keep the pod
+                    // Terminating): the deletion the kubelet would complete, at once.
                     client.pods()
                             .inNamespace(namespace)
                             .withName(launcherPod(name))
+                            .withGracePeriod(0)
                             .delete();
                 }
                 vmStatus(vm, "CrashLoopBackOff", false);
@@ -316,7 +319,11 @@ public final class KubeVirtSimulator implements AutoCloseable {
                     .get(Math.abs(name.hashCode()) % schedulable.size())
                     .getMetadata()
                     .getName();
-            client.pods().inNamespace(namespace).withName(launcherPod(name)).delete();
+            client.pods()
+                    .inNamespace(namespace)
+                    .withName(launcherPod(name))
+                    .withGracePeriod(0)
+                    .delete();
             client.pods()
                     .inNamespace(namespace)
                     .resource(new PodBuilder()
