@@ -61,7 +61,7 @@ virt-customize -a "$work/base.qcow2" \
   --run-command 'f=/etc/sysconfig/qemu-ga; if [ -f "$f" ]; then sed -i -E "/^BLACKLIST_RPC=/ { s/guest-exec-status,?|guest-exec,?//g; s/,$// }; /--allow-rpcs=/ { /guest-exec,/! s/--allow-rpcs=/--allow-rpcs=guest-exec,guest-exec-status,/ }" "$f"; fi' \
   --run-command 'printf "lustre\nlnet\n" > /etc/modules-load.d/lustre-server.conf' \
   --run-command 'sed -i "s/^#\?PermitRootLogin.*/PermitRootLogin prohibit-password/" /etc/ssh/sshd_config' \
-  --run-command 'for t in mkfs.lustre tunefs.lustre mount.lustre lctl lnetctl lfs blkid udevadm modprobe mountpoint ip systemctl; do command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }; done' \
+  --run-command 'for t in mkfs.lustre tunefs.lustre mount.lustre lctl lnetctl lfs blkid udevadm modprobe mountpoint ip systemctl dumpe2fs tune2fs; do command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }; done' \
   --run-command 'dnf clean all' \
   --selinux-relabel
 

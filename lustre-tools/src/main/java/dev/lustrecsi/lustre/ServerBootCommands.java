@@ -74,6 +74,15 @@ public final class ServerBootCommands {
     }
 
     /**
+     * {@code dumpe2fs -h <device>}: the ldiskfs superblock, read only (no MMP wait: dumpe2fs opens the device
+     * read-only). Its {@code Filesystem features:} line lists the features space-separated, {@code mmp} among them
+     * when multiple mount protection is on (e2fsprogs lib/e2p/ls.c list_super2, print_features).
+     */
+    public List<String> readSuperblock(String device) {
+        return List.of("dumpe2fs", "-h", MkfsLustreCommands.requireDevice(device));
+    }
+
+    /**
      * The recovery state of a mounted MDT or OST: {@code lctl get_param -n mdt.<target>.recovery_status}
      * (or {@code obdfilter.}). Its first line is {@code status: COMPLETE}, {@code RECOVERING} or {@code INACTIVE}
      * (Lustre Operations Manual, "Lustre Recovery": recovery_status).

@@ -5,17 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.testing.kube.FaultyLock;
 import dev.lustrecsi.testing.kube.FaultyLock.Fault;
-import dev.lustrecsi.testing.kube.MockKubernetes;
 import dev.lustrecsi.testing.kube.SteadyLeader;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +29,6 @@ import org.junit.jupiter.api.Test;
  * put in front of one replica's Lease calls: refused (a dead process, from the Lease's point of view) or hanging
  * (a partition: the request never returns).
  */
-@MockKubernetes
 class LeadershipTest {
     /**
      * Short timings so the tests run in seconds, long enough that a loaded build machine renews in time; the
@@ -34,7 +37,7 @@ class LeadershipTest {
     private static final Leadership.Timing FAST =
             new Leadership.Timing(Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(400));
 
-    /** Set by @MockKubernetes: one mock API server (CRUD mode) per test; each replica opens its own client. */
+    /** One mock API server (CRUD mode) per test; each replica opens its own client. */
     KubernetesMockServer server;
 
     KubernetesClient client;
@@ -44,9 +47,36 @@ class LeadershipTest {
 
     record Action(String who, long nanos) {}
 
+    /** The namespace of the Lease. */
+    String ns = "ns";
+
+    @BeforeEach
+    void startServer() {
+        startApiServer();
+        client = connect();
+    }
+
     @AfterEach
     void stop() {
         replicas.forEach(Replica::stop);
+        client.close();
+        stopApiServer();
+    }
+
+    /** The API server the replicas share: fabric8's mock here, a real one in a subclass. */
+    void startApiServer() {
+        server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init();
+    }
+
+    void stopApiServer() {
+        server.destroy();
+    }
+
+    /** A new connection to that API server. */
+    KubernetesClient connect() {
+        return server.createClient();
     }
 
     @Test
@@ -59,7 +89,7 @@ class LeadershipTest {
 
         assertThat(a.leadership.isLeading() ^ b.leadership.isLeading()).isTrue();
         assertThat(actions).extracting(Action::who).containsOnly(leader.name);
-        Lease lease = client.leases().inNamespace("ns").withName("work").get();
+        Lease lease = client.leases().inNamespace(ns).withName("work").get();
         assertThat(lease.getSpec().getHolderIdentity())
                 .isEqualTo(leader().leadership.identity());
     }
@@ -214,7 +244,7 @@ class LeadershipTest {
 
         volatile long lostAt;
         /** Each replica its own connection, as separate processes have. */
-        final KubernetesClient connection = server.createClient();
+        final KubernetesClient connection = connect();
 
         Replica(String name) {
             // Rejoining: a replica whose first Lease calls were too slow on a cold JVM (and so stepped down, as it
@@ -224,7 +254,7 @@ class LeadershipTest {
 
         Replica(String name, boolean rejoin) {
             this.name = name;
-            lock = new FaultyLock(new LeaseLock("ns", "work", name));
+            lock = new FaultyLock(new LeaseLock(ns, "work", name));
             leadership = new Leadership(
                             connection, lock, FAST, () -> lostAt = System.nanoTime(), rejoin, System::nanoTime)
                     .start();

@@ -355,6 +355,24 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The controller's pod dies (real control plane): SIGKILL to the controller and to its sidecars, which share
+     * its pod. {@link #startControllerPod()} is the pod Kubernetes starts in its place.
+     */
+    public synchronized void killControllerPod() {
+        sidecars.forEach(Sidecar::kill);
+        sidecars.clear();
+        controller.kill();
+    }
+
+    /** The controller's replacement pod: the controller, then its sidecars (the chart's arguments). */
+    public synchronized void startControllerPod() {
+        controller.start();
+        if (plane != null) {
+            startSidecars();
+        }
+    }
+
     /** True on the real control plane: the real sidecars provision, bind and resize; there is no fault proxy. */
     public boolean realControlPlane() {
         return plane != null;

@@ -48,6 +48,15 @@ public final class Sidecar implements AutoCloseable {
         return name;
     }
 
+    /** SIGKILL, as when its pod is killed with the controller in it. */
+    public void kill() {
+        try {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         process.destroy();

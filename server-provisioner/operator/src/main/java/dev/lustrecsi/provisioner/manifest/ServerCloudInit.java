@@ -150,6 +150,7 @@ public final class ServerCloudInit {
             lines.add("    exit 1");
             lines.add("  fi");
             lines.add("fi");
+            lines.addAll(multiMountProtection(t));
             lines.add("mkdir -p " + ShellQuote.word(t.mountPoint()));
             // A standby OST refuses object creation from its first moment, before it registers (StandbyOstCommands).
             List<String> options = ctx.standby() && t.kind() == TargetKind.OST
@@ -232,11 +233,38 @@ public final class ServerCloudInit {
         return String.join("\n", lines) + "\n";
     }
 
+    /**
+     * A target formatted before MMP was asked for (older operator, or by hand) gets it before it is mounted:
+     * {@code tune2fs -O mmp} on the unmounted device, only when dumpe2fs does not list {@code mmp} already (tune2fs
+     * on an MMP device waits out the MMP interval first, which every boot need not pay). A VM restarted on another
+     * node after its node was lost, or a fencing decision that was wrong, must then find the target refused, not
+     * mounted twice (Lustre Operations Manual, "Lustre Failover and Multiple-Mount Protection"; e2fsprogs test
+     * t_mmp_1on enables MMP this way).
+     */
+    private List<String> multiMountProtection(TargetPlan t) {
+        return List.of(
+                "if ! " + ShellQuote.command(boot.isMounted(t.mountPoint())) + " && ! { "
+                        + ShellQuote.command(boot.readSuperblock(t.devicePath()))
+                        + " 2>/dev/null || true; } | grep -Eq "
+                        + ShellQuote.word("^Filesystem features:.*[[:space:]]mmp([[:space:]]|$)") + "; then",
+                "  " + ShellQuote.command(MkfsLustreCommands.enableMultiMountProtection(t.devicePath())),
+                "fi");
+    }
+
     private static String firstFormatLabel(FsName fs, TargetPlan t) {
         return MkfsLustreCommands.firstFormatLabel(fs, t.kind().name(), t.index());
     }
 
+    /**
+     * The target's mkfs.lustre line, with ldiskfs multiple mount protection: a server VM can be started on another
+     * node while the lost one may still hold the disk (see {@link MkfsLustreCommands#withMultiMountProtection}).
+     * Every target is ldiskfs here (no {@code --backfstype}), so the ZFS {@code multihost} line has no user.
+     */
     private List<String> format(ServerContext ctx, FsName fs, TargetPlan t) {
+        return MkfsLustreCommands.withMultiMountProtection(plainFormat(ctx, fs, t));
+    }
+
+    private List<String> plainFormat(ServerContext ctx, FsName fs, TargetPlan t) {
         if (t.kind() == TargetKind.MGT) {
             return mkfs.formatMgt(t.devicePath());
         }

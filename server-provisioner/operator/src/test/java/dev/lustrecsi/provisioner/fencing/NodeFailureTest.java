@@ -32,12 +32,18 @@ import org.junit.jupiter.api.Test;
  */
 class NodeFailureTest {
     private static final List<String> NODES = List.of("node-a", "node-b", "node-c", "node-d");
-    private final OperatorHarness h = new OperatorHarness("scratch");
+    private OperatorHarness h;
     private final Instant now = Instant.now();
     private NodeFencer fencer;
 
+    /** The cluster the test runs on: fabric8's mock API server here, a real one in a subclass. */
+    OperatorHarness harness() {
+        return new OperatorHarness("scratch");
+    }
+
     @BeforeEach
     void bootstrap() {
+        h = harness();
         NODES.forEach(n -> {
             h.client()
                     .nodes()
@@ -58,11 +64,13 @@ class NodeFailureTest {
         h.create(fs);
         h.runUntil("lfs", f -> f.getStatus() != null && f.getStatus().getPhase() == Phase.Ready, 80);
         fencer = new NodeFencer(
-                h.client(), OperatorHarness.NAMESPACE, Clock.fixed(now, ZoneOffset.UTC), new EventRecorder(h.client()));
+                h.client(), h.namespace(), Clock.fixed(now, ZoneOffset.UTC), new EventRecorder(h.client()));
     }
 
     @AfterEach
     void close() {
+        // Nodes are cluster-wide: a control plane shared with the next test must not keep them.
+        NODES.forEach(n -> h.client().nodes().withName(n).delete());
         h.close();
     }
 
@@ -144,7 +152,7 @@ class NodeFailureTest {
         h.client()
                 .nodes()
                 .withName(node)
-                .edit(n -> new NodeBuilder(n)
+                .editStatus(n -> new NodeBuilder(n)
                         .withNewStatus()
                         .addNewCondition()
                         .withType("Ready")
@@ -191,7 +199,7 @@ class NodeFailureTest {
         return h
                 .client()
                 .resources(io.kubevirt.v1.VirtualMachine.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
+                .inNamespace(h.namespace())
                 .withName(vm)
                 .get()
                 .getSpec()
@@ -206,7 +214,7 @@ class NodeFailureTest {
     }
 
     private Map<String, String> pvcUids() {
-        return h.client().persistentVolumeClaims().inNamespace(OperatorHarness.NAMESPACE).list().getItems().stream()
+        return h.client().persistentVolumeClaims().inNamespace(h.namespace()).list().getItems().stream()
                 .collect(Collectors.toMap(
                         p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
     }

@@ -56,6 +56,7 @@ class BootScriptTest {
     private static final Map<String, String> STANDINS = Map.ofEntries(
             Map.entry("mount", """
                     echo "argv: $*" >> "$STATE/log/mount.log"
+                    echo "mount $*" >> "$STATE/log/order"
                     touch "$STATE/mounted/$(echo "${@: -1}" | tr / _)"
                     """),
             Map.entry("mountpoint", """
@@ -67,6 +68,21 @@ class BootScriptTest {
                       t="$(echo "$3" | cut -d. -f2)"
                       echo "status: $(cat "$STATE/recovery/$t" 2>/dev/null || echo COMPLETE)"
                     fi
+                    """),
+            // e2fsprogs (not Lustre's): dumpe2fs -h prints the superblock's "Filesystem features:" line
+            // (lib/e2p/ls.c), with mmp when on; tune2fs -O mmp turns MMP on (tests/t_mmp_1on). A disk is the shared
+            // stand-ins' file, where mkfs.lustre --mkfsoptions=-O mmp leaves features=mmp.
+            Map.entry("dumpe2fs", """
+                    f="$STATE/disks/$(echo "${@: -1}" | tr / _)"
+                    [ -f "$f" ] || { echo "dumpe2fs: Bad magic number in super-block while trying to open ${@: -1}" >&2; exit 1; }
+                    echo "Filesystem features:      has_journal ext_attr dir_index filetype $(sed -n 's/^features=//p' "$f") extent"
+                    """),
+            Map.entry("tune2fs", """
+                    echo "argv: $*" >> "$STATE/log/tune2fs.log"
+                    echo "tune2fs $*" >> "$STATE/log/order"
+                    f="$STATE/disks/$(echo "${@: -1}" | tr / _)"
+                    [ "$1 $2" = "-O mmp" ] && ! grep -q '^features=mmp' "$f" && echo "features=mmp" >> "$f"
+                    exit 0
                     """),
             Map.entry("sleep", "echo \"argv: $*\" >> \"$STATE/log/sleep.log\"\n"),
             Map.entry("udevadm", "true\n"),
@@ -175,8 +191,8 @@ class BootScriptTest {
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre"))
                 .containsExactly(
-                        "mkfs.lustre --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002",
-                        "mkfs.lustre --fsname=scratch --ost --index=3 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0003");
+                        "mkfs.lustre --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib --mkfsoptions=-O mmp /dev/disk/by-id/virtio-scratch-OST0002",
+                        "mkfs.lustre --fsname=scratch --ost --index=3 --mgsnode=192.168.50.10@o2ib --mkfsoptions=-O mmp /dev/disk/by-id/virtio-scratch-OST0003");
         assertThat(calls("lnetctl net add")).containsExactly("lnetctl net add --net o2ib --if lnet0");
         assertThat(calls("mount")).hasSize(2);
 
@@ -225,7 +241,7 @@ class BootScriptTest {
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre"))
                 .contains(
-                        "mkfs.lustre --reformat --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib /dev/disk/by-id/virtio-scratch-OST0002");
+                        "mkfs.lustre --reformat --fsname=scratch --ost --index=2 --mgsnode=192.168.50.10@o2ib --mkfsoptions=-O mmp /dev/disk/by-id/virtio-scratch-OST0002");
         assertThat(calls("mount"))
                 .contains("mount -t lustre /dev/disk/by-id/virtio-scratch-OST0002 /lustre/targets/scratch-OST0002");
     }
@@ -241,6 +257,30 @@ class BootScriptTest {
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre")).singleElement().asString().endsWith("virtio-scratch-OST0003");
         assertThat(calls("mount")).hasSize(2);
+    }
+
+    @Test
+    void everyTargetIsFormattedWithMultiMountProtectionAndAnOlderTargetGetsItBeforeItsMount() throws Exception {
+        // OST0002 was formatted and registered without MMP (by an older operator); OST0003 is blank.
+        disk(
+                "scratch-OST0002",
+                "type=ext4\nlabel=scratch-OST0002\nldd.svname=scratch-OST0002\nldd.index=2\nldd.fsname=scratch\n"
+                        + "ldd.mtype=ldiskfs\nldd.flags=0x2\nldd.mountopts=errors=remount-ro\n"
+                        + "ldd.params= mgsnode=192.168.50.10@o2ib\n");
+        assertThat(boot(Map.of())).isZero();
+        assertThat(calls("mkfs.lustre")).singleElement().asString().contains(" --mkfsoptions=-O mmp ");
+        assertThat(calls("tune2fs"))
+                .as("only the target without MMP is tuned, before it is mounted")
+                .containsExactly("tune2fs -O mmp /dev/disk/by-id/virtio-scratch-OST0002");
+        List<String> order = Files.readAllLines(state.resolve("log/order")).stream()
+                .filter(l -> l.contains("virtio-scratch-OST0002"))
+                .toList();
+        assertThat(order.get(0)).startsWith("tune2fs");
+        assertThat(order.get(1)).startsWith("mount -t lustre");
+
+        reboot();
+        assertThat(boot(Map.of())).isZero();
+        assertThat(calls("tune2fs")).as("MMP stays on: no second tune2fs").hasSize(1);
     }
 
     @Test
@@ -289,7 +329,8 @@ class BootScriptTest {
         script = config.path("write_files").get(0).path("content").asText();
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre"))
-                .containsExactly("mkfs.lustre --fsname=lfs1 --mgs --mdt --index=0 /dev/disk/by-id/virtio-lfs1-MDT0000");
+                .containsExactly(
+                        "mkfs.lustre --fsname=lfs1 --mgs --mdt --index=0 --mkfsoptions=-O mmp /dev/disk/by-id/virtio-lfs1-MDT0000");
         assertThat(calls("lctl set_param"))
                 .containsExactly(
                         "lctl set_param mdt.lfs1-MDT0000.identity_upcall=NONE",

@@ -21,8 +21,14 @@ import java.util.function.Predicate;
 public final class OperatorHarness implements AutoCloseable {
     public static final String NAMESPACE = "hpc";
 
-    private final MockCluster cluster = MockCluster.start();
-    private final KubeVirtSimulator kubevirt = new KubeVirtSimulator(cluster.client(), NAMESPACE);
+    private static final java.util.concurrent.atomic.AtomicInteger REAL_NAMESPACES =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    private final String namespace;
+    private final KubernetesClient admin;
+    private final java.util.function.Supplier<KubernetesClient> newClient;
+    private final Runnable closeCluster;
+    private final KubeVirtSimulator kubevirt;
     private final SimulatedLustre lustre;
     private KubernetesClient operatorClient;
     private LustreFileSystemReconciler reconciler;
@@ -31,8 +37,96 @@ public final class OperatorHarness implements AutoCloseable {
     private EventRecorder recorder;
 
     public OperatorHarness(String fsName) {
-        lustre = new SimulatedLustre(cluster.client(), NAMESPACE, fsName);
+        this(fsName, MockCluster.start(), NAMESPACE);
+    }
+
+    private OperatorHarness(String fsName, MockCluster cluster, String namespace) {
+        this(fsName, namespace, cluster.client(), cluster::newClient, cluster::close);
+    }
+
+    private OperatorHarness(
+            String fsName,
+            String namespace,
+            KubernetesClient admin,
+            java.util.function.Supplier<KubernetesClient> newClient,
+            Runnable closeCluster) {
+        this.namespace = namespace;
+        this.admin = admin;
+        this.newClient = newClient;
+        this.closeCluster = closeCluster;
+        kubevirt = new KubeVirtSimulator(admin, namespace);
+        lustre = new SimulatedLustre(admin, namespace, fsName);
         startOperator();
+    }
+
+    /**
+     * The same harness on a real kube-apiserver (test/support {@code ControlPlane}): KubeVirt's real CRDs, the
+     * LustreFileSystem CRD users install, and a namespace of its own (the control plane is shared by the JVM's
+     * tests). What the mock lets through and a real API server refuses (status subresources, validation,
+     * graceful pod deletion) fails here.
+     */
+    public static OperatorHarness onRealControlPlane(String fsName, dev.lustrecsi.testing.kube.ControlPlane plane) {
+        // A client of its own (the plane's shared one outlives this harness).
+        KubernetesClient admin = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(plane.adminConfig())
+                .build();
+        dev.lustrecsi.testing.kube.Crds.installKubeVirt(admin);
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(MockCluster.deployedCrd())) {
+            dev.lustrecsi.testing.kube.Crds.install(
+                    admin,
+                    List.of(Serialization.unmarshal(
+                            in, io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        String ns = NAMESPACE + "-" + REAL_NAMESPACES.incrementAndGet();
+        admin.namespaces()
+                .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(ns)
+                        .endMetadata()
+                        .build())
+                .create();
+        // Pods are admitted only once the ServiceAccount controller made the namespace's default account.
+        admin.serviceAccounts()
+                .inNamespace(ns)
+                .withName("default")
+                .waitUntilCondition(java.util.Objects::nonNull, 60, java.util.concurrent.TimeUnit.SECONDS);
+        Runnable close = () -> {
+            // Static addresses are unique across the cluster's filesystems: the next test on this control plane
+            // must not find this one's still holding them. No operator runs to finish a deletion: drop the
+            // finalizer.
+            for (LustreFileSystem fs : admin.resources(LustreFileSystem.class)
+                    .inNamespace(ns)
+                    .list()
+                    .getItems()) {
+                admin.resources(LustreFileSystem.class)
+                        .inNamespace(ns)
+                        .withName(fs.getMetadata().getName())
+                        .edit(f -> {
+                            f.getMetadata().setFinalizers(List.of());
+                            return f;
+                        });
+                admin.resources(LustreFileSystem.class)
+                        .inNamespace(ns)
+                        .withName(fs.getMetadata().getName())
+                        .delete();
+            }
+            admin.close();
+        };
+        return new OperatorHarness(
+                fsName,
+                ns,
+                admin,
+                () -> new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                        .withConfig(plane.adminConfig())
+                        .build(),
+                close);
+    }
+
+    /** The namespace the filesystem, its VMs and disks live in. */
+    public String namespace() {
+        return namespace;
     }
 
     /** A fresh operator: new client, new reconciler, nothing carried over but what is in the API server. */
@@ -47,7 +141,7 @@ public final class OperatorHarness implements AutoCloseable {
     private dev.lustrecsi.provisioner.exec.KnownHosts knownHosts;
 
     private void startOperator() {
-        operatorClient = cluster.newClient();
+        operatorClient = newClient.get();
         recorder = new EventRecorder(operatorClient);
         eventListeners.forEach(recorder::addListener);
         reconciler = new LustreFileSystemReconciler(operatorClient, lustre, recorder, sshAuthorizedKey, knownHosts);
@@ -67,7 +161,7 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public KubernetesClient client() {
-        return cluster.client();
+        return admin;
     }
 
     public KubeVirtSimulator kubevirt() {
@@ -80,9 +174,9 @@ public final class OperatorHarness implements AutoCloseable {
 
     public LustreFileSystem create(LustreFileSystem fs) {
         fs.getMetadata().setUid(null);
-        fs.getMetadata().setNamespace(NAMESPACE);
+        fs.getMetadata().setNamespace(namespace);
         return client().resources(LustreFileSystem.class)
-                .inNamespace(NAMESPACE)
+                .inNamespace(namespace)
                 .resource(fs)
                 .create();
     }
@@ -90,7 +184,7 @@ public final class OperatorHarness implements AutoCloseable {
     /** Changes the spec as a user or the CSI controller would. */
     public void editSpec(String name, java.util.function.Consumer<dev.lustrecsi.model.LustreFileSystemSpec> change) {
         client().resources(LustreFileSystem.class)
-                .inNamespace(NAMESPACE)
+                .inNamespace(namespace)
                 .withName(name)
                 .edit(r -> {
                     change.accept(r.getSpec());
@@ -100,13 +194,13 @@ public final class OperatorHarness implements AutoCloseable {
 
     public LustreFileSystem get(String name) {
         return client().resources(LustreFileSystem.class)
-                .inNamespace(NAMESPACE)
+                .inNamespace(namespace)
                 .withName(name)
                 .get();
     }
 
     public void reconcile(String name) {
-        reconciler.reconcile(NAMESPACE, name);
+        reconciler.reconcile(namespace, name);
         passes++;
     }
 
@@ -134,7 +228,7 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public List<VirtualMachine> vms() {
-        return client().resources(VirtualMachine.class).inNamespace(NAMESPACE).list().getItems().stream()
+        return client().resources(VirtualMachine.class).inNamespace(namespace).list().getItems().stream()
                 .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
                 .toList();
     }
@@ -145,13 +239,13 @@ public final class OperatorHarness implements AutoCloseable {
 
     public VirtualMachineInstance vmi(String name) {
         return client().resources(VirtualMachineInstance.class)
-                .inNamespace(NAMESPACE)
+                .inNamespace(namespace)
                 .withName(name)
                 .get();
     }
 
     public List<String> pvcNames() {
-        return client().persistentVolumeClaims().inNamespace(NAMESPACE).list().getItems().stream()
+        return client().persistentVolumeClaims().inNamespace(namespace).list().getItems().stream()
                 .map(PersistentVolumeClaim::getMetadata)
                 .map(m -> m.getName())
                 .sorted()
@@ -164,7 +258,7 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public List<Event> events() {
-        return client().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        return client().v1().events().inNamespace(namespace).list().getItems().stream()
                 .sorted(Comparator.comparing(
                         (Event e) -> e.getMetadata().getName().replaceAll("^[^.]*\\.", "")))
                 .toList();
@@ -180,6 +274,6 @@ public final class OperatorHarness implements AutoCloseable {
         if (operatorClient != null) {
             operatorClient.close();
         }
-        cluster.close();
+        closeCluster.run();
     }
 }
