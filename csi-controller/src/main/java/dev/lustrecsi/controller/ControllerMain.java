@@ -161,7 +161,8 @@ public final class ControllerMain implements Callable<Integer> {
     }
 
     /** The Controller service wired for production: real mount(8), real lfs, the given API client. */
-    ControllerService createService(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
+    ControllerService createService(
+            KubernetesClient client, ControllerConfig config, VolumeRecords records, VolumesInUse inUse) {
         ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
         return new ControllerService(
@@ -172,7 +173,8 @@ public final class ControllerMain implements Callable<Integer> {
                         new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                         config.poolMountRoot()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()));
+                new CapacityPlanner(config.shrinkBandPercent()),
+                inUse);
     }
 
     /** Archives pool volume directories nothing owns (see PoolDirectoryOrphans), after {@code --orphan-grace}. */
@@ -233,7 +235,8 @@ public final class ControllerMain implements Callable<Integer> {
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
             migrateLedgers(client);
             VolumeRecords records = VolumeRecords.start(client, Duration.ofMinutes(5));
-            ControllerService service = createService(client, config, records);
+            VolumesInUse inUse = VolumesInUse.watch(client);
+            ControllerService service = createService(client, config, records, inUse);
             ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pool-reconciler");
                 t.setDaemon(true);
@@ -288,6 +291,7 @@ public final class ControllerMain implements Callable<Integer> {
             reconciler.shutdownNow();
             rounds.close();
             records.close();
+            inUse.close();
         }
         return 0;
     }

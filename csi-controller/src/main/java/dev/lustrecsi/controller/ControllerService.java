@@ -93,6 +93,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final VolumeDirectories directories;
     private final CapacityPlanner planner;
     private final VolumeLocks locks;
+    private final VolumesInUse inUse;
 
     public ControllerService(
             ControllerConfig config,
@@ -100,7 +101,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeRecords records,
             PoolMounts mounts,
             VolumeDirectories directories,
-            CapacityPlanner planner) {
+            CapacityPlanner planner,
+            VolumesInUse inUse) {
         this.config = config;
         this.fileSystems = fileSystems;
         this.records = records;
@@ -108,6 +110,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         this.directories = directories;
         this.planner = planner;
         this.locks = new VolumeLocks(config.readyWait().plusSeconds(60));
+        this.inUse = inUse;
     }
 
     // ---------------------------------------------------------------- capabilities
@@ -618,6 +621,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 return DeleteVolumeResponse.getDefaultInstance();
             }
             VolumeId id = parsed.get();
+            inUse.refuseWhileInUse(id);
             return withLock(lockKey(id), () -> {
                 if (id.isWholeFilesystem()) {
                     deleteDedicated(id);
@@ -695,6 +699,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     /** Deletes a managed volume exactly as DeleteVolume does (the {@link OrphanCollector}'s way in). */
     void reclaim(VolumeId id) {
+        inUse.refuseWhileInUse(id);
         withLock(lockKey(id), () -> {
             if (id.isWholeFilesystem()) {
                 deleteDedicated(id);

@@ -60,6 +60,7 @@ final class ControllerFixture implements AutoCloseable {
     private ManagedChannel channel;
     ControllerService service;
     VolumeRecords records;
+    VolumesInUse inUse;
     ControllerGrpc.ControllerBlockingStub stub;
 
     /** @param mounts whether the test needs pool mounts (then it is skipped outside a private mount namespace) */
@@ -110,13 +111,15 @@ final class ControllerFixture implements AutoCloseable {
                 Duration.ofSeconds(30));
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
+        inUse = VolumesInUse.watch(client);
         service = new ControllerService(
                 config,
                 new LustreFileSystems(client),
                 records,
                 new PoolMounts(mounter, mountRoot),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()));
+                new CapacityPlanner(config.shrinkBandPercent()),
+                inUse);
         try {
             server = InProcessServerBuilder.forName(serverName)
                     .addService(service)
@@ -137,6 +140,7 @@ final class ControllerFixture implements AutoCloseable {
 
     private void stopServer() {
         records.close();
+        inUse.close();
         channel.shutdownNow();
         server.shutdownNow();
         try {

@@ -169,6 +169,10 @@ public final class NodeMain implements Callable<Integer> {
         VolumeStatsReader stats =
                 new VolumeStatsReader(mounter, new ServerHealth(runner, tools, Duration.ofSeconds(5)));
         NodePaths paths = new NodePaths(kubeletDir);
+        Optional<KubernetesClient> api = kubernetesClient();
+        // Which volumes this node uses, on its own Node, for DeleteVolume to refuse while any node lists the volume.
+        StagedVolumeRecord stagedRecord = new StagedVolumeRecord(
+                api, nodeId, mounter, paths, java.time.Clock.systemUTC(), Duration.ofMinutes(10));
         NodeService node = new NodeService(
                 new NodeConfig(
                         nodeId,
@@ -177,7 +181,8 @@ public final class NodeMain implements Callable<Integer> {
                         bounds.lustreMount().plusSeconds(15)),
                 mounter,
                 lnet,
-                stats);
+                stats,
+                stagedRecord);
         JobIdSetup jobIds = new JobIdSetup(
                 runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName, Duration.ofSeconds(10));
 
@@ -189,7 +194,6 @@ public final class NodeMain implements Callable<Integer> {
                     ? ReadinessCheck.Result.ready(state.detail())
                     : ReadinessCheck.Result.notReady(state.detail());
         };
-        Optional<KubernetesClient> api = kubernetesClient();
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-background");
             t.setDaemon(true);
@@ -207,6 +211,7 @@ public final class NodeMain implements Callable<Integer> {
             return taint.map(t -> t.removeIfReady(true)).orElse(true) && jobIdsDone[0];
         });
         List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(lnetReady));
+        PeriodicTask.Metrics taskMetrics = new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry);
         if (healthCheckSeconds > 0) {
             MountWatcher watcher = new MountWatcher(
                     mounter,
@@ -218,11 +223,29 @@ public final class NodeMain implements Callable<Integer> {
             PeriodicTask health = new PeriodicTask(
                             "Lustre mount health check",
                             every.multipliedBy(3).plusMinutes(5),
-                            new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry),
+                            taskMetrics,
                             java.time.Clock.systemUTC(),
                             watcher::checkOnce)
                     .schedule(background, every, every);
             readiness.add(health.readiness());
+        }
+        // Its own thread: a health check stuck on a hung Lustre mount must not hold the record back.
+        ScheduledExecutorService recordThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "staged-volume-record");
+            t.setDaemon(true);
+            return t;
+        });
+        if (api.isPresent()) {
+            // Corrects the record from the mount table (a restart, a failed write, an edit by someone else).
+            Duration every = Duration.ofSeconds(healthCheckSeconds > 0 ? healthCheckSeconds : 30);
+            PeriodicTask record = new PeriodicTask(
+                            "staged volume record",
+                            every.multipliedBy(3).plusMinutes(5),
+                            taskMetrics,
+                            java.time.Clock.systemUTC(),
+                            stagedRecord::correct)
+                    .schedule(recordThread, Duration.ZERO, every);
+            readiness.add(record.readiness());
         }
         LnetctlCommands lnetctl = new LnetctlCommands(tools);
         new NodeMetrics(nodeId, paths, mounter::mounts, () -> {
@@ -236,6 +259,7 @@ public final class NodeMain implements Callable<Integer> {
             PluginRunner.serveUntilStopped(common, false, readiness, List.of(node));
         } finally {
             background.shutdownNow();
+            recordThread.shutdownNow();
             api.ifPresent(KubernetesClient::close);
         }
         return 0;

@@ -65,17 +65,30 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     private final LnetConfigurator lnet;
     private final VolumeStatsReader stats;
     private final VolumeLocks locks;
+    private final StagedVolumeRecord staged;
+
+    /** Without a staged volume record (no API access). */
+    public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats) {
+        this(config, mounter, lnet, stats, StagedVolumeRecord.none(mounter, config.paths()));
+    }
 
     /**
      * @param stats reads a volume's usage and condition (mount table, bounded statfs, the client's import
      *              state); the mount watcher uses the same reader, so both report alike
+     * @param staged this node's record of its staged volumes, which DeleteVolume reads
      */
-    public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats) {
+    public NodeService(
+            NodeConfig config,
+            Mounter mounter,
+            LnetConfigurator lnet,
+            VolumeStatsReader stats,
+            StagedVolumeRecord staged) {
         this.config = config;
         this.mounter = mounter;
         this.lnet = lnet;
         this.stats = stats;
         this.locks = new VolumeLocks(config.lockWait());
+        this.staged = staged;
     }
 
     // ----------------------------------------------------------------- stage / unstage
@@ -113,7 +126,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                             .asRuntimeException();
                 }
                 createDirectories(staging);
-                mounter.mountLustre(source, staging, mountOptions);
+                staged.whileStaging(filesetOf(id), () -> mounter.mountLustre(source, staging, mountOptions));
                 return NodeStageVolumeResponse.getDefaultInstance();
             }
         });
@@ -127,6 +140,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
                 unmountOwn(id, staging);
+                staged.afterUnstage();
                 return NodeUnstageVolumeResponse.getDefaultInstance();
             }
         });
