@@ -18,11 +18,13 @@ import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.lustre.testing.SysfsFixture;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,13 +55,26 @@ final class NodePlugin implements AutoCloseable {
     LibC libc = LibC.load();
 
     private final long maxVolumes;
+    /** The API the plugin records its staged volumes in (on Node "node-1"), or null for none. */
+    private final KubernetesClient api;
+    /** This plugin's staged volume record. */
+    StagedVolumeRecord staged;
 
     NodePlugin(Path root) {
         this(root, 0);
     }
 
     NodePlugin(Path root, long maxVolumes) {
+        this(root, maxVolumes, null);
+    }
+
+    NodePlugin(Path root, KubernetesClient api) {
+        this(root, 0, api);
+    }
+
+    private NodePlugin(Path root, long maxVolumes, KubernetesClient api) {
         this.maxVolumes = maxVolumes;
+        this.api = api;
         this.standIns = LustreStandIns.install();
         standIns.reset();
         this.root = root;
@@ -87,11 +102,13 @@ final class NodePlugin implements AutoCloseable {
                 runner, standIns.toolPaths(), sysfs.root(), route, Optional.empty(), Duration.ofSeconds(5));
         mounter = new LinuxMounter(libc, runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         stats = new VolumeStatsReader(mounter, new ServerHealth(runner, standIns.toolPaths(), Duration.ofSeconds(5)));
+        NodePaths paths = new NodePaths(kubelet);
+        staged = api == null
+                ? StagedVolumeRecord.none(mounter, paths)
+                : new StagedVolumeRecord(
+                        Optional.of(api), "node-1", mounter, paths, Clock.systemUTC(), Duration.ofMinutes(10));
         NodeService node = new NodeService(
-                new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
-                mounter,
-                lnet,
-                stats);
+                new NodeConfig("node-1", maxVolumes, paths, Duration.ofSeconds(20)), mounter, lnet, stats, staged);
         ReadinessCheck lnetReady = () -> {
             LnetState s = lnet.ensureConfigured();
             return new ReadinessCheck.Result(s.ready(), s.detail());
