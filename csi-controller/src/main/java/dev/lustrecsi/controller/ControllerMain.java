@@ -1,7 +1,6 @@
 package dev.lustrecsi.controller;
 
 import dev.lustrecsi.csi.server.CommonOptions;
-import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.leader.Leadership;
@@ -13,6 +12,7 @@ import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.periodic.PeriodicTask;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -276,7 +276,7 @@ public final class ControllerMain implements Callable<Integer> {
                 return ReadinessCheck.Result.ready("Kubernetes API reachable");
             };
             List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(apiReachable));
-            tasks.forEach(t -> readiness.add(t.readiness()));
+            tasks.forEach(t -> readiness.add(ReadinessCheck.of(t)));
             LoggerFactory.getLogger(ControllerMain.class)
                     .info("controller starting: namespace {}, pool mounts under {}", namespace, poolMountRoot);
             // Pool space from `lfs df` on the pool mounts, next to the CSI call metrics PluginRunner serves.

@@ -2,7 +2,6 @@ package dev.lustrecsi.node;
 
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.server.CommonOptions;
-import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.lustre.CommandResult;
@@ -16,6 +15,7 @@ import dev.lustrecsi.lustre.ToolPaths;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.periodic.PeriodicTask;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -227,7 +227,7 @@ public final class NodeMain implements Callable<Integer> {
                             java.time.Clock.systemUTC(),
                             watcher::checkOnce)
                     .schedule(background, every, every);
-            readiness.add(health.readiness());
+            readiness.add(ReadinessCheck.of(health));
         }
         // Its own thread: a health check stuck on a hung Lustre mount must not hold the record back.
         ScheduledExecutorService recordThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -245,7 +245,7 @@ public final class NodeMain implements Callable<Integer> {
                             java.time.Clock.systemUTC(),
                             stagedRecord::correct)
                     .schedule(recordThread, Duration.ZERO, every);
-            readiness.add(record.readiness());
+            readiness.add(ReadinessCheck.of(record));
         }
         LnetctlCommands lnetctl = new LnetctlCommands(tools);
         new NodeMetrics(nodeId, paths, mounter::mounts, () -> {
