@@ -1,7 +1,6 @@
 package dev.lustrecsi.controller;
 
 import dev.lustrecsi.csi.server.CommonOptions;
-import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.leader.LeaderElectionOptions;
@@ -14,6 +13,7 @@ import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.periodic.PeriodicTask;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -132,12 +132,14 @@ public final class ControllerMain implements Callable<Integer> {
     }
 
     /** The Controller service wired for production: real mount(8), real lfs, the given API client. */
-    ControllerService createService(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
-        return new ControllerService(config, volumeKinds(client, config, records));
+    ControllerService createService(
+            KubernetesClient client, ControllerConfig config, VolumeRecords records, VolumesInUse inUse) {
+        return new ControllerService(config, volumeKinds(client, config, records, inUse));
     }
 
     /** The volume kinds the Controller service and the collectors share (with their locks). */
-    VolumeKinds volumeKinds(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
+    VolumeKinds volumeKinds(
+            KubernetesClient client, ControllerConfig config, VolumeRecords records, VolumesInUse inUse) {
         ToolPaths tools = toolPaths();
         ProcessCommandRunner runner = new ProcessCommandRunner();
         return VolumeKinds.create(
@@ -148,7 +150,8 @@ public final class ControllerMain implements Callable<Integer> {
                         new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                         config.poolMountRoot()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()));
+                new CapacityPlanner(config.shrinkBandPercent()),
+                inUse);
     }
 
     /** Archives pool volume directories nothing owns (see PoolDirectoryOrphans), after {@code --orphan-grace}. */
@@ -205,7 +208,8 @@ public final class ControllerMain implements Callable<Integer> {
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
             migrateLedgers(client);
             VolumeRecords records = VolumeRecords.start(client, Duration.ofMinutes(5));
-            VolumeKinds kinds = volumeKinds(client, config, records);
+            VolumesInUse inUse = VolumesInUse.watch(client);
+            VolumeKinds kinds = volumeKinds(client, config, records, inUse);
             ControllerService service = new ControllerService(config, kinds);
             ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pool-reconciler");
@@ -246,7 +250,7 @@ public final class ControllerMain implements Callable<Integer> {
                 return ReadinessCheck.Result.ready("Kubernetes API reachable");
             };
             List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(apiReachable));
-            tasks.forEach(t -> readiness.add(t.readiness()));
+            tasks.forEach(t -> readiness.add(ReadinessCheck.of(t)));
             LoggerFactory.getLogger(ControllerMain.class)
                     .info("controller starting: namespace {}, pool mounts under {}", namespace, poolMountRoot);
             // Pool space from `lfs df` on the pool mounts, next to the CSI call metrics PluginRunner serves.
@@ -261,6 +265,7 @@ public final class ControllerMain implements Callable<Integer> {
             reconciler.shutdownNow();
             rounds.close();
             records.close();
+            inUse.close();
         }
         return 0;
     }

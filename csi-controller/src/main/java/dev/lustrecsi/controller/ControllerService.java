@@ -166,6 +166,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 return DeleteVolumeResponse.getDefaultInstance();
             }
             VolumeId id = parsed.get();
+            kinds.inUse().refuseWhileInUse(id);
             return withLock(lockKey(id), () -> {
                 kinds.of(id).delete(id);
                 return DeleteVolumeResponse.getDefaultInstance();

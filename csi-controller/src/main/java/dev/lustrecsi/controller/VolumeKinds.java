@@ -8,7 +8,7 @@ import dev.lustrecsi.csi.server.VolumeLocks;
  * ({@link ControllerService}) and the periodic collectors ({@link OrphanCollector}), so a collector and a
  * DeleteVolume of the same volume never run at once in this process.
  */
-public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, VolumeLocks locks) {
+public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, VolumeLocks locks, VolumesInUse inUse) {
 
     /** Both kinds over one set of collaborators, as the controller runs them. */
     public static VolumeKinds create(
@@ -17,12 +17,14 @@ public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, 
             VolumeRecords records,
             PoolMounts mounts,
             VolumeDirectories directories,
-            CapacityPlanner planner) {
+            CapacityPlanner planner,
+            VolumesInUse inUse) {
         return new VolumeKinds(
                 new SharedPoolVolumes(config, fileSystems, records, mounts, directories, planner),
                 new DedicatedVolumes(config, fileSystems, planner),
                 // A call waits for a pool to become usable (readyWait) while holding its volume's lock.
-                new VolumeLocks(config.readyWait().plusSeconds(60)));
+                new VolumeLocks(config.readyWait().plusSeconds(60)),
+                inUse);
     }
 
     /** The kind a managed volume id names: a whole filesystem is dedicated, a subdirectory is on a pool. */
@@ -45,6 +47,7 @@ public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, 
 
     /** Deletes a managed volume exactly as DeleteVolume does, under its lock (the {@link OrphanCollector}'s way in). */
     void reclaim(VolumeId id) {
+        inUse.refuseWhileInUse(id);
         locked(lockKey(id), () -> {
             of(id).delete(id);
             return null;

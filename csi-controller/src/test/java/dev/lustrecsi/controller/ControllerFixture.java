@@ -61,6 +61,7 @@ final class ControllerFixture implements AutoCloseable {
     ControllerService service;
     VolumeKinds kinds;
     VolumeRecords records;
+    VolumesInUse inUse;
     ControllerGrpc.ControllerBlockingStub stub;
 
     /** @param mounts whether the test needs pool mounts (then it is skipped outside a private mount namespace) */
@@ -111,13 +112,15 @@ final class ControllerFixture implements AutoCloseable {
                 Duration.ofSeconds(30));
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
+        inUse = VolumesInUse.watch(client);
         kinds = VolumeKinds.create(
                 config,
                 new LustreFileSystems(client),
                 records,
                 new PoolMounts(mounter, mountRoot),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()));
+                new CapacityPlanner(config.shrinkBandPercent()),
+                inUse);
         service = new ControllerService(config, kinds);
         try {
             server = InProcessServerBuilder.forName(serverName)
@@ -139,6 +142,7 @@ final class ControllerFixture implements AutoCloseable {
 
     private void stopServer() {
         records.close();
+        inUse.close();
         channel.shutdownNow();
         server.shutdownNow();
         try {

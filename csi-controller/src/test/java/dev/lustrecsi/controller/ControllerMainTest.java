@@ -88,7 +88,7 @@ class ControllerMainTest {
                         "--v",
                         "5");
         VolumeRecords records = VolumeRecords.start(client, Duration.ofSeconds(30));
-        ControllerService service = main.createService(client, main.config(), records);
+        ControllerService service = main.createService(client, main.config(), records, VolumesInUse.watch(client));
         CsiServer server = CsiServer.start(
                 Endpoint.parse("unix://" + socket), List.of(new IdentityService(true, List.of()), service));
         ManagedChannel channel = UnixChannels.open("unix://" + socket);

@@ -2,7 +2,6 @@ package dev.lustrecsi.node;
 
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.server.CommonOptions;
-import dev.lustrecsi.csi.server.PeriodicTask;
 import dev.lustrecsi.csi.server.PluginRunner;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.lustre.CommandResult;
@@ -16,6 +15,7 @@ import dev.lustrecsi.lustre.ToolPaths;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.periodic.PeriodicTask;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -172,6 +172,9 @@ public final class NodeMain implements Callable<Integer> {
         Optional<KubernetesClient> api = kubernetesClient();
         // Bounded well inside NodeStage's own deadline: an API outage costs a stage this long, then the PV's NIDs.
         Optional<KubernetesMgsLookup> mgsLookup = api.map(c -> new KubernetesMgsLookup(c, Duration.ofSeconds(5)));
+        // Which volumes this node uses, on its own Node, for DeleteVolume to refuse while any node lists the volume.
+        StagedVolumeRecord stagedRecord = new StagedVolumeRecord(
+                api, nodeId, mounter, paths, java.time.Clock.systemUTC(), Duration.ofMinutes(10));
         NodeService node = new NodeService(
                 new NodeConfig(
                         nodeId,
@@ -181,7 +184,8 @@ public final class NodeMain implements Callable<Integer> {
                 mounter,
                 lnet,
                 stats,
-                mgsLookup.<MgsLookup>map(l -> l).orElse(MgsLookup.NONE));
+                mgsLookup.<MgsLookup>map(l -> l).orElse(MgsLookup.NONE),
+                stagedRecord);
         JobIdSetup jobIds = new JobIdSetup(
                 runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName, Duration.ofSeconds(10));
 
@@ -210,6 +214,7 @@ public final class NodeMain implements Callable<Integer> {
             return taint.map(t -> t.removeIfReady(true)).orElse(true) && jobIdsDone[0];
         });
         List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(lnetReady));
+        PeriodicTask.Metrics taskMetrics = new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry);
         if (healthCheckSeconds > 0) {
             MountWatcher watcher = new MountWatcher(
                     mounter,
@@ -221,11 +226,29 @@ public final class NodeMain implements Callable<Integer> {
             PeriodicTask health = new PeriodicTask(
                             "Lustre mount health check",
                             every.multipliedBy(3).plusMinutes(5),
-                            new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry),
+                            taskMetrics,
                             java.time.Clock.systemUTC(),
                             watcher::checkOnce)
                     .schedule(background, every, every);
-            readiness.add(health.readiness());
+            readiness.add(ReadinessCheck.of(health));
+        }
+        // Its own thread: a health check stuck on a hung Lustre mount must not hold the record back.
+        ScheduledExecutorService recordThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "staged-volume-record");
+            t.setDaemon(true);
+            return t;
+        });
+        if (api.isPresent()) {
+            // Corrects the record from the mount table (a restart, a failed write, an edit by someone else).
+            Duration every = Duration.ofSeconds(healthCheckSeconds > 0 ? healthCheckSeconds : 30);
+            PeriodicTask record = new PeriodicTask(
+                            "staged volume record",
+                            every.multipliedBy(3).plusMinutes(5),
+                            taskMetrics,
+                            java.time.Clock.systemUTC(),
+                            stagedRecord::correct)
+                    .schedule(recordThread, Duration.ZERO, every);
+            readiness.add(ReadinessCheck.of(record));
         }
         LnetctlCommands lnetctl = new LnetctlCommands(tools);
         new NodeMetrics(nodeId, paths, mounter::mounts, () -> {
@@ -240,6 +263,7 @@ public final class NodeMain implements Callable<Integer> {
         } finally {
             background.shutdownNow();
             mgsLookup.ifPresent(KubernetesMgsLookup::close);
+            recordThread.shutdownNow();
             api.ifPresent(KubernetesClient::close);
         }
         return 0;

@@ -66,24 +66,33 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     private final VolumeStatsReader stats;
     private final VolumeLocks locks;
     private final MgsLookup mgs;
+    private final StagedVolumeRecord staged;
+
+    /** Without API access: the volume context's MGS NIDs, no staged volume record. */
+    public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats) {
+        this(config, mounter, lnet, stats, MgsLookup.NONE, StagedVolumeRecord.none(mounter, config.paths()));
+    }
 
     /**
      * @param stats reads a volume's usage and condition (mount table, bounded statfs, the client's import
      *              state); the mount watcher uses the same reader, so both report alike
+     * @param mgs the MGS NIDs the operator reports now, preferred over the volume context's at NodeStage
+     * @param staged this node's record of its staged volumes, which DeleteVolume reads
      */
-    public NodeService(NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats) {
-        this(config, mounter, lnet, stats, MgsLookup.NONE);
-    }
-
-    /** @param mgs the MGS NIDs the operator reports now, preferred over the volume context's at NodeStage */
     public NodeService(
-            NodeConfig config, Mounter mounter, LnetConfigurator lnet, VolumeStatsReader stats, MgsLookup mgs) {
+            NodeConfig config,
+            Mounter mounter,
+            LnetConfigurator lnet,
+            VolumeStatsReader stats,
+            MgsLookup mgs,
+            StagedVolumeRecord staged) {
         this.config = config;
         this.mounter = mounter;
         this.lnet = lnet;
         this.stats = stats;
         this.locks = new VolumeLocks(config.lockWait());
         this.mgs = mgs;
+        this.staged = staged;
     }
 
     // ----------------------------------------------------------------- stage / unstage
@@ -97,10 +106,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             VolumeCapability capability = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             VolumeId id = volumeId(request.getVolumeId());
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
-            LustreSource source = source(id, request.getVolumeContextMap());
             List<String> mountOptions =
                     mountOptions(request.getVolumeContextMap(), capability, VolumeCapabilities.readOnly(capability));
-            source = currentMgs(id, source);
+            LustreSource source = currentMgs(id, source(id, request.getVolumeContextMap()));
             requireReachableNetwork(source.mgsNids());
 
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
@@ -122,7 +130,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                             .asRuntimeException();
                 }
                 createDirectories(staging);
-                mounter.mountLustre(source, staging, mountOptions);
+                staged.whileStaging(filesetOf(id), () -> mounter.mountLustre(source, staging, mountOptions));
                 return NodeStageVolumeResponse.getDefaultInstance();
             }
         });
@@ -136,6 +144,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             Path staging = path(() -> config.paths().staging(request.getStagingTargetPath()));
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
                 unmountOwn(id, staging);
+                staged.afterUnstage();
                 return NodeUnstageVolumeResponse.getDefaultInstance();
             }
         });

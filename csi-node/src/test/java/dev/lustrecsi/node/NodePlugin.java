@@ -21,11 +21,13 @@ import dev.lustrecsi.lustre.testing.FakeMounter;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.lustre.testing.SysfsFixture;
 import dev.lustrecsi.testing.csi.CsiRequests;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -61,13 +63,17 @@ final class NodePlugin implements AutoCloseable {
     MgsLookup mgsLookup = MgsLookup.NONE;
 
     private final long maxVolumes;
+    /** The API the plugin records its staged volumes in (on Node "node-1"), or null for none. */
+    private final KubernetesClient api;
+    /** This plugin's staged volume record. */
+    StagedVolumeRecord staged;
 
     NodePlugin(Path root) {
         this(root, 0);
     }
 
     NodePlugin(Path root, long maxVolumes) {
-        this(root, maxVolumes, null);
+        this(root, maxVolumes, null, null);
     }
 
     /**
@@ -76,12 +82,17 @@ final class NodePlugin implements AutoCloseable {
      * tests' job, in the private mount namespace.
      */
     static NodePlugin withFakeMounter(Path root) {
-        return new NodePlugin(root, 0, new FakeMounter());
+        return new NodePlugin(root, 0, new FakeMounter(), null);
     }
 
-    private NodePlugin(Path root, long maxVolumes, FakeMounter fake) {
+    NodePlugin(Path root, KubernetesClient api) {
+        this(root, 0, null, api);
+    }
+
+    private NodePlugin(Path root, long maxVolumes, FakeMounter fake, KubernetesClient api) {
         this.maxVolumes = maxVolumes;
         this.fake = fake;
+        this.api = api;
         if (fake == null) {
             this.standIns = LustreStandIns.install();
             standIns.reset();
@@ -115,12 +126,18 @@ final class NodePlugin implements AutoCloseable {
                 ? fake
                 : new LinuxMounter(libc, runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         stats = new VolumeStatsReader(mounter, new ServerHealth(runner, standIns.toolPaths(), Duration.ofSeconds(5)));
+        NodePaths paths = new NodePaths(kubelet);
+        staged = api == null
+                ? StagedVolumeRecord.none(mounter, paths)
+                : new StagedVolumeRecord(
+                        Optional.of(api), "node-1", mounter, paths, Clock.systemUTC(), Duration.ofMinutes(10));
         NodeService node = new NodeService(
-                new NodeConfig("node-1", maxVolumes, new NodePaths(kubelet), Duration.ofSeconds(20)),
+                new NodeConfig("node-1", maxVolumes, paths, Duration.ofSeconds(20)),
                 mounter,
                 lnet,
                 stats,
-                mgsLookup);
+                mgsLookup,
+                staged);
         ReadinessCheck lnetReady = () -> {
             LnetState s = lnet.ensureConfigured();
             return new ReadinessCheck.Result(s.ready(), s.detail());

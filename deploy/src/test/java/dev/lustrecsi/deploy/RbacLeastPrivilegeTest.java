@@ -165,6 +165,7 @@ class RbacLeastPrivilegeTest {
                         "operator cluster core persistentvolumeclaims list",
                         "operator cluster core pods list",
                         "operator cluster core persistentvolumes list",
+                        "operator cluster core persistentvolumes watch",
                         "operator cluster core nodes list",
                         "operator cluster core nodes get",
                         "operator cluster core nodes patch");

@@ -9,6 +9,15 @@ public interface ReadinessCheck {
 
     Result check();
 
+    /** A periodic task's readiness: not ready while a pass is stuck or none ran for too long. */
+    static ReadinessCheck of(dev.lustrecsi.periodic.PeriodicTask task) {
+        return () -> {
+            dev.lustrecsi.periodic.PeriodicTask.Readiness.Result r =
+                    task.readiness().check();
+            return new Result(r.ready(), r.detail());
+        };
+    }
+
     record Result(boolean ready, String detail) {
         public static Result ready(String detail) {
             return new Result(true, detail);

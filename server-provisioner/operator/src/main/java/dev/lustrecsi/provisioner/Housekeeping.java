@@ -1,6 +1,7 @@
 package dev.lustrecsi.provisioner;
 
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.periodic.PeriodicTask;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
 import dev.lustrecsi.provisioner.iostats.VolumeIoMetrics;
 import dev.lustrecsi.provisioner.metrics.StandbyMetrics;
@@ -11,21 +12,21 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The operator's periodic work beside reconciling: orphan collection ({@link ServerOrphanCollector}) and per-PVC
  * I/O from jobstats ({@link VolumeIoMetrics}), each on its own schedule on one background thread, plus the warm
- * standby gauges ({@link StandbyMetrics}, read at scrape time). A failed round is logged and the next one runs.
+ * standby gauges ({@link StandbyMetrics}, read at scrape time). Each task is a {@link PeriodicTask}: a failed round
+ * (any Throwable) is logged and counted ({@code lustre_csi_periodic_task_failures_total{task}}) and the next one runs;
+ * {@link #readiness()} says when one is stuck (a round running, or none ending, for three periods plus five minutes).
  */
 public final class Housekeeping implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
-
+    private final PeriodicTask.Metrics metrics;
+    private final List<PeriodicTask> tasks = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lustre-operator-housekeeping");
         t.setDaemon(true);
@@ -46,6 +47,7 @@ public final class Housekeeping implements AutoCloseable {
             Duration orphanInterval,
             Duration orphanGrace,
             Duration ioInterval) {
+        this.metrics = new PeriodicTask.Metrics(registry);
         StandbyMetrics.register(registry, filesystems);
         if (!orphanInterval.isZero()) {
             ServerOrphanCollector orphans = new ServerOrphanCollector(
@@ -67,17 +69,13 @@ public final class Housekeeping implements AutoCloseable {
     }
 
     private void every(Duration period, String what, Runnable task) {
-        scheduler.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        task.run();
-                    } catch (RuntimeException e) {
-                        LOG.warn("{} failed this round: {}", what, e.toString());
-                    }
-                },
-                period.toMillis(),
-                period.toMillis(),
-                TimeUnit.MILLISECONDS);
+        tasks.add(new PeriodicTask(what, period.multipliedBy(3).plusMinutes(5), metrics, Clock.systemUTC(), task)
+                .schedule(scheduler, period, period));
+    }
+
+    /** Each task's readiness: not ready while one is stuck. */
+    public List<PeriodicTask.Readiness.Result> readiness() {
+        return tasks.stream().map(t -> t.readiness().check()).toList();
     }
 
     @Override

@@ -1,14 +1,20 @@
 package dev.lustrecsi.provisioner;
 
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.periodic.PeriodicTask;
 import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
+import dev.lustrecsi.provisioner.web.ClusterCache;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubevirt.v1.VirtualMachine;
 import io.kubevirt.v1.VirtualMachineInstance;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -41,11 +48,20 @@ public final class LustreOperator implements AutoCloseable {
     private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    /** Removes this operator's handlers from shared informers (see {@link #sharing}). */
+    private final List<Runnable> sharedHandlers = new ArrayList<>();
+
+    private ClusterCache cache;
     private final Map<String, Boolean> known = new ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
     private Thread worker;
     private volatile boolean running;
     private volatile BooleanSupplier mayAct = () -> true;
+    /** When the reconcile in progress started (null: none), for {@link #readiness}. */
+    private final AtomicReference<Instant> reconcilingSince = new AtomicReference<>();
+
+    private volatile String reconcilingKey;
+    private volatile Counter reconcileFailures;
 
     /** @param namespace the namespace to watch, or null for all namespaces */
     public LustreOperator(
@@ -65,17 +81,67 @@ public final class LustreOperator implements AutoCloseable {
         return this;
     }
 
+    /** Counts reconciles that failed ({@code lustre_operator_reconcile_failures_total}) in this registry. */
+    public LustreOperator countingFailuresIn(PrometheusRegistry registry) {
+        this.reconcileFailures = Counter.builder()
+                .name("lustre_operator_reconcile_failures_total")
+                .help("reconcile passes of a LustreFileSystem that failed (the next event or resync retries)")
+                .register(registry);
+        return this;
+    }
+
+    /**
+     * Not ready when the worker thread has died or one reconcile has run longer than {@code stuckAfter} (a call
+     * without a timeout): the operator would look alive and reconcile nothing.
+     */
+    public PeriodicTask.Readiness readiness(Duration stuckAfter, Clock clock) {
+        return () -> {
+            Thread w = worker;
+            if (running && (w == null || !w.isAlive())) {
+                return PeriodicTask.Readiness.Result.notReady("the reconcile worker is not running");
+            }
+            Instant since = reconcilingSince.get();
+            if (since != null && Duration.between(since, clock.instant()).compareTo(stuckAfter) > 0) {
+                return PeriodicTask.Readiness.Result.notReady(
+                        "reconcile of " + reconcilingKey + " has been running for "
+                                + Duration.between(since, clock.instant()).toSeconds() + " s (stuck?)");
+            }
+            return PeriodicTask.Readiness.Result.ready("reconcile worker ok");
+        };
+    }
+
+    /**
+     * Takes its events from these informers (the ones the status page reads) instead of opening its own watches;
+     * they stay open when the operator closes.
+     */
+    public LustreOperator sharing(ClusterCache cache) {
+        this.cache = cache;
+        return this;
+    }
+
     public synchronized void start() {
         running = true;
-        informers.add(inform(
-                client.resources(LustreFileSystem.class),
-                r -> key(r.getMetadata().getNamespace(), r.getMetadata().getName()),
-                false));
-        informers.add(inform(client.resources(VirtualMachine.class), this::ownerKey, true));
-        informers.add(inform(client.resources(VirtualMachineInstance.class), this::ownerKey, true));
+        Function<LustreFileSystem, String> fsKey =
+                r -> key(r.getMetadata().getNamespace(), r.getMetadata().getName());
+        if (cache != null) {
+            share(cache.fileSystemInformer(), fsKey);
+            share(cache.vmInformer(), this::ownerKey);
+            share(cache.vmiInformer(), this::ownerKey);
+        } else {
+            informers.add(inform(client.resources(LustreFileSystem.class), fsKey, false));
+            informers.add(inform(client.resources(VirtualMachine.class), this::ownerKey, true));
+            informers.add(inform(client.resources(VirtualMachineInstance.class), this::ownerKey, true));
+        }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lustre-operator-resync"));
         scheduler.scheduleWithFixedDelay(
-                () -> known.keySet().forEach(this::enqueue),
+                () -> {
+                    // Never throws: a scheduled task that throws is cancelled for good.
+                    try {
+                        known.keySet().forEach(this::enqueue);
+                    } catch (RuntimeException e) {
+                        LOG.warn("resync failed this round: {}", e.toString());
+                    }
+                },
                 resync.toMillis(),
                 resync.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -84,11 +150,25 @@ public final class LustreOperator implements AutoCloseable {
         LOG.info("operator started (namespace {})", namespace == null ? "<all>" : namespace);
     }
 
+    private <T extends HasMetadata> void share(SharedIndexInformer<T> informer, Function<T, String> keyOf) {
+        ResourceEventHandler<T> handler = handler(keyOf);
+        informer.addEventHandler(handler);
+        sharedHandlers.add(() -> informer.removeEventHandler(handler));
+    }
+
     private <T extends HasMetadata> SharedIndexInformer<T> inform(
             io.fabric8.kubernetes.client.dsl.MixedOperation<T, ?, ?> op,
             Function<T, String> keyOf,
             boolean managedOnly) {
-        ResourceEventHandler<T> handler = new ResourceEventHandler<>() {
+        ResourceEventHandler<T> handler = handler(keyOf);
+        var scoped = namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
+        return managedOnly
+                ? scoped.withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform(handler)
+                : scoped.inform(handler);
+    }
+
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(Function<T, String> keyOf) {
+        return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
                 enqueue(keyOf.apply(obj));
@@ -104,10 +184,6 @@ public final class LustreOperator implements AutoCloseable {
                 enqueue(keyOf.apply(obj));
             }
         };
-        var scoped = namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
-        return managedOnly
-                ? scoped.withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform(handler)
-                : scoped.inform(handler);
     }
 
     private String ownerKey(HasMetadata obj) {
@@ -144,6 +220,8 @@ public final class LustreOperator implements AutoCloseable {
                 continue;
             }
             int slash = key.indexOf('/');
+            reconcilingKey = key;
+            reconcilingSince.set(Instant.now());
             try {
                 reconciler.reconcile(key.substring(0, slash), key.substring(slash + 1));
                 if (client.resources(LustreFileSystem.class)
@@ -153,9 +231,16 @@ public final class LustreOperator implements AutoCloseable {
                         == null) {
                     known.remove(key);
                 }
-            } catch (RuntimeException e) {
-                // The next event or resync tries again; the pass itself is idempotent.
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                // The next event or resync tries again; the pass itself is idempotent. Errors a pass can cause
+                // (a class that fails to load, a runaway recursion) are caught too: the worker must not die.
                 LOG.warn("reconcile of {} failed: {} (cause: {})", key, e.toString(), String.valueOf(e.getCause()));
+                Counter failures = reconcileFailures;
+                if (failures != null) {
+                    failures.inc();
+                }
+            } finally {
+                reconcilingSince.set(null);
             }
         }
     }
@@ -171,6 +256,8 @@ public final class LustreOperator implements AutoCloseable {
         running = false;
         informers.forEach(SharedIndexInformer::close);
         informers.clear();
+        sharedHandlers.forEach(Runnable::run);
+        sharedHandlers.clear();
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

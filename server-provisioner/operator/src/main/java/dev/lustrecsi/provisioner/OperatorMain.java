@@ -4,11 +4,13 @@ import dev.lustrecsi.leader.LeaderElectionOptions;
 import dev.lustrecsi.leader.Leadership;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.periodic.PeriodicTask;
 import dev.lustrecsi.provisioner.exec.VirtctlSshExecutor;
 import dev.lustrecsi.provisioner.fencing.NodeFencer;
 import dev.lustrecsi.provisioner.metrics.OperatorMetrics;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
+import dev.lustrecsi.provisioner.web.ClusterCache;
 import dev.lustrecsi.provisioner.web.ClusterView;
 import dev.lustrecsi.provisioner.web.OperatorHttpServer;
 import dev.lustrecsi.provisioner.web.StatusPage;
@@ -24,6 +26,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -111,6 +115,13 @@ public final class OperatorMain implements Callable<Integer> {
                     + "their filesystem's nodeFailureGraceSeconds passed; PT0S: never (default: ${DEFAULT-VALUE}).")
     Duration nodeFencingInterval;
 
+    @Option(
+            names = "--reconcile-stuck-after",
+            defaultValue = "PT15M",
+            description = "/readyz fails while one reconcile has run this long (a call that never returns) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration reconcileStuckAfter;
+
     /** Name of the operator's Lease. */
     static final String LEASE_NAME = "lustre-csi-operator";
 
@@ -127,6 +138,8 @@ public final class OperatorMain implements Callable<Integer> {
             var pinned = authorizedKey == null ? null : new dev.lustrecsi.provisioner.exec.KnownHosts(knownHosts);
             var reconciler = new LustreFileSystemReconciler(client, executor, events, authorizedKey, pinned);
             CountDownLatch stop = new CountDownLatch(1);
+            // The leader's loops (reconcile worker, housekeeping tasks) once they run: not ready while one is stuck.
+            AtomicReference<BooleanSupplier> loopsReady = new AtomicReference<>(() -> true);
             AtomicBoolean started = new AtomicBoolean();
             // Every replica serves its status page and metrics; only the Lease holder reconciles and does
             // housekeeping. Losing the Lease ends the process (Leadership.exitProcess): reconcile steps in flight
@@ -142,15 +155,19 @@ public final class OperatorMain implements Callable<Integer> {
                             Leadership.exitProcess("server-provisioner"),
                             false)
                     : null;
-            try (OperatorHttpServer http = metricsPort > 0
-                    ? OperatorHttpServer.start(
-                            new InetSocketAddress(metricsPort),
-                            registry,
-                            new StatusPage(() -> ClusterView.read(client, namespace)),
-                            // A standby replica is ready too: it is campaigning and can see the API server.
-                            () -> (started.get() || leadership != null && !leadership.isLeading())
-                                    && apiAnswers(client))
-                    : null) {
+            // Informers every replica keeps from its start: the status page reads them, the leader reconciles on
+            // their events.
+            try (ClusterCache cache = new ClusterCache(client, namespace).start();
+                    OperatorHttpServer http = metricsPort > 0
+                            ? OperatorHttpServer.start(
+                                    new InetSocketAddress(metricsPort),
+                                    registry,
+                                    new StatusPage(() -> ClusterView.read(cache)),
+                                    // A standby replica is ready too: it is campaigning and can see the API server.
+                                    () -> (started.get() || leadership != null && !leadership.isLeading())
+                                            && apiAnswers(client)
+                                            && loopsReady.get().getAsBoolean())
+                            : null) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
                 if (leadership != null) {
                     leadership.start();
@@ -162,7 +179,9 @@ public final class OperatorMain implements Callable<Integer> {
                     }
                 }
                 try (LustreOperator operator = new LustreOperator(client, reconciler, namespace, resync)
-                                .gatedBy(leadership == null ? () -> true : leadership::isLeading);
+                                .gatedBy(leadership == null ? () -> true : leadership::isLeading)
+                                .countingFailuresIn(registry)
+                                .sharing(cache);
                         Housekeeping housekeeping = new Housekeeping(
                                         client,
                                         executor,
@@ -177,6 +196,8 @@ public final class OperatorMain implements Callable<Integer> {
                                         "node fencing",
                                         new NodeFencer(client, namespace, Clock.systemUTC(), events)::round)) {
                     operator.start();
+                    PeriodicTask.Readiness worker = operator.readiness(reconcileStuckAfter, Clock.systemUTC());
+                    loopsReady.set(() -> allReady(housekeeping, worker));
                     started.set(true);
                     stop.await();
                 } finally {
@@ -187,6 +208,19 @@ public final class OperatorMain implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Every loop is running; the first that is not is logged with its reason. */
+    private static boolean allReady(Housekeeping housekeeping, PeriodicTask.Readiness worker) {
+        List<PeriodicTask.Readiness.Result> results = new java.util.ArrayList<>(housekeeping.readiness());
+        results.add(worker.check());
+        for (PeriodicTask.Readiness.Result r : results) {
+            if (!r.ready()) {
+                org.slf4j.LoggerFactory.getLogger(OperatorMain.class).warn("not ready: {}", r.detail());
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One small list call: the API server answers and the operator may read what it watches. */

@@ -9,6 +9,7 @@ import dev.lustrecsi.controller.ProjectIdAllocator;
 import dev.lustrecsi.controller.VolumeDirectories;
 import dev.lustrecsi.controller.VolumeKinds;
 import dev.lustrecsi.controller.VolumeRecords;
+import dev.lustrecsi.controller.VolumesInUse;
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
@@ -55,6 +56,7 @@ final class ControllerOnSocket implements AutoCloseable {
     final LustreStandIns standIns;
     final Path mountRoot;
     private final VolumeRecords records;
+    private final VolumesInUse inUse;
     private final CsiServer server;
     private final ManagedChannel channel;
 
@@ -82,6 +84,7 @@ final class ControllerOnSocket implements AutoCloseable {
         LinuxMounter mounter =
                 new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofMinutes(2));
+        inUse = VolumesInUse.watch(client);
         ControllerService service = new ControllerService(
                 config,
                 VolumeKinds.create(
@@ -90,7 +93,8 @@ final class ControllerOnSocket implements AutoCloseable {
                         records,
                         new PoolMounts(mounter, mountRoot),
                         new VolumeDirectories(runner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
-                        new CapacityPlanner(config.shrinkBandPercent())));
+                        new CapacityPlanner(config.shrinkBandPercent()),
+                        inUse));
         server = CsiServer.start(
                 Endpoint.parse("unix://" + workDir.resolve("controller.sock")),
                 List.of(new IdentityService(true, List.<ReadinessCheck>of()), service));
@@ -147,6 +151,7 @@ final class ControllerOnSocket implements AutoCloseable {
         channel.shutdownNow();
         server.stop(Duration.ofSeconds(5));
         records.close();
+        inUse.close();
         unmountBelow(mountRoot, standIns);
     }
 

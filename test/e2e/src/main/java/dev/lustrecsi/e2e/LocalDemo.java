@@ -95,11 +95,12 @@ public final class LocalDemo {
                 cluster.node().pid(),
                 millisSince(t0));
         // The operator's read-only status page, as OperatorMain serves it on --metrics-port (here on loopback only).
+        var statusCache =
+                new dev.lustrecsi.provisioner.web.ClusterCache(cluster.client(), LocalCluster.NAMESPACE).start();
         OperatorHttpServer statusPage = OperatorHttpServer.start(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new PrometheusRegistry(),
-                new StatusPage(
-                        () -> dev.lustrecsi.provisioner.web.ClusterView.read(cluster.client(), LocalCluster.NAMESPACE)),
+                new StatusPage(() -> dev.lustrecsi.provisioner.web.ClusterView.read(statusCache)),
                 cluster::operatorRunning);
         System.out.printf(
                 "  the operator's status page: http://127.0.0.1:%d/ (filesystems, servers, targets, claims)%n%n",
@@ -113,6 +114,7 @@ public final class LocalDemo {
             }
         } finally {
             statusPage.close();
+            statusCache.close();
             cluster.close();
             if (ok) {
                 deleteTree(home);

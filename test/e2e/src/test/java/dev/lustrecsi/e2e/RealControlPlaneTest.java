@@ -89,6 +89,8 @@ class RealControlPlaneTest {
         assertThat(cluster.poolOnServer().resolve(pv.getMetadata().getName()).resolve("result.txt"))
                 .hasContent("42");
         story.kubelet.stopPod(pv, "pod-writer");
+        // As kubelet does once no pod on the node uses the volume; a staged volume cannot be deleted (Order 5).
+        story.kubelet.unstage(pv);
     }
 
     @Test

@@ -5,7 +5,6 @@ import dev.lustrecsi.model.ServerStatus;
 import dev.lustrecsi.provisioner.Labels;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevirt.v1.VirtualMachine;
 import io.kubevirt.v1.VirtualMachineInstance;
 import java.util.ArrayList;
@@ -16,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the status page shows, read from the API server on every request (the operator keeps no state of its
- * own): the LustreFileSystems, the KubeVirt status of each server, and the CSI volumes bound on each filesystem.
+ * What the status page shows, from the operator's informer caches ({@link ClusterCache}: no request to the API server
+ * per page): the LustreFileSystems, the KubeVirt status of each server, and the CSI volumes bound on each
+ * filesystem.
  */
 public final class ClusterView {
     /** The CSI driver's name (csi-api's DriverNames): PVs of other drivers are not ours to show. */
@@ -34,47 +34,37 @@ public final class ClusterView {
 
     private ClusterView() {}
 
-    /** @param namespace the namespace the operator watches, or null for all */
-    public static List<FileSystem> read(KubernetesClient client, String namespace) {
-        var op = client.resources(LustreFileSystem.class);
-        List<LustreFileSystem> all = new ArrayList<>(
-                namespace == null
-                        ? op.inAnyNamespace().list().getItems()
-                        : op.inNamespace(namespace).list().getItems());
+    /** The view now, from the caches (empty until their first LIST is in). */
+    public static List<FileSystem> read(ClusterCache cache) {
+        List<LustreFileSystem> all = new ArrayList<>(cache.fileSystems());
         all.sort(Comparator.comparing((LustreFileSystem f) -> f.getMetadata().getNamespace())
                 .thenComparing(f -> f.getMetadata().getName()));
-        Map<String, List<Volume>> volumes = volumesByFilesystem(client);
+        Map<String, List<Volume>> volumes = volumesByFilesystem(cache.volumes());
+        Map<String, String> vmStatus = new HashMap<>();
+        for (VirtualMachine vm : cache.vms()) {
+            vmStatus.put(
+                    serverKey(vm),
+                    vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null
+                            ? "Unknown"
+                            : vm.getStatus().getPrintableStatus());
+        }
+        Map<String, String> vmiPhase = new HashMap<>();
+        for (VirtualMachineInstance vmi : cache.vmis()) {
+            vmiPhase.put(
+                    serverKey(vmi),
+                    vmi.getStatus() == null || vmi.getStatus().getPhase() == null
+                            ? "Pending"
+                            : vmi.getStatus().getPhase());
+        }
         List<FileSystem> out = new ArrayList<>();
         for (LustreFileSystem fs : all) {
             String ns = fs.getMetadata().getNamespace();
             String name = fs.getMetadata().getName();
-            Map<String, String> vmStatus = new HashMap<>();
-            client.resources(VirtualMachine.class)
-                    .inNamespace(ns)
-                    .withLabel(Labels.FILESYSTEM, name)
-                    .list()
-                    .getItems()
-                    .forEach(vm -> vmStatus.put(
-                            vm.getMetadata().getName(),
-                            vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null
-                                    ? "Unknown"
-                                    : vm.getStatus().getPrintableStatus()));
-            Map<String, String> vmiPhase = new HashMap<>();
-            client.resources(VirtualMachineInstance.class)
-                    .inNamespace(ns)
-                    .withLabel(Labels.FILESYSTEM, name)
-                    .list()
-                    .getItems()
-                    .forEach(vmi -> vmiPhase.put(
-                            vmi.getMetadata().getName(),
-                            vmi.getStatus() == null || vmi.getStatus().getPhase() == null
-                                    ? "Pending"
-                                    : vmi.getStatus().getPhase()));
             List<Server> servers = new ArrayList<>();
             if (fs.getStatus() != null) {
                 for (ServerStatus s : fs.getStatus().getServers()) {
-                    servers.add(new Server(
-                            s, vmStatus.getOrDefault(s.getName(), "-"), vmiPhase.getOrDefault(s.getName(), "-")));
+                    String key = ns + "/" + name + "/" + s.getName();
+                    servers.add(new Server(s, vmStatus.getOrDefault(key, "-"), vmiPhase.getOrDefault(key, "-")));
                 }
             }
             out.add(new FileSystem(fs, servers, volumes.getOrDefault(ns + "/" + name, List.of())));
@@ -82,10 +72,17 @@ public final class ClusterView {
         return out;
     }
 
+    /** A server VM's or VMI's {@code namespace/filesystem/name} (its filesystem from the label). */
+    private static String serverKey(io.fabric8.kubernetes.api.model.HasMetadata o) {
+        Map<String, String> labels = o.getMetadata().getLabels();
+        String fs = labels == null ? "" : labels.getOrDefault(Labels.FILESYSTEM, "");
+        return o.getMetadata().getNamespace() + "/" + fs + "/" + o.getMetadata().getName();
+    }
+
     /** Our PVs keyed by the {@code namespace/name} of the LustreFileSystem their volume handle names. */
-    private static Map<String, List<Volume>> volumesByFilesystem(KubernetesClient client) {
+    private static Map<String, List<Volume>> volumesByFilesystem(List<PersistentVolume> pvs) {
         Map<String, List<Volume>> byFs = new HashMap<>();
-        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
+        for (PersistentVolume pv : pvs) {
             if (pv.getSpec() == null
                     || pv.getSpec().getCsi() == null
                     || !CSI_DRIVER.equals(pv.getSpec().getCsi().getDriver())) {

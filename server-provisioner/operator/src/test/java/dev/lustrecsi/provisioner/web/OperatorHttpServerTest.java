@@ -1,6 +1,7 @@
 package dev.lustrecsi.provisioner.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.model.Conditions;
 import dev.lustrecsi.model.LustreFileSystem;
@@ -10,6 +11,10 @@ import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.metrics.OperatorMetrics;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,8 +22,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -53,11 +60,12 @@ class OperatorHttpServerTest {
                         .list()
                         .getItems());
         AtomicBoolean ready = new AtomicBoolean(false);
-        try (OperatorHttpServer server = OperatorHttpServer.start(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                registry,
-                new StatusPage(() -> ClusterView.read(h.client(), null)),
-                ready::get)) {
+        try (ClusterCache cache = synced(new ClusterCache(h.client(), null).start());
+                OperatorHttpServer server = OperatorHttpServer.start(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        registry,
+                        new StatusPage(() -> ClusterView.read(cache)),
+                        ready::get)) {
             int port = server.port();
             HttpResponse<String> page = request(port, "GET", "/");
             assertThat(page.statusCode()).isEqualTo(200);
@@ -77,6 +85,50 @@ class OperatorHttpServerTest {
             assertThat(request(port, "POST", "/").statusCode()).isEqualTo(405);
             assertThat(request(port, "DELETE", "/metrics").statusCode()).isEqualTo(405);
             assertThat(request(port, "GET", "/admin").statusCode()).isEqualTo(404);
+        }
+    }
+
+    /** The cache once its first LISTs are in. */
+    static ClusterCache synced(ClusterCache cache) {
+        await().atMost(Duration.ofSeconds(30)).until(cache::synced);
+        return cache;
+    }
+
+    @Test
+    void thePageIsServedFromTheInformersWithoutARequestToTheApiServerPerView() throws Exception {
+        h.create(Fixtures.tcp("demo", 1));
+        h.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+        AtomicInteger requests = new AtomicInteger();
+        try (KubernetesClient counted = new KubernetesClientBuilder()
+                        .withConfig(h.client().getConfiguration())
+                        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("count", new Interceptor() {
+                            @Override
+                            public void before(
+                                    BasicBuilder builder,
+                                    io.fabric8.kubernetes.client.http.HttpRequest request,
+                                    Interceptor.RequestTags tags) {
+                                requests.incrementAndGet();
+                            }
+                        }))
+                        .build();
+                ClusterCache cache = synced(new ClusterCache(counted, null).start());
+                OperatorHttpServer server = OperatorHttpServer.start(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        new PrometheusRegistry(),
+                        new StatusPage(() -> ClusterView.read(cache)),
+                        () -> true)) {
+            assertThat(request(server.port(), "GET", "/").body()).contains("id=\"fs-hpc-demo\"");
+            int afterStart = requests.get();
+            for (int i = 0; i < 20; i++) {
+                assertThat(request(server.port(), "GET", "/").statusCode()).isEqualTo(200);
+            }
+            assertThat(requests.get()).as("API requests while serving 20 pages").isEqualTo(afterStart);
+
+            // A new filesystem shows up through the watches, still without a request per page.
+            h.create(Fixtures.tcp("later", 1));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> request(server.port(), "GET", "/").body().contains("id=\"fs-hpc-later\""));
+            assertThat(requests.get()).isEqualTo(afterStart);
         }
     }
 

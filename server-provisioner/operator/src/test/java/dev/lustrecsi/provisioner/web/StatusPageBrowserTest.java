@@ -31,11 +31,12 @@ class StatusPageBrowserTest {
     void showsEachFilesystemWithItsHealthServersTargetsAndClaims() throws Exception {
         HeadlessChromium chromium = HeadlessChromium.require();
         StatusScenario.build(h);
-        try (OperatorHttpServer http = OperatorHttpServer.start(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                new PrometheusRegistry(),
-                new StatusPage(() -> ClusterView.read(h.client(), null)),
-                () -> true)) {
+        try (ClusterCache cache = OperatorHttpServerTest.synced(new ClusterCache(h.client(), null).start());
+                OperatorHttpServer http = OperatorHttpServer.start(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        new PrometheusRegistry(),
+                        new StatusPage(() -> ClusterView.read(cache)),
+                        () -> true)) {
             String url = "http://127.0.0.1:" + http.port() + "/";
             String dom = chromium.dumpDom(url);
 

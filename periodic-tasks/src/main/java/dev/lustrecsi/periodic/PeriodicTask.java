@@ -1,4 +1,4 @@
-package dev.lustrecsi.csi.server;
+package dev.lustrecsi.periodic;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PeriodicTask implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(PeriodicTask.class);
+    private static final int MAX_TEXT = 1000;
 
     /** The metrics of every task in a registry, labelled by task name. */
     public static final class Metrics {
@@ -90,8 +91,8 @@ public final class PeriodicTask implements Runnable {
             metrics.lastSuccess.labelValues(name).set(clock.millis() / 1000.0);
         } catch (Throwable e) {
             metrics.failures.labelValues(name).inc();
-            lastFailure.set(GrpcErrors.bounded(String.valueOf(e)));
-            LOG.warn("{} failed this pass (it runs again): {}", name, GrpcErrors.bounded(String.valueOf(e)), e);
+            lastFailure.set(bounded(String.valueOf(e)));
+            LOG.warn("{} failed this pass (it runs again): {}", name, bounded(String.valueOf(e)), e);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -101,28 +102,58 @@ public final class PeriodicTask implements Runnable {
         }
     }
 
+    /** Whether the task is healthy, and why not (for a readiness probe and its log). */
+    @FunctionalInterface
+    public interface Readiness {
+        Result check();
+
+        record Result(boolean ready, String detail) {
+            public static Result ready(String detail) {
+                return new Result(true, detail);
+            }
+
+            public static Result notReady(String detail) {
+                return new Result(false, detail);
+            }
+        }
+    }
+
     /** Not ready while a pass has run longer than the bound, or none has ended within it. */
-    public ReadinessCheck readiness() {
+    public Readiness readiness() {
         return () -> {
             Instant now = clock.instant();
             Instant started = runningSince.get();
             if (started != null && Duration.between(started, now).compareTo(stuckAfter) > 0) {
-                return ReadinessCheck.Result.notReady(name + " has been running for "
+                return Readiness.Result.notReady(name + " has been running for "
                         + Duration.between(started, now).toSeconds() + " s (stuck?)");
             }
             Instant ended = lastEnded.get();
             Instant since = ended == null ? created : ended;
             if (started == null && Duration.between(since, now).compareTo(stuckAfter) > 0) {
-                return ReadinessCheck.Result.notReady(name + " has not run for "
+                return Readiness.Result.notReady(name + " has not run for "
                         + Duration.between(since, now).toSeconds() + " s");
             }
             String failure = lastFailure.get();
-            return ReadinessCheck.Result.ready(
+            return Readiness.Result.ready(
                     name + (failure == null ? " ok" : " running (last pass failed: " + failure + ")"));
         };
     }
 
     public String name() {
         return name;
+    }
+
+    /** A failure's text for the log and the probe: control characters escaped (no forged lines), at most ~1 KiB. */
+    static String bounded(String text) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length() && out.length() < MAX_TEXT; i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.length() < MAX_TEXT ? out.toString() : out.append("...").toString();
     }
 }

@@ -1,4 +1,4 @@
-package dev.lustrecsi.csi.server;
+package dev.lustrecsi.periodic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
