@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
+import dev.lustrecsi.provisioner.web.ClusterCache;
 import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -100,9 +101,12 @@ class OperatorLoopsTest {
                 .build();
         PrometheusRegistry registry = new PrometheusRegistry();
         var reconciler = new LustreFileSystemReconciler(faulty, null, new EventRecorder(client), null);
+        // As OperatorMain runs it: events from the informers the status page reads.
         try (faulty;
+                ClusterCache cache = new ClusterCache(faulty, "hpc").start();
                 LustreOperator operator = new LustreOperator(faulty, reconciler, "hpc", Duration.ofMillis(100))
-                        .countingFailuresIn(registry)) {
+                        .countingFailuresIn(registry)
+                        .sharing(cache)) {
             operator.start();
             var readiness = operator.readiness(Duration.ofMillis(500), Clock.systemUTC());
             await().atMost(Duration.ofSeconds(20))
