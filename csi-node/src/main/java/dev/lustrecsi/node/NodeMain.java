@@ -181,38 +181,39 @@ public final class NodeMain implements Callable<Integer> {
         JobIdSetup jobIds = new JobIdSetup(
                 runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName, Duration.ofSeconds(10));
 
-        LnetState initial = lnet.ensureConfigured();
-        LoggerFactory.getLogger(NodeMain.class).info("node {} starting: {}", nodeId, initial.detail());
-        ReadinessCheck lnetReady = () -> {
-            LnetState state = lnet.ensureConfigured();
-            return state.ready()
-                    ? ReadinessCheck.Result.ready(state.detail())
-                    : ReadinessCheck.Result.notReady(state.detail());
-        };
-        Optional<KubernetesClient> api = kubernetesClient();
+        LoggerFactory.getLogger(NodeMain.class).info("node {} starting", nodeId);
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-background");
             t.setDaemon(true);
             return t;
         });
+        // The socket is served at once; LNet is configured in the background and Probe answers from its last run
+        // (issue 15: the first Probe must not wait for modprobe and lnetctl).
+        LnetReadiness lnetReady = new LnetReadiness(lnet, background, Duration.ofSeconds(30));
+        // The API client is built when first needed (the taint below, an Event), not on the way to serving.
+        Lazy<KubernetesClient> api = new Lazy<>(this::kubernetesClient);
+        boolean useApi = apiAccessWanted();
         // Once the client is ready: node-wide job id settings, then the startup taint comes off.
-        Optional<StartupTaint> taint =
-                api.filter(c -> !startupTaint.isBlank()).map(c -> new StartupTaint(c, nodeId, startupTaint));
+        Lazy<StartupTaint> taint = new Lazy<>(() -> new StartupTaint(api.get(), nodeId, startupTaint));
+        boolean removeTaint = useApi && !startupTaint.isBlank();
         boolean[] jobIdsDone = {false};
         UntilDone.schedule(background, Duration.ofSeconds(5), Duration.ofMinutes(2), "readiness tasks", () -> {
-            if (!lnet.ensureConfigured().ready()) {
+            if (!lnetReady.refresh().ready()) {
                 return false;
             }
             jobIdsDone[0] = jobIdsDone[0] || jobIds.apply();
-            return taint.map(t -> t.removeIfReady(true)).orElse(true) && jobIdsDone[0];
+            return (!removeTaint || taint.get().removeIfReady(true)) && jobIdsDone[0];
         });
-        List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(lnetReady));
+        List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.<ReadinessCheck>of(lnetReady));
         if (healthCheckSeconds > 0) {
+            Lazy<PodEvents> events = new Lazy<>(() -> new KubernetesPodEvents(api.get(), nodeId));
             MountWatcher watcher = new MountWatcher(
                     mounter,
                     stats,
                     paths,
-                    api.<PodEvents>map(c -> new KubernetesPodEvents(c, nodeId)).orElse(PodEvents.NONE));
+                    useApi
+                            ? (uid, type, reason, message) -> events.get().record(uid, type, reason, message)
+                            : PodEvents.NONE);
             // A failed pass is logged, counted and run again; readiness says when one is stuck (a hung statfs).
             Duration every = Duration.ofSeconds(healthCheckSeconds);
             PeriodicTask health = new PeriodicTask(
@@ -236,20 +237,24 @@ public final class NodeMain implements Callable<Integer> {
             PluginRunner.serveUntilStopped(common, false, readiness, List.of(node));
         } finally {
             background.shutdownNow();
-            api.ifPresent(KubernetesClient::close);
+            api.ifCreated(KubernetesClient::close);
         }
         return 0;
     }
 
-    /** The API client when running in a cluster (in-cluster service account, or KUBECONFIG), else none. */
-    private Optional<KubernetesClient> kubernetesClient() {
+    /** Whether to use the API server: running in a cluster (in-cluster service account, or KUBECONFIG), not off. */
+    private boolean apiAccessWanted() {
         boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null || System.getenv("KUBECONFIG") != null;
         if (kubernetesApi == ApiAccess.off || !inCluster) {
             LoggerFactory.getLogger(NodeMain.class)
                     .info("running without Kubernetes API access: no startup taint " + "removal, no events on pods");
-            return Optional.empty();
+            return false;
         }
-        return Optional.of(new KubernetesClientBuilder().build());
+        return true;
+    }
+
+    private KubernetesClient kubernetesClient() {
+        return new KubernetesClientBuilder().build();
     }
 
     public static void main(String[] args) {
