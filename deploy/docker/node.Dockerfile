@@ -19,8 +19,13 @@ RUN microdnf install -y util-linux kmod libyaml libnl3 && microdnf clean all \
       "https://downloads.whamcloud.com/public/lustre/lustre-${LUSTRE_VERSION}/${LUSTRE_EL}/client/RPMS/x86_64/lustre-client-${LUSTRE_VERSION}-1.el9.x86_64.rpm" \
  && for t in mount.lustre lctl lnetctl lfs; do command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }; done
 COPY --from=build /src/csi-node/target/csi-node-0.1.0-SNAPSHOT-all.jar /opt/lustre-csi/csi-node.jar
-# A small, mostly idle JVM (bin/bench node-footprint measures these flags): Serial GC, a small young generation,
-# C1 only. The class-data sharing archive is written at the first exit and kept in the plugin's host directory
-# (mounted at /csi), so later starts of the pod (restarts, node reboots) map their classes instead of loading them;
-# after an upgrade the JVM sees the jar changed and writes a new one.
-ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-Xmn4m", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m", "-XX:CICompilerCount=1", "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/csi/csi-node.jsa", "-jar", "/opt/lustre-csi/csi-node.jar"]
+# A small, mostly idle JVM (bin/bench node-footprint measures these flags, step by step; csi-node/README.md): Serial
+# GC, a small heap and young generation, C1 only with a small code cache, smaller thread stacks, no hsperfdata file.
+# The chart passes the same string (values.yaml node.jvmOptions) and may change it; NodeFootprintFlagsTest keeps the
+# image, the chart and the benchmark in step.
+ENV JDK_JAVA_OPTIONS="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms16m -Xmx128m -Xmn4m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m -XX:CICompilerCount=1 -XX:-UsePerfData"
+# Class-data sharing archive built here, from a start of the plugin with these flags (the script says how), so even
+# the first start of the pod maps its classes instead of loading them.
+COPY deploy/docker/node-cds-training.sh /opt/lustre-csi/node-cds-training.sh
+RUN /opt/lustre-csi/node-cds-training.sh /opt/lustre-csi/csi-node.jar /opt/lustre-csi/csi-node.jsa
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/opt/lustre-csi/csi-node.jsa", "-jar", "/opt/lustre-csi/csi-node.jar"]

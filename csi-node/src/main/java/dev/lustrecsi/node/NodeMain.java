@@ -189,31 +189,27 @@ public final class NodeMain implements Callable<Integer> {
         JobIdSetup jobIds = new JobIdSetup(
                 runner, tools, Optional.of(jobIdVar).filter(v -> !v.isBlank()), jobIdName, Duration.ofSeconds(10));
 
-        LnetState initial = lnet.ensureConfigured();
-        LoggerFactory.getLogger(NodeMain.class).info("node {} starting: {}", nodeId, initial.detail());
-        ReadinessCheck lnetReady = () -> {
-            LnetState state = lnet.ensureConfigured();
-            return state.ready()
-                    ? ReadinessCheck.Result.ready(state.detail())
-                    : ReadinessCheck.Result.notReady(state.detail());
-        };
+        LoggerFactory.getLogger(NodeMain.class).info("node {} starting", nodeId);
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-background");
             t.setDaemon(true);
             return t;
         });
+        // The socket is served at once; LNet is configured in the background and Probe answers from its last run
+        // (issue 15: the first Probe must not wait for modprobe and lnetctl).
+        LnetReadiness lnetReady = new LnetReadiness(lnet, background, Duration.ofSeconds(30));
         // Once the client is ready: node-wide job id settings, then the startup taint comes off.
         Optional<StartupTaint> taint =
                 api.filter(c -> !startupTaint.isBlank()).map(c -> new StartupTaint(c, nodeId, startupTaint));
         boolean[] jobIdsDone = {false};
         UntilDone.schedule(background, Duration.ofSeconds(5), Duration.ofMinutes(2), "readiness tasks", () -> {
-            if (!lnet.ensureConfigured().ready()) {
+            if (!lnetReady.refresh().ready()) {
                 return false;
             }
             jobIdsDone[0] = jobIdsDone[0] || jobIds.apply();
             return taint.map(t -> t.removeIfReady(true)).orElse(true) && jobIdsDone[0];
         });
-        List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.of(lnetReady));
+        List<ReadinessCheck> readiness = new java.util.ArrayList<>(List.<ReadinessCheck>of(lnetReady));
         PeriodicTask.Metrics taskMetrics = new PeriodicTask.Metrics(PrometheusRegistry.defaultRegistry);
         if (healthCheckSeconds > 0) {
             MountWatcher watcher = new MountWatcher(

@@ -33,6 +33,7 @@ import dev.lustrecsi.lustre.LustreMountOptions;
 import dev.lustrecsi.lustre.MgsNids;
 import dev.lustrecsi.lustre.mount.LustreSource;
 import dev.lustrecsi.lustre.mount.MountInfo;
+import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.lustre.mount.Mounter;
 import dev.lustrecsi.lustre.mount.UnmountOutcome;
 import io.grpc.Status;
@@ -112,7 +113,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             requireReachableNetwork(source.mgsNids());
 
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
-                Optional<MountInfo> existing = mounter.mountAt(staging);
+                // One read of the mount table answers every question of this call (issue 15).
+                List<MountInfo> table = mounter.mounts();
+                Optional<MountInfo> existing = MountTable.topmostAt(table, staging);
                 if (existing.isPresent()) {
                     if (source.isMountedAs(existing.get())) {
                         LOG.info("volume {} already staged at {}", id, staging);
@@ -123,7 +126,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                                     staging + " already has " + describe(existing.get()) + " mounted, not " + source)
                             .asRuntimeException();
                 }
-                if (config.maxVolumes() > 0 && stagedVolumes() >= config.maxVolumes()) {
+                if (config.maxVolumes() > 0 && stagedVolumes(table) >= config.maxVolumes()) {
                     throw Status.RESOURCE_EXHAUSTED
                             .withDescription("this node already has " + config.maxVolumes()
                                     + " Lustre volumes staged (--max-volumes)")
@@ -170,7 +173,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             mountOptions(request.getVolumeContextMap(), capability, readOnly);
 
             try (VolumeLocks.Held held = locks.lock(id.encode())) {
-                Optional<MountInfo> staged = mounter.mountAt(staging);
+                // One read of the mount table answers every question of this call (issue 15).
+                List<MountInfo> table = mounter.mounts();
+                Optional<MountInfo> staged = MountTable.topmostAt(table, staging);
                 if (staged.isEmpty()
                         || !filesetOf(id).equals(staged.get().lustreFileset().orElse(""))) {
                     throw Status.FAILED_PRECONDITION
@@ -178,7 +183,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                                     + (staged.isPresent() ? " (it has " + describe(staged.get()) + ")" : ""))
                             .asRuntimeException();
                 }
-                Optional<MountInfo> existing = mounter.mountAt(target);
+                Optional<MountInfo> existing = MountTable.topmostAt(table, target);
                 if (existing.isPresent()) {
                     if (!filesetOf(id).equals(existing.get().lustreFileset().orElse(""))) {
                         throw Status.ALREADY_EXISTS
@@ -196,7 +201,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                 }
                 if (capability.getAccessMode().getMode() == Mode.SINGLE_NODE_SINGLE_WRITER) {
                     // One workload at a time (CSI spec, AccessMode): any other bind mount of it on this node is one.
-                    Optional<Path> other = publishedTargets(id).stream()
+                    Optional<Path> other = publishedTargets(id, table).stream()
                             .filter(p -> !p.equals(target))
                             .findFirst();
                     if (other.isPresent()) {
@@ -368,7 +373,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                             + "; leaving it alone")
                     .asRuntimeException();
         }
-        UnmountOutcome outcome = mounter.unmount(path);
+        UnmountOutcome outcome = mounter.unmountMounted(path);
         if (outcome == UnmountOutcome.DETACHED || outcome == UnmountOutcome.FORCED) {
             LOG.warn("volume {}: {} needed {} because its Lustre servers did not let go", id, path, outcome);
         }
@@ -376,19 +381,19 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     /** Where this volume is bind-mounted into pods on this node now (the mount table, not memory). */
-    private List<Path> publishedTargets(VolumeId id) {
+    private List<Path> publishedTargets(VolumeId id, List<MountInfo> table) {
         Path pods = config.paths().kubeletDir().resolve("pods");
         String fileset = filesetOf(id);
-        return mounter.mounts().stream()
+        return table.stream()
                 .filter(m -> m.mountPoint().startsWith(pods)
                         && fileset.equals(m.lustreFileset().orElse("")))
                 .map(MountInfo::mountPoint)
                 .toList();
     }
 
-    private long stagedVolumes() {
+    private long stagedVolumes(List<MountInfo> table) {
         Path plugins = config.paths().kubeletDir().resolve("plugins");
-        return mounter.mounts().stream()
+        return table.stream()
                 .filter(m ->
                         m.mountPoint().startsWith(plugins) && m.lustreFileset().isPresent())
                 .count();

@@ -93,6 +93,25 @@ class DockerfilesTest {
                 .contains(image.mainClass());
     }
 
+    @org.junit.jupiter.api.Test
+    void theNodeImageBuildsTheClassDataSharingArchiveItsEntrypointMaps() throws Exception {
+        Image node = new Image("node.Dockerfile", "csi-node", "dev.lustrecsi.node.NodeMain", Optional.empty());
+        String[] entrypoint =
+                new ObjectMapper().readValue(instructions(node, "ENTRYPOINT").get(0), String[].class);
+        String archive = List.of(entrypoint).stream()
+                .filter(a -> a.startsWith("-XX:SharedArchiveFile="))
+                .map(a -> a.substring("-XX:SharedArchiveFile=".length()))
+                .findFirst()
+                .orElseThrow();
+        String script = "deploy/docker/node-cds-training.sh";
+        assertThat(instructions(node, "COPY")).anySatisfy(c -> assertThat(c).startsWith(script + " "));
+        // The training run uses the jar the entrypoint runs and writes the archive the entrypoint maps.
+        assertThat(instructions(node, "RUN"))
+                .anySatisfy(r -> assertThat(r)
+                        .contains("node-cds-training.sh " + entrypoint[entrypoint.length - 1] + " " + archive));
+        assertThat(Files.isExecutable(RepoFiles.ROOT.resolve(script))).isTrue();
+    }
+
     private static Optional<String> firstTag(String xml, String tag) {
         Matcher m = Pattern.compile("<" + Pattern.quote(tag) + ">\\s*([^<\\s]+)\\s*</" + Pattern.quote(tag) + ">")
                 .matcher(xml);

@@ -39,9 +39,17 @@ public final class MountTable {
 
     /** The topmost mount at exactly this path (the last one listed when several are stacked). */
     public Optional<MountInfo> mountAt(Path mountPoint) {
+        return topmostAt(read(), mountPoint);
+    }
+
+    /**
+     * The topmost mount at exactly this path in a table already read: a caller that needs several answers from
+     * one moment reads the table once and asks this, rather than reading it again for each.
+     */
+    public static Optional<MountInfo> topmostAt(List<MountInfo> mounts, Path mountPoint) {
         Path wanted = mountPoint.toAbsolutePath().normalize();
         MountInfo found = null;
-        for (MountInfo m : read()) {
+        for (MountInfo m : mounts) {
             if (m.mountPoint().equals(wanted)) {
                 found = m;
             }

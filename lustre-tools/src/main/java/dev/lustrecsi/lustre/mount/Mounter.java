@@ -38,6 +38,14 @@ public interface Mounter {
     UnmountOutcome unmount(Path target);
 
     /**
+     * {@link #unmount} for a caller that has just read the mount table and found {@code target} mounted: it
+     * does not read the table again before the first unmount, only afterwards, to find mounts stacked below.
+     */
+    default UnmountOutcome unmountMounted(Path target) {
+        return unmount(target);
+    }
+
+    /**
      * statfs(2) of a path, bounded: a server that does not answer gives {@link MountTimeoutException}
      * rather than a blocked caller.
      */
