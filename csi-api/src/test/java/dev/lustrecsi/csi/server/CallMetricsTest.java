@@ -41,6 +41,7 @@ class CallMetricsTest {
     private ManagedChannel channel;
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch unstageEnded = new CountDownLatch(1);
+    private final CountDownLatch unstageCancelled = new CountDownLatch(1);
 
     @AfterEach
     void tearDown() {
@@ -69,6 +70,7 @@ class CallMetricsTest {
         @Override
         public void nodeUnstageVolume(
                 NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
+            io.grpc.Context.current().addListener(c -> unstageCancelled.countDown(), Runnable::run);
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -108,8 +110,16 @@ class CallMetricsTest {
         assertThatThrownBy(() -> node.withDeadlineAfter(200, TimeUnit.MILLISECONDS)
                         .nodeUnstageVolume(NodeUnstageVolumeRequest.getDefaultInstance()))
                 .hasMessageContaining("DEADLINE_EXCEEDED");
+        // The server learns of the cancellation asynchronously; only then does the handler finish (as a hung
+        // unmount that returns late would), so the call's final code is the cancellation, not OK.
+        assertThat(unstageCancelled.await(30, TimeUnit.SECONDS)).isTrue();
         release.countDown();
         assertThat(unstageEnded.await(30, TimeUnit.SECONDS)).isTrue();
+        // The interceptor counts the call when gRPC closes it, which may come just after the handler returned.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!scrape(registry).contains("method=\"NodeUnstageVolume\"} 1.0") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
 
         assertThat(scrape(registry))
                 .contains("csi_calls_total{code=\"OK\",method=\"NodeGetInfo\"} 2.0")
