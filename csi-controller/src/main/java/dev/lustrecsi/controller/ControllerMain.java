@@ -235,7 +235,7 @@ public final class ControllerMain implements Callable<Integer> {
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
             migrateLedgers(client);
             VolumeRecords records = VolumeRecords.start(client, Duration.ofMinutes(5));
-            VolumesInUse inUse = VolumesInUse.watch(client);
+            VolumesInUse inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofMinutes(1));
             ControllerService service = createService(client, config, records, inUse);
             ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pool-reconciler");
