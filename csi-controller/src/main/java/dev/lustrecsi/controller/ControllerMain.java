@@ -208,7 +208,7 @@ public final class ControllerMain implements Callable<Integer> {
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
             migrateLedgers(client);
             VolumeRecords records = VolumeRecords.start(client, Duration.ofMinutes(5));
-            VolumesInUse inUse = VolumesInUse.watch(client);
+            VolumesInUse inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofMinutes(1));
             VolumeKinds kinds = volumeKinds(client, config, records, inUse);
             ControllerService service = new ControllerService(config, kinds);
             ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -27,9 +27,11 @@ public final class VolumesInUse implements AutoCloseable {
     private static final int NAMED_NODES = 5;
 
     private final SharedIndexInformer<Node> informer;
+    private final java.util.concurrent.CompletionStage<Void> started;
 
-    private VolumesInUse(SharedIndexInformer<Node> informer) {
+    private VolumesInUse(SharedIndexInformer<Node> informer, java.util.concurrent.CompletionStage<Void> started) {
         this.informer = informer;
+        this.started = started;
     }
 
     /** Starts the informer; calls before its first LIST has completed are answered UNAVAILABLE. */
@@ -40,8 +42,19 @@ public final class VolumesInUse implements AutoCloseable {
                 Node.class,
                 client.getKubernetesSerialization(),
                 "metadata.annotations"));
-        informer.start();
-        return new VolumesInUse(informer);
+        return new VolumesInUse(informer, informer.start());
+    }
+
+    /** Waits up to {@code timeout} for the first LIST (so a restarted controller does not answer UNAVAILABLE). */
+    public VolumesInUse awaitSynced(java.time.Duration timeout) {
+        try {
+            started.toCompletableFuture().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // Not yet: DeleteVolume answers UNAVAILABLE until it is, and the caller retries.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return this;
     }
 
     /**

@@ -112,7 +112,7 @@ final class ControllerFixture implements AutoCloseable {
                 Duration.ofSeconds(30));
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
-        inUse = VolumesInUse.watch(client);
+        inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofSeconds(30));
         kinds = VolumeKinds.create(
                 config,
                 new LustreFileSystems(client),
