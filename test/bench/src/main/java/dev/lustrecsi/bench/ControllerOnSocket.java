@@ -84,7 +84,7 @@ final class ControllerOnSocket implements AutoCloseable {
         LinuxMounter mounter =
                 new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofMinutes(2));
-        inUse = VolumesInUse.watch(client);
+        inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofMinutes(1));
         ControllerService service = new ControllerService(
                 config,
                 VolumeKinds.create(
