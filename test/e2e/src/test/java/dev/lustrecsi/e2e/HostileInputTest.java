@@ -187,6 +187,12 @@ class HostileInputTest {
                         .toString());
     }
 
+    /** The story volume's fileset as a static volume (no namespace, no filesystem object): v1:::fsname:subdir. */
+    private static String staticId() {
+        dev.lustrecsi.csi.VolumeId managed = dev.lustrecsi.csi.VolumeId.parse(stage().getVolumeId());
+        return "v1:::" + managed.fsName() + ":" + managed.subdir();
+    }
+
     private static NodeStageVolumeRequest.Builder stageWithContext(String key, String value) {
         NodeStageVolumeRequest.Builder b = stage();
         return b.putVolumeContext(key, value);
@@ -609,12 +615,15 @@ class HostileInputTest {
                         t -> t.node()
                                 .nodeStageVolume(stage().setVolumeCapability(rwx("exec,suid"))
                                         .build())),
+                // A managed volume without NIDs in its context takes them from its filesystem's status
+                // (MgsNidsAtStageTest); a static one has nowhere else to find them.
                 c(
-                        "NodeStageVolume without MGS NIDs",
+                        "NodeStageVolume of a static volume without MGS NIDs",
                         Status.Code.INVALID_ARGUMENT,
                         t -> t.node()
-                                .nodeStageVolume(
-                                        stage().removeVolumeContext("mgsNids").build())),
+                                .nodeStageVolume(stage().setVolumeId(staticId())
+                                        .removeVolumeContext("mgsNids")
+                                        .build())),
                 c(
                         "NodeStageVolume MGS NIDs with a shell",
                         Status.Code.INVALID_ARGUMENT,
