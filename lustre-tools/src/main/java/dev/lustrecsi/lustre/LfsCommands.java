@@ -65,34 +65,21 @@ public final class LfsCommands {
             throw new IllegalArgumentException("quota limit must be >= 0, got " + bytes);
         }
         long kbytes = (bytes + 1023) / 1024;
-        return List.of(
-                paths.lfs(),
-                "setquota",
-                "-p",
-                Long.toString(requireProjectId(projectId)),
-                "-b",
-                "0",
-                "-B",
-                Long.toString(kbytes),
-                requirePath(mountPoint));
+        return setProjectQuota(projectId, mountPoint, "-b", "0", "-B", Long.toString(kbytes));
     }
 
     /** {@code lfs setquota -p ID -b 0 -B 0 -i 0 -I 0 MOUNT}: no limits left for a freed project id. */
     public List<String> clearProjectQuota(long projectId, String mountPoint) {
-        return List.of(
-                paths.lfs(),
-                "setquota",
-                "-p",
-                Long.toString(requireProjectId(projectId)),
-                "-b",
-                "0",
-                "-B",
-                "0",
-                "-i",
-                "0",
-                "-I",
-                "0",
-                requirePath(mountPoint));
+        return setProjectQuota(projectId, mountPoint, "-b", "0", "-B", "0", "-i", "0", "-I", "0");
+    }
+
+    /** {@code lfs setquota -p ID <limits...> MOUNT}. */
+    private List<String> setProjectQuota(long projectId, String mountPoint, String... limits) {
+        List<String> argv =
+                new ArrayList<>(List.of(paths.lfs(), "setquota", "-p", Long.toString(requireProjectId(projectId))));
+        argv.addAll(List.of(limits));
+        argv.add(requirePath(mountPoint));
+        return List.copyOf(argv);
     }
 
     /** {@code lfs quota -q -p ID MOUNT}: usage and limits of one project, without the header lines. */

@@ -272,6 +272,14 @@ public final class LustreStandIns {
         marker(state.resolve("hang").resolve(tool), on);
     }
 
+    /**
+     * Sets ({@code on}) or removes a marker file below the state directory, for a behaviour without a method of its
+     * own: {@code down/lfs-setquota} makes only that lfs command fail (see the stand-in {@code lfs}).
+     */
+    public void marker(String relative, boolean on) {
+        marker(state.resolve(relative), on);
+    }
+
     /** modprobe fails as on a kernel the Lustre client modules were not built for. */
     public void missingModules(boolean on) {
         marker(state.resolve("missing-modules"), on);
@@ -304,28 +312,17 @@ public final class LustreStandIns {
     public void targets(String fsName, int mdts, int osts, long kbytes) {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < mdts; i++) {
-            lines.append("MDT ")
-                    .append(i)
-                    .append(' ')
-                    .append(kbytes)
-                    .append(' ')
-                    .append(kbytes / 2)
-                    .append(' ')
-                    .append(kbytes / 2)
-                    .append('\n');
+            lines.append(halfUsed("MDT", i, kbytes));
         }
         for (int i = 0; i < osts; i++) {
-            lines.append("OST ")
-                    .append(i)
-                    .append(' ')
-                    .append(kbytes)
-                    .append(' ')
-                    .append(kbytes / 2)
-                    .append(' ')
-                    .append(kbytes / 2)
-                    .append('\n');
+            lines.append(halfUsed("OST", i, kbytes));
         }
         targetLines(fsName, lines.toString());
+    }
+
+    /** A target line ({@code KIND INDEX KBYTES USED AVAILABLE}) of a target half used. */
+    private static String halfUsed(String kind, int index, long kbytes) {
+        return kind + " " + index + " " + kbytes + " " + kbytes / 2 + " " + kbytes / 2 + "\n";
     }
 
     /** The targets of {@code fsName} as lines {@code <MDT|OST> <index> <KiB total> <KiB used> <KiB available>}. */

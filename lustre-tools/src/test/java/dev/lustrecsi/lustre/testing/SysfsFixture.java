@@ -29,28 +29,28 @@ public final class SysfsFixture {
 
     /** An RDMA adapter (HCA) and the net device on it, which also appears under class/net. */
     public SysfsFixture infinibandDevice(String hca, String netDevice) {
-        Path pci = root.resolve("devices/pci0000:00/0000:00:08.0");
-        mkdirs(pci.resolve("infiniband").resolve(hca));
+        Path pci = adapter("devices/pci0000:00/0000:00:08.0", hca);
         mkdirs(pci.resolve("net").resolve(netDevice));
-        mkdirs(root.resolve("class/infiniband"));
-        link(
-                root.resolve("class/infiniband").resolve(hca),
-                pci.resolve("infiniband").resolve(hca));
-        link(pci.resolve("infiniband").resolve(hca).resolve("device"), pci);
         link(root.resolve("class/net").resolve(netDevice), pci.resolve("net").resolve(netDevice));
         return this;
     }
 
     /** An RDMA adapter with no net device (e.g. its port is not configured for IP). */
     public SysfsFixture infinibandDeviceWithoutNet(String hca) {
-        Path dev = root.resolve("devices/pci0000:00/0000:00:09.0");
-        mkdirs(dev.resolve("infiniband").resolve(hca));
+        adapter("devices/pci0000:00/0000:00:09.0", hca);
+        return this;
+    }
+
+    /** The PCI device {@code pciPath} holding the HCA {@code hca}, listed under class/infiniband. */
+    private Path adapter(String pciPath, String hca) {
+        Path pci = root.resolve(pciPath);
+        mkdirs(pci.resolve("infiniband").resolve(hca));
         mkdirs(root.resolve("class/infiniband"));
         link(
                 root.resolve("class/infiniband").resolve(hca),
-                dev.resolve("infiniband").resolve(hca));
-        link(dev.resolve("infiniband").resolve(hca).resolve("device"), dev);
-        return this;
+                pci.resolve("infiniband").resolve(hca));
+        link(pci.resolve("infiniband").resolve(hca).resolve("device"), pci);
+        return pci;
     }
 
     private static void mkdirs(Path p) {
