@@ -62,7 +62,7 @@ class NodeFailureTest {
         LustreFileSystem fs = Fixtures.o2ib("lfs", 4);
         fs.getSpec().setNodeFailureGraceSeconds(120);
         h.create(fs);
-        h.runUntil("lfs", f -> f.getStatus() != null && f.getStatus().getPhase() == Phase.Ready, 80);
+        h.runUntilReady("lfs", 80);
         fencer = new NodeFencer(
                 h.client(), h.namespace(), Clock.fixed(now, ZoneOffset.UTC), new EventRecorder(h.client()));
     }

@@ -2,7 +2,6 @@ package dev.lustrecsi.provisioner.iostats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
@@ -34,7 +33,7 @@ class VolumeIoMetricsTest {
     @BeforeEach
     void setUp() {
         h.create(Fixtures.tcp("demo", 2));
-        h.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+        h.runUntilReady("demo", 60);
         metrics = new VolumeIoMetrics(h.client(), h.lustre(), registry);
         volume("pv-data", "v1:hpc:demo:lfs1:pv-data", "team", "data");
         volume("pv-scratch", "v1:hpc:demo:lfs1:pv-scratch", "team", "scratch");
@@ -104,11 +103,7 @@ class VolumeIoMetricsTest {
     }
 
     private void poll() {
-        metrics.poll(h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .list()
-                .getItems());
+        metrics.poll(h.fileSystems());
     }
 
     /** The counter's value for the data point whose labels include all of {@code labels}; null when absent. */

@@ -246,14 +246,16 @@ class BootScriptTest {
                 .contains("mount -t lustre /dev/disk/by-id/virtio-scratch-OST0002 /lustre/targets/scratch-OST0002");
     }
 
+    /** OST0002 formatted and registered with the MGS (label and configuration name scratch-OST0002), without MMP. */
+    private static final String REGISTERED_OST0002 =
+            "type=ext4\nlabel=scratch-OST0002\nldd.svname=scratch-OST0002\nldd.index=2\nldd.fsname=scratch\n"
+                    + "ldd.mtype=ldiskfs\nldd.flags=0x2\nldd.mountopts=errors=remount-ro\n"
+                    + "ldd.params= mgsnode=192.168.50.10@o2ib\n";
+
     @Test
     void aCompleteLustreTargetIsMountedAsItIs() throws Exception {
         // Registered with the MGS: label and configuration name scratch-OST0002.
-        disk(
-                "scratch-OST0002",
-                "type=ext4\nlabel=scratch-OST0002\nldd.svname=scratch-OST0002\nldd.index=2\nldd.fsname=scratch\n"
-                        + "ldd.mtype=ldiskfs\nldd.flags=0x2\nldd.mountopts=errors=remount-ro\n"
-                        + "ldd.params= mgsnode=192.168.50.10@o2ib\n");
+        disk("scratch-OST0002", REGISTERED_OST0002);
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre")).singleElement().asString().endsWith("virtio-scratch-OST0003");
         assertThat(calls("mount")).hasSize(2);
@@ -262,11 +264,7 @@ class BootScriptTest {
     @Test
     void everyTargetIsFormattedWithMultiMountProtectionAndAnOlderTargetGetsItBeforeItsMount() throws Exception {
         // OST0002 was formatted and registered without MMP (by an older operator); OST0003 is blank.
-        disk(
-                "scratch-OST0002",
-                "type=ext4\nlabel=scratch-OST0002\nldd.svname=scratch-OST0002\nldd.index=2\nldd.fsname=scratch\n"
-                        + "ldd.mtype=ldiskfs\nldd.flags=0x2\nldd.mountopts=errors=remount-ro\n"
-                        + "ldd.params= mgsnode=192.168.50.10@o2ib\n");
+        disk("scratch-OST0002", REGISTERED_OST0002);
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("mkfs.lustre")).singleElement().asString().contains(" --mkfsoptions=-O mmp ");
         assertThat(calls("tune2fs"))

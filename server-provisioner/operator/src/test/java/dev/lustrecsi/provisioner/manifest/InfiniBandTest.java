@@ -13,6 +13,7 @@ import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
 import dev.lustrecsi.provisioner.topology.Topology;
 import io.kubevirt.v1.VirtualMachine;
+import io.kubevirt.v1.virtualmachinespec.template.spec.domain.devices.Interfaces;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -33,17 +34,22 @@ class InfiniBandTest {
         return new ObjectMapper(new YAMLFactory()).readTree(s);
     }
 
-    @Test
-    void roceFunctionsAreMatchedByTheirMacAndInfiniBandFunctionsByTheirLinkType() throws Exception {
-        LustreFileSystem roce = Fixtures.o2ib("scr", 4);
-        VirtualMachine roceVm = manifests.virtualMachine(oss(roce));
-        var roceIf = roceVm.getSpec()
+    /** The VM's second interface: the SR-IOV function LNet uses (the first is the pod network). */
+    private static Interfaces lustreInterface(VirtualMachine vm) {
+        return vm.getSpec()
                 .getTemplate()
                 .getSpec()
                 .getDomain()
                 .getDevices()
                 .getInterfaces()
                 .get(1);
+    }
+
+    @Test
+    void roceFunctionsAreMatchedByTheirMacAndInfiniBandFunctionsByTheirLinkType() throws Exception {
+        LustreFileSystem roce = Fixtures.o2ib("scr", 4);
+        VirtualMachine roceVm = manifests.virtualMachine(oss(roce));
+        var roceIf = lustreInterface(roceVm);
         assertThat(roceIf.getSriov()).isNotNull();
         assertThat(roceIf.getMacAddress()).isNotNull();
         JsonNode roceNet = yaml(manifests.cloudInit().networkData(oss(roce))).path("ethernets");
@@ -54,13 +60,7 @@ class InfiniBandTest {
         ib.getSpec().getNetwork().setLinkLayer(LinkLayer.InfiniBand);
         assertThat(SpecValidator.validate("scr", ib.getSpec())).isEmpty();
         VirtualMachine ibVm = manifests.virtualMachine(oss(ib));
-        var ibIf = ibVm.getSpec()
-                .getTemplate()
-                .getSpec()
-                .getDomain()
-                .getDevices()
-                .getInterfaces()
-                .get(1);
+        var ibIf = lustreInterface(ibVm);
         assertThat(ibIf.getSriov()).isNotNull();
         assertThat(ibIf.getMacAddress())
                 .as("an IPoIB function has no MAC to set")

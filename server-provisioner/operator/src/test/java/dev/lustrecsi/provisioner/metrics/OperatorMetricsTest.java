@@ -1,9 +1,9 @@
 package dev.lustrecsi.provisioner.metrics;
 
+import static dev.lustrecsi.provisioner.sim.OperatorHarness.settled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
 import io.kubevirt.v1.VirtualMachine;
@@ -12,7 +12,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,13 +24,7 @@ class OperatorMetricsTest {
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
     OperatorMetricsTest() {
-        OperatorMetrics metrics = new OperatorMetrics(
-                registry,
-                () -> h.client()
-                        .resources(LustreFileSystem.class)
-                        .inNamespace(OperatorHarness.NAMESPACE)
-                        .list()
-                        .getItems());
+        OperatorMetrics metrics = new OperatorMetrics(registry, h::fileSystems);
         h.addEventListener(metrics);
     }
 
@@ -46,13 +39,6 @@ class OperatorMetricsTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static Predicate<LustreFileSystem> readyWith(int osts) {
-        return fs -> fs.getStatus() != null
-                && fs.getStatus().getPhase() == Phase.Ready
-                && fs.getStatus().getReadyOsts() == osts
-                && fs.getStatus().getActiveOsts() == osts;
-    }
-
     @Test
     void reportsPhaseOstsAndCapacityOfEachFilesystemFromItsStatus() throws IOException {
         h.create(Fixtures.tcp("demo", 2));
@@ -63,7 +49,7 @@ class OperatorMetricsTest {
                 .contains("lustre_filesystem_osts_desired{filesystem=\"demo\",namespace=\"hpc\"} 2.0")
                 .contains("lustre_filesystem_osts_ready{filesystem=\"demo\",namespace=\"hpc\"} 0.0");
 
-        h.runUntil("demo", readyWith(2), 60);
+        h.runUntil("demo", settled(2), 60);
         String ready = scrape();
         assertThat(ready)
                 .contains("lustre_filesystem_phase{filesystem=\"demo\",namespace=\"hpc\",phase=\"Ready\"} 1.0")
@@ -93,16 +79,16 @@ class OperatorMetricsTest {
     @Test
     void countsScaleOutScaleInAndRecoveryOfALostServer() throws IOException {
         h.create(Fixtures.tcp("demo", 2));
-        h.runUntil("demo", readyWith(2), 60);
+        h.runUntil("demo", settled(2), 60);
 
         h.editSpec("demo", s -> s.setOstCount(3));
-        h.runUntil("demo", readyWith(3), 60);
+        h.runUntil("demo", settled(3), 60);
         assertThat(scrape())
                 .contains(
                         "lustre_operator_scale_events_total{direction=\"out\",filesystem=\"demo\",namespace=\"hpc\"} 1.0");
 
         h.editSpec("demo", s -> s.setOstCount(2));
-        h.runUntil("demo", readyWith(2), 200);
+        h.runUntil("demo", settled(2), 200);
         assertThat(scrape())
                 .contains(
                         "lustre_operator_scale_events_total{direction=\"in\",filesystem=\"demo\",namespace=\"hpc\"} 1.0");
@@ -114,7 +100,7 @@ class OperatorMetricsTest {
                     .withName("demo-oss1")
                     .delete();
             h.kubevirt().tick();
-            h.runUntil("demo", readyWith(2), 30);
+            h.runUntil("demo", settled(2), 30);
             assertThat(scrape())
                     .as("the same server lost twice is two recoveries")
                     .contains("lustre_operator_recovery_events_total{filesystem=\"demo\",namespace=\"hpc\"} "

@@ -154,13 +154,12 @@ class ServerOrphanCollectorTest {
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1");
     }
 
-    @Test
-    void serversOfADeletedFilesystemGoButRetainedDisksStay() {
-        // Deleted with its finalizer stripped (or --cascade=orphan): nothing cleaned up after it.
+    /** Deletes the filesystem with its finalizer stripped (or as --cascade=orphan): the operator cleans up nothing. */
+    private void deleteWithoutFinalizer(String name) {
         h.client()
                 .resources(LustreFileSystem.class)
                 .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
+                .withName(name)
                 .edit(r -> {
                     r.getMetadata().getFinalizers().clear();
                     return r;
@@ -168,8 +167,14 @@ class ServerOrphanCollectorTest {
         h.client()
                 .resources(LustreFileSystem.class)
                 .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
+                .withName(name)
                 .delete();
+    }
+
+    @Test
+    void serversOfADeletedFilesystemGoButRetainedDisksStay() {
+        // Deleted with its finalizer stripped (or --cascade=orphan): nothing cleaned up after it.
+        deleteWithoutFinalizer("demo");
         assertThat(collect().found()).hasSize(4).allMatch(s -> s.startsWith("vm "));
         now = now.plus(GRACE);
         assertThat(collect().removed()).hasSize(4);
@@ -200,19 +205,7 @@ class ServerOrphanCollectorTest {
                 .resource(made)
                 .create();
 
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
-                .edit(r -> {
-                    r.getMetadata().getFinalizers().clear();
-                    return r;
-                });
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
-                .delete();
+        deleteWithoutFinalizer("demo");
         collect();
         now = now.plus(GRACE);
         collect(); // VMs go

@@ -1,5 +1,6 @@
 package dev.lustrecsi.provisioner.reconcile;
 
+import static dev.lustrecsi.provisioner.sim.OperatorHarness.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.model.Conditions;
@@ -21,10 +22,6 @@ class BootstrapTest {
     @AfterEach
     void close() {
         h.close();
-    }
-
-    private static boolean ready(LustreFileSystem fs) {
-        return fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready;
     }
 
     @Test
@@ -133,7 +130,7 @@ class BootstrapTest {
     @Test
     void reconcilingAReadyFilesystemAgainChangesNothing() {
         h.create(Fixtures.tcp("demo", 2));
-        h.runUntil("demo", BootstrapTest::ready, 60);
+        h.runUntilReady("demo", 60);
         String version = h.get("demo").getMetadata().getResourceVersion();
         List<String> vms = h.vmNames();
         int events = h.eventReasons().size();
@@ -147,7 +144,7 @@ class BootstrapTest {
     @Test
     void staticAddressesGiveStableNidsOnTheMultusNetwork() {
         h.create(Fixtures.o2ib("scr", 4));
-        LustreFileSystem fs = h.runUntil("scr", BootstrapTest::ready, 80);
+        LustreFileSystem fs = h.runUntilReady("scr", 80);
         assertThat(h.vmNames()).containsExactly("scr-mds0", "scr-mgs", "scr-oss0", "scr-oss1");
         assertThat(fs.getStatus().getMgsNids()).containsExactly("192.168.50.10@o2ib");
         assertThat(fs.getStatus().server("scr-mds0").orElseThrow().getNid()).isEqualTo("192.168.50.11@o2ib");

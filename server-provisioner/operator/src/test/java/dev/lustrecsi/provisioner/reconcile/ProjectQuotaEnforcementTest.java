@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.model.Conditions;
 import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
 import dev.lustrecsi.provisioner.sim.SimulatedLustre.Write;
@@ -27,7 +26,7 @@ class ProjectQuotaEnforcementTest {
 
     private LustreFileSystem bootstrap() {
         h.create(Fixtures.tcp("demo", 2));
-        return h.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 80);
+        return h.runUntilReady("demo", 80);
     }
 
     @Test

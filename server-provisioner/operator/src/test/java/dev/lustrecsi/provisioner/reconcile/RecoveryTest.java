@@ -25,7 +25,7 @@ class RecoveryTest {
     @BeforeEach
     void bootstrap() {
         h.create(Fixtures.o2ib("scr", 4));
-        ready = h.runUntil("scr", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 80);
+        ready = h.runUntilReady("scr", 80);
     }
 
     @AfterEach
@@ -152,8 +152,7 @@ class RecoveryTest {
     void onThePodNetworkALostMgsComesBackWithANewAddressAndTheOperatorSaysSo() {
         try (OperatorHarness pod = new OperatorHarness("lfs1")) {
             pod.create(Fixtures.tcp("demo", 2));
-            LustreFileSystem before = pod.runUntil(
-                    "demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+            LustreFileSystem before = pod.runUntilReady("demo", 60);
             pod.client()
                     .resources(VirtualMachine.class)
                     .inNamespace(OperatorHarness.NAMESPACE)
@@ -172,8 +171,7 @@ class RecoveryTest {
     void onThePodNetworkAnOssThatComesBackWithANewAddressIsReportedWithWhatItTakesToRepair() {
         try (OperatorHarness pod = new OperatorHarness("lfs1")) {
             pod.create(Fixtures.tcp("demo", 2));
-            LustreFileSystem before = pod.runUntil(
-                    "demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+            LustreFileSystem before = pod.runUntilReady("demo", 60);
             String oss = before.getStatus().getServers().stream()
                     .filter(st -> !Boolean.TRUE.equals(st.getMgs()))
                     .findFirst()

@@ -1,5 +1,6 @@
 package dev.lustrecsi.provisioner.reconcile;
 
+import static dev.lustrecsi.provisioner.sim.OperatorHarness.settled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.model.LustreFileSystem;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,13 +30,6 @@ class ScalingTest {
     @AfterEach
     void close() {
         h.close();
-    }
-
-    static Predicate<LustreFileSystem> settled(int osts) {
-        return fs -> fs.getStatus() != null
-                && fs.getStatus().getPhase() == Phase.Ready
-                && fs.getStatus().getActiveOsts() == osts
-                && fs.getStatus().getReadyOsts() == osts;
     }
 
     /** Runs passes until settled, recording every phase seen. */
@@ -71,18 +64,7 @@ class ScalingTest {
                         "demo-oss6",
                         "demo-oss7");
         assertThat(eight.getStatus().getCapacityBytes()).isEqualTo(8 * (100L << 30));
-        assertThat(h.vms().stream()
-                        .filter(v -> v.getMetadata().getName().equals("demo-oss5"))
-                        .findFirst()
-                        .orElseThrow()
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec()
-                        .getVolumes()
-                        .get(1)
-                        .getCloudInitNoCloud()
-                        .getUserData())
-                .contains("--ost --index=5 ");
+        assertThat(h.userData("demo-oss5")).contains("--ost --index=5 ");
         h.lustre().writeFiles("after-growth", 200, 3);
         int files = h.lustre().fileCount();
         assertThat(h.lustre().filesOn(7)).isNotEmpty();

@@ -2,8 +2,6 @@ package dev.lustrecsi.provisioner.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.model.ServerStatus;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.exec.KnownHosts;
@@ -40,10 +38,6 @@ class ServerHostKeyTest {
         h.close();
     }
 
-    private static boolean ready(LustreFileSystem fs) {
-        return fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready;
-    }
-
     private Map<String, String> keys() {
         Map<String, String> out = new TreeMap<>();
         h.get("demo").getStatus().getServers().forEach(s -> out.put(s.getName(), s.getSshHostKey()));
@@ -67,7 +61,7 @@ class ServerHostKeyTest {
         Path knownHosts = tmp.resolve("known_hosts");
         h.useSsh(OPERATOR_KEY, new KnownHosts(knownHosts));
         h.create(Fixtures.tcp("demo", 2));
-        h.runUntil("demo", ServerHostKeyTest::ready, 80);
+        h.runUntilReady("demo", 80);
 
         Map<String, String> keys = keys();
         assertThat(keys).containsOnlyKeys("demo-mds0", "demo-oss0", "demo-oss1");
@@ -106,7 +100,7 @@ class ServerHostKeyTest {
         Files.delete(knownHosts);
         h.useSsh(OPERATOR_KEY, new KnownHosts(knownHosts));
         h.run("demo", 3);
-        h.runUntil("demo", ServerHostKeyTest::ready, 80);
+        h.runUntilReady("demo", 80);
         assertThat(keys()).isEqualTo(keys);
         assertThat(privateKeyIn("demo-oss0")).isEqualTo(privateOss0);
         assertThat(Files.readAllLines(knownHosts)).containsExactlyInAnyOrderElementsOf(pinned);

@@ -1,5 +1,6 @@
 package dev.lustrecsi.provisioner.reconcile;
 
+import static dev.lustrecsi.provisioner.sim.OperatorHarness.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.model.Conditions;
@@ -21,10 +22,6 @@ class SpecAndDeletionTest {
     @AfterEach
     void close() {
         h.close();
-    }
-
-    private static boolean ready(LustreFileSystem fs) {
-        return fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready;
     }
 
     @Test
@@ -52,7 +49,7 @@ class SpecAndDeletionTest {
             s.setFsName("lfs1");
             s.setOstsPerOss(1);
         });
-        LustreFileSystem fixed = h.runUntil("demo", SpecAndDeletionTest::ready, 60);
+        LustreFileSystem fixed = h.runUntilReady("demo", 60);
         assertThat(fixed.getStatus()
                         .condition(Conditions.SPEC_VALID)
                         .orElseThrow()
@@ -63,7 +60,7 @@ class SpecAndDeletionTest {
     @Test
     void changingTheLayoutOfAFormattedFilesystemIsRefusedAndTheServersKeepRunning() {
         h.create(Fixtures.tcp("demo", 2));
-        h.runUntil("demo", SpecAndDeletionTest::ready, 60);
+        h.runUntilReady("demo", 60);
         h.editSpec("demo", s -> {
             s.setFsName("other");
             s.setOstCount(4);
@@ -79,14 +76,8 @@ class SpecAndDeletionTest {
     @Test
     void deletionWithRetainKeepsTheDisksAndANewResourceOfTheSameNameReusesThem() {
         h.create(Fixtures.tcp("demo", 2));
-        h.runUntil("demo", SpecAndDeletionTest::ready, 60);
-        String ost1Uid = h.client()
-                .persistentVolumeClaims()
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo-ost1")
-                .get()
-                .getMetadata()
-                .getUid();
+        h.runUntilReady("demo", 60);
+        String ost1Uid = h.pvc("demo-ost1").getMetadata().getUid();
 
         h.client()
                 .resources(LustreFileSystem.class)
@@ -110,12 +101,8 @@ class SpecAndDeletionTest {
         assertThat(h.eventReasons()).contains("Deleting", "ServerDeleted", "DisksRetained");
 
         h.create(Fixtures.tcp("demo", 2));
-        h.runUntil("demo", SpecAndDeletionTest::ready, 60);
-        PersistentVolumeClaim ost1 = h.client()
-                .persistentVolumeClaims()
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo-ost1")
-                .get();
+        h.runUntilReady("demo", 60);
+        PersistentVolumeClaim ost1 = h.pvc("demo-ost1");
         assertThat(ost1.getMetadata().getUid())
                 .as("the retained disk is reused, not re-created")
                 .isEqualTo(ost1Uid);
@@ -126,19 +113,13 @@ class SpecAndDeletionTest {
         LustreFileSystem fs = Fixtures.tcp("demo", 2);
         fs.getSpec().setDiskDeletionPolicy(DiskDeletionPolicy.Delete);
         h.create(fs);
-        h.runUntil("demo", SpecAndDeletionTest::ready, 60);
+        h.runUntilReady("demo", 60);
     }
 
     @Test
     void deletionWithDeleteRemovesVmsAndDisks() {
         readyDemoWhoseDisksAreDeletedWithIt();
-        assertThat(h.client()
-                        .persistentVolumeClaims()
-                        .inNamespace(OperatorHarness.NAMESPACE)
-                        .withName("demo-ost0")
-                        .get()
-                        .getMetadata()
-                        .getOwnerReferences())
+        assertThat(h.pvc("demo-ost0").getMetadata().getOwnerReferences())
                 .singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("LustreFileSystem"));
 

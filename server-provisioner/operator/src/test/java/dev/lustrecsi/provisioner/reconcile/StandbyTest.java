@@ -1,5 +1,6 @@
 package dev.lustrecsi.provisioner.reconcile;
 
+import static dev.lustrecsi.provisioner.sim.OperatorHarness.settled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.model.LustreFileSystem;
@@ -36,10 +37,7 @@ class StandbyTest {
     }
 
     static Predicate<LustreFileSystem> standbyReady(int activeOsts, int standbyOsts) {
-        return fs -> fs.getStatus() != null
-                && fs.getStatus().getPhase() == Phase.Ready
-                && fs.getStatus().getActiveOsts() == activeOsts
-                && fs.getStatus().getReadyOsts() == activeOsts
+        return fs -> settled(activeOsts).test(fs)
                 && Integer.valueOf(standbyOsts).equals(fs.getStatus().getStandbyOsts());
     }
 
@@ -88,14 +86,14 @@ class StandbyTest {
             assertThat(fresh.lustre().filesOn(2)).isEmpty();
             assertThat(fresh.eventReasons()).doesNotContain("StandbyHoldMissing");
             // The standby's boot mounts its OST refusing creation; once in service, the next boot does not.
-            assertThat(userData(fresh, "demo-oss2"))
+            assertThat(fresh.userData("demo-oss2"))
                     .contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-lfs1-OST0002");
             fresh.editSpec("demo", spec -> spec.setOstCount(3));
             fresh.runUntil(
                     "demo",
                     f -> f.getStatus().getActiveOsts() == 3 && f.getStatus().getReadyOsts() == 3,
                     40);
-            assertThat(userData(fresh, "demo-oss2"))
+            assertThat(fresh.userData("demo-oss2"))
                     .doesNotContain("no_precreate")
                     .contains("mount -t lustre /dev/disk/by-id/virtio-lfs1-OST0002");
             assertThat(fresh.lustre().log())
@@ -106,33 +104,10 @@ class StandbyTest {
         }
     }
 
-    private static String userData(OperatorHarness h, String vm) {
-        return h.vms().stream()
-                .filter(v -> v.getMetadata().getName().equals(vm))
-                .findFirst()
-                .orElseThrow()
-                .getSpec()
-                .getTemplate()
-                .getSpec()
-                .getVolumes()
-                .stream()
-                .filter(v -> v.getCloudInitNoCloud() != null)
-                .findFirst()
-                .orElseThrow()
-                .getCloudInitNoCloud()
-                .getUserData();
-    }
-
     @Test
     void standbyCountsAreGaugesReadFromTheResource() {
         var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
-        dev.lustrecsi.provisioner.metrics.StandbyMetrics.register(
-                registry,
-                () -> h.client()
-                        .resources(LustreFileSystem.class)
-                        .inNamespace(OperatorHarness.NAMESPACE)
-                        .list()
-                        .getItems());
+        dev.lustrecsi.provisioner.metrics.StandbyMetrics.register(registry, h::fileSystems);
         java.util.Map<String, Double> values = new java.util.TreeMap<>();
         for (var snapshot : registry.scrape()) {
             for (var p : ((io.prometheus.metrics.model.snapshots.GaugeSnapshot) snapshot).getDataPoints()) {
@@ -192,7 +167,7 @@ class StandbyTest {
         assertThat(fs.getStatus().getActiveOsts()).isEqualTo(4);
         assertThat(fs.getStatus().getReadyOsts()).isEqualTo(3);
         assertThat(fs.getStatus().getPhase()).isEqualTo(Phase.Scaling);
-        h.runUntil("demo", ScalingTest.settled(4), 80);
+        h.runUntil("demo", settled(4), 80);
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3");
         assertThat(h.get("demo").getStatus().getStandbyOsts()).isZero();
     }

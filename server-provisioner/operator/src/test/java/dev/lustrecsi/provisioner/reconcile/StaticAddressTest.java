@@ -2,8 +2,6 @@ package dev.lustrecsi.provisioner.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.model.ServerStatus;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
@@ -25,10 +23,6 @@ class StaticAddressTest {
         h.close();
     }
 
-    private static boolean ready(LustreFileSystem fs) {
-        return fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready;
-    }
-
     private List<String> addresses(String name) {
         return h.get(name).getStatus().getServers().stream()
                 .map(ServerStatus::getAddress)
@@ -38,9 +32,9 @@ class StaticAddressTest {
     @Test
     void twoFilesystemsFromTheSameAddressRangeNeverShareAnAddress() {
         h.create(Fixtures.o2ib("pvc-a", 2));
-        h.runUntil("pvc-a", StaticAddressTest::ready, 80);
+        h.runUntilReady("pvc-a", 80);
         h.create(Fixtures.o2ib("pvc-b", 2));
-        h.runUntil("pvc-b", StaticAddressTest::ready, 80);
+        h.runUntilReady("pvc-b", 80);
 
         assertThat(addresses("pvc-a"))
                 .containsExactlyInAnyOrder("192.168.50.10/24", "192.168.50.11/24", "192.168.50.12/24");
@@ -58,7 +52,7 @@ class StaticAddressTest {
     @Test
     void addressesSurviveAnOperatorRestartAndAServerRecreation() {
         h.create(Fixtures.o2ib("pvc-a", 2));
-        h.runUntil("pvc-a", StaticAddressTest::ready, 80);
+        h.runUntilReady("pvc-a", 80);
         List<String> before = addresses("pvc-a");
         h.restartOperator();
         h.client()
@@ -67,7 +61,7 @@ class StaticAddressTest {
                 .withName("pvc-a-oss0")
                 .delete();
         h.run("pvc-a", 3);
-        h.runUntil("pvc-a", StaticAddressTest::ready, 80);
+        h.runUntilReady("pvc-a", 80);
         assertThat(addresses("pvc-a")).isEqualTo(before);
     }
 }

@@ -28,7 +28,7 @@ class UpgradeTest {
         LustreFileSystem fs = Fixtures.tcp("demo", 3);
         fs.getSpec().setMdtCount(2);
         h.create(fs);
-        h.runUntil("demo", f -> f.getStatus() != null && f.getStatus().getPhase() == Phase.Ready, 60);
+        h.runUntilReady("demo", 60);
         h.lustre().writeFiles("data", 50, 2);
     }
 

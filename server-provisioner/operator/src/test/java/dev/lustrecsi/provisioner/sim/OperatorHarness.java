@@ -1,6 +1,7 @@
 package dev.lustrecsi.provisioner.sim;
 
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
 import io.fabric8.kubernetes.api.model.Event;
@@ -219,12 +220,55 @@ public final class OperatorHarness implements AutoCloseable {
                 + (fs == null ? "<deleted>" : Serialization.asYaml(fs)) + "\nevents: " + eventReasons());
     }
 
+    /** Whether the filesystem exists and its status says Ready. */
+    public static boolean ready(LustreFileSystem fs) {
+        return fs != null && fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready;
+    }
+
+    /** Ready with {@code osts} OSTs active and ready (a scale-up or -down has settled). */
+    public static Predicate<LustreFileSystem> settled(int osts) {
+        return fs -> ready(fs)
+                && fs.getStatus().getActiveOsts() == osts
+                && fs.getStatus().getReadyOsts() == osts;
+    }
+
+    /** {@link #runUntil} the filesystem is {@link #ready}. */
+    public LustreFileSystem runUntilReady(String name, int maxPasses) {
+        return runUntil(name, OperatorHarness::ready, maxPasses);
+    }
+
     /** Runs exactly n passes (reconcile + tick), whatever happens. */
     public void run(String name, int n) {
         for (int i = 0; i < n; i++) {
             reconcile(name);
             kubevirt.tick();
         }
+    }
+
+    /** The cloud-init user data (the boot script) of the VM {@code vm}. */
+    public String userData(String vm) {
+        return vms().stream()
+                .filter(v -> v.getMetadata().getName().equals(vm))
+                .findFirst()
+                .orElseThrow()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes()
+                .stream()
+                .filter(v -> v.getCloudInitNoCloud() != null)
+                .findFirst()
+                .orElseThrow()
+                .getCloudInitNoCloud()
+                .getUserData();
+    }
+
+    /** The LustreFileSystems in the harness's namespace, as the operator's metrics read them. */
+    public List<LustreFileSystem> fileSystems() {
+        return client().resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems();
     }
 
     public List<VirtualMachine> vms() {
@@ -235,6 +279,13 @@ public final class OperatorHarness implements AutoCloseable {
 
     public List<String> vmNames() {
         return vms().stream().map(v -> v.getMetadata().getName()).toList();
+    }
+
+    public PersistentVolumeClaim pvc(String name) {
+        return client().persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
     }
 
     public VirtualMachineInstance vmi(String name) {

@@ -341,13 +341,11 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                 .inNamespace(namespace)
                 .list()
                 .getItems()) {
-            String targets = vm.getMetadata().getAnnotations() == null
-                    ? null
-                    : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
-            if (targets == null || (!includeUnready && !ready(vm.getMetadata().getName()))) {
+            List<String> targets = targetsOf(vm);
+            if (targets.isEmpty() || (!includeUnready && !ready(vm.getMetadata().getName()))) {
                 continue;
             }
-            for (String t : targets.split(",")) {
+            for (String t : targets) {
                 Matcher m = ost.matcher(t);
                 if (m.matches()) {
                     out.add(Integer.parseInt(m.group(1), 16));
@@ -405,14 +403,22 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     private boolean carries(String vm, String target) {
-        VirtualMachine v = client.resources(VirtualMachine.class)
+        return targetsOf(vm(vm)).contains(target);
+    }
+
+    private VirtualMachine vm(String name) {
+        return client.resources(VirtualMachine.class)
                 .inNamespace(namespace)
-                .withName(vm)
+                .withName(name)
                 .get();
-        String targets = v == null || v.getMetadata().getAnnotations() == null
+    }
+
+    /** The targets a VM carries, from the annotation the operator writes; none for a VM that is gone. */
+    private static List<String> targetsOf(VirtualMachine vm) {
+        String targets = vm == null || vm.getMetadata().getAnnotations() == null
                 ? null
-                : v.getMetadata().getAnnotations().get(Labels.TARGETS);
-        return targets != null && List.of(targets.split(",")).contains(target);
+                : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
+        return targets == null ? List.of() : List.of(targets.split(","));
     }
 
     private String vmiUid(String vm) {
@@ -476,18 +482,9 @@ public final class SimulatedLustre implements ServerCommandExecutor {
 
     private CommandResult jobStatsOn(String vm, String kind, List<String> argv) {
         List<String> targets = new ArrayList<>();
-        VirtualMachine v = client.resources(VirtualMachine.class)
-                .inNamespace(namespace)
-                .withName(vm)
-                .get();
-        String annotated = v == null || v.getMetadata().getAnnotations() == null
-                ? null
-                : v.getMetadata().getAnnotations().get(Labels.TARGETS);
-        if (annotated != null) {
-            for (String t : annotated.split(",")) {
-                if (t.startsWith(fsName + "-" + kind)) {
-                    targets.add(t);
-                }
+        for (String t : targetsOf(vm(vm))) {
+            if (t.startsWith(fsName + "-" + kind)) {
+                targets.add(t);
             }
         }
         if (targets.isEmpty()) {
@@ -582,10 +579,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                 .inNamespace(namespace)
                 .list()
                 .getItems()) {
-            String targets = vm.getMetadata().getAnnotations() == null
-                    ? null
-                    : vm.getMetadata().getAnnotations().get(Labels.TARGETS);
-            if (targets == null || !List.of(targets.split(",")).contains(target)) {
+            if (!targetsOf(vm).contains(target)) {
                 continue;
             }
             return vm.getSpec().getTemplate().getSpec().getVolumes().stream()
@@ -625,21 +619,11 @@ public final class SimulatedLustre implements ServerCommandExecutor {
 
     /** The MGS of a filesystem carries one of its targets (the MGT or MDT0); several filesystems may share a namespace. */
     private boolean servesFilesystem(String vm, String fs) {
-        VirtualMachine v = client.resources(VirtualMachine.class)
-                .inNamespace(namespace)
-                .withName(vm)
-                .get();
-        String targets = v == null || v.getMetadata().getAnnotations() == null
-                ? null
-                : v.getMetadata().getAnnotations().get(Labels.TARGETS);
-        return targets != null && List.of(targets.split(",")).stream().anyMatch(t -> t.startsWith(fs + "-"));
+        return targetsOf(vm(vm)).stream().anyMatch(t -> t.startsWith(fs + "-"));
     }
 
     private boolean isMgs(String vm) {
-        VirtualMachine v = client.resources(VirtualMachine.class)
-                .inNamespace(namespace)
-                .withName(vm)
-                .get();
+        VirtualMachine v = vm(vm);
         return v != null && "true".equals(v.getMetadata().getLabels().get(Labels.MGS));
     }
 

@@ -50,7 +50,7 @@ class OperatorHttpServerTest {
     @Test
     void servesPageMetricsAndProbesAndRefusesWrites() throws Exception {
         h.create(Fixtures.tcp("demo", 1));
-        h.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+        h.runUntilReady("demo", 60);
         PrometheusRegistry registry = new PrometheusRegistry();
         new OperatorMetrics(
                 registry,
@@ -97,7 +97,7 @@ class OperatorHttpServerTest {
     @Test
     void thePageIsServedFromTheInformersWithoutARequestToTheApiServerPerView() throws Exception {
         h.create(Fixtures.tcp("demo", 1));
-        h.runUntil("demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
+        h.runUntilReady("demo", 60);
         AtomicInteger requests = new AtomicInteger();
         try (KubernetesClient counted = new KubernetesClientBuilder()
                         .withConfig(h.client().getConfiguration())
