@@ -44,15 +44,7 @@ class DoctorTest {
         assertThat(r.exitCode()).isEqualTo(ExitCode.FAILED);
         assertThat(r.out()).contains("MISSING  CSIDriver " + DriverNames.DRIVER_NAME, "fix: helm install lustre-csi");
 
-        client.storage()
-                .v1()
-                .csiDrivers()
-                .resource(new CSIDriverBuilder()
-                        .withNewMetadata()
-                        .withName(DriverNames.DRIVER_NAME)
-                        .endMetadata()
-                        .build())
-                .create();
+        csiDriver();
         assertThat(doctor.csiDriver().level()).isEqualTo(Doctor.Level.OK);
     }
 
@@ -151,15 +143,7 @@ class DoctorTest {
 
     @Test
     void aHealthyClusterExitsZeroAndWarningsDoNotFailIt() {
-        client.storage()
-                .v1()
-                .csiDrivers()
-                .resource(new CSIDriverBuilder()
-                        .withNewMetadata()
-                        .withName(DriverNames.DRIVER_NAME)
-                        .endMetadata()
-                        .build())
-                .create();
+        csiDriver();
         nodeDaemonSet(1, 1);
         node(
                 "n1",
@@ -183,6 +167,19 @@ class DoctorTest {
         CliHarness.Result r = cli.run("doctor");
         assertThat(r.exitCode()).as(r.out()).isZero();
         assertThat(r.out()).contains("warn     Multus / SR-IOV").endsWith("Nothing required is missing.\n");
+    }
+
+    /** The CSIDriver object the chart installs. */
+    private void csiDriver() {
+        client.storage()
+                .v1()
+                .csiDrivers()
+                .resource(new CSIDriverBuilder()
+                        .withNewMetadata()
+                        .withName(DriverNames.DRIVER_NAME)
+                        .endMetadata()
+                        .build())
+                .create();
     }
 
     private static ResourceDefinitionContext kubevirtCr() {
