@@ -22,12 +22,8 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -71,32 +67,12 @@ final class ControllerFixture implements AutoCloseable {
         this.readyWait = readyWait;
         if (mounts) {
             standIns = LustreStandIns.install();
-            installLfs(standIns);
             tools = standIns.toolPaths();
         } else {
             standIns = MountNamespace.isPrivate() ? LustreStandIns.install() : null;
-            if (standIns != null) {
-                installLfs(standIns);
-            }
             tools = standIns != null ? standIns.toolPaths() : ToolPaths.standard();
         }
         start();
-    }
-
-    /** The lfs stand-in is ours (lustre-tools test resources), installed next to the harness's tools. */
-    private static synchronized void installLfs(LustreStandIns standIns) {
-        Path lfs = standIns.binDirectory().resolve("lfs");
-        if (Files.exists(lfs)) {
-            return;
-        }
-        try (InputStream in = ControllerFixture.class.getClassLoader().getResourceAsStream("standins/bin/lfs")) {
-            String script = new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .replace("@STATE_DIR@", standIns.stateDirectory().toString());
-            Files.writeString(lfs, script);
-            Files.setPosixFilePermissions(lfs, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private void start() {

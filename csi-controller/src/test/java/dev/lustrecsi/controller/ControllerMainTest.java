@@ -2,6 +2,7 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -108,8 +109,7 @@ class ControllerMainTest {
             // Image and version come from the flags; the namespace too.
             assertThatThrownBy(() -> controller.createVolume(
                             create("pvc-main", GI, Map.of("mode", "dedicated")).build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                    .has(status(Status.Code.UNAVAILABLE));
             LustreFileSystem fs = client.resources(LustreFileSystem.class)
                     .inNamespace("hpc")
                     .withName("pvc-main")

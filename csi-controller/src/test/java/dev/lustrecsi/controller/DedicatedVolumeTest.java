@@ -3,6 +3,7 @@ package dev.lustrecsi.controller;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -37,17 +38,12 @@ class DedicatedVolumeTest {
     /** Set before each test by @ControllerOnMockApi, closed after it. */
     ControllerFixture f;
 
-    private static Status.Code code(Throwable e) {
-        return Status.fromThrowable(e).getCode();
-    }
-
     @Test
     void createsOneFilesystemSizedFromTheRequestAndAnswersWhenItIsReady() {
         CreateVolumeRequest req = create(
                         "pvc-0b3c2d1e-aaaa-bbbb-cccc-000000000001", 250 * GI, dedicated("mountOptions", "noatime"))
                 .build();
-        assertThatThrownBy(() -> f.stub.createVolume(req))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> f.stub.createVolume(req)).has(status(Status.Code.UNAVAILABLE));
         LustreFileSystem fs =
                 f.fileSystem("pvc-0b3c2d1e-aaaa-bbbb-cccc-000000000001").orElseThrow();
         // 250Gi + 10% on 100Gi OSTs -> 3 OSTs; delete reclaim -> its disks go with it.
@@ -58,8 +54,7 @@ class DedicatedVolumeTest {
 
         // Retries while it provisions keep waiting on the same resource, never a second one.
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> f.stub.createVolume(req))
-                    .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+            assertThatThrownBy(() -> f.stub.createVolume(req)).has(status(Status.Code.UNAVAILABLE));
         }
         assertThat(f.fileSystems()).hasSize(1);
 
@@ -81,11 +76,9 @@ class DedicatedVolumeTest {
     @Test
     void aRetryAfterAControllerRestartFindsTheFilesystemItStarted() {
         CreateVolumeRequest req = create("pvc-restart", 100 * GI, dedicated()).build();
-        assertThatThrownBy(() -> f.stub.createVolume(req))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> f.stub.createVolume(req)).has(status(Status.Code.UNAVAILABLE));
         f.restart();
-        assertThatThrownBy(() -> f.stub.createVolume(req))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> f.stub.createVolume(req)).has(status(Status.Code.UNAVAILABLE));
         f.markReady("pvc-restart", "10.3.0.2@tcp");
         f.stub.createVolume(req);
         assertThat(f.fileSystems()).hasSize(1);
@@ -122,10 +115,10 @@ class DedicatedVolumeTest {
                 "pvc-p", "10.3.0.3@tcp", create("pvc-p", 10 * GI, dedicated()).build());
         assertThatThrownBy(() -> f.stub.createVolume(
                         create("pvc-p", 10 * GI, dedicated("stripeCount", "2")).build()))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
+                .has(status(Status.Code.ALREADY_EXISTS));
         assertThatThrownBy(() -> f.stub.createVolume(
                         create("pvc-p", 20 * GI, dedicated()).build()))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
+                .has(status(Status.Code.ALREADY_EXISTS));
 
         // A LustreFileSystem an admin made under the same name is not taken over.
         LustreFileSystem admin = new LustreFileSystem();
@@ -139,7 +132,7 @@ class DedicatedVolumeTest {
         StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
                 StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-admin", GI, dedicated()).build()));
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+        assertThat(e).has(status(Status.Code.ALREADY_EXISTS));
         assertThat(e.getStatus().getDescription()).contains("not the dedicated filesystem");
     }
 
@@ -149,7 +142,7 @@ class DedicatedVolumeTest {
                 StatusRuntimeException.class,
                 () -> f.stub.createVolume(
                         create("pvc-huge", 900 * GI, dedicated()).build()));
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e).has(status(Status.Code.RESOURCE_EXHAUSTED));
         assertThat(e.getStatus().getDescription())
                 .contains(Long.toString(900 * GI))
                 .contains("8 OSTs")
@@ -171,13 +164,13 @@ class DedicatedVolumeTest {
                 .build();
         // The new capacity is not reported before the operator has the new OSTs Ready: the resizer retries.
         assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE))
+                .has(status(Status.Code.UNAVAILABLE))
                 .hasMessageContaining("6 OSTs requested");
         assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount())
                 .isEqualTo(6);
         assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
                 .as("a retry before they are Ready")
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
         f.markReady("pvc-grow", "10.3.0.4@tcp");
         assertThat(f.stub.controllerExpandVolume(grow).getCapacityBytes()).isEqualTo(500 * GI);
         assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount())
@@ -186,7 +179,7 @@ class DedicatedVolumeTest {
                         .setVolumeId(v.getVolumeId())
                         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(801 * GI))
                         .build()))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+                .has(status(Status.Code.RESOURCE_EXHAUSTED));
         assertThat(f.fileSystem("pvc-grow").orElseThrow().getSpec().getOstCount())
                 .isEqualTo(6);
     }
@@ -225,14 +218,14 @@ class DedicatedVolumeTest {
         assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
                         .setVolumeId("v1:" + NAMESPACE + ":shared:shared:")
                         .build()))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION));
+                .has(status(Status.Code.FAILED_PRECONDITION));
         // Wrong fsname for an existing resource: also untouched.
         Volume v = f.markReadyAfterCreate(
                 "pvc-mine", "10.3.0.7@tcp", create("pvc-mine", GI, dedicated()).build());
         assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
                         .setVolumeId("v1:" + NAMESPACE + ":pvc-mine:other:")
                         .build()))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION));
+                .has(status(Status.Code.FAILED_PRECONDITION));
         assertThat(f.fileSystem("shared")).isPresent();
         assertThat(f.fileSystem("pvc-mine")).isPresent();
         assertThat(v.getVolumeId()).contains("pvc-mine");
@@ -266,7 +259,7 @@ class DedicatedVolumeTest {
                 StatusRuntimeException.class,
                 () -> f.stub.createVolume(
                         create("pvc-bad", GI, dedicated("network", "o2ib")).build()));
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e).has(status(Status.Code.INVALID_ARGUMENT));
         assertThat(e.getStatus().getDescription()).contains("attachment");
         Map<String, String> noImage = dedicated();
         noImage.remove("serverImage");

@@ -2,6 +2,7 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -76,7 +77,7 @@ class DeleteVolumeInUseTest {
         try {
             return f.stub.createVolume(create(name, 10 * GI, params).build()).getVolume();
         } catch (io.grpc.StatusRuntimeException e) {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e).has(status(Status.Code.UNAVAILABLE));
             f.markReady("alpha", "10.1.0.1@tcp");
             return f.stub.createVolume(create(name, 10 * GI, params).build()).getVolume();
         }
@@ -105,9 +106,7 @@ class DeleteVolumeInUseTest {
         assertThat(dir.resolve("results.csv")).hasContent("a job's output");
         assertThat(f.records("alpha")).containsKey("pvc-busy");
         // The orphan collector's way in is refused alike.
-        assertThatThrownBy(() -> f.kinds.reclaim(id))
-                .satisfies(
-                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+        assertThatThrownBy(() -> f.kinds.reclaim(id)).has(status(Status.Code.FAILED_PRECONDITION));
 
         // The node unstages: its plugin rewrites the record without the volume.
         nodeRecord("worker-2", "/beta/pvc-busy");
@@ -142,7 +141,7 @@ class DeleteVolumeInUseTest {
         String name = "pvc-0b3c2d1e-aaaa-bbbb-cccc-00000000d001";
         assertThatThrownBy(
                         () -> f.stub.createVolume(create(name, 100 * GI, params).build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
         LustreFileSystem fs = f.fileSystem(name).orElseThrow();
         f.markReady(name, "10.3.0.1@tcp");
         Volume v = f.stub.createVolume(create(name, 100 * GI, params).build()).getVolume();
@@ -154,10 +153,10 @@ class DeleteVolumeInUseTest {
         // A static volume of one directory in it, mounted on a node, is data in the filesystem too.
         nodeRecord("worker-3", "/" + fsName + "/results");
         awaitInformer(() -> !f.inUse.nodesUsing(id).isEmpty());
-        assertThatThrownBy(() -> f.stub.deleteVolume(delete)).satisfies(e -> {
-            assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-            assertThat(Status.fromThrowable(e).getDescription()).contains("worker-3");
-        });
+        assertThatThrownBy(() -> f.stub.deleteVolume(delete))
+                .has(status(Status.Code.FAILED_PRECONDITION))
+                .satisfies(e ->
+                        assertThat(Status.fromThrowable(e).getDescription()).contains("worker-3"));
         assertThat(f.fileSystem(name)).isPresent();
 
         // Another filesystem whose name starts alike does not hold it.

@@ -3,6 +3,7 @@ package dev.lustrecsi.controller;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
 import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,8 +52,7 @@ class OrphanCollectorTest {
     }
 
     private void unavailable(CreateVolumeRequest req) {
-        assertThatThrownBy(() -> f.stub.createVolume(req))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> f.stub.createVolume(req)).has(status(Status.Code.UNAVAILABLE));
     }
 
     @Test

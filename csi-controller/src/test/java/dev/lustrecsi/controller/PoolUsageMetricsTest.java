@@ -2,6 +2,7 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.MetricsText.scrape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,11 +10,7 @@ import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.testing.csi.StorageClassParams;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -34,12 +31,6 @@ class PoolUsageMetricsTest {
                         f.mountRoot, new MountTable()::read, f.runner, new LfsCommands(f.tools), Duration.ofSeconds(10))
                 .register(registry);
         return registry;
-    }
-
-    private static String scrape(PrometheusRegistry registry) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, registry.scrape());
-        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static double value(String text, String series) {

@@ -2,6 +2,7 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -121,20 +122,17 @@ class ResilienceTest {
             // Same name, different parameters or a larger size: ALREADY_EXISTS, nothing changed.
             assertThatThrownBy(() -> f.stub.createVolume(create("pvc-same", 7 * GI, pool("dup", "stripeCount", "4"))
                             .build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+                    .has(status(Status.Code.ALREADY_EXISTS));
             assertThatThrownBy(() -> f.stub.createVolume(
                             create("pvc-same", 8 * GI, params).build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+                    .has(status(Status.Code.ALREADY_EXISTS));
             // A repeat whose limit is below the existing size cannot be answered with it either.
             assertThatThrownBy(() -> f.stub.createVolume(create("pvc-same", GI, params)
                             .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder()
                                     .setRequiredBytes(GI)
                                     .setLimitBytes(2 * GI))
                             .build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+                    .has(status(Status.Code.ALREADY_EXISTS));
             assertThat(f.stub.createVolume(create("pvc-same", GI, params)
                                     .setCapacityRange(dev.lustrecsi.csi.v1.CapacityRange.newBuilder()
                                             .setRequiredBytes(GI)
@@ -180,8 +178,7 @@ class ResilienceTest {
             Files.writeString(f.standIns.stateDirectory().resolve("down/lfs-setquota"), "");
             assertThatThrownBy(() -> f.stub.createVolume(
                             create("pvc-mid", 3 * GI, params).build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
+                    .has(status(Status.Code.INTERNAL));
             VolumeRecord reserved = f.records("resume").get("pvc-mid");
             assertThat(reserved.state()).isEqualTo(VolumeState.Creating);
 
@@ -265,14 +262,12 @@ class ResilienceTest {
             assertThatThrownBy(() -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
                             .setVolumeId(v.getVolumeId())
                             .build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INTERNAL));
+                    .has(status(Status.Code.INTERNAL));
             assertThat(f.records("undo").get("pvc-gone").state()).isEqualTo(VolumeState.Deleting);
             // A create under the same name must not resurrect a half-deleted volume.
             assertThatThrownBy(() -> f.stub.createVolume(
                             create("pvc-gone", 4 * GI, params).build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ABORTED));
+                    .has(status(Status.Code.ABORTED));
 
             f.restart();
             Files.delete(f.standIns.stateDirectory().resolve("down/lfs"));

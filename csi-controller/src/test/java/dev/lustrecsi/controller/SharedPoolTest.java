@@ -3,6 +3,7 @@ package dev.lustrecsi.controller;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,7 +39,7 @@ class SharedPoolTest {
     /** Creates the pool through a first volume, marks it Ready as the operator would, and returns that volume. */
     private Volume firstVolume(String pool, String nid, String name, long bytes, Map<String, String> params) {
         assertThatThrownBy(() -> f.stub.createVolume(create(name, bytes, params).build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
         f.markReady(pool, nid);
         return f.stub.createVolume(create(name, bytes, params).build()).getVolume();
     }
@@ -60,7 +61,7 @@ class SharedPoolTest {
         // A retry while the pool is still provisioning waits again; it never makes a second pool or volume.
         assertThatThrownBy(() ->
                         f.stub.createVolume(create("pvc-a", 30 * GI, params).build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
         assertThat(f.fileSystems()).hasSize(1);
         assertThat(f.records("alpha")).containsOnlyKeys("pvc-a");
 
@@ -181,7 +182,7 @@ class SharedPoolTest {
                         .setVolumeId(v.getVolumeId())
                         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(2000 * GI))
                         .build()));
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e).has(status(Status.Code.RESOURCE_EXHAUSTED));
         assertThat(e.getStatus().getDescription())
                 .contains(Long.toString(2000 * GI))
                 .contains("10 OSTs")
@@ -253,7 +254,7 @@ class SharedPoolTest {
                 StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-60", 60 * GI, params).build()));
 
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e).has(status(Status.Code.RESOURCE_EXHAUSTED));
         assertThat(e.getStatus().getDescription())
                 .contains(Long.toString(60 * GI))
                 .contains(Long.toString(210 * GI))
@@ -285,7 +286,7 @@ class SharedPoolTest {
                 StatusRuntimeException.class,
                 () -> f.stub.createVolume(create("pvc-y", 100 * GI, params).build()));
 
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e).has(status(Status.Code.RESOURCE_EXHAUSTED));
         assertThat(f.fileSystem("fixed").orElseThrow().getSpec().getOstCount()).isEqualTo(3);
         assertThat(f.serverRoot("10.1.0.7@tcp", "fixed").resolve("pvc-x")).isDirectory();
     }

@@ -2,6 +2,7 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
 import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,8 +22,7 @@ class StandbyParameterTest {
     ControllerFixture f;
 
     private void unavailable(dev.lustrecsi.csi.v1.CreateVolumeRequest req) {
-        assertThatThrownBy(() -> f.stub.createVolume(req))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> f.stub.createVolume(req)).has(status(Status.Code.UNAVAILABLE));
     }
 
     @Test
@@ -45,10 +45,9 @@ class StandbyParameterTest {
 
         assertThatThrownBy(() -> f.stub.createVolume(create("pvc-bad", 50 * GI, dedicated("standbyOssServers", "17"))
                         .build()))
-                .satisfies(e -> {
-                    assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-                    assertThat(Status.fromThrowable(e).getDescription()).contains("standbyOssServers");
-                });
+                .has(status(Status.Code.INVALID_ARGUMENT))
+                .satisfies(e ->
+                        assertThat(Status.fromThrowable(e).getDescription()).contains("standbyOssServers"));
         assertThat(f.fileSystem("pvc-bad")).isEmpty();
     }
 }

@@ -3,6 +3,7 @@ package dev.lustrecsi.controller;
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,7 +34,7 @@ class VolumeRecordsTest {
     private void reserve(String pool, String name) {
         assertThatThrownBy(() ->
                         f.stub.createVolume(create(name, 5 * GI, pool(pool)).build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
     }
 
     private List<String> listedIds() {
