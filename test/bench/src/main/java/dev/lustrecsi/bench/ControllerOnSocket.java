@@ -28,13 +28,7 @@ import dev.lustrecsi.lustre.testing.LustreStandIns;
 import dev.lustrecsi.testing.csi.CsiRequests;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -101,24 +95,9 @@ final class ControllerOnSocket implements AutoCloseable {
         channel = UnixChannels.open(server.endpoint().uri());
     }
 
-    /** The JVM's stand-in Lustre tools, with the stand-in lfs the controller needs installed beside them. */
-    static synchronized LustreStandIns standIns() {
-        LustreStandIns s = LustreStandIns.install();
-        Path lfs = s.binDirectory().resolve("lfs");
-        if (!Files.exists(lfs)) {
-            try (InputStream in = ControllerOnSocket.class.getClassLoader().getResourceAsStream("standins/bin/lfs")) {
-                if (in == null) {
-                    throw new IllegalStateException("stand-in lfs missing from the classpath (lustre-tools test-jar)");
-                }
-                String script = new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                        .replace("@STATE_DIR@", s.stateDirectory().toString());
-                Files.writeString(lfs, script);
-                Files.setPosixFilePermissions(lfs, PosixFilePermissions.fromString("rwxr-xr-x"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return s;
+    /** The JVM's stand-in Lustre tools, the lfs the controller needs among them. */
+    static LustreStandIns standIns() {
+        return LustreStandIns.install();
     }
 
     ControllerGrpc.ControllerBlockingStub stub() {

@@ -7,8 +7,6 @@ import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.Crds;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,14 +123,13 @@ final class CreateDeleteBench {
                 new ControllerOnSocket(client, NAMESPACE, workDir, Duration.ofMillis(200))) {
             ControllerGrpc.ControllerBlockingStub stub = controller.stub();
             // The first volume creates the pool; it is UNAVAILABLE until the "operator" reports it Ready.
-            try {
-                stub.createVolume(ControllerOnSocket.create("warmup-0", ControllerOnSocket.GI, PARAMETERS));
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-                    throw e;
-                }
-            }
-            PoolStatus.markReady(client, NAMESPACE, POOL, "10.9.0.1@tcp");
+            PoolStatus.createReady(
+                    stub,
+                    ControllerOnSocket.create("warmup-0", ControllerOnSocket.GI, PARAMETERS),
+                    client,
+                    NAMESPACE,
+                    POOL,
+                    "10.9.0.1@tcp");
             // Warm-up (JIT, connections, the pool mount), not measured.
             round(
                     stub,

@@ -13,8 +13,6 @@ import dev.lustrecsi.model.VolumeState;
 import dev.lustrecsi.provisioner.sim.MockCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,14 +90,13 @@ final class ManyVolumesBench {
                     java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env, workDir.resolve("controller-seed.log"))) {
                 controller.awaitProbeReady(60_000);
                 ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
-                try {
-                    stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
-                } catch (StatusRuntimeException e) {
-                    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-                        throw e;
-                    }
-                }
-                PoolStatus.markReady(client, NAMESPACE, POOL, "10.9.0.2@tcp");
+                PoolStatus.createReady(
+                        stub,
+                        ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS),
+                        client,
+                        NAMESPACE,
+                        POOL,
+                        "10.9.0.2@tcp");
                 stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
                 seedLedger(client);
                 // The running controller learns of them through its watch; measure once it has them all.

@@ -1,9 +1,13 @@
 package dev.lustrecsi.bench;
 
+import dev.lustrecsi.csi.v1.ControllerGrpc;
+import dev.lustrecsi.csi.v1.CreateVolumeRequest;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +17,28 @@ import java.util.List;
  */
 final class PoolStatus {
     private PoolStatus() {}
+
+    /**
+     * Creates the pool {@code name} through its first volume ({@code first}): the controller answers UNAVAILABLE
+     * until the operator reports the pool Ready, which this then does. The caller repeats {@code first} if it wants
+     * the volume itself.
+     */
+    static void createReady(
+            ControllerGrpc.ControllerBlockingStub stub,
+            CreateVolumeRequest first,
+            KubernetesClient client,
+            String namespace,
+            String name,
+            String mgsNid) {
+        try {
+            stub.createVolume(first);
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                throw e;
+            }
+        }
+        markReady(client, namespace, name, mgsNid);
+    }
 
     static LustreFileSystem markReady(KubernetesClient client, String namespace, String name, String mgsNid) {
         for (int attempt = 0; ; attempt++) {

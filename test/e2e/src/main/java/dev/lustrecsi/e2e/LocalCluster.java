@@ -28,12 +28,9 @@ import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -137,8 +134,7 @@ public final class LocalCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        standIns = LustreStandIns.install();
-        installLfs(standIns);
+        standIns = LustreStandIns.install(); // with the controller's lfs among its tools
         Path controllerKubeconfig;
         Path nodeKubeconfig;
         if (plane == null) {
@@ -399,6 +395,16 @@ public final class LocalCluster implements AutoCloseable {
         return admin;
     }
 
+    /** The parameters of the cluster's StorageClass, as the external-provisioner passes them to CreateVolume. */
+    public Map<String, String> storageClassParameters() {
+        return admin.storage()
+                .v1()
+                .storageClasses()
+                .withName(STORAGE_CLASS)
+                .get()
+                .getParameters();
+    }
+
     public ApiFaultProxy apiFaults() {
         if (proxy == null) {
             throw new IllegalStateException("no API fault proxy on the real control plane");
@@ -640,25 +646,6 @@ public final class LocalCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    /** lfs is the controller's tool; its stand-in comes with lustre-tools' test resources, like the others. */
-    private static synchronized void installLfs(LustreStandIns standIns) {
-        Path lfs = standIns.binDirectory().resolve("lfs");
-        if (Files.exists(lfs)) {
-            return;
-        }
-        try (InputStream in = LocalCluster.class.getClassLoader().getResourceAsStream("standins/bin/lfs")) {
-            if (in == null) {
-                throw new IllegalStateException("stand-in lfs missing from the classpath (lustre-tools test-jar)");
-            }
-            String script = new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .replace("@STATE_DIR@", standIns.stateDirectory().toString());
-            Files.writeString(lfs, script);
-            Files.setPosixFilePermissions(lfs, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

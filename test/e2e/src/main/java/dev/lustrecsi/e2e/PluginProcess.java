@@ -162,7 +162,8 @@ public final class PluginProcess implements AutoCloseable {
         terminate();
     }
 
-    private static void sleep(long millis) {
+    /** Thread.sleep for polling loops: an interrupt ends the wait and the caller (interrupt flag kept). */
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

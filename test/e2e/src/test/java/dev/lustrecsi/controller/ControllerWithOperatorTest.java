@@ -2,6 +2,7 @@ package dev.lustrecsi.controller;
 
 import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
 import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,8 +55,7 @@ class ControllerWithOperatorTest {
             Map<String, String> p = dedicated("namespace", NS, "headroomPercent", "20");
             assertThatThrownBy(() ->
                             f.stub.createVolume(create("pvc-ded", 150 * GI, p).build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                    .has(status(Status.Code.UNAVAILABLE));
             LustreFileSystem ready = h.runUntil("pvc-ded", settled(2), 200);
 
             Volume v =
@@ -69,9 +69,7 @@ class ControllerWithOperatorTest {
                     .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(400 * GI))
                     .build();
             // The new size is answered only once the operator has the new OSTs Ready; the resizer retries until then.
-            assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            assertThatThrownBy(() -> f.stub.controllerExpandVolume(grow)).has(status(Status.Code.UNAVAILABLE));
             h.runUntil("pvc-ded", settled(5), 300);
             assertThat(f.stub.controllerExpandVolume(grow).getCapacityBytes()).isEqualTo(400 * GI);
 
@@ -91,8 +89,7 @@ class ControllerWithOperatorTest {
             Map<String, String> p = pool("simpool", "namespace", NS, "maxOsts", "8");
             assertThatThrownBy(() ->
                             f.stub.createVolume(create("pvc-0", 100 * GI, p).build()))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                    .has(status(Status.Code.UNAVAILABLE));
             // 100Gi + 20% on 100Gi OSTs: the pool starts with 2.
             LustreFileSystem pool = h.runUntil("simpool", settled(2), 200);
             List<Volume> volumes = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.lustrecsi.e2e;
 
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -127,20 +128,19 @@ class ApiFaultsTest {
                 .build();
 
         cluster.apiFaults().down();
-        assertThatThrownBy(() -> cluster.controllerStub().createVolume(create))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThatThrownBy(() -> cluster.controllerStub().createVolume(create)).has(status(Status.Code.UNAVAILABLE));
         assertThatThrownBy(() -> cluster.controllerStub()
                         .deleteVolume(DeleteVolumeRequest.newBuilder()
                                 .setVolumeId(existing.getSpec().getCsi().getVolumeHandle())
                                 .build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
         assertThatThrownBy(() -> cluster.controllerStub().listVolumes(ListVolumesRequest.getDefaultInstance()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
         assertThatThrownBy(() -> cluster.controllerStub()
                         .getCapacity(GetCapacityRequest.newBuilder()
                                 .putAllParameters(create.getParametersMap())
                                 .build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+                .has(status(Status.Code.UNAVAILABLE));
         assertThat(s.ledger()).isEqualTo(ledgerBefore);
         assertThat(cluster.pool().getSpec().getOstCount())
                 .isEqualTo(before.getSpec().getOstCount());

@@ -3,8 +3,6 @@ package dev.lustrecsi.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.model.VolumeState;
 import dev.lustrecsi.testing.kube.RealControlPlane;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import java.io.IOException;
@@ -97,17 +95,6 @@ class ControllerPodKilledOnRealControlPlaneTest {
                 "controller pod killed mid-CreateVolume: claim bound %d ms after the kill (real control plane)%n",
                 Duration.ofNanos(System.nanoTime() - killed).toMillis());
 
-        assertThat(pv.getMetadata().getName()).isEqualTo(volume);
-        assertThat(cluster.client()
-                        .resources(LustreFileSystem.class)
-                        .inNamespace(LocalCluster.NAMESPACE)
-                        .list()
-                        .getItems())
-                .extracting(f -> f.getMetadata().getName())
-                .containsExactly(LocalCluster.POOL);
-        assertThat(s.ledger()).containsOnlyKeys(volume);
-        assertThat(s.ledger().get(volume).state()).isEqualTo(VolumeState.Ready);
-        assertThat(s.volumeDirsOnServer()).containsExactly(volume);
-        assertThat(cluster.client().persistentVolumes().list().getItems()).hasSize(1);
+        s.assertTheOnlyVolume(pv, volume);
     }
 }

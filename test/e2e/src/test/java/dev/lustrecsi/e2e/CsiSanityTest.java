@@ -45,13 +45,7 @@ class CsiSanityTest {
             // in seconds, as they do on a cluster where the pool exists.
             story.claimAndBind("10Gi", "warm-up");
             story.awaitPoolSettled();
-            Map<String, String> parameters = cluster.client()
-                    .storage()
-                    .v1()
-                    .storageClasses()
-                    .withName(LocalCluster.STORAGE_CLASS)
-                    .get()
-                    .getParameters();
+            Map<String, String> parameters = cluster.storageClassParameters();
             Path work = cluster.home().resolve("sanity");
             Files.createDirectories(work);
             Path parametersFile = work.resolve("volume-parameters.yaml");

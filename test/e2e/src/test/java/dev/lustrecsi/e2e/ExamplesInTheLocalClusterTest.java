@@ -155,7 +155,7 @@ class ExamplesInTheLocalClusterTest {
                     .withName("typo-claim")
                     .get();
             provisioner.provision(pvc);
-            sleep(100);
+            PluginProcess.sleep(100);
         }
         assertThat(provisioner.errorCodes())
                 .containsOnly(Status.Code.INVALID_ARGUMENT)
@@ -220,15 +220,6 @@ class ExamplesInTheLocalClusterTest {
     private List<HasMetadata> load(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return cluster.client().load(in).items();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

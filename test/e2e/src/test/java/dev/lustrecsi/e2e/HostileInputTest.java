@@ -1,5 +1,6 @@
 package dev.lustrecsi.e2e;
 
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.v1.CapacityRange;
@@ -80,13 +81,7 @@ class HostileInputTest {
         story.awaitPoolSettled();
         // The volume is in use, so a bad call that unmounted or replaced something would show.
         story.kubelet.startPod(pv, "pod-in-use");
-        scParameters = cluster.client()
-                .storage()
-                .v1()
-                .storageClasses()
-                .withName(LocalCluster.STORAGE_CLASS)
-                .get()
-                .getParameters();
+        scParameters = cluster.storageClassParameters();
         Files.createDirectories(outside());
         // A directory a hostile target path leads to through a symlink inside the kubelet's pods directory.
         Files.createDirectories(cluster.kubeletDir().resolve("pods/evil-pod/volumes/kubernetes.io~csi"));
@@ -905,8 +900,7 @@ class HostileInputTest {
             Snapshot before = snapshot();
             StatusRuntimeException e =
                     org.assertj.core.api.Assertions.catchThrowableOfType(call::run, StatusRuntimeException.class);
-            assertThat(e).isNotNull();
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e).isNotNull().has(status(Status.Code.INVALID_ARGUMENT));
             assertThat(e.getStatus().getDescription().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
                     .isLessThanOrEqualTo(1024);
             assertThat(snapshot()).isEqualTo(before);

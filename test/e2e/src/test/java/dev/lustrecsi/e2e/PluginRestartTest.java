@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.controller.VolumeRecord;
-import dev.lustrecsi.model.LustreFileSystem;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.grpc.Status;
 import java.nio.file.Files;
@@ -80,18 +79,7 @@ class PluginRestartTest {
         cluster.startOperator();
         PersistentVolume pv = s.awaitBound("first").get(0);
 
-        assertThat(pv.getMetadata().getName()).isEqualTo(volume);
-        assertThat(cluster.client()
-                        .resources(LustreFileSystem.class)
-                        .inNamespace(LocalCluster.NAMESPACE)
-                        .list()
-                        .getItems())
-                .extracting(f -> f.getMetadata().getName())
-                .containsExactly(LocalCluster.POOL);
-        assertThat(s.ledger()).containsOnlyKeys(volume);
-        assertThat(s.ledger().get(volume).state()).isEqualTo(dev.lustrecsi.model.VolumeState.Ready);
-        assertThat(s.volumeDirsOnServer()).containsExactly(volume);
-        assertThat(cluster.client().persistentVolumes().list().getItems()).hasSize(1);
+        s.assertTheOnlyVolume(pv, volume);
     }
 
     @Test

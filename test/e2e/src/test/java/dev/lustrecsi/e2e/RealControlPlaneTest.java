@@ -118,13 +118,7 @@ class RealControlPlaneTest {
     @Test
     @Order(4)
     void aWaitForFirstConsumerClaimIsProvisionedOnceTheSchedulerPicksANode() {
-        Map<String, String> parameters = cluster.client()
-                .storage()
-                .v1()
-                .storageClasses()
-                .withName(LocalCluster.STORAGE_CLASS)
-                .get()
-                .getParameters();
+        Map<String, String> parameters = cluster.storageClassParameters();
         cluster.client()
                 .storage()
                 .v1()

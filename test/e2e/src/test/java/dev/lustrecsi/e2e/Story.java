@@ -1,11 +1,13 @@
 package dev.lustrecsi.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.controller.VolumeRecord;
 import dev.lustrecsi.controller.VolumeRecords;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
+import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -234,18 +236,27 @@ final class Story {
         }
     }
 
+    /**
+     * {@code pv} is the volume {@code volume}, made exactly once: the pool is the only filesystem, and there is one
+     * record (Ready), one directory on the server and one PersistentVolume.
+     */
+    void assertTheOnlyVolume(PersistentVolume pv, String volume) {
+        assertThat(pv.getMetadata().getName()).isEqualTo(volume);
+        assertThat(cluster.client()
+                        .resources(LustreFileSystem.class)
+                        .inNamespace(LocalCluster.NAMESPACE)
+                        .list()
+                        .getItems())
+                .extracting(f -> f.getMetadata().getName())
+                .containsExactly(LocalCluster.POOL);
+        assertThat(ledger()).containsOnlyKeys(volume);
+        assertThat(ledger().get(volume).state()).isEqualTo(VolumeState.Ready);
+        assertThat(volumeDirsOnServer()).containsExactly(volume);
+        assertThat(cluster.client().persistentVolumes().list().getItems()).hasSize(1);
+    }
+
     /** A stand-in marker file: {@code down/lfs-setquota} makes that lfs command fail as with unreachable servers. */
     void marker(String relative, boolean on) {
-        Path p = cluster.standIns().stateDirectory().resolve(relative);
-        try {
-            if (on) {
-                Files.createDirectories(p.getParent());
-                Files.writeString(p, "");
-            } else {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        cluster.standIns().marker(relative, on);
     }
 }
