@@ -12,6 +12,7 @@ import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountTable;
+import dev.lustrecsi.testing.time.ManualClock;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.StatusRuntimeException;
@@ -20,10 +21,8 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +42,7 @@ class PoolDirectoryOrphansTest {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private PoolDirectoryOrphans orphans;
-    private Instant now = Instant.parse("2026-11-25T12:00:00Z");
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-25T12:00:00Z"));
     private final Map<String, String> params = pool("omega");
 
     @BeforeEach
@@ -71,22 +70,7 @@ class PoolDirectoryOrphansTest {
                 lfs,
                 new ProjectIdAllocator(1000, 100_000),
                 GRACE,
-                new Clock() {
-                    @Override
-                    public java.time.ZoneId getZone() {
-                        return ZoneOffset.UTC;
-                    }
-
-                    @Override
-                    public Clock withZone(java.time.ZoneId zone) {
-                        return this;
-                    }
-
-                    @Override
-                    public Instant instant() {
-                        return now;
-                    }
-                },
+                clock,
                 registry);
     }
 
@@ -131,11 +115,11 @@ class PoolDirectoryOrphansTest {
                 Duration.ofSeconds(10));
 
         assertThat(orphans.collect()).isEmpty();
-        now = now.plus(GRACE.minusSeconds(1));
+        clock.advance(GRACE.minusSeconds(1));
         assertThat(orphans.collect()).isEmpty();
         assertThat(root.resolve("pvc-lost")).isDirectory();
 
-        now = now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         assertThat(orphans.collect()).containsExactly(NAMESPACE + "/omega/pvc-lost");
         assertThat(root.resolve("pvc-lost")).doesNotExist();
         Path archive = root.resolve(VolumeDirectories.ARCHIVE_DIR).resolve("pvc-lost-" + lostId);
@@ -148,7 +132,7 @@ class PoolDirectoryOrphansTest {
                 .contains("OrphanDirectoryFound", "OrphanDirectoryArchived");
 
         // Never touched, however long we wait.
-        now = now.plus(Duration.ofDays(30));
+        clock.advance(Duration.ofDays(30));
         orphans.collect();
         assertThat(root.resolve("pvc-live")).isDirectory();
         assertThat(root.resolve("pvc-bound")).isDirectory();
@@ -163,7 +147,7 @@ class PoolDirectoryOrphansTest {
         assertThat(orphans.collect()).isEmpty();
         // The same CreateVolume retried: the record is back.
         f.stub.createVolume(create("pvc-lost", 10 * GI, params).build());
-        now = now.plus(GRACE.multipliedBy(2));
+        clock.advance(GRACE.multipliedBy(2));
         assertThat(orphans.collect()).isEmpty();
         assertThat(f.poolMount("omega").resolve("pvc-lost")).isDirectory();
         assertThat(List.copyOf(f.records("omega").keySet())).contains("pvc-lost");
@@ -190,13 +174,13 @@ class PoolDirectoryOrphansTest {
                         null,
                         null))) {
             assertThat(orphans.collect()).isEmpty();
-            now = now.plus(GRACE.multipliedBy(2));
+            clock.advance(GRACE.multipliedBy(2));
             assertThat(orphans.collect()).isEmpty();
             assertThat(f.poolMount("omega").resolve("pvc-lost")).isDirectory();
         }
         // The call gave up without a record: from now on it is an orphan like any other, after the grace period.
         assertThat(orphans.collect()).isEmpty();
-        now = now.plus(GRACE);
+        clock.advance(GRACE);
         assertThat(orphans.collect()).containsExactly(NAMESPACE + "/omega/pvc-lost");
     }
 }
