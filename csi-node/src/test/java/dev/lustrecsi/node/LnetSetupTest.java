@@ -1,7 +1,6 @@
 package dev.lustrecsi.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
@@ -84,15 +83,20 @@ class LnetSetupTest {
         assertThat(netAdds()).isEqualTo(2);
     }
 
-    @Test
-    void rdmaDetectionReadsTheSysfsTree() {
-        LnetConfigurator lnet = new LnetConfigurator(
+    /** A configurator on this test's stand-in tools and sysfs, with the given TCP interface and command bound. */
+    private LnetConfigurator lnet(Optional<String> tcpInterface, Duration bound) {
+        return new LnetConfigurator(
                 new ProcessCommandRunner(),
                 plugin.standIns.toolPaths(),
                 plugin.sysfs.root(),
                 plugin.route,
-                Optional.empty(),
-                Duration.ofSeconds(5));
+                tcpInterface,
+                bound);
+    }
+
+    @Test
+    void rdmaDetectionReadsTheSysfsTree() {
+        LnetConfigurator lnet = lnet(Optional.empty(), Duration.ofSeconds(5));
         assertThat(lnet.rdmaInterfaces()).isEmpty();
         assertThat(lnet.plan()).containsExactly(new LnetConfigurator.PlannedNet("tcp", java.util.List.of("eth7")));
 
@@ -112,13 +116,7 @@ class LnetSetupTest {
     @Test
     void aConfiguredInterfaceWinsOverTheDefaultRoute() {
         plugin.standIns.interfaceAddress("eth9", "10.9.0.5");
-        LnetConfigurator lnet = new LnetConfigurator(
-                new ProcessCommandRunner(),
-                plugin.standIns.toolPaths(),
-                plugin.sysfs.root(),
-                plugin.route,
-                Optional.of("eth9"),
-                Duration.ofSeconds(5));
+        LnetConfigurator lnet = lnet(Optional.of("eth9"), Duration.ofSeconds(5));
         LnetState state = lnet.ensureConfigured();
         assertThat(state.ready()).isTrue();
         assertThat(state.detail()).startsWith("Lustre client 2.15.6 on kernel ").contains("LNet up: 10.9.0.5@tcp");
@@ -161,12 +159,8 @@ class LnetSetupTest {
         assertThat(state.detail()).contains("Module lustre not found");
 
         plugin.volumeOnServer("fsm", "pvc-1");
-        assertThatThrownBy(() -> plugin.node()
-                        .nodeStageVolume(plugin.stage("fsm", "pvc-1").build()))
-                .satisfies(
-                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION))
-                .hasMessageContaining("Module lustre not found");
-        assertThat(plugin.mountsBelowRoot()).isEmpty();
+        plugin.assertStageFails(
+                plugin.stage("fsm", "pvc-1").build(), Status.Code.FAILED_PRECONDITION, "Module lustre not found");
 
         plugin.standIns.missingModules(false); // the admin installs the client: the next probe recovers
         assertThat(plugin.identity()
@@ -179,13 +173,7 @@ class LnetSetupTest {
     @Test
     void aHungLnetctlIsBounded() {
         plugin.standIns.hangTool("lnetctl", true);
-        LnetConfigurator lnet = new LnetConfigurator(
-                new ProcessCommandRunner(),
-                plugin.standIns.toolPaths(),
-                plugin.sysfs.root(),
-                plugin.route,
-                Optional.empty(),
-                Duration.ofMillis(500));
+        LnetConfigurator lnet = lnet(Optional.empty(), Duration.ofMillis(500));
         LnetState state = lnet.ensureConfigured();
         assertThat(state.ready()).isFalse();
         assertThat(state.detail()).contains("timed out");

@@ -1,5 +1,6 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -125,9 +126,8 @@ class MgsNidsAtStageTest {
                 plugin.stage("fsv", "pvc-1").removeVolumeContext("mgsNids").build();
         filesystem("fsv");
         assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .isInstanceOfSatisfying(
-                        StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+                .isInstanceOf(StatusRuntimeException.class)
+                .has(status(Status.Code.UNAVAILABLE))
                 .hasMessageContaining("reports no MGS NIDs now");
         assertThat(plugin.standIns.lustreMounts()).isEmpty();
 

@@ -2,6 +2,7 @@ package dev.lustrecsi.node;
 
 import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
 import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,12 +59,10 @@ class NodeIdempotencyTest {
                 .setStagingTargetPath(stage.getStagingTargetPath())
                 .build();
 
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(other))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+        assertThatThrownBy(() -> plugin.node().nodeStageVolume(other)).has(status(Status.Code.ALREADY_EXISTS));
         // Nor does unstaging the other volume take the first one's mount away.
         assertThatThrownBy(() -> plugin.node().nodeUnstageVolume(unstage(other)))
-                .satisfies(
-                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+                .has(status(Status.Code.FAILED_PRECONDITION));
         assertThat(plugin.fake.calls()).hasSize(1);
         assertThat(plugin.fake.mountAt(Path.of(stage.getStagingTargetPath())))
                 .hasValueSatisfying(m -> assertThat(m.lustreFileset()).hasValue("/fsa/pvc-1"));
@@ -78,7 +77,7 @@ class NodeIdempotencyTest {
 
         assertThatThrownBy(() -> plugin.node()
                         .nodePublishVolume(publish.toBuilder().setReadonly(true).build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+                .has(status(Status.Code.ALREADY_EXISTS));
         assertThat(plugin.fake.calls()).hasSize(2);
         assertThat(plugin.fake.mountAt(Path.of(publish.getTargetPath())))
                 .hasValueSatisfying(m -> assertThat(m.readOnly()).isFalse());

@@ -1,6 +1,7 @@
 package dev.lustrecsi.node;
 
 import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.MetricsText.scrape;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
@@ -10,11 +11,7 @@ import dev.lustrecsi.lustre.CommandResult;
 import dev.lustrecsi.lustre.LnetNetworks;
 import dev.lustrecsi.lustre.LnetctlCommands;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -42,12 +39,6 @@ class NodeMetricsTest {
                 })
                 .register(registry);
         return registry;
-    }
-
-    private static String scrape(PrometheusRegistry registry) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, registry.scrape());
-        return out.toString(StandardCharsets.UTF_8);
     }
 
     @Test

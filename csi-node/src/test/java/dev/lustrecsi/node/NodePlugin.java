@@ -1,11 +1,16 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.lustrecsi.csi.server.CsiServer;
 import dev.lustrecsi.csi.server.Endpoint;
 import dev.lustrecsi.csi.server.IdentityService;
 import dev.lustrecsi.csi.server.ReadinessCheck;
 import dev.lustrecsi.csi.server.UnixChannels;
 import dev.lustrecsi.csi.v1.IdentityGrpc;
+import dev.lustrecsi.csi.v1.NodeGetInfoRequest;
 import dev.lustrecsi.csi.v1.NodeGrpc;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
@@ -23,6 +28,7 @@ import dev.lustrecsi.lustre.testing.SysfsFixture;
 import dev.lustrecsi.testing.csi.CsiRequests;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -218,6 +224,29 @@ final class NodePlugin implements AutoCloseable {
                         .map(m -> m.mountPoint())
                         .filter(p -> p.startsWith(root))
                         .toList();
+    }
+
+    /** A volume {@code subdir} made on the server and staged (NodeStageVolume) on this node; the stage request. */
+    NodeStageVolumeRequest stagedVolume(String fsName, String subdir) {
+        volumeOnServer(fsName, subdir);
+        NodeStageVolumeRequest stage = stage(fsName, subdir).build();
+        node().nodeStageVolume(stage);
+        return stage;
+    }
+
+    /** The topology segments NodeGetInfo publishes: what a StorageClass's allowedTopologies match. */
+    Map<String, String> topology() {
+        return node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
+                .getAccessibleTopology()
+                .getSegmentsMap();
+    }
+
+    /** Staging {@code stage} fails with {@code code} and a message saying each of {@code says}; nothing stays mounted. */
+    void assertStageFails(NodeStageVolumeRequest stage, Status.Code code, String... says) {
+        assertThatThrownBy(() -> node().nodeStageVolume(stage))
+                .has(status(code))
+                .hasMessageContainingAll(says);
+        assertThat(mountsBelowRoot()).isEmpty();
     }
 
     private void stop() {

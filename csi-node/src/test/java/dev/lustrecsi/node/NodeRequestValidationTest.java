@@ -1,5 +1,6 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,8 +38,7 @@ class NodeRequestValidationTest {
     }
 
     private void assertRefused(Status.Code code, Executable call) {
-        assertThatThrownBy(call::execute)
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(code));
+        assertThatThrownBy(call::execute).has(status(code));
         assertThat(plugin.fake.calls())
                 .as("nothing may be mounted or unmounted")
                 .isEmpty();

@@ -2,6 +2,7 @@ package dev.lustrecsi.node;
 
 import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
 import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -70,9 +71,7 @@ class NodeStagePublishTest {
 
     @Test
     void aRestartedPluginFindsTheStagedVolumeAndPublishesIt() throws Exception {
-        plugin.volumeOnServer("fsb", "pvc-2");
-        NodeStageVolumeRequest stage = plugin.stage("fsb", "pvc-2").build();
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.stagedVolume("fsb", "pvc-2");
 
         plugin.restart();
 
@@ -93,9 +92,7 @@ class NodeStagePublishTest {
 
     @Test
     void readOnlyPublishRefusesWrites() throws Exception {
-        plugin.volumeOnServer("fsc", "pvc-3");
-        NodeStageVolumeRequest stage = plugin.stage("fsc", "pvc-3").build();
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.stagedVolume("fsc", "pvc-3");
         Files.writeString(Path.of(stage.getStagingTargetPath(), "existing"), "readable");
 
         NodePublishVolumeRequest ro =
@@ -115,7 +112,7 @@ class NodeStagePublishTest {
         // Asking for the same target read-write now contradicts the existing read-only publish.
         assertThatThrownBy(() -> plugin.node()
                         .nodePublishVolume(ro.toBuilder().setReadonly(false).build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+                .has(status(Status.Code.ALREADY_EXISTS));
     }
 
     @Test
@@ -149,9 +146,8 @@ class NodeStagePublishTest {
 
         NodePublishVolumeRequest second = plugin.publish(stage, "pod-2").build();
         assertThatThrownBy(() -> plugin.node().nodePublishVolume(second))
-                .isInstanceOfSatisfying(
-                        StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION))
+                .isInstanceOf(StatusRuntimeException.class)
+                .has(status(Status.Code.FAILED_PRECONDITION))
                 .hasMessageContaining(first.getTargetPath());
         assertThat(plugin.mountsAt(Path.of(second.getTargetPath()))).isZero();
 
@@ -162,17 +158,14 @@ class NodeStagePublishTest {
 
     @Test
     void publishingOntoAFileIsRefusedAndUnpublishLeavesWhatThePluginDidNotMake() throws Exception {
-        plugin.volumeOnServer("fsd", "pvc-file");
-        NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-file").build();
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.stagedVolume("fsd", "pvc-file");
         NodePublishVolumeRequest onFile = plugin.publish(stage, "pod-file").build();
         Path file = Path.of(onFile.getTargetPath());
         Files.createDirectories(file.getParent());
         Files.writeString(file, "kubelet's, not ours");
         assertThatThrownBy(() -> plugin.node().nodePublishVolume(onFile))
-                .isInstanceOfSatisfying(
-                        StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+                .isInstanceOf(StatusRuntimeException.class)
+                .has(status(Status.Code.INVALID_ARGUMENT));
         plugin.node().nodeUnpublishVolume(unpublish(onFile));
         assertThat(file).hasContent("kubelet's, not ours");
 
@@ -237,9 +230,7 @@ class NodeStagePublishTest {
     void publishBeforeStageFailsWithoutMounting() {
         NodeStageVolumeRequest stage = plugin.stage("fsf", "pvc-6").build();
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod-6").build();
-        assertThatThrownBy(() -> plugin.node().nodePublishVolume(publish))
-                .satisfies(
-                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+        assertThatThrownBy(() -> plugin.node().nodePublishVolume(publish)).has(status(Status.Code.FAILED_PRECONDITION));
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 
@@ -247,10 +238,7 @@ class NodeStagePublishTest {
     void aMissingVolumeDirectoryOnTheServerFailsAndLeavesNothingMounted() {
         plugin.standIns.serverRoot(NodePlugin.MGS, "fsh");
         NodeStageVolumeRequest stage = plugin.stage("fsh", "never-created").build();
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .isInstanceOf(StatusRuntimeException.class)
-                .hasMessageContaining("No such file or directory");
-        assertThat(plugin.mountsBelowRoot()).isEmpty();
+        plugin.assertStageFails(stage, Status.Code.NOT_FOUND, "No such file or directory");
     }
 
     @Test
@@ -288,8 +276,7 @@ class NodeStagePublishTest {
 
         assertThatThrownBy(() -> plugin.node()
                         .nodeStageVolume(plugin.stage("fsj", "pvc-2").build()))
-                .satisfies(
-                        e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+                .has(status(Status.Code.RESOURCE_EXHAUSTED));
         plugin.node().nodeStageVolume(first);
         assertThat(plugin.standIns.lustreMounts()).hasSize(1);
         assertThat(plugin.node()

@@ -35,10 +35,7 @@ class NodeTopologyTest {
     void aNodeWithoutClientModulesPublishesNoNetworkAndNoClient(NodePlugin plugin) {
         plugin.standIns.missingModules(true);
 
-        Map<String, String> segments = plugin.node()
-                .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
-                .getAccessibleTopology()
-                .getSegmentsMap();
+        Map<String, String> segments = plugin.topology();
 
         // allowedTopologies on lnet-tcp/lnet-o2ib "true" or on a client-version keeps volumes off this node.
         assertThat(segments)
@@ -53,10 +50,7 @@ class NodeTopologyTest {
         plugin.sysfs.infinibandDevice("mlx5_0", "ib0");
         plugin.standIns.interfaceAddress("ib0", "192.168.77.5");
 
-        Map<String, String> segments = plugin.node()
-                .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance())
-                .getAccessibleTopology()
-                .getSegmentsMap();
+        Map<String, String> segments = plugin.topology();
 
         assertThat(segments)
                 .containsEntry(DriverNames.TOPOLOGY_LNET_O2IB, "true")

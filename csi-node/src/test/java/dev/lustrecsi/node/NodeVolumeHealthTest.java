@@ -2,6 +2,7 @@ package dev.lustrecsi.node;
 
 import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
 import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,9 +41,7 @@ class NodeVolumeHealthTest {
 
     @Test
     void statsReportBytesAndInodesOfAHealthyVolume() throws Exception {
-        plugin.volumeOnServer("fss", "pvc-1");
-        NodeStageVolumeRequest stage = plugin.stage("fss", "pvc-1").build();
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.stagedVolume("fss", "pvc-1");
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
         plugin.node().nodePublishVolume(publish);
         Files.write(Path.of(publish.getTargetPath(), "blob"), new byte[3 << 20]);
@@ -67,9 +66,7 @@ class NodeVolumeHealthTest {
 
     @Test
     void aVolumeWhoseMountVanishedIsAbnormal() throws Exception {
-        plugin.volumeOnServer("fst", "pvc-2");
-        NodeStageVolumeRequest stage = plugin.stage("fst", "pvc-2").build();
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.stagedVolume("fst", "pvc-2");
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
         plugin.node().nodePublishVolume(publish);
 
@@ -87,7 +84,7 @@ class NodeVolumeHealthTest {
     void statsOfAPathThatDoesNotExistIsNotFound() {
         NodeStageVolumeRequest stage = plugin.stage("fsu", "pvc-3").build();
         assertThatThrownBy(() -> stats(stage, plugin.target("nopod", "v").toString()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND));
+                .has(status(Status.Code.NOT_FOUND));
     }
 
     @Test
@@ -155,9 +152,7 @@ class NodeVolumeHealthTest {
         plugin.standIns.hangMounts(true);
         NodeStageVolumeRequest stage = plugin.stage("fsw", "pvc-5").build();
 
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
-        assertThat(plugin.mountsBelowRoot()).isEmpty();
+        plugin.assertStageFails(stage, Status.Code.DEADLINE_EXCEEDED);
 
         plugin.standIns.hangMounts(false);
         plugin.node().nodeStageVolume(stage); // kubelet's retry succeeds once the MGS answers
@@ -170,11 +165,7 @@ class NodeVolumeHealthTest {
         plugin.standIns.serverDown("fsx", true);
         NodeStageVolumeRequest stage = plugin.stage("fsx", "pvc-6").build();
         // mount.lustre: "... failed: Connection timed out", exit 110 (real 2.17.0 transcript 149).
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
-                .hasMessageContaining("Connection timed out")
-                .hasMessageContaining("does not answer");
-        assertThat(plugin.mountsBelowRoot()).isEmpty();
+        plugin.assertStageFails(stage, Status.Code.UNAVAILABLE, "Connection timed out", "does not answer");
     }
 
     @Test
@@ -182,20 +173,13 @@ class NodeVolumeHealthTest {
         // mount.lustre: "... failed: No such file or directory", exit 2 (real 2.17.0 transcript 138).
         plugin.volumeOnServer("fsn", "other");
         NodeStageVolumeRequest stage = plugin.stage("fsn", "pvc-gone").build();
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND))
-                .hasMessageContaining("No such file or directory")
-                .hasMessageContaining("/pvc-gone does not exist");
-        assertThat(plugin.mountsBelowRoot()).isEmpty();
+        plugin.assertStageFails(stage, Status.Code.NOT_FOUND, "No such file or directory", "/pvc-gone does not exist");
     }
 
     @Test
     void aFilesystemTheMgsDoesNotServeIsNotFound() {
         plugin.standIns.mgsServes(NodePlugin.MGS, "fsa");
         NodeStageVolumeRequest stage = plugin.stage("fsz", "pvc-8").build();
-        assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND))
-                .hasMessageContaining("knows no filesystem fsz");
-        assertThat(plugin.mountsBelowRoot()).isEmpty();
+        plugin.assertStageFails(stage, Status.Code.NOT_FOUND, "knows no filesystem fsz");
     }
 }

@@ -145,61 +145,34 @@ class SelfHealingMountsTest {
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 
+    /** A running pod {@code name} in namespace science, scheduled to {@code node}. */
+    private static Pod pod(MockApi api, String name, String node) {
+        return api.client
+                .pods()
+                .inNamespace("science")
+                .resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace("science")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName(node)
+                        .addNewContainer()
+                        .withName("main")
+                        .withImage("busybox")
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
+    }
+
     @Test
     void podsUsingAVolumeThatLostItsServersGetAnEventAndAnotherWhenItRecovers() {
         try (MockApi api = new MockApi()) {
-            Pod user = api.client
-                    .pods()
-                    .inNamespace("science")
-                    .resource(new PodBuilder()
-                            .withNewMetadata()
-                            .withName("simulation-0")
-                            .withNamespace("science")
-                            .endMetadata()
-                            .withNewSpec()
-                            .withNodeName("node-1")
-                            .addNewContainer()
-                            .withName("main")
-                            .withImage("busybox")
-                            .endContainer()
-                            .endSpec()
-                            .build())
-                    .create();
-            Pod bystander = api.client
-                    .pods()
-                    .inNamespace("science")
-                    .resource(new PodBuilder()
-                            .withNewMetadata()
-                            .withName("other-0")
-                            .withNamespace("science")
-                            .endMetadata()
-                            .withNewSpec()
-                            .withNodeName("node-1")
-                            .addNewContainer()
-                            .withName("main")
-                            .withImage("busybox")
-                            .endContainer()
-                            .endSpec()
-                            .build())
-                    .create();
+            Pod user = pod(api, "simulation-0", "node-1");
+            Pod bystander = pod(api, "other-0", "node-1");
             // A pod of the same name space elsewhere must not get this node's events.
-            api.client
-                    .pods()
-                    .inNamespace("science")
-                    .resource(new PodBuilder()
-                            .withNewMetadata()
-                            .withName("elsewhere-0")
-                            .withNamespace("science")
-                            .endMetadata()
-                            .withNewSpec()
-                            .withNodeName("node-2")
-                            .addNewContainer()
-                            .withName("main")
-                            .withImage("busybox")
-                            .endContainer()
-                            .endSpec()
-                            .build())
-                    .create();
+            pod(api, "elsewhere-0", "node-2");
             String uid = user.getMetadata().getUid();
             assertThat(uid).isNotBlank();
             stageAndPublish("fsw", "pvc-4", uid);

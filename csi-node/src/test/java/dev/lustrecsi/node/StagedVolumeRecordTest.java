@@ -1,5 +1,6 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -110,8 +111,7 @@ class StagedVolumeRecordTest {
             NodeStageVolumeRequest stage = plugin.stage("fsa", "pvc-1").build();
 
             assertThatThrownBy(() -> plugin.node().nodeStageVolume(stage))
-                    .satisfies(
-                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+                    .has(status(Status.Code.UNAVAILABLE))
                     .hasMessageContaining("node-1");
             assertThat(plugin.mountsAt(Path.of(stage.getStagingTargetPath()))).isZero();
         }
