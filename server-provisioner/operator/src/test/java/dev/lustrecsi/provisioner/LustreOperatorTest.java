@@ -25,14 +25,6 @@ class LustreOperatorTest {
         return op;
     }
 
-    private static Phase phase(KubernetesClient client) {
-        LustreFileSystem fs = client.resources(LustreFileSystem.class)
-                .inNamespace("hpc")
-                .withName("demo")
-                .get();
-        return fs == null || fs.getStatus() == null ? null : fs.getStatus().getPhase();
-    }
-
     @Test
     void bootstrapsRecoversAndSurvivesARestartOnItsOwn() {
         try (MockCluster cluster = MockCluster.start();
@@ -50,21 +42,14 @@ class LustreOperatorTest {
             LustreOperator op = operator(cluster, first, lustre);
             // Stop the first operator as soon as it has started creating servers.
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> !client.resources(VirtualMachine.class)
-                            .inNamespace("hpc")
-                            .list()
-                            .getItems()
-                            .isEmpty());
+                    .until(() -> !cluster.vms("hpc").isEmpty());
             op.close();
             first.close();
 
             KubernetesClient second = cluster.newClient();
             try (LustreOperator restarted = operator(cluster, second, lustre)) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> phase(client) == Phase.Ready);
-                assertThat(client.resources(VirtualMachine.class)
-                                .inNamespace("hpc")
-                                .list()
-                                .getItems())
+                await().atMost(Duration.ofSeconds(60)).until(() -> cluster.phase("hpc", "demo") == Phase.Ready);
+                assertThat(cluster.vms("hpc"))
                         .extracting(v -> v.getMetadata().getName())
                         .containsExactlyInAnyOrder("demo-mds0", "demo-oss0", "demo-oss1");
 
@@ -74,9 +59,10 @@ class LustreOperatorTest {
                         .delete();
                 // The recreated VM boots a fresh VMI (its old one belonged to the deleted VM's UID).
                 await().atMost(Duration.ofSeconds(120))
-                        .until(() -> phase(client) == Phase.Degraded || kubevirt.boots("demo-oss1") >= 2);
+                        .until(() ->
+                                cluster.phase("hpc", "demo") == Phase.Degraded || kubevirt.boots("demo-oss1") >= 2);
                 await().atMost(Duration.ofSeconds(120))
-                        .until(() -> phase(client) == Phase.Ready && kubevirt.boots("demo-oss1") == 2);
+                        .until(() -> cluster.phase("hpc", "demo") == Phase.Ready && kubevirt.boots("demo-oss1") == 2);
                 assertThat(kubevirt.boots("demo-oss0")).isEqualTo(1);
             } finally {
                 second.close();

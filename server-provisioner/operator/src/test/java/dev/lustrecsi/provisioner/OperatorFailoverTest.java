@@ -15,7 +15,6 @@ import dev.lustrecsi.testing.kube.FaultyLock;
 import dev.lustrecsi.testing.kube.SteadyLeader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.kubevirt.v1.VirtualMachine;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -111,11 +110,7 @@ class OperatorFailoverTest {
                         .resource(fs)
                         .create();
                 await().atMost(Duration.ofSeconds(30))
-                        .until(() -> !client.resources(VirtualMachine.class)
-                                .inNamespace("hpc")
-                                .list()
-                                .getItems()
-                                .isEmpty());
+                        .until(() -> !cluster.vms("hpc").isEmpty());
                 long cut = System.nanoTime();
                 leader.lock.cutOff(true);
 
@@ -132,11 +127,8 @@ class OperatorFailoverTest {
                 assertThat(leader.stoppedAt).as("the cut-off leader stopped").isPositive();
                 assertThat(leader.stoppedAt).isLessThan(other.ledAt);
 
-                await().atMost(Duration.ofSeconds(120)).until(() -> phase(client) == Phase.Ready);
-                assertThat(client.resources(VirtualMachine.class)
-                                .inNamespace("hpc")
-                                .list()
-                                .getItems())
+                await().atMost(Duration.ofSeconds(120)).until(() -> cluster.phase("hpc", "demo") == Phase.Ready);
+                assertThat(cluster.vms("hpc"))
                         .extracting(v -> v.getMetadata().getName())
                         .containsExactlyInAnyOrder("demo-mds0", "demo-oss0", "demo-oss1");
                 // Every disk belongs to a server and every server's disk exists: none lost, none made twice.
@@ -144,13 +136,12 @@ class OperatorFailoverTest {
                         .map(p -> p.getMetadata().getName())
                         .sorted()
                         .toList();
-                List<String> claimed =
-                        client.resources(VirtualMachine.class).inNamespace("hpc").list().getItems().stream()
-                                .flatMap(v -> v.getSpec().getTemplate().getSpec().getVolumes().stream())
-                                .filter(v -> v.getPersistentVolumeClaim() != null)
-                                .map(v -> v.getPersistentVolumeClaim().getClaimName())
-                                .sorted()
-                                .toList();
+                List<String> claimed = cluster.vms("hpc").stream()
+                        .flatMap(v -> v.getSpec().getTemplate().getSpec().getVolumes().stream())
+                        .filter(v -> v.getPersistentVolumeClaim() != null)
+                        .map(v -> v.getPersistentVolumeClaim().getClaimName())
+                        .sorted()
+                        .toList();
                 assertThat(disks).isNotEmpty().isEqualTo(claimed);
                 assertThat(kubevirt.boots("demo-oss0"))
                         .as("no server booted twice")
@@ -167,13 +158,5 @@ class OperatorFailoverTest {
                 r -> r.operator != null && r.leadership.isLeading(),
                 FAST.renewDeadline(),
                 Duration.ofSeconds(60));
-    }
-
-    private static Phase phase(KubernetesClient client) {
-        LustreFileSystem fs = client.resources(LustreFileSystem.class)
-                .inNamespace("hpc")
-                .withName("demo")
-                .get();
-        return fs == null || fs.getStatus() == null ? null : fs.getStatus().getPhase();
     }
 }

@@ -1,6 +1,7 @@
 package dev.lustrecsi.provisioner.sim;
 
 import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.Phase;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
@@ -17,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 
 /**
  * fabric8's mock API server in CRUD mode (objects are stored, listed, watched, patched), knowing the
@@ -87,6 +89,23 @@ public final class MockCluster implements AutoCloseable {
     /** Another client on the same server (an operator restarted with a fresh connection). */
     public KubernetesClient newClient() {
         return server.createClient();
+    }
+
+    /** The phase in the status of LustreFileSystem {@code namespace/name}; null while it has none (or is gone). */
+    public Phase phase(String namespace, String name) {
+        LustreFileSystem fs = client.resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
+        return fs == null || fs.getStatus() == null ? null : fs.getStatus().getPhase();
+    }
+
+    /** The VirtualMachines in {@code namespace}. */
+    public List<VirtualMachine> vms(String namespace) {
+        return client.resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems();
     }
 
     @Override
