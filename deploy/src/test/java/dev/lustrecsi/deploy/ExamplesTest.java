@@ -115,24 +115,6 @@ class ExamplesTest {
     }
 
     @Test
-    void everyExampleClaimUsesAClassTheExamplesDefineOrNamesItsVolume() throws IOException {
-        Rendered r = all();
-        List<String> classes = r.all(StorageClass.class).stream()
-                .map(sc -> sc.getMetadata().getName())
-                .toList();
-        for (PersistentVolumeClaim pvc : r.all(PersistentVolumeClaim.class)) {
-            String sc = pvc.getSpec().getStorageClassName();
-            if (sc == null || sc.isEmpty()) {
-                assertThat(pvc.getSpec().getVolumeName())
-                        .as(pvc.getMetadata().getName() + " binds a static PV")
-                        .isNotBlank();
-            } else {
-                assertThat(classes).as(pvc.getMetadata().getName() + "'s class").contains(sc);
-            }
-        }
-    }
-
-    @Test
     void sharedAndDedicatedClassesSayWhatTheyAre() {
         StorageClassParameters shared = StorageClassParameters.parse(load("storageclass-shared.yaml")
                 .one(StorageClass.class, "lustre-shared")
@@ -173,10 +155,10 @@ class ExamplesTest {
             String sc = pvc.getSpec().getStorageClassName();
             if (sc == null || sc.isEmpty()) {
                 assertThat(r.find(PersistentVolume.class, pvc.getSpec().getVolumeName()))
-                        .as(pvc.getMetadata().getName())
+                        .as(pvc.getMetadata().getName() + " binds a static PV the examples define")
                         .isPresent();
             } else {
-                assertThat(classes).as(pvc.getMetadata().getName()).contains(sc);
+                assertThat(classes).as(pvc.getMetadata().getName() + "'s class").contains(sc);
             }
         }
     }
