@@ -4,6 +4,7 @@ import static dev.lustrecsi.controller.ControllerFixture.GI;
 import static dev.lustrecsi.controller.ControllerFixture.NAMESPACE;
 import static dev.lustrecsi.testing.csi.CsiRequests.create;
 import static dev.lustrecsi.testing.csi.CsiRequests.lustreCapability;
+import static dev.lustrecsi.testing.csi.CsiRequests.mountCapability;
 import static dev.lustrecsi.testing.csi.StorageClassParams.dedicated;
 import static dev.lustrecsi.testing.csi.StorageClassParams.pool;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -286,9 +287,17 @@ class ControllerRpcTest {
                         .build()));
     }
 
+    /** A request asking for {@code capability} alone. */
+    private static Consumer<CreateVolumeRequest.Builder> onlyCapability(VolumeCapability.Builder capability) {
+        return b -> b.clearVolumeCapabilities().addVolumeCapabilities(capability);
+    }
+
     @Test
     void createVolumeRefusesHostileOrUnsupportedRequestsAndTouchesNothing() {
         Map<String, String> ok = pool("safe");
+        VolumeCapability.AccessMode writer = VolumeCapability.AccessMode.newBuilder()
+                .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)
+                .build();
         List<Consumer<CreateVolumeRequest.Builder>> bad = List.of(
                 b -> b.setName(""),
                 b -> b.setName("../../etc"),
@@ -297,26 +306,16 @@ class ControllerRpcTest {
                 b -> b.setName("x".repeat(300)),
                 b -> b.setName("pvc\nnewline"),
                 b -> b.clearVolumeCapabilities(),
-                b -> b.clearVolumeCapabilities()
-                        .addVolumeCapabilities(VolumeCapability.newBuilder()
-                                .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-                                .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                        .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))),
-                b -> b.clearVolumeCapabilities()
-                        .addVolumeCapabilities(VolumeCapability.newBuilder()
-                                .setMount(VolumeCapability.MountVolume.newBuilder()
-                                        .setFsType("ext4"))
-                                .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                        .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))),
-                b -> b.clearVolumeCapabilities()
-                        .addVolumeCapabilities(VolumeCapability.newBuilder()
-                                .setMount(VolumeCapability.MountVolume.newBuilder()
-                                        .addMountFlags("suid"))
-                                .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                        .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))),
-                b -> b.clearVolumeCapabilities()
-                        .addVolumeCapabilities(VolumeCapability.newBuilder()
-                                .setMount(VolumeCapability.MountVolume.getDefaultInstance())),
+                onlyCapability(VolumeCapability.newBuilder()
+                        .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                        .setAccessMode(writer)),
+                onlyCapability(VolumeCapability.newBuilder()
+                        .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
+                        .setAccessMode(writer)),
+                onlyCapability(
+                        mountCapability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, "suid").toBuilder()),
+                onlyCapability(
+                        VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.getDefaultInstance())),
                 b -> b.setVolumeContentSource(VolumeContentSource.newBuilder()
                         .setSnapshot(
                                 VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId("snap-1"))),

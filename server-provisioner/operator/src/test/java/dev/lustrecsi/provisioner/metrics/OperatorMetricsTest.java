@@ -3,7 +3,6 @@ package dev.lustrecsi.provisioner.metrics;
 import static dev.lustrecsi.provisioner.sim.OperatorHarness.settled;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
 import io.kubevirt.v1.VirtualMachine;
@@ -65,11 +64,7 @@ class OperatorMetricsTest {
         // Building the filesystem is not scaling it.
         assertThat(ready).doesNotContain("lustre_operator_scale_events_total{");
 
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
-                .delete();
+        h.delete("demo");
         h.run("demo", 10);
         assertThat(scrape())
                 .as("a deleted filesystem's series end")

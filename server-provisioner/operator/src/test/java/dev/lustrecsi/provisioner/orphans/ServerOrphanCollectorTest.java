@@ -164,11 +164,7 @@ class ServerOrphanCollectorTest {
                     r.getMetadata().getFinalizers().clear();
                     return r;
                 });
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName(name)
-                .delete();
+        h.delete(name);
     }
 
     @Test
@@ -227,11 +223,7 @@ class ServerOrphanCollectorTest {
                     return r;
                 });
         LustreFileSystem gone = h.get("demo");
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
-                .delete();
+        h.delete("demo");
         assertThat(collect().found()).hasSize(4);
         // Re-created under the same name before the grace period ran out: it adopts its servers.
         gone.getMetadata().setResourceVersion(null);

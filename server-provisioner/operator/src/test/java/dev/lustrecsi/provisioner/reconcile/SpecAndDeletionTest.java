@@ -79,11 +79,7 @@ class SpecAndDeletionTest {
         h.runUntilReady("demo", 60);
         String ost1Uid = h.pvc("demo-ost1").getMetadata().getUid();
 
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
-                .delete();
+        h.delete("demo");
         assertThat(h.get("demo"))
                 .as("held by the finalizer until the operator has cleaned up")
                 .isNotNull();
@@ -123,11 +119,7 @@ class SpecAndDeletionTest {
                 .singleElement()
                 .satisfies(o -> assertThat(o.getKind()).isEqualTo("LustreFileSystem"));
 
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
-                .delete();
+        h.delete("demo");
         h.reconcile("demo");
         h.kubevirt().tick();
         assertThat(h.get("demo")).isNull();
@@ -171,11 +163,7 @@ class SpecAndDeletionTest {
                     return vm;
                 });
 
-        h.client()
-                .resources(LustreFileSystem.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName("demo")
-                .delete();
+        h.delete("demo");
         h.reconcile("demo");
         h.restartOperator();
         h.reconcile("demo");

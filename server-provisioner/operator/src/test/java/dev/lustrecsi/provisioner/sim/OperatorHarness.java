@@ -200,6 +200,14 @@ public final class OperatorHarness implements AutoCloseable {
                 .get();
     }
 
+    /** Deletes the LustreFileSystem (as kubectl delete: its finalizer holds it until the operator has cleaned up). */
+    public void delete(String name) {
+        client().resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .delete();
+    }
+
     public void reconcile(String name) {
         reconciler.reconcile(namespace, name);
         passes++;
