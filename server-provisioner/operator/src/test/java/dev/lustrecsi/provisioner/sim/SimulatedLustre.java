@@ -377,7 +377,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
      * option its server's boot script mounted it with in this boot (mount.lustre(8) no_create/no_precreate).
      */
     private boolean noPrecreate(int ost) {
-        String target = fsName + "-OST" + String.format("%04x", ost);
+        String target = ostName(ost);
         for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class)
                 .inNamespace(namespace)
                 .list()
@@ -400,6 +400,11 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                             .contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-" + target + " "));
         }
         return false;
+    }
+
+    /** The target name of OST {@code ost} of this filesystem, as Lustre prints it ({@code lfs1-OST000a}). */
+    private String ostName(int ost) {
+        return fsName + "-OST" + String.format("%04x", ost);
     }
 
     private boolean carries(String vm, String target) {
@@ -452,7 +457,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     /** A job (the id a client's jobid_name gave it) read and wrote on an OST. */
     public synchronized void recordIo(
             String jobId, int ost, long readOps, long readBytes, long writeOps, long writeBytes) {
-        String target = fsName + "-OST" + String.format("%04x", ost);
+        String target = ostName(ost);
         Map<String, long[]> c =
                 jobStats.computeIfAbsent(target, k -> new TreeMap<>()).computeIfAbsent(jobId, k -> new TreeMap<>());
         add(c, "read_bytes", readOps, readBytes);
@@ -574,7 +579,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
      * user data the OSS booted with.
      */
     private boolean rootProjectQuotaEnabled(int ost) {
-        String target = fsName + "-OST" + String.format("%04x", ost);
+        String target = ostName(ost);
         for (VirtualMachine vm : client.resources(VirtualMachine.class)
                 .inNamespace(namespace)
                 .list()
