@@ -9,11 +9,13 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The StorageClass {@code parameters} this driver understands, parsed and checked in one place. Every problem
@@ -137,13 +139,7 @@ public record StorageClassParameters(
             p.put(e.getKey(), e.getValue() == null ? "" : e.getValue().trim());
         }
 
-        Mode mode = Mode.SHARED;
-        String modeText = p.getOrDefault(MODE, "shared");
-        switch (modeText) {
-            case "shared" -> mode = Mode.SHARED;
-            case "dedicated" -> mode = Mode.DEDICATED;
-            default -> errors.add(MODE + " must be 'shared' or 'dedicated', got '" + modeText + "'");
-        }
+        Mode mode = oneOf(p, MODE, Mode.SHARED, errors);
 
         String pool = p.getOrDefault(POOL, "");
         if (mode == Mode.SHARED) {
@@ -230,13 +226,7 @@ public record StorageClassParameters(
             errors.add(MOUNT_OPTIONS + ": " + e.getMessage());
         }
 
-        Reclaim reclaim = Reclaim.DELETE;
-        String reclaimText = p.getOrDefault(ON_DELETE, "delete");
-        switch (reclaimText) {
-            case "delete" -> reclaim = Reclaim.DELETE;
-            case "archive" -> reclaim = Reclaim.ARCHIVE;
-            default -> errors.add(ON_DELETE + " must be 'delete' or 'archive', got '" + reclaimText + "'");
-        }
+        Reclaim reclaim = oneOf(p, ON_DELETE, Reclaim.DELETE, errors);
 
         int directoryMode = 0777;
         String modeParam = p.get(DIRECTORY_MODE);
@@ -361,5 +351,25 @@ public record StorageClassParameters(
             errors.add(key + " '" + text + "' must be a positive quantity such as 100Gi");
             return 0;
         }
+    }
+
+    /**
+     * The value of {@code key}: one of the enum's constants, written in lower case ({@code fallback} when the key is
+     * absent). Anything else is an error naming the values allowed, and {@code fallback} stands in for it.
+     */
+    private static <E extends Enum<E>> E oneOf(Map<String, String> p, String key, E fallback, List<String> errors) {
+        String text = p.getOrDefault(key, fallback.name().toLowerCase(Locale.ROOT));
+        E[] values = fallback.getDeclaringClass().getEnumConstants();
+        for (E value : values) {
+            if (value.name().toLowerCase(Locale.ROOT).equals(text)) {
+                return value;
+            }
+        }
+        errors.add(key + " must be "
+                + Arrays.stream(values)
+                        .map(v -> "'" + v.name().toLowerCase(Locale.ROOT) + "'")
+                        .collect(Collectors.joining(" or "))
+                + ", got '" + text + "'");
+        return fallback;
     }
 }
