@@ -149,9 +149,9 @@ class RecoveryTest {
     }
 
     @Test
-    void onThePodNetworkALostMgsComesBackWithANewAddressAndTheOperatorSaysSo() {
+    void onPodAddressesALostMgsComesBackWithANewAddressAndTheOperatorSaysSo() {
         try (OperatorHarness pod = new OperatorHarness("lfs1")) {
-            pod.create(Fixtures.tcp("demo", 2));
+            pod.createOnPodAddresses(Fixtures.tcp("demo", 2));
             LustreFileSystem before = pod.runUntil(
                     "demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
             pod.client()
@@ -169,9 +169,9 @@ class RecoveryTest {
     }
 
     @Test
-    void onThePodNetworkAnOssThatComesBackWithANewAddressIsReportedWithWhatItTakesToRepair() {
+    void onPodAddressesAnOssThatComesBackWithANewAddressIsReportedWithWhatItTakesToRepair() {
         try (OperatorHarness pod = new OperatorHarness("lfs1")) {
-            pod.create(Fixtures.tcp("demo", 2));
+            pod.createOnPodAddresses(Fixtures.tcp("demo", 2));
             LustreFileSystem before = pod.runUntil(
                     "demo", fs -> fs.getStatus() != null && fs.getStatus().getPhase() == Phase.Ready, 60);
             String oss = before.getStatus().getServers().stream()
