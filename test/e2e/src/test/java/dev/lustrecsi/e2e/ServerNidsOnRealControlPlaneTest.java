@@ -20,8 +20,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Server NIDs on the default pod network, on a real kube-apiserver (mock API server where its binaries are
@@ -30,12 +33,17 @@ import org.junit.jupiter.api.TestInstance;
  * still mounts with the MGS NIDs in its PV. A second filesystem gets addresses of its own.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServerNidsOnRealControlPlaneTest {
     private LocalCluster cluster;
 
     @BeforeAll
-    void start() {
-        cluster = Story.startClusterOnRealControlPlaneIfAvailable("nids");
+    void start() throws Exception {
+        cluster = LocalCluster.startOnRealControlPlaneIfAvailable(
+                Files.createTempDirectory("lustre-csi-e2e-nids-"), LocalCluster.Settings.defaults());
+        System.out.println("nids: " + (cluster.realControlPlane() ? "real control plane" : "mock API server"));
+        // The pool's servers on the default pod network: no attachment, no address range.
+        cluster.applyPodNetworkStorageClass();
     }
 
     @AfterAll
@@ -58,6 +66,7 @@ class ServerNidsOnRealControlPlaneTest {
     }
 
     @Test
+    @Order(1)
     void nidsAreServiceAddressesThatSurviveALauncherRestartAndAVmRecreationAndThePvStillMounts() throws Exception {
         Story s = new Story(cluster, "nids");
         PersistentVolume pv = s.claimAndBind("100Gi", "home");
@@ -105,8 +114,11 @@ class ServerNidsOnRealControlPlaneTest {
     }
 
     @Test
+    @Order(2)
     void aSecondFilesystemGetsAddressesNoOtherFilesystemHas() {
-        LustreFileSystem pool = cluster.pool();
+        Story s = new Story(cluster, "second");
+        s.claimAndBind("100Gi", "scratch-space");
+        LustreFileSystem pool = s.awaitPoolSettled();
         // The pool's spec under another name and fsname, as the CSI controller makes a dedicated filesystem.
         LustreFileSystem other = Serialization.unmarshal(Serialization.asJson(pool), LustreFileSystem.class);
         other.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
@@ -141,6 +153,8 @@ class ServerNidsOnRealControlPlaneTest {
                     .withName("other")
                     .delete();
             await().atMost(Story.PATIENCE).until(() -> fs("other") == null);
+            s.deleteClaims("scratch-space");
+            s.awaitReleased("scratch-space");
         }
     }
 
