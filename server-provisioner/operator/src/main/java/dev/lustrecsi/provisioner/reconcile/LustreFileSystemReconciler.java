@@ -301,7 +301,9 @@ public final class LustreFileSystemReconciler {
                                 EventReason.ServerNidChanged,
                                 "Service " + name + " of " + s.name() + " is gone and its address " + st.getAddress()
                                         + " (the server's NID in Lustre's configuration logs) cannot be had back: "
-                                        + e.getStatus().getMessage());
+                                        + (e.getStatus() == null
+                                                ? e.getMessage()
+                                                : e.getStatus().getMessage()));
                         continue;
                     }
                 }
