@@ -55,13 +55,13 @@ virt-customize -a "$work/base.qcow2" \
   --copy-in "$work/lustre.repo:/etc/yum.repos.d/" \
   --run-command 'v="$(dnf -q repoquery --disablerepo="*" --enablerepo=lustre-server --qf "%{version}-%{release}" kernel-core | sort -V | tail -n1)"; test -n "$v"; dnf -y install "kernel-$v" "kernel-core-$v" "kernel-modules-$v"' \
   --run-command 'grubby --set-default "/boot/vmlinuz-$(rpm -q --last kernel-core | head -n1 | sed -E "s/^kernel-core-([^ ]+).*/\1/")"' \
-  --run-command 'dnf -y install e2fsprogs e2fsprogs-libs lustre lustre-osd-ldiskfs-mount kmod-lustre kmod-lustre-osd-ldiskfs rdma-core infiniband-diags iproute' \
+  --run-command 'dnf -y install e2fsprogs e2fsprogs-libs lustre lustre-osd-ldiskfs-mount kmod-lustre kmod-lustre-osd-ldiskfs rdma-core infiniband-diags iproute iptables' \
   --run-command 'dnf -y install cloud-init qemu-guest-agent openssh-server' \
   --run-command 'systemctl enable cloud-init qemu-guest-agent sshd' \
   --run-command 'f=/etc/sysconfig/qemu-ga; if [ -f "$f" ]; then sed -i -E "/^BLACKLIST_RPC=/ { s/guest-exec-status,?|guest-exec,?//g; s/,$// }; /--allow-rpcs=/ { /guest-exec,/! s/--allow-rpcs=/--allow-rpcs=guest-exec,guest-exec-status,/ }" "$f"; fi' \
   --run-command 'printf "lustre\nlnet\n" > /etc/modules-load.d/lustre-server.conf' \
   --run-command 'sed -i "s/^#\?PermitRootLogin.*/PermitRootLogin prohibit-password/" /etc/ssh/sshd_config' \
-  --run-command 'for t in mkfs.lustre tunefs.lustre mount.lustre lctl lnetctl lfs blkid udevadm modprobe mountpoint ip systemctl dumpe2fs tune2fs; do command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }; done' \
+  --run-command 'for t in mkfs.lustre tunefs.lustre mount.lustre lctl lnetctl lfs blkid udevadm modprobe mountpoint ip iptables systemctl dumpe2fs tune2fs; do command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }; done' \
   --run-command 'dnf clean all' \
   --selinux-relabel
 

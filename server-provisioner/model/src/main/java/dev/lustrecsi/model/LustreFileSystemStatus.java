@@ -20,6 +20,8 @@ public class LustreFileSystemStatus {
     private List<String> mgsNids = new ArrayList<>();
     /** Comma-joined {@link #mgsNids}, for the printer column. */
     private String mgsNidsText;
+    /** Where the servers' NIDs come from; set once, never changed (see {@link NidSource}). */
+    private NidSource nidSource;
 
     private Long capacityBytes;
     private String capacity;
@@ -137,6 +139,14 @@ public class LustreFileSystemStatus {
     }
 
     /** True once every target was ready at the same time; from then on a missing server means Degraded. */
+    public NidSource getNidSource() {
+        return nidSource;
+    }
+
+    public void setNidSource(NidSource nidSource) {
+        this.nidSource = nidSource;
+    }
+
     public Boolean getBootstrapped() {
         return bootstrapped;
     }

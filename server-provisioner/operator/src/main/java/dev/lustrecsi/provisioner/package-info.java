@@ -16,10 +16,12 @@
  * the build machine); the tests drive the same reconciler with a KubeVirt simulator and a simulated Lustre
  * that answer the real command lines.
  *
- * <p>Known limits: on the pod network (no {@code spec.network.attachment}) a re-created server gets a new pod
- * address; Lustre's configuration logs keep the old NID (and targets formatted against an old MGS NID need
- * {@code tunefs.lustre}), rewritable only with the whole filesystem stopped; the operator warns
- * ({@code MgsNidChanged}, {@code ServerNidChanged}). Use a Multus attachment with static addresses for stable NIDs. A drain in progress
+ * <p>Server NIDs: on the pod network each server's NID is the ClusterIP of its Service {@code lnet-<server>},
+ * which survives restarts and re-creation; with a Multus attachment, a static address. Known limits: a filesystem
+ * created before Service addresses ({@code status.nidSource: PodAddress}) keeps pod-address NIDs: a re-created
+ * server gets a new one, Lustre's configuration logs keep the old NID (and targets formatted against an old MGS
+ * NID need {@code tunefs.lustre}), rewritable only with the whole filesystem stopped; the operator warns
+ * ({@code MgsNidChanged}, {@code ServerNidChanged}). A drain in progress
  * is not cancelled when {@code ostCount} is raised again: new OSSs are added and the drain completes.
  * MDT count and OSTs per OSS are fixed after creation. Retired OST indexes are never reused.
  */

@@ -522,6 +522,20 @@ public final class LocalCluster implements AutoCloseable {
                 "networkAddresses",
                 serverAddresses(17));
         parameters.putAll(extraParameters);
+        return applyStorageClassWith(parameters);
+    }
+
+    /**
+     * The shared pool's StorageClass with its servers on the default pod network (no attachment): their NIDs are
+     * their Services' ClusterIPs. Instead of {@link #applyStorageClass}, before any claim (parameters are immutable).
+     */
+    public StorageClass applyPodNetworkStorageClass() {
+        Map<String, String> parameters =
+                StorageClassParams.pool(POOL, "fsName", FS_NAME, "namespace", NAMESPACE, "maxOsts", "16");
+        return applyStorageClassWith(parameters);
+    }
+
+    private StorageClass applyStorageClassWith(Map<String, String> parameters) {
         StorageClass sc = new StorageClassBuilder()
                 .withNewMetadata()
                 .withName(STORAGE_CLASS)

@@ -30,6 +30,8 @@ public final class ServerCloudInit {
     public static final String UNIT_NAME = "lustre-server.service";
     public static final String POD_IFACE = "pod0";
     public static final String LNET_IFACE = "lnet0";
+    /** The dummy interface holding the server's Service ClusterIP, its LNet NID on the pod network. */
+    public static final String SERVICE_IFACE = "lnetsvc0";
     /** The readiness check (see {@link #readyScript}); KubeVirt's exec probe runs it through the guest agent. */
     public static final String READY_PATH = "/usr/local/sbin/lustre-server-ready";
 
@@ -96,8 +98,11 @@ public final class ServerCloudInit {
     }
 
     /** The interface LNet runs on inside the guest. */
-    public static String lnetInterface(LustreFileSystemSpec spec) {
-        return spec.getNetwork().usesAttachment() ? LNET_IFACE : POD_IFACE;
+    public static String lnetInterface(ServerContext ctx) {
+        if (ctx.filesystem().getSpec().getNetwork().usesAttachment()) {
+            return LNET_IFACE;
+        }
+        return ctx.serviceAddress() != null ? SERVICE_IFACE : POD_IFACE;
     }
 
     private String script(ServerContext ctx) {
@@ -175,14 +180,54 @@ public final class ServerCloudInit {
      */
     private List<String> lnet(ServerContext ctx, String net) {
         LustreFileSystemSpec spec = ctx.filesystem().getSpec();
-        String iface = lnetInterface(spec);
+        String iface = lnetInterface(ctx);
         List<String> lines = new ArrayList<>(spec.getNetwork().infiniBand() ? ipoib(ctx) : List.of());
+        if (ctx.serviceAddress() != null && !spec.getNetwork().usesAttachment()) {
+            lines.addAll(serviceAddress(ctx.serviceAddress()));
+        }
         lines.addAll(List.of(
                 "if ! { " + ShellQuote.command(boot.lnetShowNet(net)) + " 2>/dev/null || true; } | grep -Eq "
                         + ShellQuote.word("^[[:space:]-]*nid: [^[:space:]]+@" + net + "$") + "; then",
                 "  " + ShellQuote.command(boot.lnetAddNet(net, iface)),
                 "fi"));
         return lines;
+    }
+
+    /**
+     * The server's NID on the pod network is its Service's ClusterIP, which no interface has: it goes on a dummy
+     * interface (up, with an IPv4 address: lnet/lnet/config.c lnet_inet_enumerate skips only loopback and down
+     * interfaces), and LNet is configured on that interface, so the NI's NID is the ClusterIP.
+     *
+     * <p>Why that works through a Service: a client connects to ClusterIP:988 and kube-proxy DNATs it to the pod
+     * address, which the guest owns (bridge binding); the acceptor listens on every address and checks only that
+     * the connection request's {@code acr_nid} is a local NI (lnet/lnet/acceptor.c lnet_accept: "No matching NI"
+     * otherwise), which the ClusterIP NI is. Connections LNet makes itself (to the MGS, to clients for callbacks)
+     * are bound to the NI's address (acceptor.c lnet_connect, from socklnd_cb.c ksocknal_connect) and leave from a
+     * privileged port (1023 down to 512); the ClusterIP is no address the pod network routes back, so the guest
+     * masquerades what leaves the pod interface from it to the pod address. The peer then sees the pod address,
+     * but trusts the NID in the hello because the source port is privileged (socklnd_cb.c ksocknal_recv_hello:
+     * only a port above LNET_ACCEPTOR_MAX_RESERVED_PORT makes it derive the peer from the socket), and the
+     * acceptor's secure mode needs exactly that (lnet_acceptor: "insecure port"). Linux NAT keeps a privileged
+     * source port privileged when it must remap one (net/netfilter/nf_nat_core.c: "Map privileged onto
+     * privileged"), here and in kube-proxy's masquerade. Re-run at every boot: a reboot loses both.
+     */
+    private static List<String> serviceAddress(String clusterIp) {
+        String dev = SERVICE_IFACE;
+        String addr = ShellQuote.word(clusterIp + "/32");
+        List<String> masquerade =
+                List.of("-t", "nat", "POSTROUTING", "-s", clusterIp + "/32", "-o", POD_IFACE, "-j", "MASQUERADE");
+        return List.of(
+                "ip link show dev " + dev + " >/dev/null 2>&1 || ip link add " + dev + " type dummy",
+                "ip addr replace " + addr + " dev " + dev,
+                "ip link set dev " + dev + " up",
+                ShellQuote.command(iptables("-C", masquerade)) + " 2>/dev/null || "
+                        + ShellQuote.command(iptables("-A", masquerade)));
+    }
+
+    private static List<String> iptables(String action, List<String> rule) {
+        List<String> argv = new ArrayList<>(List.of("iptables", rule.get(0), rule.get(1), action));
+        argv.addAll(rule.subList(2, rule.size()));
+        return argv;
     }
 
     /**

@@ -11,6 +11,8 @@ import dev.lustrecsi.provisioner.topology.ServerPlan;
  * @param mgsNids the MGS the server's targets register with; null for the server that runs the MGS itself
  * @param sshAuthorizedKey public key the operator's command executor logs in with; null for none
  * @param standby a warm-standby OSS: its OSTs mount refusing object creation until it is put into service
+ * @param serviceAddress the ClusterIP of the server's LNet Service, its NID on the pod network (see {@link
+ *     ServerManifests#lnetService}); null when the NID is a static or the pod address
  */
 public record ServerContext(
         LustreFileSystem filesystem,
@@ -18,7 +20,18 @@ public record ServerContext(
         String staticAddress,
         MgsNids mgsNids,
         String sshAuthorizedKey,
-        boolean standby) {
+        boolean standby,
+        String serviceAddress) {
+
+    public ServerContext(
+            LustreFileSystem filesystem,
+            ServerPlan server,
+            String staticAddress,
+            MgsNids mgsNids,
+            String sshAuthorizedKey,
+            boolean standby) {
+        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, standby, null);
+    }
 
     public ServerContext(
             LustreFileSystem filesystem,
@@ -26,6 +39,6 @@ public record ServerContext(
             String staticAddress,
             MgsNids mgsNids,
             String sshAuthorizedKey) {
-        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, false);
+        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, false, null);
     }
 }

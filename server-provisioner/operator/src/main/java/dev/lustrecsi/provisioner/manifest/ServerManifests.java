@@ -153,6 +153,52 @@ public final class ServerManifests {
                 .build();
     }
 
+    /** LNet's TCP port: the acceptor listens there and every socklnd connection starts there (acceptor.c). */
+    public static final int LNET_PORT = 988;
+
+    public static String lnetServiceName(String server) {
+        // A Service name is a DNS-1035 label (starts with a letter); a resource name may start with a digit.
+        return "lnet-" + server;
+    }
+
+    /**
+     * The Service whose ClusterIP is the server's NID on the pod network. The API server allocates the address
+     * and keeps it for the Service's life, never giving it to another Service, so the NID survives virt-launcher
+     * restarts and VM re-creation, and two filesystems never share one. Owned by the LustreFileSystem, not the VM:
+     * it must outlive a re-created VM. {@code publishNotReadyAddresses}: a server in recovery (not Ready) must stay
+     * reachable, or its clients could never reconnect and finish the recovery that makes it Ready.
+     *
+     * @param clusterIp the address to ask for (re-creating a lost Service with the NID recorded in the status);
+     *     null to let the API server allocate one
+     */
+    public io.fabric8.kubernetes.api.model.Service lnetService(
+            LustreFileSystem fs, ServerPlan server, String clusterIp) {
+        Map<String, String> selector = new LinkedHashMap<>();
+        // The virt-launcher pod carries the VMI template's labels (KubeVirt copies them onto the pod it makes).
+        selector.put(Labels.FILESYSTEM, fs.getMetadata().getName());
+        selector.put(Labels.SERVER, server.name());
+        return new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withMetadata(new ObjectMetaBuilder()
+                        .withName(lnetServiceName(server.name()))
+                        .withNamespace(fs.getMetadata().getNamespace())
+                        .withLabels(serverLabels(fs, server))
+                        .withOwnerReferences(ownerReference(fs))
+                        .build())
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withClusterIP(clusterIp)
+                .withSelector(selector)
+                .withPublishNotReadyAddresses(true)
+                .addNewPort()
+                .withName("lnet")
+                .withProtocol("TCP")
+                .withPort(LNET_PORT)
+                .withTargetPort(new IntOrString(LNET_PORT))
+                .endPort()
+                .endSpec()
+                .build();
+    }
+
     public static String hostKeySecretName(String server) {
         return server + "-ssh-host-key";
     }

@@ -7,6 +7,7 @@ import dev.lustrecsi.model.DiskDeletionPolicy;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreFileSystemSpec;
 import dev.lustrecsi.model.LustreFileSystemStatus;
+import dev.lustrecsi.model.NidSource;
 import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.model.Quantities;
 import dev.lustrecsi.model.ServerRole;
@@ -174,7 +175,7 @@ public final class LustreFileSystemReconciler {
             topology = Topology.plan(fs, observed.vmNames());
             syncEntries();
             pinHostKeys();
-            if (!assignAddresses()) {
+            if (!decideNidSource() || !assignAddresses() || !assignServiceAddresses()) {
                 return;
             }
             observeServers();
@@ -240,6 +241,90 @@ public final class LustreFileSystemReconciler {
                     }
                 }
             }
+        }
+
+        /**
+         * Where this filesystem's NIDs come from, decided once and persisted before any Service or VM exists. A
+         * filesystem that already has servers on the pod network keeps its pod addresses: its NIDs are in Lustre's
+         * configuration logs and rewriting them needs every client unmounted (lustre/mgs/mgs_llog.c
+         * mgs_replace_nids refuses while anything but the MGS is connected), which the operator cannot do.
+         */
+        private boolean decideNidSource() {
+            if (status.getNidSource() != null) {
+                return true;
+            }
+            NidSource source;
+            if (spec.getNetwork().usesAttachment()) {
+                source = NidSource.Attachment;
+            } else if (!observed.vmNames().isEmpty()
+                    || status.bootstrappedOnce()
+                    || status.getServers().stream().anyMatch(st -> st.getNid() != null)) {
+                source = NidSource.PodAddress;
+            } else {
+                source = NidSource.ServiceAddress;
+            }
+            status.setNidSource(source);
+            return writeStatus(fs);
+        }
+
+        /**
+         * Pod network: one Service per server, its ClusterIP the server's NID, recorded in the status before any VM
+         * is built with it. A Service that went missing is made again asking for the recorded address, so the NID
+         * does not change; if the API server cannot give it back, the operator says so and changes nothing.
+         */
+        private boolean assignServiceAddresses() {
+            if (status.getNidSource() != NidSource.ServiceAddress) {
+                return true;
+            }
+            boolean assigned = false;
+            for (ServerPlan s : stageOrder()) {
+                ServerStatus st = status.server(s.name()).orElseThrow();
+                String name = ServerManifests.lnetServiceName(s.name());
+                Optional<String> ip = observed.clusterIp(name);
+                if (!observed.hasService(name)) {
+                    try {
+                        var created = client.services()
+                                .inNamespace(ns)
+                                .resource(manifests.lnetService(fs, s, st.getAddress()))
+                                .create();
+                        ip = Optional.ofNullable(created.getSpec().getClusterIP())
+                                .filter(a -> !a.isBlank());
+                    } catch (KubernetesClientException e) {
+                        if (e.getCode() == 409) {
+                            continue; // made meanwhile; the next pass reads it
+                        }
+                        if (st.getAddress() == null || e.getCode() != 422) {
+                            throw e;
+                        }
+                        events.warning(
+                                fs,
+                                EventReason.ServerNidChanged,
+                                "Service " + name + " of " + s.name() + " is gone and its address " + st.getAddress()
+                                        + " (the server's NID in Lustre's configuration logs) cannot be had back: "
+                                        + (e.getStatus() == null
+                                                ? e.getMessage()
+                                                : e.getStatus().getMessage()));
+                        continue;
+                    }
+                }
+                if (ip.isEmpty()) {
+                    continue; // not allocated yet
+                }
+                if (st.getAddress() == null) {
+                    st.setAddress(ip.get());
+                    st.setNid(ip.get() + "@" + spec.getNetwork().getType().lnetName());
+                    assigned = true;
+                } else if (!st.getAddress().equals(ip.get())) {
+                    events.warning(
+                            fs,
+                            EventReason.ServerNidChanged,
+                            "Service " + name + " has address " + ip.get() + " but " + s.name() + "'s NID is "
+                                    + st.getNid() + " (recorded in Lustre's configuration logs); the Service was"
+                                    + " replaced by hand? Delete it and the operator makes it again with "
+                                    + st.getAddress());
+                }
+            }
+            return !assigned || writeStatus(fs);
         }
 
         /** Static addresses (attachment mode), persisted before any VM is built with them. */
@@ -327,7 +412,7 @@ public final class LustreFileSystemReconciler {
                     st.setEverReady(true);
                     st.setLustreVersion(observed.runningVersion(s.name()).orElse(null));
                 }
-                if (!spec.getNetwork().usesAttachment()) {
+                if (status.getNidSource() == NidSource.PodAddress) {
                     observed.podAddress(s.name()).ifPresent(ip -> {
                         String nid = ip + "@" + spec.getNetwork().getType().lnetName();
                         if (st.getNid() != null && !st.getNid().equals(nid) && !s.runsMgs()) {
@@ -340,8 +425,8 @@ public final class LustreFileSystemReconciler {
                                     s.name() + " moved from " + st.getNid() + " to " + nid + "; clients find "
                                             + describeTargets(s) + " at the NID in the configuration logs until an"
                                             + " administrator stops the filesystem and runs lctl replace_nids on the"
-                                            + " MGS. Use spec.network.attachment with static addresses for NIDs"
-                                            + " that survive restarts");
+                                            + " MGS. This filesystem predates Service addresses (status.nidSource"
+                                            + " PodAddress); filesystems created now keep their NIDs across restarts");
                         }
                         st.setAddress(ip);
                         st.setNid(nid);
@@ -359,8 +444,9 @@ public final class LustreFileSystemReconciler {
                         fs,
                         EventReason.MgsNidChanged,
                         "the MGS moved from " + previous + " to " + mgsNid
-                                + "; targets formatted against the old NID need tunefs.lustre --mgsnode. Use spec.network.attachment"
-                                + " with static addresses for NIDs that survive restarts");
+                                + "; targets formatted against the old NID need tunefs.lustre --mgsnode. This filesystem"
+                                + " predates Service addresses (status.nidSource PodAddress); filesystems created now keep"
+                                + " their NIDs across restarts");
             }
             status.setMgsNids(mgsNid == null ? new ArrayList<>() : new ArrayList<>(List.of(mgsNid)));
             status.setMgsNidsText(mgsNid);
@@ -396,7 +482,8 @@ public final class LustreFileSystemReconciler {
 
         private Optional<ServerContext> context(ServerPlan s) {
             ServerStatus st = status.server(s.name()).orElseThrow();
-            if (spec.getNetwork().usesAttachment() && st.getAddress() == null) {
+            boolean serviceAddress = status.getNidSource() == NidSource.ServiceAddress;
+            if ((spec.getNetwork().usesAttachment() || serviceAddress) && st.getAddress() == null) {
                 return Optional.empty();
             }
             MgsNids mgs = null;
@@ -408,7 +495,8 @@ public final class LustreFileSystemReconciler {
                 mgs = nids.get();
             }
             String address = spec.getNetwork().usesAttachment() ? st.getAddress() : null;
-            return Optional.of(new ServerContext(fs, s, address, mgs, sshAuthorizedKey, st.onStandby()));
+            return Optional.of(new ServerContext(
+                    fs, s, address, mgs, sshAuthorizedKey, st.onStandby(), serviceAddress ? st.getAddress() : null));
         }
 
         private void ensureServers() {
@@ -711,6 +799,10 @@ public final class LustreFileSystemReconciler {
                             .withName(t.pvcName())
                             .delete();
                 }
+                client.services()
+                        .inNamespace(ns)
+                        .withName(ServerManifests.lnetServiceName(s.name()))
+                        .delete();
                 status.getServers().removeIf(x -> x.getName().equals(s.name()));
                 s.targets()
                         .forEach(t ->

@@ -4,6 +4,7 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.Labels;
 import dev.lustrecsi.provisioner.manifest.ServerManifests;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevirt.v1.VirtualMachine;
 import io.kubevirt.v1.VirtualMachineInstance;
@@ -22,6 +23,7 @@ public final class ObservedCluster {
     private final Map<String, VirtualMachine> vms = new TreeMap<>();
     private final Map<String, VirtualMachineInstance> vmis = new TreeMap<>();
     private final Map<String, PersistentVolumeClaim> pvcs = new TreeMap<>();
+    private final Map<String, Service> services = new TreeMap<>();
 
     public static ObservedCluster read(KubernetesClient client, LustreFileSystem fs) {
         String ns = fs.getMetadata().getNamespace();
@@ -45,6 +47,12 @@ public final class ObservedCluster {
                 .list()
                 .getItems()
                 .forEach(pvc -> o.pvcs.put(pvc.getMetadata().getName(), pvc));
+        client.services()
+                .inNamespace(ns)
+                .withLabel(Labels.FILESYSTEM, name)
+                .list()
+                .getItems()
+                .forEach(svc -> o.services.put(svc.getMetadata().getName(), svc));
         return o;
     }
 
@@ -58,6 +66,20 @@ public final class ObservedCluster {
 
     public Optional<VirtualMachineInstance> vmi(String name) {
         return Optional.ofNullable(vmis.get(name));
+    }
+
+    /** The ClusterIP of a Service, once the API server allocated one. */
+    public Optional<String> clusterIp(String service) {
+        Service svc = services.get(service);
+        if (svc == null || svc.getSpec() == null) {
+            return Optional.empty();
+        }
+        String ip = svc.getSpec().getClusterIP();
+        return ip == null || ip.isBlank() || "None".equals(ip) ? Optional.empty() : Optional.of(ip);
+    }
+
+    public boolean hasService(String name) {
+        return services.containsKey(name);
     }
 
     public boolean hasPvc(String name) {

@@ -50,7 +50,14 @@ class BootScriptTest {
      * - mount -t lustre <device> <dir> of a server target, and mountpoint(1) answering for it;
      * - lctl get_param -n mdt|obdfilter.<t>.recovery_status: "status: <S>" from state/recovery/<t> (Lustre
      *   Operations Manual, recovery_status), COMPLETE when unset; lctl set_param of server parameters is recorded;
-     * - sleep, udevadm, mkdir (outside the stand-ins' state), systemctl is-active: the guest's own plumbing.
+     * - sleep, udevadm, mkdir (outside the stand-ins' state), systemctl is-active: the guest's own plumbing;
+     * - ip (iproute2) for the dummy interface of a Service address: `link add X type dummy` (RTNETLINK "File
+     *   exists", exit 2, when X is there), `link show dev X` (exit 1 when absent), `addr replace A/P dev X`,
+     *   `link set dev X up`, and `-4 -o addr show dev X`, which the shared lnetctl asks for an interface's address:
+     *   it lists the address only once the link is up, as LNet takes only interfaces that are up
+     *   (lnet/lnet/config.c lnet_inet_enumerate: "Ignoring interface %s: it's down");
+     * - iptables: -C exits 1 when the rule is absent (iptables(8), "--check"), -A appends it; rules in
+     *   state/iptables. A reboot loses links and rules.
      * Every tool records its argv in state/log/<tool>.log.
      */
     private static final Map<String, String> STANDINS = Map.ofEntries(
@@ -89,7 +96,29 @@ class BootScriptTest {
             // The guest's directories (/lustre/targets/…) are not made on this host; the stand-ins' own state is.
             Map.entry("mkdir", "case \"$*\" in *\"$STATE\"*) exec /bin/mkdir \"$@\" ;; esac\n"),
             // systemctl is-active: the unit is active once the boot script exited 0 (state/unit-active).
-            Map.entry("systemctl", "[ -f \"$STATE/unit-active\" ]\n"));
+            Map.entry("systemctl", "[ -f \"$STATE/unit-active\" ]\n"),
+            Map.entry("ip", """
+                    echo "argv: $*" >> "$STATE/log/ip.log"
+                    L="$STATE/links"; /bin/mkdir -p "$L"
+                    case "$*" in
+                    "link show dev "*) [ -e "$L/$4" ] || { echo "Device \\"$4\\" does not exist." >&2; exit 1; } ;;
+                    "link add "*" type dummy") [ -e "$L/$3" ] && { echo "RTNETLINK answers: File exists" >&2; exit 2; }; : > "$L/$3" ;;
+                    "addr replace "*" dev "*) [ -e "$L/$5" ] || exit 1; echo "$3" > "$L/$5.addr" ;;
+                    "link set dev "*" up") [ -e "$L/$4" ] || exit 1; : > "$L/$4.up" ;;
+                    "-4 -o addr show dev "*) [ -e "$L/$6.up" ] && [ -e "$L/$6.addr" ] && echo "2: $6    inet $(cat "$L/$6.addr") scope global $6" ;;
+                    *) echo "stand-in ip: unsupported: $*" >&2; exit 1 ;;
+                    esac
+                    exit 0
+                    """),
+            Map.entry("iptables", """
+                    echo "argv: $*" >> "$STATE/log/iptables.log"
+                    rule="$(echo "$*" | sed 's/ -[CA] / /')"
+                    case "$*" in
+                    *" -C "*) grep -qxF -- "$rule" "$STATE/iptables" 2>/dev/null ;;
+                    *" -A "*) echo "$rule" >> "$STATE/iptables" ;;
+                    *) exit 2 ;;
+                    esac
+                    """));
 
     @BeforeEach
     void standIns() throws IOException {
@@ -134,7 +163,7 @@ class BootScriptTest {
 
     private void reboot() throws IOException {
         // Nothing stays mounted, no module is loaded, LNet is down, the unit has not run yet.
-        for (String dir : List.of("mounted", "modules", "lnet/nets")) {
+        for (String dir : List.of("mounted", "modules", "lnet/nets", "links")) {
             if (!Files.isDirectory(state.resolve(dir))) {
                 continue;
             }
@@ -146,6 +175,7 @@ class BootScriptTest {
         }
         Files.deleteIfExists(state.resolve("lnet/configured"));
         Files.deleteIfExists(state.resolve("unit-active"));
+        Files.deleteIfExists(state.resolve("iptables"));
     }
 
     private int ready() throws Exception {
@@ -300,6 +330,35 @@ class BootScriptTest {
         Files.delete(state.resolve("log/lnetctl.log"));
         assertThat(boot(Map.of())).isZero();
         assertThat(calls("lnetctl net add")).isEmpty();
+    }
+
+    @Test
+    void onThePodNetworkLnetRunsOnADummyInterfaceHoldingTheServiceAddressAtEveryBoot() throws Exception {
+        LustreFileSystem fs = Fixtures.tcp("demo", 2);
+        ServerPlan oss0 = Topology.plan(fs, List.of()).server("demo-oss0").orElseThrow();
+        JsonNode config = new ObjectMapper(new YAMLFactory())
+                .readTree(new ServerCloudInit()
+                        .userData(new ServerContext(
+                                fs, oss0, null, MgsNids.parse("10.96.0.10@tcp"), null, false, "10.96.0.12")));
+        script = config.path("write_files").get(0).path("content").asText();
+
+        for (int boot = 1; boot <= 2; boot++) {
+            assertThat(boot(Map.of())).as("boot %d: %s", boot, output).isZero();
+            // The NI's NID is the Service address, not the pod address (10.244.1.7 on pod0).
+            assertThat(run("lnetctl net show --net tcp", "show", Map.of())).isZero();
+            assertThat(output).contains("nid: 10.96.0.12@tcp").doesNotContain("10.244.1.7");
+            // What LNet sends from that address leaves the pod interface masqueraded to the pod address, once.
+            assertThat(Files.readAllLines(state.resolve("iptables")))
+                    .containsExactly("-t nat POSTROUTING -s 10.96.0.12/32 -o pod0 -j MASQUERADE");
+            assertThat(calls("mkfs.lustre")).allMatch(c -> c.contains("--mgsnode=10.96.0.10@tcp"));
+            reboot();
+        }
+        assertThat(calls("lnetctl net add"))
+                .as("LNet is configured on the dummy interface at every boot")
+                .containsExactly(
+                        "lnetctl net add --net tcp --if " + ServerCloudInit.SERVICE_IFACE,
+                        "lnetctl net add --net tcp --if " + ServerCloudInit.SERVICE_IFACE);
+        assertThat(calls("ip link add")).hasSize(2);
     }
 
     @Test

@@ -92,8 +92,17 @@ class BootstrapTest {
         assertThat(fs.getStatus().condition(Conditions.READY).orElseThrow().getStatus())
                 .isEqualTo("True");
 
-        // The MGS NID is the address of the MDS0 VMI (pod network, tcp).
-        String mds0Ip = h.vmi("demo-mds0").getStatus().getInterfaces().get(0).getIpAddress();
+        // The MGS NID is the ClusterIP of MDS0's Service (pod network, tcp), not the VMI's pod address.
+        String mds0Ip = h.client()
+                .services()
+                .inNamespace(h.namespace())
+                .withName("lnet-demo-mds0")
+                .get()
+                .getSpec()
+                .getClusterIP();
+        assertThat(mds0Ip)
+                .isNotEqualTo(
+                        h.vmi("demo-mds0").getStatus().getInterfaces().get(0).getIpAddress());
         assertThat(fs.getStatus().getMgsNids()).containsExactly(mds0Ip + "@tcp");
         assertThat(fs.getStatus().getMgsNidsText()).isEqualTo(mds0Ip + "@tcp");
 

@@ -149,9 +149,9 @@ class RecoveryTest {
     }
 
     @Test
-    void onThePodNetworkALostMgsComesBackWithANewAddressAndTheOperatorSaysSo() {
+    void onPodAddressesALostMgsComesBackWithANewAddressAndTheOperatorSaysSo() {
         try (OperatorHarness pod = new OperatorHarness("lfs1")) {
-            pod.create(Fixtures.tcp("demo", 2));
+            pod.createOnPodAddresses(Fixtures.tcp("demo", 2));
             LustreFileSystem before = pod.runUntilReady("demo", 60);
             pod.client()
                     .resources(VirtualMachine.class)
@@ -168,9 +168,9 @@ class RecoveryTest {
     }
 
     @Test
-    void onThePodNetworkAnOssThatComesBackWithANewAddressIsReportedWithWhatItTakesToRepair() {
+    void onPodAddressesAnOssThatComesBackWithANewAddressIsReportedWithWhatItTakesToRepair() {
         try (OperatorHarness pod = new OperatorHarness("lfs1")) {
-            pod.create(Fixtures.tcp("demo", 2));
+            pod.createOnPodAddresses(Fixtures.tcp("demo", 2));
             LustreFileSystem before = pod.runUntilReady("demo", 60);
             String oss = before.getStatus().getServers().stream()
                     .filter(st -> !Boolean.TRUE.equals(st.getMgs()))

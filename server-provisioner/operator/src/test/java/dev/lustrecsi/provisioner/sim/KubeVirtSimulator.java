@@ -59,6 +59,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
     private final Map<String, Boolean> neverReady = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> boots = new ConcurrentHashMap<>();
     private final AtomicInteger podIps = new AtomicInteger(10);
+    private final AtomicInteger clusterIps = new AtomicInteger(10);
     /** When each VMI was created by this simulator (nanoTime), for {@link #bootDelay(java.time.Duration)}. */
     private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
 
@@ -137,6 +138,7 @@ public final class KubeVirtSimulator implements AutoCloseable {
 
     public synchronized void tick() {
         collectPodsOfFencedNodes();
+        allocateClusterIps();
         Map<String, VirtualMachine> vms = new HashMap<>();
         client.resources(VirtualMachine.class)
                 .inNamespace(namespace)
@@ -153,6 +155,41 @@ public final class KubeVirtSimulator implements AutoCloseable {
         }
         for (VirtualMachine vm : vms.values()) {
             step(vm);
+        }
+    }
+
+    /**
+     * fabric8's mock API server stores a Service as sent; kube-apiserver allocates its ClusterIP from the service
+     * CIDR at create (pkg/registry/core/service/ipallocator) and never hands one address to two Services. On a real
+     * API server every ClusterIP Service already has one and this does nothing.
+     */
+    private void allocateClusterIps() {
+        var services = client.services().inNamespace(namespace).list().getItems();
+        java.util.Set<String> used = new java.util.HashSet<>();
+        services.stream()
+                .map(svc -> svc.getSpec().getClusterIP())
+                .filter(ip -> ip != null && !ip.isBlank())
+                .forEach(used::add);
+        for (var svc : services) {
+            if (svc.getSpec().getClusterIP() != null
+                    && !svc.getSpec().getClusterIP().isBlank()) {
+                continue;
+            }
+            String ip;
+            do {
+                int n = clusterIps.getAndIncrement();
+                ip = "10.96." + (n / 250) + "." + (n % 250 + 2);
+            } while (used.contains(ip));
+            used.add(ip);
+            String allocated = ip;
+            client.services()
+                    .inNamespace(namespace)
+                    .withName(svc.getMetadata().getName())
+                    .edit(x -> {
+                        x.getSpec().setClusterIP(allocated);
+                        x.getSpec().setClusterIPs(List.of(allocated));
+                        return x;
+                    });
         }
     }
 
@@ -315,12 +352,20 @@ public final class KubeVirtSimulator implements AutoCloseable {
                     .getMetadata()
                     .getName();
             removeLauncherPod(name);
+            // virt-controller copies the VMI's labels onto its launcher pod (kubevirt pkg/virt-controller/services/
+            // template.go: podLabels from vmi.Labels, then kubevirt.io=virt-launcher): Services select it by them.
+            VirtualMachineInstance current = vmis().withName(name).get();
+            Map<String, String> podLabels = new LinkedHashMap<>();
+            if (current != null && current.getMetadata().getLabels() != null) {
+                podLabels.putAll(current.getMetadata().getLabels());
+            }
             client.pods()
                     .inNamespace(namespace)
                     .resource(new PodBuilder()
                             .withNewMetadata()
                             .withName(launcherPod(name))
                             .withNamespace(namespace)
+                            .addToLabels(podLabels)
                             .addToLabels("kubevirt.io", "virt-launcher")
                             .addToLabels("kubevirt.io/domain", name)
                             .endMetadata()

@@ -182,6 +182,21 @@ public final class OperatorHarness implements AutoCloseable {
                 .create();
     }
 
+    /**
+     * A filesystem on the pod network whose servers' NIDs are their pod addresses, as every one made before Service
+     * addresses is: created with {@code status.nidSource: PodAddress}, what the operator records on its first pass
+     * over such a filesystem (StableNidsTest shows that decision).
+     */
+    public LustreFileSystem createOnPodAddresses(LustreFileSystem fs) {
+        LustreFileSystem created = create(fs);
+        created.setStatus(new dev.lustrecsi.model.LustreFileSystemStatus());
+        created.getStatus().setNidSource(dev.lustrecsi.model.NidSource.PodAddress);
+        return client().resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .resource(created)
+                .updateStatus();
+    }
+
     /** Changes the spec as a user or the CSI controller would. */
     public void editSpec(String name, java.util.function.Consumer<dev.lustrecsi.model.LustreFileSystemSpec> change) {
         client().resources(LustreFileSystem.class)
