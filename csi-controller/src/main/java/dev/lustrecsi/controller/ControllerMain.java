@@ -263,6 +263,7 @@ public final class ControllerMain implements Callable<Integer> {
                     .register(PrometheusRegistry.defaultRegistry);
             PluginRunner.serveUntilStopped(common, true, readiness, List.of(service));
             reconciler.shutdownNow();
+            kinds.clones().close();
             rounds.close();
             records.close();
             inUse.close();

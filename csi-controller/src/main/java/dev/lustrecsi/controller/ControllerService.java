@@ -76,7 +76,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             ControllerServiceCapability.RPC.Type.GET_CAPACITY,
             ControllerServiceCapability.RPC.Type.GET_VOLUME,
             ControllerServiceCapability.RPC.Type.VOLUME_CONDITION,
-            ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
+            ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER,
+            ControllerServiceCapability.RPC.Type.CLONE_VOLUME);
 
     private final ControllerConfig config;
     private final VolumeKinds kinds;
@@ -121,7 +122,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String name = VolumeNames.directoryName(requestedName);
             requireCapabilities(request.getVolumeCapabilitiesList());
             if (request.hasVolumeContentSource()) {
-                throw invalid("volume content sources (snapshots, clones) are not supported");
+                requireVolumeSource(request.getVolumeContentSource());
             }
             if (!request.getMutableParamsMap().isEmpty()) {
                 throw invalid("mutable parameters are not supported");
@@ -141,6 +142,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeKind kind = kinds.of(params.mode());
             VolumeKind.NewVolume volume =
                     new VolumeKind.NewVolume(name, capacity, limit, params, namespace, fingerprint, pvc);
+            if (request.hasVolumeContentSource()) {
+                String source = request.getVolumeContentSource().getVolume().getVolumeId();
+                boolean sizeGiven = request.getCapacityRange().getRequiredBytes() > 0;
+                return CreateVolumeResponse.newBuilder()
+                        .setVolume(withLock(
+                                kind.lockKey(volume), () -> kinds.clones().create(volume, source, sizeGiven)))
+                        .build();
+            }
             return CreateVolumeResponse.newBuilder()
                     .setVolume(withLock(kind.lockKey(volume), () -> kind.create(volume)))
                     .build();
@@ -168,6 +177,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeId id = parsed.get();
             kinds.inUse().refuseWhileInUse(id);
             return withLock(lockKey(id), () -> {
+                kinds.clones().stop(id);
                 kinds.of(id).delete(id);
                 return DeleteVolumeResponse.getDefaultInstance();
             });
@@ -380,6 +390,19 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             throw Status.NOT_FOUND
                     .withDescription("no such volume: " + e.getMessage())
                     .asRuntimeException();
+        }
+    }
+
+    /** Only volumes can be sources: snapshots are not offered (CREATE_DELETE_SNAPSHOT is not advertised). */
+    private static void requireVolumeSource(dev.lustrecsi.csi.v1.VolumeContentSource source) {
+        if (source.hasSnapshot()) {
+            throw invalid("volume_content_source: snapshots are not supported by this driver; clone a volume instead");
+        }
+        if (!source.hasVolume()) {
+            throw invalid("volume_content_source names neither a snapshot nor a volume");
+        }
+        if (source.getVolume().getVolumeId().isEmpty()) {
+            throw invalid("volume_content_source.volume.volume_id is required");
         }
     }
 

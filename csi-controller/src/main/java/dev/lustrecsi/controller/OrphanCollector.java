@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes volumes whose CreateVolume never completed and whose claim is gone: a reservation on a pool still
- * {@code Creating}, or a dedicated filesystem never handed over, older than a grace period, with no PV naming
+ * {@code Creating} (or a clone still {@code Cloning}), or a dedicated filesystem never handed over, older than a grace period, with no PV naming
  * it and its PVC deleted. That is what is left when a user deletes a Pending PVC while the external-provisioner
  * (which would otherwise finish and then delete it) restarts. Volumes that were handed over are never touched:
  * after that only DeleteVolume removes them, so a Retain PV's data is safe. Volumes created without the claim's
@@ -68,7 +68,8 @@ public final class OrphanCollector {
             for (Map.Entry<String, VolumeRecord> e :
                     records.volumes(key.namespace(), key.pool()).entrySet()) {
                 VolumeRecord r = e.getValue();
-                if (r.state() != VolumeState.Creating || !olderThan(r.createdAt(), cutoff)) {
+                if (r.state() != VolumeState.Creating && r.state() != VolumeState.Cloning
+                        || !olderThan(r.createdAt(), cutoff)) {
                     continue;
                 }
                 VolumeId id = new VolumeId(

@@ -75,7 +75,8 @@ public final class SharedPoolVolumes implements VolumeKind {
                 request.params(),
                 request.namespace(),
                 request.fingerprint(),
-                request.pvc());
+                request.pvc(),
+                request.source());
     }
 
     private Volume create(
@@ -85,7 +86,8 @@ public final class SharedPoolVolumes implements VolumeKind {
             StorageClassParameters params,
             String namespace,
             String fingerprint,
-            String pvc) {
+            String pvc,
+            String source) {
         LustreFileSystem pool = ensurePool(namespace, params, capacity);
         FsName fsName = new FsName(pool.getSpec().getFsName());
         VolumeId id = volumeId(namespace, params.pool(), fsName.value(), name);
@@ -113,8 +115,11 @@ public final class SharedPoolVolumes implements VolumeKind {
                                 .withDescription("volume " + name + " exists with different StorageClass parameters")
                                 .asRuntimeException();
                     }
+                    VolumeClones.requireSameSource(name, existing, source);
                     return existing;
                 }
+                // A clone's source is checked in the same decision a DeleteVolume of it makes (VolumeClones).
+                VolumeClones.requireSourceReady(volumes, source);
                 long requested = sum(volumes.requestedBytes(), capacity);
                 try {
                     planner.requireFits(sizing, requested);
@@ -141,7 +146,8 @@ public final class SharedPoolVolumes implements VolumeKind {
                         params.directoryMode(),
                         String.join(",", params.mountOptions()),
                         pvc,
-                        java.time.Instant.now().toString());
+                        java.time.Instant.now().toString(),
+                        source);
             });
             try (reservation) {
                 VolumeRecord record = reservation.record();
@@ -220,9 +226,11 @@ public final class SharedPoolVolumes implements VolumeKind {
             }
             throw e;
         }
-        if (record.state() != VolumeState.Ready) {
+        // A clone is Cloning, not Ready, until VolumeClones has copied its source into it.
+        VolumeState finished = record.source() == null ? VolumeState.Ready : VolumeState.Cloning;
+        if (record.state() != VolumeState.Ready && record.state() != finished) {
             try {
-                reservation.commit(record.withState(VolumeState.Ready));
+                reservation.commit(record.withState(finished));
             } catch (VolumeRecords.ProjectIdTakenException lost) {
                 // Both set their quota on the id: the record that keeps it gets its own size back.
                 directories.setQuota(
@@ -384,6 +392,16 @@ public final class SharedPoolVolumes implements VolumeKind {
         }
     }
 
+    /** The pool's mount once the pool is usable (a clone's copy runs there). */
+    Path usableRoot(String namespace, String poolName) {
+        LustreFileSystem pool = fileSystems
+                .get(namespace, poolName)
+                .orElseThrow(() -> Status.NOT_FOUND
+                        .withDescription("pool " + namespace + "/" + poolName + " does not exist")
+                        .asRuntimeException());
+        return mountPool(awaitUsable(pool, "pool"));
+    }
+
     private Path mountPool(LustreFileSystem pool) {
         MgsNids nids = mgsNids(pool);
         try {
@@ -410,6 +428,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         String name = id.subdir();
         VolumeRecord record = records.update(pool, name, volumes -> {
             VolumeRecord r = volumes.get(name);
+            VolumeClones.refuseWhileCloned(volumes, id);
             return r == null ? null : r.withState(VolumeState.Deleting);
         });
         if (record == null) {

@@ -2,6 +2,7 @@ package dev.lustrecsi.controller;
 
 import dev.lustrecsi.lustre.CommandRunner;
 import dev.lustrecsi.lustre.LfsCommands;
+import dev.lustrecsi.lustre.TreeCopyCommands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -43,11 +44,56 @@ public final class VolumeDirectories {
     private final CommandRunner runner;
     private final LfsCommands lfs;
     private final Duration timeout;
+    private final TreeCopyCommands copy;
 
     public VolumeDirectories(CommandRunner runner, LfsCommands lfs, Duration timeout) {
+        this(runner, lfs, timeout, TreeCopyCommands.standard());
+    }
+
+    public VolumeDirectories(CommandRunner runner, LfsCommands lfs, Duration timeout, TreeCopyCommands copy) {
         this.runner = runner;
         this.lfs = lfs;
         this.timeout = timeout;
+        this.copy = copy;
+    }
+
+    /**
+     * Copies volume {@code source}'s tree into the clone {@code name}, whose directory, project id and quota
+     * {@link #create} made. A copy that starts again (a retry after a failure, a restarted controller) starts over
+     * from an empty directory: a partial tree left by a killed {@code cp} cannot be told from a complete one file by
+     * file. The project id is set on the whole tree before any byte is copied (files made later inherit it).
+     *
+     * @param copyTimeout how long the copy may take at most (it is killed after)
+     */
+    public void copyInto(Path poolRoot, String source, String name, VolumeRecord record, Duration copyTimeout) {
+        Path from = volumeDir(poolRoot, source);
+        Path dir = volumeDir(poolRoot, name);
+        if (!Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalStateException("the source directory " + from + " is missing");
+        }
+        emptyDirectory(dir);
+        runner.runChecked(lfs.setProjectRecursively(record.projectId(), dir.toString()), timeout);
+        runner.runChecked(copy.copyTree(from.toString(), dir.toString()), copyTimeout);
+    }
+
+    /** Removes a clone whose copy failed: its tree whatever it holds (never archived: it is no one's data) and quota. */
+    public void discard(Path poolRoot, String name, long projectId) {
+        deleteTree(volumeDir(poolRoot, name));
+        runner.runChecked(lfs.clearProjectQuota(projectId, poolRoot.toString()), timeout);
+    }
+
+    private static void emptyDirectory(Path dir) {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            for (Path entry : entries.toList()) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(entry);
+                } else {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot empty " + dir + " before a copy", e);
+        }
     }
 
     /** mkdir, mode, {@code lfs project -p -s} alongside {@code lfs setquota -p -B}, then {@code lfs setstripe}. */

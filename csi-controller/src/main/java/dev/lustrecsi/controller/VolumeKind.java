@@ -11,7 +11,11 @@ import java.util.Optional;
  */
 interface VolumeKind {
 
-    /** A CreateVolume the RPC layer has checked: every field valid, the StorageClass parameters parsed. */
+    /**
+     * A CreateVolume the RPC layer has checked: every field valid, the StorageClass parameters parsed.
+     * {@code source}: for a clone ({@link VolumeClones}), the name of the volume of the same pool it copies; else
+     * null.
+     */
     record NewVolume(
             String name,
             long capacityBytes,
@@ -19,7 +23,25 @@ interface VolumeKind {
             StorageClassParameters params,
             String namespace,
             String fingerprint,
-            String pvc) {}
+            String pvc,
+            String source) {
+
+        NewVolume(
+                String name,
+                long capacityBytes,
+                long limitBytes,
+                StorageClassParameters params,
+                String namespace,
+                String fingerprint,
+                String pvc) {
+            this(name, capacityBytes, limitBytes, params, namespace, fingerprint, pvc, null);
+        }
+
+        /** This request as a clone of {@code sourceVolume}, {@code bytes} large. */
+        NewVolume asCloneOf(String sourceVolume, long bytes) {
+            return new NewVolume(name, bytes, limitBytes, params, namespace, fingerprint, pvc, sourceVolume);
+        }
+    }
 
     /** The lock a create holds: the same key as its volume id's ({@link VolumeKinds#lockKey}). */
     String lockKey(NewVolume request);

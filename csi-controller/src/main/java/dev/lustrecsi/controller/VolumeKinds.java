@@ -8,7 +8,12 @@ import dev.lustrecsi.csi.server.VolumeLocks;
  * ({@link ControllerService}) and the periodic collectors ({@link OrphanCollector}), so a collector and a
  * DeleteVolume of the same volume never run at once in this process.
  */
-public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, VolumeLocks locks, VolumesInUse inUse) {
+public record VolumeKinds(
+        SharedPoolVolumes shared,
+        DedicatedVolumes dedicated,
+        VolumeLocks locks,
+        VolumesInUse inUse,
+        VolumeClones clones) {
 
     /** Both kinds over one set of collaborators, as the controller runs them. */
     public static VolumeKinds create(
@@ -19,12 +24,14 @@ public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, 
             VolumeDirectories directories,
             CapacityPlanner planner,
             VolumesInUse inUse) {
+        SharedPoolVolumes shared = new SharedPoolVolumes(config, fileSystems, records, mounts, directories, planner);
         return new VolumeKinds(
-                new SharedPoolVolumes(config, fileSystems, records, mounts, directories, planner),
+                shared,
                 new DedicatedVolumes(config, fileSystems, planner),
                 // A call waits for a pool to become usable (readyWait) while holding its volume's lock.
                 new VolumeLocks(config.readyWait().plusSeconds(60)),
-                inUse);
+                inUse,
+                new VolumeClones(shared, records, directories, VolumeClones.COPY_TIMEOUT, VolumeClones.ANSWER_WITHIN));
     }
 
     /** The kind a managed volume id names: a whole filesystem is dedicated, a subdirectory is on a pool. */
@@ -49,6 +56,7 @@ public record VolumeKinds(SharedPoolVolumes shared, DedicatedVolumes dedicated, 
     void reclaim(VolumeId id) {
         inUse.refuseWhileInUse(id);
         locked(lockKey(id), () -> {
+            clones.stop(id);
             of(id).delete(id);
             return null;
         });

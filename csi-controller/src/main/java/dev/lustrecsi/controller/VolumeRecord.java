@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param pvc           {@code namespace/name} of the claim it was made for, when the provisioner said
  *                      ({@code --extra-create-metadata}); lets {@link OrphanCollector} tell abandoned reservations
  * @param createdAt     when it was reserved (ISO-8601)
+ * @param source        for a clone, the name of the volume of the same pool it is copied from; null otherwise
  */
 public record VolumeRecord(
         long projectId,
@@ -32,7 +33,36 @@ public record VolumeRecord(
         int directoryMode,
         String mountOptions,
         String pvc,
-        String createdAt) {
+        String createdAt,
+        String source) {
+
+    /** A volume that is not a clone. */
+    public VolumeRecord(
+            long projectId,
+            long capacityBytes,
+            String parameters,
+            VolumeState state,
+            VolumeReclaim onDelete,
+            int stripeCount,
+            long stripeSize,
+            int directoryMode,
+            String mountOptions,
+            String pvc,
+            String createdAt) {
+        this(
+                projectId,
+                capacityBytes,
+                parameters,
+                state,
+                onDelete,
+                stripeCount,
+                stripeSize,
+                directoryMode,
+                mountOptions,
+                pvc,
+                createdAt,
+                null);
+    }
 
     public VolumeRecord {
         Objects.requireNonNull(parameters, "parameters");
@@ -56,7 +86,8 @@ public record VolumeRecord(
                 directoryMode,
                 mountOptions,
                 pvc,
-                createdAt);
+                createdAt,
+                source);
     }
 
     public VolumeRecord withCapacity(long newCapacity) {
@@ -71,7 +102,8 @@ public record VolumeRecord(
                 directoryMode,
                 mountOptions,
                 pvc,
-                createdAt);
+                createdAt,
+                source);
     }
 
     public VolumeRecord withProjectId(long newProjectId) {
@@ -86,10 +118,28 @@ public record VolumeRecord(
                 directoryMode,
                 mountOptions,
                 pvc,
-                createdAt);
+                createdAt,
+                source);
     }
 
     public boolean archiveOnDelete() {
         return onDelete == VolumeReclaim.Archive;
+    }
+
+    /** The same record as a clone of {@code sourceVolume} (null: not a clone). */
+    public VolumeRecord withSource(String sourceVolume) {
+        return new VolumeRecord(
+                projectId,
+                capacityBytes,
+                parameters,
+                state,
+                onDelete,
+                stripeCount,
+                stripeSize,
+                directoryMode,
+                mountOptions,
+                pvc,
+                createdAt,
+                sourceVolume);
     }
 }

@@ -4,6 +4,7 @@ import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreVolume;
 import dev.lustrecsi.model.LustreVolumeSpec;
+import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -84,6 +85,9 @@ public final class VolumeRecords implements AutoCloseable {
 
         /** Every id below this one is held (a hint where to start looking for a free id). */
         long lowestPossiblyFreeProjectId(long first);
+
+        /** The volumes of the pool being cloned from {@code source} now (reserved or copying, not yet Ready). */
+        Set<String> clonesInProgressOf(String source);
     }
 
     /** The project id of a new record was also given, earlier, to another record of the pool by another replica. */
@@ -114,6 +118,9 @@ public final class VolumeRecords implements AutoCloseable {
         final Map<String, Optional<VolumeRecord>> pending = new HashMap<>();
 
         final Map<Long, Set<String>> holders = new HashMap<>();
+        /** Clones not finished yet, by source: a source must not be deleted under them (kept like the sums). */
+        final Map<String, Set<String>> clonesBySource = new HashMap<>();
+
         long requested;
         long freeHint = Long.MAX_VALUE;
 
@@ -151,6 +158,26 @@ public final class VolumeRecords implements AutoCloseable {
                 holders.computeIfAbsent(after.projectId(), k -> new HashSet<>(2))
                         .add(name);
             }
+            if (cloneInProgress(before)) {
+                Set<String> clones = clonesBySource.get(before.source());
+                if (clones != null) {
+                    clones.remove(name);
+                    if (clones.isEmpty()) {
+                        clonesBySource.remove(before.source());
+                    }
+                }
+            }
+            if (cloneInProgress(after)) {
+                clonesBySource
+                        .computeIfAbsent(after.source(), k -> new HashSet<>(2))
+                        .add(name);
+            }
+        }
+
+        private static boolean cloneInProgress(VolumeRecord r) {
+            return r != null
+                    && r.source() != null
+                    && (r.state() == VolumeState.Creating || r.state() == VolumeState.Cloning);
         }
     }
 
@@ -453,6 +480,11 @@ public final class VolumeRecords implements AutoCloseable {
                 state.freeHint = hint;
                 return hint;
             }
+
+            @Override
+            public Set<String> clonesInProgressOf(String source) {
+                return Set.copyOf(state.clonesBySource.getOrDefault(source, Set.of()));
+            }
         };
     }
 
@@ -733,7 +765,8 @@ public final class VolumeRecords implements AutoCloseable {
                                 s.getDirectoryMode() == null ? 0 : s.getDirectoryMode(),
                                 s.getMountOptions(),
                                 s.getPvc(),
-                                s.getCreatedAt())));
+                                s.getCreatedAt(),
+                                s.getSourceVolume())));
             } catch (IllegalArgumentException e) {
                 problem = e.getMessage();
             }
@@ -781,6 +814,7 @@ public final class VolumeRecords implements AutoCloseable {
         s.setMountOptions(r.mountOptions());
         s.setPvc(r.pvc());
         s.setCreatedAt(r.createdAt());
+        s.setSourceVolume(r.source());
         return v;
     }
 

@@ -7,6 +7,7 @@ import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
 import dev.lustrecsi.lustre.ToolPaths;
+import dev.lustrecsi.lustre.TreeCopyCommands;
 import dev.lustrecsi.lustre.mount.LinuxMounter;
 import dev.lustrecsi.lustre.mount.MountBounds;
 import dev.lustrecsi.lustre.mount.MountInfo;
@@ -59,12 +60,19 @@ final class ControllerFixture implements AutoCloseable {
     VolumeRecords records;
     VolumesInUse inUse;
     ControllerGrpc.ControllerBlockingStub stub;
+    /** While this file exists, clone copies wait ({@link #holdCopies}). */
+    final Path copyGate;
 
     /** @param mounts whether the test needs pool mounts (then it is skipped outside a private mount namespace) */
     ControllerFixture(KubernetesClient client, Path mountRoot, Duration readyWait, boolean mounts) {
         this.client = client;
         this.mountRoot = mountRoot;
         this.readyWait = readyWait;
+        try {
+            this.copyGate = Files.createTempDirectory("clone-gate").resolve("closed");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         if (mounts) {
             standIns = LustreStandIns.install();
             tools = standIns.toolPaths();
@@ -94,7 +102,8 @@ final class ControllerFixture implements AutoCloseable {
                 new LustreFileSystems(client),
                 records,
                 new PoolMounts(mounter, mountRoot),
-                new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
+                new VolumeDirectories(
+                        runner, new LfsCommands(tools), config.commandTimeout(), new TreeCopyCommands(gatedCp())),
                 new CapacityPlanner(config.shrinkBandPercent()),
                 inUse);
         service = new ControllerService(config, kinds);
@@ -116,7 +125,43 @@ final class ControllerFixture implements AutoCloseable {
         start();
     }
 
+    /**
+     * The real cp, behind a gate a test can close ({@link #holdCopies}) to keep a clone's copy running: the wrapper
+     * waits while the gate file exists, then runs cp with the driver's arguments.
+     */
+    private String gatedCp() {
+        try {
+            Path script = copyGate.resolveSibling("gated-cp");
+            if (!Files.exists(script)) {
+                Files.writeString(
+                        script, "#!/bin/bash\nwhile [ -e '" + copyGate + "' ]; do sleep 0.05; done\nexec cp \"$@\"\n");
+                Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            return script.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Clone copies wait (in their cp) until {@link #releaseCopies}. */
+    void holdCopies() {
+        try {
+            Files.writeString(copyGate, "held");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void releaseCopies() {
+        try {
+            Files.deleteIfExists(copyGate);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void stopServer() {
+        kinds.clones().close();
         records.close();
         inUse.close();
         channel.shutdownNow();

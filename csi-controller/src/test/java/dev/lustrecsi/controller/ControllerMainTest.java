@@ -105,7 +105,8 @@ class ControllerMainTest {
             assertThat(controller
                             .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
                             .getCapabilitiesCount())
-                    .isEqualTo(7);
+                    .as("ControllerRpcTest names the eight")
+                    .isEqualTo(8);
             // Image and version come from the flags; the namespace too.
             assertThatThrownBy(() -> controller.createVolume(
                             create("pvc-main", GI, Map.of("mode", "dedicated")).build()))

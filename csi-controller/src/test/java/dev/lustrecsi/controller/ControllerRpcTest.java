@@ -79,7 +79,8 @@ class ControllerRpcTest {
                         ControllerServiceCapability.RPC.Type.GET_CAPACITY,
                         ControllerServiceCapability.RPC.Type.GET_VOLUME,
                         ControllerServiceCapability.RPC.Type.VOLUME_CONDITION,
-                        ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
+                        ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER,
+                        ControllerServiceCapability.RPC.Type.CLONE_VOLUME);
     }
 
     @Test

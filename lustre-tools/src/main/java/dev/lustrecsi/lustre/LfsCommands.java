@@ -39,6 +39,16 @@ public final class LfsCommands {
     }
 
     /**
+     * {@code lfs project -p ID -s -r DIR}: {@link #setProject} on DIR and everything below it. A clone's directory
+     * gets it before its copy starts (and again when a copy restarts over a partial tree), so no copied byte is
+     * charged to another project.
+     */
+    public List<String> setProjectRecursively(long projectId, String dir) {
+        return List.of(
+                paths.lfs(), "project", "-p", Long.toString(requireProjectId(projectId)), "-s", "-r", requirePath(dir));
+    }
+
+    /**
      * {@code lfs project -C -r DIR}: clears the inherit flag and resets the project id to 0 on DIR and below,
      * so a project id can be reused without a new volume being charged for an archived tree.
      */

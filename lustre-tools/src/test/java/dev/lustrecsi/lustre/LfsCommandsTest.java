@@ -23,6 +23,8 @@ class LfsCommandsTest {
         assertThat(lfs.setProject(1001, "/pool/pvc-1"))
                 .containsExactly("lfs", "project", "-p", "1001", "-s", "/pool/pvc-1");
         assertThat(lfs.clearProjectRecursively("/pool/x")).containsExactly("lfs", "project", "-C", "-r", "/pool/x");
+        assertThat(lfs.setProjectRecursively(1002, "/pool/clone"))
+                .containsExactly("lfs", "project", "-p", "1002", "-s", "-r", "/pool/clone");
         assertThat(lfs.listProjects("/pool")).containsExactly("lfs", "project", "/pool");
         // Limits in KiB, rounded up: a volume never gets less than it asked for.
         assertThat(lfs.setProjectBlockLimit(7, 1_073_741_824L, "/pool"))
@@ -184,6 +186,11 @@ class LfsCommandsTest {
                         runner.runChecked(commands.df(mount.toString()), t).stdout()))
                 .isPresent();
 
+        Path sub = Files.createDirectories(volume.resolve("sub"));
+        runner.runChecked(commands.setProjectRecursively(1043, volume.toString()), t);
+        assertThat(LfsCommands.parseProjects(runner.runChecked(commands.listProjects(volume.toString()), t)
+                        .stdout()))
+                .contains(new LfsCommands.ProjectEntry(1043, true, sub.toString()));
         runner.runChecked(commands.clearProjectRecursively(volume.toString()), t);
         runner.runChecked(commands.clearProjectQuota(1042, mount.toString()), t);
         assertThat(LfsCommands.parseProjects(runner.runChecked(commands.listProjects(mount.toString()), t)

@@ -21,7 +21,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
     "directoryMode",
     "mountOptions",
     "pvc",
-    "createdAt"
+    "createdAt",
+    "sourceVolume"
 })
 public class LustreVolumeSpec {
 
@@ -38,6 +39,7 @@ public class LustreVolumeSpec {
     private String mountOptions;
     private String pvc;
     private String createdAt;
+    private String sourceVolume;
 
     /** Name of the pool LustreFileSystem (same namespace) the volume's directory is on. */
     public String getPool() {
@@ -152,5 +154,14 @@ public class LustreVolumeSpec {
 
     public void setCreatedAt(String createdAt) {
         this.createdAt = createdAt;
+    }
+
+    /** For a clone: the name of the volume of the same pool it was copied from (CSI volume_content_source). */
+    public String getSourceVolume() {
+        return sourceVolume;
+    }
+
+    public void setSourceVolume(String sourceVolume) {
+        this.sourceVolume = sourceVolume;
     }
 }

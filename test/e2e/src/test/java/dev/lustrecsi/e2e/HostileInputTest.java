@@ -165,6 +165,14 @@ class HostileInputTest {
                 .putAllParameters(scParameters);
     }
 
+    /** A 10 GiB CreateVolume from {@code sourceId} (the victim is 100 GiB). */
+    private static CreateVolumeRequest cloneOf(String sourceId) {
+        return create("pvc-hostile")
+                .setVolumeContentSource(VolumeContentSource.newBuilder()
+                        .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId(sourceId)))
+                .build();
+    }
+
     private static CreateVolumeRequest.Builder createWith(String key, String value) {
         Map<String, String> p = new HashMap<>(scParameters);
         p.put(key, value);
@@ -338,6 +346,37 @@ class HostileInputTest {
                                                 .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder()
                                                         .setSnapshotId("snap-1")))
                                         .build())),
+                // Clones: a source that cannot be one of ours is NOT_FOUND, quoted escaped and bounded.
+                c(
+                        "CreateVolume from a volume id with a newline",
+                        Status.Code.NOT_FOUND,
+                        t -> t.ctl().createVolume(cloneOf("v1:lustre-csi:scratch:scratch:pvc-x\nFORGED code=OK"))),
+                c(
+                        "CreateVolume from a volume id of 1 MiB",
+                        Status.Code.NOT_FOUND,
+                        t -> t.ctl().createVolume(cloneOf("v1:" + "x".repeat(1 << 20)))),
+                c(
+                        "CreateVolume from volume '../victim'",
+                        Status.Code.NOT_FOUND,
+                        t -> t.ctl()
+                                .createVolume(cloneOf(
+                                        pv.getSpec().getCsi().getVolumeHandle().replaceAll("[^:]+$", "../victim")))),
+                c(
+                        "CreateVolume from a volume that does not exist",
+                        Status.Code.NOT_FOUND,
+                        t -> t.ctl()
+                                .createVolume(cloneOf(
+                                        pv.getSpec().getCsi().getVolumeHandle().replaceAll("[^:]+$", "pvc-nobody")))),
+                c(
+                        "CreateVolume from a volume, smaller than it",
+                        Status.Code.OUT_OF_RANGE,
+                        t -> t.ctl().createVolume(cloneOf(pv.getSpec().getCsi().getVolumeHandle()))),
+                c(
+                        "CreateVolume from the pool's whole filesystem",
+                        Status.Code.INVALID_ARGUMENT,
+                        t -> t.ctl()
+                                .createVolume(cloneOf(
+                                        pv.getSpec().getCsi().getVolumeHandle().replaceAll("[^:]+$", "")))),
                 c(
                         "CreateVolume mutable parameters",
                         Status.Code.INVALID_ARGUMENT,
