@@ -11,6 +11,8 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreVolume;
 import dev.lustrecsi.model.VolumeState;
 import dev.lustrecsi.provisioner.sim.MockCluster;
+import dev.lustrecsi.testing.kube.ControlPlane;
+import dev.lustrecsi.testing.kube.Crds;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Status;
@@ -23,9 +25,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One shared pool holding many volumes (10,000 by default), served by the real csi-controller runnable jar as a
- * child process on the mock API server: the controller's Java heap after a full GC once it has listed them all,
- * the time from process start to Probe ready (a restart), and ListVolumes pages of 500 over the socket.
+ * One shared pool holding many volumes (10,000 and 100,000 by default), served by the real csi-controller runnable
+ * jar as a child process on a real kube-apiserver + etcd where test/support finds the binaries (as create-delete),
+ * else on the mock API server; each figure names which. Measured: the controller's Java heap after a full GC once it
+ * has listed them all, the time from process start to Probe ready (a restart: the records' paginated LIST and the
+ * view built from it), and ListVolumes pages of 500 over the socket.
  *
  * <p>The first volume is made by CreateVolume (pool, mount, directory, quota); the others are written as
  * LustreVolume records by the product's own writer ({@link VolumeRecords#toResource}), Ready and shaped exactly
@@ -39,6 +43,10 @@ final class ManyVolumesBench {
     private static final String POOL = "bigpool";
     private static final Map<String, String> PARAMETERS = ControllerOnSocket.poolParameters(POOL, NAMESPACE, 256);
     private static final List<String> CONTROLLER_IMAGE_FLAGS = List.of("-XX:MaxRAMPercentage=75");
+    /** A restart at 100,000 records on this machine takes longer than a minute: wait long enough to measure it. */
+    private static final long READY_WAIT_MS = 900_000;
+    /** Concurrent writers seeding the records (a real API server takes them in parallel). */
+    private static final int SEED_WRITERS = 32;
 
     private final Path jar;
     private final int volumes;
@@ -54,21 +62,41 @@ final class ManyVolumesBench {
         Files.createDirectories(workDir);
         LustreStandIns standIns = ControllerOnSocket.standIns();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String label = String.format("%,d volumes", volumes);
         try {
-            measure(workDir, table, standIns, java, label);
+            if (ControlPlane.unavailableReason().isEmpty()) {
+                try (ControlPlane plane = ControlPlane.start()) {
+                    Crds.install(plane.adminClient(), CreateDeleteBench.chartCrds());
+                    CreateDeleteBench.ensureNamespace(plane.adminClient(), NAMESPACE);
+                    String label = String.format("%,d volumes, %s", volumes, CreateDeleteBench.REAL_API);
+                    measure(workDir, table, standIns, java, label, plane.adminClient(), plane.kubeconfig());
+                }
+            } else {
+                System.out.println("many-volumes: on the mock API server ("
+                        + ControlPlane.unavailableReason().orElseThrow() + ")");
+                try (MockCluster cluster = MockCluster.start()) {
+                    KubernetesClient client = cluster.client();
+                    Path kubeconfig = NodeFootprintBench.writeKubeconfig(
+                            workDir.resolve("kubeconfig"), client.getMasterUrl().toString());
+                    String label = String.format("%,d volumes, %s", volumes, CreateDeleteBench.MOCK_API);
+                    measure(workDir, table, standIns, java, label, client, kubeconfig);
+                }
+            }
         } finally {
             // The child controllers mounted the pool in this namespace; they are gone, the mount is not.
             ControllerOnSocket.unmountBelow(workDir.resolve("pools"), standIns);
         }
     }
 
-    private void measure(Path workDir, ResultTable table, LustreStandIns standIns, Path java, String label)
+    private void measure(
+            Path workDir,
+            ResultTable table,
+            LustreStandIns standIns,
+            Path java,
+            String label,
+            KubernetesClient client,
+            Path kubeconfig)
             throws Exception {
-        try (MockCluster cluster = MockCluster.start()) {
-            KubernetesClient client = cluster.client();
-            Path kubeconfig = NodeFootprintBench.writeKubeconfig(
-                    workDir.resolve("kubeconfig"), client.getMasterUrl().toString());
+        {
             Map<String, String> env = new java.util.HashMap<>();
             env.put("KUBECONFIG", kubeconfig.toString());
             env.put("KUBERNETES_SERVICE_HOST", null);
@@ -90,7 +118,7 @@ final class ManyVolumesBench {
             // Seed: the pool and its first volume through CreateVolume, the rest as records.
             try (ChildPlugin controller = ChildPlugin.start(
                     java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env, workDir.resolve("controller-seed.log"))) {
-                controller.awaitProbeReady(60_000);
+                controller.awaitProbeReady(READY_WAIT_MS);
                 ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
                 try {
                     stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
@@ -101,7 +129,12 @@ final class ManyVolumesBench {
                 }
                 PoolStatus.markReady(client, NAMESPACE, POOL, "10.9.0.2@tcp");
                 stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
+                long seedStart = System.nanoTime();
                 seedLedger(client);
+                double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
+                System.out.printf(
+                        "many-volumes: %,d records written in %.0f s (%.0f/s)%n",
+                        volumes - 1, seedSeconds, (volumes - 1) / seedSeconds);
                 // The running controller learns of them through its watch; measure once it has them all.
                 long deadline = System.nanoTime() + 600_000_000_000L;
                 while (countByListing(stub) != volumes) {
@@ -160,7 +193,7 @@ final class ManyVolumesBench {
                         socket,
                         env,
                         workDir.resolve("controller-" + r + ".log"))) {
-                    ready.add(controller.awaitProbeReady(60_000));
+                    ready.add(controller.awaitProbeReady(READY_WAIT_MS));
                     ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
                     int seen = 0;
                     for (int pass = 0; pass < 2; pass++) {
@@ -240,9 +273,9 @@ final class ManyVolumesBench {
                 .orElseThrow()
                 .record();
         String now = Instant.now().toString();
-        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(SEED_WRITERS);
         try {
-            CreateDeleteBench.runAll(writers, 8, volumes - 1, n -> {
+            CreateDeleteBench.runAll(writers, SEED_WRITERS, volumes - 1, n -> {
                 int i = n + 1;
                 VolumeRecord r = new VolumeRecord(
                         first.projectId() + i,
