@@ -298,8 +298,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     /** Shared volumes paged from the records, merged in id order with the dedicated filesystems. */
     private List<Described> listFrom(String token, int max) {
-        List<Described> shared = kinds.shared().listFrom(token, max);
-        List<Described> dedicated = kinds.dedicated().listFrom(token);
+        // One LIST of the filesystems per listing (its first page), none per continuation page.
+        LustreFileSystems.Listing fileSystems = kinds.shared().fileSystemsForListing(token.isEmpty());
+        List<Described> shared = kinds.shared().listFrom(token, max, fileSystems);
+        List<Described> dedicated = kinds.dedicated().listFrom(token, fileSystems);
         List<Described> merged = new ArrayList<>(Math.min(max, shared.size() + dedicated.size()));
         int i = 0;
         int j = 0;

@@ -45,26 +45,14 @@ public final class DedicatedVolumes implements VolumeKind {
 
     @Override
     public Volume create(NewVolume request) {
-        return create(
-                request.name(),
-                FileSystemSpecs.dedicatedResourceName(request.name()),
-                request.capacityBytes(),
-                request.limitBytes(),
-                request.params(),
-                request.namespace(),
-                request.fingerprint(),
-                request.pvc());
-    }
-
-    private Volume create(
-            String name,
-            String resource,
-            long capacity,
-            long limit,
-            StorageClassParameters params,
-            String namespace,
-            String fingerprint,
-            String pvc) {
+        String name = request.name();
+        String resource = FileSystemSpecs.dedicatedResourceName(name);
+        long capacity = request.capacityBytes();
+        long limit = request.limitBytes();
+        StorageClassParameters params = request.params();
+        String namespace = request.namespace();
+        String fingerprint = request.fingerprint();
+        String pvc = request.pvc();
         Optional<LustreFileSystem> existing = fileSystems.get(namespace, resource);
         LustreFileSystem fs;
         if (existing.isPresent()) {
@@ -224,9 +212,9 @@ public final class DedicatedVolumes implements VolumeKind {
     }
 
     /** Every dedicated volume with an id from {@code token} on, in id order. */
-    List<Described> listFrom(String token) {
+    List<Described> listFrom(String token, LustreFileSystems.Listing fileSystemsNow) {
         List<Described> dedicated = new ArrayList<>();
-        for (LustreFileSystem fs : fileSystems.listDedicated()) {
+        for (LustreFileSystem fs : fileSystemsNow.dedicated()) {
             Described d = describe(fs);
             if (token.isEmpty() || d.volume().getVolumeId().compareTo(token) >= 0) {
                 dedicated.add(d);

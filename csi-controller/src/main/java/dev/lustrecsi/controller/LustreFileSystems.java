@@ -35,7 +35,11 @@ public final class LustreFileSystems {
     public static final Set<Phase> USABLE = EnumSet.of(Phase.Ready, Phase.Scaling, Phase.Upgrading);
 
     private static final int MAX_ATTEMPTS = 50;
+    /** How long the continuation pages of one ListVolumes listing may reuse the filesystems its first page read. */
+    static final Duration LISTING_REUSE = Duration.ofSeconds(30);
+
     private final KubernetesClient client;
+    private volatile Listing lastListing;
 
     public LustreFileSystems(KubernetesClient client) {
         this.client = client;
@@ -53,6 +57,7 @@ public final class LustreFileSystems {
     /** Creates it, or returns the one that already exists under that name (created by a concurrent call). */
     public LustreFileSystem createOrGet(LustreFileSystem desired) {
         String ns = desired.getMetadata().getNamespace();
+        lastListing = null;
         try {
             return crs().inNamespace(ns).resource(desired).create();
         } catch (KubernetesClientException e) {
@@ -61,6 +66,55 @@ public final class LustreFileSystems {
             }
             return get(ns, desired.getMetadata().getName()).orElseThrow(() -> e);
         }
+    }
+
+    /**
+     * Every LustreFileSystem as one LIST saw them, for ListVolumes: its pages then describe volumes from memory, the
+     * records' view and this, instead of reading each page's pools and dedicated filesystems from the API server.
+     */
+    public record Listing(long takenAtNanos, java.util.Map<String, LustreFileSystem> byKey) {
+        Listing(long takenAtNanos, List<LustreFileSystem> all) {
+            this(takenAtNanos, index(all));
+        }
+
+        private static java.util.Map<String, LustreFileSystem> index(List<LustreFileSystem> all) {
+            java.util.Map<String, LustreFileSystem> byKey = new java.util.HashMap<>();
+            for (LustreFileSystem fs : all) {
+                byKey.put(
+                        fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName(), fs);
+            }
+            return java.util.Collections.unmodifiableMap(byKey);
+        }
+
+        public Optional<LustreFileSystem> get(String namespace, String name) {
+            return Optional.ofNullable(byKey.get(namespace + "/" + name));
+        }
+
+        /** The dedicated volumes' filesystems, as {@link LustreFileSystems#listDedicated()} selects them. */
+        public List<LustreFileSystem> dedicated() {
+            return byKey.values().stream()
+                    .filter(fs -> fs.getMetadata().getLabels() != null
+                            && ROLE_DEDICATED.equals(
+                                    fs.getMetadata().getLabels().get(LABEL_ROLE)))
+                    .toList();
+        }
+    }
+
+    /**
+     * The filesystems for one page of a listing. The first page ({@code fresh}) reads them (one LIST); the pages
+     * that continue it reuse that read for up to {@link #LISTING_REUSE}, as a paginated LIST serves one snapshot.
+     * So a page costs no API call, and a listing shows each pool's state as of its start, except that a change this
+     * process makes to a filesystem (a dedicated volume created or deleted between pages) ends the reuse.
+     */
+    public Listing listing(boolean fresh) {
+        Listing last = lastListing;
+        long now = System.nanoTime();
+        if (!fresh && last != null && now - last.takenAtNanos() < LISTING_REUSE.toNanos()) {
+            return last;
+        }
+        Listing read = new Listing(now, crs().inAnyNamespace().list().getItems());
+        lastListing = read;
+        return read;
     }
 
     /** Dedicated-volume filesystems the driver created, in every namespace it can see. */
@@ -84,6 +138,7 @@ public final class LustreFileSystems {
             if (changed == null) {
                 return current;
             }
+            lastListing = null;
             try {
                 return crs().inNamespace(namespace).resource(changed).update();
             } catch (KubernetesClientException e) {
@@ -96,6 +151,7 @@ public final class LustreFileSystems {
     }
 
     public void delete(LustreFileSystem fs) {
+        lastListing = null;
         crs().inNamespace(fs.getMetadata().getNamespace())
                 .withName(fs.getMetadata().getName())
                 .delete();

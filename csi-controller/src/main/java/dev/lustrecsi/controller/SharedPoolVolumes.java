@@ -68,26 +68,14 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public Volume create(NewVolume request) {
-        return create(
-                request.name(),
-                request.capacityBytes(),
-                request.limitBytes(),
-                request.params(),
-                request.namespace(),
-                request.fingerprint(),
-                request.pvc(),
-                request.source());
-    }
-
-    private Volume create(
-            String name,
-            long capacity,
-            long limit,
-            StorageClassParameters params,
-            String namespace,
-            String fingerprint,
-            String pvc,
-            String source) {
+        String name = request.name();
+        long capacity = request.capacityBytes();
+        long limit = request.limitBytes();
+        StorageClassParameters params = request.params();
+        String namespace = request.namespace();
+        String fingerprint = request.fingerprint();
+        String pvc = request.pvc();
+        String source = request.source();
         LustreFileSystem pool = ensurePool(namespace, params, capacity);
         FsName fsName = new FsName(pool.getSpec().getFsName());
         VolumeId id = volumeId(namespace, params.pool(), fsName.value(), name);
@@ -542,7 +530,7 @@ public final class SharedPoolVolumes implements VolumeKind {
      * Up to {@code max} volumes with ids from {@code token} on, in id order, paged from the records' sorted view (no
      * cost per volume of the pools before the token).
      */
-    List<Described> listFrom(String token, int max) {
+    List<Described> listFrom(String token, int max, LustreFileSystems.Listing fileSystemsNow) {
         String fromKey = "";
         Optional<VolumeId> start = token.isEmpty() ? Optional.empty() : VolumeId.tryParse(token);
         if (start.isPresent()) {
@@ -561,7 +549,7 @@ public final class SharedPoolVolumes implements VolumeKind {
                 key = VolumeRecords.orderKey(l.namespace(), l.pool(), l.name());
                 Optional<LustreFileSystem> pool = pools.computeIfAbsent(
                         new VolumeRecords.PoolKey(l.namespace(), l.pool()),
-                        k -> fileSystems.get(k.namespace(), k.pool()).filter(p -> p.getSpec() != null));
+                        k -> fileSystemsNow.get(k.namespace(), k.pool()).filter(p -> p.getSpec() != null));
                 if (pool.isEmpty()) {
                     continue;
                 }
@@ -579,6 +567,11 @@ public final class SharedPoolVolumes implements VolumeKind {
             }
         }
         return shared;
+    }
+
+    /** The filesystems for one ListVolumes page ({@link LustreFileSystems#listing}). */
+    LustreFileSystems.Listing fileSystemsForListing(boolean firstPage) {
+        return fileSystems.listing(firstPage);
     }
 
     /** The pool a StorageClass names, if it exists. */

@@ -64,6 +64,9 @@ public final class VolumeRecords implements AutoCloseable {
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
     private static final int MAX_ATTEMPTS = 10;
+    /** Records per LIST page when the view is (re)built. */
+    private static final long LIST_PAGE = 500;
+
     private static final Duration ARBITRATION_WAIT = Duration.ofSeconds(10);
 
     /** A pool: its namespace and LustreFileSystem name. */
@@ -199,10 +202,17 @@ public final class VolumeRecords implements AutoCloseable {
     /** Starts watching every LustreVolume the controller can see and returns once the view holds them all. */
     public static VolumeRecords start(KubernetesClient client, Duration timeout) {
         VolumeRecords records = new VolumeRecords(client);
-        records.informer = client.resources(LustreVolume.class).inAnyNamespace().runnableInformer(0);
+        // Read in pages (LIST with limit/continue): the API server and this process never hold all records as one
+        // response, whose size grows with every pool.
+        records.informer = client.resources(LustreVolume.class)
+                .inAnyNamespace()
+                .withLimit(LIST_PAGE)
+                .runnableInformer(0);
         records.informer.addEventHandler(records.new Events());
         try {
+            long started = System.nanoTime();
             records.informer.start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            long listedAt = System.nanoTime();
             // The informer's start completes once its cache holds the LIST; its handlers run later, on their own
             // thread. Applying the cache here means a restarted controller never answers from a partial view
             // (ListVolumes, capacity sums). Creation order stands in for watch order; applying twice is harmless.
@@ -213,6 +223,13 @@ public final class VolumeRecords implements AutoCloseable {
             for (LustreVolume v : listed) {
                 records.applyIfStillListed(v);
             }
+            // Where a restart's time goes (the bench reads it): the LIST is the API server's and the JSON decoding's.
+            LOG.info(
+                    "volume records: {} read in {} ms (LIST {} ms, view {} ms)",
+                    listed.size(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    (listedAt - started) / 1_000_000,
+                    (System.nanoTime() - listedAt) / 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             records.close();
@@ -608,11 +625,13 @@ public final class VolumeRecords implements AutoCloseable {
     private final class Events implements ResourceEventHandler<LustreVolume> {
         @Override
         public void onAdd(LustreVolume obj) {
+            dropManagedFields(obj);
             apply(obj.getMetadata().getNamespace(), obj, true);
         }
 
         @Override
         public void onUpdate(LustreVolume oldObj, LustreVolume newObj) {
+            dropManagedFields(newObj);
             apply(newObj.getMetadata().getNamespace(), newObj, true);
         }
 
@@ -641,10 +660,22 @@ public final class VolumeRecords implements AutoCloseable {
     }
 
     /**
+     * The informer's cache keeps every record object for as long as it exists; their managedFields (the API server's
+     * field ownership, about half of each object) are never read here, so they are dropped from the cached copy,
+     * as client-go's informers do with a transform. Halves the cache at 100,000 records.
+     */
+    private static void dropManagedFields(LustreVolume obj) {
+        if (obj.getMetadata() != null) {
+            obj.getMetadata().setManagedFields(null);
+        }
+    }
+
+    /**
      * {@link #apply} for an object read from the informer's cache at start, unless the cache dropped it meanwhile.
      * The check runs under the pool's lock, the lock the delete handler takes, so a delete that follows still wins.
      */
     private void applyIfStillListed(LustreVolume obj) {
+        dropManagedFields(obj);
         Optional<Parsed> parsed = parse(obj);
         if (parsed.isEmpty()) {
             return;

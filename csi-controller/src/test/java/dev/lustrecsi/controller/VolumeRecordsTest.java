@@ -158,4 +158,67 @@ class VolumeRecordsTest {
         } while (!token.isEmpty());
         assertThat(paged).isEqualTo(all);
     }
+
+    /** Every page of a listing from {@code token} on, {@code size} entries a page. */
+    private List<String> pagesFrom(String token, int size) {
+        List<String> out = new java.util.ArrayList<>();
+        do {
+            ListVolumesResponse page = f.stub.listVolumes(ListVolumesRequest.newBuilder()
+                    .setMaxEntries(size)
+                    .setStartingToken(token)
+                    .build());
+            page.getEntriesList().forEach(e -> out.add(e.getVolume().getVolumeId()));
+            token = page.getNextToken();
+        } while (!token.isEmpty());
+        return out;
+    }
+
+    @Test
+    void aListingContinuesAcrossAControllerRestartWithTheTokenItWasGiven() {
+        for (int i = 0; i < 6; i++) {
+            reserve("phi", "pvc-" + i);
+        }
+        List<String> all = listedIds();
+        ListVolumesResponse first = f.stub.listVolumes(
+                ListVolumesRequest.newBuilder().setMaxEntries(4).build());
+        f.restart();
+
+        List<String> listed = new java.util.ArrayList<>();
+        first.getEntriesList().forEach(e -> listed.add(e.getVolume().getVolumeId()));
+        listed.addAll(pagesFrom(first.getNextToken(), 4));
+        assertThat(listed).hasSize(6).isEqualTo(all);
+    }
+
+    @Test
+    void tokensStayValidWhileVolumesAreCreatedAndDeletedBetweenPages() {
+        for (int i = 0; i < 6; i++) {
+            reserve("chi", "pvc-" + (2 * i + 1));
+        }
+        ListVolumesResponse first = f.stub.listVolumes(
+                ListVolumesRequest.newBuilder().setMaxEntries(2).build());
+        List<String> listed = new java.util.ArrayList<>();
+        first.getEntriesList().forEach(e -> listed.add(e.getVolume().getVolumeId()));
+        assertThat(listed)
+                .extracting(id -> id.substring(id.lastIndexOf(':') + 1))
+                .containsExactly("pvc-1", "pvc-11");
+        // Between pages: a volume before the token and one after it are created, one after it (pvc-3, the token's
+        // own volume) is deleted (by
+        // another replica: its record goes).
+        reserve("chi", "pvc-0");
+        reserve("chi", "pvc-8");
+        assertThat(first.getNextToken()).endsWith(":pvc-3");
+        client.resources(LustreVolume.class)
+                .inNamespace(NAMESPACE)
+                .withName("chi.pvc-3")
+                .delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> listedIds().stream().noneMatch(id -> id.endsWith(":pvc-3")));
+        listed.addAll(pagesFrom(first.getNextToken(), 2));
+
+        // No volume is repeated or skipped: the ones that existed throughout once each, in id order; the new one
+        // after the token is listed, the one before it is not (it sorts before the pages already served).
+        assertThat(listed).doesNotHaveDuplicates().isSorted();
+        assertThat(listed)
+                .extracting(id -> id.substring(id.lastIndexOf(':') + 1))
+                .containsExactly("pvc-1", "pvc-11", "pvc-5", "pvc-7", "pvc-8", "pvc-9");
+    }
 }

@@ -62,9 +62,25 @@ final class ControllerOnSocket implements AutoCloseable {
     /** @param shrinkBandPercent the controller's {@code --shrink-band-percent} (its default is 25) */
     ControllerOnSocket(
             KubernetesClient client, String namespace, Path workDir, Duration readyWait, int shrinkBandPercent) {
+        this(client, namespace, workDir, readyWait, shrinkBandPercent, false);
+    }
+
+    /**
+     * @param lfsInProcess answer lfs in this JVM ({@link InProcessLfs}: the driver's own cost, for a benchmark figure
+     *     labelled so) instead of running the stand-in lfs
+     */
+    ControllerOnSocket(
+            KubernetesClient client,
+            String namespace,
+            Path workDir,
+            Duration readyWait,
+            int shrinkBandPercent,
+            boolean lfsInProcess) {
         this.standIns = standIns();
         this.mountRoot = workDir.resolve("pools");
         ProcessCommandRunner runner = new ProcessCommandRunner();
+        dev.lustrecsi.lustre.CommandRunner lfsRunner =
+                lfsInProcess ? new InProcessLfs(runner, standIns.toolPaths().lfs()) : runner;
         ControllerConfig config = new ControllerConfig(
                 namespace,
                 Optional.empty(),
@@ -86,7 +102,8 @@ final class ControllerOnSocket implements AutoCloseable {
                         new LustreFileSystems(client),
                         records,
                         new PoolMounts(mounter, mountRoot),
-                        new VolumeDirectories(runner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
+                        new VolumeDirectories(
+                                lfsRunner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
                         new CapacityPlanner(config.shrinkBandPercent()),
                         inUse));
         server = CsiServer.start(

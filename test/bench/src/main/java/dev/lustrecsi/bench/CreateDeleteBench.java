@@ -28,7 +28,6 @@ final class CreateDeleteBench {
     static final String NAME = "create-delete";
     private static final String NAMESPACE = "bench";
     private static final String POOL = "benchpool";
-    private static final Map<String, String> PARAMETERS = ControllerOnSocket.poolParameters(POOL, NAMESPACE, 64);
     private static final double P99_TARGET_MS = 50;
     private static final double RATE_TARGET = 200;
     static final String MOCK_API = "mock API server";
@@ -84,11 +83,15 @@ final class CreateDeleteBench {
     }
 
     private static void ensureNamespace(io.fabric8.kubernetes.client.KubernetesClient client) {
-        if (client.namespaces().withName(NAMESPACE).get() == null) {
+        ensureNamespace(client, NAMESPACE);
+    }
+
+    static void ensureNamespace(io.fabric8.kubernetes.client.KubernetesClient client, String namespace) {
+        if (client.namespaces().withName(namespace).get() == null) {
             client.namespaces()
                     .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
                             .withNewMetadata()
-                            .withName(NAMESPACE)
+                            .withName(namespace)
                             .endMetadata()
                             .build())
                     .create();
@@ -96,7 +99,7 @@ final class CreateDeleteBench {
     }
 
     /** The project's CRDs as the chart ships them (deploy/chart/lustre-csi/crds), from the repository root. */
-    private static List<CustomResourceDefinition> chartCrds() throws java.io.IOException {
+    static List<CustomResourceDefinition> chartCrds() throws java.io.IOException {
         Path dir = null;
         for (Path p = Path.of("").toAbsolutePath(); p != null && dir == null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("deploy/chart/lustre-csi/crds"))) {
@@ -119,20 +122,43 @@ final class CreateDeleteBench {
 
     private void run(io.fabric8.kubernetes.client.KubernetesClient client, String api, Path workDir, ResultTable table)
             throws Exception {
+        run(client, api, workDir, table, POOL, false, concurrencies);
+        // The same rounds with lfs answered in-process: the driver's own cost, without the stand-in's processes.
+        run(
+                client,
+                api + ", lfs answered in-process (driver's own cost)",
+                workDir.resolve("in-process-lfs"),
+                table,
+                POOL + "-ip",
+                true,
+                new int[] {1, concurrencies[concurrencies.length - 1]});
+    }
+
+    private void run(
+            io.fabric8.kubernetes.client.KubernetesClient client,
+            String api,
+            Path workDir,
+            ResultTable table,
+            String pool,
+            boolean lfsInProcess,
+            int[] concurrencies)
+            throws Exception {
+        Map<String, String> parameters = ControllerOnSocket.poolParameters(pool, NAMESPACE, 64);
         try (ControllerOnSocket controller =
-                new ControllerOnSocket(client, NAMESPACE, workDir, Duration.ofMillis(200))) {
+                new ControllerOnSocket(client, NAMESPACE, workDir, Duration.ofMillis(200), 25, lfsInProcess)) {
             ControllerGrpc.ControllerBlockingStub stub = controller.stub();
             // The first volume creates the pool; it is UNAVAILABLE until the "operator" reports it Ready.
             PoolStatus.createReady(
                     stub,
-                    ControllerOnSocket.create("warmup-0", ControllerOnSocket.GI, PARAMETERS),
+                    ControllerOnSocket.create("warmup-0", ControllerOnSocket.GI, parameters),
                     client,
                     NAMESPACE,
-                    POOL,
+                    pool,
                     "10.9.0.1@tcp");
             // Warm-up (JIT, connections, the pool mount), not measured.
             round(
                     stub,
+                    parameters,
                     "warmup",
                     Math.min(4, concurrencies[concurrencies.length - 1]),
                     Math.max(8, volumesPerRound / 2),
@@ -144,10 +170,12 @@ final class CreateDeleteBench {
                 Samples delete = new Samples();
                 Samples rate = new Samples();
                 for (int r = 0; r < rounds; r++) {
-                    round(stub, "c" + c + "-r" + r, c, volumesPerRound, create, delete, rate);
+                    round(stub, parameters, "c" + c + "-r" + r, c, volumesPerRound, create, delete, rate);
                 }
                 String label = "concurrency " + c + ", " + api;
-                profile(stub, c, label, table);
+                if (!lfsInProcess) {
+                    profile(stub, parameters, c, label, table);
+                }
                 table.add(Figure.of(
                         NAME,
                         "CreateVolume latency, ms (" + label + ")",
@@ -164,7 +192,9 @@ final class CreateDeleteBench {
                         rate.median() >= RATE_TARGET,
                         ""));
             }
-            calibrate(client, controller, table);
+            if (!lfsInProcess) {
+                calibrate(client, controller, table);
+            }
         }
     }
 
@@ -233,11 +263,16 @@ final class CreateDeleteBench {
      * One more round, not counted above, with {@link WallClockProfile} sampling the create calls: where a create's
      * wall time goes at this concurrency (API server, lfs processes, locks, the watch), largest shares first.
      */
-    private void profile(ControllerGrpc.ControllerBlockingStub stub, int c, String label, ResultTable table)
+    private void profile(
+            ControllerGrpc.ControllerBlockingStub stub,
+            Map<String, String> parameters,
+            int c,
+            String label,
+            ResultTable table)
             throws Exception {
         List<String> lines;
         try (WallClockProfile profile = new WallClockProfile("SharedPoolVolumes.create", 3)) {
-            round(stub, "profile-c" + c, c, volumesPerRound, new Samples(), new Samples(), new Samples());
+            round(stub, parameters, "profile-c" + c, c, volumesPerRound, new Samples(), new Samples(), new Samples());
             lines = profile.report(12);
             System.out.println(
                     "where CreateVolume's wall time goes (" + label + ", " + profile.samples() + " stack samples):");
@@ -259,6 +294,7 @@ final class CreateDeleteBench {
 
     private void round(
             ControllerGrpc.ControllerBlockingStub stub,
+            Map<String, String> parameters,
             String prefix,
             int concurrency,
             int volumes,
@@ -273,7 +309,7 @@ final class CreateDeleteBench {
             runAll(callers, concurrency, volumes, i -> {
                 long t0 = System.nanoTime();
                 String id = stub.createVolume(
-                                ControllerOnSocket.create(prefix + "-" + i, ControllerOnSocket.GI, PARAMETERS))
+                                ControllerOnSocket.create(prefix + "-" + i, ControllerOnSocket.GI, parameters))
                         .getVolume()
                         .getVolumeId();
                 create.addNanosAsMillis(System.nanoTime() - t0);

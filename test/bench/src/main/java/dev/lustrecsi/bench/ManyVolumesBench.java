@@ -11,6 +11,8 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreVolume;
 import dev.lustrecsi.model.VolumeState;
 import dev.lustrecsi.provisioner.sim.MockCluster;
+import dev.lustrecsi.testing.kube.ControlPlane;
+import dev.lustrecsi.testing.kube.Crds;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +23,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One shared pool holding many volumes (10,000 by default), served by the real csi-controller runnable jar as a
- * child process on the mock API server: the controller's Java heap after a full GC once it has listed them all,
- * the time from process start to Probe ready (a restart), and ListVolumes pages of 500 over the socket.
+ * One shared pool holding many volumes (10,000 and 100,000 by default), served by the real csi-controller runnable
+ * jar as a child process on a real kube-apiserver + etcd where test/support finds the binaries (as create-delete),
+ * else on the mock API server; each figure names which. Measured: the controller's Java heap after a full GC once it
+ * has listed them all, the time from process start to Probe ready (a restart: the records' paginated LIST and the
+ * view built from it), and ListVolumes pages of 500 over the socket.
  *
  * <p>The first volume is made by CreateVolume (pool, mount, directory, quota); the others are written as
  * LustreVolume records by the product's own writer ({@link VolumeRecords#toResource}), Ready and shaped exactly
@@ -37,8 +41,15 @@ final class ManyVolumesBench {
     private static final String POOL = "bigpool";
     private static final Map<String, String> PARAMETERS = ControllerOnSocket.poolParameters(POOL, NAMESPACE, 256);
     private static final List<String> CONTROLLER_IMAGE_FLAGS = List.of("-XX:MaxRAMPercentage=75");
+    /** A restart at 100,000 records on this machine takes longer than a minute: wait long enough to measure it. */
+    private static final long READY_WAIT_MS = 900_000;
+    /** Concurrent writers seeding the records (a real API server takes them in parallel). */
+    private static final int SEED_WRITERS = 32;
 
     private final Path jar;
+    /** The real control plane's etcd log (its client URL), or null on the mock API server. */
+    private Path etcdLog;
+
     private final int volumes;
     private final int restarts;
 
@@ -52,21 +63,42 @@ final class ManyVolumesBench {
         Files.createDirectories(workDir);
         LustreStandIns standIns = ControllerOnSocket.standIns();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String label = String.format("%,d volumes", volumes);
         try {
-            measure(workDir, table, standIns, java, label);
+            if (ControlPlane.unavailableReason().isEmpty()) {
+                try (ControlPlane plane = ControlPlane.start()) {
+                    Crds.install(plane.adminClient(), CreateDeleteBench.chartCrds());
+                    CreateDeleteBench.ensureNamespace(plane.adminClient(), NAMESPACE);
+                    String label = String.format("%,d volumes, %s", volumes, CreateDeleteBench.REAL_API);
+                    this.etcdLog = plane.directory().resolve("etcd.log");
+                    measure(workDir, table, standIns, java, label, plane.adminClient(), plane.kubeconfig());
+                }
+            } else {
+                System.out.println("many-volumes: on the mock API server ("
+                        + ControlPlane.unavailableReason().orElseThrow() + ")");
+                try (MockCluster cluster = MockCluster.start()) {
+                    KubernetesClient client = cluster.client();
+                    Path kubeconfig = NodeFootprintBench.writeKubeconfig(
+                            workDir.resolve("kubeconfig"), client.getMasterUrl().toString());
+                    String label = String.format("%,d volumes, %s", volumes, CreateDeleteBench.MOCK_API);
+                    measure(workDir, table, standIns, java, label, client, kubeconfig);
+                }
+            }
         } finally {
             // The child controllers mounted the pool in this namespace; they are gone, the mount is not.
             ControllerOnSocket.unmountBelow(workDir.resolve("pools"), standIns);
         }
     }
 
-    private void measure(Path workDir, ResultTable table, LustreStandIns standIns, Path java, String label)
+    private void measure(
+            Path workDir,
+            ResultTable table,
+            LustreStandIns standIns,
+            Path java,
+            String label,
+            KubernetesClient client,
+            Path kubeconfig)
             throws Exception {
-        try (MockCluster cluster = MockCluster.start()) {
-            KubernetesClient client = cluster.client();
-            Path kubeconfig = NodeFootprintBench.writeKubeconfig(
-                    workDir.resolve("kubeconfig"), client.getMasterUrl().toString());
+        {
             Map<String, String> env = new java.util.HashMap<>();
             env.put("KUBECONFIG", kubeconfig.toString());
             env.put("KUBERNETES_SERVICE_HOST", null);
@@ -88,7 +120,7 @@ final class ManyVolumesBench {
             // Seed: the pool and its first volume through CreateVolume, the rest as records.
             try (ChildPlugin controller = ChildPlugin.start(
                     java, CONTROLLER_IMAGE_FLAGS, jar, args, socket, env, workDir.resolve("controller-seed.log"))) {
-                controller.awaitProbeReady(60_000);
+                controller.awaitProbeReady(READY_WAIT_MS);
                 ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
                 PoolStatus.createReady(
                         stub,
@@ -98,7 +130,16 @@ final class ManyVolumesBench {
                         POOL,
                         "10.9.0.2@tcp");
                 stub.createVolume(ControllerOnSocket.create("vol-00000", ControllerOnSocket.GI, PARAMETERS));
-                seedLedger(client);
+                long seedStart = System.nanoTime();
+                if (etcdLog != null) {
+                    seedThroughEtcd(client);
+                } else {
+                    seedLedger(client);
+                }
+                double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
+                System.out.printf(
+                        "many-volumes: %,d records written in %.0f s (%.0f/s)%n",
+                        volumes - 1, seedSeconds, (volumes - 1) / seedSeconds);
                 // The running controller learns of them through its watch; measure once it has them all.
                 long deadline = System.nanoTime() + 600_000_000_000L;
                 while (countByListing(stub) != volumes) {
@@ -157,7 +198,7 @@ final class ManyVolumesBench {
                         socket,
                         env,
                         workDir.resolve("controller-" + r + ".log"))) {
-                    ready.add(controller.awaitProbeReady(60_000));
+                    ready.add(controller.awaitProbeReady(READY_WAIT_MS));
                     ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
                     int seen = 0;
                     for (int pass = 0; pass < 2; pass++) {
@@ -224,6 +265,75 @@ final class ManyVolumesBench {
         return seen;
     }
 
+    /**
+     * On the real control plane: volumes 1..n-1 written straight into the API server's etcd, each the stored form of
+     * volume 0's record (the one CreateVolume made through the API server, managedFields included) with its own
+     * name, uid, project id and claim. The API server's watch of etcd delivers them as any write; the LISTs measured
+     * after it are the API server's. Seeding through the API server runs at about 30 objects/s on this loaded
+     * machine (an hour for 100,000), which measures nothing the benchmark is about.
+     */
+    private void seedThroughEtcd(KubernetesClient client) throws Exception {
+        String log = Files.readString(etcdLog);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"listen-client-urls\":\\[\"(http://[^\"]+)\"")
+                .matcher(log);
+        if (!m.find()) {
+            throw new IllegalStateException("no client URL in " + etcdLog);
+        }
+        String etcd = m.group(1);
+        LustreVolume first = client.resources(LustreVolume.class)
+                .inNamespace(NAMESPACE)
+                .withName(VolumeRecords.objectName(POOL, "vol-00000"))
+                .get();
+        String prefix = "/registry/" + LustreFileSystem.GROUP + "/lustrevolumes/" + NAMESPACE + "/";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
+        // The key layout checked on the record the API server wrote.
+        String range = etcdCall(
+                http,
+                etcd + "/v3/kv/range",
+                "{\"key\":\"" + b64(prefix + first.getMetadata().getName()) + "\"}");
+        if (!range.contains("\"count\":\"1\"")) {
+            throw new IllegalStateException("record not found in etcd under " + prefix + ": " + range);
+        }
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(SEED_WRITERS);
+        try {
+            CreateDeleteBench.runAll(writers, SEED_WRITERS, volumes - 1, n -> {
+                int i = n + 1;
+                String name = String.format("vol-%06d", i);
+                LustreVolume v = Serialization.unmarshal(Serialization.asJson(first), LustreVolume.class);
+                v.getMetadata().setName(VolumeRecords.objectName(POOL, name));
+                v.getMetadata().setUid(java.util.UUID.randomUUID().toString());
+                v.getMetadata().setResourceVersion(null);
+                v.getSpec().setVolumeName(name);
+                v.getSpec().setProjectId(first.getSpec().getProjectId() + i);
+                v.getSpec().setPvc("default/claim-" + i);
+                v.getSpec().setState(VolumeState.Ready);
+                String body = "{\"key\":\"" + b64(prefix + v.getMetadata().getName()) + "\",\"value\":\""
+                        + b64(Serialization.asJson(v)) + "\"}";
+                etcdCall(http, etcd + "/v3/kv/put", body);
+            });
+        } finally {
+            writers.shutdownNow();
+        }
+    }
+
+    private static String b64(String s) {
+        return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String etcdCall(java.net.http.HttpClient http, String url, String body) throws Exception {
+        java.net.http.HttpResponse<String> r = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("etcd " + url + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
+    }
+
     /** Volumes 1..n-1 as Ready records shaped like volume 0 (the one CreateVolume made), 8 writers at once. */
     private void seedLedger(KubernetesClient client) throws Exception {
         LustreFileSystem pool = client.resources(LustreFileSystem.class)
@@ -237,9 +347,9 @@ final class ManyVolumesBench {
                 .orElseThrow()
                 .record();
         String now = Instant.now().toString();
-        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(SEED_WRITERS);
         try {
-            CreateDeleteBench.runAll(writers, 8, volumes - 1, n -> {
+            CreateDeleteBench.runAll(writers, SEED_WRITERS, volumes - 1, n -> {
                 int i = n + 1;
                 VolumeRecord r = new VolumeRecord(
                         first.projectId() + i,

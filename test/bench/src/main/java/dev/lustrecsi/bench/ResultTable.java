@@ -10,6 +10,8 @@ public final class ResultTable {
 
     public synchronized void add(Figure f) {
         figures.add(f);
+        // Also as it is measured: a long run cut short still leaves its figures in the log.
+        System.out.println("figure: " + f);
     }
 
     public synchronized List<Figure> figures() {
