@@ -13,6 +13,15 @@ import java.math.RoundingMode;
  * exceeds what requests plus {@code headroomPercent + shrinkBandPercent} would need, and then only down to
  * that larger figure. Between the two thresholds nothing changes, so a burst of creates and deletes does not
  * make the operator add and drain OSTs back and forth. Counts move in whole OSS servers ({@code ostsPerOss}).
+ *
+ * <p>Scale-in only after drain: while an earlier scale-in is still draining (or an earlier growth is not yet in
+ * service), the count is never lowered; it is decided again on the settled pool. Growth is never held back.
+ *
+ * <p>Why the steady state stays within the band: after the last shrink the pool has at most
+ * {@code requests x (1 + headroom + band)} plus one OSS step. The step is what the pool's OST size decides, which is
+ * why a StorageClass can state {@code maxPoolSize} and let {@link #ostSizeFor} choose the OST size from it (docs/
+ * decisions/0007-pool-elasticity.md). Demand oscillating by less than {@code band / (1 + headroom + band)} of itself
+ * never moves the count both ways, whatever the step.
  */
 public final class CapacityPlanner {
 
@@ -66,14 +75,50 @@ public final class CapacityPlanner {
      * @throws CapacityExhaustedException when {@code requestedBytes} exceeds {@code maxOsts x ostSize}
      */
     public int desiredOsts(PoolSizing pool, long requestedBytes, int currentOsts) {
+        return desiredOsts(pool, requestedBytes, currentOsts, true);
+    }
+
+    /**
+     * The OST count the pool should have, given whether its last change has settled.
+     *
+     * @param scaleSettled false while OSTs are still draining from an earlier scale-in or an earlier growth is not
+     *     yet in service: the count is then never lowered (scale-in only after drain)
+     */
+    public int desiredOsts(PoolSizing pool, long requestedBytes, int currentOsts, boolean scaleSettled) {
         requireFits(pool, requestedBytes);
         int current = Math.min(Math.max(currentOsts, pool.minOsts()), pool.maxOsts());
         int grow = needed(pool, requestedBytes, pool.headroomPercent());
         if (current < grow) {
             return grow;
         }
+        if (!scaleSettled) {
+            return current;
+        }
         int shrink = needed(pool, requestedBytes, pool.headroomPercent() + shrinkBandPercent);
         return Math.min(current, shrink);
+    }
+
+    public int shrinkBandPercent() {
+        return shrinkBandPercent;
+    }
+
+    /**
+     * The OST size a pool gets when its StorageClass states the most it may hold ({@code maxPoolSize}) rather than an
+     * OST size: the smallest whole GiB with which {@code maxOsts} OSTs hold {@code maxPoolBytes}, at least 1 GiB. A
+     * pool grows and shrinks in steps of {@code ostsPerOss} such OSTs, so the step is {@code maxPoolSize x ostsPerOss
+     * / maxOsts}: what the StorageClass trades between fewer servers and a tighter fit. Chosen once, when the pool is
+     * created, and written into its {@code spec.ostSize} (an OST cannot be resized; Lustre keeps its index for good).
+     */
+    public static long ostSizeFor(long maxPoolBytes, int maxOsts) {
+        if (maxPoolBytes <= 0 || maxOsts < 1) {
+            throw new IllegalArgumentException("need a positive pool size and maxOsts >= 1");
+        }
+        long gi = 1L << 30;
+        // Ceilings without an addition that could overflow near Long.MAX_VALUE.
+        long perOst = maxPoolBytes / maxOsts + (maxPoolBytes % maxOsts == 0 ? 0 : 1);
+        long gibs = perOst / gi + (perOst % gi == 0 ? 0 : 1);
+        // Saturates at the largest whole GiB a long holds (no real pool comes near).
+        return Math.max(1, Math.min(gibs, Long.MAX_VALUE / gi)) * gi;
     }
 
     /** @throws CapacityExhaustedException when the requests exceed what the pool can grow to */

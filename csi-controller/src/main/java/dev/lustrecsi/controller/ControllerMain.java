@@ -82,7 +82,7 @@ public final class ControllerMain implements Callable<Integer> {
 
     @Option(
             names = "--shrink-band-percent",
-            defaultValue = "25",
+            defaultValue = "10",
             description = "hysteresis: extra headroom a pool keeps when it shrinks (default: ${DEFAULT-VALUE})")
     int shrinkBandPercent;
 

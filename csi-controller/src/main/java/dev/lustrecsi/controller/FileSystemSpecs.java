@@ -4,9 +4,11 @@ import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.model.DiskDeletionPolicy;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.LustreFileSystemSpec;
+import dev.lustrecsi.model.LustreFileSystemStatus;
 import dev.lustrecsi.model.NetworkSpec;
 import dev.lustrecsi.model.ScalePolicy;
 import dev.lustrecsi.model.SpecValidator;
+import dev.lustrecsi.model.TargetState;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +41,26 @@ final class FileSystemSpecs {
                 ? StorageClassParameters.DEFAULT_HEADROOM_PERCENT
                 : policy.getHeadroomPercent();
         return new CapacityPlanner.PoolSizing(spec.getOstSizeBytes(), perOss, min, Math.max(min, max), headroom);
+    }
+
+    /**
+     * Whether the pool's last OST count change is done, as the operator reports it: every OST the spec asks for is in
+     * service and ready ({@code status.activeOsts}, {@code status.readyOsts}) and no OST is still being emptied
+     * ({@code Draining}) or waiting for its server's removal ({@code Drained}). The planner lowers the count only then,
+     * so a scale-in starts only after the previous drain has finished, on a pool whose servers are all up.
+     */
+    static boolean scaleSettled(LustreFileSystem fs) {
+        LustreFileSystemStatus status = fs.getStatus();
+        Integer wanted = fs.getSpec().getOstCount();
+        if (status == null || wanted == null) {
+            return false;
+        }
+        if (!wanted.equals(status.getActiveOsts()) || !wanted.equals(status.getReadyOsts())) {
+            return false;
+        }
+        return status.getTargets() == null
+                || status.getTargets().stream()
+                        .noneMatch(t -> t.getState() == TargetState.Draining || t.getState() == TargetState.Drained);
     }
 
     static CapacityPlanner.PoolSizing sizing(StorageClassParameters p) {

@@ -360,7 +360,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(fs);
         int current = currentOsts(fs);
         try {
-            return planner.desiredOsts(sizing, requested, current);
+            return planner.desiredOsts(sizing, requested, current, FileSystemSpecs.scaleSettled(fs));
         } catch (CapacityPlanner.CapacityExhaustedException e) {
             // Already over (the policy was lowered by hand): grow as far as allowed, never shrink.
             return Math.max(current, sizing.maxOsts());

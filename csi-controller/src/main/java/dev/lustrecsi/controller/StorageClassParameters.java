@@ -70,6 +70,9 @@ public record StorageClassParameters(
     public static final String MIN_OSTS = "minOsts";
     public static final String MAX_OSTS = "maxOsts";
     public static final String HEADROOM_PERCENT = "headroomPercent";
+    /** The most a pool may hold; instead of {@code ostSize}, lets the driver choose the OST size from it. */
+    public static final String MAX_POOL_SIZE = "maxPoolSize";
+
     public static final String STRIPE_COUNT = "stripeCount";
     public static final String STRIPE_SIZE = "stripeSize";
     public static final String NETWORK = "network";
@@ -96,6 +99,7 @@ public record StorageClassParameters(
             MIN_OSTS,
             MAX_OSTS,
             HEADROOM_PERCENT,
+            MAX_POOL_SIZE,
             STRIPE_COUNT,
             STRIPE_SIZE,
             NETWORK,
@@ -110,7 +114,11 @@ public record StorageClassParameters(
 
     public static final String DEFAULT_OST_SIZE = "100Gi";
     public static final int DEFAULT_MAX_OSTS = 16;
-    public static final int DEFAULT_HEADROOM_PERCENT = 20;
+    /**
+     * Free capacity a pool keeps above its requests. 10 with the controller's 10% shrink band keeps a pool's steady
+     * state within 1.2 x requests plus one step (docs/decisions/0007-pool-elasticity.md).
+     */
+    public static final int DEFAULT_HEADROOM_PERCENT = 10;
     /** Upper bound of a pool or dedicated filesystem the driver will plan (SpecValidator's own limit). */
     public static final int MAX_OSTS_LIMIT = 4096;
 
@@ -168,6 +176,11 @@ public record StorageClassParameters(
             }
         });
 
+        boolean sizedByPool = p.containsKey(MAX_POOL_SIZE);
+        if (sizedByPool && p.containsKey(OST_SIZE)) {
+            errors.add("set " + OST_SIZE + " or " + MAX_POOL_SIZE + ", not both (with " + MAX_POOL_SIZE
+                    + " the OST size is " + MAX_POOL_SIZE + " / " + MAX_OSTS + ")");
+        }
         long ostSize = bytes(p.getOrDefault(OST_SIZE, DEFAULT_OST_SIZE), OST_SIZE, errors);
         if (ostSize != 0 && ostSize < (1L << 30)) {
             errors.add(OST_SIZE + " must be at least 1Gi");
@@ -176,6 +189,16 @@ public record StorageClassParameters(
         int min = integer(p, MIN_OSTS, perOss, 1, MAX_OSTS_LIMIT, errors);
         int defaultMax = (Math.max(DEFAULT_MAX_OSTS, min) + perOss - 1) / perOss * perOss;
         int max = integer(p, MAX_OSTS, defaultMax, 1, MAX_OSTS_LIMIT, errors);
+        if (sizedByPool && !p.containsKey(OST_SIZE)) {
+            long poolSize = bytes(p.get(MAX_POOL_SIZE), MAX_POOL_SIZE, errors);
+            if (mode == Mode.DEDICATED) {
+                errors.add(MAX_POOL_SIZE + " only applies to shared mode (a dedicated filesystem is sized by its"
+                        + " volume)");
+            } else if (poolSize > 0) {
+                // The OST size chosen from the pool's stated demand; written into the pool's spec.ostSize at creation.
+                ostSize = CapacityPlanner.ostSizeFor(poolSize, max);
+            }
+        }
         if (min > max) {
             errors.add(MIN_OSTS + " " + min + " is larger than " + MAX_OSTS + " " + max);
         }

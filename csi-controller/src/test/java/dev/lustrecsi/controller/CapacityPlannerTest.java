@@ -113,6 +113,102 @@ class CapacityPlannerTest {
     }
 
     @Test
+    void neverLowersTheCountWhileAnEarlierScaleInIsStillDraining() {
+        // 6 OSTs, 300Gi requested: a settled pool shrinks to 5; one still draining (or still growing) keeps 6.
+        assertThat(planner.desiredOsts(pool, 300 * GI, 6, true)).isEqualTo(5);
+        assertThat(planner.desiredOsts(pool, 300 * GI, 6, false)).isEqualTo(6);
+        assertThat(planner.desiredOsts(pool, 10 * GI, 6, false)).isEqualTo(6);
+        // Growth is never held back: the requests must fit.
+        assertThat(planner.desiredOsts(pool, 700 * GI, 6, false)).isEqualTo(9);
+    }
+
+    @Test
+    void neverPlansBelowTheRequestsPlusHeadroom() {
+        java.util.Random random = new java.util.Random(7);
+        for (int band : new int[] {0, 5, 10, 25}) {
+            CapacityPlanner p = new CapacityPlanner(band);
+            for (int i = 0; i < 20_000; i++) {
+                int perOss = 1 + random.nextInt(4);
+                int max = perOss * (1 + random.nextInt(64));
+                PoolSizing sizing =
+                        new PoolSizing((1 + random.nextInt(1024)) * GI, perOss, perOss, max, random.nextInt(30));
+                long requested = (long) (random.nextDouble() * sizing.maxCapacityBytes());
+                int current = perOss * (1 + random.nextInt(max / perOss));
+                int desired = p.desiredOsts(sizing, requested, current, random.nextBoolean());
+                long wanted = (long) Math.ceil(requested * (1 + sizing.headroomPercent() / 100.0));
+                // Headroom is best-effort only at maxOsts; the requests themselves always fit.
+                assertThat(sizing.capacityBytes(desired)).isGreaterThanOrEqualTo(requested);
+                if (desired < max) {
+                    assertThat(sizing.capacityBytes(desired))
+                            .as("band %d, %s, %d bytes requested, %d OSTs now", band, sizing, requested, current)
+                            .isGreaterThanOrEqualTo(wanted);
+                }
+                assertThat(desired % perOss).isZero();
+            }
+        }
+    }
+
+    @Test
+    void demandOscillatingInsideTheBandNeverMovesTheCountBothWays() {
+        // The default policy (10% headroom, 10% band) on small and large steps: a swing of demand by less than
+        // band / (1 + headroom + band) = 8.3% of itself, started anywhere, moves the count in one direction at most.
+        CapacityPlanner p = new CapacityPlanner(10);
+        for (long ostGi : new long[] {16, 64, 256, 1024}) {
+            PoolSizing sizing = new PoolSizing(ostGi * GI, 1, 1, 4096, 10);
+            for (long level = 100 * GI; level < 20_000 * GI; level += 37 * GI) {
+                int osts = p.desiredOsts(sizing, level, 1, true);
+                int directions = 0;
+                int last = 0;
+                for (int i = 0; i < 40; i++) {
+                    long demand = i % 2 == 0 ? level : level - level * 8 / 100;
+                    int next = p.desiredOsts(sizing, demand, osts, true);
+                    int d = Integer.signum(next - osts);
+                    if (d != 0 && d != last) {
+                        directions++;
+                        last = d;
+                    }
+                    osts = next;
+                }
+                assertThat(directions)
+                        .as("%dGi OSTs around %d bytes", ostGi, level)
+                        .isLessThanOrEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void afterABurstIsMostlyDeletedThePoolKeepsAtMostHeadroomPlusBandPlusOneStep() {
+        // The elasticity bench's shape: 13.4Ti at the peak, 2.7Ti left. With 1Ti OSTs one step alone is 37% of what is
+        // left; with the OST size chosen from a 16Ti maxPoolSize over 64 OSTs (256Gi) the pool ends within 1.25.
+        CapacityPlanner p = new CapacityPlanner(10);
+        long peak = 13_700 * GI;
+        long left = 2_740 * GI;
+        for (long ostSize : new long[] {1024 * GI, CapacityPlanner.ostSizeFor(16L << 40, 64)}) {
+            PoolSizing sizing = new PoolSizing(ostSize, 1, 1, 64, 10);
+            int osts = p.desiredOsts(sizing, peak, 1, true);
+            osts = p.desiredOsts(sizing, left, osts, true);
+            double ratio = (double) sizing.capacityBytes(osts) / left;
+            assertThat(ratio).isGreaterThanOrEqualTo(1.10);
+            assertThat(ratio).isLessThanOrEqualTo(1.20 + (double) ostSize / left);
+            if (ostSize == 256 * GI) {
+                assertThat(ratio).isLessThanOrEqualTo(1.25);
+            } else {
+                assertThat(ratio).isGreaterThan(1.25);
+            }
+        }
+    }
+
+    @Test
+    void theOstSizeChosenFromMaxPoolSizeHoldsItInMaxOstsWholeGibOsts() {
+        assertThat(CapacityPlanner.ostSizeFor(16L << 40, 64)).isEqualTo(256 * GI);
+        assertThat(CapacityPlanner.ostSizeFor(100 * GI, 16)).isEqualTo(7 * GI);
+        assertThat(CapacityPlanner.ostSizeFor(GI, 4096)).isEqualTo(GI);
+        // Saturates instead of overflowing.
+        assertThat(CapacityPlanner.ostSizeFor(Long.MAX_VALUE, 1)).isEqualTo(Long.MAX_VALUE / GI * GI);
+        assertThatThrownBy(() -> CapacityPlanner.ostSizeFor(0, 4)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rejectsNonsenseSizing() {
         assertThatThrownBy(() -> new PoolSizing(0, 1, 1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new PoolSizing(GI, 1, 5, 4, 0)).isInstanceOf(IllegalArgumentException.class);

@@ -49,6 +49,7 @@ final class ControllerFixture implements AutoCloseable {
     final KubernetesClient client;
     final Path mountRoot;
     final Duration readyWait;
+    final int shrinkBandPercent;
     final LustreStandIns standIns;
     final ToolPaths tools;
     final CommandRunner runner = new ProcessCommandRunner();
@@ -65,9 +66,16 @@ final class ControllerFixture implements AutoCloseable {
 
     /** @param mounts whether the test needs pool mounts (then it is skipped outside a private mount namespace) */
     ControllerFixture(KubernetesClient client, Path mountRoot, Duration readyWait, boolean mounts) {
+        this(client, mountRoot, readyWait, mounts, 25);
+    }
+
+    /** @param shrinkBandPercent the controller's {@code --shrink-band-percent} (the other constructor: 25) */
+    ControllerFixture(
+            KubernetesClient client, Path mountRoot, Duration readyWait, boolean mounts, int shrinkBandPercent) {
         this.client = client;
         this.mountRoot = mountRoot;
         this.readyWait = readyWait;
+        this.shrinkBandPercent = shrinkBandPercent;
         try {
             this.copyGate = Files.createTempDirectory("clone-gate").resolve("closed");
         } catch (IOException e) {
@@ -90,7 +98,7 @@ final class ControllerFixture implements AutoCloseable {
                 Optional.empty(),
                 readyWait,
                 Duration.ofMillis(20),
-                25,
+                shrinkBandPercent,
                 new ProjectIdAllocator(1000, 100_000),
                 mountRoot,
                 Duration.ofSeconds(30));

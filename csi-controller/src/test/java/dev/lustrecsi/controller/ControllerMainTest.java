@@ -44,7 +44,7 @@ class ControllerMainTest {
         ControllerConfig config = main.config();
         assertThat(config.poolMountRoot()).isEqualTo(Path.of("/var/lib/lustre-csi/pools"));
         assertThat(config.readyWait()).isEqualTo(Duration.ofSeconds(50));
-        assertThat(config.shrinkBandPercent()).isEqualTo(25);
+        assertThat(config.shrinkBandPercent()).isEqualTo(10);
         assertThat(config.serverImage()).isEmpty();
         assertThat(main.common.endpoint().socketPath()).isEqualTo(Path.of("/csi/csi.sock"));
     }

@@ -197,6 +197,8 @@ class SharedPoolTest {
         Volume small = f.stub.createVolume(create("pvc-small", 10 * GI, params).build())
                 .getVolume();
         assertThat(f.fileSystem("delta").orElseThrow().getSpec().getOstCount()).isEqualTo(7);
+        // The operator reports the 7 OSTs in service: only a settled pool is ever shrunk.
+        f.markReady("delta", "10.1.0.4@tcp");
         long bigId = f.records("delta").get("pvc-big").projectId();
         Path data = f.poolMount("delta").resolve("pvc-big").resolve("results");
         Files.createDirectories(data);

@@ -24,7 +24,7 @@ class StorageClassParametersTest {
         assertThat(p.ostSizeBytes()).isEqualTo(100 * GI);
         assertThat(p.minOsts()).isEqualTo(1);
         assertThat(p.maxOsts()).isEqualTo(16);
-        assertThat(p.headroomPercent()).isEqualTo(20);
+        assertThat(p.headroomPercent()).isEqualTo(10);
         assertThat(p.network()).isEqualTo(NetworkType.TCP);
         assertThat(p.onDelete()).isEqualTo(Reclaim.DELETE);
         assertThat(p.mountOptions()).isEmpty();
@@ -97,6 +97,8 @@ class StorageClassParametersTest {
                 "minOsts|0|minOsts must be between 1 and 4096",
                 "maxOsts|x|maxOsts must be an integer",
                 "headroomPercent|95|headroomPercent must be between 0 and 90",
+                "maxPoolSize|lots|maxPoolSize 'lots' must be a positive quantity",
+                "maxPoolSize|0|maxPoolSize '0' must be a positive quantity",
                 "stripeCount|-2|stripeCount must be between -1 and 2000",
                 "stripeSize|100Ki|stripe size must be a multiple of 64KiB",
                 "network|ib|network must be 'tcp' or 'o2ib'",
@@ -117,6 +119,30 @@ class StorageClassParametersTest {
         assertThatThrownBy(() -> StorageClassParameters.parse(raw))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void maxPoolSizeChoosesTheOstSizeFromThePoolsDemandAndMaxOsts() {
+        // 16Ti over at most 64 OSTs: 256Gi OSTs, so the pool moves in 1/64 of its largest size.
+        StorageClassParameters p =
+                StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "16Ti", "maxOsts", "64"));
+        assertThat(p.ostSizeBytes()).isEqualTo(256 * GI);
+        assertThat(p.maxOsts()).isEqualTo(64);
+        // With the default maxOsts (16), and rounded up to a whole GiB so maxOsts OSTs always hold maxPoolSize.
+        assertThat(StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "100Gi"))
+                        .ostSizeBytes())
+                .isEqualTo(7 * GI);
+    }
+
+    @Test
+    void maxPoolSizeAndOstSizeTogetherAreRejected() {
+        assertThatThrownBy(() ->
+                        StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "16Ti", "ostSize", "1Ti")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("set ostSize or maxPoolSize, not both");
+        assertThatThrownBy(() -> StorageClassParameters.parse(Map.of("mode", "dedicated", "maxPoolSize", "16Ti")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxPoolSize only applies to shared mode");
     }
 
     @Test

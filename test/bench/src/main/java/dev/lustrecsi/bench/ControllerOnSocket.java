@@ -53,13 +53,14 @@ final class ControllerOnSocket implements AutoCloseable {
     private final VolumesInUse inUse;
     private final CsiServer server;
     private final ManagedChannel channel;
+    private final VolumeKinds kinds;
 
     /** @param readyWait how long CreateVolume waits for a pool that is not Ready yet */
     ControllerOnSocket(KubernetesClient client, String namespace, Path workDir, Duration readyWait) {
         this(client, namespace, workDir, readyWait, 25);
     }
 
-    /** @param shrinkBandPercent the controller's {@code --shrink-band-percent} (its default is 25) */
+    /** @param shrinkBandPercent the controller's {@code --shrink-band-percent} (its default is 10) */
     ControllerOnSocket(
             KubernetesClient client, String namespace, Path workDir, Duration readyWait, int shrinkBandPercent) {
         this(client, namespace, workDir, readyWait, shrinkBandPercent, false);
@@ -95,17 +96,15 @@ final class ControllerOnSocket implements AutoCloseable {
                 new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofMinutes(2));
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofMinutes(1));
-        ControllerService service = new ControllerService(
+        kinds = VolumeKinds.create(
                 config,
-                VolumeKinds.create(
-                        config,
-                        new LustreFileSystems(client),
-                        records,
-                        new PoolMounts(mounter, mountRoot),
-                        new VolumeDirectories(
-                                lfsRunner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
-                        new CapacityPlanner(config.shrinkBandPercent()),
-                        inUse));
+                new LustreFileSystems(client),
+                records,
+                new PoolMounts(mounter, mountRoot),
+                new VolumeDirectories(lfsRunner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
+                new CapacityPlanner(config.shrinkBandPercent()),
+                inUse);
+        ControllerService service = new ControllerService(config, kinds);
         server = CsiServer.start(
                 Endpoint.parse("unix://" + workDir.resolve("controller.sock")),
                 List.of(new IdentityService(true, List.<ReadinessCheck>of()), service));
@@ -115,6 +114,11 @@ final class ControllerOnSocket implements AutoCloseable {
     /** The JVM's stand-in Lustre tools, the lfs the controller needs among them. */
     static LustreStandIns standIns() {
         return LustreStandIns.install();
+    }
+
+    /** The leader's periodic re-plan of every pool ({@code --reconcile-interval} in ControllerMain), run now. */
+    void reconcileAllPools() {
+        kinds.shared().reconcileAllPools();
     }
 
     ControllerGrpc.ControllerBlockingStub stub() {

@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * external-provisioner's workers would (retrying UNAVAILABLE while the pool grows), then 80% of them deleted.
  * Reports provisioned / requested capacity once the operator has settled after each phase, CreateVolume calls
  * refused for capacity, and the scale operations (spec.ostCount changes and the operator's server events),
- * including how often the direction reversed (flapping). Two pool policies are traced: the defaults, and a tight
- * one (less headroom, a narrower shrink band).
+ * including how often the direction reversed (flapping). Two pools are traced with the default policy: one with
+ * 1Ti OSTs (the step is a third of what is left after the deletes) and one whose OST size the controller chose
+ * from {@code maxPoolSize} (docs/decisions/0007-pool-elasticity.md).
  */
 final class ElasticityBench {
     static final String NAME = "elasticity";
@@ -41,21 +42,39 @@ final class ElasticityBench {
         this.claims = claims;
     }
 
-    /** A pool policy: the StorageClass's headroomPercent (null: its default, 20) and the controller's shrink band. */
-    private record Policy(String name, String headroomPercent, int shrinkBandPercent) {
+    /**
+     * A pool policy: StorageClass parameters put over the bench pool's (1Ti OSTs, at most 64) and the controller's
+     * shrink band. Headroom is the StorageClass default (10%) unless a policy sets it.
+     */
+    private record Policy(String name, String osts, int shrinkBandPercent, String... extra) {
         Map<String, String> parameters() {
             Map<String, String> p =
                     new java.util.HashMap<>(ControllerOnSocket.poolParameters(POOL, OperatorHarness.NAMESPACE, 64));
-            if (headroomPercent != null) {
-                p.put("headroomPercent", headroomPercent);
+            for (int i = 0; i < extra.length; i += 2) {
+                if (extra[i + 1] == null) {
+                    p.remove(extra[i]);
+                } else {
+                    p.put(extra[i], extra[i + 1]);
+                }
             }
             return p;
         }
     }
 
     void run(Path workDir, ResultTable table) throws Exception {
-        run(workDir.resolve("defaults"), table, new Policy("defaults: headroom 20%, shrink band 25%", null, 25));
-        run(workDir.resolve("tight"), table, new Policy("tight: headroomPercent=5, --shrink-band-percent=10", "5", 10));
+        // The step a pool moves in is one OST: 1Ti OSTs are a third of what is left after the deletes.
+        run(
+                workDir.resolve("fixed-1ti"),
+                table,
+                new Policy("ostSize=1Ti, defaults: headroom 10%, band 10%", "1 TiB", 10));
+        // The OST size chosen from the pool's stated demand: 16Ti over at most 128 OSTs -> 128Gi OSTs, a step of 4.6%
+        // of the 2.7Ti left, so the steady state is at most 1.20 + 0.046 whatever the rounding (256Gi OSTs: 1.29).
+        run(
+                workDir.resolve("max-pool-size"),
+                table,
+                new Policy(
+                        "maxPoolSize=16Ti over maxOsts=128 (128Gi OSTs), defaults: headroom 10%, band 10%",
+                        "128 GiB", 10, "ostSize", null, "maxPoolSize", "16Ti", "maxOsts", "128"));
     }
 
     private void run(Path workDir, ResultTable table, Policy policy) throws Exception {
@@ -108,7 +127,7 @@ final class ElasticityBench {
                     }
                 });
                 double burstSeconds = (System.nanoTime() - t0) / 1e9;
-                LustreFileSystem afterBurst = operator.awaitSettled(Duration.ofMinutes(10));
+                LustreFileSystem afterBurst = operator.awaitSettled(controller, Duration.ofMinutes(10));
                 double burstRatio = ratio(h, afterBurst);
                 int specAfterBurst = afterBurst.getSpec().getOstCount();
 
@@ -137,7 +156,9 @@ final class ElasticityBench {
                         }
                     }
                 });
-                LustreFileSystem afterDeletes = operator.awaitSettled(Duration.ofMinutes(10));
+                int replansBefore = operator.replans;
+                LustreFileSystem afterDeletes = operator.awaitSettled(controller, Duration.ofMinutes(10));
+                int replans = operator.replans - replansBefore;
                 double steadyRatio = ratio(h, afterDeletes);
                 operator.stop();
 
@@ -160,7 +181,8 @@ final class ElasticityBench {
                         lastDirection = d;
                     }
                 }
-                String trace = claims + " claims of 5-50 GiB on 1 TiB OSTs, " + CONCURRENCY + " concurrent callers";
+                String trace = claims + " claims of 5-50 GiB on " + policy.osts() + " OSTs, " + CONCURRENCY
+                        + " concurrent callers";
                 String p = " (" + policy.name() + ")";
                 table.add(Figure.single(
                         NAME,
@@ -179,8 +201,9 @@ final class ElasticityBench {
                         steadyRatio <= 1.25,
                         afterDeletes.getSpec().getOstCount() + " OSTs for "
                                 + String.format("%.2f TiB", requestedTiB(h))
-                                + " requested: a pool shrinks only to whole OSTs "
-                                + "covering requests + headroom + shrink band (the hysteresis against flapping)"));
+                                + " requested: a pool shrinks, once the previous drain is done, to the whole OSTs "
+                                + "covering requests + headroom + shrink band (the hysteresis against flapping); "
+                                + replans + " periodic re-plans on the settled pool after the deletes"));
                 table.add(Figure.single(
                         NAME,
                         "CreateVolume refused for capacity" + p,
@@ -276,23 +299,44 @@ final class ElasticityBench {
             }
         }
 
-        /** Waits until every OST the spec asks for is active and ready and the pool is Ready. */
-        LustreFileSystem awaitSettled(Duration bound) throws InterruptedException {
+        /** Periodic re-plans run on a settled pool by {@link #awaitSettled}. */
+        int replans;
+
+        /**
+         * Waits until every OST the spec asks for is active and ready, the pool is Ready, and the controller's
+         * periodic re-plan (the leader's round, every {@code --reconcile-interval} in a cluster: run here as soon as
+         * the pool has settled) keeps the count: the controller lowers a count only on a settled pool, so the steps
+         * after the first come from that pass.
+         */
+        LustreFileSystem awaitSettled(ControllerOnSocket controller, Duration bound) throws InterruptedException {
             long deadline = System.nanoTime() + bound.toNanos();
             while (System.nanoTime() < deadline) {
                 LustreFileSystem fs = h.get(POOL);
-                if (fs != null
-                        && fs.getStatus() != null
-                        && fs.getStatus().getPhase() == Phase.Ready
-                        && fs.getSpec().getOstCount().equals(fs.getStatus().getActiveOsts())
-                        && fs.getSpec().getOstCount().equals(fs.getStatus().getReadyOsts())) {
-                    return fs;
+                if (settled(fs)) {
+                    controller.reconcileAllPools();
+                    replans++;
+                    LustreFileSystem again = h.get(POOL);
+                    if (settled(again)
+                            && again.getSpec().getOstCount().equals(fs.getSpec().getOstCount())) {
+                        return again;
+                    }
                 }
                 Thread.sleep(50);
             }
             throw new IllegalStateException("pool did not settle within " + bound + ": spec "
                     + h.get(POOL).getSpec().getOstCount() + " OSTs, status "
                     + h.get(POOL).getStatus().getActiveOsts() + " active");
+        }
+
+        private static boolean settled(LustreFileSystem fs) {
+            return fs != null
+                    && fs.getStatus() != null
+                    && fs.getStatus().getPhase() == Phase.Ready
+                    && fs.getSpec().getOstCount().equals(fs.getStatus().getActiveOsts())
+                    && fs.getSpec().getOstCount().equals(fs.getStatus().getReadyOsts())
+                    && fs.getStatus().getTargets().stream()
+                            .noneMatch(t -> t.getState() == dev.lustrecsi.model.TargetState.Draining
+                                    || t.getState() == dev.lustrecsi.model.TargetState.Drained);
         }
 
         void stop() throws InterruptedException {
