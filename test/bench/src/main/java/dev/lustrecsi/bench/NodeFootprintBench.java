@@ -5,6 +5,7 @@ import dev.lustrecsi.csi.v1.NodeGrpc;
 import dev.lustrecsi.lustre.testing.SysfsFixture;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -161,13 +162,20 @@ final class NodeFootprintBench {
                 new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), true);
         api.init();
         try (KubernetesClient client = api.createClient()) {
-            client.nodes()
-                    .resource(new NodeBuilder()
-                            .withNewMetadata()
-                            .withName("bench-node")
-                            .endMetadata()
-                            .build())
-                    .create();
+            try {
+                client.nodes()
+                        .resource(new NodeBuilder()
+                                .withNewMetadata()
+                                .withName("bench-node")
+                                .endMetadata()
+                                .build())
+                        .create();
+            } catch (KubernetesClientException e) {
+                // A retried POST whose first attempt was answered too late for the client (a loaded machine).
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
             Map<String, String> env = new HashMap<>();
             env.put("KUBECONFIG", null);
             env.put("KUBERNETES_SERVICE_HOST", api.getHostName());
