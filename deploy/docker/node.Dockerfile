@@ -23,7 +23,7 @@ COPY --from=build /src/csi-node/target/csi-node-0.1.0-SNAPSHOT-all.jar /opt/lust
 # GC, a small heap and young generation, C1 only with a small code cache, smaller thread stacks, no hsperfdata file.
 # The chart passes the same string (values.yaml node.jvmOptions) and may change it; NodeFootprintFlagsTest keeps the
 # image, the chart and the benchmark in step.
-ENV JDK_JAVA_OPTIONS="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms16m -Xmx128m -Xmn4m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m -XX:CICompilerCount=1 -XX:-UsePerfData"
+ENV JDK_JAVA_OPTIONS="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms8m -Xmx128m -Xmn2m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m -XX:CICompilerCount=1 -XX:-UsePerfData"
 # Class-data sharing archive built here, from a start of the plugin with these flags (the script says how), so even
 # the first start of the pod maps its classes instead of loading them.
 COPY deploy/docker/node-cds-training.sh /opt/lustre-csi/node-cds-training.sh

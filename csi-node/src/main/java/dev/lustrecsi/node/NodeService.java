@@ -362,7 +362,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
 
     /** Unmounts what this volume has at {@code path}, saying whether it did; leaves anything else there alone. */
     private boolean unmountOwn(VolumeId id, Path path) {
-        Optional<MountInfo> mounted = mounter.mountAt(path);
+        // One read: what is there, and how many mounts are stacked there to unmount (issue 15).
+        List<MountInfo> table = mounter.mounts();
+        Optional<MountInfo> mounted = MountTable.topmostAt(table, path);
         if (mounted.isEmpty()) {
             LOG.info("volume {} is not mounted at {}: nothing to do", id, path);
             return false;
@@ -373,7 +375,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                             + "; leaving it alone")
                     .asRuntimeException();
         }
-        UnmountOutcome outcome = mounter.unmountMounted(path);
+        UnmountOutcome outcome = mounter.unmountMounted(path, MountTable.countAt(table, path));
         if (outcome == UnmountOutcome.DETACHED || outcome == UnmountOutcome.FORCED) {
             LOG.warn("volume {}: {} needed {} because its Lustre servers did not let go", id, path, outcome);
         }

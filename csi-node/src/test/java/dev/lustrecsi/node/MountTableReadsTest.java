@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each stage and publish call reads the node's mount table once and answers all its questions from that read
- * (issue 15: publish used to read it about six times); unpublish and unstage read it once more, after their unmount,
- * to find mounts stacked below. The mounts are real (private mount namespace); only the reads are counted.
+ * (issue 15: publish used to read it about six times); so do unpublish and unstage, which unmount as many mounts as
+ * that read found stacked at the path. The mounts are real (private mount namespace); only the reads are counted.
  */
 class MountTableReadsTest {
     @TempDir
@@ -71,9 +71,14 @@ class MountTableReadsTest {
 
             @Override
             public UnmountOutcome unmountMounted(Path target) {
-                // LinuxMounter reads the table once after each unmount; one unmount here.
-                reads.incrementAndGet();
+                reads.addAndGet(100); // the caller's read counted the stacked mounts: it should not need this
                 return real.unmountMounted(target);
+            }
+
+            @Override
+            public UnmountOutcome unmountMounted(Path target, int stacked) {
+                // LinuxMounter reads no table here (only when an unmount finds nothing, which it does not here).
+                return real.unmountMounted(target, stacked);
             }
 
             @Override
@@ -118,7 +123,7 @@ class MountTableReadsTest {
     }
 
     @Test
-    void stageAndPublishReadTheMountTableOnceUnpublishAndUnstageOnceMoreAfterTheirUnmount() {
+    void stagePublishUnpublishAndUnstageEachReadTheMountTableOnce() {
         plugin.volumeOnServer("fsr", "pvc-1");
         NodeStageVolumeRequest stage = plugin.stage("fsr", "pvc-1").build();
         NodePublishVolumeRequest publish = plugin.publish(stage, "pod-1").build();
@@ -143,12 +148,12 @@ class MountTableReadsTest {
         assertThat(plugin.mountsAt(Path.of(publish.getTargetPath()))).isEqualTo(1);
 
         assertThat(readsDuring(o -> node.nodeUnpublishVolume(unpublish, cast(o))))
-                .isEqualTo(2);
+                .isEqualTo(1);
         assertThat(plugin.mountsAt(Path.of(publish.getTargetPath()))).isZero();
         assertThat(readsDuring(o -> node.nodeUnpublishVolume(unpublish, cast(o))))
                 .as("already gone")
                 .isEqualTo(1);
-        assertThat(readsDuring(o -> node.nodeUnstageVolume(unstage, cast(o)))).isEqualTo(2);
+        assertThat(readsDuring(o -> node.nodeUnstageVolume(unstage, cast(o)))).isEqualTo(1);
         assertThat(plugin.mountsBelowRoot()).isEmpty();
     }
 }

@@ -185,6 +185,25 @@ public final class LinuxMounter implements Mounter {
         throw new MountException(t + " is still mounted after " + MAX_STACKED + " unmounts");
     }
 
+    @Override
+    public UnmountOutcome unmountMounted(Path target, int stacked) {
+        if (stacked > MAX_STACKED) {
+            return unmountMounted(target);
+        }
+        Path t = normalize(target);
+        UnmountOutcome outcome = UnmountOutcome.NOT_MOUNTED;
+        for (int i = 0; i < stacked; i++) {
+            UnmountOutcome step = unmountTopmost(t);
+            if (step == UnmountOutcome.NOT_MOUNTED) {
+                break;
+            }
+            if (step.compareTo(outcome) > 0) {
+                outcome = step;
+            }
+        }
+        return outcome;
+    }
+
     private UnmountOutcome unmountTopmost(Path t) {
         Attempt normal = attempt("unmount of " + t, bounds.unmountAttempt(), () -> libc().umount2(t.toString(), 0));
         if (normal.ok()) {

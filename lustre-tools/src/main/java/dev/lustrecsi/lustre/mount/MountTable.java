@@ -59,8 +59,13 @@ public final class MountTable {
 
     /** How many mounts are stacked at exactly this path. */
     public int countAt(Path mountPoint) {
+        return countAt(read(), mountPoint);
+    }
+
+    /** How many mounts are stacked at exactly this path in a table already read. */
+    public static int countAt(List<MountInfo> mounts, Path mountPoint) {
         Path wanted = mountPoint.toAbsolutePath().normalize();
-        return (int) read().stream().filter(m -> m.mountPoint().equals(wanted)).count();
+        return (int) mounts.stream().filter(m -> m.mountPoint().equals(wanted)).count();
     }
 
     public static List<MountInfo> parse(String text) {

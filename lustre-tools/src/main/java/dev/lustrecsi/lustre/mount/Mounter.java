@@ -46,6 +46,15 @@ public interface Mounter {
     }
 
     /**
+     * {@link #unmountMounted(Path)} for a caller whose own read of the mount table found {@code stacked} mounts at
+     * {@code target}: it unmounts that many and reads the table again only when an unmount says nothing was there
+     * (someone else unmounted meanwhile), so a whole unmount costs the caller's one read (issue 15).
+     */
+    default UnmountOutcome unmountMounted(Path target, int stacked) {
+        return unmountMounted(target);
+    }
+
+    /**
      * statfs(2) of a path, bounded: a server that does not answer gives {@link MountTimeoutException}
      * rather than a blocked caller.
      */

@@ -125,6 +125,27 @@ class LinuxMounterTest {
     }
 
     @Test
+    void unmountingTheStackedMountsACallerCountedLeavesNothingAndReadsNoTable() throws Exception {
+        Path staged = mkdir("s");
+        Path target = mkdir("t3");
+        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share5")), staged, List.of());
+        mounter.bindMount(staged, target, false);
+        mounter.bindMount(staged, target, true);
+        int stacked = MountTable.countAt(new MountTable().read(), target);
+        assertThat(stacked).isEqualTo(2);
+        // A table that fails when read: the counted unmount must not need it.
+        LinuxMounter noReads = new LinuxMounter(
+                new ProcessCommandRunner(),
+                new MountCommands(standIns.toolPaths()),
+                new MountTable(dir.resolve("no-such-mountinfo")),
+                SHORT);
+
+        assertThat(noReads.unmountMounted(target, stacked)).isEqualTo(UnmountOutcome.UNMOUNTED);
+        assertThat(mounter.mountAt(target)).isEmpty();
+        assertThat(mounter.mountAt(staged)).isPresent();
+    }
+
+    @Test
     void statfsReportsTheMountedFilesystem() throws Exception {
         Path staged = mkdir("st");
         mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share5")), staged, List.of());

@@ -151,6 +151,31 @@ final class ChildPlugin implements AutoCloseable {
         return kib / 1024.0;
     }
 
+    /** The output of {@code jcmd <pid> <command...>} run with the given JVM's jcmd. */
+    String jcmd(Path java, String... command) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of(java.resolveSibling("jcmd").toString(), Long.toString(pid())));
+        argv.addAll(List.of(command));
+        return run(argv.toArray(String[]::new));
+    }
+
+    /**
+     * Resident memory by mapping, from /proc/&lt;pid&gt;/smaps, in KiB: the file of a file mapping ("[anon]" for
+     * anonymous memory, which NMT breaks down further), each with its resident size.
+     */
+    Map<String, Long> residentByMapping() throws IOException {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        String name = "[anon]";
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                String[] f = line.trim().split("\\s+", 6);
+                name = f.length < 6 || f[5].isBlank() ? "[anon]" : f[5].trim();
+            } else if (line.startsWith("Rss:")) {
+                out.merge(name, Long.parseLong(line.replaceAll("\\D", "")), Long::sum);
+            }
+        }
+        return out;
+    }
+
     private static String run(String... argv) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
