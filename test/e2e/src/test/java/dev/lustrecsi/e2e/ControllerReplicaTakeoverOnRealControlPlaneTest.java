@@ -70,16 +70,31 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
     }
 
     /**
-     * True when {@code holder} is a candidate of {@code pod}: the sidecars use the pod's hostname, the controller
-     * {@code <POD_NAME>_<random>}.
+     * True when {@code holder} is a candidate of {@code pod}: external-resizer's identity is its hostname, the
+     * controller's {@code <POD_NAME>_<random>}. (external-provisioner's is {@code <ms>-<random>-<driver>}, one per
+     * process, naming no pod: see {@link #PROVISIONER_LEASE}.)
      */
     private static boolean of(String pod, String holder) {
         return holder.equals(pod) || holder.startsWith(pod + "_");
     }
 
+    /** external-provisioner's Lease: the driver name with dots as dashes (csi-lib-utils sanitizeName). */
+    private static final String PROVISIONER_LEASE = "lustre-csi-lustrecsi-dev";
+
+    /**
+     * The volume attribute external-provisioner adds to each PV it made (controller.go {@code provisionerIDKey}):
+     * its identity, the one it holds its Lease under.
+     */
+    private static final String PROVISIONER_IDENTITY = "storage.kubernetes.io/csiProvisionerIdentity";
+
+    /** The three Leases held, the ones naming a pod by {@code pod}. */
     private boolean allHeldBy(String pod) {
         Map<String, String> h = holders();
-        return h.size() == 3 && h.values().stream().allMatch(holder -> of(pod, holder));
+        return h.size() == 3
+                && h.entrySet().stream()
+                        .allMatch(e -> e.getKey().equals(PROVISIONER_LEASE)
+                                ? !e.getValue().isEmpty()
+                                : of(pod, e.getValue()));
     }
 
     private String tail(String log) {
@@ -105,6 +120,7 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
                             + tail("csi-resizer"),
                     e);
         }
+        Map<String, String> before = holders();
         cluster.startSecondControllerPod();
 
         Story s = new Story(cluster, "takeover");
@@ -122,9 +138,9 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
         await().atMost(Duration.ofMinutes(5))
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> cluster.pool() != null && s.ledger().containsKey(volume));
-        assertThat(holders().values())
+        assertThat(holders())
                 .as("the first pod still leads: its CreateVolume is the one in flight")
-                .allMatch(h -> of(LocalCluster.CONTROLLER_POD, h));
+                .isEqualTo(before);
         assertThat(s.provisioner.volumeOf("takeover", "first")).isEmpty();
 
         long killed = System.nanoTime();
@@ -138,7 +154,8 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
         while (System.nanoTime() < deadline) {
             long now = System.nanoTime();
             holders().forEach((lease, holder) -> {
-                if (of(LocalCluster.SECOND_CONTROLLER_POD, holder)) {
+                // Only the second pod's candidates are left: a new holder is one of them.
+                if (!holder.isEmpty() && !holder.equals(before.get(lease))) {
                     takenOver.putIfAbsent(lease, Duration.ofNanos(now - killed).toMillis());
                 }
             });
@@ -161,11 +178,17 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
 
         // The other replica took over every Lease (the dead pod cannot renew) and did the work.
         assertThat(takenOver).hasSize(3);
+        Map<String, String> after = holders();
+        assertThat(after)
+                .allSatisfy((lease, holder) -> assertThat(
+                                lease.equals(PROVISIONER_LEASE) || of(LocalCluster.SECOND_CONTROLLER_POD, holder))
+                        .as("%s held by %s", lease, holder)
+                        .isTrue());
         assertThat(cluster.controller().isAlive()).isFalse();
         assertThat(cluster.secondController().isAlive()).isTrue();
-        assertThat(Files.readString(cluster.home().resolve("logs/csi-provisioner-b.log")))
-                .as("the second pod's provisioner provisioned the claim")
-                .contains("first");
+        assertThat(pv.get().getSpec().getCsi().getVolumeAttributes())
+                .as("the PV was made by the provisioner that took the Lease over")
+                .containsEntry(PROVISIONER_IDENTITY, after.get(PROVISIONER_LEASE));
         // Nothing duplicated, nothing lost.
         assertThat(pv.get().getMetadata().getName()).isEqualTo(volume);
         assertThat(cluster.client()
