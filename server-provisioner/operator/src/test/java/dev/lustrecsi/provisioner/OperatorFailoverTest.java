@@ -49,7 +49,11 @@ class OperatorFailoverTest {
         }
 
         /** A replica on its own connection {@code client}, watching and electing in {@code namespace}. */
-        Replica(KubernetesClient client, String namespace, String name, SimulatedLustre lustre) {
+        Replica(
+                KubernetesClient client,
+                String namespace,
+                String name,
+                dev.lustrecsi.provisioner.exec.ServerCommandExecutor lustre) {
             this.name = name;
             this.client = client;
             this.lock = new FaultyLock(new LeaseLock(namespace, OperatorMain.LEASE_NAME, name));
