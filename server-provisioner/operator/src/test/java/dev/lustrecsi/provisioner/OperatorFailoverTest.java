@@ -30,7 +30,7 @@ class OperatorFailoverTest {
      * Shorter than the defaults (15s/10s/2s), long enough that a loaded build machine renews in time: a replica
      * that misses its deadline steps down for good here (its process would exit and be restarted by Kubernetes).
      */
-    private static final Leadership.Timing FAST =
+    static final Leadership.Timing FAST =
             new Leadership.Timing(Duration.ofSeconds(10), Duration.ofSeconds(7), Duration.ofSeconds(1));
 
     /** One operator process: its own connection, a Lease it campaigns for, the operator loop once it leads. */
@@ -44,9 +44,18 @@ class OperatorFailoverTest {
         volatile long ledAt;
 
         Replica(MockCluster cluster, String name, SimulatedLustre lustre) {
+            this(cluster.newClient(), "hpc", name, lustre);
+        }
+
+        /** A replica on its own connection {@code client}, watching and electing in {@code namespace}. */
+        Replica(
+                KubernetesClient client,
+                String namespace,
+                String name,
+                dev.lustrecsi.provisioner.exec.ServerCommandExecutor lustre) {
             this.name = name;
-            this.client = cluster.newClient();
-            this.lock = new FaultyLock(new LeaseLock("hpc", OperatorMain.LEASE_NAME, name));
+            this.client = client;
+            this.lock = new FaultyLock(new LeaseLock(namespace, OperatorMain.LEASE_NAME, name));
             // onLost: what OperatorMain's Leadership.exitProcess does to the process, here to this replica.
             this.leadership = new Leadership(client, lock, FAST, this::die, false, System::nanoTime).start();
             Thread starter = new Thread(
@@ -57,7 +66,7 @@ class OperatorFailoverTest {
                                 var reconciler =
                                         new LustreFileSystemReconciler(client, lustre, new EventRecorder(client), null);
                                 LustreOperator op = new LustreOperator(
-                                                client, reconciler, "hpc", Duration.ofMillis(200))
+                                                client, reconciler, namespace, Duration.ofMillis(200))
                                         .gatedBy(leadership::isLeading);
                                 operator = op;
                                 op.start();
@@ -152,7 +161,7 @@ class OperatorFailoverTest {
         }
     }
 
-    private static Replica steadyLeader(List<Replica> replicas) throws InterruptedException {
+    static Replica steadyLeader(List<Replica> replicas) throws InterruptedException {
         return SteadyLeader.await(
                 replicas,
                 r -> r.operator != null && r.leadership.isLeading(),

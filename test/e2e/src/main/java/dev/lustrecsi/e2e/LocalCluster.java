@@ -67,6 +67,13 @@ public final class LocalCluster implements AutoCloseable {
     public static final String NODE = "node-1";
     public static final String SERVER_IMAGE = StorageClassParams.SERVER_IMAGE;
     public static final String LUSTRE_VERSION = "2.15.5";
+    /**
+     * The controller pods' names: the controller's POD_NAME (prefix of its Lease identity) and, on the real control
+     * plane, its sidecars' hostname (their Lease identity), as each pod of the Deployment has its own.
+     */
+    public static final String CONTROLLER_POD = "lustre-csi-controller-a";
+
+    public static final String SECOND_CONTROLLER_POD = "lustre-csi-controller-b";
     /** The node's LNet interface and address (the stand-in lnetctl reports a NID on it). */
     private static final String NODE_INTERFACE = "eth7";
 
@@ -112,6 +119,11 @@ public final class LocalCluster implements AutoCloseable {
     private final KubernetesClient admin;
     private final Chart chart;
     private final List<Sidecar> sidecars = new ArrayList<>();
+    /** A second replica of the controller's pod (controller and sidecars), once started. */
+    private PluginProcess secondController;
+
+    private final List<Sidecar> secondSidecars = new ArrayList<>();
+    private final Path controllerKubeconfig;
     /** Set when this cluster started its control plane itself, and so stops it. */
     private boolean ownsPlane;
 
@@ -135,7 +147,6 @@ public final class LocalCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         standIns = LustreStandIns.install(); // with the controller's lfs among its tools
-        Path controllerKubeconfig;
         Path nodeKubeconfig;
         if (plane == null) {
             api = MockCluster.start();
@@ -172,31 +183,7 @@ public final class LocalCluster implements AutoCloseable {
         lustre = new SimulatedLustre(admin, NAMESPACE, FS_NAME);
         startOperator();
 
-        Map<String, String> controllerEnv = new HashMap<>();
-        controllerEnv.put("KUBECONFIG", controllerKubeconfig.toString());
-        controllerEnv.put(
-                "KUBERNETES_REQUEST_TIMEOUT",
-                Long.toString(settings.apiRequestTimeout().toMillis()));
-        // fabric8 retries 5xx and I/O errors itself; a short retry budget keeps "API down" answers prompt.
-        controllerEnv.put("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT", "3");
-        controller = new PluginProcess(
-                "csi-controller",
-                "dev.lustrecsi.controller.ControllerMain",
-                List.of(
-                        "--endpoint", "unix://" + home.resolve("controller/csi.sock"),
-                        "--pool-mount-root", home.resolve("pools").toString(),
-                        "--namespace", NAMESPACE,
-                        // What the chart passes from serverVm.image / serverVm.lustreVersion: a StorageClass need not
-                        // name them.
-                        "--server-image", SERVER_IMAGE,
-                        "--lustre-version", LUSTRE_VERSION,
-                        "--ready-wait", settings.readyWait().toString(),
-                        "--reconcile-interval", settings.reconcileEvery().toString(),
-                        "--orphan-grace", settings.orphanGrace().toString(),
-                        "--lfs", standIns.binDirectory().resolve("lfs").toString()),
-                controllerEnv,
-                home.resolve("controller/csi.sock"),
-                home.resolve("logs/csi-controller.log"));
+        controller = controllerProcess(CONTROLLER_POD, "", "pools");
 
         new SysfsFixture(home.resolve("sys")).netInterface(NODE_INTERFACE);
         standIns.interfaceAddress(NODE_INTERFACE, "10.7.0.50");
@@ -225,6 +212,41 @@ public final class LocalCluster implements AutoCloseable {
                 Map.of("KUBECONFIG", nodeKubeconfig.toString()),
                 home.resolve("node/csi.sock"),
                 home.resolve("logs/csi-node.log"));
+    }
+
+    /**
+     * The controller of one pod: {@code suffix} "" for the first pod (socket controller/, pool mounts {@code
+     * poolsDir}, log csi-controller.log), "-b" and so on for another replica, which has its own socket, pool mounts
+     * and log as a second pod has its own emptyDirs.
+     */
+    private PluginProcess controllerProcess(String pod, String suffix, String poolsDir) {
+        Map<String, String> controllerEnv = new HashMap<>();
+        controllerEnv.put("KUBECONFIG", controllerKubeconfig.toString());
+        controllerEnv.put("POD_NAME", pod);
+        controllerEnv.put(
+                "KUBERNETES_REQUEST_TIMEOUT",
+                Long.toString(settings.apiRequestTimeout().toMillis()));
+        // fabric8 retries 5xx and I/O errors itself; a short retry budget keeps "API down" answers prompt.
+        controllerEnv.put("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT", "3");
+        Path socket = home.resolve("controller" + suffix + "/csi.sock");
+        return new PluginProcess(
+                "csi-controller" + suffix,
+                "dev.lustrecsi.controller.ControllerMain",
+                List.of(
+                        "--endpoint", "unix://" + socket,
+                        "--pool-mount-root", home.resolve(poolsDir).toString(),
+                        "--namespace", NAMESPACE,
+                        // What the chart passes from serverVm.image / serverVm.lustreVersion: a StorageClass need not
+                        // name them.
+                        "--server-image", SERVER_IMAGE,
+                        "--lustre-version", LUSTRE_VERSION,
+                        "--ready-wait", settings.readyWait().toString(),
+                        "--reconcile-interval", settings.reconcileEvery().toString(),
+                        "--orphan-grace", settings.orphanGrace().toString(),
+                        "--lfs", standIns.binDirectory().resolve("lfs").toString()),
+                controllerEnv,
+                socket,
+                home.resolve("logs/csi-controller" + suffix + ".log"));
     }
 
     private static java.util.logging.Logger quiet(String name) {
@@ -271,7 +293,7 @@ public final class LocalCluster implements AutoCloseable {
             c.node.start();
             if (plane != null) {
                 c.registerNode();
-                c.startSidecars();
+                c.sidecars.addAll(c.startSidecars(CONTROLLER_POD, ""));
             }
         } catch (RuntimeException e) {
             c.close();
@@ -335,20 +357,30 @@ public final class LocalCluster implements AutoCloseable {
                 .serverSideApply();
     }
 
-    /** external-provisioner and external-resizer with the chart's arguments, as the controller ServiceAccount. */
-    private void startSidecars() {
-        Path kubeconfig = home.resolve("controller.kubeconfig");
+    /**
+     * external-provisioner and external-resizer of the pod {@code pod} with the chart's arguments, as the controller
+     * ServiceAccount, on that pod's controller socket; their hostname (and so their Lease identity) is the pod's
+     * name.
+     */
+    private List<Sidecar> startSidecars(String pod, String suffix) {
         Map<String, String> env = Map.of("POD_NAMESPACE", NAMESPACE);
-        for (String[] sidecar :
-                new String[][] {{"csi-provisioner", "csi-provisioner"}, {"csi-resizer", "csi-resizer"}}) {
+        List<Sidecar> started = new ArrayList<>();
+        for (String sidecar : List.of("csi-provisioner", "csi-resizer")) {
             List<String> args = new ArrayList<>();
-            for (String a : chart.controllerContainerArgs(sidecar[0], env)) {
-                args.add(a.startsWith("--csi-address=") ? "--csi-address=" + home.resolve("controller/csi.sock") : a);
+            for (String a : chart.controllerContainerArgs(sidecar, env)) {
+                args.add(
+                        a.startsWith("--csi-address=")
+                                ? "--csi-address=" + home.resolve("controller" + suffix + "/csi.sock")
+                                : a);
             }
-            args.add("--kubeconfig=" + kubeconfig);
-            sidecars.add(Sidecar.start(
-                    ControlPlane.assets().resolve(sidecar[1]), args, home.resolve("logs/" + sidecar[0] + ".log")));
+            args.add("--kubeconfig=" + controllerKubeconfig);
+            started.add(Sidecar.startWithHostname(
+                    ControlPlane.assets().resolve(sidecar),
+                    args,
+                    home.resolve("logs/" + sidecar + suffix + ".log"),
+                    pod));
         }
+        return started;
     }
 
     /**
@@ -365,8 +397,32 @@ public final class LocalCluster implements AutoCloseable {
     public synchronized void startControllerPod() {
         controller.start();
         if (plane != null) {
-            startSidecars();
+            sidecars.addAll(startSidecars(CONTROLLER_POD, ""));
         }
+    }
+
+    /**
+     * A second replica of the controller's pod ({@link #SECOND_CONTROLLER_POD}, real control plane only): its own
+     * controller process (own socket, own pool mounts, POD_NAME) and its own external-provisioner and
+     * external-resizer, candidates for the same Leases as the first pod's. Logs: csi-controller-b.log,
+     * csi-provisioner-b.log, csi-resizer-b.log.
+     */
+    public synchronized PluginProcess startSecondControllerPod() {
+        if (plane == null) {
+            throw new IllegalStateException(
+                    "the second controller pod runs the real sidecars: real control plane only");
+        }
+        if (secondController == null) {
+            secondController = controllerProcess(SECOND_CONTROLLER_POD, "-b", "pools-b");
+        }
+        secondController.start();
+        secondSidecars.addAll(startSidecars(SECOND_CONTROLLER_POD, "-b"));
+        return secondController;
+    }
+
+    /** The second controller pod's controller, or null before {@link #startSecondControllerPod()}. */
+    public synchronized PluginProcess secondController() {
+        return secondController;
     }
 
     /** True on the real control plane: the real sidecars provision, bind and resize; there is no fault proxy. */
@@ -609,7 +665,10 @@ public final class LocalCluster implements AutoCloseable {
         for (Sidecar s : sidecars) {
             s.close();
         }
-        for (AutoCloseable c : new AutoCloseable[] {node, controller}) {
+        for (Sidecar s : secondSidecars) {
+            s.close();
+        }
+        for (AutoCloseable c : new AutoCloseable[] {node, controller, secondController}) {
             try {
                 if (c != null) {
                     c.close();

@@ -24,6 +24,25 @@ public final class Sidecar implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
         command.addAll(args);
+        return launch(binary, command, log);
+    }
+
+    /**
+     * In a UTS namespace of its own named {@code hostname}, as a container of a pod without the host network sees
+     * its pod's name: the real sidecars take their Lease identity from the hostname (csi-lib-utils
+     * leaderelection's {@code defaultLeaderElectionIdentity} returns {@code os.Hostname()}, and they have no flag
+     * for it), so two controller pods on this one machine need two hostnames to be two candidates. The hostname
+     * and the sidecar's arguments are positional parameters of the script, never part of it.
+     */
+    public static Sidecar startWithHostname(Path binary, List<String> args, Path log, String hostname) {
+        List<String> command = new ArrayList<>(List.of(
+                "unshare", "--uts", "--", "/bin/sh", "-c", "hostname \"$1\" && shift && exec \"$@\"", "sh", hostname));
+        command.add(binary.toString());
+        command.addAll(args);
+        return launch(binary, command, log);
+    }
+
+    private static Sidecar launch(Path binary, List<String> command, Path log) {
         try {
             Files.createDirectories(log.getParent());
             Process p = new ProcessBuilder(command)
