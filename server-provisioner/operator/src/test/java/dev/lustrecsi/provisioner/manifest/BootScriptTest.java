@@ -119,7 +119,9 @@ class BootScriptTest {
         for (JsonNode f : config.path("write_files")) {
             String content = f.path("content")
                     .asText()
-                    .replace(ServerCloudInit.ACTIVE_MARKER, state.resolve("active").toString())
+                    .replace(
+                            ServerCloudInit.ACTIVE_MARKER,
+                            state.resolve("active").toString())
                     .replace(
                             "mkdir -p /run/lustre-server",
                             "mkdir -p " + state); // the stand-in mkdir makes only the state's directories
@@ -255,19 +257,21 @@ class BootScriptTest {
         userData(ctx);
         Files.writeString(
                 bin.resolve("systemctl"),
-                "#!/bin/bash
-echo \"argv: $*\" >> \"$STATE/log/systemctl.log\"\n"
+                "#!/bin/bash\necho \"argv: $*\" >> \"$STATE/log/systemctl.log\"\n"
                         + "[ \"$1\" = restart ] || [ -f \"$STATE/unit-active\" ]\n");
 
         assertThat(boot(Map.of())).isZero();
-        assertThat(calls("lnetctl net add")).as("LNet is up for a quick takeover").hasSize(1);
+        assertThat(calls("lnetctl net add"))
+                .as("LNet is up for a quick takeover")
+                .hasSize(1);
         assertThat(calls("mkfs.lustre")).isEmpty();
         assertThat(calls("mount")).isEmpty();
         assertThat(output).contains("scr-mds0 is passive: scr-mds0-b serves the targets");
         assertThat(ready()).isNotZero();
         assertThat(output).contains("passive: scr-mds0-b serves the targets");
 
-        assertThat(run(script, "lustre-server-up", Map.of(), ServerCloudInit.ACTIVATE)).isZero();
+        assertThat(run(script, "lustre-server-up", Map.of(), ServerCloudInit.ACTIVATE))
+                .isZero();
         assertThat(calls("systemctl restart"))
                 .as("the unit finished passive: it runs again, detached from the operator's ssh session")
                 .containsExactly("systemctl restart --no-block lustre-server.service");
