@@ -894,6 +894,11 @@ public final class LustreFileSystemReconciler {
                                 .equals(observed.templateVersion(s.name()).orElse(null))
                         && spec.getImage()
                                 .equals(observed.templateImage(s.name()).orElse(null));
+                if (templateCurrent
+                        && status.server(s.name()).orElseThrow().passivePairMember()
+                        && !observed.running(s.name())) {
+                    return; // a passive VM restarted for the upgrade is still booting (it never turns ready)
+                }
                 if (!templateCurrent) {
                     Optional<ServerContext> ctx = context(s);
                     if (ctx.isEmpty()) {

@@ -199,6 +199,40 @@ class MetadataFailoverTest {
         assertThat(nodeOf("lfs-mds0")).isEqualTo(node);
     }
 
+    @Test
+    void aRollingUpgradeRestartsEachPairsPassiveVmFirstThenFailsThePairOverToIt() {
+        h.editSpec("lfs", s -> {
+            s.setLustreVersion("2.16.1");
+            s.setImage("registry.example.org/lustre/server:2.16.1");
+        });
+        List<Phase> phases = new java.util.ArrayList<>();
+        for (int i = 0; i < 200 && !upgraded(h.get("lfs")); i++) {
+            h.reconcile("lfs");
+            phases.add(h.get("lfs").getStatus().getPhase());
+            h.kubevirt().tick();
+        }
+        LustreFileSystem fs = h.get("lfs");
+        assertThat(upgraded(fs)).as("every VM, passive ones too, runs 2.16.1").isTrue();
+        List<String> order = h.events().stream()
+                .filter(e -> e.getReason().equals("UpgradingServer"))
+                .map(e -> e.getMessage().substring(0, e.getMessage().indexOf(' ')))
+                .toList();
+        assertThat(order)
+                .as("each VM restarted once; of a pair the passive one first")
+                .containsExactly("lfs-oss0", "lfs-oss1", "lfs-mds0-b", "lfs-mds0", "lfs-mgs-b", "lfs-mgs");
+        assertThat(fs.getStatus().server("lfs-mds0-b").orElseThrow().getActive())
+                .isTrue();
+        assertThat(fs.getStatus().server("lfs-mgs-b").orElseThrow().getActive()).isTrue();
+        assertThat(h.eventReasons().stream().filter("FailedOver"::equals)).hasSize(2);
+        assertThat(phases).doesNotContain(Phase.Degraded);
+        assertThat(h.lustre().lostFiles()).isEmpty();
+    }
+
+    private static boolean upgraded(LustreFileSystem fs) {
+        return fs.getStatus().getPhase() == Phase.Ready
+                && "2.16.1".equals(fs.getStatus().getLustreVersion());
+    }
+
     // ------------------------------------------------------------------ the cluster's nodes
 
     private void dies(String node, Instant since) {
