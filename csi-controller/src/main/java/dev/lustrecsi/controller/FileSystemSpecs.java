@@ -103,6 +103,9 @@ final class FileSystemSpecs {
         spec.setOstSize(quantity(p.ostSizeBytes()));
         spec.setOstsPerOss(p.ostsPerOss());
         spec.setScalePolicy(new ScalePolicy(p.minOsts(), p.maxOsts(), p.headroomPercent()));
+        if (p.metadataFailover()) {
+            spec.setMetadataFailover(true);
+        }
         if (p.standbyOssServers() > 0) {
             // Spare OSSs booted and formatted: a raised ostCount (pool growth, volume expansion) is in service at once.
             spec.setStandby(new dev.lustrecsi.model.StandbySpec(p.standbyOssServers()));

@@ -46,7 +46,8 @@ public record StorageClassParameters(
         int directoryMode,
         Optional<String> serverImage,
         Optional<String> lustreVersion,
-        int standbyOssServers) {
+        int standbyOssServers,
+        boolean metadataFailover) {
 
     public enum Mode {
         SHARED,
@@ -85,6 +86,8 @@ public record StorageClassParameters(
     public static final String LUSTRE_VERSION = "lustreVersion";
     /** Warm standby OSS servers of a filesystem the driver creates (its {@code spec.standby.ossServers}). */
     public static final String STANDBY_OSS_SERVERS = "standbyOssServers";
+    /** "true": a dedicated filesystem runs its MGS and MDS as failover pairs ({@code spec.metadataFailover}). */
+    public static final String METADATA_FAILOVER = "metadataFailover";
 
     /** Parameters the external-provisioner adds or passes through (PVC/PV names, secrets); not ours. */
     public static final String SIDECAR_PREFIX = "csi.storage.k8s.io/";
@@ -110,7 +113,8 @@ public record StorageClassParameters(
             DIRECTORY_MODE,
             SERVER_IMAGE,
             LUSTRE_VERSION,
-            STANDBY_OSS_SERVERS);
+            STANDBY_OSS_SERVERS,
+            METADATA_FAILOVER);
 
     public static final String DEFAULT_OST_SIZE = "100Gi";
     public static final int DEFAULT_MAX_OSTS = 16;
@@ -276,6 +280,23 @@ public record StorageClassParameters(
 
         int standby = integer(p, STANDBY_OSS_SERVERS, 0, 0, dev.lustrecsi.model.StandbySpec.MAX_OSS_SERVERS, errors);
 
+        boolean failover = false;
+        String failoverText = p.get(METADATA_FAILOVER);
+        if (failoverText != null) {
+            switch (failoverText.trim()) {
+                case "true" -> failover = true;
+                case "false" -> failover = false;
+                default -> errors.add(METADATA_FAILOVER + " must be 'true' or 'false', got '" + failoverText + "'");
+            }
+            if (failover && mode != Mode.DEDICATED) {
+                errors.add(METADATA_FAILOVER + " only applies to dedicated mode (a pool keeps its own spec)");
+            }
+            if (failover && attachment.isEmpty()) {
+                // The pair's targets are formatted with both VMs' NIDs before they boot: static addresses only.
+                errors.add(METADATA_FAILOVER + " needs " + NETWORK_ATTACHMENT + " and " + NETWORK_ADDRESSES);
+            }
+        }
+
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid StorageClass parameters: " + String.join("; ", errors));
         }
@@ -299,7 +320,8 @@ public record StorageClassParameters(
                 directoryMode,
                 image,
                 version,
-                standby);
+                standby,
+                failover);
     }
 
     /**

@@ -86,6 +86,22 @@ class MgsNidsAtStageTest {
     }
 
     @Test
+    void aFilesystemWithAnMgsFailoverPairIsMountedWithBothNidsSoTheClientFailsOverByItself() throws Exception {
+        useApi(api.client);
+        String partner = "10.7.0.10@tcp";
+        filesystem("fsv", NOW, partner); // status.mgsNids of spec.metadataFailover: the pair's two VMs
+        Files.createDirectories(plugin.standIns.serverRoot(NOW, "fsv").resolve("pvc-1"));
+
+        plugin.node().nodeStageVolume(plugin.stage("fsv", "pvc-1").build());
+
+        // mount.lustre(8): <mgsnid>[:<altmgsnid>...]:/<filesystem>; the MGC gets both as failover connections.
+        assertThat(plugin.standIns.lustreMounts())
+                .singleElement()
+                .asString()
+                .startsWith("source=" + NOW + ":" + partner + ":/fsv/pvc-1");
+    }
+
+    @Test
     void withoutTheApiServerTheVolumeContextsNidsAreUsed() {
         KubernetesClient unreachable = new KubernetesClientBuilder()
                 .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()

@@ -27,7 +27,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
     "network",
     "scalePolicy",
     "standby",
-    "nodeFailureGraceSeconds"
+    "nodeFailureGraceSeconds",
+    "metadataFailover"
 })
 public class LustreFileSystemSpec {
 
@@ -47,6 +48,7 @@ public class LustreFileSystemSpec {
     private ScalePolicy scalePolicy;
     private StandbySpec standby;
     private Integer nodeFailureGraceSeconds;
+    private Boolean metadataFailover;
 
     /** Default of {@link #getNodeFailureGraceSeconds()}: the node lifecycle controller's own pod eviction delay. */
     public static final int DEFAULT_NODE_FAILURE_GRACE_SECONDS = 300;
@@ -190,6 +192,24 @@ public class LustreFileSystemSpec {
 
     public void setNodeFailureGraceSeconds(Integer nodeFailureGraceSeconds) {
         this.nodeFailureGraceSeconds = nodeFailureGraceSeconds;
+    }
+
+    /**
+     * True: the server running the MGS and every MDS are failover pairs: a second VM on another node sees the same
+     * (shareable) target disks and takes the targets over when the node of the active one is fenced, without
+     * waiting for a VM restart. Fixed once the filesystem exists (the targets are formatted with both NIDs).
+     */
+    public Boolean getMetadataFailover() {
+        return metadataFailover;
+    }
+
+    public void setMetadataFailover(Boolean metadataFailover) {
+        this.metadataFailover = metadataFailover;
+    }
+
+    /** Plain-named so Jackson does not serialise it. */
+    public boolean metadataPairs() {
+        return Boolean.TRUE.equals(metadataFailover);
     }
 
     /** {@link #getNodeFailureGraceSeconds()} with its default applied. */

@@ -15,6 +15,8 @@ public class ServerStatus {
     private Boolean everReady;
     private Boolean standby;
     private String sshHostKey;
+    private String partner;
+    private Boolean active;
 
     public ServerStatus() {}
 
@@ -114,6 +116,35 @@ public class ServerStatus {
 
     public void setSshHostKey(String sshHostKey) {
         this.sshHostKey = sshHostKey;
+    }
+
+    /**
+     * The other VM of this server's failover pair ({@code spec.metadataFailover}); null for a server without one.
+     * Both VMs see the same target disks; only the {@link #getActive() active} one mounts them.
+     */
+    public String getPartner() {
+        return partner;
+    }
+
+    public void setPartner(String partner) {
+        this.partner = partner;
+    }
+
+    /**
+     * For a member of a failover pair: true on the VM that mounts the pair's targets, false on its partner. The
+     * operator flips it (status first) when it fails over, and tells the VM it is active after every boot.
+     */
+    public Boolean getActive() {
+        return active;
+    }
+
+    public void setActive(Boolean active) {
+        this.active = active;
+    }
+
+    /** A member of a failover pair that is not the active one (its targets are mounted by the partner). */
+    public boolean passivePairMember() {
+        return partner != null && !Boolean.TRUE.equals(active);
     }
 
     public boolean onStandby() {

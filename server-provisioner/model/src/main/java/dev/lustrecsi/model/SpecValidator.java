@@ -94,6 +94,13 @@ public final class SpecValidator {
         }
         validateScalePolicy(spec, osts, perOss, errors);
         validateNetwork(spec, osts, perOss, mdts, errors);
+        if (spec.metadataPairs()
+                && (spec.getNetwork() == null || !spec.getNetwork().usesAttachment())) {
+            // The targets are formatted with both NIDs of the pair, before the second VM ever ran: the NIDs must
+            // be known in advance and never change. A pod-network address is neither.
+            errors.add("spec.metadataFailover needs spec.network.attachment with static addresses (each VM of a"
+                    + " pair is formatted into its targets by NID, before it first boots)");
+        }
         return errors;
     }
 
@@ -161,10 +168,11 @@ public final class SpecValidator {
         int maxOsts = spec.getScalePolicy() != null && spec.getScalePolicy().getMaxOsts() != null
                 ? Math.max(osts, spec.getScalePolicy().getMaxOsts())
                 : osts;
-        int servers = serverCount(spec.getMgs(), mdts, maxOsts, perOss);
+        int servers = serverCount(spec, maxOsts, perOss);
         if (addresses.size() < servers) {
             errors.add("spec.network.addresses has " + addresses.size() + " addresses but up to " + servers
-                    + " servers need one each (MGS, MDS and OSS VMs up to the largest OST count)");
+                    + " servers need one each (MGS, MDS and OSS VMs up to the largest OST count"
+                    + (spec.metadataPairs() ? ", and the partner of each metadata server" : "") + ")");
         }
     }
 
@@ -172,6 +180,13 @@ public final class SpecValidator {
     public static int serverCount(MgsSpec mgs, int mdts, int osts, int perOss) {
         int separateMgs = mgs != null && !mgs.colocated() ? 1 : 0;
         return separateMgs + mdts + (osts + perOss - 1) / perOss;
+    }
+
+    /** Server VMs including the partner VM of every metadata server when they run as failover pairs. */
+    public static int serverCount(LustreFileSystemSpec spec, int osts, int perOss) {
+        int mdts = spec.getMdtCount() == null ? 1 : spec.getMdtCount();
+        int metadata = (spec.getMgs() != null && !spec.getMgs().colocated() ? 1 : 0) + mdts;
+        return serverCount(spec.getMgs(), mdts, osts, perOss) + (spec.metadataPairs() ? metadata : 0);
     }
 
     /**
@@ -213,6 +228,13 @@ public final class SpecValidator {
         boolean hasSeparateMgt = status.getTargets().stream().anyMatch(t -> t.getKind() == TargetKind.MGT);
         if (spec.getMgs() != null && spec.getMgs().colocated() == hasSeparateMgt) {
             errors.add("spec.mgs.colocated cannot change once the filesystem exists");
+        }
+        boolean paired =
+                status.getServers() != null && status.getServers().stream().anyMatch(sv -> sv.getPartner() != null);
+        boolean metadataExists = status.getTargets().stream().anyMatch(t -> t.getKind() != TargetKind.OST);
+        if (metadataExists && paired != spec.metadataPairs()) {
+            errors.add("spec.metadataFailover cannot change once the filesystem exists (its metadata targets are"
+                    + " formatted with " + (paired ? "both" : "one") + " server NID" + (paired ? "s" : "") + ")");
         }
         return errors;
     }

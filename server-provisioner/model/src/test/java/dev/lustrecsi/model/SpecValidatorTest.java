@@ -189,6 +189,45 @@ class SpecValidatorTest {
     }
 
     @Test
+    void metadataFailoverPairsNeedStaticAddressesForBothVmsOfEveryPairAndAreFixedOnceCreated() {
+        assertThat(errorsAfter(s -> s.setMetadataFailover(true)))
+                .singleElement()
+                .asString()
+                .contains("spec.metadataFailover needs spec.network.attachment");
+        List<String> errors = errorsAfter(s -> {
+            s.setMetadataFailover(true);
+            s.getNetwork().setAttachment("lnet");
+            // MDS0 (with the MGS) + 4 OSSs = 5 servers, and the MDS's partner VM.
+            s.getNetwork()
+                    .setAddresses(new ArrayList<>(
+                            List.of("10.1.0.1/24", "10.1.0.2/24", "10.1.0.3/24", "10.1.0.4/24", "10.1.0.5/24")));
+        });
+        assertThat(errors)
+                .singleElement()
+                .asString()
+                .contains("has 5 addresses but up to 6 servers")
+                .contains("partner of each metadata server");
+
+        LustreFileSystemStatus single = new LustreFileSystemStatus();
+        single.getTargets().add(new TargetStatus("lfs1-MDT0000", TargetKind.MDT, 0, "x-mds0", "x-mdt0", 1));
+        single.getServers().add(new ServerStatus("x-mds0", ServerRole.MDS));
+        LustreFileSystemSpec paired = tcpSpec();
+        paired.setMetadataFailover(true);
+        assertThat(SpecValidator.validateUpdate(paired, single))
+                .singleElement()
+                .asString()
+                .contains("spec.metadataFailover cannot change");
+        ServerStatus partner = new ServerStatus("x-mds0-b", ServerRole.MDS);
+        partner.setPartner("x-mds0");
+        single.getServers().add(partner);
+        assertThat(SpecValidator.validateUpdate(paired, single)).isEmpty();
+        assertThat(SpecValidator.validateUpdate(tcpSpec(), single))
+                .singleElement()
+                .asString()
+                .contains("spec.metadataFailover cannot change");
+    }
+
+    @Test
     void sizesReadAsBytesForTheCapacityPlanner() {
         LustreFileSystemSpec spec = example().getSpec();
         assertThat(spec.getOstSizeBytes()).isEqualTo(100L << 30);

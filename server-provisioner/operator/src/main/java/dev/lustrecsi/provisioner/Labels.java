@@ -12,6 +12,8 @@ public final class Labels {
     public static final String ROLE = PREFIX + "role";
     public static final String SERVER = PREFIX + "server";
     public static final String TARGET = PREFIX + "target";
+    /** On both VMs of a metadata failover pair: the pair's name (its first VM's); their anti-affinity selects it. */
+    public static final String PAIR = PREFIX + "pair";
     /** "true" on the server running the MGS. */
     public static final String MGS = PREFIX + "mgs";
 

@@ -189,7 +189,8 @@ public final class NodeFencer {
         return Optional.ofNullable(renewed).map(ZonedDateTime::toInstant);
     }
 
-    static boolean isFenced(Node node) {
+    /** The node carries the out-of-service taint: this operator (or an administrator) declared it down. */
+    public static boolean isFenced(Node node) {
         return node.getSpec() != null
                 && node.getSpec().getTaints() != null
                 && node.getSpec().getTaints().stream()

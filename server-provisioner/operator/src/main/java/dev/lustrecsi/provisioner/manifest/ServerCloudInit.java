@@ -34,6 +34,14 @@ public final class ServerCloudInit {
     public static final String SERVICE_IFACE = "lnetsvc0";
     /** The readiness check (see {@link #readyScript}); KubeVirt's exec probe runs it through the guest agent. */
     public static final String READY_PATH = "/usr/local/sbin/lustre-server-ready";
+    /**
+     * On a VM of a failover pair: present while the operator has made this VM the active one since it booted (a
+     * tmpfs, so every boot starts passive; the operator, which records the active VM in the LustreFileSystem's
+     * status, activates it again).
+     */
+    public static final String ACTIVE_MARKER = "/run/lustre-server/active";
+    /** The argument with which the operator activates a VM of a failover pair ({@link #activation()}). */
+    public static final String ACTIVATE = "--activate";
 
     private final MkfsLustreCommands mkfs = new MkfsLustreCommands(ToolPaths.standard());
     private final ServerBootCommands boot = new ServerBootCommands(ToolPaths.standard());
@@ -66,6 +74,16 @@ public final class ServerCloudInit {
         runcmd.add(List.of("systemctl", "enable", "--now", "--no-block", UNIT_NAME));
         config.put("runcmd", runcmd);
         return "#cloud-config\n" + ManifestYaml.write(config);
+    }
+
+    /**
+     * The command (run over ssh) that makes a VM of a failover pair the active one: it marks the VM active and, when
+     * the boot unit has already finished without mounting, starts it again (detached from the ssh session, so a
+     * first format is not cut off with it). Idempotent: the operator sends it after every boot of the active VM
+     * until the VM is ready. MMP still refuses the mount while the partner's host keeps the targets.
+     */
+    public static List<String> activation() {
+        return List.of(SCRIPT_PATH, ACTIVATE);
     }
 
     public String networkData(ServerContext ctx) {
@@ -119,6 +137,17 @@ public final class ServerCloudInit {
         // systemd before 244 refuses Type=oneshot with Restart=on-failure (EL8's 239 unless patched), so the
         // retry lives here: each attempt is a fresh process with its own errexit; the unit stays "activating"
         // until an attempt succeeds. The MGS may not answer yet on a target's first boot.
+        if (ctx.server().paired()) {
+            String marker = ShellQuote.word(ACTIVE_MARKER);
+            lines.add("if [ \"${1:-}\" = " + ACTIVATE + " ]; then");
+            lines.add("  mkdir -p " + ShellQuote.word(ACTIVE_MARKER.substring(0, ACTIVE_MARKER.lastIndexOf('/'))));
+            lines.add("  touch " + marker);
+            // A unit still retrying sees the marker on its next attempt; one that finished passive runs again.
+            lines.add("  if systemctl is-active --quiet " + UNIT_NAME + "; then systemctl restart --no-block "
+                    + UNIT_NAME + "; fi");
+            lines.add("  exit 0");
+            lines.add("fi");
+        }
         lines.add("if [ \"${1:-}\" != --once ]; then");
         lines.add(
                 "  until \"$0\" --once; do echo \"lustre-server-up: attempt failed; again in 15 s\" >&2; sleep 15; done");
@@ -129,6 +158,15 @@ public final class ServerCloudInit {
         lines.add(ShellQuote.command(boot.lnetConfigure()));
         lines.addAll(lnet(ctx, net));
         lines.add("udevadm settle");
+        if (ctx.server().paired()) {
+            // Modules and LNet are up (a takeover only mounts); the targets are the partner's until the operator
+            // says otherwise. Never formats or mounts on its own: two VMs see these disks.
+            lines.add("if [ ! -e " + ShellQuote.word(ACTIVE_MARKER) + " ]; then");
+            lines.add("  echo \"" + ctx.server().name() + " is passive: "
+                    + ctx.server().partner() + " serves the targets until the operator activates this VM\"");
+            lines.add("  exit 0");
+            lines.add("fi");
+        }
         for (TargetPlan t : ctx.server().targets()) {
             lines.add("");
             lines.add("# " + t.name() + " on disk " + t.diskName() + " (PVC " + t.pvcName() + ")");
@@ -264,6 +302,10 @@ public final class ServerCloudInit {
         // "activating" (systemctl(1) is-active).
         lines.add("systemctl is-active --quiet " + UNIT_NAME + " || { echo \"" + UNIT_NAME
                 + " not finished\"; exit 1; }");
+        if (ctx.server().paired()) {
+            lines.add("[ -e " + ShellQuote.word(ACTIVE_MARKER) + " ] || { echo "
+                    + ShellQuote.word("passive: " + ctx.server().partner() + " serves the targets") + "; exit 1; }");
+        }
         for (TargetPlan t : ctx.server().targets()) {
             lines.add(ShellQuote.command(boot.isMounted(t.mountPoint())) + " || { echo "
                     + ShellQuote.word(t.name() + " not mounted") + "; exit 1; }");
@@ -306,7 +348,14 @@ public final class ServerCloudInit {
      * Every target is ldiskfs here (no {@code --backfstype}), so the ZFS {@code multihost} line has no user.
      */
     private List<String> format(ServerContext ctx, FsName fs, TargetPlan t) {
-        return MkfsLustreCommands.withMultiMountProtection(plainFormat(ctx, fs, t));
+        List<String> plain = plainFormat(ctx, fs, t);
+        if (ctx.serviceNodes() != null) {
+            // Both VMs of the pair as equal service nodes: clients and the MGS try one NID, then the other
+            // (mkfs.lustre(8) --servicenode; recorded as failover.node=<a>:<b>, real transcript 210). MMP is then on
+            // by default for ldiskfs (enable_default_ext4_features); the explicit -O mmp below merges with it.
+            plain = MkfsLustreCommands.withServiceNodes(plain, ctx.serviceNodes());
+        }
+        return MkfsLustreCommands.withMultiMountProtection(plain);
     }
 
     private List<String> plainFormat(ServerContext ctx, FsName fs, TargetPlan t) {

@@ -1,8 +1,10 @@
 package dev.lustrecsi.provisioner.manifest;
 
 import dev.lustrecsi.lustre.MgsNids;
+import dev.lustrecsi.lustre.Nid;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
+import java.util.List;
 
 /**
  * Everything one server VM is built from.
@@ -13,6 +15,8 @@ import dev.lustrecsi.provisioner.topology.ServerPlan;
  * @param standby a warm-standby OSS: its OSTs mount refusing object creation until it is put into service
  * @param serviceAddress the ClusterIP of the server's LNet Service, its NID on the pod network (see {@link
  *     ServerManifests#lnetService}); null when the NID is a static or the pod address
+ * @param serviceNodes for a VM of a failover pair: the NIDs of both VMs (first VM first), which its targets are
+ *                     formatted with ({@code --servicenode} each); null for a server without a partner
  */
 public record ServerContext(
         LustreFileSystem filesystem,
@@ -21,7 +25,17 @@ public record ServerContext(
         MgsNids mgsNids,
         String sshAuthorizedKey,
         boolean standby,
-        String serviceAddress) {
+        String serviceAddress,
+        List<List<Nid>> serviceNodes) {
+
+    public ServerContext {
+        if (server.paired() && (serviceNodes == null || serviceNodes.size() != 2)) {
+            throw new IllegalArgumentException(server.name() + " is one of a pair: both service nodes are needed");
+        }
+        serviceNodes = serviceNodes == null
+                ? null
+                : serviceNodes.stream().map(List::copyOf).toList();
+    }
 
     public ServerContext(
             LustreFileSystem filesystem,
@@ -30,7 +44,7 @@ public record ServerContext(
             MgsNids mgsNids,
             String sshAuthorizedKey,
             boolean standby) {
-        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, standby, null);
+        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, standby, null, null);
     }
 
     public ServerContext(
@@ -39,6 +53,6 @@ public record ServerContext(
             String staticAddress,
             MgsNids mgsNids,
             String sshAuthorizedKey) {
-        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, false, null);
+        this(filesystem, server, staticAddress, mgsNids, sshAuthorizedKey, false, null, null);
     }
 }

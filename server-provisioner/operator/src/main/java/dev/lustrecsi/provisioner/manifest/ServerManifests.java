@@ -19,10 +19,14 @@ import io.kubevirt.v1.VirtualMachineSpec;
 import io.kubevirt.v1.virtualmachinespec.Template;
 import io.kubevirt.v1.virtualmachinespec.template.Metadata;
 import io.kubevirt.v1.virtualmachinespec.template.Spec;
+import io.kubevirt.v1.virtualmachinespec.template.spec.Affinity;
 import io.kubevirt.v1.virtualmachinespec.template.spec.Domain;
 import io.kubevirt.v1.virtualmachinespec.template.spec.Networks;
 import io.kubevirt.v1.virtualmachinespec.template.spec.ReadinessProbe;
 import io.kubevirt.v1.virtualmachinespec.template.spec.Volumes;
+import io.kubevirt.v1.virtualmachinespec.template.spec.affinity.PodAntiAffinity;
+import io.kubevirt.v1.virtualmachinespec.template.spec.affinity.podantiaffinity.RequiredDuringSchedulingIgnoredDuringExecution;
+import io.kubevirt.v1.virtualmachinespec.template.spec.affinity.podantiaffinity.requiredduringschedulingignoredduringexecution.LabelSelector;
 import io.kubevirt.v1.virtualmachinespec.template.spec.domain.Cpu;
 import io.kubevirt.v1.virtualmachinespec.template.spec.domain.Devices;
 import io.kubevirt.v1.virtualmachinespec.template.spec.domain.Memory;
@@ -98,6 +102,9 @@ public final class ServerManifests {
         vmi.setDomain(domain(ctx));
         vmi.setNetworks(networks(spec));
         vmi.setVolumes(volumes(ctx));
+        if (server.paired()) {
+            vmi.setAffinity(apartFromPartner(server));
+        }
         // Ready = this server's targets mounted and out of recovery, checked in the guest through the guest agent.
         ReadinessProbe probe = new ReadinessProbe();
         Exec exec = new Exec();
@@ -142,7 +149,9 @@ public final class ServerManifests {
         return new PersistentVolumeClaimBuilder()
                 .withMetadata(meta.build())
                 .withNewSpec()
-                .withAccessModes("ReadWriteOnce")
+                // Both VMs of a failover pair attach the disk (only the active one mounts it): RWX, on a
+                // StorageClass that offers ReadWriteMany block volumes.
+                .withAccessModes(server.paired() ? "ReadWriteMany" : "ReadWriteOnce")
                 // Raw block: the guest formats it with mkfs.lustre; no filesystem image file in between.
                 .withVolumeMode("Block")
                 .withStorageClassName(spec.getStorageClassName())
@@ -230,6 +239,9 @@ public final class ServerManifests {
         if (server.runsMgs()) {
             labels.put(Labels.MGS, "true");
         }
+        if (server.paired()) {
+            labels.put(Labels.PAIR, server.pair());
+        }
         return labels;
     }
 
@@ -265,7 +277,17 @@ public final class ServerManifests {
             disks.add(disk(HOST_KEY_DISK, null, null));
         }
         for (TargetPlan t : ctx.server().targets()) {
-            disks.add(disk(t.diskName(), t.serial(), null));
+            Disks d = disk(t.diskName(), t.serial(), null);
+            if (ctx.server().paired()) {
+                // Both VMs of the pair attach it: KubeVirt's Disk.shareable ("the disk is made sharable and
+                // multiple write from different VMs are permitted", kubevirt.io/api core/v1). No host page cache
+                // (cache none, O_DIRECT) so a VM never reads a block its partner rewrote from its host's stale
+                // copy; KubeVirt's default falls back to writethrough (host-cached) where O_DIRECT is unsupported.
+                // Only one VM mounts at a time: the operator activates one, and ldiskfs MMP refuses a second.
+                d.setShareable(true);
+                d.setCache("none");
+            }
+            disks.add(d);
         }
         Devices devices = new Devices();
         devices.setDisks(disks);
@@ -296,6 +318,23 @@ public final class ServerManifests {
         devices.setInterfaces(interfaces);
         domain.setDevices(devices);
         return domain;
+    }
+
+    /**
+     * The two VMs of a pair never on one node (a node failure must leave one standing): required pod anti-affinity on
+     * the pair label, per host, which KubeVirt copies to the virt-launcher pods the scheduler places.
+     */
+    private static Affinity apartFromPartner(ServerPlan server) {
+        LabelSelector selector = new LabelSelector();
+        selector.setMatchLabels(new LinkedHashMap<>(Map.of(Labels.PAIR, server.pair())));
+        RequiredDuringSchedulingIgnoredDuringExecution term = new RequiredDuringSchedulingIgnoredDuringExecution();
+        term.setLabelSelector(selector);
+        term.setTopologyKey("kubernetes.io/hostname");
+        PodAntiAffinity anti = new PodAntiAffinity();
+        anti.setRequiredDuringSchedulingIgnoredDuringExecution(new ArrayList<>(List.of(term)));
+        Affinity affinity = new Affinity();
+        affinity.setPodAntiAffinity(anti);
+        return affinity;
     }
 
     private static Disks disk(String name, String serial, Long bootOrder) {

@@ -20,6 +20,7 @@ public enum EventReason {
     ServerRecreated,
     ServerRemoved,
     ServerNodeFenced,
+    FailedOver,
     Bootstrapped,
     UpgradingServer,
     // Warm standby

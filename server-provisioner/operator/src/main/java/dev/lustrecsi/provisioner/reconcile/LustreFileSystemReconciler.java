@@ -20,6 +20,7 @@ import dev.lustrecsi.provisioner.Labels;
 import dev.lustrecsi.provisioner.exec.KnownHosts;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
 import dev.lustrecsi.provisioner.exec.SshHostKey;
+import dev.lustrecsi.provisioner.manifest.ServerCloudInit;
 import dev.lustrecsi.provisioner.manifest.ServerContext;
 import dev.lustrecsi.provisioner.manifest.ServerManifests;
 import dev.lustrecsi.provisioner.topology.ServerPlan;
@@ -66,6 +67,7 @@ public final class LustreFileSystemReconciler {
     private final ServerManifests manifests = new ServerManifests();
     private final String sshAuthorizedKey;
     private final KnownHosts knownHosts;
+    private final ActiveMembers activeMembers;
 
     public LustreFileSystemReconciler(
             KubernetesClient client, ServerCommandExecutor executor, EventRecorder events, String sshAuthorizedKey) {
@@ -82,9 +84,11 @@ public final class LustreFileSystemReconciler {
         this.knownHosts = knownHosts;
         this.client = client;
         this.events = events;
-        this.drainer = new OstDrainer(executor, events);
-        this.standby = new StandbyServers(executor, events);
-        this.quota = new QuotaEnforcement(executor);
+        // Commands for a metadata server go to the active VM of its failover pair.
+        this.activeMembers = new ActiveMembers(executor);
+        this.drainer = new OstDrainer(activeMembers, events);
+        this.standby = new StandbyServers(activeMembers, events);
+        this.quota = new QuotaEnforcement(activeMembers);
         this.sshAuthorizedKey = sshAuthorizedKey;
     }
 
@@ -174,12 +178,16 @@ public final class LustreFileSystemReconciler {
             observed = ObservedCluster.read(client, fs);
             topology = Topology.plan(fs, observed.vmNames());
             syncEntries();
+            activeMembers.record(ns, topology, status);
             pinHostKeys();
             if (!decideNidSource() || !assignAddresses() || !assignServiceAddresses()) {
                 return;
             }
             observeServers();
             ensureServers();
+            if (!activatePairs()) {
+                return;
+            }
             if (status.bootstrappedOnce()) {
                 putStandbyIntoService();
             }
@@ -233,6 +241,13 @@ public final class LustreFileSystemReconciler {
                     return n;
                 });
                 st.setMgs(s.runsMgs());
+                if (s.paired()) {
+                    st.setPartner(s.partner());
+                    if (st.getActive() == null) {
+                        // A new pair starts on its first VM; from then on only a failover moves it.
+                        st.setActive(!s.secondOfPair());
+                    }
+                }
                 for (TargetPlan t : s.targets()) {
                     if (status.target(t.name()).isEmpty()) {
                         status.getTargets()
@@ -411,6 +426,9 @@ public final class LustreFileSystemReconciler {
                     }
                     st.setEverReady(true);
                     st.setLustreVersion(observed.runningVersion(s.name()).orElse(null));
+                } else if (st.passivePairMember() && observed.running(s.name())) {
+                    // Never ready while passive (its readiness means "serving"): running is what it can be.
+                    st.setLustreVersion(observed.runningVersion(s.name()).orElse(null));
                 }
                 if (status.getNidSource() == NidSource.PodAddress) {
                     observed.podAddress(s.name()).ifPresent(ip -> {
@@ -436,6 +454,17 @@ public final class LustreFileSystemReconciler {
             String mgsNid = status.server(topology.mgsServer().name())
                     .map(ServerStatus::getNid)
                     .orElse(null);
+            List<String> mgsNids = mgsNid == null ? new ArrayList<>() : new ArrayList<>(List.of(mgsNid));
+            Optional<ServerPlan> mgsPartner = topology.partnerOf(topology.mgsServer());
+            if (mgsPartner.isPresent()) {
+                // Clients, targets and the CSI driver get both NIDs of the MGS pair (mount source a:b:/fs), so a
+                // failover needs nothing from them; only once both are known (the targets are formatted with both).
+                String second = status.server(mgsPartner.get().name())
+                        .map(ServerStatus::getNid)
+                        .orElse(null);
+                mgsNids =
+                        mgsNid == null || second == null ? new ArrayList<>() : new ArrayList<>(List.of(mgsNid, second));
+            }
             String previous =
                     status.getMgsNids().isEmpty() ? null : status.getMgsNids().get(0);
             if (previous != null && mgsNid != null && !previous.equals(mgsNid)) {
@@ -448,8 +477,8 @@ public final class LustreFileSystemReconciler {
                                 + " predates Service addresses (status.nidSource PodAddress); filesystems created now keep"
                                 + " their NIDs across restarts");
             }
-            status.setMgsNids(mgsNid == null ? new ArrayList<>() : new ArrayList<>(List.of(mgsNid)));
-            status.setMgsNidsText(mgsNid);
+            status.setMgsNids(mgsNids);
+            status.setMgsNidsText(mgsNids.isEmpty() ? null : String.join(",", mgsNids));
         }
 
         private Optional<MgsNids> mgsNids() {
@@ -466,9 +495,23 @@ public final class LustreFileSystemReconciler {
                     .toList();
         }
 
+        /** A server whose readiness counts: every one but the passive VM of a failover pair. */
+        private boolean counted(ServerPlan s) {
+            return !status.server(s.name()).map(ServerStatus::passivePairMember).orElse(false);
+        }
+
+        /** The status of the VM that serves a server's targets: the active one of a pair, else the server's own. */
+        private ServerStatus serving(ServerPlan s) {
+            ServerStatus st = status.server(s.name()).orElseThrow();
+            if (st.passivePairMember() && st.getPartner() != null) {
+                return status.server(st.getPartner()).orElse(st);
+            }
+            return st;
+        }
+
         private boolean earlierStagesReady(int stage) {
             return topology.all().stream()
-                    .filter(s -> s.stage() < stage && !topology.isDraining(s))
+                    .filter(s -> s.stage() < stage && !topology.isDraining(s) && counted(s))
                     .allMatch(s ->
                             status.server(s.name()).map(ServerStatus::readyNow).orElse(false));
         }
@@ -495,8 +538,27 @@ public final class LustreFileSystemReconciler {
                 mgs = nids.get();
             }
             String address = spec.getNetwork().usesAttachment() ? st.getAddress() : null;
+            List<List<Nid>> serviceNodes = null;
+            if (s.paired()) {
+                // Both NIDs go into the targets' format lines: wait until both VMs have one.
+                String first = s.secondOfPair() ? s.partner() : s.name();
+                String second = s.secondOfPair() ? s.name() : s.partner();
+                Optional<String> a = status.server(first).map(ServerStatus::getNid);
+                Optional<String> b = status.server(second).map(ServerStatus::getNid);
+                if (a.isEmpty() || b.isEmpty()) {
+                    return Optional.empty();
+                }
+                serviceNodes = List.of(List.of(Nid.parse(a.get())), List.of(Nid.parse(b.get())));
+            }
             return Optional.of(new ServerContext(
-                    fs, s, address, mgs, sshAuthorizedKey, st.onStandby(), serviceAddress ? st.getAddress() : null));
+                    fs,
+                    s,
+                    address,
+                    mgs,
+                    sshAuthorizedKey,
+                    st.onStandby(),
+                    serviceAddress ? st.getAddress() : null,
+                    serviceNodes));
         }
 
         private void ensureServers() {
@@ -548,6 +610,55 @@ public final class LustreFileSystemReconciler {
                     events.normal(fs, EventReason.ServerCreated, s.name() + " (" + describeTargets(s) + ")");
                 }
             }
+        }
+
+        /**
+         * Failover pairs: the VM the status names active is told so after every boot (until it is ready: its boot
+         * script mounts only then). When the active VM is confirmed gone - its node fenced (NodeFencer's guards: a
+         * dead node, never a partition) or its VMI no longer running, so its qemu is gone - and the passive VM runs
+         * on a healthy node, the status is flipped first and then the other VM is activated: it mounts the targets
+         * (MMP would refuse if the old one still wrote) and Lustre recovery lets the clients reconnect, to the NID
+         * they already know from the mount source. False when the status could not be written (next pass).
+         */
+        private boolean activatePairs() {
+            for (ServerPlan first : topology.metadataServers()) {
+                Optional<ServerPlan> second = topology.partnerOf(first);
+                if (second.isEmpty()) {
+                    continue;
+                }
+                ServerStatus a = status.server(first.name()).orElseThrow();
+                ServerStatus b = status.server(second.get().name()).orElseThrow();
+                ServerStatus active = Boolean.TRUE.equals(b.getActive()) ? b : a;
+                ServerStatus passive = active == a ? b : a;
+                if (active.readyNow()) {
+                    continue;
+                }
+                boolean formatted = a.wasEverReady() || b.wasEverReady();
+                Optional<String> gone = observed.goneBecause(active.getName(), client);
+                if (formatted && gone.isPresent() && observed.runsOnHealthyNode(passive.getName(), client)) {
+                    active.setActive(false);
+                    passive.setActive(true);
+                    if (!writeStatus(fs)) {
+                        return false;
+                    }
+                    activeMembers.record(ns, topology, status);
+                    events.warning(
+                            fs,
+                            EventReason.FailedOver,
+                            active.getName() + " " + gone.get() + "; " + passive.getName() + " takes over "
+                                    + describeTargets(first));
+                    active = passive;
+                }
+                if (observed.running(active.getName())) {
+                    var result = activeMembers
+                            .direct()
+                            .exec(ns, active.getName(), ServerCloudInit.activation(), ACTIVATION_TIMEOUT);
+                    if (!result.succeeded()) {
+                        LOG.debug("activating {} failed (not booted yet?): {}", active.getName(), result);
+                    }
+                }
+            }
+            return true;
         }
 
         private void pinHostKeys() {
@@ -621,6 +732,10 @@ public final class LustreFileSystemReconciler {
                 if (st == null) {
                     continue;
                 }
+                if (st.passivePairMember() && st.getPartner() != null) {
+                    // A pair's targets are served by its active VM.
+                    st = status.server(st.getPartner()).orElse(st);
+                }
                 ts.setState(
                         st.readyNow()
                                 ? (st.onStandby() ? TargetState.Standby : TargetState.Ready)
@@ -629,7 +744,7 @@ public final class LustreFileSystemReconciler {
             if (!status.bootstrappedOnce()) {
                 // Standby servers are spares: the filesystem is up without them.
                 boolean allReady = topology.all().stream()
-                                .filter(s -> !topology.isStandby(s))
+                                .filter(s -> !topology.isStandby(s) && counted(s))
                                 .allMatch(s ->
                                         status.server(s.name()).orElseThrow().readyNow())
                         && projectQuotaEnforced();
@@ -660,13 +775,8 @@ public final class LustreFileSystemReconciler {
             if (projectQuotaEnforced()) {
                 return;
             }
-            boolean metadataReady = status.server(topology.mgsServer().name())
-                            .map(ServerStatus::readyNow)
-                            .orElse(false)
-                    && topology.mdsServers().stream()
-                            .allMatch(s -> status.server(s.name())
-                                    .map(ServerStatus::readyNow)
-                                    .orElse(false));
+            boolean metadataReady = serving(topology.mgsServer()).readyNow()
+                    && topology.mdsServers().stream().allMatch(s -> serving(s).readyNow());
             if (!metadataReady) {
                 return;
             }
@@ -728,7 +838,7 @@ public final class LustreFileSystemReconciler {
 
         private boolean othersReady() {
             return topology.all().stream()
-                    .filter(s -> !topology.isDraining(s) && !topology.isStandby(s))
+                    .filter(s -> !topology.isDraining(s) && !topology.isStandby(s) && counted(s))
                     .allMatch(s -> status.server(s.name()).orElseThrow().readyNow());
         }
 
@@ -816,6 +926,15 @@ public final class LustreFileSystemReconciler {
 
         private boolean upToDate(ServerPlan s) {
             ServerStatus st = status.server(s.name()).orElseThrow();
+            if (st.passivePairMember()) {
+                return spec.getLustreVersion()
+                                .equals(observed.templateVersion(s.name()).orElse(null))
+                        && spec.getImage()
+                                .equals(observed.templateImage(s.name()).orElse(null))
+                        && observed.running(s.name())
+                        && spec.getLustreVersion()
+                                .equals(observed.runningVersion(s.name()).orElse(null));
+            }
             return spec.getLustreVersion()
                             .equals(observed.templateVersion(s.name()).orElse(null))
                     && spec.getImage().equals(observed.templateImage(s.name()).orElse(null))
@@ -823,14 +942,28 @@ public final class LustreFileSystemReconciler {
                     && st.readyNow();
         }
 
-        /** Rolling upgrade order: OSSs, then MDSs without the MGS, then the server running the MGS. */
+        /**
+         * Rolling upgrade order: OSSs, then MDSs without the MGS, then the server running the MGS. Of a failover pair
+         * the passive VM first; restarting the active one then fails the pair over to the upgraded VM.
+         */
         private List<ServerPlan> upgradeOrder() {
             List<ServerPlan> order = new ArrayList<>(topology.ossServers());
             List<ServerPlan> mds = new ArrayList<>(
                     topology.mdsServers().stream().filter(s -> !s.runsMgs()).toList());
             mds.sort(Comparator.comparingInt(ServerPlan::ordinal).reversed());
-            order.addAll(mds);
-            order.add(topology.mgsServer());
+            mds.add(topology.mgsServer());
+            for (ServerPlan s : mds) {
+                Optional<ServerPlan> partner = topology.partnerOf(s);
+                if (partner.isEmpty()) {
+                    order.add(s);
+                } else if (status.server(s.name()).orElseThrow().passivePairMember()) {
+                    order.add(s);
+                    order.add(partner.get());
+                } else {
+                    order.add(partner.get());
+                    order.add(s);
+                }
+            }
             return order;
         }
 
@@ -849,10 +982,22 @@ public final class LustreFileSystemReconciler {
                 if (!othersReady() || !observed.vm(s.name()).isPresent()) {
                     return; // one server at a time: wait until the one in flight is back
                 }
+                if (s.paired()
+                        && !status.server(s.name()).orElseThrow().passivePairMember()
+                        && !topology.partnerOf(s)
+                                .map(p -> upToDate(p) && observed.running(p.name()))
+                                .orElse(false)) {
+                    return; // the active VM of a pair goes only once its partner runs the new version to take over
+                }
                 boolean templateCurrent = spec.getLustreVersion()
                                 .equals(observed.templateVersion(s.name()).orElse(null))
                         && spec.getImage()
                                 .equals(observed.templateImage(s.name()).orElse(null));
+                if (templateCurrent
+                        && status.server(s.name()).orElseThrow().passivePairMember()
+                        && !observed.running(s.name())) {
+                    return; // a passive VM restarted for the upgrade is still booting (it never turns ready)
+                }
                 if (!templateCurrent) {
                     Optional<ServerContext> ctx = context(s);
                     if (ctx.isEmpty()) {
@@ -888,6 +1033,9 @@ public final class LustreFileSystemReconciler {
             boolean upgrading = false;
             for (ServerPlan s : topology.all()) {
                 ServerStatus st = status.server(s.name()).orElseThrow();
+                if (st.passivePairMember()) {
+                    continue; // its partner serves the targets; a passive VM that is down is re-created
+                }
                 boolean inUpgrade = spec.getLustreVersion()
                                 .equals(observed.templateVersion(s.name()).orElse(null))
                         && !spec.getLustreVersion().equals(st.getLustreVersion())
@@ -991,6 +1139,8 @@ public final class LustreFileSystemReconciler {
                     .sort(Comparator.comparing((ServerStatus s) -> s.getRole()).thenComparing(ServerStatus::getName));
         }
     }
+
+    private static final java.time.Duration ACTIVATION_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     private static String describeTargets(ServerPlan s) {
         List<String> names = new ArrayList<>();

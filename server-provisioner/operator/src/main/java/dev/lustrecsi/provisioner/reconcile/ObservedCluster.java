@@ -2,7 +2,9 @@ package dev.lustrecsi.provisioner.reconcile;
 
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.Labels;
+import dev.lustrecsi.provisioner.fencing.NodeFencer;
 import dev.lustrecsi.provisioner.manifest.ServerManifests;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -162,5 +164,53 @@ public final class ObservedCluster {
             return Optional.empty();
         }
         return Optional.ofNullable(vm.getMetadata().getAnnotations().get(Labels.ADDRESS));
+    }
+
+    /** The VMI exists, is not being deleted and runs (the guest booted; it may not be ready). */
+    public boolean running(String server) {
+        VirtualMachineInstance vmi = vmis.get(server);
+        return vmi != null
+                && vmi.getStatus() != null
+                && vmi.getMetadata().getDeletionTimestamp() == null
+                && "Running".equals(vmi.getStatus().getPhase());
+    }
+
+    /**
+     * Why the VM that served a pair's targets is known not to write them any more, or empty when nothing proves it.
+     * Proof is its node fenced (NodeFencer's taint, set only for a dead node, never in a partition) or a VMI that no
+     * longer runs (KubeVirt reports its qemu gone: deleted, failed, or a new one not started yet). A NotReady node
+     * alone is no proof: the VM may still run there.
+     */
+    public Optional<String> goneBecause(String server, KubernetesClient client) {
+        VirtualMachineInstance vmi = vmis.get(server);
+        if (vmi == null || vmi.getStatus() == null) {
+            return Optional.of("has no running VMI");
+        }
+        if (!"Running".equals(vmi.getStatus().getPhase())) {
+            return Optional.of("is " + vmi.getStatus().getPhase() + ", not running");
+        }
+        String nodeName = vmi.getStatus().getNodeName();
+        Node node = nodeName == null ? null : client.nodes().withName(nodeName).get();
+        if (node != null && NodeFencer.isFenced(node)) {
+            return Optional.of("was on node " + nodeName + ", fenced as down");
+        }
+        return Optional.empty();
+    }
+
+    /** The VMI runs on a node that is Ready and not fenced: it can take over a pair's targets. */
+    public boolean runsOnHealthyNode(String server, KubernetesClient client) {
+        if (!running(server)) {
+            return false;
+        }
+        String nodeName = vmis.get(server).getStatus().getNodeName();
+        Node node = nodeName == null ? null : client.nodes().withName(nodeName).get();
+        if (node == null) {
+            return true; // a cluster without Node objects we may read (tests): nothing says it is unhealthy
+        }
+        boolean ready = node.getStatus() != null
+                && node.getStatus().getConditions() != null
+                && node.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        return ready && !NodeFencer.isFenced(node);
     }
 }

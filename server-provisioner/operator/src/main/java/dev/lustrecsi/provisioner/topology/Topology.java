@@ -41,6 +41,9 @@ public final class Topology {
     private final FsName fsName;
     private final List<ServerPlan> metadata = new ArrayList<>();
     private final List<ServerPlan> oss = new ArrayList<>();
+    /** The second VM of each metadata failover pair ({@code spec.metadataFailover}). */
+    private final List<ServerPlan> partners = new ArrayList<>();
+
     private final Set<Integer> drainingOrdinals = new TreeSet<>();
     private final Set<Integer> standbyOrdinals = new TreeSet<>();
 
@@ -59,6 +62,11 @@ public final class Topology {
 
     public static String ossName(String resource, int ordinal) {
         return resource + "-oss" + ordinal;
+    }
+
+    /** The second VM of a metadata server's failover pair. */
+    public static String partnerName(String server) {
+        return server + "-b";
     }
 
     public static Topology plan(LustreFileSystem fs, Collection<String> existingVmNames) {
@@ -103,6 +111,25 @@ public final class Topology {
                             name + "-mdt" + i,
                             mdtSize,
                             withMgs))));
+        }
+
+        if (spec.metadataPairs()) {
+            List<ServerPlan> singles = List.copyOf(t.metadata);
+            t.metadata.clear();
+            for (ServerPlan single : singles) {
+                String partner = partnerName(single.name());
+                ServerPlan first = new ServerPlan(
+                        single.name(),
+                        single.role(),
+                        single.runsMgs(),
+                        single.ordinal(),
+                        single.stage(),
+                        single.targets(),
+                        partner,
+                        single.name());
+                t.metadata.add(first);
+                t.partners.add(first.partnerPlan(partner));
+            }
         }
 
         int perOss = spec.getOstsPerOss() == null ? 1 : spec.getOstsPerOss();
@@ -225,13 +252,31 @@ public final class Topology {
         return List.copyOf(metadata);
     }
 
+    /** The second VMs of the metadata failover pairs; {@link #all()} lists them after their first VMs. */
+    public List<ServerPlan> partnerServers() {
+        return List.copyOf(partners);
+    }
+
+    /** The other VM of a paired server, either way round. */
+    public Optional<ServerPlan> partnerOf(ServerPlan server) {
+        if (!server.paired()) {
+            return Optional.empty();
+        }
+        return server(server.partner());
+    }
+
     /** Every OSS that exists or should: active ones, new ones, and those being drained. */
     public List<ServerPlan> ossServers() {
         return List.copyOf(oss);
     }
 
+    /** Every server VM: metadata servers (the partner of a pair right after its first VM), then OSSs. */
     public List<ServerPlan> all() {
-        List<ServerPlan> all = new ArrayList<>(metadata);
+        List<ServerPlan> all = new ArrayList<>();
+        for (ServerPlan m : metadata) {
+            all.add(m);
+            partners.stream().filter(p -> p.name().equals(m.partner())).forEach(all::add);
+        }
         all.addAll(oss);
         return all;
     }

@@ -139,7 +139,13 @@ public final class StatusPage {
                             + tdText(ss.getNid() == null ? "-" : ss.getNid())
                             + td(badge(s.vmStatus()))
                             + td(badge(s.vmiPhase()))
-                            + td(badge(ss.readyNow() ? "Ready" : ss.wasEverReady() ? "Unavailable" : "Pending"))
+                            + td(badge(
+                                    ss.readyNow()
+                                            ? "Ready"
+                                            // A failover pair's passive VM: running, its partner serves the targets.
+                                            : ss.passivePairMember()
+                                                    ? "Passive"
+                                                    : ss.wasEverReady() ? "Unavailable" : "Pending"))
                             + tdText(ss.getLustreVersion() == null ? "-" : ss.getLustreVersion());
                 });
         section(

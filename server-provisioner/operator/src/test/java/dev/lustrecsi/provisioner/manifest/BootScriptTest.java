@@ -138,16 +138,28 @@ class BootScriptTest {
         }
         LustreFileSystem fs = Fixtures.o2ib("scr", 4);
         ServerPlan oss1 = Topology.plan(fs, List.of()).server("scr-oss1").orElseThrow();
-        String userData = new ServerCloudInit()
-                .userData(new ServerContext(fs, oss1, "192.168.50.13/24", MgsNids.parse("192.168.50.10@o2ib"), null));
+        userData(new ServerContext(fs, oss1, "192.168.50.13/24", MgsNids.parse("192.168.50.10@o2ib"), null));
+    }
+
+    /** The scripts of a server's user data; the guest's tmpfs marker of a paired VM becomes state/active. */
+    private void userData(ServerContext ctx) throws IOException {
+        String userData = new ServerCloudInit().userData(ctx);
         JsonNode config = new ObjectMapper(new YAMLFactory()).readTree(userData);
         for (JsonNode f : config.path("write_files")) {
+            String content = f.path("content")
+                    .asText()
+                    .replace(
+                            ServerCloudInit.ACTIVE_MARKER,
+                            state.resolve("active").toString())
+                    .replace(
+                            "mkdir -p /run/lustre-server",
+                            "mkdir -p " + state); // the stand-in mkdir makes only the state's directories
             if (f.path("path").asText().equals(ServerCloudInit.SCRIPT_PATH)) {
-                script = f.path("content").asText();
+                script = content;
             } else if (f.path("path").asText().equals(ServerCloudInit.READY_PATH)) {
-                readyScript = f.path("content").asText();
-            } else {
-                unit = f.path("content").asText();
+                readyScript = content;
+            } else if (f.path("path").asText().endsWith(ServerCloudInit.UNIT_NAME)) {
+                unit = content;
             }
         }
     }
@@ -182,11 +194,13 @@ class BootScriptTest {
         return run(readyScript, "lustre-server-ready", Map.of());
     }
 
-    private int run(String content, String name, Map<String, String> env) throws Exception {
+    private int run(String content, String name, Map<String, String> env, String... args) throws Exception {
         Path file = tmp.resolve(name);
         Files.writeString(file, content);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).redirectErrorStream(true);
+        List<String> argv = new java.util.ArrayList<>(List.of("bash", file.toString()));
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
         pb.environment().put("PATH", bin + ":/usr/bin:/bin");
         pb.environment().put("STATE", state.toString());
         pb.environment().putAll(env);
@@ -247,6 +261,65 @@ class BootScriptTest {
         assertThat(calls("mkfs.lustre")).isEmpty();
         assertThat(calls("sleep")).as("retried inside the script, 15 s apart").contains("sleep 15");
         assertThat(output).contains("holds a filesystem that is not a Lustre target (label 'backup'): not formatting");
+    }
+
+    /**
+     * A VM of a metadata failover pair (MDS0 with the MGS, static addresses .10 and .11): it brings LNet up but
+     * neither formats nor mounts until the operator activates it; then its unit runs again and formats the blank
+     * disk once, with both VMs as service nodes, and mounts. A reboot starts passive again (the marker is on a tmpfs).
+     */
+    @Test
+    void aPairedVmMountsItsSharedTargetsOnlyOnceTheOperatorActivatedIt() throws Exception {
+        LustreFileSystem fs = Fixtures.o2ib("scr", 4);
+        fs.getSpec().getMgs().setColocated(true);
+        fs.getSpec().setMetadataFailover(true);
+        ServerPlan mds0 = Topology.plan(fs, List.of()).server("scr-mds0").orElseThrow();
+        ServerContext ctx = new ServerContext(
+                fs,
+                mds0,
+                "192.168.50.10/24",
+                null,
+                null,
+                false,
+                null,
+                List.of(
+                        List.of(dev.lustrecsi.lustre.Nid.parse("192.168.50.10@o2ib")),
+                        List.of(dev.lustrecsi.lustre.Nid.parse("192.168.50.11@o2ib"))));
+        userData(ctx);
+        Files.writeString(
+                bin.resolve("systemctl"),
+                "#!/bin/bash\necho \"argv: $*\" >> \"$STATE/log/systemctl.log\"\n"
+                        + "[ \"$1\" = restart ] || [ -f \"$STATE/unit-active\" ]\n");
+
+        assertThat(boot(Map.of())).isZero();
+        assertThat(calls("lnetctl net add"))
+                .as("LNet is up for a quick takeover")
+                .hasSize(1);
+        assertThat(calls("mkfs.lustre")).isEmpty();
+        assertThat(calls("mount")).isEmpty();
+        assertThat(output).contains("scr-mds0 is passive: scr-mds0-b serves the targets");
+        assertThat(ready()).isNotZero();
+        assertThat(output).contains("passive: scr-mds0-b serves the targets");
+
+        assertThat(run(script, "lustre-server-up", Map.of(), ServerCloudInit.ACTIVATE))
+                .isZero();
+        assertThat(calls("systemctl restart"))
+                .as("the unit finished passive: it runs again, detached from the operator's ssh session")
+                .containsExactly("systemctl restart --no-block lustre-server.service");
+        assertThat(boot(Map.of())).isZero(); // the restarted unit
+        assertThat(calls("mkfs.lustre"))
+                .containsExactly(
+                        "mkfs.lustre --fsname=scratch --mgs --mdt --index=0 --servicenode=192.168.50.10@o2ib --servicenode=192.168.50.11@o2ib --mkfsoptions=-O mmp /dev/disk/by-id/virtio-scratch-MDT0000");
+        assertThat(calls("mount"))
+                .containsExactly(
+                        "mount -t lustre /dev/disk/by-id/virtio-scratch-MDT0000 /lustre/targets/scratch-MDT0000");
+        assertThat(ready()).isZero();
+
+        reboot();
+        Files.delete(state.resolve("active"));
+        assertThat(boot(Map.of())).isZero();
+        assertThat(calls("mount")).as("passive again after a reboot").hasSize(1);
+        assertThat(ready()).isNotZero();
     }
 
     @Test
@@ -339,7 +412,7 @@ class BootScriptTest {
         JsonNode config = new ObjectMapper(new YAMLFactory())
                 .readTree(new ServerCloudInit()
                         .userData(new ServerContext(
-                                fs, oss0, null, MgsNids.parse("10.96.0.10@tcp"), null, false, "10.96.0.12")));
+                                fs, oss0, null, MgsNids.parse("10.96.0.10@tcp"), null, false, "10.96.0.12", null)));
         script = config.path("write_files").get(0).path("content").asText();
 
         for (int boot = 1; boot <= 2; boot++) {

@@ -63,7 +63,14 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
         LustreFileSystem separate = Fixtures.tcp("owned", 2);
         separate.getSpec().getMgs().setColocated(false);
         separate.getSpec().setDiskDeletionPolicy(DiskDeletionPolicy.Delete);
+        LustreFileSystem pairs = Fixtures.o2ib("pairs", 4);
+        pairs.getSpec().setMetadataFailover(true);
         return Stream.of(
+                Arguments.of(
+                        "o2ib with MGS and MDS failover pairs (shareable disks, anti-affinity, RWX claims)",
+                        pairs,
+                        "192.168.50.11/24",
+                        "192.168.50.10@o2ib:192.168.50.12@o2ib"),
                 Arguments.of("tcp on the pod network, MGS with the first MDS", tcp, null, "10.244.1.17@tcp"),
                 Arguments.of(
                         "o2ib on a Multus SR-IOV network with static addresses, separate MGS",
@@ -88,7 +95,10 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
                     server,
                     address,
                     MgsNids.parse(mgsNids),
-                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOperatorKey server-provisioner");
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOperatorKey server-provisioner",
+                    false,
+                    null,
+                    server.paired() ? MgsNids.parse(mgsNids).nodes() : null);
             written.add(manifests.virtualMachine(ctx));
             for (TargetPlan target : server.targets()) {
                 written.add(manifests.persistentVolumeClaim(fs, server, target));
@@ -113,6 +123,10 @@ class ServerManifestsOnRealKubeVirtSchemaTest {
                                 vm.getSpec().getTemplate().getSpec().getDomain().getDevices()));
                 assertThat(back.getSpec().getTemplate().getSpec().getVolumes())
                         .hasSameSizeAs(vm.getSpec().getTemplate().getSpec().getVolumes());
+                assertThat(Serialization.asJson(
+                                back.getSpec().getTemplate().getSpec().getAffinity()))
+                        .isEqualTo(Serialization.asJson(
+                                vm.getSpec().getTemplate().getSpec().getAffinity()));
                 assertThat(back.getSpec().getTemplate().getSpec().getNetworks())
                         .hasSameSizeAs(vm.getSpec().getTemplate().getSpec().getNetworks());
             }

@@ -64,6 +64,9 @@ public final class KubeVirtSimulator implements AutoCloseable {
     private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
 
     private volatile long bootDelayNanos;
+    /** Whether a running VM of a failover pair has mounted its targets (SimulatedLustre#pairMemberServes). */
+    private volatile java.util.function.Predicate<VirtualMachineInstance> pairMemberServes = v -> true;
+
     private ScheduledExecutorService background;
 
     public KubeVirtSimulator(KubernetesClient client, String namespace) {
@@ -129,6 +132,14 @@ public final class KubeVirtSimulator implements AutoCloseable {
      */
     public void bootDelay(java.time.Duration delay) {
         bootDelayNanos = delay.toNanos();
+    }
+
+    /**
+     * How the readiness probe of a failover pair's VM answers: its script passes only on the VM that mounted the
+     * targets (see ServerCloudInit's readiness check), which the simulated Lustre decides.
+     */
+    public void pairMembers(java.util.function.Predicate<VirtualMachineInstance> serves) {
+        pairMemberServes = serves;
     }
 
     public int boots(String vm) {
@@ -257,7 +268,8 @@ public final class KubeVirtSimulator implements AutoCloseable {
             }
             case "Running" -> {
                 boolean ready = !neverReady.getOrDefault(name, false)
-                        && nodeReady(vmi.getStatus().getNodeName());
+                        && nodeReady(vmi.getStatus().getNodeName())
+                        && (!pairMember(vmi) || pairMemberServes.test(vmi));
                 String wanted = ready ? "True" : "False";
                 boolean same = vmi.getStatus().getConditions() != null
                         && vmi.getStatus().getConditions().stream()
@@ -337,8 +349,10 @@ public final class KubeVirtSimulator implements AutoCloseable {
             }
             interfaces.add(reported);
         }
+        Map<String, String> avoid = antiAffinity(vm);
         List<Node> schedulable = client.nodes().list().getItems().stream()
                 .filter(n -> ready(n) && !outOfService(n))
+                .filter(n -> avoid.isEmpty() || !runsPodMatching(n.getMetadata().getName(), avoid, name))
                 .sorted(java.util.Comparator.comparing(n -> n.getMetadata().getName()))
                 .toList();
         String node;
@@ -366,6 +380,8 @@ public final class KubeVirtSimulator implements AutoCloseable {
                             .withName(launcherPod(name))
                             .withNamespace(namespace)
                             .addToLabels(podLabels)
+                            // and the VM template's, which pod anti-affinity between a pair's VMs matches
+                            .addToLabels(templateLabels(vm))
                             .addToLabels("kubevirt.io", "virt-launcher")
                             .addToLabels("kubevirt.io/domain", name)
                             .endMetadata()
@@ -401,6 +417,40 @@ public final class KubeVirtSimulator implements AutoCloseable {
                 .withName(launcherPod(vm))
                 .withGracePeriod(0)
                 .delete();
+    }
+
+    /**
+     * The matchLabels of the VM's required pod anti-affinity per host (the only kind the operator writes): the
+     * scheduler places the launcher pod on no node where a pod with those labels runs.
+     */
+    private static Map<String, String> antiAffinity(VirtualMachine vm) {
+        var affinity = vm.getSpec().getTemplate().getSpec().getAffinity();
+        if (affinity == null
+                || affinity.getPodAntiAffinity() == null
+                || affinity.getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
+            return Map.of();
+        }
+        Map<String, String> labels = new HashMap<>();
+        for (var term : affinity.getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()) {
+            if (!"kubernetes.io/hostname".equals(term.getTopologyKey())
+                    || term.getLabelSelector() == null
+                    || term.getLabelSelector().getMatchLabels() == null) {
+                throw new IllegalStateException("simulator models only per-host anti-affinity by matchLabels");
+            }
+            labels.putAll(term.getLabelSelector().getMatchLabels());
+        }
+        return labels;
+    }
+
+    private boolean runsPodMatching(String node, Map<String, String> labels, String exceptVm) {
+        return client.pods().inNamespace(namespace).withLabels(labels).list().getItems().stream()
+                .anyMatch(p -> node.equals(p.getSpec().getNodeName())
+                        && !launcherPod(exceptVm).equals(p.getMetadata().getName()));
+    }
+
+    private static Map<String, String> templateLabels(VirtualMachine vm) {
+        var meta = vm.getSpec().getTemplate().getMetadata();
+        return meta == null || meta.getLabels() == null ? Map.of() : meta.getLabels();
     }
 
     /** The virt-launcher pod of a VM's current VMI (one at a time; KubeVirt adds a random suffix). */
@@ -439,6 +489,11 @@ public final class KubeVirtSimulator implements AutoCloseable {
                 .withName(launcherPod(vmi.getMetadata().getName()))
                 .get();
         return pod == null || !node.equals(pod.getSpec().getNodeName());
+    }
+
+    private static boolean pairMember(VirtualMachineInstance vmi) {
+        return vmi.getMetadata().getLabels() != null
+                && vmi.getMetadata().getLabels().containsKey(dev.lustrecsi.provisioner.Labels.PAIR);
     }
 
     private boolean nodeReady(String nodeName) {

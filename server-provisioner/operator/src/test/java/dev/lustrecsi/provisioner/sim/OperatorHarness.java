@@ -57,6 +57,7 @@ public final class OperatorHarness implements AutoCloseable {
         this.closeCluster = closeCluster;
         kubevirt = new KubeVirtSimulator(admin, namespace);
         lustre = new SimulatedLustre(admin, namespace, fsName);
+        kubevirt.pairMembers(lustre::pairMemberServes);
         startOperator();
     }
 

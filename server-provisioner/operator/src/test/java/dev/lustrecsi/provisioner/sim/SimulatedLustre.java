@@ -3,6 +3,7 @@ package dev.lustrecsi.provisioner.sim;
 import dev.lustrecsi.lustre.CommandResult;
 import dev.lustrecsi.provisioner.Labels;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
+import dev.lustrecsi.provisioner.manifest.ServerCloudInit;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevirt.v1.VirtualMachine;
 import io.kubevirt.v1.VirtualMachineInstance;
@@ -70,6 +71,10 @@ public final class SimulatedLustre implements ServerCommandExecutor {
 
     private final Map<Integer, Long> projectUsage = new HashMap<>();
     private int roundRobin;
+    /** Failover pairs: VM -> the VMI (boot) in which the operator activated it (the guest's tmpfs marker). */
+    private final Map<String, String> activatedBoot = new HashMap<>();
+    /** Failover pairs: pair -> {VM, VMI uid} whose mount holds the targets' MMP block. */
+    private final Map<String, String[]> mmpHolder = new HashMap<>();
 
     public SimulatedLustre(KubernetesClient client, String namespace, String fsName) {
         this.client = client;
@@ -139,6 +144,9 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     @Override
     public synchronized CommandResult exec(String ns, String vm, List<String> argv, Duration timeout) {
         log.add(vm + ": " + String.join(" ", argv));
+        if (namespace.equals(ns) && argv.equals(ServerCloudInit.activation())) {
+            return activate(vm, argv);
+        }
         if (!namespace.equals(ns) || !ready(vm)) {
             return fail(argv, 255, "ssh: connect to host " + vm + " port 22: Connection refused");
         }
@@ -170,6 +178,85 @@ public final class SimulatedLustre implements ServerCommandExecutor {
                 return fail(argv, 127, tool + ": command not found");
             }
         }
+    }
+
+    /**
+     * {@code lustre-server-up --activate} on a VM of a failover pair: reachable over ssh once its guest runs on a node
+     * that is up; it marks this boot active, and the boot unit then mounts (see {@link #pairMemberServes}).
+     */
+    private CommandResult activate(String vm, List<String> argv) {
+        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
+        if (vmi == null
+                || vmi.getStatus() == null
+                || !"Running".equals(vmi.getStatus().getPhase())
+                || !nodeReady(vmi.getStatus().getNodeName())) {
+            return fail(argv, 255, "ssh: connect to host " + vm + " port 22: Connection refused");
+        }
+        activatedBoot.put(vm, vmi.getMetadata().getUid());
+        return ok(argv, "");
+    }
+
+    /**
+     * Whether a running VM of a failover pair has its targets mounted, which its readiness reports. Only a VM
+     * activated in its current boot mounts, and ldiskfs multiple mount protection lets only one host mount: while the
+     * VM holding the MMP block still runs (its qemu alive: its VMI running with its virt-launcher pod in place) the
+     * other's mount fails (the kernel's ext4_multi_mount_protect: "Device is already active on another node", Linux
+     * fs/ext4/mmp.c), and its boot unit keeps retrying; once the holder's qemu is gone, the block stops being updated
+     * and the next attempt mounts.
+     */
+    public synchronized boolean pairMemberServes(VirtualMachineInstance vmi) {
+        String vm = vmi.getMetadata().getName();
+        String uid = vmi.getMetadata().getUid();
+        if (uid == null || !uid.equals(activatedBoot.get(vm))) {
+            return false;
+        }
+        String pair = vmi.getMetadata().getLabels() == null
+                ? vm
+                : vmi.getMetadata().getLabels().getOrDefault(Labels.PAIR, vm);
+        String[] holder = mmpHolder.get(pair);
+        if (holder != null && !(holder[0].equals(vm) && holder[1].equals(uid)) && qemuAlive(holder[0], holder[1])) {
+            return false;
+        }
+        mmpHolder.put(pair, new String[] {vm, uid});
+        return true;
+    }
+
+    /** The VMs the operator activated, once per activation sent (successful or not), in order. */
+    public synchronized List<String> activations() {
+        return log.stream()
+                .filter(l -> l.endsWith(": " + String.join(" ", ServerCloudInit.activation())))
+                .map(l -> l.substring(0, l.indexOf(':')))
+                .toList();
+    }
+
+    private boolean qemuAlive(String vm, String uid) {
+        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get();
+        if (vmi == null
+                || !uid.equals(vmi.getMetadata().getUid())
+                || vmi.getStatus() == null
+                || !"Running".equals(vmi.getStatus().getPhase())) {
+            return false;
+        }
+        String node = vmi.getStatus().getNodeName();
+        if (node == null || client.nodes().withName(node).get() == null) {
+            return true; // no Node objects: nothing can have removed its launcher
+        }
+        var pod = client.pods()
+                .inNamespace(namespace)
+                .withName(KubeVirtSimulator.launcherPod(vm))
+                .get();
+        return pod != null && node.equals(pod.getSpec().getNodeName());
+    }
+
+    private boolean nodeReady(String nodeName) {
+        var node = nodeName == null ? null : client.nodes().withName(nodeName).get();
+        return node == null || KubeVirtSimulator.ready(node);
     }
 
     private CommandResult lctl(String vm, List<String> argv) {

@@ -1,0 +1,27 @@
+package dev.lustrecsi.provisioner.fencing;
+
+import dev.lustrecsi.provisioner.sim.OperatorHarness;
+import dev.lustrecsi.testing.kube.ControlPlane;
+import dev.lustrecsi.testing.kube.RealControlPlane;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * {@link MetadataFailoverTest} on a real kube-apiserver: the pair's VMs with their anti-affinity, shareable disks and
+ * ReadWriteMany claims as KubeVirt's real CRDs and the API server validate them; the status with the active VM
+ * through the LustreFileSystem CRD's schema; Nodes, kubelet Leases and the out-of-service taint as in
+ * {@link NodeFailureOnRealControlPlaneTest}.
+ */
+@RealControlPlane
+class MetadataFailoverOnRealControlPlaneTest extends MetadataFailoverTest {
+    private static ControlPlane plane;
+
+    @BeforeAll
+    static void plane(ControlPlane cp) {
+        plane = cp;
+    }
+
+    @Override
+    OperatorHarness harness() {
+        return OperatorHarness.onRealControlPlane("scratch", plane);
+    }
+}

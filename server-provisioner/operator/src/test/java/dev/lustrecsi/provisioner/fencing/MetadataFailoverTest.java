@@ -1,0 +1,303 @@
+package dev.lustrecsi.provisioner.fencing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lustrecsi.lustre.MgsNids;
+import dev.lustrecsi.model.LustreFileSystem;
+import dev.lustrecsi.model.Phase;
+import dev.lustrecsi.model.ServerStatus;
+import dev.lustrecsi.provisioner.Fixtures;
+import dev.lustrecsi.provisioner.reconcile.EventRecorder;
+import dev.lustrecsi.provisioner.sim.OperatorHarness;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.kubevirt.v1.VirtualMachineInstance;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code spec.metadataFailover}: the MGS and the MDS each run as a pair of VMs on two nodes sharing the target disks.
+ * When the node of the active VM dies, the operator fences it after the filesystem's grace (NodeFencer, with its
+ * guards) and activates the partner, which mounts the targets at once - no VM restart to wait for; clients already
+ * know both NIDs. A partition (half the nodes silent) activates nothing.
+ */
+class MetadataFailoverTest {
+    private static final List<String> NODES = List.of("node-a", "node-b", "node-c", "node-d");
+    private OperatorHarness h;
+    private final Instant now = Instant.now();
+    private NodeFencer fencer;
+
+    /** The cluster the test runs on: fabric8's mock API server here, a real one in a subclass. */
+    OperatorHarness harness() {
+        return new OperatorHarness("scratch");
+    }
+
+    @BeforeEach
+    void bootstrap() {
+        h = harness();
+        NODES.forEach(n -> {
+            h.client()
+                    .nodes()
+                    .resource(new NodeBuilder()
+                            .withNewMetadata()
+                            .withName(n)
+                            .addToLabels("kubernetes.io/hostname", n)
+                            .endMetadata()
+                            .withNewSpec()
+                            .endSpec()
+                            .build())
+                    .create();
+            status(n, "True", now.minus(Duration.ofHours(1)));
+            lease(n, now);
+        });
+        LustreFileSystem fs = Fixtures.o2ib("lfs", 4);
+        fs.getSpec().setNodeFailureGraceSeconds(120);
+        fs.getSpec().setMetadataFailover(true);
+        h.create(fs);
+        h.runUntil("lfs", f -> f.getStatus() != null && f.getStatus().getPhase() == Phase.Ready, 120);
+        h.lustre().writeFiles("job", 20, 2);
+        fencer = new NodeFencer(
+                h.client(), h.namespace(), Clock.fixed(now, ZoneOffset.UTC), new EventRecorder(h.client()));
+    }
+
+    @AfterEach
+    void close() {
+        NODES.forEach(n -> h.client().nodes().withName(n).delete());
+        h.close();
+    }
+
+    @Test
+    void eachMetadataServerIsAPairOnTwoNodesSharingItsDisksAndClientsMountWithBothMgsNids() {
+        LustreFileSystem fs = h.get("lfs");
+        assertThat(h.vmNames()).contains("lfs-mgs", "lfs-mgs-b", "lfs-mds0", "lfs-mds0-b");
+        for (String first : List.of("lfs-mgs", "lfs-mds0")) {
+            String second = first + "-b";
+            assertThat(nodeOf(first))
+                    .as("%s and its partner on different nodes", first)
+                    .isNotEqualTo(nodeOf(second));
+            ServerStatus a = fs.getStatus().server(first).orElseThrow();
+            ServerStatus b = fs.getStatus().server(second).orElseThrow();
+            assertThat(a.getActive()).isTrue();
+            assertThat(a.getPartner()).isEqualTo(second);
+            assertThat(a.readyNow()).isTrue();
+            assertThat(b.getActive()).isFalse();
+            assertThat(b.getPartner()).isEqualTo(first);
+            assertThat(b.readyNow())
+                    .as("a passive VM does not mount the targets")
+                    .isFalse();
+            assertThat(b.getNid()).isNotNull().isNotEqualTo(a.getNid());
+        }
+        // One disk per metadata target, attached by both VMs of its pair (ReadWriteMany block).
+        Map<String, PersistentVolumeClaim> pvcs =
+                h.client().persistentVolumeClaims().inNamespace(h.namespace()).list().getItems().stream()
+                        .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+        assertThat(pvcs.get("lfs-mgt").getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+        assertThat(pvcs.get("lfs-mdt0").getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+        assertThat(pvcs.get("lfs-ost0").getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+        assertThat(claims("lfs-mds0")).isEqualTo(claims("lfs-mds0-b")).containsExactly("lfs-mdt0");
+
+        // The CSI driver joins status.mgsNids with ':' into the volume context and the mount source.
+        List<String> nids = fs.getStatus().getMgsNids();
+        assertThat(nids)
+                .containsExactly(
+                        fs.getStatus().server("lfs-mgs").orElseThrow().getNid(),
+                        fs.getStatus().server("lfs-mgs-b").orElseThrow().getNid());
+        assertThat(MgsNids.parse(String.join(":", nids)).nodes()).hasSize(2);
+        assertThat(h.lustre().activations())
+                .as("the passive VMs were never activated")
+                .noneMatch(v -> v.endsWith("-b"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lfs-mds0", "lfs-mgs"})
+    void whenTheActiveVmsNodeDiesThePartnerTakesOverOnceTheNodeIsFenced(String first) {
+        String second = first + "-b";
+        String dead = nodeOf(first);
+        String standbyNode = nodeOf(second);
+        List<String> mgsNids = h.get("lfs").getStatus().getMgsNids();
+        dies(dead, now.minus(Duration.ofMinutes(3)));
+        h.run("lfs", 10);
+        assertThat(h.get("lfs").getStatus().server(first).orElseThrow().getActive())
+                .as("nothing moves before the node is fenced")
+                .isTrue();
+        assertThat(h.lustre().activations()).doesNotContain(second);
+
+        long fencedAt = System.nanoTime();
+        int passesBefore = h.passes();
+        assertThat(fencer.round()).containsExactly(dead);
+        h.runUntil("lfs", f -> f.getStatus().server(second).orElseThrow().readyNow(), 4);
+        long takeoverMillis = (System.nanoTime() - fencedAt) / 1_000_000;
+        int takeoverPasses = h.passes() - passesBefore;
+        // Other servers of the dead node (OSSs) restart meanwhile, the old way; the filesystem is Ready after them.
+        LustreFileSystem back = h.runUntil(
+                "lfs",
+                f -> f.getStatus().getPhase() == Phase.Ready
+                        && f.getStatus().server(second).orElseThrow().readyNow(),
+                20);
+        System.out.printf(
+                "METADATA FAILOVER %s -> %s: partner serving %d ms / %d operator passes after the fencing round;"
+                        + " filesystem Ready after %d ms / %d passes%n",
+                first,
+                second,
+                takeoverMillis,
+                takeoverPasses,
+                (System.nanoTime() - fencedAt) / 1_000_000,
+                h.passes() - passesBefore);
+
+        assertThat(back.getStatus().server(second).orElseThrow().getActive()).isTrue();
+        assertThat(back.getStatus().server(first).orElseThrow().getActive()).isFalse();
+        assertThat(nodeOf(second))
+                .as("the partner did not restart: it was already running")
+                .isEqualTo(standbyNode);
+        assertThat(h.kubevirt().boots(second)).isEqualTo(1);
+        assertThat(back.getStatus().getMgsNids())
+                .as("clients' mount source unchanged")
+                .isEqualTo(mgsNids);
+        assertThat(h.eventReasons()).contains("ServerNodeFenced", "FailedOver");
+        assertThat(h.lustre().lostFiles()).isEmpty();
+
+        // The old active VM comes back elsewhere, passive: its partner keeps the targets.
+        h.runUntil("lfs", f -> "Running".equals(phaseOf(first)) && !dead.equals(nodeOf(first)), 20);
+        int activationsOfFirst =
+                (int) h.lustre().activations().stream().filter(first::equals).count();
+        h.run("lfs", 10);
+        LustreFileSystem settled = h.get("lfs");
+        assertThat(settled.getStatus().getPhase()).isEqualTo(Phase.Ready);
+        assertThat(settled.getStatus().server(first).orElseThrow().getActive()).isFalse();
+        assertThat(settled.getStatus().server(first).orElseThrow().readyNow()).isFalse();
+        assertThat(h.lustre().activations().stream().filter(first::equals).count())
+                .as("the old active VM is not activated again")
+                .isEqualTo(activationsOfFirst);
+        assertThat(nodeOf(first)).isNotEqualTo(nodeOf(second));
+    }
+
+    @Test
+    void whenHalfTheNodesGoSilentAtOnceNoPartnerIsActivated() {
+        String node = nodeOf("lfs-mds0");
+        dies(node, now.minus(Duration.ofMinutes(10)));
+        dies(NODES.stream().filter(n -> !n.equals(node)).findFirst().orElseThrow(), now.minus(Duration.ofMinutes(10)));
+
+        assertThat(fencer.round()).isEmpty();
+        h.run("lfs", 15);
+        LustreFileSystem fs = h.get("lfs");
+        assertThat(fs.getStatus().server("lfs-mds0").orElseThrow().getActive()).isTrue();
+        assertThat(fs.getStatus().server("lfs-mgs").orElseThrow().getActive()).isTrue();
+        assertThat(h.lustre().activations()).noneMatch(v -> v.endsWith("-b"));
+        assertThat(h.eventReasons()).doesNotContain("FailedOver");
+        assertThat(nodeOf("lfs-mds0")).isEqualTo(node);
+    }
+
+    @Test
+    void aRollingUpgradeRestartsEachPairsPassiveVmFirstThenFailsThePairOverToIt() {
+        h.editSpec("lfs", s -> {
+            s.setLustreVersion("2.16.1");
+            s.setImage("registry.example.org/lustre/server:2.16.1");
+        });
+        List<Phase> phases = new java.util.ArrayList<>();
+        for (int i = 0; i < 200 && !upgraded(h.get("lfs")); i++) {
+            h.reconcile("lfs");
+            phases.add(h.get("lfs").getStatus().getPhase());
+            h.kubevirt().tick();
+        }
+        LustreFileSystem fs = h.get("lfs");
+        assertThat(upgraded(fs)).as("every VM, passive ones too, runs 2.16.1").isTrue();
+        List<String> order = h.events().stream()
+                .filter(e -> e.getReason().equals("UpgradingServer"))
+                .map(e -> e.getMessage().substring(0, e.getMessage().indexOf(' ')))
+                .toList();
+        assertThat(order)
+                .as("each VM restarted once; of a pair the passive one first")
+                .containsExactly("lfs-oss0", "lfs-oss1", "lfs-mds0-b", "lfs-mds0", "lfs-mgs-b", "lfs-mgs");
+        assertThat(fs.getStatus().server("lfs-mds0-b").orElseThrow().getActive())
+                .isTrue();
+        assertThat(fs.getStatus().server("lfs-mgs-b").orElseThrow().getActive()).isTrue();
+        assertThat(h.eventReasons().stream().filter("FailedOver"::equals)).hasSize(2);
+        assertThat(phases).doesNotContain(Phase.Degraded);
+        assertThat(h.lustre().lostFiles()).isEmpty();
+    }
+
+    private static boolean upgraded(LustreFileSystem fs) {
+        return fs.getStatus().getPhase() == Phase.Ready
+                && "2.16.1".equals(fs.getStatus().getLustreVersion());
+    }
+
+    // ------------------------------------------------------------------ the cluster's nodes
+
+    private void dies(String node, Instant since) {
+        status(node, "Unknown", since);
+        lease(node, since.minus(Duration.ofSeconds(40)));
+    }
+
+    private void status(String node, String ready, Instant since) {
+        h.client()
+                .nodes()
+                .withName(node)
+                .editStatus(n -> new NodeBuilder(n)
+                        .withNewStatus()
+                        .addNewCondition()
+                        .withType("Ready")
+                        .withStatus(ready)
+                        .withLastTransitionTime(since.toString())
+                        .endCondition()
+                        .endStatus()
+                        .build());
+    }
+
+    private void lease(String node, Instant renewed) {
+        h.client()
+                .leases()
+                .inNamespace(NodeFencer.NODE_LEASE_NAMESPACE)
+                .resource(new LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(node)
+                        .withNamespace(NodeFencer.NODE_LEASE_NAMESPACE)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity(node)
+                        .withLeaseDurationSeconds(40)
+                        .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC))
+                        .endSpec()
+                        .build())
+                .createOr(op -> op.update());
+    }
+
+    private String nodeOf(String vm) {
+        VirtualMachineInstance vmi = h.vmi(vm);
+        return vmi == null || vmi.getStatus() == null ? null : vmi.getStatus().getNodeName();
+    }
+
+    private String phaseOf(String vm) {
+        VirtualMachineInstance vmi = h.vmi(vm);
+        return vmi == null || vmi.getStatus() == null ? null : vmi.getStatus().getPhase();
+    }
+
+    private List<String> claims(String vm) {
+        return h
+                .client()
+                .resources(io.kubevirt.v1.VirtualMachine.class)
+                .inNamespace(h.namespace())
+                .withName(vm)
+                .get()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes()
+                .stream()
+                .filter(v -> v.getPersistentVolumeClaim() != null)
+                .map(v -> v.getPersistentVolumeClaim().getClaimName())
+                .sorted()
+                .toList();
+    }
+}
