@@ -34,7 +34,14 @@ class FailoverPairManifestsTest {
     private VirtualMachine vm(String name) {
         ServerPlan s = topology.server(name).orElseThrow();
         return manifests.virtualMachine(new ServerContext(
-                fs, s, "192.168.50.12/24", s.runsMgs() ? null : BOTH, null, false, null, s.paired() ? BOTH.nodes() : null));
+                fs,
+                s,
+                "192.168.50.12/24",
+                s.runsMgs() ? null : BOTH,
+                null,
+                false,
+                null,
+                s.paired() ? BOTH.nodes() : null));
     }
 
     @Test
