@@ -20,7 +20,7 @@ import java.math.RoundingMode;
  * <p>Why the steady state stays within the band: after the last shrink the pool has at most
  * {@code requests x (1 + headroom + band)} plus one OSS step. The step is what the pool's OST size decides, which is
  * why a StorageClass can state {@code maxPoolSize} and let {@link #ostSizeFor} choose the OST size from it (docs/
- * decisions/0007-pool-elasticity.md). Demand oscillating by less than {@code band / (1 + headroom + band)} of itself
+ * decisions/0009-pool-elasticity.md). Demand oscillating by less than {@code band / (1 + headroom + band)} of itself
  * never moves the count both ways, whatever the step.
  */
 public final class CapacityPlanner {

@@ -120,7 +120,7 @@ public record StorageClassParameters(
     public static final int DEFAULT_MAX_OSTS = 16;
     /**
      * Free capacity a pool keeps above its requests. 10 with the controller's 10% shrink band keeps a pool's steady
-     * state within 1.2 x requests plus one step (docs/decisions/0007-pool-elasticity.md).
+     * state within 1.2 x requests plus one step (docs/decisions/0009-pool-elasticity.md).
      */
     public static final int DEFAULT_HEADROOM_PERCENT = 10;
     /** Upper bound of a pool or dedicated filesystem the driver will plan (SpecValidator's own limit). */

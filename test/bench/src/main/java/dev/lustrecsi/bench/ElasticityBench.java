@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * refused for capacity, and the scale operations (spec.ostCount changes and the operator's server events),
  * including how often the direction reversed (flapping). Two pools are traced with the default policy: one with
  * 1Ti OSTs (the step is a third of what is left after the deletes) and one whose OST size the controller chose
- * from {@code maxPoolSize} (docs/decisions/0007-pool-elasticity.md).
+ * from {@code maxPoolSize} (docs/decisions/0009-pool-elasticity.md).
  */
 final class ElasticityBench {
     static final String NAME = "elasticity";
