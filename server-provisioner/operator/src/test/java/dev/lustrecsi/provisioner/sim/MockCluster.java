@@ -111,6 +111,12 @@ public final class MockCluster implements AutoCloseable {
     @Override
     public void close() {
         client.close();
-        server.destroy();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // fabric8's mock server waits 10 s for its Vert.x server and throws after the test has passed (seen
+            // under load, as MockKubernetesExtension does): its outcome is decided, a leaked mock port harms nothing.
+            System.err.println("mock API server did not stop in time: " + e.getMessage());
+        }
     }
 }
