@@ -57,7 +57,7 @@ public final class NodeFencer {
     /** Kubernetes' taint for a node that is shut down (k8s.io/api/core/v1 TaintNodeOutOfService). */
     public static final String OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
     /** Where kubelets renew their node Leases (k8s.io/api/core/v1 NamespaceNodeLease). */
-    static final String NODE_LEASE_NAMESPACE = "kube-node-lease";
+    public static final String NODE_LEASE_NAMESPACE = "kube-node-lease";
     /** Annotation on a fenced node: who fenced it, when and for which server. */
     public static final String FENCED_ANNOTATION = Labels.PREFIX + "fenced";
 

@@ -1,9 +1,6 @@
 package dev.lustrecsi.provisioner.fencing;
 
-import dev.lustrecsi.provisioner.sim.OperatorHarness;
-import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.RealControlPlane;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * {@link MetadataFailoverTest} on a real kube-apiserver: the pair's VMs with their anti-affinity, shareable disks and
@@ -12,16 +9,4 @@ import org.junit.jupiter.api.BeforeAll;
  * {@link NodeFailureOnRealControlPlaneTest}.
  */
 @RealControlPlane
-class MetadataFailoverOnRealControlPlaneTest extends MetadataFailoverTest {
-    private static ControlPlane plane;
-
-    @BeforeAll
-    static void plane(ControlPlane cp) {
-        plane = cp;
-    }
-
-    @Override
-    OperatorHarness harness() {
-        return OperatorHarness.onRealControlPlane("scratch", plane);
-    }
-}
+class MetadataFailoverOnRealControlPlaneTest extends MetadataFailoverTest {}

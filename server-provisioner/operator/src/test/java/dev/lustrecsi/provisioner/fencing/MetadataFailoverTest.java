@@ -6,22 +6,11 @@ import dev.lustrecsi.lustre.MgsNids;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.model.ServerStatus;
-import dev.lustrecsi.provisioner.Fixtures;
-import dev.lustrecsi.provisioner.reconcile.EventRecorder;
-import dev.lustrecsi.provisioner.sim.OperatorHarness;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import io.kubevirt.v1.VirtualMachineInstance;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,49 +22,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  * guards) and activates the partner, which mounts the targets at once - no VM restart to wait for; clients already
  * know both NIDs. A partition (half the nodes silent) activates nothing.
  */
-class MetadataFailoverTest {
-    private static final List<String> NODES = List.of("node-a", "node-b", "node-c", "node-d");
-    private OperatorHarness h;
-    private final Instant now = Instant.now();
-    private NodeFencer fencer;
-
-    /** The cluster the test runs on: fabric8's mock API server here, a real one in a subclass. */
-    OperatorHarness harness() {
-        return new OperatorHarness("scratch");
+class MetadataFailoverTest extends NodeFailureFixture {
+    @Override
+    LustreFileSystem fileSystem() {
+        LustreFileSystem fs = super.fileSystem();
+        fs.getSpec().setMetadataFailover(true);
+        return fs;
     }
 
     @BeforeEach
-    void bootstrap() {
-        h = harness();
-        NODES.forEach(n -> {
-            h.client()
-                    .nodes()
-                    .resource(new NodeBuilder()
-                            .withNewMetadata()
-                            .withName(n)
-                            .addToLabels("kubernetes.io/hostname", n)
-                            .endMetadata()
-                            .withNewSpec()
-                            .endSpec()
-                            .build())
-                    .create();
-            status(n, "True", now.minus(Duration.ofHours(1)));
-            lease(n, now);
-        });
-        LustreFileSystem fs = Fixtures.o2ib("lfs", 4);
-        fs.getSpec().setNodeFailureGraceSeconds(120);
-        fs.getSpec().setMetadataFailover(true);
-        h.create(fs);
-        h.runUntil("lfs", f -> f.getStatus() != null && f.getStatus().getPhase() == Phase.Ready, 120);
+    void writeFiles() {
         h.lustre().writeFiles("job", 20, 2);
-        fencer = new NodeFencer(
-                h.client(), h.namespace(), Clock.fixed(now, ZoneOffset.UTC), new EventRecorder(h.client()));
-    }
-
-    @AfterEach
-    void close() {
-        NODES.forEach(n -> h.client().nodes().withName(n).delete());
-        h.close();
     }
 
     @Test
@@ -84,9 +41,9 @@ class MetadataFailoverTest {
         assertThat(h.vmNames()).contains("lfs-mgs", "lfs-mgs-b", "lfs-mds0", "lfs-mds0-b");
         for (String first : List.of("lfs-mgs", "lfs-mds0")) {
             String second = first + "-b";
-            assertThat(nodeOf(first))
+            assertThat(h.nodeOf(first))
                     .as("%s and its partner on different nodes", first)
-                    .isNotEqualTo(nodeOf(second));
+                    .isNotEqualTo(h.nodeOf(second));
             ServerStatus a = fs.getStatus().server(first).orElseThrow();
             ServerStatus b = fs.getStatus().server(second).orElseThrow();
             assertThat(a.getActive()).isTrue();
@@ -106,7 +63,9 @@ class MetadataFailoverTest {
         assertThat(pvcs.get("lfs-mgt").getSpec().getAccessModes()).containsExactly("ReadWriteMany");
         assertThat(pvcs.get("lfs-mdt0").getSpec().getAccessModes()).containsExactly("ReadWriteMany");
         assertThat(pvcs.get("lfs-ost0").getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
-        assertThat(claims("lfs-mds0")).isEqualTo(claims("lfs-mds0-b")).containsExactly("lfs-mdt0");
+        assertThat(h.claimNames("lfs-mds0"))
+                .isEqualTo(h.claimNames("lfs-mds0-b"))
+                .containsExactly("lfs-mdt0");
 
         // The CSI driver joins status.mgsNids with ':' into the volume context and the mount source.
         List<String> nids = fs.getStatus().getMgsNids();
@@ -124,10 +83,10 @@ class MetadataFailoverTest {
     @ValueSource(strings = {"lfs-mds0", "lfs-mgs"})
     void whenTheActiveVmsNodeDiesThePartnerTakesOverOnceTheNodeIsFenced(String first) {
         String second = first + "-b";
-        String dead = nodeOf(first);
-        String standbyNode = nodeOf(second);
+        String dead = h.nodeOf(first);
+        String standbyNode = h.nodeOf(second);
         List<String> mgsNids = h.get("lfs").getStatus().getMgsNids();
-        dies(dead, now.minus(Duration.ofMinutes(3)));
+        nodes.dies(dead, now.minus(Duration.ofMinutes(3)));
         h.run("lfs", 10);
         assertThat(h.get("lfs").getStatus().server(first).orElseThrow().getActive())
                 .as("nothing moves before the node is fenced")
@@ -158,7 +117,7 @@ class MetadataFailoverTest {
 
         assertThat(back.getStatus().server(second).orElseThrow().getActive()).isTrue();
         assertThat(back.getStatus().server(first).orElseThrow().getActive()).isFalse();
-        assertThat(nodeOf(second))
+        assertThat(h.nodeOf(second))
                 .as("the partner did not restart: it was already running")
                 .isEqualTo(standbyNode);
         assertThat(h.kubevirt().boots(second)).isEqualTo(1);
@@ -169,7 +128,7 @@ class MetadataFailoverTest {
         assertThat(h.lustre().lostFiles()).isEmpty();
 
         // The old active VM comes back elsewhere, passive: its partner keeps the targets.
-        h.runUntil("lfs", f -> "Running".equals(phaseOf(first)) && !dead.equals(nodeOf(first)), 20);
+        h.runUntil("lfs", f -> "Running".equals(h.vmiPhase(first)) && !dead.equals(h.nodeOf(first)), 20);
         int activationsOfFirst =
                 (int) h.lustre().activations().stream().filter(first::equals).count();
         h.run("lfs", 10);
@@ -180,14 +139,14 @@ class MetadataFailoverTest {
         assertThat(h.lustre().activations().stream().filter(first::equals).count())
                 .as("the old active VM is not activated again")
                 .isEqualTo(activationsOfFirst);
-        assertThat(nodeOf(first)).isNotEqualTo(nodeOf(second));
+        assertThat(h.nodeOf(first)).isNotEqualTo(h.nodeOf(second));
     }
 
     @Test
     void whenHalfTheNodesGoSilentAtOnceNoPartnerIsActivated() {
-        String node = nodeOf("lfs-mds0");
-        dies(node, now.minus(Duration.ofMinutes(10)));
-        dies(NODES.stream().filter(n -> !n.equals(node)).findFirst().orElseThrow(), now.minus(Duration.ofMinutes(10)));
+        String node = h.nodeOf("lfs-mds0");
+        nodes.dies(node, now.minus(Duration.ofMinutes(10)));
+        nodes.dies(nodes.other(node), now.minus(Duration.ofMinutes(10)));
 
         assertThat(fencer.round()).isEmpty();
         h.run("lfs", 15);
@@ -196,7 +155,7 @@ class MetadataFailoverTest {
         assertThat(fs.getStatus().server("lfs-mgs").orElseThrow().getActive()).isTrue();
         assertThat(h.lustre().activations()).noneMatch(v -> v.endsWith("-b"));
         assertThat(h.eventReasons()).doesNotContain("FailedOver");
-        assertThat(nodeOf("lfs-mds0")).isEqualTo(node);
+        assertThat(h.nodeOf("lfs-mds0")).isEqualTo(node);
     }
 
     @Test
@@ -231,73 +190,5 @@ class MetadataFailoverTest {
     private static boolean upgraded(LustreFileSystem fs) {
         return fs.getStatus().getPhase() == Phase.Ready
                 && "2.16.1".equals(fs.getStatus().getLustreVersion());
-    }
-
-    // ------------------------------------------------------------------ the cluster's nodes
-
-    private void dies(String node, Instant since) {
-        status(node, "Unknown", since);
-        lease(node, since.minus(Duration.ofSeconds(40)));
-    }
-
-    private void status(String node, String ready, Instant since) {
-        h.client()
-                .nodes()
-                .withName(node)
-                .editStatus(n -> new NodeBuilder(n)
-                        .withNewStatus()
-                        .addNewCondition()
-                        .withType("Ready")
-                        .withStatus(ready)
-                        .withLastTransitionTime(since.toString())
-                        .endCondition()
-                        .endStatus()
-                        .build());
-    }
-
-    private void lease(String node, Instant renewed) {
-        h.client()
-                .leases()
-                .inNamespace(NodeFencer.NODE_LEASE_NAMESPACE)
-                .resource(new LeaseBuilder()
-                        .withNewMetadata()
-                        .withName(node)
-                        .withNamespace(NodeFencer.NODE_LEASE_NAMESPACE)
-                        .endMetadata()
-                        .withNewSpec()
-                        .withHolderIdentity(node)
-                        .withLeaseDurationSeconds(40)
-                        .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC))
-                        .endSpec()
-                        .build())
-                .createOr(op -> op.update());
-    }
-
-    private String nodeOf(String vm) {
-        VirtualMachineInstance vmi = h.vmi(vm);
-        return vmi == null || vmi.getStatus() == null ? null : vmi.getStatus().getNodeName();
-    }
-
-    private String phaseOf(String vm) {
-        VirtualMachineInstance vmi = h.vmi(vm);
-        return vmi == null || vmi.getStatus() == null ? null : vmi.getStatus().getPhase();
-    }
-
-    private List<String> claims(String vm) {
-        return h
-                .client()
-                .resources(io.kubevirt.v1.VirtualMachine.class)
-                .inNamespace(h.namespace())
-                .withName(vm)
-                .get()
-                .getSpec()
-                .getTemplate()
-                .getSpec()
-                .getVolumes()
-                .stream()
-                .filter(v -> v.getPersistentVolumeClaim() != null)
-                .map(v -> v.getPersistentVolumeClaim().getClaimName())
-                .sorted()
-                .toList();
     }
 }

@@ -1,9 +1,6 @@
 package dev.lustrecsi.provisioner.fencing;
 
-import dev.lustrecsi.provisioner.sim.OperatorHarness;
-import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.RealControlPlane;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * {@link NodeFailureTest} on a real kube-apiserver: Nodes and their status subresource, kubelet Leases in
@@ -12,16 +9,4 @@ import org.junit.jupiter.api.BeforeAll;
  * nodes go silent (a partition), nothing moves.
  */
 @RealControlPlane
-class NodeFailureOnRealControlPlaneTest extends NodeFailureTest {
-    private static ControlPlane plane;
-
-    @BeforeAll
-    static void plane(ControlPlane cp) {
-        plane = cp;
-    }
-
-    @Override
-    OperatorHarness harness() {
-        return OperatorHarness.onRealControlPlane("scratch", plane);
-    }
-}
+class NodeFailureOnRealControlPlaneTest extends NodeFailureTest {}

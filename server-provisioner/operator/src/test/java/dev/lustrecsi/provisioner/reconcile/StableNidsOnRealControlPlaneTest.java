@@ -1,9 +1,6 @@
 package dev.lustrecsi.provisioner.reconcile;
 
-import dev.lustrecsi.provisioner.sim.OperatorHarness;
-import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.RealControlPlane;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * {@link StableNidsTest} on a real kube-apiserver: its ClusterIP allocator hands out the addresses (none from the
@@ -11,16 +8,4 @@ import org.junit.jupiter.api.BeforeAll;
  * validates the Services and their owner references as a cluster does.
  */
 @RealControlPlane
-class StableNidsOnRealControlPlaneTest extends StableNidsTest {
-    private static ControlPlane plane;
-
-    @BeforeAll
-    static void plane(ControlPlane cp) {
-        plane = cp;
-    }
-
-    @Override
-    OperatorHarness harness() {
-        return OperatorHarness.onRealControlPlane("lfs1", plane);
-    }
-}
+class StableNidsOnRealControlPlaneTest extends StableNidsTest {}

@@ -10,11 +10,13 @@ import dev.lustrecsi.provisioner.Fixtures;
 import dev.lustrecsi.provisioner.Labels;
 import dev.lustrecsi.provisioner.manifest.ServerCloudInit;
 import dev.lustrecsi.provisioner.manifest.ServerManifests;
+import dev.lustrecsi.provisioner.sim.HarnessExtension;
+import dev.lustrecsi.provisioner.sim.KubeletNodes;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.kubevirt.v1.VirtualMachine;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,51 +25,29 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * On the pod network a new filesystem's servers take the ClusterIP of a Service each as their LNet NID: the NIDs
  * survive a virt-launcher restart and a VM re-creation, two filesystems never share one, and a filesystem whose NIDs
  * are already pod addresses (in Lustre's configuration logs) keeps them.
  */
+@ExtendWith(HarnessExtension.class) // fabric8's mock API server here, a real one in a subclass
 class StableNidsTest {
     private static final List<String> NODES = List.of("node-a", "node-b");
     OperatorHarness h;
-
-    /** The cluster the test runs on: fabric8's mock API server here, a real one in a subclass. */
-    OperatorHarness harness() {
-        return new OperatorHarness("lfs1");
-    }
+    private KubeletNodes nodes;
 
     @BeforeEach
-    void start() {
-        h = harness();
+    void start(HarnessExtension.Factory harnesses) {
+        h = harnesses.open("lfs1");
         // Launcher pods (the Services' endpoints) exist only on nodes.
-        NODES.forEach(n -> {
-            h.client()
-                    .nodes()
-                    .resource(new NodeBuilder()
-                            .withNewMetadata()
-                            .withName(n)
-                            .endMetadata()
-                            .build())
-                    .create();
-            h.client()
-                    .nodes()
-                    .withName(n)
-                    .editStatus(node -> new NodeBuilder(node)
-                            .withNewStatus()
-                            .addNewCondition()
-                            .withType("Ready")
-                            .withStatus("True")
-                            .endCondition()
-                            .endStatus()
-                            .build());
-        });
+        nodes = KubeletNodes.register(h.client(), NODES, Instant.now());
     }
 
     @AfterEach
     void close() {
-        NODES.forEach(n -> h.client().nodes().withName(n).delete());
+        nodes.close();
         h.close();
     }
 

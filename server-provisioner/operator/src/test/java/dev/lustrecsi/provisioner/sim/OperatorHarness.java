@@ -312,11 +312,48 @@ public final class OperatorHarness implements AutoCloseable {
                 .get();
     }
 
+    public VirtualMachine vm(String name) {
+        return client().resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
+    }
+
     public VirtualMachineInstance vmi(String name) {
         return client().resources(VirtualMachineInstance.class)
                 .inNamespace(namespace)
                 .withName(name)
                 .get();
+    }
+
+    /** The node the VM's instance runs on; null while it has none. */
+    public String nodeOf(String vm) {
+        VirtualMachineInstance vmi = vmi(vm);
+        return vmi == null || vmi.getStatus() == null ? null : vmi.getStatus().getNodeName();
+    }
+
+    /** The VM's instance phase (Scheduling, Running...); null while it has none. */
+    public String vmiPhase(String vm) {
+        VirtualMachineInstance vmi = vmi(vm);
+        return vmi == null || vmi.getStatus() == null ? null : vmi.getStatus().getPhase();
+    }
+
+    /** The claims of the disks the VM's template attaches, sorted. */
+    public List<String> claimNames(String vm) {
+        return client()
+                .resources(VirtualMachine.class)
+                .inNamespace(namespace)
+                .withName(vm)
+                .get()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getVolumes()
+                .stream()
+                .filter(v -> v.getPersistentVolumeClaim() != null)
+                .map(v -> v.getPersistentVolumeClaim().getClaimName())
+                .sorted()
+                .toList();
     }
 
     public List<String> pvcNames() {
