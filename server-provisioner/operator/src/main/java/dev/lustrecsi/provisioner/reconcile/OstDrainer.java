@@ -10,7 +10,6 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.TargetState;
 import dev.lustrecsi.model.TargetStatus;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
-import dev.lustrecsi.provisioner.topology.ServerPlan;
 import dev.lustrecsi.provisioner.topology.Topology;
 import java.time.Duration;
 import java.util.Arrays;
@@ -30,10 +29,12 @@ final class OstDrainer {
     private final EventRecorder events;
     private final OstDrainCommands drain = new OstDrainCommands(ToolPaths.standard());
     private final ServerBootCommands boot = new ServerBootCommands(ToolPaths.standard());
+    private final MdtCreateCounts createCounts;
 
     OstDrainer(ServerCommandExecutor executor, EventRecorder events) {
         this.executor = executor;
         this.events = events;
+        this.createCounts = new MdtCreateCounts(executor);
     }
 
     static String clientMount(FsName fs) {
@@ -50,14 +51,14 @@ final class OstDrainer {
             return false;
         }
         if (ost.getState() != TargetState.Draining) {
-            for (ServerPlan mds : topology.mdsServers()) {
-                CommandResult r = executor.exec(
-                        ns, mds.name(), drain.setMaxCreateCount(fsName, index, mds.ordinal(), 0), TIMEOUT);
-                if (!r.succeeded()) {
-                    events.warning(
-                            fs, EventReason.DrainFailed, "could not stop new objects on " + name + ": " + r.describe());
-                    return false;
-                }
+            var refused = createCounts.set(ns, topology, index, 0, TIMEOUT);
+            if (refused.isPresent()) {
+                events.warning(
+                        fs,
+                        EventReason.DrainFailed,
+                        "could not stop new objects on " + name + ": "
+                                + refused.get().result().describe());
+                return false;
             }
             ost.setState(TargetState.Draining);
             events.normal(
@@ -119,23 +120,15 @@ final class OstDrainer {
     /** Takes an OST being drained back into service: new objects allowed again on every MDT. */
     boolean cancel(LustreFileSystem fs, Topology topology, TargetStatus ost) {
         String ns = fs.getMetadata().getNamespace();
-        for (ServerPlan mds : topology.mdsServers()) {
-            CommandResult r = executor.exec(
-                    ns,
-                    mds.name(),
-                    drain.setMaxCreateCount(
-                            topology.fsName(),
-                            ost.getIndex(),
-                            mds.ordinal(),
-                            OstDrainCommands.DEFAULT_MAX_CREATE_COUNT),
-                    TIMEOUT);
-            if (!r.succeeded()) {
-                events.warning(
-                        fs,
-                        EventReason.DrainCancelFailed,
-                        "could not re-enable new objects on " + ost.getName() + ": " + brief(r));
-                return false;
-            }
+        var refused =
+                createCounts.set(ns, topology, ost.getIndex(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT, TIMEOUT);
+        if (refused.isPresent()) {
+            events.warning(
+                    fs,
+                    EventReason.DrainCancelFailed,
+                    "could not re-enable new objects on " + ost.getName() + ": "
+                            + brief(refused.get().result()));
+            return false;
         }
         ost.setState(TargetState.Ready);
         events.normal(

@@ -10,14 +10,16 @@ import dev.lustrecsi.provisioner.topology.ServerPlan;
 import dev.lustrecsi.provisioner.topology.TargetPlan;
 import dev.lustrecsi.provisioner.topology.Topology;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The Lustre side of warm standby OSSs. A standby OSS mounts its OSTs with {@code no_precreate}, so they never
  * receive an object while on standby although they are formatted, mounted and registered; before it is created
  * the MGS also records {@code max_create_count=0} for its OSTs ({@code set_param -P}), which holds them on an MDS
- * that restarts (see {@link StandbyOstCommands} for why that record alone misses OSPs created later). Putting one into service allows object
- * creation on each MDS at once and deletes the persistent hold: from then on the OSTs are ordinary ones. Both
- * steps are idempotent; the caller keeps the standby mark in the status until the second one succeeded.
+ * that restarts (see {@link StandbyOstCommands} for why that record alone misses OSPs created later). Putting
+ * one into service allows object creation on each MDS at once ({@link MdtCreateCounts}) and deletes the
+ * persistent hold: from then on the OSTs are ordinary ones. Both steps are idempotent; the caller keeps the
+ * standby mark in the status until the second one succeeded.
  */
 final class StandbyServers {
     static final Duration TIMEOUT = Duration.ofMinutes(1);
@@ -25,14 +27,17 @@ final class StandbyServers {
     private final ServerCommandExecutor executor;
     private final EventRecorder events;
     private final StandbyOstCommands standby = new StandbyOstCommands(ToolPaths.standard());
-    private final OstDrainCommands osp = new OstDrainCommands(ToolPaths.standard());
+    private final MdtCreateCounts createCounts;
 
     StandbyServers(ServerCommandExecutor executor, EventRecorder events) {
         this.executor = executor;
         this.events = events;
+        this.createCounts = new MdtCreateCounts(executor);
     }
 
-    /** On the MGS, for every OST of {@code server}: hold object creation. False if the MGS refused or is unreachable. */
+    /**
+     * On the MGS, for every OST of {@code server}: hold object creation. False if the MGS refused or is unreachable.
+     */
     boolean holdObjectCreation(LustreFileSystem fs, Topology topology, ServerPlan server) {
         String ns = fs.getMetadata().getNamespace();
         for (TargetPlan t : server.targets()) {
@@ -88,32 +93,18 @@ final class StandbyServers {
                 // The OST's own hold first (it was mounted with no_precreate), then each MDT's osp device.
                 CommandResult own =
                         executor.exec(ns, server.name(), standby.allowCreation(topology.fsName(), t.index()), TIMEOUT);
-                if (!own.succeeded()) {
+                Optional<String> refused = own.succeeded()
+                        ? createCounts
+                                .set(ns, topology, t.index(), OstDrainCommands.DEFAULT_MAX_CREATE_COUNT, TIMEOUT)
+                                .map(f -> "from " + f.mds().name() + ": "
+                                        + f.result().describe())
+                        : Optional.of("on " + server.name() + ": " + own.describe());
+                if (refused.isPresent()) {
                     events.warning(
                             fs,
                             EventReason.StandbyPromotionFailed,
-                            "could not allow new objects on " + t.name() + " on " + server.name() + ": "
-                                    + own.describe());
+                            "could not allow new objects on " + t.name() + " " + refused.get());
                     return false;
-                }
-                for (ServerPlan mds : topology.mdsServers()) {
-                    CommandResult r = executor.exec(
-                            ns,
-                            mds.name(),
-                            osp.setMaxCreateCount(
-                                    topology.fsName(),
-                                    t.index(),
-                                    mds.ordinal(),
-                                    OstDrainCommands.DEFAULT_MAX_CREATE_COUNT),
-                            TIMEOUT);
-                    if (!r.succeeded()) {
-                        events.warning(
-                                fs,
-                                EventReason.StandbyPromotionFailed,
-                                "could not allow new objects on " + t.name() + " from " + mds.name() + ": "
-                                        + r.describe());
-                        return false;
-                    }
                 }
             }
             CommandResult r = executor.exec(
