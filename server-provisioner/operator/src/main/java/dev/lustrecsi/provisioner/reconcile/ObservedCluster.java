@@ -4,6 +4,7 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.provisioner.Labels;
 import dev.lustrecsi.provisioner.fencing.NodeFencer;
 import dev.lustrecsi.provisioner.manifest.ServerManifests;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
@@ -31,31 +32,22 @@ public final class ObservedCluster {
         String ns = fs.getMetadata().getNamespace();
         String name = fs.getMetadata().getName();
         ObservedCluster o = new ObservedCluster();
-        client.resources(VirtualMachine.class)
-                .inNamespace(ns)
-                .withLabel(Labels.FILESYSTEM, name)
-                .list()
-                .getItems()
-                .forEach(vm -> o.vms.put(vm.getMetadata().getName(), vm));
-        client.resources(VirtualMachineInstance.class)
-                .inNamespace(ns)
-                .withLabel(Labels.FILESYSTEM, name)
-                .list()
-                .getItems()
-                .forEach(vmi -> o.vmis.put(vmi.getMetadata().getName(), vmi));
-        client.persistentVolumeClaims()
-                .inNamespace(ns)
-                .withLabel(Labels.FILESYSTEM, name)
-                .list()
-                .getItems()
-                .forEach(pvc -> o.pvcs.put(pvc.getMetadata().getName(), pvc));
-        client.services()
-                .inNamespace(ns)
-                .withLabel(Labels.FILESYSTEM, name)
-                .list()
-                .getItems()
-                .forEach(svc -> o.services.put(svc.getMetadata().getName(), svc));
+        readInto(o.vms, client, VirtualMachine.class, ns, name);
+        readInto(o.vmis, client, VirtualMachineInstance.class, ns, name);
+        readInto(o.pvcs, client, PersistentVolumeClaim.class, ns, name);
+        readInto(o.services, client, Service.class, ns, name);
         return o;
+    }
+
+    /** The filesystem's objects of one kind (those with its label), by name. */
+    private static <T extends HasMetadata> void readInto(
+            Map<String, T> byName, KubernetesClient client, Class<T> kind, String ns, String fsName) {
+        client.resources(kind)
+                .inNamespace(ns)
+                .withLabel(Labels.FILESYSTEM, fsName)
+                .list()
+                .getItems()
+                .forEach(r -> byName.put(r.getMetadata().getName(), r));
     }
 
     public Set<String> vmNames() {

@@ -5,14 +5,14 @@ import dev.lustrecsi.model.ServerStatus;
 import dev.lustrecsi.provisioner.Labels;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.kubevirt.v1.VirtualMachine;
-import io.kubevirt.v1.VirtualMachineInstance;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What the status page shows, from the operator's informer caches ({@link ClusterCache}: no request to the API server
@@ -40,22 +40,14 @@ public final class ClusterView {
         all.sort(Comparator.comparing((LustreFileSystem f) -> f.getMetadata().getNamespace())
                 .thenComparing(f -> f.getMetadata().getName()));
         Map<String, List<Volume>> volumes = volumesByFilesystem(cache.volumes());
-        Map<String, String> vmStatus = new HashMap<>();
-        for (VirtualMachine vm : cache.vms()) {
-            vmStatus.put(
-                    serverKey(vm),
-                    vm.getStatus() == null || vm.getStatus().getPrintableStatus() == null
-                            ? "Unknown"
-                            : vm.getStatus().getPrintableStatus());
-        }
-        Map<String, String> vmiPhase = new HashMap<>();
-        for (VirtualMachineInstance vmi : cache.vmis()) {
-            vmiPhase.put(
-                    serverKey(vmi),
-                    vmi.getStatus() == null || vmi.getStatus().getPhase() == null
-                            ? "Pending"
-                            : vmi.getStatus().getPhase());
-        }
+        Map<String, String> vmStatus = byServer(
+                cache.vms(),
+                vm -> vm.getStatus() == null ? null : vm.getStatus().getPrintableStatus(),
+                "Unknown");
+        Map<String, String> vmiPhase = byServer(
+                cache.vmis(),
+                vmi -> vmi.getStatus() == null ? null : vmi.getStatus().getPhase(),
+                "Pending");
         List<FileSystem> out = new ArrayList<>();
         for (LustreFileSystem fs : all) {
             String ns = fs.getMetadata().getNamespace();
@@ -68,6 +60,17 @@ public final class ClusterView {
                 }
             }
             out.add(new FileSystem(fs, servers, volumes.getOrDefault(ns + "/" + name, List.of())));
+        }
+        return out;
+    }
+
+    /** What {@code state} says of each VM or VMI ({@code absent} where it says nothing yet), by {@link #serverKey}. */
+    private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> Map<String, String> byServer(
+            Collection<T> objects, Function<T, String> state, String absent) {
+        Map<String, String> out = new HashMap<>();
+        for (T o : objects) {
+            String s = state.apply(o);
+            out.put(serverKey(o), s == null ? absent : s);
         }
         return out;
     }
