@@ -4,7 +4,9 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-/** Orphan collection metrics by kind ({@code vm}, {@code disk}): removed (counter) and waiting out the grace period (gauge). */
+/**
+ * Orphan collection metrics by {@link OrphanKind}: removed (counter) and waiting out the grace period (gauge).
+ */
 public final class OrphanMetrics {
     final Counter removed;
     final Gauge pending;
@@ -20,9 +22,9 @@ public final class OrphanMetrics {
                 .help("Orphaned server VMs and target disks waiting out the grace period")
                 .labelNames("kind")
                 .register(registry);
-        for (String kind : new String[] {ServerOrphanCollector.KIND_VM, ServerOrphanCollector.KIND_DISK}) {
-            removed.labelValues(kind);
-            pending.labelValues(kind);
+        for (OrphanKind kind : OrphanKind.values()) {
+            removed.labelValues(kind.name());
+            pending.labelValues(kind.name());
         }
     }
 }

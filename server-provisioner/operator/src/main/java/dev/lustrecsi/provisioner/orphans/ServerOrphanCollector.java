@@ -49,8 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerOrphanCollector {
     private static final Logger LOG = LoggerFactory.getLogger(ServerOrphanCollector.class);
-    public static final String KIND_VM = "vm";
-    public static final String KIND_DISK = "disk";
 
     private final KubernetesClient client;
     private final String namespace;
@@ -106,19 +104,19 @@ public final class ServerOrphanCollector {
         int pendingDisks = 0;
         for (VirtualMachine vm : vms) {
             Optional<String> why = vmOrphanReason(vm, byKey, plan);
-            if (handle(vm, VirtualMachine.class, KIND_VM, why, now, found, gone)) {
+            if (handle(vm, VirtualMachine.class, OrphanKind.vm, why, now, found, gone)) {
                 pendingVms++;
             }
         }
         for (PersistentVolumeClaim pvc : pvcs) {
             String id = key(pvc.getMetadata().getNamespace(), pvc.getMetadata().getName());
             Optional<String> why = mountedClaims.contains(id) ? Optional.empty() : diskOrphanReason(pvc, byKey, plan);
-            if (handle(pvc, PersistentVolumeClaim.class, KIND_DISK, why, now, found, gone)) {
+            if (handle(pvc, PersistentVolumeClaim.class, OrphanKind.disk, why, now, found, gone)) {
                 pendingDisks++;
             }
         }
-        pending.labelValues(KIND_VM).set(pendingVms);
-        pending.labelValues(KIND_DISK).set(pendingDisks);
+        pending.labelValues(OrphanKind.vm.name()).set(pendingVms);
+        pending.labelValues(OrphanKind.disk.name()).set(pendingDisks);
         return new Result(found, gone);
     }
 
@@ -212,7 +210,7 @@ public final class ServerOrphanCollector {
     private <T extends HasMetadata> boolean handle(
             T obj,
             Class<T> type,
-            String kind,
+            OrphanKind kind,
             Optional<String> why,
             Instant now,
             List<String> found,
@@ -254,7 +252,7 @@ public final class ServerOrphanCollector {
             }
             if (!first.plus(grace).isAfter(now)) {
                 client.resources(type).inNamespace(ns).withName(name).delete();
-                removed.labelValues(kind).inc();
+                removed.labelValues(kind.name()).inc();
                 gone.add(kind + " " + ns + "/" + name);
                 events.onObject(
                         obj,
