@@ -3,7 +3,6 @@ package dev.lustrecsi.provisioner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import dev.lustrecsi.provisioner.reconcile.EventRecorder;
 import dev.lustrecsi.provisioner.reconcile.LustreFileSystemReconciler;
@@ -31,12 +30,7 @@ class LustreOperatorTest {
                 KubeVirtSimulator kubevirt = new KubeVirtSimulator(cluster.client(), "hpc").start(20)) {
             KubernetesClient client = cluster.client();
             SimulatedLustre lustre = new SimulatedLustre(client, "hpc", "lfs1");
-            LustreFileSystem fs = Fixtures.tcp("demo", 2);
-            fs.getMetadata().setUid(null);
-            client.resources(LustreFileSystem.class)
-                    .inNamespace("hpc")
-                    .resource(fs)
-                    .create();
+            cluster.create("hpc", Fixtures.tcp("demo", 2));
 
             KubernetesClient first = cluster.newClient();
             LustreOperator op = operator(cluster, first, lustre);

@@ -10,16 +10,15 @@ import dev.lustrecsi.model.StandbySpec;
 import dev.lustrecsi.model.TargetKind;
 import dev.lustrecsi.model.TargetState;
 import dev.lustrecsi.model.TargetStatus;
-import dev.lustrecsi.provisioner.OperatorFailoverTest.Replica;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
 import dev.lustrecsi.provisioner.reconcile.EventReason;
+import dev.lustrecsi.provisioner.sim.KubeVirtSimulator;
 import dev.lustrecsi.provisioner.sim.OperatorHarness;
 import dev.lustrecsi.testing.kube.ControlPlane;
 import dev.lustrecsi.testing.kube.RealControlPlane;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevirt.v1.VirtualMachine;
-import io.kubevirt.v1.VirtualMachineInstance;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -43,9 +42,9 @@ class ScaleOutFailoverOnRealControlPlaneTest {
             String ns = harness.namespace();
             KubernetesClient admin = harness.client();
             harness.kubevirt().start(20);
-            try (Replica a = new Replica(newClient(plane), ns, "a", harness.lustre());
-                    Replica b = new Replica(newClient(plane), ns, "b", harness.lustre())) {
-                OperatorFailoverTest.steadyLeader(List.of(a, b));
+            try (OperatorReplica a = new OperatorReplica(newClient(plane), ns, "a", harness.lustre());
+                    OperatorReplica b = new OperatorReplica(newClient(plane), ns, "b", harness.lustre())) {
+                OperatorReplica.steadyLeader(List.of(a, b));
                 harness.create(Fixtures.tcp("demo", 2));
                 await().atMost(Duration.ofMinutes(3)).until(() -> phase(harness) == Phase.Ready);
                 assertThat(harness.vmNames()).containsExactlyInAnyOrder("demo-mds0", "demo-oss0", "demo-oss1");
@@ -61,11 +60,11 @@ class ScaleOutFailoverOnRealControlPlaneTest {
                                         .get()
                                 != null);
                 // The replica leading now (a replica that missed a renewal on the loaded machine has handed over).
-                Replica leader = a.operator != null && a.leadership.isLeading() ? a : b;
+                OperatorReplica leader = a.operator != null && a.leadership.isLeading() ? a : b;
                 assertThat(leader.operator != null && leader.leadership.isLeading())
                         .as("one replica leads")
                         .isTrue();
-                assertThat(ready(admin, ns, "demo-oss2"))
+                assertThat(KubeVirtSimulator.reportsReady(harness.vmi("demo-oss2")))
                         .as("the new OSS still boots when its creator dies")
                         .isFalse();
                 long killed = System.nanoTime();
@@ -73,8 +72,8 @@ class ScaleOutFailoverOnRealControlPlaneTest {
                 leader.lock.cutOff(true);
                 leader.die();
 
-                Replica other = leader == a ? b : a;
-                await().atMost(OperatorFailoverTest.FAST.takeoverBound().plusSeconds(30))
+                OperatorReplica other = leader == a ? b : a;
+                await().atMost(OperatorReplica.FAST.takeoverBound().plusSeconds(30))
                         .pollInterval(Duration.ofMillis(100))
                         .until(() -> other.operator != null && other.leadership.isLeading());
                 long took = System.nanoTime();
@@ -156,9 +155,9 @@ class ScaleOutFailoverOnRealControlPlaneTest {
             harness.kubevirt().start(20);
             DiesAfterRelease serversOfA = new DiesAfterRelease(harness.lustre());
             DiesAfterRelease serversOfB = new DiesAfterRelease(harness.lustre());
-            try (Replica a = new Replica(newClient(plane), ns, "a", serversOfA);
-                    Replica b = new Replica(newClient(plane), ns, "b", serversOfB)) {
-                OperatorFailoverTest.steadyLeader(List.of(a, b));
+            try (OperatorReplica a = new OperatorReplica(newClient(plane), ns, "a", serversOfA);
+                    OperatorReplica b = new OperatorReplica(newClient(plane), ns, "b", serversOfB)) {
+                OperatorReplica.steadyLeader(List.of(a, b));
                 LustreFileSystem fs = Fixtures.tcp("demo", 2);
                 fs.getSpec().setStandby(new StandbySpec(1));
                 harness.create(fs);
@@ -168,7 +167,7 @@ class ScaleOutFailoverOnRealControlPlaneTest {
                                 && serverReady(harness, "demo-oss2"));
                 assertThat(harness.lustre().holdsNoNewObjects(2)).isTrue();
 
-                Replica leader = a.operator != null && a.leadership.isLeading() ? a : b;
+                OperatorReplica leader = a.operator != null && a.leadership.isLeading() ? a : b;
                 DiesAfterRelease servers = leader == a ? serversOfA : serversOfB;
                 servers.armed = true;
                 harness.editSpec("demo", spec -> spec.setOstCount(3));
@@ -182,7 +181,7 @@ class ScaleOutFailoverOnRealControlPlaneTest {
                         .as("the status still says standby: the kill fell between the command and its record")
                         .isTrue();
 
-                Replica other = leader == a ? b : a;
+                OperatorReplica other = leader == a ? b : a;
                 await().atMost(Duration.ofMinutes(3))
                         .until(() -> phase(harness) == Phase.Ready
                                 && readyOsts(harness) == 3
@@ -233,18 +232,6 @@ class ScaleOutFailoverOnRealControlPlaneTest {
 
     private static KubernetesClient newClient(ControlPlane plane) {
         return new KubernetesClientBuilder().withConfig(plane.adminConfig()).build();
-    }
-
-    private static boolean ready(KubernetesClient client, String ns, String vm) {
-        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
-                .inNamespace(ns)
-                .withName(vm)
-                .get();
-        return vmi != null
-                && vmi.getStatus() != null
-                && vmi.getStatus().getConditions() != null
-                && vmi.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     private static Phase phase(OperatorHarness harness) {

@@ -501,6 +501,15 @@ public final class KubeVirtSimulator implements AutoCloseable {
         return node == null || ready(node);
     }
 
+    /** Whether the VMI's Ready condition is True: virt-handler's word that the guest is up (and its probes pass). */
+    public static boolean reportsReady(VirtualMachineInstance vmi) {
+        return vmi != null
+                && vmi.getStatus() != null
+                && vmi.getStatus().getConditions() != null
+                && vmi.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
     static boolean ready(Node node) {
         return node.getStatus() != null
                 && node.getStatus().getConditions() != null

@@ -91,6 +91,15 @@ public final class MockCluster implements AutoCloseable {
         return server.createClient();
     }
 
+    /** Creates the filesystem in {@code namespace} as a user would (no uid: the API server assigns it). */
+    public LustreFileSystem create(String namespace, LustreFileSystem fs) {
+        fs.getMetadata().setUid(null);
+        return client.resources(LustreFileSystem.class)
+                .inNamespace(namespace)
+                .resource(fs)
+                .create();
+    }
+
     /** The phase in the status of LustreFileSystem {@code namespace/name}; null while it has none (or is gone). */
     public Phase phase(String namespace, String name) {
         LustreFileSystem fs = client.resources(LustreFileSystem.class)
