@@ -49,13 +49,7 @@ class ServerManifestsGoldenTest {
                 null,
                 MgsNids.parse("10.244.1.17@tcp"),
                 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOperatorKey server-provisioner");
-        assertGolden("tcp-oss3-vm.yaml", ManifestYaml.write(manifests.virtualMachine(ctx)));
-        assertGolden("tcp-oss3-user-data.yaml", manifests.cloudInit().userData(ctx));
-        assertGolden("tcp-oss3-network-data.yaml", manifests.cloudInit().networkData(ctx));
-        assertGolden(
-                "tcp-ost3-pvc-retain.yaml",
-                ManifestYaml.write(
-                        manifests.persistentVolumeClaim(fs, oss3, oss3.targets().get(0))));
+        assertOssGolden("tcp-oss3", ctx, "tcp-ost3-pvc-retain.yaml");
     }
 
     @Test
@@ -67,13 +61,18 @@ class ServerManifestsGoldenTest {
         assertGolden("o2ib-mgs-user-data.yaml", manifests.cloudInit().userData(mgs));
         ServerPlan oss1 = topology.server("scr-oss1").orElseThrow();
         ServerContext ctx = new ServerContext(fs, oss1, "192.168.50.13/24", MgsNids.parse("192.168.50.10@o2ib"), null);
-        assertGolden("o2ib-oss1-vm.yaml", ManifestYaml.write(manifests.virtualMachine(ctx)));
-        assertGolden("o2ib-oss1-user-data.yaml", manifests.cloudInit().userData(ctx));
-        assertGolden("o2ib-oss1-network-data.yaml", manifests.cloudInit().networkData(ctx));
+        assertOssGolden("o2ib-oss1", ctx, "o2ib-ost2-pvc-delete.yaml");
+    }
+
+    /** An OSS's VM, cloud-init user and network data, and its first OST's disk claim, against the golden files. */
+    private void assertOssGolden(String server, ServerContext ctx, String pvcFile) throws IOException {
+        assertGolden(server + "-vm.yaml", ManifestYaml.write(manifests.virtualMachine(ctx)));
+        assertGolden(server + "-user-data.yaml", manifests.cloudInit().userData(ctx));
+        assertGolden(server + "-network-data.yaml", manifests.cloudInit().networkData(ctx));
         assertGolden(
-                "o2ib-ost2-pvc-delete.yaml",
-                ManifestYaml.write(
-                        manifests.persistentVolumeClaim(fs, oss1, oss1.targets().get(0))));
+                pvcFile,
+                ManifestYaml.write(manifests.persistentVolumeClaim(
+                        ctx.filesystem(), ctx.server(), ctx.server().targets().get(0))));
     }
 
     @Test

@@ -39,19 +39,11 @@ class RecoveryTest {
                         p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
     }
 
-    private VirtualMachine vm(String name) {
-        return h.client()
-                .resources(VirtualMachine.class)
-                .inNamespace(OperatorHarness.NAMESPACE)
-                .withName(name)
-                .get();
-    }
-
     @Test
     void aDeletedServerVmIsRecreatedWithTheSameNameNidAndDisks() {
         String nidBefore = ready.getStatus().server("scr-oss1").orElseThrow().getNid();
         Map<String, String> disks = pvcUids();
-        String uidBefore = vm("scr-oss1").getMetadata().getUid();
+        String uidBefore = h.vm("scr-oss1").getMetadata().getUid();
 
         h.client()
                 .resources(VirtualMachine.class)
@@ -71,8 +63,8 @@ class RecoveryTest {
         assertThat(degraded.getStatus().target("scratch-OST0002").orElseThrow().getState())
                 .isEqualTo(TargetState.Unavailable);
         assertThat(degraded.getStatus().getCapacityBytes()).isEqualTo(2 * (100L << 30));
-        assertThat(vm("scr-oss1")).as("re-created in the same pass").isNotNull();
-        assertThat(vm("scr-oss1").getMetadata().getUid()).isNotEqualTo(uidBefore);
+        assertThat(h.vm("scr-oss1")).as("re-created in the same pass").isNotNull();
+        assertThat(h.vm("scr-oss1").getMetadata().getUid()).isNotEqualTo(uidBefore);
 
         LustreFileSystem back = h.runUntil("scr", fs -> fs.getStatus().getPhase() == Phase.Ready, 20);
         assertThat(back.getStatus().server("scr-oss1").orElseThrow().getNid())
@@ -90,7 +82,7 @@ class RecoveryTest {
 
     @Test
     void aCrashedGuestIsRestartedByKubeVirtAndTheResourceIsDegradedMeanwhile() {
-        String vmUid = vm("scr-mgs").getMetadata().getUid();
+        String vmUid = h.vm("scr-mgs").getMetadata().getUid();
         h.kubevirt().failVmi("scr-mgs");
         h.kubevirt().failNextBoots("scr-mgs", 2);
 
@@ -105,7 +97,7 @@ class RecoveryTest {
 
         LustreFileSystem back = h.runUntil("scr", fs -> fs.getStatus().getPhase() == Phase.Ready, 40);
         assertThat(h.kubevirt().boots("scr-mgs")).isEqualTo(4); // first boot, crash, two failed boots, success
-        assertThat(vm("scr-mgs").getMetadata().getUid())
+        assertThat(h.vm("scr-mgs").getMetadata().getUid())
                 .as("the VM itself is kept")
                 .isEqualTo(vmUid);
         assertThat(back.getStatus().getMgsNids()).containsExactly("192.168.50.10@o2ib");

@@ -4,6 +4,7 @@ import dev.lustrecsi.lustre.CommandResult;
 import dev.lustrecsi.provisioner.Labels;
 import dev.lustrecsi.provisioner.exec.ServerCommandExecutor;
 import dev.lustrecsi.provisioner.manifest.ServerCloudInit;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevirt.v1.VirtualMachine;
 import io.kubevirt.v1.VirtualMachineInstance;
@@ -185,10 +186,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
      * that is up; it marks this boot active, and the boot unit then mounts (see {@link #pairMemberServes}).
      */
     private CommandResult activate(String vm, List<String> argv) {
-        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
-                .inNamespace(namespace)
-                .withName(vm)
-                .get();
+        VirtualMachineInstance vmi = get(VirtualMachineInstance.class, vm);
         if (vmi == null
                 || vmi.getStatus() == null
                 || !"Running".equals(vmi.getStatus().getPhase())
@@ -233,10 +231,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     private boolean qemuAlive(String vm, String uid) {
-        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
-                .inNamespace(namespace)
-                .withName(vm)
-                .get();
+        VirtualMachineInstance vmi = get(VirtualMachineInstance.class, vm);
         if (vmi == null
                 || !uid.equals(vmi.getMetadata().getUid())
                 || vmi.getStatus() == null
@@ -424,10 +419,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private Set<Integer> existingOsts(boolean includeUnready) {
         Set<Integer> out = new TreeSet<>();
         Pattern ost = Pattern.compile(Pattern.quote(fsName) + "-OST([0-9a-f]{4})");
-        for (VirtualMachine vm : client.resources(VirtualMachine.class)
-                .inNamespace(namespace)
-                .list()
-                .getItems()) {
+        for (VirtualMachine vm : list(VirtualMachine.class)) {
             List<String> targets = targetsOf(vm);
             if (targets.isEmpty() || (!includeUnready && !ready(vm.getMetadata().getName()))) {
                 continue;
@@ -465,10 +457,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
      */
     private boolean noPrecreate(int ost) {
         String target = ostName(ost);
-        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class)
-                .inNamespace(namespace)
-                .list()
-                .getItems()) {
+        for (VirtualMachineInstance vmi : list(VirtualMachineInstance.class)) {
             String name = vmi.getMetadata().getName();
             if (!carries(name, target)) {
                 continue;
@@ -499,10 +488,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     private VirtualMachine vm(String name) {
-        return client.resources(VirtualMachine.class)
-                .inNamespace(namespace)
-                .withName(name)
-                .get();
+        return get(VirtualMachine.class, name);
     }
 
     /** The targets a VM carries, from the annotation the operator writes; none for a VM that is gone. */
@@ -514,10 +500,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     private String vmiUid(String vm) {
-        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
-                .inNamespace(namespace)
-                .withName(vm)
-                .get();
+        VirtualMachineInstance vmi = get(VirtualMachineInstance.class, vm);
         return vmi == null ? null : vmi.getMetadata().getUid();
     }
 
@@ -529,10 +512,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private Set<Integer> mdtIndexes() {
         Set<Integer> out = new TreeSet<>();
         Pattern mds = Pattern.compile(".*-mds(\\d+)");
-        for (VirtualMachine vm : client.resources(VirtualMachine.class)
-                .inNamespace(namespace)
-                .list()
-                .getItems()) {
+        for (VirtualMachine vm : list(VirtualMachine.class)) {
             Matcher m = mds.matcher(vm.getMetadata().getName());
             if (m.matches()) {
                 out.add(Integer.parseInt(m.group(1)));
@@ -635,10 +615,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         if (uid == 0) {
             return null;
         }
-        for (VirtualMachineInstance vmi : client.resources(VirtualMachineInstance.class)
-                .inNamespace(namespace)
-                .list()
-                .getItems()) {
+        for (VirtualMachineInstance vmi : list(VirtualMachineInstance.class)) {
             String mdt0 = fsName + "-MDT0000";
             if (!carries(vmi.getMetadata().getName(), mdt0)) {
                 continue;
@@ -667,10 +644,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
      */
     private boolean rootProjectQuotaEnabled(int ost) {
         String target = ostName(ost);
-        for (VirtualMachine vm : client.resources(VirtualMachine.class)
-                .inNamespace(namespace)
-                .list()
-                .getItems()) {
+        for (VirtualMachine vm : list(VirtualMachine.class)) {
             if (!targetsOf(vm).contains(target)) {
                 continue;
             }
@@ -697,16 +671,19 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     }
 
     private boolean ready(String vm) {
-        VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class)
-                .inNamespace(namespace)
-                .withName(vm)
-                .get();
+        VirtualMachineInstance vmi = get(VirtualMachineInstance.class, vm);
         return vmi != null
                 && vmi.getStatus() != null
                 && "Running".equals(vmi.getStatus().getPhase())
-                && vmi.getStatus().getConditions() != null
-                && vmi.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+                && KubeVirtSimulator.reportsReady(vmi);
+    }
+
+    private <T extends HasMetadata> List<T> list(Class<T> kind) {
+        return client.resources(kind).inNamespace(namespace).list().getItems();
+    }
+
+    private <T extends HasMetadata> T get(Class<T> kind, String name) {
+        return client.resources(kind).inNamespace(namespace).withName(name).get();
     }
 
     /** The MGS of a filesystem carries one of its targets (the MGT or MDT0); several filesystems may share a namespace. */
