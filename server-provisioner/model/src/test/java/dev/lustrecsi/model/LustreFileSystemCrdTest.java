@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,29 +20,18 @@ import org.junit.jupiter.api.Test;
 /** The hand-written CRD in deploy/crds must describe exactly the Java model the operator and controller use. */
 class LustreFileSystemCrdTest {
 
-    static final Path CRD = Path.of("../../deploy/crds/lustre.lustrecsi.dev_lustrefilesystems.yaml");
-
     static CustomResourceDefinition crd() throws IOException {
-        try (InputStream in = Files.newInputStream(CRD)) {
-            return Serialization.unmarshal(in, CustomResourceDefinition.class);
-        }
+        return DeployedCrd.read("lustre.lustrecsi.dev_lustrefilesystems.yaml");
     }
 
     @Test
     void namesMatchTheJavaResource() throws IOException {
         CustomResourceDefinition crd = crd();
-        assertThat(crd.getMetadata().getName())
-                .isEqualTo(LustreFileSystem.CRD_NAME)
-                .isEqualTo(HasMetadata.getFullResourceName(LustreFileSystem.class));
-        assertThat(crd.getSpec().getGroup()).isEqualTo(HasMetadata.getGroup(LustreFileSystem.class));
-        assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
-        assertThat(crd.getSpec().getNames().getKind()).isEqualTo(HasMetadata.getKind(LustreFileSystem.class));
-        assertThat(crd.getSpec().getNames().getPlural()).isEqualTo(HasMetadata.getPlural(LustreFileSystem.class));
+        DeployedCrd.assertDescribes(crd, LustreFileSystem.class);
+        assertThat(crd.getMetadata().getName()).isEqualTo(LustreFileSystem.CRD_NAME);
         assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("lustrefs");
-        assertThat(crd.getSpec().getVersions())
-                .singleElement()
-                .satisfies(v -> assertThat(v.getName()).isEqualTo(HasMetadata.getVersion(LustreFileSystem.class)))
-                .satisfies(v -> assertThat(v.getSubresources().getStatus()).isNotNull());
+        assertThat(crd.getSpec().getVersions().get(0).getSubresources().getStatus())
+                .isNotNull();
     }
 
     @Test
