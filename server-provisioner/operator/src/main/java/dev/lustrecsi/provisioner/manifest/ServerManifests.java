@@ -58,7 +58,9 @@ public final class ServerManifests {
     public static final String LNET_NETWORK = "lnet";
     public static final String ROOT_DISK = "rootdisk";
     public static final String CLOUD_INIT_DISK = "cloudinitdisk";
-    /** The disk carrying the server's SSH host key (a KubeVirt secret volume, an ISO labelled {@link #HOST_KEY_LABEL}). */
+    /**
+     * The disk carrying the server's SSH host key (a KubeVirt secret volume, an ISO labelled {@link #HOST_KEY_LABEL}).
+     */
     public static final String HOST_KEY_DISK = "hostkey";
 
     public static final String HOST_KEY_LABEL = "HOSTKEY";

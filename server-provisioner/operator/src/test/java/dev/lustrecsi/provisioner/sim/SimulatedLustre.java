@@ -15,11 +15,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A Lustre filesystem as seen through the commands the operator runs in server VMs: it answers the real
@@ -32,9 +34,9 @@ import java.util.regex.Pattern;
  * <p>{@code max_create_count} is modelled per OST and MDT: a live {@code set_param} on the MDS, or a persistent one
  * recorded on the MGS ({@code set_param -P}), which reaches only the osp devices existing when it is recorded;
  * otherwise Lustre's default. An OST mounted with {@code -o no_precreate} (or held by a live
- * {@code obdfilter.*.no_precreate=1}) takes no objects. Jobstats: {@link #recordIo} and {@link #recordMetadata} count requests per job id on a
- * target, and {@code lctl get_param obdfilter.<fs>-OST*.job_stats} / {@code mdt.<fs>-MDT*.job_stats} on a
- * server prints them in Lustre's format for the targets that server holds.
+ * {@code obdfilter.*.no_precreate=1}) takes no objects. Jobstats: {@link #recordIo} and {@link #recordMetadata}
+ * count requests per job id on a target, and {@code lctl get_param obdfilter.<fs>-OST*.job_stats} /
+ * {@code mdt.<fs>-MDT*.job_stats} on a server prints them in Lustre's format for the targets that server holds.
  */
 public final class SimulatedLustre implements ServerCommandExecutor {
     private static final Pattern OSP =
@@ -63,7 +65,9 @@ public final class SimulatedLustre implements ServerCommandExecutor {
     private final Set<Integer> deactivated = new TreeSet<>();
     private final Set<String> clientMounts = new HashSet<>();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    /** {@code <fs>.quota.ost|mdt} (key {@code fs.ost}) as recorded on the MGS by conf_param: the quota types enforced. */
+    /**
+     * {@code <fs>.quota.ost|mdt} (key {@code fs.ost}) as recorded on the MGS by conf_param: the quota types enforced.
+     */
     private final Map<String, String> quotaEnforcement = new HashMap<>();
     /** Live {@code obdfilter.<ost>.no_precreate} set on the OSS, per OST and the VMI (boot) it was set in. */
     private final Map<Integer, Map<String, Boolean>> liveNoPrecreate = new HashMap<>();
@@ -468,12 +472,9 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             if (live != null) {
                 return live;
             }
-            return vmi.getSpec().getVolumes().stream()
-                    .filter(v -> v.getCloudInitNoCloud() != null
-                            && v.getCloudInitNoCloud().getUserData() != null)
-                    .anyMatch(v -> v.getCloudInitNoCloud()
-                            .getUserData()
-                            .contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-" + target + " "));
+            return userData(vmi)
+                    .anyMatch(
+                            u -> u.contains("mount -t lustre -o no_precreate /dev/disk/by-id/virtio-" + target + " "));
         }
         return false;
     }
@@ -620,14 +621,7 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             if (!carries(vmi.getMetadata().getName(), mdt0)) {
                 continue;
             }
-            boolean none = vmi.getSpec().getVolumes().stream()
-                    .filter(v -> v.getCloudInitNoCloud() != null
-                            && v.getCloudInitNoCloud().getUserData() != null)
-                    .anyMatch(v -> v.getCloudInitNoCloud()
-                            .getUserData()
-                            .lines()
-                            .map(String::strip)
-                            .anyMatch(l -> l.equals("lctl set_param mdt." + mdt0 + ".identity_upcall=NONE")));
+            boolean none = hasLine(userData(vmi), "lctl set_param mdt." + mdt0 + ".identity_upcall=NONE");
             return none ? null : "touch: cannot touch 'f': Permission denied";
         }
         return "touch: cannot touch 'f': Transport endpoint is not connected";
@@ -648,17 +642,28 @@ public final class SimulatedLustre implements ServerCommandExecutor {
             if (!targetsOf(vm).contains(target)) {
                 continue;
             }
-            return vm.getSpec().getTemplate().getSpec().getVolumes().stream()
-                    .filter(v -> v.getCloudInitNoCloud() != null
-                            && v.getCloudInitNoCloud().getUserData() != null)
-                    .anyMatch(v -> v.getCloudInitNoCloud()
-                            .getUserData()
-                            .lines()
-                            .map(String::strip)
-                            .anyMatch(l ->
-                                    l.equals("lctl set_param 'osd-*." + target + ".quota_slave.root_prj_enable=1'")));
+            Stream<String> userData = vm.getSpec().getTemplate().getSpec().getVolumes().stream()
+                    .map(v -> v.getCloudInitNoCloud() == null
+                            ? null
+                            : v.getCloudInitNoCloud().getUserData())
+                    .filter(Objects::nonNull);
+            return hasLine(userData, "lctl set_param 'osd-*." + target + ".quota_slave.root_prj_enable=1'");
         }
         return false;
+    }
+
+    /** The cloud-init user data the VMI booted with. */
+    private static Stream<String> userData(VirtualMachineInstance vmi) {
+        return vmi.getSpec().getVolumes().stream()
+                .map(v -> v.getCloudInitNoCloud() == null
+                        ? null
+                        : v.getCloudInitNoCloud().getUserData())
+                .filter(Objects::nonNull);
+    }
+
+    /** Whether a boot script runs the command: one of its lines, as written. */
+    private static boolean hasLine(Stream<String> userData, String command) {
+        return userData.anyMatch(u -> u.lines().map(String::strip).anyMatch(command::equals));
     }
 
     private Set<Integer> pick(int count, List<Integer> candidates) {
@@ -686,7 +691,10 @@ public final class SimulatedLustre implements ServerCommandExecutor {
         return client.resources(kind).inNamespace(namespace).withName(name).get();
     }
 
-    /** The MGS of a filesystem carries one of its targets (the MGT or MDT0); several filesystems may share a namespace. */
+    /**
+     * The MGS of a filesystem carries one of its targets (the MGT or MDT0); several filesystems may share a
+     * namespace.
+     */
     private boolean servesFilesystem(String vm, String fs) {
         return targetsOf(vm(vm)).stream().anyMatch(t -> t.startsWith(fs + "-"));
     }
