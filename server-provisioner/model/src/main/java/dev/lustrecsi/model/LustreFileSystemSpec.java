@@ -62,7 +62,10 @@ public class LustreFileSystemSpec {
         this.fsName = fsName;
     }
 
-    /** Container disk image of the Lustre server VM (root disk with the Lustre server packages of {@link #getLustreVersion()}). */
+    /**
+     * Container disk image of the Lustre server VM (root disk with the Lustre server packages of
+     * {@link #getLustreVersion()}).
+     */
     public String getImage() {
         return image;
     }

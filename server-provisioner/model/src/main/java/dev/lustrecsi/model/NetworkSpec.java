@@ -7,10 +7,10 @@ import java.util.List;
 /**
  * How servers reach clients. Without an {@code attachment} the servers use the pod network over TCP, each with
  * the ClusterIP of a Service of its own as its NID, which survives restarts and re-creation (filesystems created
- * before that keep pod-address NIDs: see {@link NidSource}). With a Multus {@code attachment} (required for {@code o2ib}) each
- * server takes a static address from {@code addresses} on a second interface, recorded in the status, so
- * it keeps its NID across restarts and re-creation. No two filesystems get the same address, even from the
- * same list (the operator checks every LustreFileSystem's status before it hands one out).
+ * before that keep pod-address NIDs: see {@link NidSource}). With a Multus {@code attachment} (required for
+ * {@code o2ib}) each server takes a static address from {@code addresses} on a second interface, recorded in
+ * the status, so it keeps its NID across restarts and re-creation. No two filesystems get the same address, even
+ * from the same list (the operator checks every LustreFileSystem's status before it hands one out).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NetworkSpec {

@@ -4,8 +4,9 @@
  *
  * <p>For clients of the resource (the CSI controller):
  * <ul>
- *   <li>to grow or shrink, change {@code spec.ostCount} ({@link dev.lustrecsi.model.LustreFileSystemSpec#getOstCount()}),
- *       a multiple of {@code spec.ostsPerOss}, within {@code spec.scalePolicy.{minOsts,maxOsts}}; keep
+ *   <li>to grow or shrink, change {@code spec.ostCount}
+ *       ({@link dev.lustrecsi.model.LustreFileSystemSpec#getOstCount()}), a multiple of {@code spec.ostsPerOss},
+ *       within {@code spec.scalePolicy.{minOsts,maxOsts}}; keep
  *       {@code headroomPercent} free;</li>
  *   <li>{@code spec.ostSize} is a Kubernetes quantity ({@code 100Gi}); use
  *       {@link dev.lustrecsi.model.LustreFileSystemSpec#getOstSizeBytes()} for arithmetic;</li>

@@ -7,8 +7,10 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** A hand-written CRD as deploy/crds ships it, and what every CRD must share with its Java resource. */
 final class DeployedCrd {
@@ -16,9 +18,13 @@ final class DeployedCrd {
 
     private DeployedCrd() {}
 
-    static CustomResourceDefinition read(String file) throws IOException {
+    /** The CRD of the resource, from its file {@code <group>_<plural>.yaml} (controller-gen's naming). */
+    static CustomResourceDefinition of(Class<? extends HasMetadata> resource) {
+        String file = HasMetadata.getGroup(resource) + "_" + HasMetadata.getPlural(resource) + ".yaml";
         try (InputStream in = Files.newInputStream(DIR.resolve(file))) {
             return Serialization.unmarshal(in, CustomResourceDefinition.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -32,5 +38,12 @@ final class DeployedCrd {
         assertThat(crd.getSpec().getVersions())
                 .singleElement()
                 .satisfies(v -> assertThat(v.getName()).isEqualTo(HasMetadata.getVersion(resource)));
+    }
+
+    /** What {@code kubectl get} shows: each printer column as {@code name=jsonPath}, in order. */
+    static List<String> printerColumns(CustomResourceDefinition crd) {
+        return crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns().stream()
+                .map(c -> c.getName() + "=" + c.getJsonPath())
+                .toList();
     }
 }

@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,13 +18,10 @@ import org.junit.jupiter.api.Test;
 /** The hand-written CRD in deploy/crds must describe exactly the Java model the operator and controller use. */
 class LustreFileSystemCrdTest {
 
-    static CustomResourceDefinition crd() throws IOException {
-        return DeployedCrd.read("lustre.lustrecsi.dev_lustrefilesystems.yaml");
-    }
+    private final CustomResourceDefinition crd = DeployedCrd.of(LustreFileSystem.class);
 
     @Test
-    void namesMatchTheJavaResource() throws IOException {
-        CustomResourceDefinition crd = crd();
+    void namesMatchTheJavaResource() {
         DeployedCrd.assertDescribes(crd, LustreFileSystem.class);
         assertThat(crd.getMetadata().getName()).isEqualTo(LustreFileSystem.CRD_NAME);
         assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("lustrefs");
@@ -35,10 +30,8 @@ class LustreFileSystemCrdTest {
     }
 
     @Test
-    void printerColumnsShowPhaseOstsStandbyCapacityNidsAndAge() throws IOException {
-        CustomResourceDefinitionVersion v = crd().getSpec().getVersions().get(0);
-        assertThat(v.getAdditionalPrinterColumns())
-                .extracting(c -> c.getName() + "=" + c.getJsonPath())
+    void printerColumnsShowPhaseOstsStandbyCapacityNidsAndAge() {
+        assertThat(DeployedCrd.printerColumns(crd))
                 .containsExactly(
                         "Phase=.status.phase",
                         "OSTs=.status.activeOsts",
@@ -49,8 +42,8 @@ class LustreFileSystemCrdTest {
     }
 
     @Test
-    void schemaPropertiesAreExactlyTheModelProperties() throws IOException {
-        JSONSchemaProps root = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
+    void schemaPropertiesAreExactlyTheModelProperties() {
+        JSONSchemaProps root = crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
         ObjectMapper mapper = Serialization.jsonMapper();
         compare("spec", root.getProperties().get("spec"), mapper.constructType(LustreFileSystemSpec.class), mapper);
         compare(
@@ -61,8 +54,8 @@ class LustreFileSystemCrdTest {
     }
 
     @Test
-    void enumsInTheSchemaAreTheJavaEnums() throws IOException {
-        JSONSchemaProps root = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
+    void enumsInTheSchemaAreTheJavaEnums() {
+        JSONSchemaProps root = crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
         JSONSchemaProps spec = root.getProperties().get("spec");
         JSONSchemaProps status = root.getProperties().get("status");
         assertThat(enumValues(status.getProperties().get("phase"))).containsExactly(names(Phase.values()));

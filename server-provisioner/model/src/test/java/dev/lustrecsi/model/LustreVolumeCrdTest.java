@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,23 +16,18 @@ import org.junit.jupiter.api.Test;
 /** The hand-written LustreVolume CRD in deploy/crds must describe exactly the Java record the controller writes. */
 class LustreVolumeCrdTest {
 
-    static CustomResourceDefinition crd() throws IOException {
-        return DeployedCrd.read("lustre.lustrecsi.dev_lustrevolumes.yaml");
-    }
+    private final CustomResourceDefinition crd = DeployedCrd.of(LustreVolume.class);
 
     @Test
-    void namesMatchTheJavaResourceInTheDriversOwnGroup() throws IOException {
-        CustomResourceDefinition crd = crd();
+    void namesMatchTheJavaResourceInTheDriversOwnGroup() {
         DeployedCrd.assertDescribes(crd, LustreVolume.class);
         assertThat(crd.getMetadata().getName()).isEqualTo(LustreVolume.CRD_NAME);
         assertThat(crd.getSpec().getGroup()).isEqualTo(LustreFileSystem.GROUP);
     }
 
     @Test
-    void kubectlGetShowsPoolVolumeStateSizeProjectAndClaim() throws IOException {
-        CustomResourceDefinitionVersion v = crd().getSpec().getVersions().get(0);
-        assertThat(v.getAdditionalPrinterColumns())
-                .extracting(c -> c.getName() + "=" + c.getJsonPath())
+    void kubectlGetShowsPoolVolumeStateSizeProjectAndClaim() {
+        assertThat(DeployedCrd.printerColumns(crd))
                 .containsExactly(
                         "Pool=.spec.pool",
                         "Volume=.spec.volumeName",
@@ -46,8 +39,8 @@ class LustreVolumeCrdTest {
     }
 
     @Test
-    void schemaPropertiesAndEnumsAreExactlyTheModels() throws IOException {
-        JSONSchemaProps spec = crd().getSpec()
+    void schemaPropertiesAndEnumsAreExactlyTheModels() {
+        JSONSchemaProps spec = crd.getSpec()
                 .getVersions()
                 .get(0)
                 .getSchema()
