@@ -121,6 +121,36 @@ public final class CapacityPlanner {
         return Math.max(1, Math.min(gibs, Long.MAX_VALUE / gi)) * gi;
     }
 
+    /**
+     * OSS servers a pool sized by {@code maxPoolSize} may grow to when its StorageClass does not give {@code maxOsts}:
+     * one step is then 1/128 of {@code maxPoolSize}, so after deletions the pool keeps at most requests x (1 + headroom
+     * + band) + maxPoolSize / 128: within 1.25 x requests, with the 10 % defaults, while the requests stay above
+     * maxPoolSize / 6.4 (docs/decisions/0009-pool-elasticity.md).
+     */
+    public static final int DEFAULT_OSS_STEPS = 128;
+
+    /**
+     * The smallest OST the driver chooses by itself: below it a server VM costs more than the capacity a finer step
+     * saves. Far above Lustre's own floor (mkfs.lustre refuses an ldiskfs target under 32 MB: "size of filesystem must
+     * be larger than 32MB", lustre-release lustre/utils/libmount_utils_ldiskfs.c).
+     */
+    public static final long MIN_CHOSEN_OST_BYTES = 32L << 30;
+
+    /**
+     * The OST count a pool sized by {@code maxPoolSize} may grow to when its StorageClass does not say: {@link
+     * #DEFAULT_OSS_STEPS} OSS servers of {@code ostsPerOss} OSTs, fewer when the OSTs would be smaller than {@link
+     * #MIN_CHOSEN_OST_BYTES}; at least one server. At most 128 x 8 = 1024 OSTs, within the driver's 4096 and far
+     * within what Lustre indexes (an OST index is at most 0xffff: mkfs.lustre {@code --index}).
+     */
+    public static int maxOstsFor(long maxPoolBytes, int ostsPerOss) {
+        if (maxPoolBytes <= 0 || ostsPerOss < 1) {
+            throw new IllegalArgumentException("need a positive pool size and ostsPerOss >= 1");
+        }
+        // Rounded down, so the OSTs ostSizeFor then chooses are never below the floor (unless one server is all).
+        long servers = maxPoolBytes / (MIN_CHOSEN_OST_BYTES * ostsPerOss);
+        return (int) Math.max(1, Math.min(servers, DEFAULT_OSS_STEPS)) * ostsPerOss;
+    }
+
     /** @throws CapacityExhaustedException when the requests exceed what the pool can grow to */
     public void requireFits(PoolSizing pool, long requestedBytes) {
         if (requestedBytes < 0) {

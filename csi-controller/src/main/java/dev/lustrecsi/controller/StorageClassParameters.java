@@ -191,10 +191,13 @@ public record StorageClassParameters(
         }
         int perOss = integer(p, OSTS_PER_OSS, 1, 1, 8, errors);
         int min = integer(p, MIN_OSTS, perOss, 1, MAX_OSTS_LIMIT, errors);
-        int defaultMax = (Math.max(DEFAULT_MAX_OSTS, min) + perOss - 1) / perOss * perOss;
+        long poolSize = sizedByPool ? bytes(p.get(MAX_POOL_SIZE), MAX_POOL_SIZE, errors) : 0;
+        // With maxPoolSize the driver also chooses the OST count when the StorageClass does not: a fine step (decision
+        // 0009), so the default pool meets the steady-state target without tuning.
+        int chosenMax = poolSize > 0 ? CapacityPlanner.maxOstsFor(poolSize, perOss) : DEFAULT_MAX_OSTS;
+        int defaultMax = (Math.max(chosenMax, min) + perOss - 1) / perOss * perOss;
         int max = integer(p, MAX_OSTS, defaultMax, 1, MAX_OSTS_LIMIT, errors);
         if (sizedByPool && !p.containsKey(OST_SIZE)) {
-            long poolSize = bytes(p.get(MAX_POOL_SIZE), MAX_POOL_SIZE, errors);
             if (mode == Mode.DEDICATED) {
                 errors.add(MAX_POOL_SIZE + " only applies to shared mode (a dedicated filesystem is sized by its"
                         + " volume)");

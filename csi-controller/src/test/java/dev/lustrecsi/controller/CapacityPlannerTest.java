@@ -217,6 +217,49 @@ class CapacityPlannerTest {
     }
 
     @Test
+    void aPoolSizedOnlyByMaxPoolSizeGrowsToAtMost128ServersOfOstsNoSmallerThan32Gib() {
+        // One step is 1/128 of the pool's largest size when that leaves OSTs of at least 32Gi...
+        assertThat(CapacityPlanner.maxOstsFor(16L << 40, 1)).isEqualTo(128);
+        assertThat(CapacityPlanner.ostSizeFor(16L << 40, 128)).isEqualTo(128 * GI);
+        assertThat(CapacityPlanner.maxOstsFor(16L << 40, 4)).isEqualTo(512);
+        assertThat(CapacityPlanner.ostSizeFor(16L << 40, 512)).isEqualTo(32 * GI);
+        assertThat(CapacityPlanner.maxOstsFor(Long.MAX_VALUE, 8)).isEqualTo(1024);
+        // ...otherwise as many 32Gi-or-larger OSTs as the size holds, and at least one server.
+        assertThat(CapacityPlanner.maxOstsFor(1L << 40, 1)).isEqualTo(32);
+        assertThat(CapacityPlanner.maxOstsFor(100 * GI, 1)).isEqualTo(3);
+        assertThat(CapacityPlanner.ostSizeFor(100 * GI, 3)).isEqualTo(34 * GI);
+        assertThat(CapacityPlanner.maxOstsFor(10 * GI, 2)).isEqualTo(2);
+        for (long size = GI; size < (64L << 40); size = size * 3 + 7) {
+            int osts = CapacityPlanner.maxOstsFor(size, 1);
+            assertThat(osts).isBetween(1, CapacityPlanner.DEFAULT_OSS_STEPS);
+            assertThat(osts == 1 || CapacityPlanner.ostSizeFor(size, osts) >= CapacityPlanner.MIN_CHOSEN_OST_BYTES)
+                    .as("%d bytes over %d OSTs", size, osts)
+                    .isTrue();
+        }
+        assertThatThrownBy(() -> CapacityPlanner.maxOstsFor(0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CapacityPlanner.maxOstsFor(GI, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aPoolGivenOnlyMaxPoolSizeEndsWithin125PercentOnceFiveSixthsOfItsPeakAreDeleted() {
+        // The default policy (headroom 10 %, band 10 %) on a pool whose StorageClass states only maxPoolSize: filled
+        // to its largest size, then emptied down to any amount between a sixth of maxPoolSize and the peak, it keeps
+        // between 1.10 and 1.25 x the requests.
+        CapacityPlanner p = new CapacityPlanner(10);
+        for (long maxPool : new long[] {4L << 40, 16L << 40, 100L << 40}) {
+            int maxOsts = CapacityPlanner.maxOstsFor(maxPool, 1);
+            PoolSizing sizing = new PoolSizing(CapacityPlanner.ostSizeFor(maxPool, maxOsts), 1, 1, maxOsts, 10);
+            long peak = maxPool * 10 / 11;
+            int atPeak = p.desiredOsts(sizing, peak, 1, true);
+            for (long left = maxPool / 6; left <= peak; left += maxPool / 997) {
+                int osts = p.desiredOsts(sizing, left, atPeak, true);
+                double ratio = (double) sizing.capacityBytes(osts) / left;
+                assertThat(ratio).as("%d of %d bytes left", left, maxPool).isBetween(1.10, 1.25);
+            }
+        }
+    }
+
+    @Test
     void rejectsNonsenseSizing() {
         assertThatThrownBy(() -> new PoolSizing(0, 1, 1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new PoolSizing(GI, 1, 5, 4, 0)).isInstanceOf(IllegalArgumentException.class);

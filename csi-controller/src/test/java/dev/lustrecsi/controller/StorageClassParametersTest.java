@@ -128,10 +128,34 @@ class StorageClassParametersTest {
                 StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "16Ti", "maxOsts", "64"));
         assertThat(p.ostSizeBytes()).isEqualTo(256 * GI);
         assertThat(p.maxOsts()).isEqualTo(64);
-        // With the default maxOsts (16), and rounded up to a whole GiB so maxOsts OSTs always hold maxPoolSize.
-        assertThat(StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "100Gi"))
+        // Rounded up to a whole GiB so maxOsts OSTs always hold maxPoolSize.
+        assertThat(StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "100Gi", "maxOsts", "16"))
                         .ostSizeBytes())
                 .isEqualTo(7 * GI);
+    }
+
+    @Test
+    void maxPoolSizeAloneLetsTheDriverChooseBothTheOstCountAndTheOstSize() {
+        // 16Ti and nothing else: 128 OSS servers at most, of 128Gi OSTs (a step of 1/128 of the pool).
+        StorageClassParameters p = StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "16Ti"));
+        assertThat(p.maxOsts()).isEqualTo(128);
+        assertThat(p.ostSizeBytes()).isEqualTo(128 * GI);
+        // Four OSTs per server: still 128 servers, of four 32Gi OSTs each.
+        p = StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "16Ti", "ostsPerOss", "4"));
+        assertThat(p.maxOsts()).isEqualTo(512);
+        assertThat(p.ostSizeBytes()).isEqualTo(32 * GI);
+        // A small pool gets fewer OSTs rather than OSTs under 32Gi.
+        p = StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "100Gi"));
+        assertThat(p.maxOsts()).isEqualTo(3);
+        assertThat(p.ostSizeBytes()).isEqualTo(34 * GI);
+        // minOsts above the chosen count raises it.
+        p = StorageClassParameters.parse(Map.of("pool", "p", "maxPoolSize", "100Gi", "minOsts", "4"));
+        assertThat(p.maxOsts()).isEqualTo(4);
+        assertThat(p.ostSizeBytes()).isEqualTo(25 * GI);
+        // Without maxPoolSize the defaults are unchanged: 100Gi OSTs, at most 16.
+        p = StorageClassParameters.parse(Map.of("pool", "p"));
+        assertThat(p.maxOsts()).isEqualTo(16);
+        assertThat(p.ostSizeBytes()).isEqualTo(100 * GI);
     }
 
     @Test
