@@ -24,6 +24,16 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+# await TEST PATH PID WHAT: waits up to 2 minutes for [ TEST PATH ], failing if process PID ends first.
+await() {
+  for _ in $(seq 1200); do
+    [ "$1" "$2" ] && return 0
+    kill -0 "$3" 2>/dev/null || { echo "$4 exited during the training run" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$4 did not start" >&2
+  exit 1
+}
 
 keytool -genkeypair -keystore "$dir/api.p12" -storetype PKCS12 -storepass training -alias api -keyalg EC \
   -groupname secp256r1 -dname CN=127.0.0.1 -ext san=ip:127.0.0.1 -validity 2 2>/dev/null
@@ -31,23 +41,14 @@ keytool -exportcert -rfc -keystore "$dir/api.p12" -storepass training -alias api
 printf training >"$dir/token"
 java -cp "$jar" dev.lustrecsi.node.CdsTrainingApiServer "$dir/api.p12" training "$dir/api.port" &
 api=$!
-for _ in $(seq 600); do
-  [ -s "$dir/api.port" ] && break
-  kill -0 "$api" 2>/dev/null || { echo "the stand-in API server exited during the training run" >&2; exit 1; }
-  sleep 0.1
-done
-[ -s "$dir/api.port" ] || { echo "the stand-in API server did not start" >&2; exit 1; }
+await -s "$dir/api.port" "$api" "the stand-in API server"
 
 KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$(cat "$dir/api.port") KUBERNETES_AUTH_TRYKUBECONFIG=false \
   KUBERNETES_CERTS_CA_FILE="$dir/ca.crt" KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN="$dir/token" \
   java -XX:ArchiveClassesAtExit="$archive" -jar "$jar" --endpoint "unix://$dir/csi.sock" --node-id image-build \
   --metrics-port=0 --health-check-interval=0 --sysfs-root "$dir" &
 plugin=$!
-for _ in $(seq 1200); do
-  [ -S "$dir/csi.sock" ] && break
-  kill -0 "$plugin" 2>/dev/null || { echo "the plugin exited during the training run" >&2; exit 1; }
-  sleep 0.1
-done
+await -S "$dir/csi.sock" "$plugin" "the plugin"
 # The calls kubelet's side makes; retried while the socket is not yet answering.
 for _ in $(seq 30); do
   java -cp "$jar" dev.lustrecsi.csi.tools.CsiCheck --endpoint "unix://$dir/csi.sock" --node >/dev/null && break
