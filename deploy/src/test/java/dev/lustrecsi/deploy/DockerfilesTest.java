@@ -21,8 +21,9 @@ import org.w3c.dom.Node;
 
 /**
  * The images cannot be built here (no Docker engine), so this checks what would break a real build or
- * a real pod: the runtime base is the current LTS JRE, the jar each image copies is exactly the runnable
- * jar its module's build produces, the entrypoint runs it, and the operator runs as the chart's non-root uid.
+ * a real pod: the runtime base is the current LTS JRE (JRE 17 for the node plugin), the jar each image copies is
+ * exactly the runnable jar its module's build produces, the entrypoint runs it, and the operator runs as the chart's
+ * non-root uid.
  */
 class DockerfilesTest {
 
@@ -45,10 +46,12 @@ class DockerfilesTest {
 
     @ParameterizedTest
     @MethodSource("images")
-    void runtimeStageIsTheCurrentLtsJre(Image image) {
+    void runtimeStageIsTheCurrentLtsJreButTheNodePluginsIsTheSmallerJre17(Image image) {
         List<String> froms = instructions(image, "FROM");
         assertThat(froms).hasSize(2);
-        assertThat(froms.get(1)).startsWith("eclipse-temurin:25-jre");
+        // The node plugin idles on every node: JDK 17 (the release the code targets) keeps it 9 MiB smaller.
+        String runtime = image.module().equals("csi-node") ? "eclipse-temurin:17-jre" : "eclipse-temurin:25-jre";
+        assertThat(froms.get(1)).startsWith(runtime);
     }
 
     @ParameterizedTest

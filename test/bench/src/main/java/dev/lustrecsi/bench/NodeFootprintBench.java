@@ -147,7 +147,7 @@ final class NodeFootprintBench {
         if (Files.isExecutable(JDK25) && Runtime.version().feature() != 25) {
             List<String> native25 = List.of("--enable-native-access=ALL-UNNAMED");
             variants.add(new Variant(
-                    "JDK 25 (image runtime), as 4",
+                    "JDK 25 (the other images' runtime; the node image's until 2026-12-06), as 4",
                     JDK25,
                     concat(native25, TUNED),
                     Training.IMAGE_SCRIPT,

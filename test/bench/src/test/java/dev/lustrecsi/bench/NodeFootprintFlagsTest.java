@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -13,17 +12,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The node-footprint benchmark measures the JVM flags the product runs with: the node image's JDK_JAVA_OPTIONS and
- * the chart's default node.jvmOptions are the benchmark's tuned flags (plus the JDK 25 runtime's native-access
- * switch), so a change to one without the others fails here instead of making the README's figures untrue.
+ * the chart's default node.jvmOptions are the benchmark's tuned flags, so a change to one without the others fails
+ * here instead of making the README's figures untrue.
  */
 class NodeFootprintFlagsTest {
     private static final Path ROOT = Path.of("../..");
-    private static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
 
     @Test
     void theImageAndTheChartRunTheNodePluginWithTheFlagsTheBenchmarkMeasures() throws Exception {
-        List<String> expected = new ArrayList<>(List.of(NATIVE_ACCESS));
-        expected.addAll(NodeFootprintBench.TUNED);
+        List<String> expected = NodeFootprintBench.TUNED;
 
         String dockerfile = Files.readString(ROOT.resolve("deploy/docker/node.Dockerfile"));
         Matcher env = Pattern.compile("(?m)^ENV JDK_JAVA_OPTIONS=\"([^\"]*)\"$").matcher(dockerfile);
