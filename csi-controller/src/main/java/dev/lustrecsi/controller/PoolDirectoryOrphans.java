@@ -148,7 +148,18 @@ public final class PoolDirectoryOrphans {
                     continue;
                 }
                 VolumeRecord record = new VolumeRecord(
-                        e.projectId(), 0, "", VolumeState.Deleting, VolumeReclaim.Archive, 0, 0, 0, null, null, null);
+                        e.projectId(),
+                        0,
+                        "",
+                        VolumeState.Deleting,
+                        VolumeReclaim.Archive,
+                        0,
+                        0,
+                        0,
+                        null,
+                        null,
+                        null,
+                        null);
                 try {
                     Path to = directories.reclaim(root.get(), name, record);
                     archived.labelValues("subdir").inc();

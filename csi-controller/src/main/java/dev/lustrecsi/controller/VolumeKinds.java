@@ -31,7 +31,7 @@ public record VolumeKinds(
                 // A call waits for a pool to become usable (readyWait) while holding its volume's lock.
                 new VolumeLocks(config.readyWait().plusSeconds(60)),
                 inUse,
-                new VolumeClones(shared, records, directories, VolumeClones.COPY_TIMEOUT, VolumeClones.ANSWER_WITHIN));
+                new VolumeClones(shared, records, directories));
     }
 
     /** The kind a managed volume id names: a whole filesystem is dedicated, a subdirectory is on a pool. */

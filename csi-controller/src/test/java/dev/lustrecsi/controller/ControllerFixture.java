@@ -103,7 +103,8 @@ final class ControllerFixture implements AutoCloseable {
                 shrinkBandPercent,
                 new ProjectIdAllocator(1000, 100_000),
                 mountRoot,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                Optional.empty());
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofSeconds(30));

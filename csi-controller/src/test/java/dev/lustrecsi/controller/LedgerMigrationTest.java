@@ -104,7 +104,8 @@ class LedgerMigrationTest {
                         02770,
                         "",
                         "team/data",
-                        "2026-01-01T00:00:00Z"));
+                        "2026-01-01T00:00:00Z",
+                        null));
         assertThat(records.get("pvc-b"))
                 .isEqualTo(new VolumeRecord(
                         10001,
@@ -117,7 +118,8 @@ class LedgerMigrationTest {
                         0750,
                         "flock",
                         null,
-                        "2026-01-01T00:00:01Z"));
+                        "2026-01-01T00:00:01Z",
+                        null));
         assertThat(client.configMaps()
                         .inNamespace(NS)
                         .withName("alpha-csi-volumes")

@@ -172,6 +172,7 @@ class PoolDirectoryOrphansTest {
                         0,
                         null,
                         null,
+                        null,
                         null))) {
             assertThat(orphans.collect()).isEmpty();
             clock.advance(GRACE.multipliedBy(2));

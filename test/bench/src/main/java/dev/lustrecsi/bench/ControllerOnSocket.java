@@ -91,7 +91,8 @@ final class ControllerOnSocket implements AutoCloseable {
                 shrinkBandPercent,
                 ProjectIdAllocator.defaults(),
                 mountRoot,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                Optional.empty());
         LinuxMounter mounter =
                 new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofMinutes(2));
