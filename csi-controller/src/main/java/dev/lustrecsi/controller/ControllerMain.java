@@ -144,13 +144,10 @@ public final class ControllerMain implements Callable<Integer> {
         ProcessCommandRunner runner = new ProcessCommandRunner();
         return VolumeKinds.create(
                 config,
-                new LustreFileSystems(client),
+                client,
                 records,
-                new PoolMounts(
-                        new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
-                        config.poolMountRoot()),
+                new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()),
                 inUse);
     }
 

@@ -163,11 +163,8 @@ public final class DedicatedVolumes implements VolumeKind {
 
     @Override
     public long expand(VolumeId id, long wanted) {
-        LustreFileSystem fs = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(f -> id.fsName().equals(f.getSpec().getFsName()))
-                .filter(DedicatedVolume::isDedicated)
-                .orElseThrow(() -> notFound(id));
+        LustreFileSystem fs =
+                fileSystems.named(id).filter(DedicatedVolume::isDedicated).orElseThrow(() -> notFound(id));
         long recorded = dedicatedRecord(fs).capacityBytes();
         if (recorded >= wanted) {
             return awaitOsts(id, fs.getSpec().getOstCount(), recorded);
@@ -201,10 +198,7 @@ public final class DedicatedVolumes implements VolumeKind {
         if (!id.isManaged()) {
             return Optional.empty();
         }
-        Optional<LustreFileSystem> fs = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(f ->
-                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
+        Optional<LustreFileSystem> fs = fileSystems.named(id);
         if (fs.isEmpty() || !DedicatedVolume.isDedicated(fs.get())) {
             return Optional.empty();
         }

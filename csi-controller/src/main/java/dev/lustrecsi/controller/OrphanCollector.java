@@ -1,16 +1,13 @@
 package dev.lustrecsi.controller;
 
-import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.VolumeState;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,14 +48,7 @@ public final class OrphanCollector {
     /** One pass; returns the ids of the volumes it removed. */
     public List<String> collect() {
         Instant cutoff = Instant.now().minus(grace);
-        Set<String> handles = new HashSet<>();
-        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() != null
-                    && pv.getSpec().getCsi() != null
-                    && DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
-                handles.add(pv.getSpec().getCsi().getVolumeHandle());
-            }
-        }
+        Set<String> handles = PersistentVolumeHandles.of(client);
         List<String> removed = new ArrayList<>();
         for (VolumeRecords.PoolKey key : records.pools()) {
             Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());

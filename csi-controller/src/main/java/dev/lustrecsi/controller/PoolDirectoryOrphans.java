@@ -1,6 +1,5 @@
 package dev.lustrecsi.controller;
 
-import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.lustre.CommandRunner;
 import dev.lustrecsi.lustre.LfsCommands;
@@ -9,7 +8,6 @@ import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.VolumeReclaim;
 import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -95,14 +93,7 @@ public final class PoolDirectoryOrphans {
     /** One pass; returns "namespace/pool/name" of the directories archived. */
     public synchronized List<String> collect() {
         Instant now = clock.instant();
-        Set<String> handles = new HashSet<>();
-        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() != null
-                    && pv.getSpec().getCsi() != null
-                    && DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
-                handles.add(pv.getSpec().getCsi().getVolumeHandle());
-            }
-        }
+        Set<String> handles = PersistentVolumeHandles.of(client);
         Set<String> seen = new HashSet<>();
         List<String> done = new ArrayList<>();
         for (VolumeRecords.PoolKey snapshot : records.pools()) {

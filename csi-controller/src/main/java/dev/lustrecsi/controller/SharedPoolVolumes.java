@@ -407,8 +407,8 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public void delete(VolumeId id) {
-        Optional<LustreFileSystem> found = fileSystems.get(id.namespace(), id.filesystem());
-        if (found.isEmpty() || !id.fsName().equals(found.get().getSpec().getFsName())) {
+        Optional<LustreFileSystem> found = fileSystems.named(id);
+        if (found.isEmpty()) {
             LOG.info("DeleteVolume {}: pool gone; nothing to delete", id);
             return;
         }
@@ -452,10 +452,7 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public long expand(VolumeId id, long wanted) {
-        LustreFileSystem pool = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(p -> id.fsName().equals(p.getSpec().getFsName()))
-                .orElseThrow(() -> notFound(id));
+        LustreFileSystem pool = fileSystems.named(id).orElseThrow(() -> notFound(id));
         String name = id.subdir();
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(pool);
         VolumeRecord record = records.update(pool, name, volumes -> {
@@ -499,10 +496,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         if (!id.isManaged()) {
             return Optional.empty();
         }
-        Optional<LustreFileSystem> fs = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(f ->
-                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
+        Optional<LustreFileSystem> fs = fileSystems.named(id);
         if (fs.isEmpty()) {
             return Optional.empty();
         }

@@ -2,6 +2,8 @@ package dev.lustrecsi.controller;
 
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.csi.server.VolumeLocks;
+import dev.lustrecsi.lustre.mount.Mounter;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * The managed volume kinds and the per-volume locks every change to a volume holds, shared by the RPC layer
@@ -15,15 +17,20 @@ public record VolumeKinds(
         VolumesInUse inUse,
         VolumeClones clones) {
 
-    /** Both kinds over one set of collaborators, as the controller runs them. */
+    /**
+     * Both kinds over one set of collaborators, as the controller runs them: pools mounted by {@code mounter} under
+     * the configured root, planned with the configured shrink band.
+     */
     public static VolumeKinds create(
             ControllerConfig config,
-            LustreFileSystems fileSystems,
+            KubernetesClient client,
             VolumeRecords records,
-            PoolMounts mounts,
+            Mounter mounter,
             VolumeDirectories directories,
-            CapacityPlanner planner,
             VolumesInUse inUse) {
+        LustreFileSystems fileSystems = new LustreFileSystems(client);
+        PoolMounts mounts = new PoolMounts(mounter, config.poolMountRoot());
+        CapacityPlanner planner = new CapacityPlanner(config.shrinkBandPercent());
         SharedPoolVolumes shared = new SharedPoolVolumes(config, fileSystems, records, mounts, directories, planner);
         return new VolumeKinds(
                 shared,

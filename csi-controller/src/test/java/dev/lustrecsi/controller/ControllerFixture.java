@@ -110,12 +110,11 @@ final class ControllerFixture implements AutoCloseable {
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofSeconds(30));
         kinds = VolumeKinds.create(
                 config,
-                new LustreFileSystems(client),
+                client,
                 records,
-                new PoolMounts(mounter, mountRoot),
+                mounter,
                 new VolumeDirectories(
                         runner, new LfsCommands(tools), config.commandTimeout(), new TreeCopyCommands(gatedCp())),
-                new CapacityPlanner(config.shrinkBandPercent()),
                 inUse);
         service = new ControllerService(config, kinds);
         try {
