@@ -56,8 +56,8 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(
             names = "--namespace",
             defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
-            description =
-                    "namespace of pools and dedicated filesystems unless a StorageClass names one (default: ${DEFAULT-VALUE})")
+            description = "namespace of pools and dedicated filesystems unless a StorageClass names one"
+                    + " (default: ${DEFAULT-VALUE})")
     String namespace;
 
     @Option(names = "--server-image", description = "Lustre server VM image for filesystems the driver creates")
@@ -76,8 +76,8 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(
             names = "--ready-wait",
             defaultValue = "PT50S",
-            description =
-                    "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE (ISO-8601, default: ${DEFAULT-VALUE})")
+            description = "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE"
+                    + " (ISO-8601, default: ${DEFAULT-VALUE})")
     Duration readyWait;
 
     @Option(
@@ -89,8 +89,8 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(
             names = "--reconcile-interval",
             defaultValue = "PT1M",
-            description =
-                    "how often every pool's OST count is re-planned from its volume records (default: ${DEFAULT-VALUE})")
+            description = "how often every pool's OST count is re-planned from its volume records"
+                    + " (default: ${DEFAULT-VALUE})")
     Duration reconcileInterval;
 
     @Option(

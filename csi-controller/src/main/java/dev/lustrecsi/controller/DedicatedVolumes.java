@@ -181,7 +181,10 @@ public final class DedicatedVolumes implements VolumeKind {
         return awaitOsts(id, osts, wanted);
     }
 
-    /** The new capacity once the operator reports the OSTs behind it Ready; until then UNAVAILABLE (the resizer retries). */
+    /**
+     * The new capacity once the operator reports the OSTs behind it Ready; until then UNAVAILABLE (the resizer
+     * retries).
+     */
     private long awaitOsts(VolumeId id, int osts, long capacity) {
         if (!fileSystems.awaitReadyOsts(
                 id.namespace(), id.filesystem(), osts, config.readyWait(), config.pollInterval())) {

@@ -17,11 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes volumes whose CreateVolume never completed and whose claim is gone: a reservation on a pool still
- * {@code Creating} (or a clone still {@code Cloning}), or a dedicated filesystem never handed over, older than a grace period, with no PV naming
- * it and its PVC deleted. That is what is left when a user deletes a Pending PVC while the external-provisioner
- * (which would otherwise finish and then delete it) restarts. Volumes that were handed over are never touched:
- * after that only DeleteVolume removes them, so a Retain PV's data is safe. Volumes created without the claim's
- * name ({@code --extra-create-metadata} off) are never collected.
+ * {@code Creating} (or a clone still {@code Cloning}), or a dedicated filesystem never handed over, older than a
+ * grace period, with no PV naming it and its PVC deleted. That is what is left when a user deletes a Pending PVC
+ * while the external-provisioner (which would otherwise finish and then delete it) restarts. Volumes that were
+ * handed over are never touched: after that only DeleteVolume removes them, so a Retain PV's data is safe. Volumes
+ * created without the claim's name ({@code --extra-create-metadata} off) are never collected.
  */
 public final class OrphanCollector {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanCollector.class);
