@@ -152,20 +152,10 @@ public final class ControllerMain implements Callable<Integer> {
     }
 
     /** Archives pool volume directories nothing owns (see PoolDirectoryOrphans), after {@code --orphan-grace}. */
-    PoolDirectoryOrphans poolDirectoryOrphans(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
-        ToolPaths tools = toolPaths();
-        ProcessCommandRunner runner = new ProcessCommandRunner();
-        LfsCommands lfs = new LfsCommands(tools);
+    PoolDirectoryOrphans poolDirectoryOrphans(KubernetesClient client, ControllerConfig config, VolumeKinds kinds) {
         return new PoolDirectoryOrphans(
                 client,
-                records,
-                new LustreFileSystems(client),
-                new PoolMounts(
-                        new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
-                        config.poolMountRoot()),
-                new VolumeDirectories(runner, lfs, config.commandTimeout()),
-                runner,
-                lfs,
+                kinds.pools(),
                 config.projectIds(),
                 orphanGrace,
                 java.time.Clock.systemUTC(),
@@ -213,9 +203,8 @@ public final class ControllerMain implements Callable<Integer> {
                 t.setDaemon(true);
                 return t;
             });
-            OrphanCollector orphans =
-                    new OrphanCollector(client, records, new LustreFileSystems(client), kinds, orphanGrace);
-            PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, records);
+            OrphanCollector orphans = new OrphanCollector(client, kinds, orphanGrace);
+            PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, kinds);
             // Each its own task: one that fails (the API answering 503) is logged, counted and run again, and does
             // not keep the others from running; readiness says when one is stuck.
             // Only the leader's rounds act; every replica serves CSI calls (LeaderRounds says why).

@@ -27,20 +27,11 @@ public final class OrphanCollector {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanCollector.class);
 
     private final KubernetesClient client;
-    private final VolumeRecords records;
-    private final LustreFileSystems fileSystems;
     private final VolumeKinds kinds;
     private final Duration grace;
 
-    public OrphanCollector(
-            KubernetesClient client,
-            VolumeRecords records,
-            LustreFileSystems fileSystems,
-            VolumeKinds kinds,
-            Duration grace) {
+    public OrphanCollector(KubernetesClient client, VolumeKinds kinds, Duration grace) {
         this.client = client;
-        this.records = records;
-        this.fileSystems = fileSystems;
         this.kinds = kinds;
         this.grace = grace;
     }
@@ -49,6 +40,8 @@ public final class OrphanCollector {
     public List<String> collect() {
         Instant cutoff = Instant.now().minus(grace);
         Set<String> handles = PersistentVolumeHandles.of(client);
+        VolumeRecords records = kinds.pools().records();
+        LustreFileSystems fileSystems = kinds.pools().fileSystems();
         List<String> removed = new ArrayList<>();
         for (VolumeRecords.PoolKey key : records.pools()) {
             Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());

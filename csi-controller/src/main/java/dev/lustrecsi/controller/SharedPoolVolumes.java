@@ -46,18 +46,12 @@ public final class SharedPoolVolumes implements VolumeKind {
     private final VolumeDirectories directories;
     private final CapacityPlanner planner;
 
-    public SharedPoolVolumes(
-            ControllerConfig config,
-            LustreFileSystems fileSystems,
-            VolumeRecords records,
-            PoolMounts mounts,
-            VolumeDirectories directories,
-            CapacityPlanner planner) {
+    public SharedPoolVolumes(ControllerConfig config, SharedPools pools, CapacityPlanner planner) {
         this.config = config;
-        this.fileSystems = fileSystems;
-        this.records = records;
-        this.mounts = mounts;
-        this.directories = directories;
+        this.fileSystems = pools.fileSystems();
+        this.records = pools.records();
+        this.mounts = pools.mounts();
+        this.directories = pools.directories();
         this.planner = planner;
     }
 

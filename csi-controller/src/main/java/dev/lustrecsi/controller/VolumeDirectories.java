@@ -16,6 +16,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -149,6 +150,12 @@ public final class VolumeDirectories {
 
     public boolean exists(Path poolRoot, String name) {
         return Files.isDirectory(volumeDir(poolRoot, name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The pool's top-level entries with their project ids ({@code lfs project}, not recursive). */
+    public List<LfsCommands.ProjectEntry> projects(Path poolRoot) {
+        return LfsCommands.parseProjects(runner.runChecked(lfs.listProjects(poolRoot.toString()), timeout)
+                .stdout());
     }
 
     /**

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * DeleteVolume of the same volume never run at once in this process.
  */
 public record VolumeKinds(
+        SharedPools pools,
         SharedPoolVolumes shared,
         DedicatedVolumes dedicated,
         VolumeLocks locks,
@@ -28,13 +29,14 @@ public record VolumeKinds(
             Mounter mounter,
             VolumeDirectories directories,
             VolumesInUse inUse) {
-        LustreFileSystems fileSystems = new LustreFileSystems(client);
-        PoolMounts mounts = new PoolMounts(mounter, config.poolMountRoot());
+        SharedPools pools = new SharedPools(
+                new LustreFileSystems(client), records, new PoolMounts(mounter, config.poolMountRoot()), directories);
         CapacityPlanner planner = new CapacityPlanner(config.shrinkBandPercent());
-        SharedPoolVolumes shared = new SharedPoolVolumes(config, fileSystems, records, mounts, directories, planner);
+        SharedPoolVolumes shared = new SharedPoolVolumes(config, pools, planner);
         return new VolumeKinds(
+                pools,
                 shared,
-                new DedicatedVolumes(config, fileSystems, planner),
+                new DedicatedVolumes(config, pools.fileSystems(), planner),
                 // A call waits for a pool to become usable (readyWait) while holding its volume's lock.
                 new VolumeLocks(config.readyWait().plusSeconds(60)),
                 inUse,
