@@ -29,29 +29,4 @@ public record ControllerConfig(
         ProjectIdAllocator projectIds,
         Path poolMountRoot,
         Duration commandTimeout,
-        Optional<String> diskStorageClass) {
-
-    /** Target disks on the cluster's default StorageClass. */
-    public ControllerConfig(
-            String namespace,
-            Optional<String> serverImage,
-            Optional<String> lustreVersion,
-            Duration readyWait,
-            Duration pollInterval,
-            int shrinkBandPercent,
-            ProjectIdAllocator projectIds,
-            Path poolMountRoot,
-            Duration commandTimeout) {
-        this(
-                namespace,
-                serverImage,
-                lustreVersion,
-                readyWait,
-                pollInterval,
-                shrinkBandPercent,
-                projectIds,
-                poolMountRoot,
-                commandTimeout,
-                Optional.empty());
-    }
-}
+        Optional<String> diskStorageClass) {}

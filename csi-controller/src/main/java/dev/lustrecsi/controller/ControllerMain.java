@@ -56,8 +56,8 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(
             names = "--namespace",
             defaultValue = "${env:POD_NAMESPACE:-lustre-csi}",
-            description =
-                    "namespace of pools and dedicated filesystems unless a StorageClass names one (default: ${DEFAULT-VALUE})")
+            description = "namespace of pools and dedicated filesystems unless a StorageClass names one"
+                    + " (default: ${DEFAULT-VALUE})")
     String namespace;
 
     @Option(names = "--server-image", description = "Lustre server VM image for filesystems the driver creates")
@@ -76,8 +76,8 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(
             names = "--ready-wait",
             defaultValue = "PT50S",
-            description =
-                    "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE (ISO-8601, default: ${DEFAULT-VALUE})")
+            description = "how long CreateVolume waits for a new filesystem before answering UNAVAILABLE"
+                    + " (ISO-8601, default: ${DEFAULT-VALUE})")
     Duration readyWait;
 
     @Option(
@@ -89,8 +89,8 @@ public final class ControllerMain implements Callable<Integer> {
     @Option(
             names = "--reconcile-interval",
             defaultValue = "PT1M",
-            description =
-                    "how often every pool's OST count is re-planned from its volume records (default: ${DEFAULT-VALUE})")
+            description = "how often every pool's OST count is re-planned from its volume records"
+                    + " (default: ${DEFAULT-VALUE})")
     Duration reconcileInterval;
 
     @Option(
@@ -144,31 +144,18 @@ public final class ControllerMain implements Callable<Integer> {
         ProcessCommandRunner runner = new ProcessCommandRunner();
         return VolumeKinds.create(
                 config,
-                new LustreFileSystems(client),
+                client,
                 records,
-                new PoolMounts(
-                        new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
-                        config.poolMountRoot()),
+                new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()),
                 inUse);
     }
 
     /** Archives pool volume directories nothing owns (see PoolDirectoryOrphans), after {@code --orphan-grace}. */
-    PoolDirectoryOrphans poolDirectoryOrphans(KubernetesClient client, ControllerConfig config, VolumeRecords records) {
-        ToolPaths tools = toolPaths();
-        ProcessCommandRunner runner = new ProcessCommandRunner();
-        LfsCommands lfs = new LfsCommands(tools);
+    PoolDirectoryOrphans poolDirectoryOrphans(KubernetesClient client, ControllerConfig config, VolumeKinds kinds) {
         return new PoolDirectoryOrphans(
                 client,
-                records,
-                new LustreFileSystems(client),
-                new PoolMounts(
-                        new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
-                        config.poolMountRoot()),
-                new VolumeDirectories(runner, lfs, config.commandTimeout()),
-                runner,
-                lfs,
+                kinds.pools(),
                 config.projectIds(),
                 orphanGrace,
                 java.time.Clock.systemUTC(),
@@ -216,9 +203,8 @@ public final class ControllerMain implements Callable<Integer> {
                 t.setDaemon(true);
                 return t;
             });
-            OrphanCollector orphans =
-                    new OrphanCollector(client, records, new LustreFileSystems(client), kinds, orphanGrace);
-            PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, records);
+            OrphanCollector orphans = new OrphanCollector(client, kinds, orphanGrace);
+            PoolDirectoryOrphans orphanDirectories = poolDirectoryOrphans(client, config, kinds);
             // Each its own task: one that fails (the API answering 503) is logged, counted and run again, and does
             // not keep the others from running; readiness says when one is stuck.
             // Only the leader's rounds act; every replica serves CSI calls (LeaderRounds says why).

@@ -141,7 +141,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String namespace = params.namespace().orElse(config.namespace());
             VolumeKind kind = kinds.of(params.mode());
             VolumeKind.NewVolume volume =
-                    new VolumeKind.NewVolume(name, capacity, limit, params, namespace, fingerprint, pvc);
+                    new VolumeKind.NewVolume(name, capacity, limit, params, namespace, fingerprint, pvc, null);
             if (request.hasVolumeContentSource()) {
                 String source = request.getVolumeContentSource().getVolume().getVolumeId();
                 boolean sizeGiven = request.getCapacityRange().getRequiredBytes() > 0;

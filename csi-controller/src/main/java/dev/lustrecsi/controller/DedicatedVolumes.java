@@ -163,11 +163,8 @@ public final class DedicatedVolumes implements VolumeKind {
 
     @Override
     public long expand(VolumeId id, long wanted) {
-        LustreFileSystem fs = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(f -> id.fsName().equals(f.getSpec().getFsName()))
-                .filter(DedicatedVolume::isDedicated)
-                .orElseThrow(() -> notFound(id));
+        LustreFileSystem fs =
+                fileSystems.named(id).filter(DedicatedVolume::isDedicated).orElseThrow(() -> notFound(id));
         long recorded = dedicatedRecord(fs).capacityBytes();
         if (recorded >= wanted) {
             return awaitOsts(id, fs.getSpec().getOstCount(), recorded);
@@ -184,7 +181,10 @@ public final class DedicatedVolumes implements VolumeKind {
         return awaitOsts(id, osts, wanted);
     }
 
-    /** The new capacity once the operator reports the OSTs behind it Ready; until then UNAVAILABLE (the resizer retries). */
+    /**
+     * The new capacity once the operator reports the OSTs behind it Ready; until then UNAVAILABLE (the resizer
+     * retries).
+     */
     private long awaitOsts(VolumeId id, int osts, long capacity) {
         if (!fileSystems.awaitReadyOsts(
                 id.namespace(), id.filesystem(), osts, config.readyWait(), config.pollInterval())) {
@@ -201,10 +201,7 @@ public final class DedicatedVolumes implements VolumeKind {
         if (!id.isManaged()) {
             return Optional.empty();
         }
-        Optional<LustreFileSystem> fs = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(f ->
-                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
+        Optional<LustreFileSystem> fs = fileSystems.named(id);
         if (fs.isEmpty() || !DedicatedVolume.isDedicated(fs.get())) {
             return Optional.empty();
         }

@@ -133,7 +133,8 @@ public final class LedgerMigration {
                 (int) optionalNumber(n, name, "directoryMode"),
                 optionalText(n, "mountOptions"),
                 optionalText(n, "pvc"),
-                optionalText(n, "createdAt"));
+                optionalText(n, "createdAt"),
+                null);
     }
 
     private static VolumeState state(String text, String name) {

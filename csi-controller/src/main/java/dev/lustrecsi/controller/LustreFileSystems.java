@@ -1,5 +1,6 @@
 package dev.lustrecsi.controller;
 
+import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.Phase;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
@@ -52,6 +53,16 @@ public final class LustreFileSystems {
 
     public Optional<LustreFileSystem> get(String namespace, String name) {
         return Optional.ofNullable(crs().inNamespace(namespace).withName(name).get());
+    }
+
+    /**
+     * The filesystem a managed volume id names, while it still carries the id's fsname (one recreated under the same
+     * name with another fsname is another filesystem: the id's volume is gone).
+     */
+    public Optional<LustreFileSystem> named(VolumeId id) {
+        return get(id.namespace(), id.filesystem())
+                .filter(f ->
+                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
     }
 
     /** Creates it, or returns the one that already exists under that name (created by a concurrent call). */

@@ -1,16 +1,13 @@
 package dev.lustrecsi.controller;
 
-import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.VolumeState;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,30 +17,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes volumes whose CreateVolume never completed and whose claim is gone: a reservation on a pool still
- * {@code Creating} (or a clone still {@code Cloning}), or a dedicated filesystem never handed over, older than a grace period, with no PV naming
- * it and its PVC deleted. That is what is left when a user deletes a Pending PVC while the external-provisioner
- * (which would otherwise finish and then delete it) restarts. Volumes that were handed over are never touched:
- * after that only DeleteVolume removes them, so a Retain PV's data is safe. Volumes created without the claim's
- * name ({@code --extra-create-metadata} off) are never collected.
+ * {@code Creating} (or a clone still {@code Cloning}), or a dedicated filesystem never handed over, older than a
+ * grace period, with no PV naming it and its PVC deleted. That is what is left when a user deletes a Pending PVC
+ * while the external-provisioner (which would otherwise finish and then delete it) restarts. Volumes that were
+ * handed over are never touched: after that only DeleteVolume removes them, so a Retain PV's data is safe. Volumes
+ * created without the claim's name ({@code --extra-create-metadata} off) are never collected.
  */
 public final class OrphanCollector {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanCollector.class);
 
     private final KubernetesClient client;
-    private final VolumeRecords records;
-    private final LustreFileSystems fileSystems;
     private final VolumeKinds kinds;
     private final Duration grace;
 
-    public OrphanCollector(
-            KubernetesClient client,
-            VolumeRecords records,
-            LustreFileSystems fileSystems,
-            VolumeKinds kinds,
-            Duration grace) {
+    public OrphanCollector(KubernetesClient client, VolumeKinds kinds, Duration grace) {
         this.client = client;
-        this.records = records;
-        this.fileSystems = fileSystems;
         this.kinds = kinds;
         this.grace = grace;
     }
@@ -51,14 +39,9 @@ public final class OrphanCollector {
     /** One pass; returns the ids of the volumes it removed. */
     public List<String> collect() {
         Instant cutoff = Instant.now().minus(grace);
-        Set<String> handles = new HashSet<>();
-        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() != null
-                    && pv.getSpec().getCsi() != null
-                    && DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
-                handles.add(pv.getSpec().getCsi().getVolumeHandle());
-            }
-        }
+        Set<String> handles = PersistentVolumeHandles.of(client);
+        VolumeRecords records = kinds.pools().records();
+        LustreFileSystems fileSystems = kinds.pools().fileSystems();
         List<String> removed = new ArrayList<>();
         for (VolumeRecords.PoolKey key : records.pools()) {
             Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());

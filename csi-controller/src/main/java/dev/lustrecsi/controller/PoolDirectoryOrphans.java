@@ -1,15 +1,12 @@
 package dev.lustrecsi.controller;
 
-import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.csi.VolumeId;
-import dev.lustrecsi.lustre.CommandRunner;
 import dev.lustrecsi.lustre.LfsCommands;
 import dev.lustrecsi.model.ApiTime;
 import dev.lustrecsi.model.LustreFileSystem;
 import dev.lustrecsi.model.VolumeReclaim;
 import dev.lustrecsi.model.VolumeState;
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -50,37 +47,23 @@ public final class PoolDirectoryOrphans {
     static final String VOLUME_PREFIX = "pvc-";
 
     private final KubernetesClient client;
-    private final VolumeRecords records;
-    private final LustreFileSystems fileSystems;
-    private final PoolMounts mounts;
-    private final VolumeDirectories directories;
-    private final CommandRunner runner;
-    private final LfsCommands lfs;
+    private final SharedPools pools;
     private final ProjectIdAllocator projectIds;
     private final Duration grace;
     private final Clock clock;
     private final Counter archived;
     private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
 
+    /** {@code projectIds}: the driver's range; a directory with a project id outside it is never touched. */
     public PoolDirectoryOrphans(
             KubernetesClient client,
-            VolumeRecords records,
-            LustreFileSystems fileSystems,
-            PoolMounts mounts,
-            VolumeDirectories directories,
-            CommandRunner runner,
-            LfsCommands lfs,
+            SharedPools pools,
             ProjectIdAllocator projectIds,
             Duration grace,
             Clock clock,
             PrometheusRegistry registry) {
         this.client = client;
-        this.records = records;
-        this.fileSystems = fileSystems;
-        this.mounts = mounts;
-        this.directories = directories;
-        this.runner = runner;
-        this.lfs = lfs;
+        this.pools = pools;
         this.projectIds = projectIds;
         this.grace = grace;
         this.clock = clock;
@@ -95,26 +78,17 @@ public final class PoolDirectoryOrphans {
     /** One pass; returns "namespace/pool/name" of the directories archived. */
     public synchronized List<String> collect() {
         Instant now = clock.instant();
-        Set<String> handles = new HashSet<>();
-        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() != null
-                    && pv.getSpec().getCsi() != null
-                    && DriverNames.DRIVER_NAME.equals(pv.getSpec().getCsi().getDriver())) {
-                handles.add(pv.getSpec().getCsi().getVolumeHandle());
-            }
-        }
+        Set<String> handles = PersistentVolumeHandles.of(client);
         Set<String> seen = new HashSet<>();
         List<String> done = new ArrayList<>();
-        for (VolumeRecords.PoolKey snapshot : records.pools()) {
-            Optional<LustreFileSystem> pool = fileSystems.get(snapshot.namespace(), snapshot.pool());
-            Optional<Path> root = mounts.mounted(snapshot.namespace(), snapshot.pool());
+        for (VolumeRecords.PoolKey snapshot : pools.records().pools()) {
+            Optional<LustreFileSystem> pool = pools.fileSystems().get(snapshot.namespace(), snapshot.pool());
+            Optional<Path> root = pools.mounts().mounted(snapshot.namespace(), snapshot.pool());
             if (pool.isEmpty() || root.isEmpty()) {
                 continue;
             }
             String fsName = pool.get().getSpec().getFsName();
-            String out = runner.runChecked(lfs.listProjects(root.get().toString()), Duration.ofMinutes(1))
-                    .stdout();
-            for (LfsCommands.ProjectEntry e : LfsCommands.parseProjects(out)) {
+            for (LfsCommands.ProjectEntry e : pools.directories().projects(root.get())) {
                 Path dir = Path.of(e.path());
                 String name = dir.getFileName().toString();
                 String key = snapshot.namespace() + "/" + snapshot.pool() + "/" + name;
@@ -148,9 +122,20 @@ public final class PoolDirectoryOrphans {
                     continue;
                 }
                 VolumeRecord record = new VolumeRecord(
-                        e.projectId(), 0, "", VolumeState.Deleting, VolumeReclaim.Archive, 0, 0, 0, null, null, null);
+                        e.projectId(),
+                        0,
+                        "",
+                        VolumeState.Deleting,
+                        VolumeReclaim.Archive,
+                        0,
+                        0,
+                        0,
+                        null,
+                        null,
+                        null,
+                        null);
                 try {
-                    Path to = directories.reclaim(root.get(), name, record);
+                    Path to = pools.directories().reclaim(root.get(), name, record);
                     archived.labelValues("subdir").inc();
                     firstSeen.remove(key);
                     done.add(key);
@@ -175,6 +160,7 @@ public final class PoolDirectoryOrphans {
      * grace period covers another replica's, and a record write whose answer was lost but which lands later).
      */
     private boolean owned(VolumeRecords.PoolKey pool, String name) {
+        VolumeRecords records = pools.records();
         return records.get(pool.namespace(), pool.pool(), name).isPresent()
                 || records.inFlight(pool.namespace(), pool.pool(), name);
     }

@@ -46,18 +46,12 @@ public final class SharedPoolVolumes implements VolumeKind {
     private final VolumeDirectories directories;
     private final CapacityPlanner planner;
 
-    public SharedPoolVolumes(
-            ControllerConfig config,
-            LustreFileSystems fileSystems,
-            VolumeRecords records,
-            PoolMounts mounts,
-            VolumeDirectories directories,
-            CapacityPlanner planner) {
+    public SharedPoolVolumes(ControllerConfig config, SharedPools pools, CapacityPlanner planner) {
         this.config = config;
-        this.fileSystems = fileSystems;
-        this.records = records;
-        this.mounts = mounts;
-        this.directories = directories;
+        this.fileSystems = pools.fileSystems();
+        this.records = pools.records();
+        this.mounts = pools.mounts();
+        this.directories = pools.directories();
         this.planner = planner;
     }
 
@@ -407,8 +401,8 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public void delete(VolumeId id) {
-        Optional<LustreFileSystem> found = fileSystems.get(id.namespace(), id.filesystem());
-        if (found.isEmpty() || !id.fsName().equals(found.get().getSpec().getFsName())) {
+        Optional<LustreFileSystem> found = fileSystems.named(id);
+        if (found.isEmpty()) {
             LOG.info("DeleteVolume {}: pool gone; nothing to delete", id);
             return;
         }
@@ -452,10 +446,7 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public long expand(VolumeId id, long wanted) {
-        LustreFileSystem pool = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(p -> id.fsName().equals(p.getSpec().getFsName()))
-                .orElseThrow(() -> notFound(id));
+        LustreFileSystem pool = fileSystems.named(id).orElseThrow(() -> notFound(id));
         String name = id.subdir();
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(pool);
         VolumeRecord record = records.update(pool, name, volumes -> {
@@ -499,10 +490,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         if (!id.isManaged()) {
             return Optional.empty();
         }
-        Optional<LustreFileSystem> fs = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(f ->
-                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
+        Optional<LustreFileSystem> fs = fileSystems.named(id);
         if (fs.isEmpty()) {
             return Optional.empty();
         }

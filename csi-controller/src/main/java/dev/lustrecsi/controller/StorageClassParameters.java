@@ -129,8 +129,9 @@ public record StorageClassParameters(
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern ATTACHMENT =
             Pattern.compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    private static final Pattern CIDR = Pattern.compile(
-            "((?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d))/(\\d|[12]\\d|3[0-2])");
+    private static final Pattern CIDR =
+            Pattern.compile("((?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d))"
+                    + "/(\\d|[12]\\d|3[0-2])");
     private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+(\\.\\d+){0,2}");
     private static final Pattern OCTAL_MODE = Pattern.compile("0?[0-7]{3}");
     /** Pool names prefix VM names (SpecValidator allows at most 40 characters). */

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The copy can take hours, so it runs here, asynchronously, and its state lives in the volume's record
  * ({@link VolumeRecord#source()}, state {@code Cloning}): a CreateVolume that finds the copy running waits a
- * bounded time ({@code answerWithin}) and then answers ABORTED, the CSI spec's "operation pending" code, so the
+ * bounded time ({@link #ANSWER_WITHIN}) and then answers ABORTED, the CSI spec's "operation pending" code, so the
  * CO retries; it answers with the volume only once the record is Ready. A retry that finds a {@code Cloning}
  * record and no copy running in this process (the controller restarted) starts the copy again. A copy that fails
  * is reported to the next CreateVolume and removed (its tree, quota and record), so the retry after that starts
@@ -45,12 +45,12 @@ public final class VolumeClones implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeClones.class);
 
     /** A copy running longer is killed and reported failed (then removed; the CO's retry starts it again). */
-    public static final Duration COPY_TIMEOUT = Duration.ofHours(24);
+    static final Duration COPY_TIMEOUT = Duration.ofHours(24);
     /**
      * How long a CreateVolume waits for a running copy before answering ABORTED: well inside the
      * external-provisioner's default 10 s call timeout, so small clones are answered in the first call.
      */
-    public static final Duration ANSWER_WITHIN = Duration.ofSeconds(5);
+    static final Duration ANSWER_WITHIN = Duration.ofSeconds(5);
     /** Copies at once; more wait for a thread (their CreateVolume answers ABORTED meanwhile). */
     private static final int MAX_COPIES = 4;
 
@@ -67,25 +67,16 @@ public final class VolumeClones implements AutoCloseable {
     private final SharedPoolVolumes shared;
     private final VolumeRecords records;
     private final VolumeDirectories directories;
-    private final Duration copyTimeout;
-    private final Duration answerWithin;
     private final ExecutorService copiers;
     /** Copies of this process by volume lock key. */
     private final ConcurrentHashMap<String, Copy> copies = new ConcurrentHashMap<>();
     /** Failed copies not yet reported, by volume lock key (reported once, to the next CreateVolume). */
     private final ConcurrentHashMap<String, StatusRuntimeException> failures = new ConcurrentHashMap<>();
 
-    public VolumeClones(
-            SharedPoolVolumes shared,
-            VolumeRecords records,
-            VolumeDirectories directories,
-            Duration copyTimeout,
-            Duration answerWithin) {
+    public VolumeClones(SharedPoolVolumes shared, VolumeRecords records, VolumeDirectories directories) {
         this.shared = shared;
         this.records = records;
         this.directories = directories;
-        this.copyTimeout = copyTimeout;
-        this.answerWithin = answerWithin;
         this.copiers = Executors.newFixedThreadPool(MAX_COPIES, r -> {
             Thread t = new Thread(r, "volume-clone-copy");
             t.setDaemon(true);
@@ -175,7 +166,7 @@ public final class VolumeClones implements AutoCloseable {
                 key,
                 (k, running) -> running == null || running.ended.isDone() ? start(k, namespace, pool, name) : running);
         try {
-            copy.ended.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS);
+            copy.ended.get(ANSWER_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             // Still copying: answered below.
         } catch (InterruptedException e) {
@@ -219,7 +210,7 @@ public final class VolumeClones implements AutoCloseable {
             }
             long began = System.nanoTime();
             LOG.info("volume {}/{}/{}: copying volume {} into it", namespace, pool, name, record.source());
-            directories.copyInto(root, record.source(), name, record, copyTimeout);
+            directories.copyInto(root, record.source(), name, record, COPY_TIMEOUT);
             if (copy.stopped) {
                 return;
             }

@@ -16,6 +16,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class VolumeDirectories {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeDirectories.class);
-    /** Archived volumes are moved here, inside the pool, out of the way of volume names (which never start with '.'). */
+    /**
+     * Archived volumes are moved here, inside the pool, out of the way of volume names (which never start with
+     * '.').
+     */
     public static final String ARCHIVE_DIR = ".csi-archive";
 
     /** Runs the lfs command of a create that can go alongside the caller's (daemon threads, idle ones expire). */
@@ -76,7 +80,10 @@ public final class VolumeDirectories {
         runner.runChecked(copy.copyTree(from.toString(), dir.toString()), copyTimeout);
     }
 
-    /** Removes a clone whose copy failed: its tree whatever it holds (never archived: it is no one's data) and quota. */
+    /**
+     * Removes a clone whose copy failed: its tree whatever it holds (never archived: it is no one's data) and
+     * quota.
+     */
     public void discard(Path poolRoot, String name, long projectId) {
         deleteTree(volumeDir(poolRoot, name));
         runner.runChecked(lfs.clearProjectQuota(projectId, poolRoot.toString()), timeout);
@@ -143,6 +150,12 @@ public final class VolumeDirectories {
 
     public boolean exists(Path poolRoot, String name) {
         return Files.isDirectory(volumeDir(poolRoot, name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The pool's top-level entries with their project ids ({@code lfs project}, not recursive). */
+    public List<LfsCommands.ProjectEntry> projects(Path poolRoot) {
+        return LfsCommands.parseProjects(runner.runChecked(lfs.listProjects(poolRoot.toString()), timeout)
+                .stdout());
     }
 
     /**

@@ -26,17 +26,6 @@ interface VolumeKind {
             String pvc,
             String source) {
 
-        NewVolume(
-                String name,
-                long capacityBytes,
-                long limitBytes,
-                StorageClassParameters params,
-                String namespace,
-                String fingerprint,
-                String pvc) {
-            this(name, capacityBytes, limitBytes, params, namespace, fingerprint, pvc, null);
-        }
-
         /** This request as a clone of {@code sourceVolume}, {@code bytes} large. */
         NewVolume asCloneOf(String sourceVolume, long bytes) {
             return new NewVolume(name, bytes, limitBytes, params, namespace, fingerprint, pvc, sourceVolume);

@@ -2,6 +2,8 @@ package dev.lustrecsi.controller;
 
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.csi.server.VolumeLocks;
+import dev.lustrecsi.lustre.mount.Mounter;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * The managed volume kinds and the per-volume locks every change to a volume holds, shared by the RPC layer
@@ -9,29 +11,36 @@ import dev.lustrecsi.csi.server.VolumeLocks;
  * DeleteVolume of the same volume never run at once in this process.
  */
 public record VolumeKinds(
+        SharedPools pools,
         SharedPoolVolumes shared,
         DedicatedVolumes dedicated,
         VolumeLocks locks,
         VolumesInUse inUse,
         VolumeClones clones) {
 
-    /** Both kinds over one set of collaborators, as the controller runs them. */
+    /**
+     * Both kinds over one set of collaborators, as the controller runs them: pools mounted by {@code mounter} under
+     * the configured root, planned with the configured shrink band.
+     */
     public static VolumeKinds create(
             ControllerConfig config,
-            LustreFileSystems fileSystems,
+            KubernetesClient client,
             VolumeRecords records,
-            PoolMounts mounts,
+            Mounter mounter,
             VolumeDirectories directories,
-            CapacityPlanner planner,
             VolumesInUse inUse) {
-        SharedPoolVolumes shared = new SharedPoolVolumes(config, fileSystems, records, mounts, directories, planner);
+        SharedPools pools = new SharedPools(
+                new LustreFileSystems(client), records, new PoolMounts(mounter, config.poolMountRoot()), directories);
+        CapacityPlanner planner = new CapacityPlanner(config.shrinkBandPercent());
+        SharedPoolVolumes shared = new SharedPoolVolumes(config, pools, planner);
         return new VolumeKinds(
+                pools,
                 shared,
-                new DedicatedVolumes(config, fileSystems, planner),
+                new DedicatedVolumes(config, pools.fileSystems(), planner),
                 // A call waits for a pool to become usable (readyWait) while holding its volume's lock.
                 new VolumeLocks(config.readyWait().plusSeconds(60)),
                 inUse,
-                new VolumeClones(shared, records, directories, VolumeClones.COPY_TIMEOUT, VolumeClones.ANSWER_WITHIN));
+                new VolumeClones(shared, records, directories));
     }
 
     /** The kind a managed volume id names: a whole filesystem is dedicated, a subdirectory is on a pool. */

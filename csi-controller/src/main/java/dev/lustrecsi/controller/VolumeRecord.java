@@ -36,34 +36,6 @@ public record VolumeRecord(
         String createdAt,
         String source) {
 
-    /** A volume that is not a clone. */
-    public VolumeRecord(
-            long projectId,
-            long capacityBytes,
-            String parameters,
-            VolumeState state,
-            VolumeReclaim onDelete,
-            int stripeCount,
-            long stripeSize,
-            int directoryMode,
-            String mountOptions,
-            String pvc,
-            String createdAt) {
-        this(
-                projectId,
-                capacityBytes,
-                parameters,
-                state,
-                onDelete,
-                stripeCount,
-                stripeSize,
-                directoryMode,
-                mountOptions,
-                pvc,
-                createdAt,
-                null);
-    }
-
     public VolumeRecord {
         Objects.requireNonNull(parameters, "parameters");
         Objects.requireNonNull(state, "state");
@@ -75,9 +47,31 @@ public record VolumeRecord(
     }
 
     public VolumeRecord withState(VolumeState newState) {
+        return copy(projectId, capacityBytes, newState, source);
+    }
+
+    public VolumeRecord withCapacity(long newCapacity) {
+        return copy(projectId, newCapacity, state, source);
+    }
+
+    public VolumeRecord withProjectId(long newProjectId) {
+        return copy(newProjectId, capacityBytes, state, source);
+    }
+
+    public boolean archiveOnDelete() {
+        return onDelete == VolumeReclaim.Archive;
+    }
+
+    /** The same record as a clone of {@code sourceVolume} (null: not a clone). */
+    public VolumeRecord withSource(String sourceVolume) {
+        return copy(projectId, capacityBytes, state, sourceVolume);
+    }
+
+    /** This record with the fields the withers change; the others as they are. */
+    private VolumeRecord copy(long newProjectId, long newCapacity, VolumeState newState, String newSource) {
         return new VolumeRecord(
-                projectId,
-                capacityBytes,
+                newProjectId,
+                newCapacity,
                 parameters,
                 newState,
                 onDelete,
@@ -87,59 +81,6 @@ public record VolumeRecord(
                 mountOptions,
                 pvc,
                 createdAt,
-                source);
-    }
-
-    public VolumeRecord withCapacity(long newCapacity) {
-        return new VolumeRecord(
-                projectId,
-                newCapacity,
-                parameters,
-                state,
-                onDelete,
-                stripeCount,
-                stripeSize,
-                directoryMode,
-                mountOptions,
-                pvc,
-                createdAt,
-                source);
-    }
-
-    public VolumeRecord withProjectId(long newProjectId) {
-        return new VolumeRecord(
-                newProjectId,
-                capacityBytes,
-                parameters,
-                state,
-                onDelete,
-                stripeCount,
-                stripeSize,
-                directoryMode,
-                mountOptions,
-                pvc,
-                createdAt,
-                source);
-    }
-
-    public boolean archiveOnDelete() {
-        return onDelete == VolumeReclaim.Archive;
-    }
-
-    /** The same record as a clone of {@code sourceVolume} (null: not a clone). */
-    public VolumeRecord withSource(String sourceVolume) {
-        return new VolumeRecord(
-                projectId,
-                capacityBytes,
-                parameters,
-                state,
-                onDelete,
-                stripeCount,
-                stripeSize,
-                directoryMode,
-                mountOptions,
-                pvc,
-                createdAt,
-                sourceVolume);
+                newSource);
     }
 }

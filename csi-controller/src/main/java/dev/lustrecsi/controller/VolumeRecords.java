@@ -351,19 +351,25 @@ public final class VolumeRecords implements AutoCloseable {
         private boolean pendingHeld;
         private boolean open = true;
 
+        /**
+         * Decides on the pool's current view and, if that changes anything, holds the decision in the view (as
+         * {@link #commit} and {@link #close} release it). Runs under the pool's lock.
+         */
         private Reservation(
-                LustreFileSystem pool,
-                PoolState state,
-                String name,
-                VolumeRecord before,
-                VolumeRecord decided,
-                boolean pendingHeld) {
+                LustreFileSystem pool, PoolState state, String name, Function<PoolVolumes, VolumeRecord> decide) {
             this.pool = pool;
             this.state = state;
             this.name = name;
-            this.before = before;
-            this.decided = decided;
-            this.pendingHeld = pendingHeld;
+            before = state.effective(name);
+            if (state.pending.containsKey(name)) {
+                throw new IllegalStateException("volume " + name + " already has a decision in flight");
+            }
+            decided = decide.apply(view(state));
+            pendingHeld = !java.util.Objects.equals(decided, before);
+            if (pendingHeld) {
+                VolumeRecord held = decided;
+                state.change(name, () -> state.pending.put(name, Optional.ofNullable(held)));
+            }
         }
 
         /** The record decided (null: the volume is to be removed or does not exist). */
@@ -438,16 +444,7 @@ public final class VolumeRecords implements AutoCloseable {
     public Reservation reserve(LustreFileSystem pool, String name, Function<PoolVolumes, VolumeRecord> decide) {
         PoolState state = pools.computeIfAbsent(key(pool), k -> new PoolState());
         synchronized (state) {
-            VolumeRecord before = state.effective(name);
-            if (state.pending.containsKey(name)) {
-                throw new IllegalStateException("volume " + name + " already has a decision in flight");
-            }
-            VolumeRecord decided = decide.apply(view(state));
-            boolean held = !java.util.Objects.equals(decided, before);
-            if (held) {
-                state.change(name, () -> state.pending.put(name, Optional.ofNullable(decided)));
-            }
-            return new Reservation(pool, state, name, before, decided, held);
+            return new Reservation(pool, state, name, decide);
         }
     }
 

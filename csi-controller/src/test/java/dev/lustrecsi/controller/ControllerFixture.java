@@ -103,18 +103,18 @@ final class ControllerFixture implements AutoCloseable {
                 shrinkBandPercent,
                 new ProjectIdAllocator(1000, 100_000),
                 mountRoot,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                Optional.empty());
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofSeconds(30));
         kinds = VolumeKinds.create(
                 config,
-                new LustreFileSystems(client),
+                client,
                 records,
-                new PoolMounts(mounter, mountRoot),
+                mounter,
                 new VolumeDirectories(
                         runner, new LfsCommands(tools), config.commandTimeout(), new TreeCopyCommands(gatedCp())),
-                new CapacityPlanner(config.shrinkBandPercent()),
                 inUse);
         service = new ControllerService(config, kinds);
         try {
@@ -202,15 +202,20 @@ final class ControllerFixture implements AutoCloseable {
         return setPhase(name, Phase.Ready, mgsNid);
     }
 
+    /** The status the operator writes for a filesystem in {@code phase} with all its OSTs up, its MGS at the NID. */
+    static void serving(LustreFileSystem fs, Phase phase, String mgsNid) {
+        int osts = fs.getSpec().getOstCount();
+        fs.getStatus().setPhase(phase);
+        fs.getStatus().setMgsNids(new ArrayList<>(List.of(mgsNid)));
+        fs.getStatus().setActiveOsts(osts);
+        fs.getStatus().setReadyOsts(osts);
+        fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
+    }
+
     LustreFileSystem setPhase(String name, Phase phase, String mgsNid) {
         for (int attempt = 0; ; attempt++) {
             LustreFileSystem fs = fileSystem(name).orElseThrow();
-            fs.getStatus().setPhase(phase);
-            fs.getStatus().setMgsNids(new ArrayList<>(List.of(mgsNid)));
-            int osts = fs.getSpec().getOstCount();
-            fs.getStatus().setActiveOsts(osts);
-            fs.getStatus().setReadyOsts(osts);
-            fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
+            serving(fs, phase, mgsNid);
             try {
                 return client.resources(LustreFileSystem.class)
                         .inNamespace(NAMESPACE)

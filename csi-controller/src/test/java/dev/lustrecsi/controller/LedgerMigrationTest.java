@@ -29,10 +29,12 @@ class LedgerMigrationTest {
     // Entries exactly as the ConfigMap ledger (PoolLedger, up to this release) wrote them.
     static final String READY =
             "{\"projectId\":10000,\"capacityBytes\":1073741824,\"parameters\":\"abc\",\"state\":\"Ready\","
-                    + "\"onDelete\":\"delete\",\"stripeCount\":0,\"stripeSize\":0,\"directoryMode\":1528,\"mountOptions\":\"\","
+                    + "\"onDelete\":\"delete\",\"stripeCount\":0,\"stripeSize\":0,\"directoryMode\":1528,"
+                    + "\"mountOptions\":\"\","
                     + "\"pvc\":\"team/data\",\"createdAt\":\"2026-01-01T00:00:00Z\"}";
     static final String CREATING = "{\"projectId\":10001,\"capacityBytes\":2147483648,\"parameters\":\"abc\","
-            + "\"state\":\"Creating\",\"onDelete\":\"archive\",\"stripeCount\":4,\"stripeSize\":1048576,\"directoryMode\":488,"
+            + "\"state\":\"Creating\",\"onDelete\":\"archive\",\"stripeCount\":4,\"stripeSize\":1048576,"
+            + "\"directoryMode\":488,"
             + "\"mountOptions\":\"flock\",\"createdAt\":\"2026-01-01T00:00:01Z\"}";
 
     @BeforeEach
@@ -104,7 +106,8 @@ class LedgerMigrationTest {
                         02770,
                         "",
                         "team/data",
-                        "2026-01-01T00:00:00Z"));
+                        "2026-01-01T00:00:00Z",
+                        null));
         assertThat(records.get("pvc-b"))
                 .isEqualTo(new VolumeRecord(
                         10001,
@@ -117,7 +120,8 @@ class LedgerMigrationTest {
                         0750,
                         "flock",
                         null,
-                        "2026-01-01T00:00:01Z"));
+                        "2026-01-01T00:00:01Z",
+                        null));
         assertThat(client.configMaps()
                         .inNamespace(NS)
                         .withName("alpha-csi-volumes")

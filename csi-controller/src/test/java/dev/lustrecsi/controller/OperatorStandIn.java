@@ -69,11 +69,7 @@ final class OperatorStandIn implements AutoCloseable {
                                             .equals(fs.getStatus().getActiveOsts()))) {
                         continue;
                     }
-                    fs.getStatus().setPhase(Phase.Ready);
-                    fs.getStatus().setMgsNids(new ArrayList<>(List.of(nid)));
-                    fs.getStatus().setActiveOsts(osts);
-                    fs.getStatus().setReadyOsts(osts);
-                    fs.getStatus().setCapacityBytes(osts * fs.getSpec().getOstSizeBytes());
+                    ControllerFixture.serving(fs, Phase.Ready, nid);
                     try {
                         client.resources(LustreFileSystem.class)
                                 .inNamespace(ControllerFixture.NAMESPACE)

@@ -29,7 +29,7 @@ class OrphanCollectorTest {
     ControllerFixture f;
 
     private OrphanCollector collector() {
-        return new OrphanCollector(client, f.records, new LustreFileSystems(client), f.kinds, Duration.ZERO);
+        return new OrphanCollector(client, f.kinds, Duration.ZERO);
     }
 
     private static Map<String, String> forClaim(Map<String, String> params, String claim) {
@@ -110,8 +110,7 @@ class OrphanCollectorTest {
     @Test
     void nothingYoungerThanTheGracePeriodIsTouched() {
         unavailable(create("pvc-young", GI, forClaim(dedicated(), "young")).build());
-        OrphanCollector patient =
-                new OrphanCollector(client, f.records, new LustreFileSystems(client), f.kinds, Duration.ofHours(1));
+        OrphanCollector patient = new OrphanCollector(client, f.kinds, Duration.ofHours(1));
         assertThat(patient.collect()).isEmpty();
         assertThat(f.fileSystem("pvc-young")).isPresent();
     }

@@ -8,10 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lustrecsi.csi.DriverNames;
 import dev.lustrecsi.lustre.LfsCommands;
-import dev.lustrecsi.lustre.MountCommands;
-import dev.lustrecsi.lustre.mount.LinuxMounter;
-import dev.lustrecsi.lustre.mount.MountBounds;
-import dev.lustrecsi.lustre.mount.MountTable;
 import dev.lustrecsi.testing.time.ManualClock;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -56,22 +52,8 @@ class PoolDirectoryOrphansTest {
         f.stub.createVolume(create("pvc-live", 10 * GI, params).build());
         f.stub.createVolume(create("pvc-lost", 10 * GI, params).build());
         f.stub.createVolume(create("pvc-bound", 10 * GI, params).build());
-        LfsCommands lfs = new LfsCommands(f.tools);
-        PoolMounts mounts = new PoolMounts(
-                new LinuxMounter(f.runner, new MountCommands(f.tools), new MountTable(), MountBounds.defaults()),
-                f.mountRoot);
         orphans = new PoolDirectoryOrphans(
-                client,
-                f.records,
-                new LustreFileSystems(client),
-                mounts,
-                new VolumeDirectories(f.runner, lfs, Duration.ofSeconds(30)),
-                f.runner,
-                lfs,
-                new ProjectIdAllocator(1000, 100_000),
-                GRACE,
-                clock,
-                registry);
+                client, f.kinds.pools(), new ProjectIdAllocator(1000, 100_000), GRACE, clock, registry);
     }
 
     private void forget(String name) {
@@ -170,6 +152,7 @@ class PoolDirectoryOrphansTest {
                         0,
                         0,
                         0,
+                        null,
                         null,
                         null,
                         null))) {

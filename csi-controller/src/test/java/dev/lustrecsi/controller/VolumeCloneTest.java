@@ -59,6 +59,22 @@ class VolumeCloneTest {
         return source;
     }
 
+    /** A clone {@code dst} of a source with data on {@code pool}, its copy held: its first CreateVolume is pending. */
+    private HeldClone heldClone(String pool, String nid) throws IOException {
+        Map<String, String> params = pool(pool);
+        Volume source = sourceWithData(pool, nid, params);
+        CreateVolumeRequest request =
+                cloneOf("dst", 2 * GI, params, source.getVolumeId()).build();
+        f.holdCopies();
+        StatusRuntimeException pending = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class, () -> f.stub.createVolume(request));
+        assertThat(pending.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
+        return new HeldClone(params, source, request, pending);
+    }
+
+    private record HeldClone(
+            Map<String, String> params, Volume source, CreateVolumeRequest request, StatusRuntimeException pending) {}
+
     private static CreateVolumeRequest.Builder cloneOf(String name, long bytes, Map<String, String> params, String id) {
         return create(name, bytes, params)
                 .setVolumeContentSource(VolumeContentSource.newBuilder()
@@ -144,16 +160,10 @@ class VolumeCloneTest {
 
     @Test
     void whileTheCopyRunsRetriesArePendingNothingIsDuplicatedAndTheSourceCannotBeDeleted() throws IOException {
-        Map<String, String> params = pool("slow");
-        Volume source = sourceWithData("slow", "10.7.0.2@tcp", params);
-        CreateVolumeRequest request =
-                cloneOf("dst", 2 * GI, params, source.getVolumeId()).build();
-        f.holdCopies();
+        HeldClone clone = heldClone("slow", "10.7.0.2@tcp");
+        Map<String, String> params = clone.params();
 
-        StatusRuntimeException pending = org.junit.jupiter.api.Assertions.assertThrows(
-                StatusRuntimeException.class, () -> f.stub.createVolume(request));
-        assertThat(pending.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
-        assertThat(pending.getStatus().getDescription())
+        assertThat(clone.pending().getStatus().getDescription())
                 .contains("operation pending")
                 .contains("src");
         VolumeRecord cloning = f.records("slow").get("dst");
@@ -164,7 +174,7 @@ class VolumeCloneTest {
                 .isEqualTo(2 * GI);
         assertThat(f.poolMount("slow").resolve("dst/data")).doesNotExist();
 
-        assertThat(codeOf(() -> f.stub.createVolume(request))).isEqualTo(Status.Code.ABORTED);
+        assertThat(codeOf(() -> f.stub.createVolume(clone.request()))).isEqualTo(Status.Code.ABORTED);
         // The same name with another source, or with none, is another volume.
         assertThat(codeOf(
                         () -> f.stub.createVolume(create("dst", 2 * GI, params).build())))
@@ -177,7 +187,7 @@ class VolumeCloneTest {
         StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 StatusRuntimeException.class,
                 () -> f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
-                        .setVolumeId(source.getVolumeId())
+                        .setVolumeId(clone.source().getVolumeId())
                         .build()));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(refused.getStatus().getDescription()).contains("being cloned into dst");
@@ -185,33 +195,30 @@ class VolumeCloneTest {
         assertThat(f.records("slow")).containsOnlyKeys("src", "dst", "other");
 
         f.releaseCopies();
-        Volume done = createUntilDone(request);
-        assertThat(done.getContentSource().getVolume().getVolumeId()).isEqualTo(source.getVolumeId());
+        Volume done = createUntilDone(clone.request());
+        assertThat(done.getContentSource().getVolume().getVolumeId())
+                .isEqualTo(clone.source().getVolumeId());
         assertThat(f.poolMount("slow").resolve("dst/data/a.txt")).hasContent("alpha");
         assertThat(f.records("slow").get("dst").projectId()).isEqualTo(cloning.projectId());
         f.stub.deleteVolume(DeleteVolumeRequest.newBuilder()
-                .setVolumeId(source.getVolumeId())
+                .setVolumeId(clone.source().getVolumeId())
                 .build());
     }
 
     @Test
     void aControllerRestartedMidCopyCopiesAgainOnTheRetryAndNeverReportsAPartialClone() throws IOException {
-        Map<String, String> params = pool("restart");
-        Volume source = sourceWithData("restart", "10.7.0.3@tcp", params);
-        CreateVolumeRequest request =
-                cloneOf("dst", 2 * GI, params, source.getVolumeId()).build();
-        f.holdCopies();
-        assertThat(codeOf(() -> f.stub.createVolume(request))).isEqualTo(Status.Code.ABORTED);
+        HeldClone clone = heldClone("restart", "10.7.0.3@tcp");
         // A partial tree from the interrupted copy: the restarted copy must not keep it.
         Files.writeString(f.poolMount("restart").resolve("dst/partial"), "half");
 
         f.restart();
         assertThat(f.records("restart").get("dst").state()).isEqualTo(VolumeState.Cloning);
-        assertThat(codeOf(() -> f.stub.createVolume(request))).isEqualTo(Status.Code.ABORTED);
+        assertThat(codeOf(() -> f.stub.createVolume(clone.request()))).isEqualTo(Status.Code.ABORTED);
         f.releaseCopies();
-        Volume done = createUntilDone(request);
+        Volume done = createUntilDone(clone.request());
 
-        assertThat(done.getContentSource().getVolume().getVolumeId()).isEqualTo(source.getVolumeId());
+        assertThat(done.getContentSource().getVolume().getVolumeId())
+                .isEqualTo(clone.source().getVolumeId());
         Path dir = f.poolMount("restart").resolve("dst");
         assertThat(dir.resolve("data/a.txt")).hasContent("alpha");
         assertThat(dir.resolve("partial")).doesNotExist();
@@ -220,12 +227,7 @@ class VolumeCloneTest {
 
     @Test
     void aFailedCopyIsReportedTheCloneRemovedAndTheNextRetryCopiesAgain() throws IOException {
-        Map<String, String> params = pool("fail");
-        Volume source = sourceWithData("fail", "10.7.0.4@tcp", params);
-        CreateVolumeRequest request =
-                cloneOf("dst", 2 * GI, params, source.getVolumeId()).build();
-        f.holdCopies();
-        assertThat(codeOf(() -> f.stub.createVolume(request))).isEqualTo(Status.Code.ABORTED);
+        HeldClone clone = heldClone("fail", "10.7.0.4@tcp");
         long projectId = f.records("fail").get("dst").projectId();
         // The source's tree becomes unreadable under the copy (as a failing disk would make it).
         Path sourceDir = f.poolMount("fail").resolve("src");
@@ -236,7 +238,7 @@ class VolumeCloneTest {
         StatusRuntimeException failed = null;
         for (int i = 0; i < 200 && failed == null; i++) {
             try {
-                f.stub.createVolume(request);
+                f.stub.createVolume(clone.request());
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.ABORTED) {
                     failed = e;
@@ -251,8 +253,9 @@ class VolumeCloneTest {
         assertThat(f.quotaOf(projectId, f.poolMount("fail")).hardLimitBytes()).isZero();
 
         Files.move(aside, sourceDir);
-        Volume done = createUntilDone(request);
-        assertThat(done.getContentSource().getVolume().getVolumeId()).isEqualTo(source.getVolumeId());
+        Volume done = createUntilDone(clone.request());
+        assertThat(done.getContentSource().getVolume().getVolumeId())
+                .isEqualTo(clone.source().getVolumeId());
         assertThat(f.poolMount("fail").resolve("dst/data/a.txt")).hasContent("alpha");
     }
 

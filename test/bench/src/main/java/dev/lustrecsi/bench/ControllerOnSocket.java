@@ -1,10 +1,7 @@
 package dev.lustrecsi.bench;
 
-import dev.lustrecsi.controller.CapacityPlanner;
 import dev.lustrecsi.controller.ControllerConfig;
 import dev.lustrecsi.controller.ControllerService;
-import dev.lustrecsi.controller.LustreFileSystems;
-import dev.lustrecsi.controller.PoolMounts;
 import dev.lustrecsi.controller.ProjectIdAllocator;
 import dev.lustrecsi.controller.VolumeDirectories;
 import dev.lustrecsi.controller.VolumeKinds;
@@ -91,18 +88,18 @@ final class ControllerOnSocket implements AutoCloseable {
                 shrinkBandPercent,
                 ProjectIdAllocator.defaults(),
                 mountRoot,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                Optional.empty());
         LinuxMounter mounter =
                 new LinuxMounter(runner, new MountCommands(standIns.toolPaths()), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofMinutes(2));
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofMinutes(1));
         kinds = VolumeKinds.create(
                 config,
-                new LustreFileSystems(client),
+                client,
                 records,
-                new PoolMounts(mounter, mountRoot),
+                mounter,
                 new VolumeDirectories(lfsRunner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
-                new CapacityPlanner(config.shrinkBandPercent()),
                 inUse);
         ControllerService service = new ControllerService(config, kinds);
         server = CsiServer.start(

@@ -362,7 +362,8 @@ final class ManyVolumesBench {
                         first.directoryMode(),
                         first.mountOptions(),
                         "default/claim-" + i,
-                        now);
+                        now,
+                        null);
                 client.resources(LustreVolume.class)
                         .inNamespace(NAMESPACE)
                         .resource(VolumeRecords.toResource(pool, String.format("vol-%06d", i), r))
