@@ -43,6 +43,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -285,7 +286,7 @@ class WireCompatibilityTest {
         Message v11 = Populator.allFields().populate(v11Builder(type), branch);
 
         Message ours =
-                ourBuilder(type).getDefaultInstanceForType().getParserForType().parseFrom(v11.toByteString());
+                received(v11, ourBuilder(type).getDefaultInstanceForType().getParserForType());
 
         assertThat(Normalized.of(ours, f -> true)).isEqualTo(Normalized.of(v11, f -> true));
         assertThat(unknownFieldCount(ours))
@@ -636,7 +637,9 @@ class WireCompatibilityTest {
         return newBuilder(SchemaComparator.allMessages(OURS).get(fullName), "dev.lustrecsi.csi.v1.");
     }
 
-    /** The generated class of a message, e.g. csi.v1.VolumeCapability.MountVolume -> ...VolumeCapability$MountVolume. */
+    /**
+     * The generated class of a message, e.g. csi.v1.VolumeCapability.MountVolume -> ...VolumeCapability$MountVolume.
+     */
     private static Message.Builder newBuilder(Descriptor type, String classPrefix) {
         assertThat(type).isNotNull();
         Deque<String> names = new ArrayDeque<>();
@@ -749,7 +752,7 @@ class WireCompatibilityTest {
             return problems;
         }
 
-        /** Compares each type of the reference with the candidate's of the same full name; a missing one is a problem. */
+        /** Compares each type of the reference with the candidate's of that full name; a missing one is a problem. */
         private static <T extends GenericDescriptor> void forEachCounterpart(
                 Map<String, T> reference,
                 Map<String, T> candidate,
@@ -764,6 +767,15 @@ class WireCompatibilityTest {
                     compare.accept(type, other);
                 }
             }
+        }
+
+        /** The message or enum type a field refers to, by full name; empty for a scalar field. */
+        private static String referencedType(FieldDescriptor field) {
+            return switch (field.getType()) {
+                case MESSAGE -> field.getMessageType().getFullName();
+                case ENUM -> field.getEnumType().getFullName();
+                default -> "";
+            };
         }
 
         private static void compareField(FieldDescriptor expected, FieldDescriptor actual, List<String> problems) {
@@ -782,19 +794,10 @@ class WireCompatibilityTest {
             if (actual.isRepeated() != expected.isRepeated() || actual.isMapField() != expected.isMapField()) {
                 problems.add(where + ": cardinality differs");
             }
-            if (expected.getType() == FieldDescriptor.Type.MESSAGE
-                    && actual.getType() == FieldDescriptor.Type.MESSAGE
-                    && !actual.getMessageType()
-                            .getFullName()
-                            .equals(expected.getMessageType().getFullName())) {
-                problems.add(where + ": message type " + actual.getMessageType().getFullName());
-            }
-            if (expected.getType() == FieldDescriptor.Type.ENUM
-                    && actual.getType() == FieldDescriptor.Type.ENUM
-                    && !actual.getEnumType()
-                            .getFullName()
-                            .equals(expected.getEnumType().getFullName())) {
-                problems.add(where + ": enum type " + actual.getEnumType().getFullName());
+            if (actual.getType() == expected.getType()
+                    && !referencedType(actual).equals(referencedType(expected))) {
+                problems.add(where + ": " + actual.getType().name().toLowerCase(Locale.ROOT) + " type "
+                        + referencedType(actual));
             }
             String expectedOneof = oneofName(expected);
             String actualOneof = oneofName(actual);

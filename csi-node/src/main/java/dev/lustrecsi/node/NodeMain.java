@@ -52,8 +52,8 @@ public final class NodeMain implements Callable<Integer> {
     @Option(
             names = "--kubelet-dir",
             defaultValue = "/var/lib/kubelet",
-            description =
-                    "kubelet's root directory; targets must be under <dir>/pods, staging under <dir>/plugins (default: ${DEFAULT-VALUE})")
+            description = "kubelet's root directory; targets must be under <dir>/pods, staging under <dir>/plugins"
+                    + " (default: ${DEFAULT-VALUE})")
     Path kubeletDir;
 
     @Option(
@@ -71,9 +71,9 @@ public final class NodeMain implements Callable<Integer> {
     @Option(
             names = "--max-volumes",
             defaultValue = "-1",
-            description =
-                    "Lustre volumes this node may stage at once; -1: as many as the Lustre client's device table "
-                            + "holds for filesystems of --budget-mdts/--budget-osts targets; 0: no limit (default: ${DEFAULT-VALUE})")
+            description = "Lustre volumes this node may stage at once; -1: as many as the Lustre client's device table "
+                    + "holds for filesystems of --budget-mdts/--budget-osts targets; 0: no limit"
+                    + " (default: ${DEFAULT-VALUE})")
     long maxVolumes;
 
     @Option(
@@ -113,15 +113,15 @@ public final class NodeMain implements Callable<Integer> {
     @Option(
             names = "--startup-taint",
             defaultValue = DriverNames.STARTUP_TAINT_KEY,
-            description =
-                    "taint key removed from this node once the Lustre client is ready; empty: none (default: ${DEFAULT-VALUE})")
+            description = "taint key removed from this node once the Lustre client is ready; empty: none"
+                    + " (default: ${DEFAULT-VALUE})")
     String startupTaint;
 
     @Option(
             names = "--health-check-interval",
             defaultValue = "30",
-            description =
-                    "seconds between checks of the staged Lustre mounts (import state, MGS ping); 0: off (default: ${DEFAULT-VALUE})")
+            description = "seconds between checks of the staged Lustre mounts (import state, MGS ping); 0: off"
+                    + " (default: ${DEFAULT-VALUE})")
     long healthCheckSeconds;
 
     @Option(

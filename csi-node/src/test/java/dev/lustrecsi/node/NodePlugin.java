@@ -253,7 +253,9 @@ final class NodePlugin implements AutoCloseable {
                 .getSegmentsMap();
     }
 
-    /** Staging {@code stage} fails with {@code code} and a message saying each of {@code says}; nothing stays mounted. */
+    /**
+     * Staging {@code stage} fails with {@code code} and a message saying each of {@code says}; nothing stays mounted.
+     */
     void assertStageFails(NodeStageVolumeRequest stage, Status.Code code, String... says) {
         var thrown = assertThatThrownBy(() -> node().nodeStageVolume(stage)).has(status(code));
         for (String part : says) {

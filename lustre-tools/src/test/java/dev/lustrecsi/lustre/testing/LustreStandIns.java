@@ -237,7 +237,9 @@ public final class LustreStandIns {
         marker(state.resolve("down").resolve(fsName), on);
     }
 
-    /** The peer {@code nid} is unreachable: {@code lnetctl ping} fails (No route to host), a mount from it times out. */
+    /**
+     * The peer {@code nid} is unreachable: {@code lnetctl ping} fails (No route to host), a mount from it times out.
+     */
     public void peerDown(String nid, boolean on) {
         marker(state.resolve("down").resolve(nid), on);
     }
@@ -301,7 +303,9 @@ public final class LustreStandIns {
         write(state.resolve("version"), lustreVersion + "\n");
     }
 
-    /** The targets of {@code fsName}: {@code mdts} MDTs and {@code osts} OSTs, each of {@code kbytes} KiB, half used. */
+    /**
+     * The targets of {@code fsName}: {@code mdts} MDTs and {@code osts} OSTs, each of {@code kbytes} KiB, half used.
+     */
     public void targets(String fsName, int mdts, int osts, long kbytes) {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < mdts; i++) {
