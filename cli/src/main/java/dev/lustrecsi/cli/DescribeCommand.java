@@ -16,8 +16,8 @@ import picocli.CommandLine.Mixin;
 
 @Command(
         name = "describe",
-        description =
-                "Show a filesystem in detail: phase, conditions, servers, targets, NIDs, capacity and the PVCs using it.")
+        description = "Show a filesystem in detail: phase, conditions, servers, targets, NIDs, capacity"
+                + " and the PVCs using it.")
 final class DescribeCommand extends FileSystemCommand {
     @Mixin
     OutputOption output;

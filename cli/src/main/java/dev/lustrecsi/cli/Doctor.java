@@ -33,19 +33,27 @@ final class Doctor {
         static Finding ok(String check, String detail) {
             return new Finding(check, Level.OK, detail, "");
         }
+
+        static Finding warn(String check, String detail, String fix) {
+            return new Finding(check, Level.WARN, detail, fix);
+        }
+
+        static Finding missing(String check, String detail, String fix) {
+            return new Finding(check, Level.MISSING, detail, fix);
+        }
     }
 
     static final String DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
     static final String KUBEVIRT_CRD = "virtualmachines.kubevirt.io";
     static final String NAD_CRD = "network-attachment-definitions.k8s.cni.cncf.io";
-    private static final ResourceDefinitionContext KUBEVIRT_CR = new ResourceDefinitionContext.Builder()
+    static final ResourceDefinitionContext KUBEVIRT_CR = new ResourceDefinitionContext.Builder()
             .withGroup("kubevirt.io")
             .withVersion("v1")
             .withKind("KubeVirt")
             .withPlural("kubevirts")
             .withNamespaced(true)
             .build();
-    private static final ResourceDefinitionContext CDI_STORAGE_PROFILE = new ResourceDefinitionContext.Builder()
+    static final ResourceDefinitionContext CDI_STORAGE_PROFILE = new ResourceDefinitionContext.Builder()
             .withGroup("cdi.kubevirt.io")
             .withVersion("v1beta1")
             .withKind("StorageProfile")
@@ -80,9 +88,8 @@ final class Doctor {
         if (client.storage().v1().csiDrivers().withName(DriverNames.DRIVER_NAME).get() != null) {
             return Finding.ok(check, "registered");
         }
-        return new Finding(
+        return Finding.missing(
                 check,
-                Level.MISSING,
                 "not registered: the driver is not installed",
                 "helm install lustre-csi deploy/chart/lustre-csi -n lustre-csi --create-namespace"
                         + " (or kubectl apply -f deploy/manifests/), see deploy/README-install.md");
@@ -99,9 +106,8 @@ final class Doctor {
                 .list()
                 .getItems();
         if (sets.isEmpty()) {
-            return new Finding(
+            return Finding.missing(
                     check,
-                    Level.MISSING,
                     "no node plugin DaemonSet (labels app.kubernetes.io/name=lustre-csi,"
                             + " app.kubernetes.io/component=node)",
                     "install the chart (deploy/README-install.md)");
@@ -123,9 +129,8 @@ final class Doctor {
         if (notReady.isEmpty()) {
             return Finding.ok(check, ready + "/" + desired + " ready");
         }
-        return new Finding(
+        return Finding.missing(
                 check,
-                Level.MISSING,
                 "not ready: " + String.join(", ", notReady),
                 "kubectl -n <namespace> describe daemonset and the node plugin's log (container lustre-csi-node):"
                         + " a plugin stays unready while its node has no Lustre client or LNet network");
@@ -146,17 +151,16 @@ final class Doctor {
             }
         }
         if (with.isEmpty()) {
-            return new Finding(
+            return Finding.missing(
                     check,
-                    Level.MISSING,
                     nodes.isEmpty() ? "no nodes" : "on no node: " + String.join(", ", without),
                     "install the Lustre client kernel modules built for each node's kernel (lustre-client-modules /"
-                            + " kmod-lustre-client, or build lustre-release with --disable-server), see deploy/README-install.md");
+                            + " kmod-lustre-client, or build lustre-release with --disable-server),"
+                            + " see deploy/README-install.md");
         }
         if (!without.isEmpty()) {
-            return new Finding(
+            return Finding.warn(
                     check,
-                    Level.WARN,
                     String.join(", ", with) + "; missing on " + String.join(", ", without),
                     "install the client modules there, or keep Lustre pods off those nodes (the startup taint does)");
         }
@@ -182,17 +186,15 @@ final class Doctor {
             }
         }
         if (seen.isEmpty()) {
-            return new Finding(
+            return Finding.missing(
                     check,
-                    Level.MISSING,
                     nodes.isEmpty() ? "no nodes" : "on no node",
                     "check the node plugin's log; set the chart value network.lnetInterface to the NIC LNet should use,"
                             + " and remove a host lnet.conf / lnet service that configured LNet differently");
         }
         if (!none.isEmpty()) {
-            return new Finding(
+            return Finding.warn(
                     check,
-                    Level.WARN,
                     String.join("+", seen) + "; none on " + String.join(", ", none),
                     "see those nodes' node plugin logs (network.lnetInterface)");
         }
@@ -208,9 +210,8 @@ final class Doctor {
                 .withName(KUBEVIRT_CRD)
                 .get();
         if (crd == null) {
-            return new Finding(
+            return Finding.missing(
                     check,
-                    Level.MISSING,
                     "not installed (no CRD " + KUBEVIRT_CRD + ")",
                     "install KubeVirt: kubectl apply -f kubevirt-operator.yaml and kubevirt-cr.yaml of a release"
                             + " (https://kubevirt.io/user-guide/cluster_admin/installation/)");
@@ -220,9 +221,8 @@ final class Doctor {
                 .list()
                 .getItems();
         if (crs.isEmpty()) {
-            return new Finding(
+            return Finding.missing(
                     check,
-                    Level.MISSING,
                     "CRDs present but no KubeVirt resource: virt-operator deployed nothing",
                     "kubectl apply -f kubevirt-cr.yaml of the same release");
         }
@@ -232,9 +232,8 @@ final class Doctor {
         String version = Objects.toString(status.get("observedKubeVirtVersion"), "unknown");
         String where = kv.getMetadata().getNamespace() + "/" + kv.getMetadata().getName();
         if (!"Deployed".equals(phase)) {
-            return new Finding(
+            return Finding.missing(
                     check,
-                    Level.MISSING,
                     where + " phase " + phase + " (version " + version + ")",
                     "kubectl -n " + kv.getMetadata().getNamespace() + " describe kubevirt "
                             + kv.getMetadata().getName());
@@ -271,9 +270,8 @@ final class Doctor {
             return Finding.ok(check, found);
         }
         // Optional: servers then sit on the pod network (tcp), whose addresses change when a VM restarts.
-        return new Finding(
+        return Finding.warn(
                 check,
-                Level.WARN,
                 found,
                 "only needed for o2ib (RDMA) or stable server NIDs: install Multus and the SR-IOV network device"
                         + " plugin, then set network.attachment (deploy/README-install.md, \"Networks\")");
@@ -287,9 +285,8 @@ final class Doctor {
                         && "true".equals(sc.getMetadata().getAnnotations().get(DEFAULT_CLASS_ANNOTATION)))
                 .toList();
         if (defaults.isEmpty()) {
-            return new Finding(
+            return Finding.missing(
                     check,
-                    Level.MISSING,
                     "none: the servers' target-disk PVCs (volumeMode Block) would stay Pending",
                     "mark a block-capable class default (kubectl annotate storageclass <name> "
                             + DEFAULT_CLASS_ANNOTATION + "=true) or name one per filesystem (spec.storageClassName,"
@@ -313,16 +310,14 @@ final class Doctor {
                     sets.stream().anyMatch(s -> s instanceof Map<?, ?> m && "Block".equals(m.get("volumeMode")));
             return block
                     ? Finding.ok(check, name + " (" + sc.getProvisioner() + "), Block per its CDI StorageProfile")
-                    : new Finding(
+                    : Finding.missing(
                             check,
-                            Level.MISSING,
                             name + " (" + sc.getProvisioner() + ") gives no Block volumes"
                                     + " per its CDI StorageProfile",
                             "use a block-capable class for the target disks");
         }
-        return new Finding(
+        return Finding.warn(
                 check,
-                Level.WARN,
                 name + " (" + sc.getProvisioner() + "); cannot tell whether it gives" + " volumeMode Block",
                 "check that " + sc.getProvisioner() + " supports raw block volumes;" + " the target disks need them");
     }

@@ -11,9 +11,10 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "doctor",
         description = {
-            "Check a cluster for what the driver needs: CSIDriver registered, node plugins ready, Lustre client modules"
-                    + " and LNet networks on the nodes, KubeVirt and its version, Multus / SR-IOV, a default StorageClass"
-                    + " for the servers' block target disks. Prints each missing thing with its fix.",
+            "Check a cluster for what the driver needs: CSIDriver registered, node plugins ready,"
+                    + " Lustre client modules and LNet networks on the nodes, KubeVirt and its version,"
+                    + " Multus / SR-IOV, a default StorageClass for the servers' block target disks."
+                    + " Prints each missing thing with its fix.",
             "Exit code 0 when nothing required is missing (warnings allowed), 1 otherwise."
         })
 final class DoctorCommand implements Callable<Integer> {

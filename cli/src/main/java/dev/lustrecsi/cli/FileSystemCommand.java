@@ -7,7 +7,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** A subcommand that acts on one named LustreFileSystem in the chosen namespace (picocli reads these inherited fields). */
+/**
+ * A subcommand that acts on one named LustreFileSystem in the chosen namespace (picocli reads these inherited
+ * fields).
+ */
 abstract class FileSystemCommand implements Callable<Integer> {
     @ParentCommand
     KubectlLustre root;

@@ -6,19 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 
-/** The LustreFileSystem API as the commands use it. */
-final class FileSystems {
-    private final KubernetesClient client;
-    private final String namespace;
-
-    FileSystems(KubernetesClient client, String namespace) {
-        this.client = client;
-        this.namespace = namespace;
-    }
-
-    String namespace() {
-        return namespace;
-    }
+/** The LustreFileSystem API as the commands use it, in {@code namespace} (null: every namespace, for listing). */
+record FileSystems(KubernetesClient client, String namespace) {
 
     MixedOperation<LustreFileSystem, KubernetesResourceList<LustreFileSystem>, Resource<LustreFileSystem>> api() {
         return client.resources(LustreFileSystem.class);

@@ -22,22 +22,22 @@ record Goal(String description, boolean deletion, Predicate<LustreFileSystem> re
 
     /** Ready with as many active OSTs as the spec asks for. */
     static Goal scaled() {
-        return new Goal(
+        return readyAnd(
                 "Ready with the requested OSTs",
-                false,
-                fs -> ready().reached().test(fs)
-                        && Objects.equals(
-                                Status.of(fs).getActiveOsts(), fs.getSpec().getOstCount()));
+                fs -> Objects.equals(Status.of(fs).getActiveOsts(), fs.getSpec().getOstCount()));
     }
 
     /** Ready with every server on the spec's Lustre version. */
     static Goal upgraded() {
-        return new Goal(
+        return readyAnd(
                 "Ready on the requested Lustre version",
-                false,
-                fs -> ready().reached().test(fs)
-                        && Objects.equals(
-                                Status.of(fs).getLustreVersion(), fs.getSpec().getLustreVersion()));
+                fs -> Objects.equals(
+                        Status.of(fs).getLustreVersion(), fs.getSpec().getLustreVersion()));
+    }
+
+    /** Ready, and the status shows what the spec asks for ({@code applied}). */
+    private static Goal readyAnd(String description, Predicate<LustreFileSystem> applied) {
+        return new Goal(description, false, fs -> ready().reached().test(fs) && applied.test(fs));
     }
 
     static Goal deleted() {

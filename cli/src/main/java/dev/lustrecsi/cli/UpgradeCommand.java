@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
         name = "upgrade",
         description = {
             "Move the servers to another Lustre version, one server at a time.",
-            "The operator restarts each server VM on the new image; clients stay mounted and recover each server in turn."
+            "The operator restarts each server VM on the new image;"
+                    + " clients stay mounted and recover each server in turn."
         })
 final class UpgradeCommand extends SpecChangeCommand {
     @Option(names = "--version", required = true, paramLabel = "V", description = "Lustre version, e.g. 2.15.6")

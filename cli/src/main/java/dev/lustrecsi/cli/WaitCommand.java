@@ -18,8 +18,8 @@ final class WaitCommand extends FileSystemCommand {
             names = "--for",
             defaultValue = "Ready",
             paramLabel = "STATE",
-            description =
-                    "a phase (Pending, Provisioning, Ready, Degraded, Scaling, Upgrading, Deleting) or 'delete' (default: ${DEFAULT-VALUE})")
+            description = "a phase (Pending, Provisioning, Ready, Degraded, Scaling, Upgrading, Deleting) or 'delete'"
+                    + " (default: ${DEFAULT-VALUE})")
     String state;
 
     @Option(

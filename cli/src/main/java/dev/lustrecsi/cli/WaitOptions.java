@@ -22,7 +22,10 @@ final class WaitOptions {
                     "how long --wait waits, e.g. 90s, 20m, 2h (default: ${DEFAULT-VALUE}); exit code 5 when exceeded")
     Duration timeout;
 
-    /** With {@code --wait}: the resource once {@code goal} is reached (progress on {@code progress}); else {@code current}. */
+    /**
+     * With {@code --wait}: the resource once {@code goal} is reached (progress on {@code progress}); else
+     * {@code current}.
+     */
     LustreFileSystem awaitIfAsked(
             FileSystems fileSystems, PrintWriter progress, String name, Goal goal, LustreFileSystem current) {
         return wait ? new Waiter(fileSystems, progress).await(name, goal, timeout) : current;

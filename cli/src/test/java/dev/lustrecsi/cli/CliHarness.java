@@ -1,5 +1,6 @@
 package dev.lustrecsi.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lustrecsi.model.LustreFileSystem;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.assertj.core.api.AbstractStringAssert;
 
 /**
  * Runs {@code kubectl lustre} in-process against the fabric8 mock API server (CRUD mode), with the real
@@ -24,7 +26,13 @@ final class CliHarness {
     static final Path CRD = Path.of(System.getProperty("repo.root", ".."))
             .resolve("deploy/crds/lustre.lustrecsi.dev_lustrefilesystems.yaml");
 
-    record Result(int exitCode, String out, String err) {}
+    record Result(int exitCode, String out, String err) {
+        /** Asserts the exit status (showing stderr when it differs), then hands stderr on to assert on. */
+        AbstractStringAssert<?> assertExit(int expected) {
+            assertThat(exitCode).as(err).isEqualTo(expected);
+            return assertThat(err);
+        }
+    }
 
     private final KubernetesClient client;
 
@@ -80,6 +88,18 @@ final class CliHarness {
         Result finish() throws Exception {
             return result.get(60, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Ends a command still waiting for {@code namespace/name} to be Ready: the operator reports it Ready with
+     * {@code osts} OSTs of 100 GiB on Lustre {@code version}. Returns the command's result.
+     */
+    Result finishOnceReady(Running running, String namespace, String name, int osts, String version) throws Exception {
+        assertThat(running.result())
+                .as("still waiting before the operator reports Ready")
+                .isNotDone();
+        setStatus(namespace, name, s -> Fixtures.ready(s, name, osts, 100 * Fixtures.GI, version));
+        return running.finish();
     }
 
     LustreFileSystem get(String namespace, String name) {

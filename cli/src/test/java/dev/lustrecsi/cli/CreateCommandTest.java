@@ -12,8 +12,7 @@ class CreateCommandTest extends CliOnMockCluster {
     @Test
     void sizeIsTurnedIntoWholeOstsAndTheSpecIsComplete() {
         CliHarness.Result r = cli.run("create", "scratch-01", "-n", "hpc", "--size", "1Ti", "--ost-size", "256Gi");
-        assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.OK);
-        assertThat(r.err()).contains("lustrefilesystem/scratch-01 created (4 OSTs of 256Gi, tcp)");
+        r.assertExit(ExitCode.OK).contains("lustrefilesystem/scratch-01 created (4 OSTs of 256Gi, tcp)");
         LustreFileSystem fs = cli.get("hpc", "scratch-01");
         assertThat(fs.getSpec().getOstCount()).isEqualTo(4);
         assertThat(fs.getSpec().getOstSize().toString()).isEqualTo("256Gi");
@@ -54,8 +53,7 @@ class CreateCommandTest extends CliOnMockCluster {
     @Test
     void anInvalidSpecIsRefusedWithEveryProblemAndNothingIsCreated() {
         CliHarness.Result r = cli.run("create", "bad", "--osts", "3", "--osts-per-oss", "2", "--network", "o2ib");
-        assertThat(r.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(r.err())
+        r.assertExit(ExitCode.USAGE)
                 .startsWith("error: invalid filesystem bad:")
                 .contains("must be a multiple of spec.ostsPerOss 2")
                 .contains("o2ib needs spec.network.attachment");
@@ -65,14 +63,11 @@ class CreateCommandTest extends CliOnMockCluster {
     @Test
     void sizeAndOstsTogetherOrNeitherAreUsageErrors() {
         CliHarness.Result both = cli.run("create", "x", "--size", "1Ti", "--osts", "4");
-        assertThat(both.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(both.err()).contains("mutually exclusive").contains("--help");
+        both.assertExit(ExitCode.USAGE).contains("mutually exclusive").contains("--help");
         CliHarness.Result neither = cli.run("create", "x");
-        assertThat(neither.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(neither.err()).contains("Missing required argument");
+        neither.assertExit(ExitCode.USAGE).contains("Missing required argument");
         CliHarness.Result badSize = cli.run("create", "x", "--size", "lots");
-        assertThat(badSize.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(badSize.err()).contains("--size 'lots' must be a positive size");
+        badSize.assertExit(ExitCode.USAGE).contains("--size 'lots' must be a positive size");
         assertThat(cli.get("test", "x")).isNull();
     }
 
@@ -80,8 +75,7 @@ class CreateCommandTest extends CliOnMockCluster {
     void creatingTwiceIsRefused() {
         assertThat(cli.run("create", "twice", "--osts", "1").exitCode()).isZero();
         CliHarness.Result again = cli.run("create", "twice", "--osts", "2");
-        assertThat(again.exitCode()).isEqualTo(ExitCode.REFUSED);
-        assertThat(again.err()).contains("lustrefilesystem \"twice\" already exists in namespace \"test\"");
+        again.assertExit(ExitCode.REFUSED).contains("lustrefilesystem \"twice\" already exists in namespace \"test\"");
         assertThat(cli.get("test", "twice").getSpec().getOstCount()).isEqualTo(1);
     }
 
@@ -104,12 +98,9 @@ class CreateCommandTest extends CliOnMockCluster {
 
         cli.setStatus("test", "lfs1", s -> Fixtures.provisioning(s, "lfs1", 2, 1));
         running.awaitProgress("lfs1: Provisioning (targets ready 2/3, OSTs 1/2");
-        assertThat(running.result()).isNotDone();
-
-        cli.setStatus("test", "lfs1", s -> Fixtures.ready(s, "lfs1", 2, 100 * Fixtures.GI, "2.15.5"));
-        CliHarness.Result r = running.finish();
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).contains("lfs1: Ready (targets ready 3/3, OSTs 2/2, capacity 200 GiB, Lustre 2.15.5)");
+        CliHarness.Result r = cli.finishOnceReady(running, "test", "lfs1", 2, "2.15.5");
+        r.assertExit(ExitCode.OK)
+                .contains("lfs1: Ready (targets ready 3/3, OSTs 2/2, capacity 200 GiB, Lustre 2.15.5)");
         // stdout carries only the final object, for scripts.
         LustreFileSystem printed = Serialization.unmarshal(r.out(), LustreFileSystem.class);
         assertThat(printed.getStatus().getPhase()).isEqualTo(Phase.Ready);

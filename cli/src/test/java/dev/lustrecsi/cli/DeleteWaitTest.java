@@ -23,23 +23,20 @@ class DeleteWaitTest extends CliOnMockCluster {
                 .resource(Fixtures.volume("pvc-1", "v1:test:lfs:lfs:pvc-1", "research", "home-bob", "10Gi"))
                 .create();
         CliHarness.Result r = cli.run("delete", "lfs");
-        assertThat(r.exitCode()).isEqualTo(ExitCode.REFUSED);
-        assertThat(r.err())
+        r.assertExit(ExitCode.REFUSED)
                 .isEqualTo("error: lustrefilesystem \"lfs\" is used by 1 volume: research/home-bob;"
                         + " delete those PVCs first, or use --force\n");
         assertThat(cli.get("test", "lfs")).isNotNull();
 
         CliHarness.Result forced = cli.run("delete", "lfs", "--force");
-        assertThat(forced.exitCode()).as(forced.err()).isZero();
-        assertThat(forced.err()).contains("warning: deleting lfs while 1 volume(s) still use it");
+        forced.assertExit(ExitCode.OK).contains("warning: deleting lfs while 1 volume(s) still use it");
         assertThat(cli.get("test", "lfs")).isNull();
     }
 
     @Test
     void deleteAnUnusedFilesystemAndWaitForItToGo() {
         CliHarness.Result r = cli.run("delete", "lfs", "--wait", "--timeout", "2m");
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err())
+        r.assertExit(ExitCode.OK)
                 .contains("lustrefilesystem/lfs deleted (target disks are retained: diskDeletionPolicy Retain)")
                 .contains("lfs: deleted");
         assertThat(cli.get("test", "lfs")).isNull();
@@ -50,10 +47,9 @@ class DeleteWaitTest extends CliOnMockCluster {
     void waitTimesOutWithExitFiveAndSaysWhereItStopped() {
         cli.setStatus("test", "lfs", s -> Fixtures.provisioning(s, "lfs", 1, 0));
         CliHarness.Result r = cli.run("wait", "lfs", "--timeout", "2s");
-        assertThat(r.exitCode()).isEqualTo(ExitCode.TIMEOUT);
-        assertThat(r.err())
-                .contains(
-                        "error: timed out after 2s waiting for lfs to be Ready; last seen: lfs: Provisioning (targets ready 1/2");
+        r.assertExit(ExitCode.TIMEOUT)
+                .contains("error: timed out after 2s waiting for lfs to be Ready;"
+                        + " last seen: lfs: Provisioning (targets ready 1/2");
     }
 
     @Test
@@ -70,8 +66,8 @@ class DeleteWaitTest extends CliOnMockCluster {
             s.setConditions(List.of(rejected));
         });
         CliHarness.Result r = cli.run("wait", "lfs", "--timeout", "5m");
-        assertThat(r.exitCode()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.err()).contains("error: the operator rejected lfs: spec.network.addresses has 0 addresses");
+        r.assertExit(ExitCode.FAILED)
+                .contains("error: the operator rejected lfs: spec.network.addresses has 0 addresses");
     }
 
     @Test
@@ -83,18 +79,15 @@ class DeleteWaitTest extends CliOnMockCluster {
                 .withName("lfs")
                 .delete();
         CliHarness.Result r = running.finish();
-        assertThat(r.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
-        assertThat(r.err()).contains("was deleted while waiting for Ready");
+        r.assertExit(ExitCode.NOT_FOUND).contains("was deleted while waiting for Ready");
     }
 
     @Test
     void waitUsageErrorsAndMissingResources() {
         CliHarness.Result bogus = cli.run("wait", "lfs", "--for", "Happy");
-        assertThat(bogus.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(bogus.err()).contains("--for must be a phase (Pending, Provisioning, Ready");
+        bogus.assertExit(ExitCode.USAGE).contains("--for must be a phase (Pending, Provisioning, Ready");
         CliHarness.Result badTimeout = cli.run("wait", "lfs", "--timeout", "soon");
-        assertThat(badTimeout.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(badTimeout.err()).contains("'soon' is not a duration");
+        badTimeout.assertExit(ExitCode.USAGE).contains("'soon' is not a duration");
         assertThat(cli.run("wait", "missing").exitCode()).isEqualTo(ExitCode.NOT_FOUND);
         // Waiting for something already gone succeeds at once.
         assertThat(cli.run("wait", "missing", "--for", "delete").exitCode()).isZero();

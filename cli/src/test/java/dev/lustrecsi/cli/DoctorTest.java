@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSIDriverBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,7 @@ class DoctorTest {
         client.storage().v1().storageClasses().delete();
         client.apps().daemonSets().inAnyNamespace().delete();
         client.apiextensions().v1().customResourceDefinitions().delete();
-        client.genericKubernetesResources(kubevirtCr()).inAnyNamespace().delete();
+        client.genericKubernetesResources(Doctor.KUBEVIRT_CR).inAnyNamespace().delete();
     }
 
     @Test
@@ -182,16 +181,6 @@ class DoctorTest {
                 .create();
     }
 
-    private static ResourceDefinitionContext kubevirtCr() {
-        return new ResourceDefinitionContext.Builder()
-                .withGroup("kubevirt.io")
-                .withVersion("v1")
-                .withKind("KubeVirt")
-                .withPlural("kubevirts")
-                .withNamespaced(true)
-                .build();
-    }
-
     private void node(String name, Map<String, String> labels, Map<String, String> allocatable) {
         NodeBuilder b = new NodeBuilder()
                 .withNewMetadata()
@@ -254,20 +243,13 @@ class DoctorTest {
                 .endMetadata()
                 .addToAdditionalProperties("status", Map.of("phase", phase, "observedKubeVirtVersion", "v1.6.2"))
                 .build();
-        client.genericKubernetesResources(kubevirtCr())
+        client.genericKubernetesResources(Doctor.KUBEVIRT_CR)
                 .inNamespace("kubevirt")
                 .resource(kv)
                 .createOr(r -> r.update());
     }
 
     private void storageProfile(String name, String volumeMode) {
-        ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder()
-                .withGroup("cdi.kubevirt.io")
-                .withVersion("v1beta1")
-                .withKind("StorageProfile")
-                .withPlural("storageprofiles")
-                .withNamespaced(false)
-                .build();
         GenericKubernetesResource p = new GenericKubernetesResourceBuilder()
                 .withApiVersion("cdi.kubevirt.io/v1beta1")
                 .withKind("StorageProfile")
@@ -280,6 +262,8 @@ class DoctorTest {
                                 "claimPropertySets",
                                 List.of(Map.of("accessModes", List.of("ReadWriteOnce"), "volumeMode", volumeMode))))
                 .build();
-        client.genericKubernetesResources(ctx).resource(p).createOr(r -> r.update());
+        client.genericKubernetesResources(Doctor.CDI_STORAGE_PROFILE)
+                .resource(p)
+                .createOr(r -> r.update());
     }
 }

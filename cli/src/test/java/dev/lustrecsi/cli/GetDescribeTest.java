@@ -63,13 +63,12 @@ class GetDescribeTest extends CliOnMockCluster {
     @Test
     void missingFilesystemExitsThreeWithKubectlWording() {
         CliHarness.Result r = cli.run("get", "nope");
-        assertThat(r.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
-        assertThat(r.err()).isEqualTo("error: lustrefilesystem \"nope\" not found in namespace \"test\"\n");
+        r.assertExit(ExitCode.NOT_FOUND)
+                .isEqualTo("error: lustrefilesystem \"nope\" not found in namespace \"test\"\n");
         assertThat(r.out()).isEmpty();
         assertThat(cli.run("describe", "nope").exitCode()).isEqualTo(ExitCode.NOT_FOUND);
         CliHarness.Result empty = cli.run("get", "-n", "empty");
-        assertThat(empty.exitCode()).isZero();
-        assertThat(empty.err()).contains("No LustreFileSystems found in namespace empty.");
+        empty.assertExit(ExitCode.OK).contains("No LustreFileSystems found in namespace empty.");
     }
 
     @Test

@@ -60,8 +60,7 @@ class OperatorEndToEndTest {
                 "--wait",
                 "--timeout",
                 "10m");
-        assertThat(created.exitCode()).as(created.err()).isZero();
-        assertThat(created.err())
+        created.assertExit(ExitCode.OK)
                 .contains("lustrefilesystem/demo created (2 OSTs of 100Gi, tcp)")
                 .containsPattern("demo: Ready \\(targets ready 3/3, OSTs 2/2, capacity 200 GiB");
 
@@ -81,8 +80,7 @@ class OperatorEndToEndTest {
                 "--osts",
                 "4",
                 "--wait");
-        assertThat(scaled.exitCode()).as(scaled.err()).isZero();
-        assertThat(scaled.err()).containsPattern("demo: Ready \\(targets ready 5/5, OSTs 4/4, capacity 400 GiB");
+        scaled.assertExit(ExitCode.OK).containsPattern("demo: Ready \\(targets ready 5/5, OSTs 4/4, capacity 400 GiB");
         assertThat(h.vmNames()).containsExactly("demo-mds0", "demo-oss0", "demo-oss1", "demo-oss2", "demo-oss3");
 
         CliHarness.Result upgraded = waitingCommand(
@@ -93,13 +91,11 @@ class OperatorEndToEndTest {
                 "--version",
                 "2.15.6",
                 "--wait");
-        assertThat(upgraded.exitCode()).as(upgraded.err()).isZero();
-        assertThat(upgraded.err()).contains("Lustre 2.15.6)");
+        upgraded.assertExit(ExitCode.OK).contains("Lustre 2.15.6)");
 
         CliHarness.Result deleted =
                 waitingCommand(fs -> fs == null, "lustrefilesystem/demo deleted", "delete", "demo", "--wait");
-        assertThat(deleted.exitCode()).as(deleted.err()).isZero();
-        assertThat(deleted.err()).contains("demo: deleted");
+        deleted.assertExit(ExitCode.OK).contains("demo: deleted");
         assertThat(h.vmNames()).isEmpty();
     }
 }

@@ -20,8 +20,7 @@ class ScaleUpgradeTest extends CliOnMockCluster {
     @Test
     void scaleChangesTheDesiredOstCountOnly() {
         CliHarness.Result r = cli.run("scale", "lfs", "--osts", "6");
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).contains("lustrefilesystem/lfs scaled from 2 to 6 OSTs");
+        r.assertExit(ExitCode.OK).contains("lustrefilesystem/lfs scaled from 2 to 6 OSTs");
         LustreFileSystem fs = cli.get("test", "lfs");
         assertThat(fs.getSpec().getOstCount()).isEqualTo(6);
         assertThat(fs.getSpec().getOstSize().toString()).isEqualTo("100Gi");
@@ -31,11 +30,9 @@ class ScaleUpgradeTest extends CliOnMockCluster {
     @Test
     void scaleOutsideThePolicyOrNotInWholeServersIsRefusedUnchanged() {
         CliHarness.Result odd = cli.run("scale", "lfs", "--osts", "3");
-        assertThat(odd.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(odd.err()).contains("cannot scale lfs to 3 OSTs").contains("multiple of spec.ostsPerOss 2");
+        odd.assertExit(ExitCode.USAGE).contains("cannot scale lfs to 3 OSTs").contains("multiple of spec.ostsPerOss 2");
         CliHarness.Result big = cli.run("scale", "lfs", "--osts", "10");
-        assertThat(big.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(big.err()).contains("outside spec.scalePolicy [2, 8]");
+        big.assertExit(ExitCode.USAGE).contains("outside spec.scalePolicy [2, 8]");
         assertThat(cli.get("test", "lfs").getSpec().getOstCount()).isEqualTo(2);
         assertThat(cli.run("scale", "missing", "--osts", "2").exitCode()).isEqualTo(ExitCode.NOT_FOUND);
     }
@@ -50,11 +47,9 @@ class ScaleUpgradeTest extends CliOnMockCluster {
             s.setPhase(Phase.Scaling);
         });
         running.awaitProgress("lfs: Scaling (targets ready 4/5, OSTs 3/4");
-        assertThat(running.result()).isNotDone();
-        cli.setStatus("test", "lfs", s -> Fixtures.ready(s, "lfs", 4, 100 * Fixtures.GI, "2.15.5"));
-        CliHarness.Result r = running.finish();
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).contains("lfs: Ready (targets ready 5/5, OSTs 4/4, capacity 400 GiB");
+        cli.finishOnceReady(running, "test", "lfs", 4, "2.15.5")
+                .assertExit(ExitCode.OK)
+                .contains("lfs: Ready (targets ready 5/5, OSTs 4/4, capacity 400 GiB");
     }
 
     @Test
@@ -67,25 +62,21 @@ class ScaleUpgradeTest extends CliOnMockCluster {
 
         cli.setStatus("test", "lfs", s -> s.setPhase(Phase.Upgrading));
         running.awaitProgress("lfs: Upgrading");
-        assertThat(running.result()).isNotDone();
-        cli.setStatus("test", "lfs", s -> Fixtures.ready(s, "lfs", 2, 100 * Fixtures.GI, "2.15.6"));
-        CliHarness.Result r = running.finish();
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).contains("Lustre 2.15.6)");
+        cli.finishOnceReady(running, "test", "lfs", 2, "2.15.6")
+                .assertExit(ExitCode.OK)
+                .contains("Lustre 2.15.6)");
     }
 
     @Test
     void upgradeRefusesVersionsItCannotMapToAnImage() {
         CliHarness.Result bad = cli.run("upgrade", "lfs", "--version", "latest");
-        assertThat(bad.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(bad.err()).contains("spec.lustreVersion 'latest' must look like 2.15.5");
+        bad.assertExit(ExitCode.USAGE).contains("spec.lustreVersion 'latest' must look like 2.15.5");
 
         assertThat(cli.run("create", "custom", "--osts", "1", "--image", "registry.example.org/lustre:site-build")
                         .exitCode())
                 .isZero();
         CliHarness.Result noImage = cli.run("upgrade", "custom", "--version", "2.16.1");
-        assertThat(noImage.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(noImage.err()).contains("give --image");
+        noImage.assertExit(ExitCode.USAGE).contains("give --image");
         assertThat(cli.get("test", "custom").getSpec().getLustreVersion()).isEqualTo("2.15.5");
 
         CliHarness.Result withImage = cli.run(

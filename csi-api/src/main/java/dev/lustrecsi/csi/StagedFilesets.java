@@ -18,7 +18,9 @@ public final class StagedFilesets {
 
     private StagedFilesets() {}
 
-    /** The fileset a volume is mounted as: {@code /<fsName>} for a whole filesystem, else {@code /<fsName>/<subdir>}. */
+    /**
+     * The fileset a volume is mounted as: {@code /<fsName>} for a whole filesystem, else {@code /<fsName>/<subdir>}.
+     */
     public static String of(VolumeId id) {
         return "/" + id.fsName() + (id.isWholeFilesystem() ? "" : "/" + id.subdir());
     }

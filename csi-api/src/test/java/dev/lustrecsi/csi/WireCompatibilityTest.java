@@ -13,12 +13,14 @@ import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.Descriptors.GenericDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.Parser;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.UnknownFieldSet;
 import dev.lustrecsi.csi.v1.CapacityRange;
@@ -41,10 +43,12 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -282,7 +286,7 @@ class WireCompatibilityTest {
         Message v11 = Populator.allFields().populate(v11Builder(type), branch);
 
         Message ours =
-                ourBuilder(type).getDefaultInstanceForType().getParserForType().parseFrom(v11.toByteString());
+                received(v11, ourBuilder(type).getDefaultInstanceForType().getParserForType());
 
         assertThat(Normalized.of(ours, f -> true)).isEqualTo(Normalized.of(v11, f -> true));
         assertThat(unknownFieldCount(ours))
@@ -333,9 +337,7 @@ class WireCompatibilityTest {
                         .addRequisite(csi.v1.Csi.Topology.newBuilder().putSegments("zone", "a"))
                         .addPreferred(csi.v1.Csi.Topology.newBuilder().putSegments("zone", "b")))
                 .build();
-        assertEveryFieldSet(request);
-
-        CreateVolumeRequest ours = CreateVolumeRequest.parseFrom(request.toByteArray());
+        CreateVolumeRequest ours = received(request, CreateVolumeRequest.parser());
 
         assertThat(ours.getName()).isEqualTo("pvc-0b1c2d3e");
         assertThat(ours.getCapacityRange().getRequiredBytes()).isEqualTo(10L << 30);
@@ -396,9 +398,7 @@ class WireCompatibilityTest {
                 .putSecrets("token", "t0k3n")
                 .putVolumeContext("mgsNids", "10.0.0.1@o2ib")
                 .build();
-        assertEveryFieldSet(request);
-
-        NodeStageVolumeRequest ours = NodeStageVolumeRequest.parseFrom(request.toByteArray());
+        NodeStageVolumeRequest ours = received(request, NodeStageVolumeRequest.parser());
 
         assertThat(ours.getVolumeId()).isEqualTo("v1:::scratch:");
         assertThat(ours.getPublishContextMap()).containsOnly(entry("attached", "yes"));
@@ -466,9 +466,7 @@ class WireCompatibilityTest {
                 .putSecrets("token", "t0k3n")
                 .putVolumeContext("csi.storage.k8s.io/pod.name", "web-0")
                 .build();
-        assertEveryFieldSet(fromV11);
-
-        NodePublishVolumeRequest ours = NodePublishVolumeRequest.parseFrom(fromV11.toByteArray());
+        NodePublishVolumeRequest ours = received(fromV11, NodePublishVolumeRequest.parser());
         assertThat(ours.getTargetPath()).endsWith("/kubernetes.io~csi/pv/mount");
         assertThat(ours.getStagingTargetPath()).isEqualTo("/staging/x");
         assertThat(ours.getReadonly()).isTrue();
@@ -515,8 +513,7 @@ class WireCompatibilityTest {
                 .setCapacityBytes(5L << 40)
                 .setNodeExpansionRequired(true)
                 .build();
-        assertEveryFieldSet(v11Response);
-        ControllerExpandVolumeResponse ours = ControllerExpandVolumeResponse.parseFrom(v11Response.toByteArray());
+        ControllerExpandVolumeResponse ours = received(v11Response, ControllerExpandVolumeResponse.parser());
         assertThat(ours.getCapacityBytes()).isEqualTo(5L << 40);
         assertThat(ours.getNodeExpansionRequired()).isTrue();
     }
@@ -559,8 +556,7 @@ class WireCompatibilityTest {
                 .setCreationTime(created)
                 .setReadyToUse(true)
                 .build();
-        assertEveryFieldSet(v11);
-        dev.lustrecsi.csi.v1.Snapshot ours = dev.lustrecsi.csi.v1.Snapshot.parseFrom(v11.toByteArray());
+        dev.lustrecsi.csi.v1.Snapshot ours = received(v11, dev.lustrecsi.csi.v1.Snapshot.parser());
         assertThat(ours.getCreationTime()).isEqualTo(created);
         assertThat(ours.getReadyToUse()).isTrue();
         assertThat(ours.getGroupSnapshotId()).isEmpty();
@@ -641,7 +637,9 @@ class WireCompatibilityTest {
         return newBuilder(SchemaComparator.allMessages(OURS).get(fullName), "dev.lustrecsi.csi.v1.");
     }
 
-    /** The generated class of a message, e.g. csi.v1.VolumeCapability.MountVolume -> ...VolumeCapability$MountVolume. */
+    /**
+     * The generated class of a message, e.g. csi.v1.VolumeCapability.MountVolume -> ...VolumeCapability$MountVolume.
+     */
     private static Message.Builder newBuilder(Descriptor type, String classPrefix) {
         assertThat(type).isNotNull();
         Deque<String> names = new ArrayDeque<>();
@@ -657,6 +655,12 @@ class WireCompatibilityTest {
     }
 
     /** Fails unless every field of the message tree is set (exactly one member per oneof). */
+    /** {@code sent}, with every field set, as the other side's generated type reads it off the wire. */
+    static <T extends Message> T received(Message sent, Parser<T> reader) throws InvalidProtocolBufferException {
+        assertEveryFieldSet(sent);
+        return reader.parseFrom(sent.toByteString());
+    }
+
     static void assertEveryFieldSet(MessageOrBuilder message) {
         Descriptor type = message.getDescriptorForType();
         for (OneofDescriptor oneof : type.getRealOneofs()) {
@@ -730,24 +734,13 @@ class WireCompatibilityTest {
 
         static List<String> compare(FileDescriptor reference, FileDescriptor candidate) {
             List<String> problems = new ArrayList<>();
-            Map<String, Descriptor> candidates = allMessages(candidate);
-            for (Descriptor message : allMessages(reference).values()) {
-                Descriptor other = candidates.get(message.getFullName());
-                if (other == null) {
-                    problems.add("missing message " + message.getFullName());
-                    continue;
-                }
-                for (FieldDescriptor field : message.getFields()) {
-                    compareField(field, other.findFieldByNumber(field.getNumber()), problems);
-                }
-            }
-            Map<String, EnumDescriptor> candidateEnums = allEnums(candidate);
-            for (EnumDescriptor enumType : allEnums(reference).values()) {
-                EnumDescriptor other = candidateEnums.get(enumType.getFullName());
-                if (other == null) {
-                    problems.add("missing enum " + enumType.getFullName());
-                    continue;
-                }
+            forEachCounterpart(
+                    allMessages(reference), allMessages(candidate), "message", problems, (message, other) -> {
+                        for (FieldDescriptor field : message.getFields()) {
+                            compareField(field, other.findFieldByNumber(field.getNumber()), problems);
+                        }
+                    });
+            forEachCounterpart(allEnums(reference), allEnums(candidate), "enum", problems, (enumType, other) -> {
                 for (EnumValueDescriptor value : enumType.getValues()) {
                     EnumValueDescriptor same = other.findValueByNumber(value.getNumber());
                     if (same == null || !same.getName().equals(value.getName())) {
@@ -755,8 +748,34 @@ class WireCompatibilityTest {
                                 + (same == null ? "no value with that number" : "is named " + same.getName()));
                     }
                 }
-            }
+            });
             return problems;
+        }
+
+        /** Compares each type of the reference with the candidate's of that full name; a missing one is a problem. */
+        private static <T extends GenericDescriptor> void forEachCounterpart(
+                Map<String, T> reference,
+                Map<String, T> candidate,
+                String kind,
+                List<String> problems,
+                BiConsumer<T, T> compare) {
+            for (T type : reference.values()) {
+                T other = candidate.get(type.getFullName());
+                if (other == null) {
+                    problems.add("missing " + kind + " " + type.getFullName());
+                } else {
+                    compare.accept(type, other);
+                }
+            }
+        }
+
+        /** The message or enum type a field refers to, by full name; empty for a scalar field. */
+        private static String referencedType(FieldDescriptor field) {
+            return switch (field.getType()) {
+                case MESSAGE -> field.getMessageType().getFullName();
+                case ENUM -> field.getEnumType().getFullName();
+                default -> "";
+            };
         }
 
         private static void compareField(FieldDescriptor expected, FieldDescriptor actual, List<String> problems) {
@@ -775,19 +794,10 @@ class WireCompatibilityTest {
             if (actual.isRepeated() != expected.isRepeated() || actual.isMapField() != expected.isMapField()) {
                 problems.add(where + ": cardinality differs");
             }
-            if (expected.getType() == FieldDescriptor.Type.MESSAGE
-                    && actual.getType() == FieldDescriptor.Type.MESSAGE
-                    && !actual.getMessageType()
-                            .getFullName()
-                            .equals(expected.getMessageType().getFullName())) {
-                problems.add(where + ": message type " + actual.getMessageType().getFullName());
-            }
-            if (expected.getType() == FieldDescriptor.Type.ENUM
-                    && actual.getType() == FieldDescriptor.Type.ENUM
-                    && !actual.getEnumType()
-                            .getFullName()
-                            .equals(expected.getEnumType().getFullName())) {
-                problems.add(where + ": enum type " + actual.getEnumType().getFullName());
+            if (actual.getType() == expected.getType()
+                    && !referencedType(actual).equals(referencedType(expected))) {
+                problems.add(where + ": " + actual.getType().name().toLowerCase(Locale.ROOT) + " type "
+                        + referencedType(actual));
             }
             String expectedOneof = oneofName(expected);
             String actualOneof = oneofName(actual);

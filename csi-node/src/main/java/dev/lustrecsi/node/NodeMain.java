@@ -52,8 +52,8 @@ public final class NodeMain implements Callable<Integer> {
     @Option(
             names = "--kubelet-dir",
             defaultValue = "/var/lib/kubelet",
-            description =
-                    "kubelet's root directory; targets must be under <dir>/pods, staging under <dir>/plugins (default: ${DEFAULT-VALUE})")
+            description = "kubelet's root directory; targets must be under <dir>/pods, staging under <dir>/plugins"
+                    + " (default: ${DEFAULT-VALUE})")
     Path kubeletDir;
 
     @Option(
@@ -71,9 +71,9 @@ public final class NodeMain implements Callable<Integer> {
     @Option(
             names = "--max-volumes",
             defaultValue = "-1",
-            description =
-                    "Lustre volumes this node may stage at once; -1: as many as the Lustre client's device table "
-                            + "holds for filesystems of --budget-mdts/--budget-osts targets; 0: no limit (default: ${DEFAULT-VALUE})")
+            description = "Lustre volumes this node may stage at once; -1: as many as the Lustre client's device table "
+                    + "holds for filesystems of --budget-mdts/--budget-osts targets; 0: no limit"
+                    + " (default: ${DEFAULT-VALUE})")
     long maxVolumes;
 
     @Option(
@@ -113,15 +113,15 @@ public final class NodeMain implements Callable<Integer> {
     @Option(
             names = "--startup-taint",
             defaultValue = DriverNames.STARTUP_TAINT_KEY,
-            description =
-                    "taint key removed from this node once the Lustre client is ready; empty: none (default: ${DEFAULT-VALUE})")
+            description = "taint key removed from this node once the Lustre client is ready; empty: none"
+                    + " (default: ${DEFAULT-VALUE})")
     String startupTaint;
 
     @Option(
             names = "--health-check-interval",
             defaultValue = "30",
-            description =
-                    "seconds between checks of the staged Lustre mounts (import state, MGS ping); 0: off (default: ${DEFAULT-VALUE})")
+            description = "seconds between checks of the staged Lustre mounts (import state, MGS ping); 0: off"
+                    + " (default: ${DEFAULT-VALUE})")
     long healthCheckSeconds;
 
     @Option(
@@ -146,16 +146,7 @@ public final class NodeMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.applyLogLevel();
-        ToolPaths tools = toolsDir == null
-                ? ToolPaths.standard()
-                : new ToolPaths(
-                        "mount",
-                        "umount",
-                        toolsDir.resolve("lfs").toString(),
-                        toolsDir.resolve("lctl").toString(),
-                        toolsDir.resolve("lnetctl").toString(),
-                        toolsDir.resolve("modprobe").toString(),
-                        toolsDir.resolve("mkfs.lustre").toString());
+        ToolPaths tools = toolsDir == null ? ToolPaths.standard() : ToolPaths.lustreToolsIn(toolsDir);
         CommandRunner runner = new ProcessCommandRunner();
         LnetConfigurator lnet = new LnetConfigurator(
                 runner,
@@ -219,12 +210,8 @@ public final class NodeMain implements Callable<Integer> {
                     api.<PodEvents>map(c -> new KubernetesPodEvents(c, nodeId)).orElse(PodEvents.NONE));
             // A failed pass is logged, counted and run again; readiness says when one is stuck (a hung statfs).
             Duration every = Duration.ofSeconds(healthCheckSeconds);
-            PeriodicTask health = new PeriodicTask(
-                            "Lustre mount health check",
-                            every.multipliedBy(3).plusMinutes(5),
-                            taskMetrics,
-                            java.time.Clock.systemUTC(),
-                            watcher::checkOnce)
+            PeriodicTask health = PeriodicTask.every(
+                            every, "Lustre mount health check", taskMetrics, watcher::checkOnce)
                     .schedule(background, every, every);
             readiness.add(ReadinessCheck.of(health));
         }
@@ -237,12 +224,7 @@ public final class NodeMain implements Callable<Integer> {
         if (api.isPresent()) {
             // Corrects the record from the mount table (a restart, a failed write, an edit by someone else).
             Duration every = Duration.ofSeconds(healthCheckSeconds > 0 ? healthCheckSeconds : 30);
-            PeriodicTask record = new PeriodicTask(
-                            "staged volume record",
-                            every.multipliedBy(3).plusMinutes(5),
-                            taskMetrics,
-                            java.time.Clock.systemUTC(),
-                            stagedRecord::correct)
+            PeriodicTask record = PeriodicTask.every(every, "staged volume record", taskMetrics, stagedRecord::correct)
                     .schedule(recordThread, Duration.ZERO, every);
             readiness.add(ReadinessCheck.of(record));
         }

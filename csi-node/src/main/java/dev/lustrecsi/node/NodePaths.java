@@ -9,8 +9,8 @@ import java.nio.file.Path;
 /**
  * The kubelet directories the node plugin may mount in, and the checks every path from the CO
  * passes before it is used: absolute, no {@code .} or {@code ..} components, no NUL, sane length,
- * under the right kubelet directory, and no symbolic link on the way down from it. So a bad request can never make the plugin mount over,
- * or unmount, anything else on the host.
+ * under the right kubelet directory, and no symbolic link on the way down from it. So a bad request can
+ * never make the plugin mount over, or unmount, anything else on the host.
  */
 public final class NodePaths {
     private static final int MAX_PATH = 4096;

@@ -70,9 +70,7 @@ class MgsNidsAtStageTest {
         plugin.standIns.peerDown(OLD, true); // the old virt-launcher pod and its address are gone
         Path onServer =
                 Files.createDirectories(plugin.standIns.serverRoot(NOW, "fsv").resolve("pvc-1"));
-        NodeStageVolumeRequest stage = plugin.stage("fsv", "pvc-1").build();
-
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.staged(plugin.stage("fsv", "pvc-1"));
 
         assertThat(plugin.standIns.lustreMounts())
                 .singleElement()

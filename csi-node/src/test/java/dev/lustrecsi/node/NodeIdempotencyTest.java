@@ -53,8 +53,7 @@ class NodeIdempotencyTest {
 
     @Test
     void aStagingPathHoldingAnotherVolumeIsNotReused() {
-        NodeStageVolumeRequest stage = plugin.stage("fsa", "pvc-1").build();
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.staged(plugin.stage("fsa", "pvc-1"));
         NodeStageVolumeRequest other = plugin.stage("fsa", "pvc-2")
                 .setStagingTargetPath(stage.getStagingTargetPath())
                 .build();
@@ -70,10 +69,8 @@ class NodeIdempotencyTest {
 
     @Test
     void aRepeatedPublishAskingForOtherAccessIsRefusedNotRemounted() {
-        NodeStageVolumeRequest stage = plugin.stage("fsa", "pvc-1").build();
-        NodePublishVolumeRequest publish = plugin.publish(stage, "pod-a").build();
-        plugin.node().nodeStageVolume(stage);
-        plugin.node().nodePublishVolume(publish);
+        NodeStageVolumeRequest stage = plugin.staged(plugin.stage("fsa", "pvc-1"));
+        NodePublishVolumeRequest publish = plugin.published(stage, "pod-a");
 
         assertThatThrownBy(() -> plugin.node()
                         .nodePublishVolume(publish.toBuilder().setReadonly(true).build()))

@@ -54,8 +54,7 @@ class NodeMetricsTest {
         NodeStageVolumeRequest two = plugin.stage("fsa", "pvc-2").build();
         plugin.node().nodeStageVolume(one);
         plugin.node().nodeStageVolume(two);
-        NodePublishVolumeRequest podA = plugin.publish(one, "pod-a").build();
-        plugin.node().nodePublishVolume(podA);
+        NodePublishVolumeRequest podA = plugin.published(one, "pod-a");
         plugin.node().nodePublishVolume(plugin.publish(one, "pod-b").build());
         plugin.node().nodePublishVolume(plugin.publish(two, "pod-c").build());
         assertThat(scrape(registry))

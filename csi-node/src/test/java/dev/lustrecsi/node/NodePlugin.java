@@ -229,9 +229,21 @@ final class NodePlugin implements AutoCloseable {
     /** A volume {@code subdir} made on the server and staged (NodeStageVolume) on this node; the stage request. */
     NodeStageVolumeRequest stagedVolume(String fsName, String subdir) {
         volumeOnServer(fsName, subdir);
-        NodeStageVolumeRequest stage = stage(fsName, subdir).build();
-        node().nodeStageVolume(stage);
-        return stage;
+        return staged(stage(fsName, subdir));
+    }
+
+    /** {@code stage} sent to NodeStageVolume; the request sent. */
+    NodeStageVolumeRequest staged(NodeStageVolumeRequest.Builder stage) {
+        NodeStageVolumeRequest request = stage.build();
+        node().nodeStageVolume(request);
+        return request;
+    }
+
+    /** The staged volume published (NodePublishVolume) for {@code pod}; the publish request. */
+    NodePublishVolumeRequest published(NodeStageVolumeRequest staged, String pod) {
+        NodePublishVolumeRequest request = publish(staged, pod).build();
+        node().nodePublishVolume(request);
+        return request;
     }
 
     /** The topology segments NodeGetInfo publishes: what a StorageClass's allowedTopologies match. */
@@ -241,7 +253,9 @@ final class NodePlugin implements AutoCloseable {
                 .getSegmentsMap();
     }
 
-    /** Staging {@code stage} fails with {@code code} and a message saying each of {@code says}; nothing stays mounted. */
+    /**
+     * Staging {@code stage} fails with {@code code} and a message saying each of {@code says}; nothing stays mounted.
+     */
     void assertStageFails(NodeStageVolumeRequest stage, Status.Code code, String... says) {
         var thrown = assertThatThrownBy(() -> node().nodeStageVolume(stage)).has(status(code));
         for (String part : says) {

@@ -1,5 +1,7 @@
 package dev.lustrecsi.node;
 
+import static dev.lustrecsi.testing.csi.CsiRequests.unpublish;
+import static dev.lustrecsi.testing.csi.CsiRequests.unstage;
 import static dev.lustrecsi.testing.csi.GrpcStatus.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,8 +9,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lustrecsi.csi.v1.NodeGetVolumeStatsRequest;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnpublishVolumeRequest;
-import dev.lustrecsi.csi.v1.NodeUnstageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeCapability;
 import dev.lustrecsi.csi.v1.VolumeCapability.AccessMode.Mode;
 import dev.lustrecsi.testing.csi.CsiRequests;
@@ -44,6 +44,11 @@ class NodeRequestValidationTest {
                 .isEmpty();
     }
 
+    /** NodeStageVolume of {@code stage} fails with INVALID_ARGUMENT and mounts nothing. */
+    private void assertStageRefused(NodeStageVolumeRequest.Builder stage) {
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> plugin.node().nodeStageVolume(stage.build()));
+    }
+
     private NodeStageVolumeRequest.Builder stage() {
         return plugin.stage("fsv", "pvc-1");
     }
@@ -60,19 +65,11 @@ class NodeRequestValidationTest {
             "noflock,x-mount.mkdir",
             "ro,rw"
         }) {
-            assertRefused(
-                    Status.Code.INVALID_ARGUMENT,
-                    () -> plugin.node()
-                            .nodeStageVolume(stage().putVolumeContext("mountOptions", options)
-                                    .build()));
+            assertStageRefused(stage().putVolumeContext("mountOptions", options));
         }
         for (String flag : new String[] {"suid", "user_xattr,dev", "nosuid,bind"}) {
-            assertRefused(
-                    Status.Code.INVALID_ARGUMENT,
-                    () -> plugin.node()
-                            .nodeStageVolume(stage().setVolumeCapability(
-                                            CsiRequests.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag))
-                                    .build()));
+            assertStageRefused(
+                    stage().setVolumeCapability(CsiRequests.mountCapability(Mode.MULTI_NODE_MULTI_WRITER, flag)));
         }
         assertThatThrownBy(() -> plugin.node()
                         .nodeStageVolume(
@@ -91,10 +88,7 @@ class NodeRequestValidationTest {
             plugin.kubelet.resolve("pods/p/volumes/v/mount").toString(),
             ""
         }) {
-            assertRefused(
-                    Status.Code.INVALID_ARGUMENT,
-                    () -> plugin.node()
-                            .nodeStageVolume(stage().setStagingTargetPath(bad).build()));
+            assertStageRefused(stage().setStagingTargetPath(bad));
         }
         NodeStageVolumeRequest good = stage().build();
         NodePublishVolumeRequest publish = plugin.publish(good, "pod").build();
@@ -114,18 +108,15 @@ class NodeRequestValidationTest {
             assertRefused(
                     Status.Code.INVALID_ARGUMENT,
                     () -> plugin.node()
-                            .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                                    .setVolumeId(publish.getVolumeId())
-                                    .setTargetPath(bad)
-                                    .build()));
+                            .nodeUnpublishVolume(unpublish(
+                                    publish.toBuilder().setTargetPath(bad).build())));
         }
         assertRefused(
                 Status.Code.INVALID_ARGUMENT,
                 () -> plugin.node()
-                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                                .setVolumeId(good.getVolumeId())
+                        .nodeUnstageVolume(unstage(good.toBuilder()
                                 .setStagingTargetPath(outside.toString())
-                                .build()));
+                                .build())));
         // CSI spec, NodeGetVolumeStats: a path where the volume is not is NOT_FOUND (and nothing is read there).
         assertRefused(
                 Status.Code.NOT_FOUND,
@@ -150,9 +141,7 @@ class NodeRequestValidationTest {
             "x".repeat(300),
             "v1:default:pool-a:fsv:pvc 1"
         }) {
-            assertRefused(
-                    Status.Code.INVALID_ARGUMENT,
-                    () -> plugin.node().nodeStageVolume(stage().setVolumeId(id).build()));
+            assertStageRefused(stage().setVolumeId(id));
         }
     }
 
@@ -162,10 +151,7 @@ class NodeRequestValidationTest {
                 .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
                 .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
                 .build();
-        assertRefused(
-                Status.Code.INVALID_ARGUMENT,
-                () -> plugin.node()
-                        .nodeStageVolume(stage().setVolumeCapability(block).build()));
+        assertStageRefused(stage().setVolumeCapability(block));
         NodeStageVolumeRequest good = stage().build();
         assertRefused(
                 Status.Code.INVALID_ARGUMENT,
@@ -177,35 +163,16 @@ class NodeRequestValidationTest {
                 .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
                 .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
                 .build();
-        assertRefused(
-                Status.Code.INVALID_ARGUMENT,
-                () -> plugin.node()
-                        .nodeStageVolume(stage().setVolumeCapability(ext4).build()));
-        assertRefused(
-                Status.Code.INVALID_ARGUMENT,
-                () -> plugin.node()
-                        .nodeStageVolume(stage().clearVolumeCapability().build()));
+        assertStageRefused(stage().setVolumeCapability(ext4));
+        assertStageRefused(stage().clearVolumeCapability());
     }
 
     @Test
     void aVolumeContextContradictingTheIdIsRefused() {
-        assertRefused(
-                Status.Code.INVALID_ARGUMENT,
-                () -> plugin.node()
-                        .nodeStageVolume(
-                                stage().putVolumeContext("fsName", "other").build()));
-        assertRefused(
-                Status.Code.INVALID_ARGUMENT,
-                () -> plugin.node()
-                        .nodeStageVolume(
-                                stage().putVolumeContext("subdir", "pvc-9").build()));
+        assertStageRefused(stage().putVolumeContext("fsName", "other"));
+        assertStageRefused(stage().putVolumeContext("subdir", "pvc-9"));
         // A static volume (no LustreFileSystem to ask) names its MGS in the volume context or nowhere.
-        assertRefused(
-                Status.Code.INVALID_ARGUMENT,
-                () -> plugin.node()
-                        .nodeStageVolume(stage().setVolumeId("v1:::fsv:pvc-1")
-                                .removeVolumeContext("mgsNids")
-                                .build()));
+        assertStageRefused(stage().setVolumeId("v1:::fsv:pvc-1").removeVolumeContext("mgsNids"));
         // A managed one may lack it (created before its MGS had NIDs): asked again later, not refused.
         assertRefused(
                 Status.Code.UNAVAILABLE,
@@ -216,11 +183,7 @@ class NodeRequestValidationTest {
                 () -> plugin.node()
                         .nodeStageVolume(stage().putVolumeContext("mgsNids", "10.7.0.1@tcp;reboot")
                                 .build()));
-        assertRefused(
-                Status.Code.INVALID_ARGUMENT,
-                () -> plugin.node()
-                        .nodeStageVolume(stage().putVolumeContext("mgsNids", "-o remount")
-                                .build()));
+        assertStageRefused(stage().putVolumeContext("mgsNids", "-o remount"));
     }
 
     @Test

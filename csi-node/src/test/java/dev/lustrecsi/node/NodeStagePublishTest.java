@@ -76,8 +76,7 @@ class NodeStagePublishTest {
         plugin.restart();
 
         plugin.node().nodeStageVolume(stage); // kubelet retries stage after the restart
-        NodePublishVolumeRequest publish = plugin.publish(stage, "pod-2").build();
-        plugin.node().nodePublishVolume(publish);
+        NodePublishVolumeRequest publish = plugin.published(stage, "pod-2");
         Files.writeString(Path.of(publish.getTargetPath(), "after-restart"), "ok");
 
         assertThat(plugin.standIns.lustreMounts()).hasSize(1);
@@ -98,8 +97,7 @@ class NodeStagePublishTest {
         NodePublishVolumeRequest ro =
                 plugin.publish(stage, "reader").setReadonly(true).build();
         plugin.node().nodePublishVolume(ro);
-        NodePublishVolumeRequest rw = plugin.publish(stage, "writer").build();
-        plugin.node().nodePublishVolume(rw);
+        NodePublishVolumeRequest rw = plugin.published(stage, "writer");
 
         Path roTarget = Path.of(ro.getTargetPath());
         assertThat(roTarget.resolve("existing")).hasContent("readable");
@@ -118,12 +116,9 @@ class NodeStagePublishTest {
     @Test
     void aReaderOnlyAccessModeStagesAndPublishesReadOnly() throws Exception {
         plugin.volumeOnServer("fsd", "pvc-4");
-        NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-4")
-                .setVolumeCapability(CsiRequests.mountCapability(Mode.MULTI_NODE_READER_ONLY))
-                .build();
-        plugin.node().nodeStageVolume(stage);
-        NodePublishVolumeRequest publish = plugin.publish(stage, "pod-ro").build();
-        plugin.node().nodePublishVolume(publish);
+        NodeStageVolumeRequest stage = plugin.staged(plugin.stage("fsd", "pvc-4")
+                .setVolumeCapability(CsiRequests.mountCapability(Mode.MULTI_NODE_READER_ONLY)));
+        NodePublishVolumeRequest publish = plugin.published(stage, "pod-ro");
 
         assertThat(plugin.standIns.lustreMounts())
                 .singleElement()
@@ -136,12 +131,9 @@ class NodeStagePublishTest {
     @Test
     void aSingleNodeSingleWriterVolumeIsPublishedToOneTargetAtATime() {
         plugin.volumeOnServer("fsd", "pvc-ssw");
-        NodeStageVolumeRequest stage = plugin.stage("fsd", "pvc-ssw")
-                .setVolumeCapability(CsiRequests.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER))
-                .build();
-        plugin.node().nodeStageVolume(stage);
-        NodePublishVolumeRequest first = plugin.publish(stage, "pod-1").build();
-        plugin.node().nodePublishVolume(first);
+        NodeStageVolumeRequest stage = plugin.staged(plugin.stage("fsd", "pvc-ssw")
+                .setVolumeCapability(CsiRequests.mountCapability(Mode.SINGLE_NODE_SINGLE_WRITER)));
+        NodePublishVolumeRequest first = plugin.published(stage, "pod-1");
         plugin.node().nodePublishVolume(first); // the same target again: idempotent
 
         NodePublishVolumeRequest second = plugin.publish(stage, "pod-2").build();
@@ -271,8 +263,7 @@ class NodeStagePublishTest {
         plugin = new NodePlugin(other, 1);
         plugin.volumeOnServer("fsj", "pvc-1");
         plugin.volumeOnServer("fsj", "pvc-2");
-        NodeStageVolumeRequest first = plugin.stage("fsj", "pvc-1").build();
-        plugin.node().nodeStageVolume(first);
+        NodeStageVolumeRequest first = plugin.staged(plugin.stage("fsj", "pvc-1"));
 
         assertThatThrownBy(() -> plugin.node()
                         .nodeStageVolume(plugin.stage("fsj", "pvc-2").build()))

@@ -42,8 +42,7 @@ class NodeVolumeHealthTest {
     @Test
     void statsReportBytesAndInodesOfAHealthyVolume() throws Exception {
         NodeStageVolumeRequest stage = plugin.stagedVolume("fss", "pvc-1");
-        NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
-        plugin.node().nodePublishVolume(publish);
+        NodePublishVolumeRequest publish = plugin.published(stage, "pod");
         Files.write(Path.of(publish.getTargetPath(), "blob"), new byte[3 << 20]);
         Files.createDirectories(Path.of(publish.getTargetPath(), "a/b/c"));
 
@@ -67,8 +66,7 @@ class NodeVolumeHealthTest {
     @Test
     void aVolumeWhoseMountVanishedIsAbnormal() throws Exception {
         NodeStageVolumeRequest stage = plugin.stagedVolume("fst", "pvc-2");
-        NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
-        plugin.node().nodePublishVolume(publish);
+        NodePublishVolumeRequest publish = plugin.published(stage, "pod");
 
         // Someone unmounts the pod's view behind the plugin's back.
         Process p = new ProcessBuilder("umount", publish.getTargetPath()).start();
@@ -92,14 +90,12 @@ class NodeVolumeHealthTest {
         plugin.standIns.targets("fsr", 1, 3, 1 << 20);
         plugin.volumeOnServer("fsr", "pvc-before");
         plugin.volumeOnServer("fsr", "pvc-after");
-        NodeStageVolumeRequest before = plugin.stage("fsr", "pvc-before").build();
-        plugin.node().nodeStageVolume(before);
+        NodeStageVolumeRequest before = plugin.staged(plugin.stage("fsr", "pvc-before"));
 
         // The operator drains and deactivates OST0002: the mounted client keeps its import FULL with the flags
         // "invalid, deactive"; a client mounted afterwards never connects it (state NEW).
         plugin.standIns.ostActive("fsr", 2, false);
-        NodeStageVolumeRequest after = plugin.stage("fsr", "pvc-after").build();
-        plugin.node().nodeStageVolume(after);
+        NodeStageVolumeRequest after = plugin.staged(plugin.stage("fsr", "pvc-after"));
 
         assertThat(stats(before, before.getStagingTargetPath())
                         .getVolumeCondition()
@@ -122,10 +118,8 @@ class NodeVolumeHealthTest {
     @Test
     void aHungServerIsReportedAbnormalAndTheVolumeStillUnmounts() throws Exception {
         plugin.standIns.hangServer("fsh", true);
-        NodeStageVolumeRequest stage = plugin.stage("fsh", "pvc-4").build();
-        plugin.node().nodeStageVolume(stage);
-        NodePublishVolumeRequest publish = plugin.publish(stage, "pod").build();
-        plugin.node().nodePublishVolume(publish);
+        NodeStageVolumeRequest stage = plugin.staged(plugin.stage("fsh", "pvc-4"));
+        NodePublishVolumeRequest publish = plugin.published(stage, "pod");
 
         NodeGetVolumeStatsResponse r = stats(stage, publish.getTargetPath());
         assertThat(r.getVolumeCondition().getAbnormal()).isTrue();

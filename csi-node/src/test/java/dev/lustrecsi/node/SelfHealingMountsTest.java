@@ -9,17 +9,12 @@ import dev.lustrecsi.csi.v1.NodeGetVolumeStatsResponse;
 import dev.lustrecsi.csi.v1.NodePublishVolumeRequest;
 import dev.lustrecsi.csi.v1.NodeStageVolumeRequest;
 import dev.lustrecsi.csi.v1.VolumeUsage;
-import dev.lustrecsi.lustre.mount.LibC;
+import dev.lustrecsi.lustre.testing.HungUnmounts;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -41,12 +36,7 @@ class SelfHealingMountsTest {
     }
 
     private NodePublishVolumeRequest stageAndPublish(String fs, String volume, String podUid) {
-        plugin.volumeOnServer(fs, volume);
-        NodeStageVolumeRequest stage = plugin.stage(fs, volume).build();
-        plugin.node().nodeStageVolume(stage);
-        NodePublishVolumeRequest publish = plugin.publish(stage, podUid).build();
-        plugin.node().nodePublishVolume(publish);
-        return publish;
+        return plugin.published(plugin.stagedVolume(fs, volume), podUid);
     }
 
     @Test
@@ -90,39 +80,18 @@ class SelfHealingMountsTest {
     void unpublishAndUnstageFreeTheNodeWhenTheKernelNeverReturnsFromUnmount() throws Exception {
         NodePublishVolumeRequest publish = stageAndPublish("fsk", "pvc-3", "pod-c");
         NodeStageVolumeRequest stage = plugin.stage("fsk", "pvc-3").build();
-        // The kernel side of servers that are gone for good: normal and forced umount2 never return.
-        List<String> calls = new CopyOnWriteArrayList<>();
-        CountDownLatch never = new CountDownLatch(1);
-        LibC real = LibC.load();
-        plugin.libc = (LibC) Proxy.newProxyInstance(
-                LibC.class.getClassLoader(), new Class<?>[] {LibC.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("umount2")) {
-                        int flags = (Integer) args[1];
-                        calls.add(
-                                flags == 0
-                                        ? "normal"
-                                        : flags == LibC.MNT_FORCE ? "force" : flags == LibC.MNT_DETACH ? "lazy" : "?");
-                        if ((flags & LibC.MNT_DETACH) == 0) {
-                            never.await(1, TimeUnit.MINUTES);
-                            return -1;
-                        }
-                    }
-                    try {
-                        return method.invoke(real, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        HungUnmounts kernel = new HungUnmounts();
+        plugin.libc = kernel.libc();
         plugin.restart();
 
         try {
             plugin.node().nodeUnpublishVolume(unpublish(publish));
             plugin.node().nodeUnstageVolume(unstage(stage));
         } finally {
-            never.countDown();
+            kernel.release();
         }
 
-        assertThat(calls).containsExactly("normal", "force", "lazy", "normal", "force", "lazy");
+        assertThat(kernel.umounts()).containsExactly("normal", "force", "lazy", "normal", "force", "lazy");
         assertThat(plugin.mountsBelowRoot()).isEmpty();
         assertThat(Path.of(publish.getTargetPath())).doesNotExist();
     }

@@ -75,8 +75,7 @@ class StagedVolumeRecordTest {
 
         plugin.node().nodeStageVolume(first);
         assertThat(record("node-1")).isEqualTo("/fsa/pvc-1");
-        NodePublishVolumeRequest publish = plugin.publish(first, "pod-1").build();
-        plugin.node().nodePublishVolume(publish);
+        NodePublishVolumeRequest publish = plugin.published(first, "pod-1");
         plugin.node().nodeStageVolume(second);
         assertThat(record("node-1")).isEqualTo("/fsa/pvc-1,/fsb/pvc-2");
 
@@ -144,9 +143,7 @@ class StagedVolumeRecordTest {
     void withoutANodeObjectTheStageStillMounts() {
         plugin = new NodePlugin(dir, api.client);
         plugin.volumeOnServer("fsa", "pvc-1");
-        NodeStageVolumeRequest stage = plugin.stage("fsa", "pvc-1").build();
-
-        plugin.node().nodeStageVolume(stage);
+        NodeStageVolumeRequest stage = plugin.staged(plugin.stage("fsa", "pvc-1"));
 
         assertThat(plugin.mountsAt(Path.of(stage.getStagingTargetPath()))).isEqualTo(1);
     }

@@ -22,14 +22,14 @@ class ChartArgsAcceptedTest {
 
     @Test
     void controllerAcceptsItsArgs() {
-        Container c = container(R.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller");
+        Container c = container(R.controllerPod(), "lustre-csi-controller");
         assertThat(c.getArgs()).contains("--disk-storage-class=ceph-block");
         assertParses(new ControllerMain(), c.getArgs());
     }
 
     @Test
     void nodePluginAcceptsItsArgs() {
-        Container c = container(R.node().getSpec().getTemplate().getSpec(), "lustre-csi-node");
+        Container c = container(R.nodePod(), "lustre-csi-node");
         assertThat(c.getArgs()).contains("--lnet-interface=ib0");
         assertParses(new NodeMain(), c.getArgs());
     }
@@ -44,7 +44,7 @@ class ChartArgsAcceptedTest {
                     "dev.lustrecsi.provisioner.OperatorMain does not exist yet (server-provisioner is being written)");
             return;
         }
-        Container c = container(R.operator().getSpec().getTemplate().getSpec(), "server-provisioner");
+        Container c = container(R.operatorPod(), "server-provisioner");
         assertParses(main.getDeclaredConstructor().newInstance(), c.getArgs());
     }
 

@@ -1,6 +1,7 @@
 package dev.lustrecsi.deploy;
 
 import static dev.lustrecsi.deploy.Rendered.container;
+import static dev.lustrecsi.deploy.Rendered.containerNames;
 import static dev.lustrecsi.deploy.Rendered.flag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -67,14 +68,11 @@ class ChartRenderTest {
 
     @Test
     void ourImagesDefaultToTheChartAppVersionAndFollowValues() {
-        assertThat(container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller")
-                        .getImage())
+        assertThat(container(defaults.controllerPod(), "lustre-csi-controller").getImage())
                 .isEqualTo("ghcr.io/lustrecsi/lustre-csi-controller:" + APP_VERSION);
-        assertThat(container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node")
-                        .getImage())
+        assertThat(container(defaults.nodePod(), "lustre-csi-node").getImage())
                 .isEqualTo("ghcr.io/lustrecsi/lustre-csi-node:" + APP_VERSION);
-        assertThat(container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner")
-                        .getImage())
+        assertThat(container(defaults.operatorPod(), "server-provisioner").getImage())
                 .isEqualTo("ghcr.io/lustrecsi/lustre-server-provisioner:" + APP_VERSION);
 
         Rendered custom = Rendered.parse(Helm.template(
@@ -82,11 +80,10 @@ class ChartRenderTest {
                 "--set", "images.node.tag=0.2.0-rc1",
                 "--set", "images.csiProvisioner.tag=v9.9.9",
                 "--set", "images.pullPolicy=Always"));
-        PodSpec node = custom.node().getSpec().getTemplate().getSpec();
+        PodSpec node = custom.nodePod();
         assertThat(container(node, "lustre-csi-node").getImage())
                 .isEqualTo("registry.example.org/hpc/lustre-csi-node:0.2.0-rc1");
-        assertThat(container(custom.controller().getSpec().getTemplate().getSpec(), "csi-provisioner")
-                        .getImage())
+        assertThat(container(custom.controllerPod(), "csi-provisioner").getImage())
                 .isEqualTo("registry.k8s.io/sig-storage/csi-provisioner:v9.9.9");
         assertThat(custom.podSpecs())
                 .allSatisfy(p -> assertThat(p.getContainers())
@@ -95,12 +92,10 @@ class ChartRenderTest {
 
     @Test
     void controllerRunsTheDriverWithProvisionerResizerAndLivenessSidecars() {
-        Deployment dep = defaults.controller();
-        PodSpec pod = dep.getSpec().getTemplate().getSpec();
-        assertThat(pod.getContainers())
-                .extracting(Container::getName)
+        PodSpec pod = defaults.controllerPod();
+        assertThat(containerNames(pod))
                 .containsExactly("lustre-csi-controller", "csi-provisioner", "csi-resizer", "liveness-probe");
-        assertThat(dep.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(defaults.controller().getSpec().getReplicas()).isEqualTo(2);
 
         Container driver = container(pod, "lustre-csi-controller");
         assertThat(driver.getArgs())
@@ -152,14 +147,13 @@ class ChartRenderTest {
 
     @Test
     void everyApiClientHasBoundedRequestsSoNoneOutlivesTheProvisionersTimeout() {
-        Container provisioner =
-                container(defaults.controller().getSpec().getTemplate().getSpec(), "csi-provisioner");
+        Container provisioner = container(defaults.controllerPod(), "csi-provisioner");
         long provisionerTimeoutMillis =
                 Long.parseLong(flag(provisioner, "--timeout").orElseThrow().replace("s", "")) * 1000;
         List<Container> clients = List.of(
-                container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller"),
-                container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node"),
-                container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner"));
+                container(defaults.controllerPod(), "lustre-csi-controller"),
+                container(defaults.nodePod(), "lustre-csi-node"),
+                container(defaults.operatorPod(), "server-provisioner"));
         for (Container c : clients) {
             Map<String, String> env = new java.util.HashMap<>();
             c.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
@@ -180,11 +174,8 @@ class ChartRenderTest {
 
     @Test
     void nodePluginIsPrivilegedOnTheHostNetworkWithBidirectionalKubeletMounts() {
-        DaemonSet ds = defaults.node();
-        PodSpec pod = ds.getSpec().getTemplate().getSpec();
-        assertThat(pod.getContainers())
-                .extracting(Container::getName)
-                .containsExactly("lustre-csi-node", "node-driver-registrar", "liveness-probe");
+        PodSpec pod = defaults.nodePod();
+        assertThat(containerNames(pod)).containsExactly("lustre-csi-node", "node-driver-registrar", "liveness-probe");
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
         // Its token: startup taint, pods on its node, Events (RbacLeastPrivilegeTest checks what it may do).
@@ -237,7 +228,7 @@ class ChartRenderTest {
     void kubeletDirAndLnetInterfaceValuesReachEveryPath() {
         Rendered r = Rendered.parse(
                 Helm.template("--set", "node.kubeletDir=/var/lib/k0s/kubelet", "--set", "network.lnetInterface=ib0"));
-        PodSpec pod = r.node().getSpec().getTemplate().getSpec();
+        PodSpec pod = r.nodePod();
         Container plugin = container(pod, "lustre-csi-node");
         assertThat(plugin.getArgs()).contains("--kubelet-dir=/var/lib/k0s/kubelet", "--lnet-interface=ib0");
         assertThat(mountPath(plugin, "kubelet-dir")).isEqualTo("/var/lib/k0s/kubelet");
@@ -258,11 +249,11 @@ class ChartRenderTest {
                 "--set-json", "node.nodeSelector={\"lustre-client\":\"installed\"}",
                 "--set", "controller.resources.controller.limits.memory=3Gi",
                 "--set", "operator.resources.requests.cpu=250m"));
-        PodSpec ctl = r.controller().getSpec().getTemplate().getSpec();
+        PodSpec ctl = r.controllerPod();
         assertThat(ctl.getTolerations())
                 .singleElement()
                 .satisfies(t -> assertThat(t.getKey()).isEqualTo("hpc"));
-        PodSpec node = r.node().getSpec().getTemplate().getSpec();
+        PodSpec node = r.nodePod();
         assertThat(node.getTolerations())
                 .singleElement()
                 .satisfies(t -> assertThat(t.getValue()).isEqualTo("a100"));
@@ -275,7 +266,7 @@ class ChartRenderTest {
                         .get("memory")
                         .toString())
                 .isEqualTo("3Gi");
-        assertThat(container(r.operator().getSpec().getTemplate().getSpec(), "server-provisioner")
+        assertThat(container(r.operatorPod(), "server-provisioner")
                         .getResources()
                         .getRequests()
                         .get("cpu")
@@ -285,7 +276,7 @@ class ChartRenderTest {
 
     @Test
     void operatorRunsAsNonRootWithoutPrivileges() {
-        PodSpec pod = defaults.operator().getSpec().getTemplate().getSpec();
+        PodSpec pod = defaults.operatorPod();
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
         Container op = container(pod, "server-provisioner");
@@ -325,9 +316,8 @@ class ChartRenderTest {
 
     @Test
     void hostNetworkPluginsServeMetricsOnTheirPodIpOnly() {
-        Container node = container(defaults.node().getSpec().getTemplate().getSpec(), "lustre-csi-node");
-        Container controller =
-                container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller");
+        Container node = container(defaults.nodePod(), "lustre-csi-node");
+        Container controller = container(defaults.controllerPod(), "lustre-csi-controller");
         for (Container c : List.of(node, controller)) {
             assertThat(flag(c, "--metrics-address")).contains("$(POD_IP)");
             assertThat(c.getEnv())
@@ -394,20 +384,14 @@ class ChartRenderTest {
                         .getMaxUnavailable()
                         .getIntVal())
                 .isZero();
-        assertThat(defaults.operator()
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec()
+        assertThat(defaults.operatorPod()
                         .getAffinity()
                         .getPodAntiAffinity()
                         .getPreferredDuringSchedulingIgnoredDuringExecution())
                 .singleElement()
                 .satisfies(
                         t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
-        assertThat(defaults.controller()
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec()
+        assertThat(defaults.controllerPod()
                         .getAffinity()
                         .getPodAntiAffinity()
                         .getRequiredDuringSchedulingIgnoredDuringExecution())
@@ -426,8 +410,8 @@ class ChartRenderTest {
                                 defaults.operator().getSpec().getSelector().getMatchLabels()));
         // Both elect on their own Lease with the same timings, passed to their own flags.
         for (Container c : List.of(
-                container(defaults.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller"),
-                container(defaults.operator().getSpec().getTemplate().getSpec(), "server-provisioner"))) {
+                container(defaults.controllerPod(), "lustre-csi-controller"),
+                container(defaults.operatorPod(), "server-provisioner"))) {
             assertThat(c.getArgs())
                     .contains(
                             "--leader-election-namespace=$(POD_NAMESPACE)",

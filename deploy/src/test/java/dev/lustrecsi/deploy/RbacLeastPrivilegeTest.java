@@ -91,10 +91,8 @@ class RbacLeastPrivilegeTest {
                         "node cluster core pods list",
                         "node cluster core events create",
                         "node cluster lustre.lustrecsi.dev lustrefilesystems get");
-        assertThat(r.node().getSpec().getTemplate().getSpec().getServiceAccountName())
-                .isEqualTo(Helm.RELEASE + "-node");
-        assertThat(r.node().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken())
-                .isTrue();
+        assertThat(r.nodePod().getServiceAccountName()).isEqualTo(Helm.RELEASE + "-node");
+        assertThat(r.nodePod().getAutomountServiceAccountToken()).isTrue();
     }
 
     @Test

@@ -82,6 +82,23 @@ final class Rendered {
         return one(DaemonSet.class, Helm.RELEASE + "-node");
     }
 
+    PodSpec controllerPod() {
+        return controller().getSpec().getTemplate().getSpec();
+    }
+
+    PodSpec operatorPod() {
+        return operator().getSpec().getTemplate().getSpec();
+    }
+
+    PodSpec nodePod() {
+        return node().getSpec().getTemplate().getSpec();
+    }
+
+    /** The names of the pod's containers, in order. */
+    static List<String> containerNames(PodSpec pod) {
+        return pod.getContainers().stream().map(Container::getName).toList();
+    }
+
     /** Pod specs of every workload in the stream. */
     List<PodSpec> podSpecs() {
         return Stream.concat(

@@ -69,7 +69,7 @@ class VmImageRecipeTest {
                 .contains("LUSTRE_VERSION=\"${LUSTRE_VERSION:-" + CreateCommand.DEFAULT_LUSTRE_VERSION + "}\"")
                 .contains("IMAGE=\"${1:-" + CreateCommand.DEFAULT_IMAGE_REPOSITORY + ":${LUSTRE_VERSION}}\"");
         Rendered chart = Rendered.parse(Helm.template());
-        assertThat(Rendered.container(chart.controller().getSpec().getTemplate().getSpec(), "lustre-csi-controller")
+        assertThat(Rendered.container(chart.controllerPod(), "lustre-csi-controller")
                         .getArgs())
                 .contains("--server-image=" + defaultImage, "--lustre-version=" + CreateCommand.DEFAULT_LUSTRE_VERSION);
         // The examples leave image and version to the chart's defaults, so they cannot drift from them.

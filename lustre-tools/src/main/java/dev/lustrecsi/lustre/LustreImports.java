@@ -1,7 +1,9 @@
 package dev.lustrecsi.lustre;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -68,47 +70,35 @@ public record LustreImports(List<Import> imports) {
 
     public static LustreImports parse(String text) {
         List<Import> out = new ArrayList<>();
-        String name = null;
-        String target = null;
-        String state = null;
-        String connection = "";
-        List<String> flags = List.of();
-        boolean inBlock = false;
+        // The current block's "key: value" lines, the first of each key (the top-level name, target and state
+        // come before any nested line of the same name).
+        Map<String, String> block = null;
         for (String raw : text.split("\n")) {
             String line = raw.strip();
+            int colon = line.indexOf(':');
             if (line.equals("import:")) {
-                if (inBlock) {
-                    add(out, name, target, state, connection, flags);
-                }
-                inBlock = true;
-                name = null;
-                target = null;
-                state = null;
-                connection = "";
-                flags = List.of();
-            } else if (inBlock && name == null && line.startsWith("name:")) {
-                name = value(line);
-            } else if (inBlock && target == null && line.startsWith("target:")) {
-                target = value(line);
-            } else if (inBlock && state == null && line.startsWith("state:")) {
-                state = value(line);
-            } else if (inBlock && line.startsWith("current_connection:")) {
-                connection = unquote(value(line));
-            } else if (inBlock && line.startsWith("import_flags:")) {
-                flags = list(value(line));
+                add(out, block);
+                block = new HashMap<>();
+            } else if (block != null && colon > 0) {
+                block.putIfAbsent(
+                        line.substring(0, colon), line.substring(colon + 1).strip());
             }
         }
-        if (inBlock) {
-            add(out, name, target, state, connection, flags);
-        }
+        add(out, block);
         return new LustreImports(out);
     }
 
-    private static void add(
-            List<Import> out, String name, String target, String state, String connection, List<String> flags) {
-        if (name != null && state != null) {
-            out.add(new Import(name, target == null ? name : target, state, connection, flags));
+    private static void add(List<Import> out, Map<String, String> block) {
+        if (block == null || !block.containsKey("name") || !block.containsKey("state")) {
+            return;
         }
+        String name = block.get("name");
+        out.add(new Import(
+                name,
+                block.getOrDefault("target", name),
+                block.get("state"),
+                unquote(block.getOrDefault("current_connection", "")),
+                list(block.getOrDefault("import_flags", ""))));
     }
 
     /** {@code [ a, b ]} as [a, b]. */
@@ -125,10 +115,6 @@ public record LustreImports(List<Import> imports) {
 
     private static String unquote(String v) {
         return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
-    }
-
-    private static String value(String line) {
-        return line.substring(line.indexOf(':') + 1).strip();
     }
 
     /** The imports that are not working, deactivated ones left out, e.g. to name them in a volume condition. */

@@ -25,6 +25,12 @@ public record ToolPaths(
         return new ToolPaths("mount", "umount", "lfs", "lctl", "lnetctl", "modprobe", "mkfs.lustre");
     }
 
+    /** The system's mount and umount from PATH, the Lustre tools from {@code dir} (a tools volume, or stand-ins). */
+    public static ToolPaths lustreToolsIn(Path dir) {
+        ToolPaths all = in(dir);
+        return new ToolPaths("mount", "umount", all.lfs(), all.lctl(), all.lnetctl(), all.modprobe(), all.mkfsLustre());
+    }
+
     /** Every tool looked up in one directory (a host image with tools outside PATH, or tests). */
     public static ToolPaths in(Path dir) {
         return new ToolPaths(

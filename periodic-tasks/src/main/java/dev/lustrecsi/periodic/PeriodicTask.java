@@ -74,6 +74,14 @@ public final class PeriodicTask implements Runnable {
         this.created = clock.instant();
     }
 
+    /**
+     * A task meant to run every {@code period} on the system clock, stuck after three periods and five minutes more
+     * (room for a slow pass, e.g. a statfs on a recovering Lustre mount, before readiness fails).
+     */
+    public static PeriodicTask every(Duration period, String name, Metrics metrics, Runnable body) {
+        return new PeriodicTask(name, period.multipliedBy(3).plusMinutes(5), metrics, Clock.systemUTC(), body);
+    }
+
     /** Schedules this task with a fixed delay between passes. */
     public PeriodicTask schedule(ScheduledExecutorService executor, Duration initialDelay, Duration delay) {
         executor.scheduleWithFixedDelay(this, initialDelay.toMillis(), delay.toMillis(), TimeUnit.MILLISECONDS);

@@ -246,25 +246,14 @@ class CsiServerTest {
                         .getStatus())
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
-        CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-                .serverReflectionInfo(new StreamObserver<>() {
-                    @Override
-                    public void onNext(ServerReflectionResponse value) {
-                        answer.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                });
+        RecordingObserver<ServerReflectionResponse> answer = new RecordingObserver<>();
+        StreamObserver<ServerReflectionRequest> requests =
+                ServerReflectionGrpc.newStub(channel).serverReflectionInfo(answer);
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         requests.onCompleted();
-        assertThat(answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+        assertThat(answer.awaitEnd().errors).isEmpty();
+        assertThat(answer.values).hasSize(1);
+        assertThat(answer.values.get(0).getListServicesResponse().getServiceList())
                 .extracting(s -> s.getName())
                 .contains("csi.v1.Identity", "grpc.health.v1.Health");
     }

@@ -8,10 +8,8 @@ import dev.lustrecsi.lustre.mount.MountException;
 import dev.lustrecsi.lustre.mount.MountTimeoutException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -76,31 +74,15 @@ class GrpcErrorsTest {
 
     @Test
     void answerSendsTheMappedStatusAndNeverThrows() {
-        List<Throwable> errors = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        StreamObserver<String> observer = new StreamObserver<>() {
-            @Override
-            public void onNext(String value) {
-                values.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                errors.add(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                values.add("completed");
-            }
-        };
+        RecordingObserver<String> observer = new RecordingObserver<>();
         GrpcErrors.answer(observer, () -> "ok");
         GrpcErrors.answer(observer, () -> {
             throw new CommandFailedException(
                     new CommandResult(List.of("lfs", "setquota"), 1, "", "Invalid argument", false));
         });
-        assertThat(values).containsExactly("ok", "completed");
-        assertThat(errors)
+        assertThat(observer.values).containsExactly("ok");
+        assertThat(observer.completions).hasValue(1);
+        assertThat(observer.errors)
                 .singleElement()
                 .isInstanceOfSatisfying(
                         StatusRuntimeException.class,

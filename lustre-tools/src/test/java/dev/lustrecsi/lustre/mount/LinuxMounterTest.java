@@ -7,16 +7,13 @@ import dev.lustrecsi.lustre.FsName;
 import dev.lustrecsi.lustre.MgsNids;
 import dev.lustrecsi.lustre.MountCommands;
 import dev.lustrecsi.lustre.ProcessCommandRunner;
+import dev.lustrecsi.lustre.testing.HungUnmounts;
 import dev.lustrecsi.lustre.testing.LustreStandIns;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +53,21 @@ class LinuxMounterTest {
         return Files.createDirectories(dir.resolve(name));
     }
 
+    /** A new directory {@code name} with the stand-in filesystem {@code fsName} mounted on it. */
+    private Path mountedFilesystem(String name, String fsName) throws Exception {
+        Path mountPoint = mkdir(name);
+        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName(fsName)), mountPoint, List.of());
+        return mountPoint;
+    }
+
+    /** A new directory {@code name} with two bind mounts of {@code source} stacked on it, the upper one as asked. */
+    private Path stackedBinds(Path source, String name, boolean upperReadOnly) throws Exception {
+        Path target = mkdir(name);
+        mounter.bindMount(source, target, false);
+        mounter.bindMount(source, target, upperReadOnly);
+        return target;
+    }
+
     @Test
     void filesetMountsOfOneFilesystemShareData() throws Exception {
         Files.createDirectories(standIns.serverRoot("10.1.0.1@tcp", "share1").resolve("vol-a"));
@@ -91,9 +103,8 @@ class LinuxMounterTest {
 
     @Test
     void readOnlyBindRefusesWrites() throws Exception {
-        Path staged = mkdir("staged");
+        Path staged = mountedFilesystem("staged", "share3");
         Path pod = mkdir("pod");
-        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share3")), staged, List.of());
         Files.writeString(staged.resolve("f"), "x");
 
         mounter.bindMount(staged, pod, true);
@@ -111,11 +122,8 @@ class LinuxMounterTest {
 
     @Test
     void unmountRemovesStackedMountsAndIsIdempotent() throws Exception {
-        Path staged = mkdir("s");
-        Path target = mkdir("t2");
-        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share4")), staged, List.of());
-        mounter.bindMount(staged, target, false);
-        mounter.bindMount(staged, target, false);
+        Path staged = mountedFilesystem("s", "share4");
+        Path target = stackedBinds(staged, "t2", false);
         assertThat(new MountTable().countAt(target)).isEqualTo(2);
 
         assertThat(mounter.unmount(target)).isEqualTo(UnmountOutcome.UNMOUNTED);
@@ -126,11 +134,8 @@ class LinuxMounterTest {
 
     @Test
     void unmountingTheStackedMountsACallerCountedLeavesNothingAndReadsNoTable() throws Exception {
-        Path staged = mkdir("s");
-        Path target = mkdir("t3");
-        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share5")), staged, List.of());
-        mounter.bindMount(staged, target, false);
-        mounter.bindMount(staged, target, true);
+        Path staged = mountedFilesystem("s", "share5");
+        Path target = stackedBinds(staged, "t3", true);
         int stacked = MountTable.countAt(new MountTable().read(), target);
         assertThat(stacked).isEqualTo(2);
         // A table that fails when read: the counted unmount must not need it.
@@ -147,8 +152,7 @@ class LinuxMounterTest {
 
     @Test
     void statfsReportsTheMountedFilesystem() throws Exception {
-        Path staged = mkdir("st");
-        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share5")), staged, List.of());
+        Path staged = mountedFilesystem("st", "share5");
         Files.write(staged.resolve("blob"), new byte[1 << 20]);
 
         FsUsage usage = mounter.statfs(staged);
@@ -170,8 +174,7 @@ class LinuxMounterTest {
     @Test
     void aHungServerBoundsStatfsAndUnmountStillFreesTheMountPoint() throws Exception {
         standIns.hangServer("hung1", true);
-        Path staged = mkdir("hung");
-        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("hung1")), staged, List.of());
+        Path staged = mountedFilesystem("hung", "hung1");
 
         assertThatThrownBy(() -> mounter.statfs(staged)).isInstanceOf(MountTimeoutException.class);
         // Polled again while the first call is still stuck in the kernel: bounded again.
@@ -193,25 +196,10 @@ class LinuxMounterTest {
 
     @Test
     void unmountEscalatesToForceThenLazyDetachWhenTheKernelDoesNotReturn() throws Exception {
-        Path staged = mkdir("esc");
-        mounter.mountLustre(LustreSource.wholeFilesystem(MGS, new FsName("share7")), staged, List.of());
-        CountDownLatch neverReleased = new CountDownLatch(1);
-        LibC real = LibC.load();
-        // The kernel side of a dead Lustre server: normal and forced umount2 never return.
-        LibC stuck = (LibC) Proxy.newProxyInstance(
-                LibC.class.getClassLoader(), new Class<?>[] {LibC.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("umount2") && ((Integer) args[1] & LibC.MNT_DETACH) == 0) {
-                        neverReleased.await(1, TimeUnit.MINUTES);
-                        return -1;
-                    }
-                    try {
-                        return method.invoke(real, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        Path staged = mountedFilesystem("esc", "share7");
+        HungUnmounts kernel = new HungUnmounts();
         LinuxMounter m = new LinuxMounter(
-                stuck,
+                kernel.libc(),
                 new ProcessCommandRunner(),
                 new MountCommands(standIns.toolPaths()),
                 new MountTable(),
@@ -220,7 +208,8 @@ class LinuxMounterTest {
 
         assertThat(m.unmount(staged)).isEqualTo(UnmountOutcome.DETACHED);
         assertThat(mounter.mountAt(staged)).isEmpty();
-        neverReleased.countDown();
+        kernel.release();
+        assertThat(kernel.umounts()).containsExactly("normal", "force", "lazy");
     }
 
     @Test

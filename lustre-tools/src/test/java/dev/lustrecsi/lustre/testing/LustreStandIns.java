@@ -171,14 +171,7 @@ public final class LustreStandIns {
 
     /** Real mount/umount from PATH; the Lustre tools from the stand-in bin directory. */
     public ToolPaths toolPaths() {
-        return new ToolPaths(
-                "mount",
-                "umount",
-                bin.resolve("lfs").toString(),
-                bin.resolve("lctl").toString(),
-                bin.resolve("lnetctl").toString(),
-                bin.resolve("modprobe").toString(),
-                bin.resolve("mkfs.lustre").toString());
+        return ToolPaths.lustreToolsIn(bin);
     }
 
     public Path binDirectory() {
@@ -244,7 +237,9 @@ public final class LustreStandIns {
         marker(state.resolve("down").resolve(fsName), on);
     }
 
-    /** The peer {@code nid} is unreachable: {@code lnetctl ping} fails (No route to host), a mount from it times out. */
+    /**
+     * The peer {@code nid} is unreachable: {@code lnetctl ping} fails (No route to host), a mount from it times out.
+     */
     public void peerDown(String nid, boolean on) {
         marker(state.resolve("down").resolve(nid), on);
     }
@@ -308,7 +303,9 @@ public final class LustreStandIns {
         write(state.resolve("version"), lustreVersion + "\n");
     }
 
-    /** The targets of {@code fsName}: {@code mdts} MDTs and {@code osts} OSTs, each of {@code kbytes} KiB, half used. */
+    /**
+     * The targets of {@code fsName}: {@code mdts} MDTs and {@code osts} OSTs, each of {@code kbytes} KiB, half used.
+     */
     public void targets(String fsName, int mdts, int osts, long kbytes) {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < mdts; i++) {
@@ -435,17 +432,27 @@ public final class LustreStandIns {
 
     private void detachAllAndDelete() {
         releaseHungServers();
-        // Detach whatever is still mounted below our directory, deepest first, then delete the files.
+        // Detach whatever is still mounted below our directory, then delete the files.
+        if (unmountBelow(home)) {
+            deleteTree(home);
+        }
+    }
+
+    /**
+     * Detaches what is mounted below {@code dir}, deepest first and lazily (nothing may block a cleanup); a
+     * failed umount is reported on stderr and the rest go on. Returns false when the mount table is unreadable.
+     */
+    public static boolean unmountBelow(Path dir) {
         List<Path> mounted = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                 Path mp = Path.of(line.split(" ")[4].replace("\\040", " "));
-                if (mp.startsWith(home)) {
+                if (mp.startsWith(dir) && !mp.equals(dir)) {
                     mounted.add(mp);
                 }
             }
         } catch (IOException e) {
-            return;
+            return false;
         }
         mounted.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         for (Path mp : mounted) {
@@ -455,7 +462,7 @@ public final class LustreStandIns {
                 System.err.println("lustre stand-ins: " + e.getMessage());
             }
         }
-        deleteTree(home);
+        return true;
     }
 
     private static boolean isMountPoint(Path p) {

@@ -57,14 +57,27 @@ public final class ExternalProvisioner {
     /** Per claim: failures in a row and when the next attempt is due (the sidecar's rate-limited requeue). */
     private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
 
-    private final Duration retryStart;
-    private final Duration retryMax;
+    private final RetryIntervals retry;
 
     private record Backoff(int failures, long dueNanos) {}
 
+    /** The sidecar's defaults: 1s doubling up to 5m. */
+    private static final RetryIntervals SIDECAR_DEFAULTS =
+            new RetryIntervals(Duration.ofSeconds(1), Duration.ofMinutes(5));
+
+    /**
+     * The sidecar's per-claim retry delays ({@code --retry-interval-start}, {@code --retry-interval-max}):
+     * client-go's exponential failure rate limiter, {@code start * 2^(failures-1)} capped at {@code max}.
+     */
+    private record RetryIntervals(Duration start, Duration max) {
+        long delayNanos(int failures) {
+            return Math.min(max.toNanos(), start.toNanos() << Math.min(failures - 1, 30));
+        }
+    }
+
     /** With the sidecar's default retry intervals (1s doubling up to 5m). */
     public ExternalProvisioner(KubernetesClient client, Supplier<ControllerGrpc.ControllerBlockingStub> controller) {
-        this(client, controller, Duration.ofSeconds(1), Duration.ofMinutes(5));
+        this(client, controller, SIDECAR_DEFAULTS, true);
     }
 
     /** As the sidecar with {@code --retry-interval-start} and {@code --retry-interval-max}. */
@@ -73,19 +86,17 @@ public final class ExternalProvisioner {
             Supplier<ControllerGrpc.ControllerBlockingStub> controller,
             Duration retryStart,
             Duration retryMax) {
-        this(client, controller, retryStart, retryMax, true);
+        this(client, controller, new RetryIntervals(retryStart, retryMax), true);
     }
 
     private ExternalProvisioner(
             KubernetesClient client,
             Supplier<ControllerGrpc.ControllerBlockingStub> controller,
-            Duration retryStart,
-            Duration retryMax,
+            RetryIntervals retry,
             boolean emulating) {
         this.client = client;
         this.controller = controller;
-        this.retryStart = retryStart;
-        this.retryMax = retryMax;
+        this.retry = retry;
         this.emulating = emulating;
     }
 
@@ -96,8 +107,7 @@ public final class ExternalProvisioner {
                 () -> {
                     throw new IllegalStateException("the real external-provisioner drives the controller");
                 },
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(5),
+                SIDECAR_DEFAULTS,
                 false);
     }
 
@@ -186,8 +196,7 @@ public final class ExternalProvisioner {
             lastErrors.put(key, e.getStatus().getCode() + ": " + e.getStatus().getDescription());
             errorCodes.add(e.getStatus().getCode());
             int failures = wait == null ? 1 : wait.failures() + 1;
-            long delay = Math.min(retryMax.toNanos(), retryStart.toNanos() << Math.min(failures - 1, 30));
-            backoff.put(key, new Backoff(failures, System.nanoTime() + delay));
+            backoff.put(key, new Backoff(failures, System.nanoTime() + retry.delayNanos(failures)));
             recordProvisioningFailed(pvc, sc.getMetadata().getName(), e.getStatus());
             return false;
         }

@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -684,41 +683,12 @@ public final class LocalCluster implements AutoCloseable {
             userFront.close();
             api.close();
         }
-        unmountBelow(home);
+        LustreStandIns.unmountBelow(home);
         // The stand-in servers are per JVM and keyed by MGS NID, which the next cluster's simulator hands out
         // again: stop them (their data goes with their tmpfs) so the next cluster starts with empty servers.
-        unmountBelow(standIns.stateDirectory().resolve("servers"));
+        LustreStandIns.unmountBelow(standIns.stateDirectory().resolve("servers"));
         if (ownsPlane) {
             plane.close();
-        }
-    }
-
-    /** Detaches what the plugins left mounted below {@code dir}, deepest first (lazily: nothing may block). */
-    public static void unmountBelow(Path dir) {
-        List<Path> mounted = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                Path mp = Path.of(line.split(" ")[4].replace("\\040", " "));
-                if (mp.startsWith(dir) && !mp.equals(dir)) {
-                    mounted.add(mp);
-                }
-            }
-        } catch (IOException e) {
-            return;
-        }
-        mounted.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        for (Path mp : mounted) {
-            try {
-                new ProcessBuilder("umount", "-l", mp.toString())
-                        .inheritIO()
-                        .start()
-                        .waitFor(30, TimeUnit.SECONDS);
-            } catch (IOException e) {
-                System.err.println("umount " + mp + ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
         }
     }
 }
