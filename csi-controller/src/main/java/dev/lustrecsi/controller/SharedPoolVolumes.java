@@ -238,7 +238,9 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     /** The pool resource, created on first use sized for this first volume. */
     private LustreFileSystem ensurePool(String namespace, StorageClassParameters params, long firstVolume) {
-        Optional<LustreFileSystem> existing = fileSystems.get(namespace, params.pool());
+        // From the watch when it holds a usable pool spec; a refusal below is always made on a fresh read.
+        Optional<LustreFileSystem> existing =
+                fileSystems.current(namespace, params.pool(), SharedPoolVolumes::validPoolSpec);
         if (existing.isPresent()) {
             LustreFileSystem pool = existing.get();
             if (DedicatedVolume.isDedicated(pool)) {
@@ -275,6 +277,18 @@ public final class SharedPoolVolumes implements VolumeKind {
                 osts,
                 params.ostSizeBytes());
         return fileSystems.createOrGet(desired);
+    }
+
+    private static boolean validPoolSpec(LustreFileSystem pool) {
+        return !DedicatedVolume.isDedicated(pool)
+                && pool.getSpec() != null
+                && pool.getSpec().getOstSizeBytes() > 0
+                && FsName.isValid(pool.getSpec().getFsName());
+    }
+
+    /** Whether the filesystem is the one a volume id names (same fsname), as the watch or a fresh read has it. */
+    private static boolean named(LustreFileSystem fs, VolumeId id) {
+        return fs.getSpec() != null && id.fsName().equals(fs.getSpec().getFsName());
     }
 
     /**
@@ -371,7 +385,7 @@ public final class SharedPoolVolumes implements VolumeKind {
     public void reconcileAllPools() {
         for (VolumeRecords.PoolKey key : records.pools()) {
             try {
-                if (fileSystems.get(key.namespace(), key.pool()).isPresent()) {
+                if (fileSystems.current(key.namespace(), key.pool(), fs -> true).isPresent()) {
                     reconcilePool(key.namespace(), key.pool(), true);
                 }
             } catch (RuntimeException e) {
@@ -407,8 +421,10 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public void delete(VolumeId id) {
-        Optional<LustreFileSystem> found = fileSystems.get(id.namespace(), id.filesystem());
-        if (found.isEmpty() || !id.fsName().equals(found.get().getSpec().getFsName())) {
+        // A pool the watch shows unusable is read again: "no directory can exist" is decided on a fresh read.
+        Optional<LustreFileSystem> found = fileSystems.current(
+                id.namespace(), id.filesystem(), fs -> named(fs, id) && LustreFileSystems.usable(fs));
+        if (found.isEmpty() || !named(found.get(), id)) {
             LOG.info("DeleteVolume {}: pool gone; nothing to delete", id);
             return;
         }
@@ -453,8 +469,8 @@ public final class SharedPoolVolumes implements VolumeKind {
     @Override
     public long expand(VolumeId id, long wanted) {
         LustreFileSystem pool = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(p -> id.fsName().equals(p.getSpec().getFsName()))
+                .current(id.namespace(), id.filesystem(), fs -> named(fs, id))
+                .filter(p -> named(p, id))
                 .orElseThrow(() -> notFound(id));
         String name = id.subdir();
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(pool);
@@ -500,9 +516,8 @@ public final class SharedPoolVolumes implements VolumeKind {
             return Optional.empty();
         }
         Optional<LustreFileSystem> fs = fileSystems
-                .get(id.namespace(), id.filesystem())
-                .filter(f ->
-                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
+                .current(id.namespace(), id.filesystem(), f -> named(f, id))
+                .filter(f -> named(f, id));
         if (fs.isEmpty()) {
             return Optional.empty();
         }
@@ -576,7 +591,7 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     /** The pool a StorageClass names, if it exists. */
     Optional<LustreFileSystem> pool(String namespace, String name) {
-        return fileSystems.get(namespace, name);
+        return fileSystems.current(namespace, name, fs -> true);
     }
 
     /** What a volume of this class can still have: the pool's room (or a new pool's) above its requests. */
@@ -590,7 +605,7 @@ public final class SharedPoolVolumes implements VolumeKind {
     long availableInAllPools() {
         long total = 0;
         for (VolumeRecords.PoolKey key : records.pools()) {
-            Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());
+            Optional<LustreFileSystem> pool = fileSystems.current(key.namespace(), key.pool(), fs -> true);
             if (pool.isPresent()
                     && pool.get().getSpec() != null
                     && pool.get().getSpec().getOstSizeBytes() > 0) {

@@ -98,7 +98,8 @@ final class ControllerOnSocket implements AutoCloseable {
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofMinutes(1));
         kinds = VolumeKinds.create(
                 config,
-                new LustreFileSystems(client),
+                // As ControllerMain wires it: pools from a watch.
+                new LustreFileSystems(client).watch(Duration.ofMinutes(1)),
                 records,
                 new PoolMounts(mounter, mountRoot),
                 new VolumeDirectories(lfsRunner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
