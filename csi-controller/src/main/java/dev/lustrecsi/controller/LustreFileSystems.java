@@ -94,12 +94,11 @@ public final class LustreFileSystems implements AutoCloseable {
         });
         try {
             started.start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
             started.close();
-            throw new IllegalStateException("interrupted while reading the LustreFileSystems", e);
-        } catch (ExecutionException | TimeoutException e) {
-            started.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             throw new IllegalStateException("cannot watch the LustreFileSystems: " + e, e);
         }
         informer = started;
