@@ -144,7 +144,8 @@ public final class ControllerMain implements Callable<Integer> {
         ProcessCommandRunner runner = new ProcessCommandRunner();
         return VolumeKinds.create(
                 config,
-                client,
+                // Pools from a watch: a create or delete does not read its pool from the API server each time.
+                new LustreFileSystems(client).watch(Duration.ofMinutes(1)),
                 records,
                 new LinuxMounter(runner, new MountCommands(tools), new MountTable(), MountBounds.defaults()),
                 new VolumeDirectories(runner, new LfsCommands(tools), config.commandTimeout()),

@@ -8,15 +8,25 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
-/** Reads and writes LustreFileSystem resources for the controller, with conflict-safe updates. */
-public final class LustreFileSystems {
+/**
+ * Reads and writes LustreFileSystem resources for the controller, with conflict-safe updates. With {@link #watch}
+ * it also keeps them in memory, so a create or delete does not read its pool from the API server each time.
+ */
+public final class LustreFileSystems implements AutoCloseable {
     /** Labels and annotations the controller puts on the filesystems it creates. */
     public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 
@@ -41,6 +51,15 @@ public final class LustreFileSystems {
 
     private final KubernetesClient client;
     private volatile Listing lastListing;
+    /** Every LustreFileSystem as the watch last delivered it, once {@link #watch} started it (else null). */
+    private volatile SharedIndexInformer<LustreFileSystem> informer;
+    /** What this process wrote, by namespace/name: newer than the watch's copy until the watch delivers it. */
+    private final ConcurrentHashMap<String, Written> written = new ConcurrentHashMap<>();
+
+    /** One of this process's writes, and when: trusted over the watch for {@link #OWN_WRITE_TRUST} at most. */
+    private record Written(LustreFileSystem fs, long atNanos) {}
+
+    static final Duration OWN_WRITE_TRUST = Duration.ofSeconds(30);
 
     public LustreFileSystems(KubernetesClient client) {
         this.client = client;
@@ -51,6 +70,7 @@ public final class LustreFileSystems {
         return client.resources(LustreFileSystem.class);
     }
 
+    /** A fresh read from the API server. */
     public Optional<LustreFileSystem> get(String namespace, String name) {
         return Optional.ofNullable(crs().inNamespace(namespace).withName(name).get());
     }
@@ -60,9 +80,116 @@ public final class LustreFileSystems {
      * name with another fsname is another filesystem: the id's volume is gone).
      */
     public Optional<LustreFileSystem> named(VolumeId id) {
-        return get(id.namespace(), id.filesystem())
-                .filter(f ->
-                        f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName()));
+        return get(id.namespace(), id.filesystem()).filter(carries(id));
+    }
+
+    /**
+     * As {@link #named}, but from the watch (no API call) when its copy carries the id's fsname and also passes
+     * {@code also}; otherwise a fresh read, so "gone" or "not usable" is always the API server's answer.
+     */
+    public Optional<LustreFileSystem> seen(VolumeId id, Predicate<LustreFileSystem> also) {
+        return current(id.namespace(), id.filesystem(), carries(id).and(also)).filter(carries(id));
+    }
+
+    private static Predicate<LustreFileSystem> carries(VolumeId id) {
+        return f -> f.getSpec() != null && id.fsName().equals(f.getSpec().getFsName());
+    }
+
+    /**
+     * Keeps every LustreFileSystem in memory from here on (one LIST, then a watch), so {@link #current} answers
+     * without an API call; waits up to {@code timeout} for the first LIST. Returns this.
+     */
+    public LustreFileSystems watch(Duration timeout) {
+        SharedIndexInformer<LustreFileSystem> started = crs().inAnyNamespace().runnableInformer(0);
+        started.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(LustreFileSystem obj) {}
+
+            @Override
+            public void onUpdate(LustreFileSystem oldObj, LustreFileSystem newObj) {}
+
+            @Override
+            public void onDelete(LustreFileSystem obj, boolean deletedFinalStateUnknown) {
+                written.remove(key(obj));
+            }
+        });
+        try {
+            started.start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            started.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("cannot watch the LustreFileSystems: " + e, e);
+        }
+        informer = started;
+        return this;
+    }
+
+    /**
+     * The filesystem as last seen, for a decision that a later conflict-checked write or a fresh wait corrects if it
+     * is stale (a create's pool: its sizing, its status until {@link #awaitUsable} reads again): from the watch
+     * (without an API call) when it holds one that {@code fits}; otherwise read fresh, so that "absent" or "not
+     * what the caller expects" is always the API server's answer, never a watch that has not caught up. Without
+     * {@link #watch}, a fresh read.
+     */
+    public Optional<LustreFileSystem> current(String namespace, String name, Predicate<LustreFileSystem> fits) {
+        SharedIndexInformer<LustreFileSystem> watching = informer;
+        if (watching != null && watching.hasSynced()) {
+            LustreFileSystem seen = newest(watching.getStore().getByKey(namespace + "/" + name), namespace, name);
+            if (seen != null && fits.test(seen)) {
+                return Optional.of(seen);
+            }
+        }
+        return get(namespace, name);
+    }
+
+    /** The watch's copy or this process's own last write of it, whichever is newer. */
+    private LustreFileSystem newest(LustreFileSystem watched, String namespace, String name) {
+        Written mine = written.get(namespace + "/" + name);
+        if (mine == null) {
+            return watched;
+        }
+        LustreFileSystem own = mine.fs();
+        // Once the watch has the write (or a newer or another incarnation), or it never came: the watch's copy.
+        if (System.nanoTime() - mine.atNanos() > OWN_WRITE_TRUST.toNanos()
+                || watched != null
+                        && (!java.util.Objects.equals(
+                                        watched.getMetadata().getUid(),
+                                        own.getMetadata().getUid())
+                                || version(watched) >= version(own))) {
+            written.remove(namespace + "/" + name, mine);
+            return watched;
+        }
+        return own;
+    }
+
+    private void wrote(LustreFileSystem fs) {
+        if (informer != null && fs != null && fs.getMetadata() != null) {
+            written.put(key(fs), new Written(fs, System.nanoTime()));
+        }
+    }
+
+    private static String key(LustreFileSystem fs) {
+        return fs.getMetadata().getNamespace() + "/" + fs.getMetadata().getName();
+    }
+
+    private static long version(LustreFileSystem fs) {
+        try {
+            return Long.parseLong(fs.getMetadata().getResourceVersion());
+        } catch (NumberFormatException | NullPointerException e) {
+            return -1;
+        }
+    }
+
+    /** Stops the watch, if {@link #watch} started one. */
+    @Override
+    public void close() {
+        SharedIndexInformer<LustreFileSystem> watching = informer;
+        if (watching != null) {
+            informer = null;
+            watching.close();
+        }
     }
 
     /** Creates it, or returns the one that already exists under that name (created by a concurrent call). */
@@ -70,7 +197,9 @@ public final class LustreFileSystems {
         String ns = desired.getMetadata().getNamespace();
         lastListing = null;
         try {
-            return crs().inNamespace(ns).resource(desired).create();
+            LustreFileSystem created = crs().inNamespace(ns).resource(desired).create();
+            wrote(created);
+            return created;
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
@@ -151,7 +280,10 @@ public final class LustreFileSystems {
             }
             lastListing = null;
             try {
-                return crs().inNamespace(namespace).resource(changed).update();
+                LustreFileSystem updated =
+                        crs().inNamespace(namespace).resource(changed).update();
+                wrote(updated);
+                return updated;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;
@@ -163,6 +295,7 @@ public final class LustreFileSystems {
 
     public void delete(LustreFileSystem fs) {
         lastListing = null;
+        written.remove(key(fs));
         crs().inNamespace(fs.getMetadata().getNamespace())
                 .withName(fs.getMetadata().getName())
                 .delete();

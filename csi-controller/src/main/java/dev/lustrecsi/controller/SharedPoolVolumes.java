@@ -232,7 +232,9 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     /** The pool resource, created on first use sized for this first volume. */
     private LustreFileSystem ensurePool(String namespace, StorageClassParameters params, long firstVolume) {
-        Optional<LustreFileSystem> existing = fileSystems.get(namespace, params.pool());
+        // From the watch when it holds a usable pool spec; a refusal below is always made on a fresh read.
+        Optional<LustreFileSystem> existing =
+                fileSystems.current(namespace, params.pool(), SharedPoolVolumes::validPoolSpec);
         if (existing.isPresent()) {
             LustreFileSystem pool = existing.get();
             if (DedicatedVolume.isDedicated(pool)) {
@@ -269,6 +271,13 @@ public final class SharedPoolVolumes implements VolumeKind {
                 osts,
                 params.ostSizeBytes());
         return fileSystems.createOrGet(desired);
+    }
+
+    private static boolean validPoolSpec(LustreFileSystem pool) {
+        return !DedicatedVolume.isDedicated(pool)
+                && pool.getSpec() != null
+                && pool.getSpec().getOstSizeBytes() > 0
+                && FsName.isValid(pool.getSpec().getFsName());
     }
 
     /**
@@ -365,7 +374,7 @@ public final class SharedPoolVolumes implements VolumeKind {
     public void reconcileAllPools() {
         for (VolumeRecords.PoolKey key : records.pools()) {
             try {
-                if (fileSystems.get(key.namespace(), key.pool()).isPresent()) {
+                if (fileSystems.current(key.namespace(), key.pool(), fs -> true).isPresent()) {
                     reconcilePool(key.namespace(), key.pool(), true);
                 }
             } catch (RuntimeException e) {
@@ -401,7 +410,8 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public void delete(VolumeId id) {
-        Optional<LustreFileSystem> found = fileSystems.named(id);
+        // A pool the watch shows unusable is read again: "no directory can exist" is decided on a fresh read.
+        Optional<LustreFileSystem> found = fileSystems.seen(id, LustreFileSystems::usable);
         if (found.isEmpty()) {
             LOG.info("DeleteVolume {}: pool gone; nothing to delete", id);
             return;
@@ -446,7 +456,7 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     @Override
     public long expand(VolumeId id, long wanted) {
-        LustreFileSystem pool = fileSystems.named(id).orElseThrow(() -> notFound(id));
+        LustreFileSystem pool = fileSystems.seen(id, any -> true).orElseThrow(() -> notFound(id));
         String name = id.subdir();
         CapacityPlanner.PoolSizing sizing = FileSystemSpecs.sizing(pool);
         VolumeRecord record = records.update(pool, name, volumes -> {
@@ -490,7 +500,7 @@ public final class SharedPoolVolumes implements VolumeKind {
         if (!id.isManaged()) {
             return Optional.empty();
         }
-        Optional<LustreFileSystem> fs = fileSystems.named(id);
+        Optional<LustreFileSystem> fs = fileSystems.seen(id, any -> true);
         if (fs.isEmpty()) {
             return Optional.empty();
         }
@@ -564,7 +574,7 @@ public final class SharedPoolVolumes implements VolumeKind {
 
     /** The pool a StorageClass names, if it exists. */
     Optional<LustreFileSystem> pool(String namespace, String name) {
-        return fileSystems.get(namespace, name);
+        return fileSystems.current(namespace, name, fs -> true);
     }
 
     /** What a volume of this class can still have: the pool's room (or a new pool's) above its requests. */
@@ -578,7 +588,7 @@ public final class SharedPoolVolumes implements VolumeKind {
     long availableInAllPools() {
         long total = 0;
         for (VolumeRecords.PoolKey key : records.pools()) {
-            Optional<LustreFileSystem> pool = fileSystems.get(key.namespace(), key.pool());
+            Optional<LustreFileSystem> pool = fileSystems.current(key.namespace(), key.pool(), fs -> true);
             if (pool.isPresent()
                     && pool.get().getSpec() != null
                     && pool.get().getSpec().getOstSizeBytes() > 0) {

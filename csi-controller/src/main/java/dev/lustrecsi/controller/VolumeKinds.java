@@ -3,7 +3,6 @@ package dev.lustrecsi.controller;
 import dev.lustrecsi.csi.VolumeId;
 import dev.lustrecsi.csi.server.VolumeLocks;
 import dev.lustrecsi.lustre.mount.Mounter;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * The managed volume kinds and the per-volume locks every change to a volume holds, shared by the RPC layer
@@ -24,13 +23,13 @@ public record VolumeKinds(
      */
     public static VolumeKinds create(
             ControllerConfig config,
-            KubernetesClient client,
+            LustreFileSystems fileSystems,
             VolumeRecords records,
             Mounter mounter,
             VolumeDirectories directories,
             VolumesInUse inUse) {
-        SharedPools pools = new SharedPools(
-                new LustreFileSystems(client), records, new PoolMounts(mounter, config.poolMountRoot()), directories);
+        SharedPools pools =
+                new SharedPools(fileSystems, records, new PoolMounts(mounter, config.poolMountRoot()), directories);
         CapacityPlanner planner = new CapacityPlanner(config.shrinkBandPercent());
         SharedPoolVolumes shared = new SharedPoolVolumes(config, pools, planner);
         return new VolumeKinds(

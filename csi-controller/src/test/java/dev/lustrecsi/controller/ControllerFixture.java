@@ -62,6 +62,7 @@ final class ControllerFixture implements AutoCloseable {
     VolumeKinds kinds;
     VolumeRecords records;
     VolumesInUse inUse;
+    LustreFileSystems fileSystems;
     ControllerGrpc.ControllerBlockingStub stub;
     /** While this file exists, clone copies wait ({@link #holdCopies}). */
     final Path copyGate;
@@ -108,9 +109,11 @@ final class ControllerFixture implements AutoCloseable {
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
         records = VolumeRecords.start(client, Duration.ofSeconds(30));
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofSeconds(30));
+        // As ControllerMain wires it: pools from a watch.
+        fileSystems = new LustreFileSystems(client).watch(Duration.ofSeconds(30));
         kinds = VolumeKinds.create(
                 config,
-                client,
+                fileSystems,
                 records,
                 mounter,
                 new VolumeDirectories(
@@ -174,6 +177,7 @@ final class ControllerFixture implements AutoCloseable {
         kinds.clones().close();
         records.close();
         inUse.close();
+        fileSystems.close();
         channel.shutdownNow();
         server.shutdownNow();
         try {

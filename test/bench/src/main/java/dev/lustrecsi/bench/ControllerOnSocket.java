@@ -2,6 +2,7 @@ package dev.lustrecsi.bench;
 
 import dev.lustrecsi.controller.ControllerConfig;
 import dev.lustrecsi.controller.ControllerService;
+import dev.lustrecsi.controller.LustreFileSystems;
 import dev.lustrecsi.controller.ProjectIdAllocator;
 import dev.lustrecsi.controller.VolumeDirectories;
 import dev.lustrecsi.controller.VolumeKinds;
@@ -96,7 +97,8 @@ final class ControllerOnSocket implements AutoCloseable {
         inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofMinutes(1));
         kinds = VolumeKinds.create(
                 config,
-                client,
+                // As ControllerMain wires it: pools from a watch.
+                new LustreFileSystems(client).watch(Duration.ofMinutes(1)),
                 records,
                 mounter,
                 new VolumeDirectories(lfsRunner, new LfsCommands(standIns.toolPaths()), config.commandTimeout()),
