@@ -64,8 +64,6 @@ public final class VolumeRecords implements AutoCloseable {
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
     private static final int MAX_ATTEMPTS = 10;
-    /** Records per LIST page when the view is (re)built. */
-    private static final long LIST_PAGE = 500;
 
     private static final Duration ARBITRATION_WAIT = Duration.ofSeconds(10);
 
@@ -199,15 +197,27 @@ public final class VolumeRecords implements AutoCloseable {
         this.client = client;
     }
 
-    /** Starts watching every LustreVolume the controller can see and returns once the view holds them all. */
+    /**
+     * Starts watching every LustreVolume the controller can see and returns once the view holds them all (a
+     * consistent read: every record that existed when it was called), retrying a failed LIST until {@code timeout}.
+     *
+     * <p>The LIST is one request, not pages. A paginated LIST asks for each continuation page at the first page's
+     * resourceVersion; kube-apiserver 1.34+ (ListFromCacheSnapshot, on by default) serves those from its watch cache,
+     * and when that cache trails etcd (a write burst on a loaded server) it answers 504 "Too large resource version"
+     * after 3 s instead of reading etcd (storage/cacher: Cacher.ShouldDelegateContinue, CacheDelegator.GetList falls
+     * back to etcd only for a consistent read). Every relist then fails the same way until the cache catches up (seen
+     * at 100,000 records: 7 failed relists in 11 minutes). One unpaged consistent read (resourceVersion unset) has no
+     * continuation: the API server serves it from its cache once fresh, or from etcd after 3 s. client-go's reflector
+     * ends up there too: on "too large" or "expired" it relists with resourceVersion unset
+     * (tools/cache/reflector.go, isTooLargeResourceVersionError).
+     */
     public static VolumeRecords start(KubernetesClient client, Duration timeout) {
         VolumeRecords records = new VolumeRecords(client);
-        // Read in pages (LIST with limit/continue): the API server and this process never hold all records as one
-        // response, whose size grows with every pool.
-        records.informer = client.resources(LustreVolume.class)
-                .inAnyNamespace()
-                .withLimit(LIST_PAGE)
-                .runnableInformer(0);
+        records.informer = client.resources(LustreVolume.class).inAnyNamespace().runnableInformer(0);
+        // fabric8 7 (Reflector.isCachedListing) makes an unpaged first LIST resourceVersion=0, any age the cache has;
+        // an initial state, here none, makes it a consistent read as every later relist is.
+        records.informer.initialState(java.util.stream.Stream.empty());
+        records.informer.exceptionHandler(VolumeRecords::retryListing);
         records.informer.addEventHandler(records.new Events());
         try {
             long started = System.nanoTime();
@@ -239,6 +249,16 @@ public final class VolumeRecords implements AutoCloseable {
             throw new IllegalStateException("cannot read the LustreVolume records: " + e, e);
         }
         return records;
+    }
+
+    /**
+     * Whether the informer lists again after {@code failure}. fabric8's default gives up on any failure before the
+     * first LIST succeeded (the controller would exit on an API server that answered one 504 or 429 at its start);
+     * client-go's reflector retries every failed LIST with backoff and never gives up. So does this view, within the
+     * start's timeout; a watch that fabric8 itself could not re-establish is still not retried, as by default.
+     */
+    static boolean retryListing(boolean started, Throwable failure) {
+        return !(failure instanceof io.fabric8.kubernetes.client.WatcherException);
     }
 
     /** Stops the watch, waiting briefly until it has stopped (so a restart does not overlap two watches). */
