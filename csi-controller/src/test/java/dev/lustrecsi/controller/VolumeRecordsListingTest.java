@@ -10,7 +10,10 @@ import dev.lustrecsi.testing.kube.MockKubernetes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -83,7 +86,14 @@ class VolumeRecordsListingTest {
                 .andReturn(504, tooLargeResourceVersion())
                 .times(2);
 
-        try (VolumeRecords view = VolumeRecords.start(client, Duration.ofSeconds(30))) {
+        // fabric8's HTTP layer itself retries a 5xx answer 10 times (about 19 s, requestRetryBackoffLimit); without
+        // those retries each refusal reaches the informer, as the 11th refusal of a long cache lag does.
+        Config config = new ConfigBuilder(client.getConfiguration())
+                .withRequestRetryBackoffLimit(0)
+                .build();
+        try (KubernetesClient once =
+                        new KubernetesClientBuilder().withConfig(config).build();
+                VolumeRecords view = VolumeRecords.start(once, Duration.ofSeconds(30))) {
             assertThat(view.volumes(NAMESPACE, "tau")).containsOnlyKeys("pvc-0", "pvc-1", "pvc-2");
             assertThat(view.requestedBytes(NAMESPACE, "tau")).isEqualTo(3L << 30);
         }
