@@ -64,6 +64,8 @@ public final class VolumeRecords implements AutoCloseable {
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
     private static final int MAX_ATTEMPTS = 10;
+    /** Records per LIST page when the view is (re)built. */
+    private static final long LIST_PAGE = 500;
 
     private static final Duration ARBITRATION_WAIT = Duration.ofSeconds(10);
 
@@ -198,25 +200,25 @@ public final class VolumeRecords implements AutoCloseable {
     }
 
     /**
-     * Starts watching every LustreVolume the controller can see and returns once the view holds them all (a
-     * consistent read: every record that existed when it was called), retrying a failed LIST until {@code timeout}.
+     * Starts watching every LustreVolume the controller can see and returns once the view holds them all, retrying a
+     * failed LIST until {@code timeout}.
      *
-     * <p>The LIST is one request, not pages. A paginated LIST asks for each continuation page at the first page's
-     * resourceVersion; kube-apiserver 1.34+ (ListFromCacheSnapshot, on by default) serves those from its watch cache,
-     * and when that cache trails etcd (a write burst on a loaded server) it answers 504 "Too large resource version"
-     * after 3 s instead of reading etcd (storage/cacher: Cacher.ShouldDelegateContinue, CacheDelegator.GetList falls
-     * back to etcd only for a consistent read). Every relist then fails the same way until the cache catches up (seen
-     * at 100,000 records: 7 failed relists in 11 minutes). One unpaged consistent read (resourceVersion unset) has no
-     * continuation: the API server serves it from its cache once fresh, or from etcd after 3 s. client-go's reflector
-     * ends up there too: on "too large" or "expired" it relists with resourceVersion unset
-     * (tools/cache/reflector.go, isTooLargeResourceVersionError).
+     * <p>Read in pages (LIST with limit/continue): each request stays small. A one-request LIST of 100,000 records
+     * on a loaded API server outlasted fabric8's 10 s request timeout on every attempt (bench, 2026-12-06), each
+     * abandoned attempt still costing the server a full LIST. The price of pages: kube-apiserver 1.34+
+     * (ListFromCacheSnapshot, on by default) serves a continuation from its watch cache at the first page's
+     * resourceVersion and, while that cache trails etcd, refuses it with 504 "Too large resource version" after 3 s
+     * (storage/cacher: Cacher.ShouldDelegateContinue; only a consistent read falls back to etcd). The informer then
+     * lists again from a consistent first page, as client-go's reflector does on that error (tools/cache/reflector.go,
+     * isTooLargeResourceVersionError, relisting with resourceVersion unset in pages of 500), and never gives up (see
+     * {@link #retryListing}); the view completes once the cache has caught up.
      */
     public static VolumeRecords start(KubernetesClient client, Duration timeout) {
         VolumeRecords records = new VolumeRecords(client);
-        records.informer = client.resources(LustreVolume.class).inAnyNamespace().runnableInformer(0);
-        // fabric8 7 (Reflector.isCachedListing) makes an unpaged first LIST resourceVersion=0, any age the cache has;
-        // an initial state, here none, makes it a consistent read as every later relist is.
-        records.informer.initialState(java.util.stream.Stream.empty());
+        records.informer = client.resources(LustreVolume.class)
+                .inAnyNamespace()
+                .withLimit(LIST_PAGE)
+                .runnableInformer(0);
         records.informer.exceptionHandler(VolumeRecords::retryListing);
         records.informer.addEventHandler(records.new Events());
         try {
