@@ -235,8 +235,7 @@ final class ManyVolumesBench {
                     ready,
                     "<= 5000 ms (max)",
                     ready.max() <= 5000,
-                    "process spawn to Probe ready=true (one consistent LIST of the records and the view); "
-                            + loadAtRestarts));
+                    "process spawn to Probe ready=true (the records' paginated LIST and the view); " + loadAtRestarts));
             table.add(Figure.of(
                     NAME,
                     "controller CPU time to Probe ready, ms (" + label + ")",
