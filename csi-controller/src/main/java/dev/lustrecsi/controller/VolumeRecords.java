@@ -255,9 +255,9 @@ public final class VolumeRecords implements AutoCloseable {
 
     /**
      * Whether the informer lists again after {@code failure}. fabric8's default gives up on any failure before the
-     * first LIST succeeded (the controller would exit on an API server that answered one 504 or 429 at its start);
-     * client-go's reflector retries every failed LIST with backoff and never gives up. So does this view, within the
-     * start's timeout; a watch that fabric8 itself could not re-establish is still not retried, as by default.
+     * first LIST succeeded (the controller would exit on an API server that kept refusing it for the ~19 s of fabric8's
+     * own HTTP retries); client-go's reflector retries every failed LIST with backoff and never gives up. So does this
+     * view, within the start's timeout; a watch that fabric8 itself could not re-establish is still not retried.
      */
     static boolean retryListing(boolean started, Throwable failure) {
         return !(failure instanceof io.fabric8.kubernetes.client.WatcherException);
