@@ -199,15 +199,27 @@ public final class VolumeRecords implements AutoCloseable {
         this.client = client;
     }
 
-    /** Starts watching every LustreVolume the controller can see and returns once the view holds them all. */
+    /**
+     * Starts watching every LustreVolume the controller can see and returns once the view holds them all, retrying a
+     * failed LIST until {@code timeout}.
+     *
+     * <p>Read in pages (LIST with limit/continue): each request stays small. A one-request LIST of 100,000 records
+     * on a loaded API server outlasted fabric8's 10 s request timeout on every attempt (bench, 2026-12-06), each
+     * abandoned attempt still costing the server a full LIST. The price of pages: kube-apiserver 1.34+
+     * (ListFromCacheSnapshot, on by default) serves a continuation from its watch cache at the first page's
+     * resourceVersion and, while that cache trails etcd, refuses it with 504 "Too large resource version" after 3 s
+     * (storage/cacher: Cacher.ShouldDelegateContinue; only a consistent read falls back to etcd). The informer then
+     * lists again from a consistent first page, as client-go's reflector does on that error (tools/cache/reflector.go,
+     * isTooLargeResourceVersionError, relisting with resourceVersion unset in pages of 500), and never gives up (see
+     * {@link #retryListing}); the view completes once the cache has caught up.
+     */
     public static VolumeRecords start(KubernetesClient client, Duration timeout) {
         VolumeRecords records = new VolumeRecords(client);
-        // Read in pages (LIST with limit/continue): the API server and this process never hold all records as one
-        // response, whose size grows with every pool.
         records.informer = client.resources(LustreVolume.class)
                 .inAnyNamespace()
                 .withLimit(LIST_PAGE)
                 .runnableInformer(0);
+        records.informer.exceptionHandler(VolumeRecords::retryListing);
         records.informer.addEventHandler(records.new Events());
         try {
             long started = System.nanoTime();
@@ -239,6 +251,16 @@ public final class VolumeRecords implements AutoCloseable {
             throw new IllegalStateException("cannot read the LustreVolume records: " + e, e);
         }
         return records;
+    }
+
+    /**
+     * Whether the informer lists again after {@code failure}. fabric8's default gives up on any failure before the
+     * first LIST succeeded (the controller would exit on an API server that kept refusing it for the ~19 s of fabric8's
+     * own HTTP retries); client-go's reflector retries every failed LIST with backoff and never gives up. So does this
+     * view, within the start's timeout; a watch that fabric8 itself could not re-establish is still not retried.
+     */
+    static boolean retryListing(boolean started, Throwable failure) {
+        return !(failure instanceof io.fabric8.kubernetes.client.WatcherException);
     }
 
     /** Stops the watch, waiting briefly until it has stopped (so a restart does not overlap two watches). */

@@ -2,11 +2,15 @@ package dev.lustrecsi.testing.kube;
 
 import dev.lustrecsi.testing.junit.TestFields;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -23,8 +27,10 @@ public final class MockKubernetesExtension implements BeforeEachCallback, AfterE
 
     @Override
     public void beforeEach(ExtensionContext context) throws IllegalAccessException {
+        // As fabric8's crud = true: CRUD, and expectations a test adds (server.expect()) answered first.
+        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
         KubernetesMockServer server = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+                new Context(), new MockWebServer(), expectations, new KubernetesMixedDispatcher(expectations), false);
         server.init();
         KubernetesClient client = server.createClient();
         context.getStore(NS).put(Api.class, new Api(server, client));
