@@ -69,7 +69,8 @@ class VolumeRecordsListingTest {
                     0750,
                     "",
                     "default/claim-" + i,
-                    "2026-12-06T00:00:00Z");
+                    "2026-12-06T00:00:00Z",
+                    null);
             client.resources(LustreVolume.class)
                     .inNamespace(NAMESPACE)
                     .resource(VolumeRecords.toResource(pool, "pvc-" + i, r))
