@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** A real CSI sidecar binary (external-provisioner, external-resizer) as a child process, logging to a file. */
 public final class Sidecar implements AutoCloseable {
@@ -69,23 +69,11 @@ public final class Sidecar implements AutoCloseable {
 
     /** SIGKILL, as when its pod is killed with the controller in it. */
     public void kill() {
-        try {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.end(process, true, Duration.ofSeconds(10));
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcesses.end(process, false, Duration.ofSeconds(10));
     }
 }
