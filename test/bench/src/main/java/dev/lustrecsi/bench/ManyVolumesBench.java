@@ -171,7 +171,7 @@ final class ManyVolumesBench {
                         "as on an empty pool (create-delete, concurrency 1)",
                         null,
                         "sequential; one LustreVolume written per create; compare with create-delete's figure"));
-                table.add(Figure.of(NAME, "DeleteVolume on a pool of " + label + ", ms", deleteAtSize, "", null, ""));
+                table.add(Figure.of(NAME, "DeleteVolume on a pool of " + label + ", ms", deleteAtSize, ""));
             }
             LustreVolume one = client.resources(LustreVolume.class)
                     .inNamespace(NAMESPACE)

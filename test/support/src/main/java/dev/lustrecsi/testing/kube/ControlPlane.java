@@ -1,5 +1,6 @@
 package dev.lustrecsi.testing.kube;
 
+import io.fabric8.kubernetes.api.model.AuthInfoBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -188,11 +189,11 @@ public final class ControlPlane implements AutoCloseable {
                             "--cert-dir",
                             dir.resolve("apiserver-certs").toString(),
                             "--tls-cert-file",
-                            pki.serverCert().toString(),
+                            pki.server().cert().toString(),
                             "--tls-private-key-file",
-                            pki.serverKey().toString(),
+                            pki.server().key().toString(),
                             "--client-ca-file",
-                            pki.caCert().toString(),
+                            pki.ca().cert().toString(),
                             "--authorization-mode",
                             "Node,RBAC",
                             "--enable-admission-plugins",
@@ -203,9 +204,9 @@ public final class ControlPlane implements AutoCloseable {
                             "--service-account-issuer",
                             "https://kubernetes.default.svc",
                             "--service-account-key-file",
-                            pki.serviceAccountPublicKey().toString(),
+                            pki.serviceAccount().cert().toString(),
                             "--service-account-signing-key-file",
-                            pki.serviceAccountKey().toString(),
+                            pki.serviceAccount().key().toString(),
                             "--service-cluster-ip-range",
                             "10.96.0.0/24",
                             // A loopback address may not be an Endpoints address: no "kubernetes" Service endpoints.
@@ -221,10 +222,7 @@ public final class ControlPlane implements AutoCloseable {
             waitReady(etcd);
 
             Path kcmConfig = pki.writeKubeconfig(
-                    dir.resolve("kube-controller-manager.kubeconfig"),
-                    serverUrl(),
-                    pki.controllerManagerCert(),
-                    pki.controllerManagerKey());
+                    dir.resolve("kube-controller-manager.kubeconfig"), serverUrl(), pki.controllerManager());
             launch(
                     "kube-controller-manager",
                     List.of(
@@ -236,13 +234,13 @@ public final class ControlPlane implements AutoCloseable {
                             kcmConfig.toString(),
                             "--use-service-account-credentials",
                             "--service-account-private-key-file",
-                            pki.serviceAccountKey().toString(),
+                            pki.serviceAccount().key().toString(),
                             "--root-ca-file",
-                            pki.caCert().toString(),
+                            pki.ca().cert().toString(),
                             "--cluster-signing-cert-file",
-                            pki.caCert().toString(),
+                            pki.ca().cert().toString(),
                             "--cluster-signing-key-file",
-                            pki.caKey().toString(),
+                            pki.ca().key().toString(),
                             "--bind-address",
                             HOST,
                             "--secure-port",
@@ -259,7 +257,7 @@ public final class ControlPlane implements AutoCloseable {
                                     .withName("default")
                                     .get()
                             != null);
-            pki.writeKubeconfig(kubeconfig(), serverUrl(), pki.adminCert(), pki.adminKey());
+            pki.writeKubeconfig(kubeconfig(), serverUrl(), pki.admin());
             startup = Duration.ofNanos(System.nanoTime() - t0);
             LOG.info("control plane ready at {} in {} ms ({})", serverUrl(), startup.toMillis(), dir);
         } catch (IOException e) {
@@ -360,9 +358,9 @@ public final class ControlPlane implements AutoCloseable {
     public Config adminConfig() {
         return new ConfigBuilder(Config.empty())
                 .withMasterUrl(serverUrl())
-                .withCaCertFile(pki.caCert().toString())
-                .withClientCertFile(pki.adminCert().toString())
-                .withClientKeyFile(pki.adminKey().toString())
+                .withCaCertFile(pki.ca().cert().toString())
+                .withClientCertFile(pki.admin().cert().toString())
+                .withClientKeyFile(pki.admin().key().toString())
                 .withRequestTimeout(30_000)
                 .build();
     }
@@ -379,7 +377,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The CA that signed the API server's serving certificate. */
     public Path caCertificate() {
-        return pki.caCert();
+        return pki.ca().cert();
     }
 
     /** The audit log (JSON lines, level Metadata): who called which verb on what. */
@@ -423,7 +421,7 @@ public final class ControlPlane implements AutoCloseable {
     public Config configFor(String namespace, String serviceAccount) {
         return new ConfigBuilder(Config.empty())
                 .withMasterUrl(serverUrl())
-                .withCaCertFile(pki.caCert().toString())
+                .withCaCertFile(pki.ca().cert().toString())
                 .withOauthToken(token(namespace, serviceAccount))
                 .withNamespace(namespace)
                 .withRequestTimeout(30_000)
@@ -432,34 +430,14 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A kubeconfig file that is the ServiceAccount (for a sidecar's {@code --kubeconfig}). */
     public Path writeKubeconfig(Path file, String namespace, String serviceAccount) {
-        String yaml = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: local
-                  cluster:
-                    server: %s
-                    certificate-authority: %s
-                users:
-                - name: %s
-                  user:
-                    token: %s
-                contexts:
-                - name: local
-                  context:
-                    cluster: local
-                    user: %s
-                    namespace: %s
-                current-context: local
-                """.formatted(
-                serverUrl(), pki.caCert(), serviceAccount, token(namespace, serviceAccount), serviceAccount, namespace);
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, yaml);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return file;
+        return pki.writeKubeconfig(
+                file,
+                serverUrl(),
+                serviceAccount,
+                new AuthInfoBuilder()
+                        .withToken(token(namespace, serviceAccount))
+                        .build(),
+                namespace);
     }
 
     @Override
