@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.lustrecsi.testing.kube.RealControlPlane;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,7 +75,7 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest extends ClusterTest {
 
     @Test
     void whenTheLeadingControllerPodIsKilledMidCreateVolumeTheOtherReplicaTakesOverAndBindsTheClaimOnce()
-            throws InterruptedException, IOException {
+            throws InterruptedException {
         // The first pod leads all three Leases before the second one starts campaigning.
         try {
             await().atMost(Duration.ofMinutes(3))

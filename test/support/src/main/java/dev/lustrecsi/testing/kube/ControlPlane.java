@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * admission with {@code OwnerReferencesPermissionEnforcement} (so {@code blockOwnerDeletion} needs the
  * {@code finalizers} grant), {@code PodSecurity} and {@code NodeRestriction}; {@code --allow-privileged};
  * ServiceAccount tokens signed by the control plane's own key; an audit log of every request
- * ({@link #auditLog()}). The controller manager runs the PV binder and expander, the PV and PVC protection controllers, the garbage collector,
- * the namespace controller and the ServiceAccount controllers, each under its own identity
+ * ({@link #auditLog()}). The controller manager runs the PV binder and expander, the PV and PVC protection
+ * controllers, the garbage collector, the namespace controller and the ServiceAccount controllers, each under its
+ * own identity
  * ({@code --use-service-account-credentials}). Everything lives in one throwaway folder (a PKI made with
  * openssl, etcd's data, logs) that {@link #close()} removes after killing the process trees.
  */
@@ -198,8 +199,8 @@ public final class ControlPlane implements AutoCloseable {
                             "Node,RBAC",
                             "--enable-admission-plugins",
                             "NamespaceLifecycle,ServiceAccount,NodeRestriction,PodSecurity,"
-                                    + "OwnerReferencesPermissionEnforcement,DefaultStorageClass,StorageObjectInUseProtection,"
-                                    + "PersistentVolumeClaimResize,ResourceQuota,LimitRanger",
+                                    + "OwnerReferencesPermissionEnforcement,DefaultStorageClass,"
+                                    + "StorageObjectInUseProtection,PersistentVolumeClaimResize,ResourceQuota,LimitRanger",
                             "--allow-privileged=true",
                             "--service-account-issuer",
                             "https://kubernetes.default.svc",
