@@ -8,18 +8,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A real CSI sidecar binary (external-provisioner, external-resizer) as a child process, logging to a file. */
-public final class Sidecar implements AutoCloseable {
-    private final String name;
-    private final Process process;
-    private final Path log;
-
-    private Sidecar(String name, Process process, Path log) {
-        this.name = name;
-        this.process = process;
-        this.log = log;
-    }
-
+/**
+ * A real CSI sidecar binary (external-provisioner, external-resizer) as a child process, logging to a file.
+ *
+ * @param name the binary's file name
+ */
+public record Sidecar(String name, Process process, Path log) implements AutoCloseable {
     public static Sidecar start(Path binary, List<String> args, Path log) {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
@@ -57,14 +51,6 @@ public final class Sidecar implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
-    }
-
-    public Path log() {
-        return log;
-    }
-
-    public String name() {
-        return name;
     }
 
     /** SIGKILL, as when its pod is killed with the controller in it. */
