@@ -60,10 +60,13 @@ final class Story {
         return LocalCluster.start(home(name));
     }
 
-    /** A fresh directory for a test class's cluster. */
+    /**
+     * A fresh directory for a test class's cluster, named after it cut to 20 characters: the plugins' and sidecars'
+     * Unix sockets below it must fit in sun_path (108 bytes), and test classes have long names.
+     */
     private static Path home(String name) {
         try {
-            return Files.createTempDirectory("lustre-csi-e2e-" + name + "-");
+            return Files.createTempDirectory("lustre-csi-e2e-" + name.substring(0, Math.min(name.length(), 20)) + "-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
