@@ -183,7 +183,7 @@ final class CreateDeleteBench {
                         "p99 <= 50 ms",
                         create.p99() <= P99_TARGET_MS,
                         ""));
-                table.add(Figure.of(NAME, "DeleteVolume latency, ms (" + label + ")", delete, "", null, ""));
+                table.add(Figure.of(NAME, "DeleteVolume latency, ms (" + label + ")", delete, ""));
                 table.add(Figure.of(
                         NAME,
                         "creates/s (" + label + ", " + volumesPerRound + " per round)",
@@ -246,16 +246,12 @@ final class CreateDeleteBench {
                 NAME,
                 "calibration: API server GET of a small ConfigMap, ms",
                 get,
-                "",
-                null,
                 "the mock API server runs in the benchmark JVM; a real one in its own process; both share the cores"));
-        table.add(Figure.of(NAME, "calibration: API server PUT of a small ConfigMap, ms", put, "", null, ""));
+        table.add(Figure.of(NAME, "calibration: API server PUT of a small ConfigMap, ms", put, ""));
         table.add(Figure.of(
                 NAME,
                 "calibration: one stand-in lfs run (bash script), ms",
                 lfs,
-                "",
-                null,
                 "lfs setquota through ProcessCommandRunner, as the controller runs it"));
     }
 
@@ -286,8 +282,6 @@ final class CreateDeleteBench {
                     "share of CreateVolume wall time, % (" + label + "): "
                             + share.substring(cut + 1).trim(),
                     Double.parseDouble(share.substring(0, cut)),
-                    "",
-                    null,
                     "stack samples every 3 ms in an extra round"));
         }
     }

@@ -230,8 +230,6 @@ final class ElasticityBench {
                         NAME,
                         "scale operations: spec.ostCount raises + lowers" + p,
                         grows + shrinks,
-                        "",
-                        null,
                         grows + " raises, " + shrinks + " lowers; ostCount history " + history + "; operator events "
                                 + new java.util.TreeMap<>(Map.copyOf(toCounts(events)))));
                 table.add(Figure.single(

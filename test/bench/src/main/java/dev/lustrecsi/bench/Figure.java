@@ -30,6 +30,16 @@ public record Figure(
         return new Figure(benchmark, quantity, s.count(), s.min(), s.median(), s.p99(), target, met, note);
     }
 
+    /** Statistics of samples held against no target (a calibration, a floor, a figure for context). */
+    public static Figure of(String benchmark, String quantity, Samples s, String note) {
+        return of(benchmark, quantity, s, "", null, note);
+    }
+
+    /** A single figure held against no target. */
+    public static Figure single(String benchmark, String quantity, double value, String note) {
+        return single(benchmark, quantity, value, "", null, note);
+    }
+
     /** A single figure (a ratio, a count): shown in the median column. */
     public static Figure single(
             String benchmark, String quantity, double value, String target, Boolean met, String note) {

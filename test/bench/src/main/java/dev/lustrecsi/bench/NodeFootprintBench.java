@@ -220,8 +220,6 @@ final class NodeFootprintBench {
                         NAME,
                         "CPU time to Probe ready, ms (" + v.name() + ")",
                         cpu,
-                        "",
-                        null,
                         "user + system of the plugin's JVM: what start-up costs, whatever the load"));
                 table.add(Figure.of(
                         NAME, "idle RSS, MiB (" + v.name() + ")", rss, "<= 64 MiB (median)", rss.median() <= 64, ""));
@@ -233,8 +231,7 @@ final class NodeFootprintBench {
                     double[] r = once(v.java(), nmt, v.apiOff(), workDir, state, env, 3000, node -> {
                         breakdown[0] = attribution(node, v.java());
                     });
-                    table.add(Figure.single(
-                            NAME, "idle RSS under NMT, MiB (" + v.name() + ")", r[1], "", null, breakdown[0]));
+                    table.add(Figure.single(NAME, "idle RSS under NMT, MiB (" + v.name() + ")", r[1], breakdown[0]));
                 }
             }
         } finally {

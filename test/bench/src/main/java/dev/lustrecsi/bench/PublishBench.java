@@ -53,6 +53,23 @@ final class PublishBench {
         this.iterations = iterations;
     }
 
+    /** One measured step of a pair. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Wall-clock and process CPU time of one step. */
+    private record Cost(long wallNanos, long cpuNanos) {
+        static Cost of(com.sun.management.OperatingSystemMXBean os, Step step) throws Exception {
+            long cpu = os.getProcessCpuTime();
+            long wall = System.nanoTime();
+            step.run();
+            wall = System.nanoTime() - wall;
+            return new Cost(wall, os.getProcessCpuTime() - cpu);
+        }
+    }
+
     void run(Path workDir, ResultTable table) throws Exception {
         LustreStandIns standIns = LustreStandIns.install();
         standIns.reset();
@@ -132,56 +149,48 @@ final class PublishBench {
             NodeGetCapabilitiesRequest noop = NodeGetCapabilitiesRequest.getDefaultInstance();
             int warmup = Math.max(10, iterations / 5);
             for (int i = -warmup; i < iterations; i++) {
-                long c0 = os.getProcessCpuTime();
-                long t0 = System.nanoTime();
-                stub.nodePublishVolume(publish);
-                stub.nodeUnpublishVolume(unpublish);
-                long t1 = System.nanoTime();
-                long c1 = os.getProcessCpuTime();
-                floor.bindMount(staging, floorTarget, false);
-                floor.unmount(floorTarget);
-                long t2 = System.nanoTime();
-                long c2 = os.getProcessCpuTime();
-                stub.nodeGetCapabilities(noop);
-                stub.nodeGetCapabilities(noop);
-                long t3 = System.nanoTime();
-                long c3 = os.getProcessCpuTime();
+                Cost csi = Cost.of(os, () -> {
+                    stub.nodePublishVolume(publish);
+                    stub.nodeUnpublishVolume(unpublish);
+                });
+                Cost bare = Cost.of(os, () -> {
+                    floor.bindMount(staging, floorTarget, false);
+                    floor.unmount(floorTarget);
+                });
+                Cost roundTrips = Cost.of(os, () -> {
+                    stub.nodeGetCapabilities(noop);
+                    stub.nodeGetCapabilities(noop);
+                });
                 if (i >= 0) {
-                    transport.addNanosAsMillis(t3 - t2);
-                    transportCpu += c3 - c2;
-                    rpc.addNanosAsMillis(t1 - t0);
-                    direct.addNanosAsMillis(t2 - t1);
-                    ratio.add((double) (t1 - t0) / (t2 - t1));
-                    rpcCpu += c1 - c0;
-                    floorCpu += c2 - c1;
+                    transport.addNanosAsMillis(roundTrips.wallNanos());
+                    transportCpu += roundTrips.cpuNanos();
+                    rpc.addNanosAsMillis(csi.wallNanos());
+                    direct.addNanosAsMillis(bare.wallNanos());
+                    ratio.add((double) csi.wallNanos() / bare.wallNanos());
+                    rpcCpu += csi.cpuNanos();
+                    floorCpu += bare.cpuNanos();
                 }
             }
             double p50Ratio = rpc.median() / direct.median();
-            table.add(Figure.of(NAME, "NodePublish+NodeUnpublish over the socket, ms", rpc, "", null, ""));
+            table.add(Figure.of(NAME, "NodePublish+NodeUnpublish over the socket, ms", rpc, ""));
             table.add(Figure.of(
                     NAME,
                     "floor: bind mount + unmount via mount(2), ms",
                     direct,
-                    "",
-                    null,
                     "LinuxMounter.bindMount + unmount in the same JVM (mount(2) MS_BIND, umount2, mountinfo reads); "
                             + "the target directory already exists"));
             table.add(Figure.of(
                     NAME,
                     "transport: two NodeGetCapabilities over the socket, ms",
                     transport,
-                    "",
-                    null,
                     "the gRPC round trips of a pair without the work; CPU "
                             + String.format(java.util.Locale.ROOT, "%.3f", transportCpu / 1e6 / iterations)
                             + " ms a pair"));
-            table.add(Figure.of(NAME, "per-pair ratio CSI / floor", ratio, "", null, "pairs run back to back"));
+            table.add(Figure.of(NAME, "per-pair ratio CSI / floor", ratio, "pairs run back to back"));
             table.add(Figure.single(
                     NAME,
                     "CPU time per pair, CSI / floor, ms",
                     rpcCpu / 1e6 / iterations,
-                    "",
-                    null,
                     String.format(
                             java.util.Locale.ROOT,
                             "floor %.3f ms; ratio %.2f (process CPU time, whatever the load)",
@@ -192,8 +201,6 @@ final class PublishBench {
                     NAME,
                     "ratio of medians, CSI less transport / floor (p50)",
                     workRatio,
-                    "",
-                    null,
                     "what the plugin does in a pair beyond two gRPC round trips, against the bare syscalls"));
             table.add(Figure.single(
                     NAME,

@@ -21,26 +21,18 @@ public final class ResultTable {
     public synchronized String render(String machine) {
         StringBuilder out = new StringBuilder();
         out.append("Machine: ").append(machine).append("\n\n");
-        out.append("| benchmark | quantity | runs | min | median | p99 | target | met |\n");
+        out.append(row("benchmark", "quantity", "runs", "min", "median", "p99", "target", "met"));
         out.append("|---|---|---:|---:|---:|---:|---|---|\n");
         for (Figure f : figures) {
-            out.append("| ")
-                    .append(f.benchmark())
-                    .append(" | ")
-                    .append(f.quantity())
-                    .append(" | ")
-                    .append(f.runs())
-                    .append(" | ")
-                    .append(number(f.min()))
-                    .append(" | ")
-                    .append(number(f.median()))
-                    .append(" | ")
-                    .append(number(f.p99()))
-                    .append(" | ")
-                    .append(f.target())
-                    .append(" | ")
-                    .append(f.met() == null ? "" : f.met() ? "yes" : "**no**")
-                    .append(" |\n");
+            out.append(row(
+                    f.benchmark(),
+                    f.quantity(),
+                    Integer.toString(f.runs()),
+                    number(f.min()),
+                    number(f.median()),
+                    number(f.p99()),
+                    f.target(),
+                    f.met() == null ? "" : f.met() ? "yes" : "**no**"));
         }
         List<Figure> noted = figures.stream()
                 .filter(f -> f.note() != null && !f.note().isEmpty())
@@ -48,16 +40,15 @@ public final class ResultTable {
         if (!noted.isEmpty()) {
             out.append("\nNotes:\n");
             for (Figure f : noted) {
-                out.append("- ")
-                        .append(f.benchmark())
-                        .append(" / ")
-                        .append(f.quantity())
-                        .append(": ")
-                        .append(f.note())
-                        .append('\n');
+                out.append("- %s / %s: %s\n".formatted(f.benchmark(), f.quantity(), f.note()));
             }
         }
         return out.toString();
+    }
+
+    /** One Markdown table row. */
+    private static String row(String... cells) {
+        return "| " + String.join(" | ", cells) + " |\n";
     }
 
     static String number(double v) {

@@ -61,16 +61,12 @@ public final class StandbyBench {
                 NAME,
                 "new filesystem to Ready (dedicated CreateVolume floor), ms",
                 bootstrap,
-                "",
-                null,
                 delay + "; MGS/MDS then OSSs boot in turn; standby does not apply to a filesystem not yet made"));
-        table.add(Figure.of(NAME, "scale-out +1 OSS to ready OST, no standby, ms", scaleCold, "", null, delay));
+        table.add(Figure.of(NAME, "scale-out +1 OSS to ready OST, no standby, ms", scaleCold, delay));
         table.add(Figure.of(
                 NAME,
                 "scale-out +1 OSS to ready OST, 1 warm standby, ms",
                 scaleWarm,
-                "",
-                null,
                 delay + "; one lctl set_param per MDT, then a replacement standby boots in the background"));
     }
 

@@ -61,7 +61,10 @@ final class WallClockProfile implements AutoCloseable {
         return false;
     }
 
-    /** The innermost driver frame (other than the command runner) says which step; the frames inside it say whether it waits and on what. */
+    /**
+     * The innermost driver frame (other than the command runner) says which step; the frames inside it say whether
+     * it waits and on what.
+     */
     static String classify(Thread.State state, StackTraceElement[] stack) {
         String step = "?";
         for (StackTraceElement f : stack) {

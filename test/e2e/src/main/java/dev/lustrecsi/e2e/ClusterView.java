@@ -12,9 +12,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
-/** What {@code kubectl get pv,pvc,lustrefs,vm} shows (lustrefs and vm in {@code namespace}), from the API server. */
+/**
+ * What {@code kubectl get pv,pvc,lustrefs,vm} shows, rendered from the API server's objects (the pools and VMs of
+ * {@code namespace}).
+ */
 public record ClusterView(KubernetesClient client, String namespace) {
-
     public String render(Map<String, String> pendingReasons) {
         StringBuilder out = new StringBuilder();
         List<List<String>> pvs = new ArrayList<>();

@@ -499,6 +499,16 @@ public final class LocalCluster implements AutoCloseable {
         return home;
     }
 
+    /** The last {@code lines} lines of a component's log under logs/ (for a failure message), or why not. */
+    public String logTail(String component, int lines) {
+        try {
+            List<String> all = Files.readAllLines(home.resolve("logs/" + component + ".log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
     public Path kubeletDir() {
         return home.resolve("kubelet");
     }
@@ -535,22 +545,25 @@ public final class LocalCluster implements AutoCloseable {
 
     /** The operator dies: its connection goes first, so a pass in flight cannot write anything more. */
     public synchronized void killOperator() {
-        if (operator == null) {
-            return;
-        }
-        operatorClient.close();
-        operator.close();
-        operator = null;
-        operatorClient = null;
+        endOperator(false);
     }
 
     /** A graceful stop: the pass in flight finishes, then the connection closes. */
     public synchronized void stopOperator() {
+        endOperator(true);
+    }
+
+    private void endOperator(boolean graceful) {
         if (operator == null) {
             return;
         }
-        operator.close();
-        operatorClient.close();
+        if (graceful) {
+            operator.close();
+            operatorClient.close();
+        } else {
+            operatorClient.close();
+            operator.close();
+        }
         operator = null;
         operatorClient = null;
     }
@@ -590,12 +603,22 @@ public final class LocalCluster implements AutoCloseable {
         return applyStorageClassWith(parameters);
     }
 
-    private StorageClass applyStorageClassWith(Map<String, String> parameters) {
-        StorageClass sc = new StorageClassBuilder()
+    /** A StorageClass of this driver named {@code name}, to be completed (parameters, binding mode) and built. */
+    public static StorageClassBuilder driverStorageClass(String name) {
+        return new StorageClassBuilder()
                 .withNewMetadata()
-                .withName(STORAGE_CLASS)
+                .withName(name)
                 .endMetadata()
-                .withProvisioner(DriverNames.DRIVER_NAME)
+                .withProvisioner(DriverNames.DRIVER_NAME);
+    }
+
+    /** Creates a StorageClass (a test's own, besides the pool's). */
+    public StorageClass createStorageClass(StorageClass sc) {
+        return client().storage().v1().storageClasses().resource(sc).create();
+    }
+
+    private StorageClass applyStorageClassWith(Map<String, String> parameters) {
+        StorageClass sc = driverStorageClass(STORAGE_CLASS)
                 .withParameters(parameters)
                 .withReclaimPolicy("Delete")
                 .withVolumeBindingMode("Immediate")

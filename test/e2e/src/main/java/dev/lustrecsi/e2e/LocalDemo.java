@@ -418,76 +418,61 @@ public final class LocalDemo {
     private static void keepRunning(LocalCluster cluster, int statusPort) throws InterruptedException {
         ScheduledExecutorService sidecar = Executors.newSingleThreadScheduledExecutor();
         if (cluster.realControlPlane()) {
-            keepRunningOnTheRealControlPlane(cluster, statusPort, sidecar);
-            return;
+            System.out.printf("""
+
+                    Still running (--keep), on a real kube-apiserver (%s). In another shell:
+                      export KUBECONFIG=%s
+                      kubectl get pv,pvc -A
+                      kubectl get lustrefilesystems,virtualmachines -n %s
+                      kubectl create namespace lab
+                      kubectl apply -n lab -f examples/storageclass-shared.yaml -f examples/pvc-rwx-two-pods.yaml
+                      kubectl get pvc -n lab -w        # bound by the real external-provisioner and PV controller
+                      kubectl describe pvc -n lab shared-data
+                      kubectl get events -n lab
+                    (Pods apply but never run: there is no kubelet or scheduler; the harness plays kubelet for the
+                    demo's own story only.)
+                    """, cluster.apiUrl(), cluster.kubeconfig(), LocalCluster.NAMESPACE);
+        } else {
+            ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
+            sidecar.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            provisioner.sync();
+                        } catch (RuntimeException e) {
+                            System.err.println("provisioner: " + e.getMessage());
+                        }
+                    },
+                    0,
+                    500,
+                    TimeUnit.MILLISECONDS);
+            System.out.printf("""
+
+                    Still running (--keep). In another shell:
+                      export KUBECONFIG=%s
+                      kubectl get pv,pvc -A
+                      kubectl get lustrefilesystems,virtualmachines -n %s -o yaml
+                      echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"lab"}}' \\
+                        | kubectl create --validate=false -f -
+                      kubectl create --validate=false -n lab -f - <<'PVC'   # bound within a second
+                      {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"notebook"},
+                       "spec":{"accessModes":["ReadWriteMany"],"storageClassName":"%s",
+                               "resources":{"requests":{"storage":"50Gi"}}}}
+                      PVC
+                      kubectl get pvc -n lab \\
+                        -o custom-columns=NAME:.metadata.name,STATUS:.status.phase,VOLUME:.spec.volumeName
+                    (The local API server is fabric8's mock: kubectl shows NAME and AGE columns; -o yaml or
+                    custom-columns show the rest. There is no OpenAPI document, hence --validate=false. Not
+                    working against it: kubectl create namespace (hangs), kubectl describe, Pods.)
+                    A claim the controller refuses shows why in its Events (kubectl get events -n lab), as with
+                    external-provisioner; retries back off from 1 s, doubling up to 5 min.
+                    """, cluster.kubeconfig(), LocalCluster.NAMESPACE, LocalCluster.STORAGE_CLASS);
         }
-        ExternalProvisioner provisioner = new ExternalProvisioner(cluster.client(), cluster::controllerStub);
-        sidecar.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        provisioner.sync();
-                    } catch (RuntimeException e) {
-                        System.err.println("provisioner: " + e.getMessage());
-                    }
-                },
-                0,
-                500,
-                TimeUnit.MILLISECONDS);
         System.out.printf(
                 """
-
-                Still running (--keep). In another shell:
-                  export KUBECONFIG=%s
-                  kubectl get pv,pvc -A
-                  kubectl get lustrefilesystems,virtualmachines -n %s -o yaml
-                  echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"lab"}}' | kubectl create --validate=false -f -
-                  kubectl create --validate=false -n lab -f - <<'PVC'   # bound within a second
-                  {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"notebook"},
-                   "spec":{"accessModes":["ReadWriteMany"],"storageClassName":"%s","resources":{"requests":{"storage":"50Gi"}}}}
-                  PVC
-                  kubectl get pvc -n lab -o custom-columns=NAME:.metadata.name,STATUS:.status.phase,VOLUME:.spec.volumeName
-                (The local API server is fabric8's mock: kubectl shows NAME and AGE columns; -o yaml or
-                custom-columns show the rest. There is no OpenAPI document, hence --validate=false. Not
-                working against it: kubectl create namespace (hangs), kubectl describe, Pods.)
-                The CSI sockets: unix://%s (controller), unix://%s (node). Logs: %s
-                The operator's status page: http://127.0.0.1:%d/
-                A claim the controller refuses shows why in its Events (kubectl get events -n lab), as with
-                external-provisioner; retries back off from 1 s, doubling up to 5 min.
-                Press Ctrl-C to stop and clean up.
-                """,
-                cluster.kubeconfig(),
-                LocalCluster.NAMESPACE,
-                LocalCluster.STORAGE_CLASS,
-                cluster.home().resolve("controller/csi.sock"),
-                cluster.home().resolve("node/csi.sock"),
-                cluster.home().resolve("logs"),
-                statusPort);
-        awaitStop(cluster, sidecar);
-    }
-
-    private static void keepRunningOnTheRealControlPlane(
-            LocalCluster cluster, int statusPort, ScheduledExecutorService sidecar) throws InterruptedException {
-        System.out.printf(
-                """
-
-                Still running (--keep), on a real kube-apiserver (%s). In another shell:
-                  export KUBECONFIG=%s
-                  kubectl get pv,pvc -A
-                  kubectl get lustrefilesystems,virtualmachines -n %s
-                  kubectl create namespace lab
-                  kubectl apply -n lab -f examples/storageclass-shared.yaml -f examples/pvc-rwx-two-pods.yaml
-                  kubectl get pvc -n lab -w        # bound by the real external-provisioner and PV controller
-                  kubectl describe pvc -n lab shared-data
-                  kubectl get events -n lab
-                (Pods apply but never run: there is no kubelet or scheduler; the harness plays kubelet for the
-                demo's own story only.)
                 The CSI sockets: unix://%s (controller), unix://%s (node). Logs: %s
                 The operator's status page: http://127.0.0.1:%d/
                 Press Ctrl-C to stop and clean up.
                 """,
-                cluster.apiUrl(),
-                cluster.kubeconfig(),
-                LocalCluster.NAMESPACE,
                 cluster.home().resolve("controller/csi.sock"),
                 cluster.home().resolve("node/csi.sock"),
                 cluster.home().resolve("logs"),

@@ -132,18 +132,7 @@ public final class PluginProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        if (force) {
-            process.destroyForcibly();
-        } else {
-            process.destroy();
-        }
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.end(process, force, Duration.ofSeconds(30));
         process = null;
     }
 

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-/** A real CSI sidecar binary (external-provisioner, external-resizer) as a child process, logging to a file. */
+/**
+ * A real CSI sidecar binary (external-provisioner, external-resizer) as a child process, logging to a file.
+ *
+ * @param name the binary's file name
+ */
 public record Sidecar(String name, Process process, Path log) implements AutoCloseable {
-
     public static Sidecar start(Path binary, List<String> args, Path log) {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
@@ -52,23 +55,11 @@ public record Sidecar(String name, Process process, Path log) implements AutoClo
 
     /** SIGKILL, as when its pod is killed with the controller in it. */
     public void kill() {
-        try {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.end(process, true, Duration.ofSeconds(10));
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcesses.end(process, false, Duration.ofSeconds(10));
     }
 }

@@ -220,7 +220,10 @@ class ControllerWithOperatorTest {
         }
     }
 
-    /** CreateVolume as the external-provisioner retries it: UNAVAILABLE or ABORTED while the pool grows; never refused. */
+    /**
+     * CreateVolume as the external-provisioner retries it: UNAVAILABLE or ABORTED while the pool grows; never
+     * refused.
+     */
     private static Volume createRetryingWhileThePoolGrows(
             ControllerFixture f, dev.lustrecsi.csi.v1.CreateVolumeRequest request) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();

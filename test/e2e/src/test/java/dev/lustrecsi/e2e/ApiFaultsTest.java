@@ -15,42 +15,39 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The API server misbehaves for a while in front of the controller (conflicts, server errors, lost answers, slow
  * answers, no answers): calls retry and succeed, or fail with the code that makes the external-provisioner retry
  * (UNAVAILABLE) - and nothing is done twice.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiFaultsTest {
+class ApiFaultsTest extends ClusterTest {
     /** Where new records are created. */
     private static final String RECORDS = "/lustrevolumes$";
 
     private static final String POOL = "/lustrefilesystems/" + LocalCluster.POOL + "$";
-    private LocalCluster cluster;
     private Story s;
 
     @BeforeAll
-    void start() {
-        cluster = Story.startCluster("api");
+    void poolReady() {
         s = new Story(cluster, "api");
         s.claimAndBind("100Gi", "warm-up");
         s.awaitPoolSettled();
     }
 
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
-    }
-
     @AfterEach
     void healthyAgain() {
         cluster.apiFaults().clear();
+    }
+
+    /** {@code claim} is bound through the injected faults: each one was met ({@code why}), one Ready volume. */
+    private void assertBoundThroughTheFaults(String claim, String why) {
+        PersistentVolume pv = s.claimAndBind("100Gi", claim);
+        assertThat(cluster.apiFaults().pending()).as(why).isZero();
+        assertOneReadyVolumeFor(claim, pv);
     }
 
     private void assertOneReadyVolumeFor(String claim, PersistentVolume pv) {
@@ -68,11 +65,7 @@ class ApiFaultsTest {
     void conflictsOnTheRecordsAndThePoolAreRetriedOnFreshData() {
         cluster.apiFaults().reject(3, "POST", RECORDS, 409);
         cluster.apiFaults().reject(2, "PUT", POOL, 409);
-        PersistentVolume pv = s.claimAndBind("100Gi", "conflicted");
-        assertThat(cluster.apiFaults().pending())
-                .as("every injected conflict was met and retried")
-                .isZero();
-        assertOneReadyVolumeFor("conflicted", pv);
+        assertBoundThroughTheFaults("conflicted", "every injected conflict was met and retried");
     }
 
     @Test
@@ -80,9 +73,7 @@ class ApiFaultsTest {
         cluster.apiFaults().reject(2, "POST", RECORDS, 500);
         cluster.apiFaults().reject(2, "POST", RECORDS, 503);
         cluster.apiFaults().reject(2, "GET", POOL, 500);
-        PersistentVolume pv = s.claimAndBind("100Gi", "errors");
-        assertThat(cluster.apiFaults().pending()).isZero();
-        assertOneReadyVolumeFor("errors", pv);
+        assertBoundThroughTheFaults("errors", "every injected error was met and retried");
     }
 
     @Test
@@ -90,11 +81,7 @@ class ApiFaultsTest {
         // The API server stores the write and the answer is lost: the client's retry meets its own write.
         cluster.apiFaults().loseResponse(1, "POST", RECORDS);
         cluster.apiFaults().loseResponse(1, "PUT", POOL);
-        PersistentVolume pv = s.claimAndBind("100Gi", "lost-answer");
-        assertThat(cluster.apiFaults().pending())
-                .as("both writes were carried out and their answers lost")
-                .isZero();
-        assertOneReadyVolumeFor("lost-answer", pv);
+        assertBoundThroughTheFaults("lost-answer", "both writes were carried out and their answers lost");
     }
 
     @Test

@@ -3,24 +3,16 @@ package dev.lustrecsi.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lustrecsi.model.LustreFileSystem;
-import dev.lustrecsi.model.VolumeState;
 import dev.lustrecsi.testing.kube.RealControlPlane;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Two replicas of the controller's pod on a real control plane, as the chart deploys them: each its own controller
@@ -31,29 +23,13 @@ import org.junit.jupiter.api.TestInstance;
  * to each Lease changing hands and to the bound claim are printed (chart's default timings).
  */
 @RealControlPlane
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ControllerReplicaTakeoverOnRealControlPlaneTest {
+class ControllerReplicaTakeoverOnRealControlPlaneTest extends ClusterTest {
     /**
      * The sidecars' Lease with the chart's timings (137 s lease, 26 s retry) changes hands within about 137 s + 26 s
      * after the last renewal; the claim's CreateVolume follows. Generous for a loaded 2-core machine, not a
      * performance bound.
      */
     private static final Duration TAKEOVER_PATIENCE = Duration.ofMinutes(8);
-
-    private LocalCluster cluster;
-
-    @BeforeAll
-    void start() throws IOException {
-        cluster = LocalCluster.startOnRealControlPlaneIfAvailable(
-                Files.createTempDirectory("lustre-csi-e2e-controller-takeover-"), LocalCluster.Settings.defaults());
-        assertThat(cluster.realControlPlane()).isTrue();
-        cluster.applyStorageClass(Map.of());
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
-    }
 
     /** Lease name → holder identity, for the Leases in the driver's namespace. */
     private Map<String, String> holders() {
@@ -97,18 +73,9 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
                                 : of(pod, e.getValue()));
     }
 
-    private String tail(String log) {
-        try {
-            List<String> lines = Files.readAllLines(cluster.home().resolve("logs/" + log + ".log"));
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
     @Test
     void whenTheLeadingControllerPodIsKilledMidCreateVolumeTheOtherReplicaTakesOverAndBindsTheClaimOnce()
-            throws InterruptedException, IOException {
+            throws InterruptedException {
         // The first pod leads all three Leases before the second one starts campaigning.
         try {
             await().atMost(Duration.ofMinutes(3))
@@ -116,8 +83,8 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
                     .until(() -> allHeldBy(LocalCluster.CONTROLLER_POD));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(
-                    "Leases: " + holders() + "\ncsi-provisioner:\n" + tail("csi-provisioner") + "\ncsi-resizer:\n"
-                            + tail("csi-resizer"),
+                    "Leases: " + holders() + "\ncsi-provisioner:\n" + cluster.logTail("csi-provisioner", 30)
+                            + "\ncsi-resizer:\n" + cluster.logTail("csi-resizer", 30),
                     e);
         }
         Map<String, String> before = holders();
@@ -125,19 +92,7 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
 
         Story s = new Story(cluster, "takeover");
         // No operator: the first CreateVolume creates the pool and waits for it to become Ready.
-        cluster.killOperator();
-        s.claim("100Gi", "first");
-        String volume = "pvc-"
-                + cluster.client()
-                        .persistentVolumeClaims()
-                        .inNamespace("takeover")
-                        .withName("first")
-                        .get()
-                        .getMetadata()
-                        .getUid();
-        await().atMost(Duration.ofMinutes(5))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> cluster.pool() != null && s.ledger().containsKey(volume));
+        String volume = s.claimWhileTheNewPoolWaitsForTheOperator("first");
         assertThat(holders())
                 .as("the first pod still leads: its CreateVolume is the one in flight")
                 .isEqualTo(before);
@@ -171,8 +126,8 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
         }
         assertThat(pv)
                 .as(() -> "claim not bound %s after the kill; Leases %s; second pod's csi-provisioner:%n%s%n"
-                                .formatted(TAKEOVER_PATIENCE, holders(), tail("csi-provisioner-b"))
-                        + "second pod's controller:\n" + tail("csi-controller-b"))
+                                .formatted(TAKEOVER_PATIENCE, holders(), cluster.logTail("csi-provisioner-b", 30))
+                        + "second pod's controller:\n" + cluster.logTail("csi-controller-b", 30))
                 .isPresent();
         System.out.printf(
                 "leading controller pod killed mid-CreateVolume: Leases taken over by the other replica after %s ms;"
@@ -200,17 +155,6 @@ class ControllerReplicaTakeoverOnRealControlPlaneTest {
                 .as("the PV was made by the provisioner that took the Lease over")
                 .isEqualTo(after.get(PROVISIONER_LEASE));
         // Nothing duplicated, nothing lost.
-        assertThat(pv.get().getMetadata().getName()).isEqualTo(volume);
-        assertThat(cluster.client()
-                        .resources(LustreFileSystem.class)
-                        .inNamespace(LocalCluster.NAMESPACE)
-                        .list()
-                        .getItems())
-                .extracting(f -> f.getMetadata().getName())
-                .containsExactly(LocalCluster.POOL);
-        assertThat(s.ledger()).containsOnlyKeys(volume);
-        assertThat(s.ledger().get(volume).state()).isEqualTo(VolumeState.Ready);
-        assertThat(s.volumeDirsOnServer()).containsExactly(volume);
-        assertThat(cluster.client().persistentVolumes().list().getItems()).hasSize(1);
+        s.assertTheOnlyVolume(pv.get(), volume);
     }
 }

@@ -12,24 +12,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A claim deleted while a pod still uses its volume: the provisioner's DeleteVolume is refused with
  * FAILED_PRECONDITION naming the node (the node plugin lists the volume on its Node), the data stays, and the
  * volume goes once the pod has stopped and the node has unstaged it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DeleteInUseTest {
-    private LocalCluster cluster;
+class DeleteInUseTest extends ClusterTest {
     private Story s;
 
     @BeforeAll
-    void start() {
-        cluster = Story.startCluster("in-use");
+    void nodeReady() {
         s = new Story(cluster, "in-use");
         // kubelet registers its Node (Ready) before any plugin runs; the mock API server has none until we make it.
         // The KubeVirt simulator, like KubeVirt, then starts the server VMs only on Ready nodes.
@@ -50,11 +45,6 @@ class DeleteInUseTest {
                         .endStatus()
                         .build())
                 .create();
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
     }
 
     private String nodeRecord() {

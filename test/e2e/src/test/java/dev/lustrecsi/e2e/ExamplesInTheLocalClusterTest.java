@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -29,33 +28,25 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The files in examples/ as a new user applies them to the demo's cluster: every claim of a driver class is
- * provisioned and bound as written and mounts into a pod (the classes rely on the controller's default server image and Lustre
- * version, as the chart sets them), and a misconfigured class shows up as a short Event on the claim while
- * the provisioner backs off instead of spinning.
+ * provisioned and bound as written and mounts into a pod (the classes rely on the controller's default server image
+ * and Lustre version, as the chart sets them), and a misconfigured class shows up as a short Event on the claim
+ * while the provisioner backs off instead of spinning.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExamplesInTheLocalClusterTest {
+class ExamplesInTheLocalClusterTest extends ClusterTest {
     private static final Path EXAMPLES =
             Path.of("../../examples").toAbsolutePath().normalize();
     private static final String NAMESPACE = "examples";
-    private LocalCluster cluster;
 
-    @BeforeAll
-    void start() throws IOException {
-        cluster = LocalCluster.start(Files.createTempDirectory("lustre-csi-e2e-examples-"));
-        cluster.ensureNamespace(NAMESPACE);
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
+    /** The examples' own classes only: no pool StorageClass of the harness. */
+    @Override
+    LocalCluster startCluster() {
+        LocalCluster c = Story.startClusterWithoutStorageClass("examples");
+        c.ensureNamespace(NAMESPACE);
+        return c;
     }
 
     @Test
@@ -125,20 +116,11 @@ class ExamplesInTheLocalClusterTest {
 
     @Test
     void aClassWithABadParameterIsAnEventOnTheClaimAndTheProvisionerBacksOff() {
-        cluster.client()
-                .storage()
-                .v1()
-                .storageClasses()
-                .resource(new StorageClassBuilder()
-                        .withNewMetadata()
-                        .withName("lustre-typo")
-                        .endMetadata()
-                        .withProvisioner(DriverNames.DRIVER_NAME)
-                        .addToParameters("mode", "shared")
-                        .addToParameters("pool", "typo-pool")
-                        .addToParameters("ostSize", "lots")
-                        .build())
-                .create();
+        cluster.createStorageClass(LocalCluster.driverStorageClass("lustre-typo")
+                .addToParameters("mode", "shared")
+                .addToParameters("pool", "typo-pool")
+                .addToParameters("ostSize", "lots")
+                .build());
         cluster.client()
                 .persistentVolumeClaims()
                 .inNamespace(NAMESPACE)

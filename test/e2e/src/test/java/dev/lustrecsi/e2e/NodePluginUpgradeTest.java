@@ -14,10 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * An upgrade of the node plugin, as the chart's DaemonSet rolls it out (updateStrategy RollingUpdate): the old pod
@@ -25,20 +22,7 @@ import org.junit.jupiter.api.TestInstance;
  * the plugin's: a pod writing to its volume all through the restart never sees an error, and the staging and
  * publish mounts are the same mounts afterwards (same mount IDs), not mounted again.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class NodePluginUpgradeTest {
-    private LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = Story.startCluster("upgrade");
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
-    }
-
+class NodePluginUpgradeTest extends ClusterTest {
     @Test
     void aRollingRestartOfTheNodePluginLeavesMountedVolumesAndTheirWritersUndisturbed() throws Exception {
         Story s = new Story(cluster, "upgrade");

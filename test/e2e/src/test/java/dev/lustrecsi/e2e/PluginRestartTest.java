@@ -10,45 +10,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The plugins die (SIGKILL) at the worst moments and are started again; state lives only in the API server and
  * the mount table, so the restarted plugin finishes the work: no orphan, no duplicate, no double mount.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PluginRestartTest {
-    private LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = Story.startCluster("restart");
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
-    }
-
-    private static String pvName(LocalCluster c, String namespace, String claim) {
-        return "pvc-"
-                + c.client()
-                        .persistentVolumeClaims()
-                        .inNamespace(namespace)
-                        .withName(claim)
-                        .get()
-                        .getMetadata()
-                        .getUid();
-    }
-
+class PluginRestartTest extends ClusterTest {
     /** Whatever a test killed runs again for the next one, even when the test failed half-way. */
     @AfterEach
     void everythingRunsAgain() {
@@ -61,6 +34,23 @@ class PluginRestartTest {
         cluster.startOperator();
     }
 
+    /**
+     * Claims {@code claim} with the quota step failing as with a lost Lustre server, and waits until CreateVolume
+     * has left the volume half-done: its record and directory exist, the volume is not done. The failure stays on:
+     * the caller turns it off.
+     */
+    private static String claimHalfDone(Story s, String claim) {
+        s.awaitPoolSettled();
+        s.marker("down/lfs-setquota", true);
+        s.claim("100Gi", claim);
+        String volume = s.volumeName(claim);
+        await().atMost(Story.PATIENCE).until(() -> {
+            s.provisioner.sync();
+            return s.ledger().containsKey(volume) && s.volumeDirsOnServer().contains(volume);
+        });
+        return volume;
+    }
+
     @Test
     @Order(1)
     void controllerKilledWhileCreateVolumeWaitsForANewPoolLeavesOneVolumeAndOnePool() throws Exception {
@@ -69,7 +59,7 @@ class PluginRestartTest {
         cluster.killOperator();
         s.claim("100Gi", "first");
         CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(s.provisioner::sync);
-        String volume = pvName(cluster, "first", "first");
+        String volume = s.volumeName("first");
         await().atMost(Story.PATIENCE)
                 .until(() -> cluster.pool() != null && s.ledger().containsKey(volume));
         cluster.controller().kill();
@@ -86,16 +76,8 @@ class PluginRestartTest {
     @Order(2)
     void controllerKilledHalfWayThroughCreateVolumeFinishesTheSameVolumeOnRetry() {
         Story s = new Story(cluster, "halfway");
-        s.awaitPoolSettled();
-        // The quota step fails as with a lost Lustre server: the directory exists, the volume is not done.
-        s.marker("down/lfs-setquota", true);
         try {
-            s.claim("100Gi", "halfway");
-            String volume = pvName(cluster, "halfway", "halfway");
-            await().atMost(Story.PATIENCE).until(() -> {
-                s.provisioner.sync();
-                return s.ledger().containsKey(volume) && s.volumeDirsOnServer().contains(volume);
-            });
+            String volume = claimHalfDone(s, "halfway");
             assertThat(s.provisioner.errorCodes()).contains(Status.Code.INTERNAL);
             assertThat(s.ledger().get(volume).state()).isEqualTo(dev.lustrecsi.model.VolumeState.Creating);
             cluster.controller().kill();
@@ -120,16 +102,9 @@ class PluginRestartTest {
     @Order(3)
     void aClaimDeletedWhileTheControllerIsDownLeavesNoOrphan() {
         Story s = new Story(cluster, "orphan");
-        s.awaitPoolSettled();
-        s.marker("down/lfs-setquota", true);
         String volume;
         try {
-            s.claim("100Gi", "gone");
-            volume = pvName(cluster, "orphan", "gone");
-            await().atMost(Story.PATIENCE).until(() -> {
-                s.provisioner.sync();
-                return s.volumeDirsOnServer().contains(volume);
-            });
+            volume = claimHalfDone(s, "gone");
             cluster.controller().kill();
             s.deleteClaims("gone");
         } finally {

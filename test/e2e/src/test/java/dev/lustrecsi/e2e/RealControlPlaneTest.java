@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,21 +118,12 @@ class RealControlPlaneTest {
     @Order(4)
     void aWaitForFirstConsumerClaimIsProvisionedOnceTheSchedulerPicksANode() {
         Map<String, String> parameters = cluster.storageClassParameters();
-        cluster.client()
-                .storage()
-                .v1()
-                .storageClasses()
-                .resource(new StorageClassBuilder()
-                        .withNewMetadata()
-                        .withName("lustre-late")
-                        .endMetadata()
-                        .withProvisioner(DriverNames.DRIVER_NAME)
-                        .withParameters(parameters)
-                        .withReclaimPolicy("Delete")
-                        .withVolumeBindingMode("WaitForFirstConsumer")
-                        .withAllowVolumeExpansion(true)
-                        .build())
-                .create();
+        cluster.createStorageClass(LocalCluster.driverStorageClass("lustre-late")
+                .withParameters(parameters)
+                .withReclaimPolicy("Delete")
+                .withVolumeBindingMode("WaitForFirstConsumer")
+                .withAllowVolumeExpansion(true)
+                .build());
         cluster.client()
                 .persistentVolumeClaims()
                 .inNamespace("lab")

@@ -14,33 +14,23 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The server side fails while it is changing: the operator dies in the middle of a scale-in drain, and a server VM
  * crashes during a rolling upgrade. The work finishes after recovery and no file loses an object.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ServerFaultsTest {
+class ServerFaultsTest extends ClusterTest {
     private static final String NEW_IMAGE = "registry.example.org/lustre/server:2.16.1";
-    private LocalCluster cluster;
 
-    @BeforeAll
-    void start() {
-        cluster = Story.startClusterOnRealControlPlaneIfAvailable("servers");
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
+    @Override
+    LocalCluster startCluster() {
+        return Story.startClusterOnRealControlPlaneIfAvailable("servers");
     }
 
     @AfterEach

@@ -18,12 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -32,23 +29,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  * virt-launcher restart and a VM re-creation leave every NID as it was, and a volume provisioned before them
  * still mounts with the MGS NIDs in its PV. A second filesystem gets addresses of its own.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ServerNidsOnRealControlPlaneTest {
-    private LocalCluster cluster;
-
-    @BeforeAll
-    void start() throws Exception {
-        cluster = LocalCluster.startOnRealControlPlaneIfAvailable(
-                Files.createTempDirectory("lustre-csi-e2e-nids-"), LocalCluster.Settings.defaults());
-        System.out.println("nids: " + (cluster.realControlPlane() ? "real control plane" : "mock API server"));
+class ServerNidsOnRealControlPlaneTest extends ClusterTest {
+    @Override
+    LocalCluster startCluster() {
+        LocalCluster c = Story.startClusterWithoutStorageClassOnRealControlPlaneIfAvailable("nids");
         // The pool's servers on the default pod network: no attachment, no address range.
-        cluster.applyPodNetworkStorageClass();
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
+        c.applyPodNetworkStorageClass();
+        return c;
     }
 
     private Service service(String server) {

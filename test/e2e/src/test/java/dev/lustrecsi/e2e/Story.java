@@ -50,10 +50,23 @@ final class Story {
 
     /** A cluster for one test class, in a fresh directory, with the shared-pool StorageClass applied. */
     static LocalCluster startCluster(String name) {
+        LocalCluster c = startClusterWithoutStorageClass(name);
+        c.applyStorageClass(Map.of());
+        return c;
+    }
+
+    /** As {@link #startCluster}, for a test that applies StorageClasses of its own. */
+    static LocalCluster startClusterWithoutStorageClass(String name) {
+        return LocalCluster.start(home(name));
+    }
+
+    /**
+     * A fresh directory for a test class's cluster, named after it cut to 20 characters: the plugins' and sidecars'
+     * Unix sockets below it must fit in sun_path (108 bytes), and test classes have long names.
+     */
+    private static Path home(String name) {
         try {
-            LocalCluster c = LocalCluster.start(Files.createTempDirectory("lustre-csi-e2e-" + name + "-"));
-            c.applyStorageClass(Map.of());
-            return c;
+            return Files.createTempDirectory("lustre-csi-e2e-" + name.substring(0, Math.min(name.length(), 20)) + "-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -64,21 +77,22 @@ final class Story {
      * binaries are installed; on the mock otherwise (the test logs say which).
      */
     static LocalCluster startClusterOnRealControlPlaneIfAvailable(String name) {
-        try {
-            LocalCluster c = LocalCluster.startOnRealControlPlaneIfAvailable(
-                    Files.createTempDirectory("lustre-csi-e2e-" + name + "-"), LocalCluster.Settings.defaults());
-            System.out.println(name + ": "
-                    + (c.realControlPlane()
-                            ? "real control plane " + c.apiUrl() + " (started in "
-                                    + c.controlPlane().startupTime().toMillis() + " ms)"
-                            : "mock API server ("
-                                    + dev.lustrecsi.testing.kube.ControlPlane.unavailableReason()
-                                            .orElse("") + ")"));
-            c.applyStorageClass(Map.of());
-            return c;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        LocalCluster c = startClusterWithoutStorageClassOnRealControlPlaneIfAvailable(name);
+        c.applyStorageClass(Map.of());
+        return c;
+    }
+
+    /** As {@link #startClusterOnRealControlPlaneIfAvailable}, for a test that applies a StorageClass of its own. */
+    static LocalCluster startClusterWithoutStorageClassOnRealControlPlaneIfAvailable(String name) {
+        LocalCluster c = LocalCluster.startOnRealControlPlaneIfAvailable(home(name), LocalCluster.Settings.defaults());
+        System.out.println(name + ": "
+                + (c.realControlPlane()
+                        ? "real control plane " + c.apiUrl() + " (started in "
+                                + c.controlPlane().startupTime().toMillis() + " ms)"
+                        : "mock API server ("
+                                + dev.lustrecsi.testing.kube.ControlPlane.unavailableReason()
+                                        .orElse("") + ")"));
+        return c;
     }
 
     /**
@@ -128,6 +142,34 @@ final class Story {
         return Stream.of(names)
                 .map(n -> provisioner.volumeOf(namespace, n).orElseThrow())
                 .toList();
+    }
+
+    /** The volume (and PV) name external-provisioner gives the claim {@code name}: pvc-{@code <its UID>}. */
+    String volumeName(String claim) {
+        return "pvc-"
+                + cluster.client()
+                        .persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName(claim)
+                        .get()
+                        .getMetadata()
+                        .getUid();
+    }
+
+    /**
+     * With the operator stopped, claims 100Gi as {@code claim} through the real external-provisioner and waits until
+     * its CreateVolume has made the new pool and the volume's record: the call now waits for the pool to become
+     * Ready, which needs the operator. Returns the volume's name.
+     */
+    String claimWhileTheNewPoolWaitsForTheOperator(String claim) {
+        cluster.killOperator();
+        claim("100Gi", claim);
+        String volume = volumeName(claim);
+        // The real provisioner first waits for its Lease; on a loaded machine that took more than PATIENCE.
+        await().atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> cluster.pool() != null && ledger().containsKey(volume));
+        return volume;
     }
 
     PersistentVolume claimAndBind(String size, String name) {

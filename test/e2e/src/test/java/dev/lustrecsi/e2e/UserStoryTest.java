@@ -14,28 +14,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The user's story on the whole product: claims are provisioned through the CSI socket into a shared pool that
  * the operator brings up, two pods share a volume, a burst of claims scales the pool out, a crashed server VM
  * comes back, and deleting the claims scales it in. Also: the README's demo plays through.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class UserStoryTest {
-    private LocalCluster cluster;
-
-    @BeforeAll
-    void start() {
-        cluster = Story.startClusterOnRealControlPlaneIfAvailable("story");
-    }
-
-    @AfterAll
-    void stop() {
-        Story.stopCluster(cluster);
+class UserStoryTest extends ClusterTest {
+    @Override
+    LocalCluster startCluster() {
+        return Story.startClusterOnRealControlPlaneIfAvailable("story");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.lustrecsi.testing.kube;
 
+import io.fabric8.kubernetes.api.model.AuthInfoBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -34,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * admission with {@code OwnerReferencesPermissionEnforcement} (so {@code blockOwnerDeletion} needs the
  * {@code finalizers} grant), {@code PodSecurity} and {@code NodeRestriction}; {@code --allow-privileged};
  * ServiceAccount tokens signed by the control plane's own key; an audit log of every request
- * ({@link #auditLog()}). The controller manager runs the PV binder and expander, the PV and PVC protection controllers, the garbage collector,
- * the namespace controller and the ServiceAccount controllers, each under its own identity
+ * ({@link #auditLog()}). The controller manager runs the PV binder and expander, the PV and PVC protection
+ * controllers, the garbage collector, the namespace controller and the ServiceAccount controllers, each under its
+ * own identity
  * ({@code --use-service-account-credentials}). Everything lives in one throwaway folder (a PKI made with
  * openssl, etcd's data, logs) that {@link #close()} removes after killing the process trees.
  */
@@ -188,24 +190,24 @@ public final class ControlPlane implements AutoCloseable {
                             "--cert-dir",
                             dir.resolve("apiserver-certs").toString(),
                             "--tls-cert-file",
-                            pki.serverCert().toString(),
+                            pki.server().cert().toString(),
                             "--tls-private-key-file",
-                            pki.serverKey().toString(),
+                            pki.server().key().toString(),
                             "--client-ca-file",
-                            pki.caCert().toString(),
+                            pki.ca().cert().toString(),
                             "--authorization-mode",
                             "Node,RBAC",
                             "--enable-admission-plugins",
                             "NamespaceLifecycle,ServiceAccount,NodeRestriction,PodSecurity,"
-                                    + "OwnerReferencesPermissionEnforcement,DefaultStorageClass,StorageObjectInUseProtection,"
-                                    + "PersistentVolumeClaimResize,ResourceQuota,LimitRanger",
+                                    + "OwnerReferencesPermissionEnforcement,DefaultStorageClass,"
+                                    + "StorageObjectInUseProtection,PersistentVolumeClaimResize,ResourceQuota,LimitRanger",
                             "--allow-privileged=true",
                             "--service-account-issuer",
                             "https://kubernetes.default.svc",
                             "--service-account-key-file",
-                            pki.serviceAccountPublicKey().toString(),
+                            pki.serviceAccount().cert().toString(),
                             "--service-account-signing-key-file",
-                            pki.serviceAccountKey().toString(),
+                            pki.serviceAccount().key().toString(),
                             "--service-cluster-ip-range",
                             "10.96.0.0/24",
                             // A loopback address may not be an Endpoints address: no "kubernetes" Service endpoints.
@@ -221,10 +223,7 @@ public final class ControlPlane implements AutoCloseable {
             waitReady(etcd);
 
             Path kcmConfig = pki.writeKubeconfig(
-                    dir.resolve("kube-controller-manager.kubeconfig"),
-                    serverUrl(),
-                    pki.controllerManagerCert(),
-                    pki.controllerManagerKey());
+                    dir.resolve("kube-controller-manager.kubeconfig"), serverUrl(), pki.controllerManager());
             launch(
                     "kube-controller-manager",
                     List.of(
@@ -236,13 +235,13 @@ public final class ControlPlane implements AutoCloseable {
                             kcmConfig.toString(),
                             "--use-service-account-credentials",
                             "--service-account-private-key-file",
-                            pki.serviceAccountKey().toString(),
+                            pki.serviceAccount().key().toString(),
                             "--root-ca-file",
-                            pki.caCert().toString(),
+                            pki.ca().cert().toString(),
                             "--cluster-signing-cert-file",
-                            pki.caCert().toString(),
+                            pki.ca().cert().toString(),
                             "--cluster-signing-key-file",
-                            pki.caKey().toString(),
+                            pki.ca().key().toString(),
                             "--bind-address",
                             HOST,
                             "--secure-port",
@@ -259,7 +258,7 @@ public final class ControlPlane implements AutoCloseable {
                                     .withName("default")
                                     .get()
                             != null);
-            pki.writeKubeconfig(kubeconfig(), serverUrl(), pki.adminCert(), pki.adminKey());
+            pki.writeKubeconfig(kubeconfig(), serverUrl(), pki.admin());
             startup = Duration.ofNanos(System.nanoTime() - t0);
             LOG.info("control plane ready at {} in {} ms ({})", serverUrl(), startup.toMillis(), dir);
         } catch (IOException e) {
@@ -360,9 +359,9 @@ public final class ControlPlane implements AutoCloseable {
     public Config adminConfig() {
         return new ConfigBuilder(Config.empty())
                 .withMasterUrl(serverUrl())
-                .withCaCertFile(pki.caCert().toString())
-                .withClientCertFile(pki.adminCert().toString())
-                .withClientKeyFile(pki.adminKey().toString())
+                .withCaCertFile(pki.ca().cert().toString())
+                .withClientCertFile(pki.admin().cert().toString())
+                .withClientKeyFile(pki.admin().key().toString())
                 .withRequestTimeout(30_000)
                 .build();
     }
@@ -379,7 +378,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The CA that signed the API server's serving certificate. */
     public Path caCertificate() {
-        return pki.caCert();
+        return pki.ca().cert();
     }
 
     /** The audit log (JSON lines, level Metadata): who called which verb on what. */
@@ -423,7 +422,7 @@ public final class ControlPlane implements AutoCloseable {
     public Config configFor(String namespace, String serviceAccount) {
         return new ConfigBuilder(Config.empty())
                 .withMasterUrl(serverUrl())
-                .withCaCertFile(pki.caCert().toString())
+                .withCaCertFile(pki.ca().cert().toString())
                 .withOauthToken(token(namespace, serviceAccount))
                 .withNamespace(namespace)
                 .withRequestTimeout(30_000)
@@ -432,34 +431,14 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A kubeconfig file that is the ServiceAccount (for a sidecar's {@code --kubeconfig}). */
     public Path writeKubeconfig(Path file, String namespace, String serviceAccount) {
-        String yaml = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: local
-                  cluster:
-                    server: %s
-                    certificate-authority: %s
-                users:
-                - name: %s
-                  user:
-                    token: %s
-                contexts:
-                - name: local
-                  context:
-                    cluster: local
-                    user: %s
-                    namespace: %s
-                current-context: local
-                """.formatted(
-                serverUrl(), pki.caCert(), serviceAccount, token(namespace, serviceAccount), serviceAccount, namespace);
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, yaml);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return file;
+        return pki.writeKubeconfig(
+                file,
+                serverUrl(),
+                serviceAccount,
+                new AuthInfoBuilder()
+                        .withToken(token(namespace, serviceAccount))
+                        .build(),
+                namespace);
     }
 
     @Override

@@ -1,5 +1,10 @@
 package dev.lustrecsi.testing.kube;
 
+import io.fabric8.kubernetes.api.model.AuthInfo;
+import io.fabric8.kubernetes.api.model.AuthInfoBuilder;
+import io.fabric8.kubernetes.api.model.Config;
+import io.fabric8.kubernetes.api.model.ConfigBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,22 +20,33 @@ import java.util.concurrent.TimeUnit;
  * for the controller manager ({@code CN=system:kube-controller-manager}, which RBAC's bootstrap roles name);
  * and the key pair that signs ServiceAccount tokens. Valid two days: long enough for any test run.
  */
-record Pki(Path dir) {
+record Pki(KeyPair ca, KeyPair server, KeyPair admin, KeyPair controllerManager, KeyPair serviceAccount) {
     private static final String DAYS = "2";
+
+    /**
+     * PEM files: a certificate and its private key; for the ServiceAccount token signer, which has no certificate,
+     * the bare public key.
+     */
+    record KeyPair(Path cert, Path key) {
+        static KeyPair in(Path dir, String name) {
+            return new KeyPair(dir.resolve(name + ".crt"), dir.resolve(name + ".key"));
+        }
+    }
 
     static Pki create(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Pki pki = new Pki(dir);
-        pki.openssl(
+        KeyPair ca = KeyPair.in(dir, "ca");
+        openssl(
+                dir,
                 "req",
                 "-x509",
                 "-newkey",
                 "rsa:2048",
                 "-nodes",
                 "-keyout",
-                pki.caKey().toString(),
+                ca.key().toString(),
                 "-out",
-                pki.caCert().toString(),
+                ca.cert().toString(),
                 "-days",
                 DAYS,
                 "-subj",
@@ -38,56 +54,65 @@ record Pki(Path dir) {
         Path serverExt = Files.writeString(
                 dir.resolve("server.ext"),
                 "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,"
-                        + "DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
+                        + "DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n"
+                        + "keyUsage=digitalSignature,keyEncipherment\n");
         Path clientExt = Files.writeString(
                 dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-        pki.signed("server", "/CN=kube-apiserver", serverExt);
-        pki.signed("admin", "/O=system:masters/CN=lustre-csi-admin", clientExt);
-        pki.signed("kube-controller-manager", "/CN=system:kube-controller-manager", clientExt);
-        pki.openssl("genrsa", "-out", pki.serviceAccountKey().toString(), "2048");
-        pki.openssl(
+        KeyPair serviceAccount = new KeyPair(dir.resolve("sa.pub"), dir.resolve("sa.key"));
+        openssl(dir, "genrsa", "-out", serviceAccount.key().toString(), "2048");
+        openssl(
+                dir,
                 "rsa",
                 "-in",
-                pki.serviceAccountKey().toString(),
+                serviceAccount.key().toString(),
                 "-pubout",
                 "-out",
-                pki.serviceAccountPublicKey().toString());
-        return pki;
+                serviceAccount.cert().toString());
+        return new Pki(
+                ca,
+                signed(dir, ca, "server", "/CN=kube-apiserver", serverExt),
+                signed(dir, ca, "admin", "/O=system:masters/CN=lustre-csi-admin", clientExt),
+                signed(dir, ca, "kube-controller-manager", "/CN=system:kube-controller-manager", clientExt),
+                serviceAccount);
     }
 
-    private void signed(String name, String subject, Path ext) throws IOException {
-        Path key = dir.resolve(name + ".key");
+    /** A key and a certificate for {@code subject} signed by {@code ca}, with the extensions in {@code ext}. */
+    private static KeyPair signed(Path dir, KeyPair ca, String name, String subject, Path ext) throws IOException {
+        KeyPair pair = KeyPair.in(dir, name);
         Path csr = dir.resolve(name + ".csr");
         openssl(
+                dir,
                 "req",
                 "-newkey",
                 "rsa:2048",
                 "-nodes",
                 "-keyout",
-                key.toString(),
+                pair.key().toString(),
                 "-out",
                 csr.toString(),
                 "-subj",
                 subject);
         openssl(
+                dir,
                 "x509",
                 "-req",
                 "-in",
                 csr.toString(),
                 "-CA",
-                caCert().toString(),
+                ca.cert().toString(),
                 "-CAkey",
-                caKey().toString(),
+                ca.key().toString(),
                 "-CAcreateserial",
                 "-out",
-                dir.resolve(name + ".crt").toString(),
+                pair.cert().toString(),
                 "-days",
                 DAYS,
                 "-extfile",
                 ext.toString());
+        return pair;
     }
 
-    private void openssl(String... args) throws IOException {
+    private static void openssl(Path dir, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(List.of(args));
@@ -107,70 +132,51 @@ record Pki(Path dir) {
         }
     }
 
-    Path caCert() {
-        return dir.resolve("ca.crt");
-    }
-
-    Path caKey() {
-        return dir.resolve("ca.key");
-    }
-
-    Path serverCert() {
-        return dir.resolve("server.crt");
-    }
-
-    Path serverKey() {
-        return dir.resolve("server.key");
-    }
-
-    Path adminCert() {
-        return dir.resolve("admin.crt");
-    }
-
-    Path adminKey() {
-        return dir.resolve("admin.key");
-    }
-
-    Path controllerManagerCert() {
-        return dir.resolve("kube-controller-manager.crt");
-    }
-
-    Path controllerManagerKey() {
-        return dir.resolve("kube-controller-manager.key");
-    }
-
-    Path serviceAccountKey() {
-        return dir.resolve("sa.key");
-    }
-
-    Path serviceAccountPublicKey() {
-        return dir.resolve("sa.pub");
-    }
-
     /** A kubeconfig that authenticates with a client certificate. */
-    Path writeKubeconfig(Path file, String server, Path cert, Path key) {
-        String yaml = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: local
-                  cluster:
-                    server: %s
-                    certificate-authority: %s
-                users:
-                - name: user
-                  user:
-                    client-certificate: %s
-                    client-key: %s
-                contexts:
-                - name: local
-                  context:
-                    cluster: local
-                    user: user
-                current-context: local
-                """.formatted(server, caCert(), cert, key);
+    Path writeKubeconfig(Path file, String server, KeyPair user) {
+        return writeKubeconfig(
+                file,
+                server,
+                "user",
+                new AuthInfoBuilder()
+                        .withClientCertificate(user.cert().toString())
+                        .withClientKey(user.key().toString())
+                        .build(),
+                null);
+    }
+
+    /**
+     * A kubeconfig of one context: {@code server}, trusted through this CA, as {@code user} with {@code credentials},
+     * in {@code namespace} (null: none).
+     */
+    Path writeKubeconfig(Path file, String server, String user, AuthInfo credentials, String namespace) {
+        Config config = new ConfigBuilder()
+                .withApiVersion("v1")
+                .withKind("Config")
+                .addNewCluster()
+                .withName("local")
+                .withNewCluster()
+                .withServer(server)
+                .withCertificateAuthority(ca.cert().toString())
+                .endCluster()
+                .endCluster()
+                .addNewUser()
+                .withName(user)
+                .withUser(credentials)
+                .endUser()
+                .addNewContext()
+                .withName("local")
+                .withNewContext()
+                .withCluster("local")
+                .withUser(user)
+                .withNamespace(namespace)
+                .endContext()
+                .endContext()
+                .withCurrentContext("local")
+                .build();
         try {
-            return Files.writeString(file, yaml);
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            return Files.writeString(file, Serialization.asYaml(config));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
