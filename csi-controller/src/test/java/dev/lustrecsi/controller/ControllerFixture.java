@@ -94,6 +94,15 @@ final class ControllerFixture implements AutoCloseable {
         start();
     }
 
+    /**
+     * How long a (re)start may wait for its first LISTs. fabric8's mock server (kubernetes-server-mock 7.8.0) can stall
+     * for 30 s when a restart closes a watch while an event is being sent: WatchEventsListener.onClosed waits, on the
+     * server's only event loop, for its sender thread, whose VertxMockWebSocket.send waits up to 30 s for a write only
+     * that event loop can complete (seen in a clean-clone CI run). The records' LIST is retried until this bound, so a
+     * restart outlasts the stall instead of failing the test.
+     */
+    private static final Duration MOCK_STALL_BOUND = Duration.ofSeconds(90);
+
     private void start() {
         ControllerConfig config = new ControllerConfig(
                 NAMESPACE,
@@ -107,10 +116,10 @@ final class ControllerFixture implements AutoCloseable {
                 Duration.ofSeconds(30),
                 Optional.empty());
         LinuxMounter mounter = new LinuxMounter(runner, new MountCommands(tools), new MountTable(), BOUNDS);
-        records = VolumeRecords.start(client, Duration.ofSeconds(30));
-        inUse = VolumesInUse.watch(client).awaitSynced(Duration.ofSeconds(30));
+        records = VolumeRecords.start(client, MOCK_STALL_BOUND);
+        inUse = VolumesInUse.watch(client).awaitSynced(MOCK_STALL_BOUND);
         // As ControllerMain wires it: pools from a watch.
-        fileSystems = new LustreFileSystems(client).watch(Duration.ofSeconds(30));
+        fileSystems = new LustreFileSystems(client).watch(MOCK_STALL_BOUND);
         kinds = VolumeKinds.create(
                 config,
                 fileSystems,
